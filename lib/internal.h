@@ -1,0 +1,34 @@
+/*
+ * internal.h - what every file in lib/ shares: the allocator, error
+ * reporting, the clock.  Nothing here is exported (hidden visibility).
+ */
+#ifndef BT_INTERNAL_H
+#define BT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bugtrack.h"
+
+#define BTI_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define BTI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* alloc.c: every allocation of the library goes through these, so that one
+ * place can count, fail (fault-injection tests) or replace them. */
+void *bti_malloc(size_t size);
+void *bti_calloc(size_t count, size_t size);
+void *bti_realloc(void *ptr, size_t size);
+void bti_free(void *ptr);
+char *bti_strdup(const char *s);
+
+/* error.c: record the failure of the current call in this thread's error
+ * slot.  Each returns @code so that callers can write `return bti_error(...)`. */
+int bti_error(int code, const char *fmt, ...) BTI_PRINTF(2, 3);
+int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...) BTI_PRINTF(3, 4);
+
+/* Wall-clock time in milliseconds since the Unix epoch, the unit of every
+ * timestamp in the schema. */
+int64_t bti_now_ms(void);
+
+#endif

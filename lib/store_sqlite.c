@@ -1,0 +1,169 @@
+/*
+ * store_sqlite.c - the SQLite backend's connection: creating the file with
+ * safe permissions, opening it, the per-connection pragmas, and mapping
+ * SQLite failures to libbugtrack error codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_sqlite.h"
+
+int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what)
+{
+	int code;
+	int ext = sql ? sqlite3_extended_errcode(sql) : rc;
+	const char *msg = sql ? sqlite3_errmsg(sql) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:   code = BT_EBUSY; break;
+	case SQLITE_NOMEM:    code = BT_ENOMEM; break;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:     code = BT_EIO; break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:   code = BT_ECORRUPT; break;
+	case SQLITE_READONLY: code = BT_EREADONLY; break;
+	case SQLITE_CANTOPEN: code = BT_ECANTOPEN; break;
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:    code = BT_EINVALID; break;
+	default:              code = BT_ERROR; break;
+	}
+	/* The extended code only describes @rc if it is the latest failure. */
+	if ((ext & 0xff) != (rc & 0xff))
+		ext = rc;
+	return bti_error_with_sqlite(code, ext, "%s: %s", what, msg);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int bti_sqlite_exec_retry(bti_store *st, const char *sql_text, const char *what)
+{
+	int64_t deadline = bti_now_ms() + st->busy_timeout_ms;
+	long pause = 1;
+	int rc;
+
+	for (;;) {
+		rc = sqlite3_exec(st->sql, sql_text, NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || bti_now_ms() >= deadline)
+			break;
+		sleep_ms(pause);
+		if (pause < 32)
+			pause *= 2;
+	}
+	return rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
+}
+
+/* Create the file ourselves so that it gets 0600 whatever the umask; SQLite
+ * gives its -wal and -shm files the mode of the database file.  O_EXCL makes
+ * a race with another process creating it harmless. */
+static int prepare_path(const char *path, unsigned int flags)
+{
+	struct stat sb;
+	int fd;
+
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode))
+			return bti_error(BT_ECANTOPEN, "bt_open: %s: is a directory", path);
+		if (!S_ISREG(sb.st_mode))
+			return bti_error(BT_ECANTOPEN, "bt_open: %s: not a regular file", path);
+		return BT_OK;
+	}
+	if (errno != ENOENT)
+		return bti_error(BT_ECANTOPEN, "bt_open: %s: %s", path, strerror(errno));
+	if (flags & BT_OPEN_READONLY)
+		return bti_error(BT_ENOTFOUND, "bt_open: %s: no such database (opened read-only, so not created)", path);
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return bti_error(BT_ECANTOPEN, "bt_open: cannot create %s: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return BT_OK;
+}
+
+static int configure(bti_store *st, const char *what)
+{
+	int rc;
+
+	sqlite3_extended_result_codes(st->sql, 1);
+	sqlite3_busy_timeout(st->sql, st->busy_timeout_ms);
+
+	if (st->flags & BT_OPEN_READONLY) {
+		/* Reading the schema is what detects a file that is not a database. */
+		return bti_sqlite_exec_retry(st, "SELECT count(*) FROM sqlite_master", what);
+	}
+	if (sqlite3_db_readonly(st->sql, "main") == 1)
+		return bti_error(BT_EREADONLY,
+				 "%s: file is read-only; open it with BT_OPEN_READONLY", what);
+
+	rc = bti_sqlite_exec_retry(st, "PRAGMA journal_mode=WAL", what);
+	if (rc == BT_OK)
+		rc = bti_sqlite_exec_retry(st, (st->flags & BT_OPEN_SYNC_FULL)
+					   ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
+					   what);
+	return rc;
+}
+
+int bti_store_open(bti_store **out, const char *path, unsigned int flags,
+		   int busy_timeout_ms, const bti_migration_set *migrations)
+{
+	bti_store *st;
+	int rc, open_flags;
+	char what[320];
+
+	*out = NULL;
+	snprintf(what, sizeof(what), "bt_open: %.300s", path);
+	rc = prepare_path(path, flags);
+	if (rc != BT_OK)
+		return rc;
+
+	st = bti_calloc(1, sizeof(*st));
+	if (!st)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	st->migrations = migrations;
+	st->flags = flags;
+	st->busy_timeout_ms = busy_timeout_ms;
+
+	/* bt_db serialises every use of the connection, so SQLite's own mutex
+	 * would only add cost. */
+	open_flags = SQLITE_OPEN_NOMUTEX |
+		((flags & BT_OPEN_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+	rc = sqlite3_open_v2(path, &st->sql, open_flags, NULL);
+	if (rc != SQLITE_OK) {
+		rc = st->sql ? bti_sqlite_fail(st->sql, rc, what)
+			     : bti_error(BT_ENOMEM, "bt_open: out of memory");
+		goto fail;
+	}
+	rc = configure(st, what);
+	if (rc == BT_OK)
+		rc = bti_sqlite_exec_retry(st, "PRAGMA foreign_keys=ON", what);
+	if (rc == BT_OK)
+		rc = bti_sqlite_migrate(st);
+	if (rc != BT_OK)
+		goto fail;
+	*out = st;
+	return BT_OK;
+fail:
+	bti_store_close(st);
+	return rc;
+}
+
+void bti_store_close(bti_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close_v2(st->sql);
+	bti_free(st);
+}
