@@ -94,7 +94,7 @@ done:
 	return rc;
 }
 
-int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out)
+static int read_schema_state(bti_store *st, int *current_out, size_t *applied_out)
 {
 	int64_t has_record = 0, other_tables = 0, newest = 0;
 	int latest = latest_version(st->migrations);
@@ -124,6 +124,24 @@ int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out
 				 "(libbugtrack %s): upgrade libbugtrack",
 				 (long long)newest, latest, BT_VERSION_STRING);
 	return check_record(st, applied_out, current_out);
+}
+
+/* The state is read with several statements; outside a transaction each
+ * would see its own snapshot, and a migration committed in between by
+ * another process would look like a foreign database. */
+int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out)
+{
+	int rc, own_txn = sqlite3_get_autocommit(st->sql);
+
+	if (own_txn) {
+		rc = bti_sqlite_exec_retry(st, "BEGIN", "reading schema state");
+		if (rc != BT_OK)
+			return rc;
+	}
+	rc = read_schema_state(st, current_out, applied_out);
+	if (own_txn)
+		sqlite3_exec(st->sql, rc == BT_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 static int record_migration(bti_store *st, const bti_migration *m)

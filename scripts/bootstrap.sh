@@ -1,0 +1,28 @@
+#!/bin/bash
+# Install what building and testing libbugtrack needs on Debian 12, and only
+# what is missing, so that a second run costs nothing.
+set -euo pipefail
+
+packages=(
+	gcc g++ libc6-dev binutils     # compilers; g++ for the C++ header test
+	meson ninja-build pkg-config   # build
+	python3                        # meson itself, and the migration embedder
+	libsqlite3-dev                 # the one runtime dependency
+	abigail-tools                  # the ABI gate (abidw, abidiff)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "bootstrap: missing Debian packages: ${missing[*]}" >&2
+	echo "bootstrap: install them as root: apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "bootstrap: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,62 @@
+/*
+ * check.h - the test suite's assertion macros and scratch-directory helpers.
+ * A test program runs its cases, reports each failed check on stderr, and
+ * exits non-zero if any failed.  Tests use real database files.
+ */
+#ifndef BT_CHECK_H
+#define BT_CHECK_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bugtrack.h"
+
+extern int check_failures;
+
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		check_failures++; \
+	} \
+} while (0)
+
+/* Check a libbugtrack return code, showing the library's message on failure. */
+#define CHECK_RC(expr, want) do { \
+	int check_rc_ = (expr); \
+	if (check_rc_ != (want)) { \
+		fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d (%s); message: %s\n", \
+			__FILE__, __LINE__, #expr, check_rc_, bt_strerror(check_rc_), \
+			(want), bt_strerror(want), bt_error_message()); \
+		check_failures++; \
+	} \
+} while (0)
+
+#define CHECK_STR_CONTAINS(haystack, needle) do { \
+	const char *check_h_ = (haystack); \
+	if (!check_h_ || !strstr(check_h_, (needle))) { \
+		fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__, \
+			check_h_ ? check_h_ : "(null)", (needle)); \
+		check_failures++; \
+	} \
+} while (0)
+
+/* Run one case, naming it on stderr when it fails. */
+#define RUN(fn) do { \
+	int check_before_ = check_failures; \
+	fn(); \
+	fprintf(stderr, "%s %s\n", check_failures == check_before_ ? "ok  " : "FAIL", #fn); \
+} while (0)
+
+/* A fresh scratch directory for this process, removed by check_finish(). */
+const char *check_tmpdir(void);
+/* check_tmpdir()/name, in a static rotating buffer. */
+const char *check_path(const char *name);
+/* Write @len bytes to @path, replacing it. */
+void check_write_file(const char *path, const void *data, size_t len);
+/* Read up to @cap bytes of @path; returns the length or -1. */
+long check_read_file(const char *path, void *buf, size_t cap);
+/* Remove the scratch directory and return the exit status. */
+int check_finish(void);
+
+#endif

@@ -1,0 +1,334 @@
+/*
+ * test_open.c - bt_open/bt_close: defaults, pragmas, permissions, options,
+ * errors, and every kind of bad input the foundation issue lists.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "db.h"
+#include "store_sqlite.h"
+
+static sqlite3 *conn(bt_db *db)
+{
+	return db->store->sql;
+}
+
+static long long pragma_int(bt_db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(conn(db), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static const char *pragma_text(bt_db *db, const char *sql, char *buf, size_t cap)
+{
+	sqlite3_stmt *st = NULL;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(conn(db), sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		snprintf(buf, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return buf;
+}
+
+/* Asserts the shape every failed bt_open must have: the code, *out reset to
+ * NULL, and a message naming the problem. */
+static void expect_open_fails(const char *path, const bt_open_options *opts, int want,
+			      const char *needle)
+{
+	bt_db *db = (bt_db *)&db; /* a sentinel bt_open must overwrite */
+
+	CHECK_RC(bt_open(&db, path, opts), want);
+	CHECK(db == NULL);
+	CHECK(bt_error_code() == want);
+	CHECK(bt_error_message()[0] != '\0');
+	if (needle)
+		CHECK_STR_CONTAINS(bt_error_message(), needle);
+}
+
+static void test_version(void)
+{
+	CHECK(bt_version_number() == BT_VERSION_NUMBER);
+	CHECK(strcmp(bt_version_string(), BT_VERSION_STRING) == 0);
+	CHECK(strcmp(bt_version_string(), BT_MESON_VERSION) == 0);
+	CHECK(BT_VERSION_NUMBER == 1000000);
+}
+
+static void test_strerror(void)
+{
+	int codes[] = { BT_OK, BT_ERROR, BT_EINVALID, BT_ENOMEM, BT_ENOTFOUND, BT_EBUSY,
+			BT_ESCHEMA, BT_EIO, BT_ECORRUPT, BT_EREADONLY, BT_ECONFLICT,
+			BT_ECANTOPEN };
+	size_t i, j;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		CHECK(bt_strerror(codes[i])[0] != '\0');
+		CHECK(strcmp(bt_strerror(codes[i]), "unknown error") != 0);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(bt_strerror(codes[i]), bt_strerror(codes[j])) != 0);
+	}
+	CHECK(strcmp(bt_strerror(12345), "unknown error") == 0);
+	CHECK(strcmp(bt_strerror(-999), "unknown error") == 0);
+}
+
+static void test_open_close_and_pragmas(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_db *db = NULL;
+	char buf[64];
+	int current = -1, latest = -1;
+
+	CHECK_RC(bt_open(&db, check_path("basic.db"), NULL), BT_OK);
+	CHECK(db != NULL);
+	if (!db)
+		return;
+	CHECK(strcmp(bt_db_path(db), check_path("basic.db")) == 0);
+	CHECK(strcmp(pragma_text(db, "PRAGMA journal_mode", buf, sizeof(buf)), "wal") == 0);
+	CHECK(pragma_int(db, "PRAGMA foreign_keys") == 1);
+	CHECK(pragma_int(db, "PRAGMA synchronous") == 1); /* NORMAL */
+	CHECK(pragma_int(db, "PRAGMA busy_timeout") == 5000);
+	CHECK_RC(bt_schema_version(db, &current, &latest), BT_OK);
+	CHECK(current >= 1 && current == latest);
+	CHECK_RC(bt_schema_version(db, NULL, NULL), BT_OK);
+	bt_close(db);
+
+	opts.flags = BT_OPEN_SYNC_FULL;
+	opts.busy_timeout_ms = 1234;
+	CHECK_RC(bt_open(&db, check_path("basic.db"), &opts), BT_OK);
+	if (db) {
+		CHECK(pragma_int(db, "PRAGMA synchronous") == 2); /* FULL */
+		CHECK(pragma_int(db, "PRAGMA busy_timeout") == 1234);
+	}
+	bt_close(db);
+	bt_close(NULL);
+	CHECK(bt_db_path(NULL) == NULL);
+}
+
+static void test_options(void)
+{
+	bt_open_options opts;
+
+	CHECK_RC(bt_open_options_init(NULL, BT_OPEN_OPTIONS_VERSION), BT_EINVALID);
+	CHECK_RC(bt_open_options_init(&opts, 0), BT_EINVALID);
+	CHECK_RC(bt_open_options_init(&opts, BT_OPEN_OPTIONS_VERSION + 1), BT_EINVALID);
+	CHECK_RC(bt_open_options_init(&opts, BT_OPEN_OPTIONS_VERSION), BT_OK);
+	CHECK(opts.version == BT_OPEN_OPTIONS_VERSION && opts.flags == 0 && opts.busy_timeout_ms == 0);
+
+	opts.version = 0;
+	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "version 0");
+	opts.version = 99;
+	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "version 99");
+	opts.version = BT_OPEN_OPTIONS_VERSION;
+	opts.flags = 0x80;
+	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "0x80");
+	opts.flags = 0;
+	opts.busy_timeout_ms = -1;
+	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "negative");
+	/* None of the refused opens may have created the file. */
+	CHECK(access(check_path("opts.db"), F_OK) != 0);
+}
+
+static void test_null_out(void)
+{
+	bt_error_clear();
+	CHECK_RC(bt_open(NULL, check_path("null.db"), NULL), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "out is NULL");
+	CHECK(access(check_path("null.db"), F_OK) != 0);
+	bt_error_clear();
+	CHECK(bt_error_code() == BT_OK && bt_error_message()[0] == '\0' &&
+	      bt_error_sqlite_code() == 0);
+}
+
+static void test_bad_paths(void)
+{
+	bt_open_options ro = BT_OPEN_OPTIONS_INIT;
+
+	expect_open_fails(check_tmpdir(), NULL, BT_ECANTOPEN, "is a directory");
+	expect_open_fails(check_path("missing/dir/x.db"), NULL, BT_ECANTOPEN,
+			  "No such file or directory");
+	ro.flags = BT_OPEN_READONLY;
+	expect_open_fails(check_path("absent.db"), &ro, BT_ENOTFOUND, "absent.db");
+	CHECK(access(check_path("absent.db"), F_OK) != 0);
+}
+
+static void test_not_a_database(void)
+{
+	static const char text[] = "this is a text file, not a database\n";
+	char after[128];
+	long n;
+
+	check_write_file(check_path("text.db"), text, sizeof(text) - 1);
+	expect_open_fails(check_path("text.db"), NULL, BT_ECORRUPT, "not a database");
+	CHECK(bt_error_sqlite_code() == SQLITE_NOTADB);
+	/* Bad input loses nothing: the file is untouched. */
+	n = check_read_file(check_path("text.db"), after, sizeof(after));
+	CHECK(n == (long)sizeof(text) - 1 && memcmp(after, text, sizeof(text) - 1) == 0);
+}
+
+/* Make a real, migrated database and return its bytes. */
+static long make_db_image(const char *name, char *buf, size_t cap)
+{
+	bt_db *db = NULL;
+
+	CHECK_RC(bt_open(&db, check_path(name), NULL), BT_OK);
+	bt_close(db);
+	return check_read_file(check_path(name), buf, cap);
+}
+
+static void test_truncated_and_corrupt(void)
+{
+	static char image[1 << 20];
+	long n = make_db_image("image.db", image, sizeof(image));
+
+	CHECK(n > 8192);
+	/* Truncated inside the first page. */
+	check_write_file(check_path("trunc.db"), image, 100);
+	expect_open_fails(check_path("trunc.db"), NULL, BT_ECORRUPT, "trunc.db");
+
+	/* Header intact, schema page overwritten with garbage. */
+	memset(image + 100, 0xA5, 4096 - 100);
+	check_write_file(check_path("corrupt.db"), image, (size_t)n);
+	expect_open_fails(check_path("corrupt.db"), NULL, BT_ECORRUPT, "malformed");
+}
+
+static void test_read_only_file(void)
+{
+	pid_t pid;
+	int status = 0;
+	const char *path = check_path("ro.db");
+	bt_db *db = NULL;
+
+	CHECK_RC(bt_open(&db, path, NULL), BT_OK);
+	bt_close(db);
+	/* root ignores file modes, so the write attempt runs as nobody. */
+	chmod(check_tmpdir(), 0777);
+	chmod(path, 0444);
+	if (geteuid() == 0 && chown(path, 65534, 65534) != 0)
+		CHECK(!"chown");
+	pid = fork();
+	if (pid == 0) {
+		bt_open_options ro = BT_OPEN_OPTIONS_INIT;
+		int rc;
+
+		if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+			_exit(10);
+		rc = bt_open(&db, path, NULL);
+		if (rc != BT_EREADONLY || db || !strstr(bt_error_message(), "read-only"))
+			_exit(11);
+		ro.flags = BT_OPEN_READONLY;
+		rc = bt_open(&db, path, &ro);
+		if (rc != BT_OK)
+			_exit(12);
+		rc = bt_migrate(db);
+		bt_close(db);
+		_exit(rc == BT_EREADONLY ? 0 : 13);
+	}
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status))
+		fprintf(stderr, "read-only child exited %d\n", WEXITSTATUS(status));
+}
+
+static void test_permissions(void)
+{
+	mode_t old = umask(0);
+	struct stat sb;
+	bt_db *db = NULL;
+
+	CHECK_RC(bt_open(&db, check_path("perm.db"), NULL), BT_OK);
+	CHECK(stat(check_path("perm.db"), &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(stat(check_path("perm.db-wal"), &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CHECK(stat(check_path("perm.db-shm"), &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	bt_close(db);
+	umask(old);
+}
+
+static void test_default_path(void)
+{
+	char cwd[512];
+	bt_db *db = NULL;
+
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	CHECK(chdir(check_tmpdir()) == 0);
+	unsetenv("BUGTRACK_DB");
+	CHECK_RC(bt_open(&db, NULL, NULL), BT_OK);
+	CHECK(db && strcmp(bt_db_path(db), "./bugtrack.db") == 0);
+	bt_close(db);
+	CHECK(access(check_path("bugtrack.db"), F_OK) == 0);
+
+	setenv("BUGTRACK_DB", check_path("from-env.db"), 1);
+	CHECK_RC(bt_open(&db, "", NULL), BT_OK);
+	CHECK(db && strcmp(bt_db_path(db), check_path("from-env.db")) == 0);
+	bt_close(db);
+	CHECK(access(check_path("from-env.db"), F_OK) == 0);
+
+	setenv("BUGTRACK_DB", "", 1); /* empty counts as unset */
+	CHECK_RC(bt_open(&db, NULL, NULL), BT_OK);
+	CHECK(db && strcmp(bt_db_path(db), "./bugtrack.db") == 0);
+	bt_close(db);
+	unsetenv("BUGTRACK_DB");
+	CHECK(chdir(cwd) == 0);
+}
+
+static void *fail_in_thread(void *arg)
+{
+	bt_db *db = NULL;
+
+	(void)arg;
+	bt_open(&db, "/nonexistent-dir/thread.db", NULL);
+	return NULL;
+}
+
+static void test_error_is_per_thread(void)
+{
+	pthread_t t;
+	bt_db *db = NULL;
+
+	bt_open(&db, check_tmpdir(), NULL);
+	CHECK_STR_CONTAINS(bt_error_message(), "is a directory");
+	CHECK(pthread_create(&t, NULL, fail_in_thread, NULL) == 0);
+	pthread_join(t, NULL);
+	CHECK_STR_CONTAINS(bt_error_message(), "is a directory");
+	CHECK(bt_error_code() == BT_ECANTOPEN);
+	/* Success does not clear the last error. */
+	CHECK_RC(bt_open(&db, check_path("ok.db"), NULL), BT_OK);
+	bt_close(db);
+	CHECK(bt_error_code() == BT_ECANTOPEN);
+}
+
+static void test_null_handle_calls(void)
+{
+	int v = 7;
+
+	CHECK_RC(bt_schema_version(NULL, &v, &v), BT_EINVALID);
+	CHECK(v == 7);
+	CHECK_RC(bt_migrate(NULL), BT_EINVALID);
+}
+
+int main(void)
+{
+	RUN(test_version);
+	RUN(test_strerror);
+	RUN(test_open_close_and_pragmas);
+	RUN(test_options);
+	RUN(test_null_out);
+	RUN(test_bad_paths);
+	RUN(test_not_a_database);
+	RUN(test_truncated_and_corrupt);
+	RUN(test_read_only_file);
+	RUN(test_permissions);
+	RUN(test_default_path);
+	RUN(test_error_is_per_thread);
+	RUN(test_null_handle_calls);
+	return check_finish();
+}
