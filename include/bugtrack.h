@@ -19,10 +19,16 @@
 extern "C" {
 #endif
 
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #if defined(__GNUC__) || defined(__clang__)
 #  define BT_EXTERN __attribute__((visibility("default")))
+#  define BT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #  define BT_EXTERN
+#  define BT_PRINTF(fmt, args)
 #endif
 
 /* ------------------------------------------------------------------------ */
@@ -59,7 +65,7 @@ BT_EXTERN const char *bt_version_string(void);
  * bt_error_message() until the next failing call on the same thread.
  * @{ */
 #define BT_OK          0   /**< Success. */
-#define BT_ERROR      -1   /**< Unexpected internal failure; see the message. */
+#define BT_EINTERNAL  -1   /**< Unexpected internal failure; see the message. */
 #define BT_EINVALID   -2   /**< Bad argument or option. */
 #define BT_ENOMEM     -3   /**< Out of memory. */
 #define BT_ENOTFOUND  -4   /**< No such ticket, file or record. */
@@ -112,16 +118,36 @@ BT_EXTERN void bt_error_clear(void);
 /** An open bug database.  Opaque; one handle may be shared by many threads. */
 typedef struct bt_db bt_db;
 
+/** Severity levels of a log line.  The gaps leave room for more. */
+typedef enum bt_level {
+	BT_DEBUG = 10,
+	BT_INFO = 20,
+	BT_WARNING = 30,
+	BT_ERROR = 40,
+	BT_CRITICAL = 50
+} bt_level;
+
 /** Open the database read-only.  Implies BT_OPEN_NO_MIGRATE. */
 #define BT_OPEN_READONLY   0x1u
 /** Do not apply pending migrations (see bt_migrate()). */
 #define BT_OPEN_NO_MIGRATE 0x2u
 /** Use synchronous=FULL: a commit also survives power loss, at a cost. */
 #define BT_OPEN_SYNC_FULL  0x4u
+/** Store messages and context as given: no redaction of secrets. */
+#define BT_OPEN_NO_REDACT  0x8u
+/** Make the captured stack trace part of the default fingerprint. */
+#define BT_OPEN_STACK_IN_FINGERPRINT 0x10u
 
-/** Options for bt_open().  Fields are only ever appended. */
+/** A clock for tests: returns milliseconds since the Unix epoch. */
+typedef int64_t (*bt_clock_fn)(void *payload);
+
+/**
+ * Options for bt_open().  Fields are only ever appended: a caller built
+ * against an older version passes that version and gets the defaults for
+ * the fields it does not know.
+ */
 typedef struct bt_open_options {
-	/** Must be BT_OPEN_OPTIONS_VERSION (or an older version). */
+	/** BT_OPEN_OPTIONS_VERSION, or an older version (1). */
 	unsigned int version;
 	/** A set of BT_OPEN_* flags; unknown bits are rejected. */
 	unsigned int flags;
@@ -131,10 +157,39 @@ typedef struct bt_open_options {
 	 * Negative values are rejected.
 	 */
 	int busy_timeout_ms;
+
+	/* ---- version 2 ---- */
+	/** Lines at or above this level are stored; 0 selects BT_INFO. */
+	bt_level store_level;
+	/** Lines at or above this level land on a ticket; 0 selects BT_CRITICAL. */
+	bt_level ticket_level;
+	/**
+	 * An open ticket takes a new occurrence only if its last one lies within
+	 * this window; otherwise a new ticket is opened.  BT_OPEN_OPTIONS_INIT
+	 * sets 24 hours; 0 means forever; negative values are rejected.
+	 * Resolved and closed tickets ignore the window (see README, Grouping).
+	 */
+	int64_t dedup_window_ms;
+	/** Longer messages are cut with a visible marker; 0 selects 16384. */
+	size_t max_message_bytes;
+	/** Capture a backtrace for lines at or above this level; 0 = never. */
+	bt_level stack_trace_level;
+	/**
+	 * Keys whose values are redacted, as a NULL-terminated list of
+	 * lower-case names; NULL selects the default list (see README).  The
+	 * list is copied by bt_open().
+	 */
+	const char *const *redact_keys;
+	/** The clock for every timestamp; NULL uses the real time. */
+	bt_clock_fn clock;
+	/** Passed to @ref clock. */
+	void *clock_payload;
 } bt_open_options;
 
-#define BT_OPEN_OPTIONS_VERSION 1
-#define BT_OPEN_OPTIONS_INIT { BT_OPEN_OPTIONS_VERSION, 0u, 0 }
+#define BT_OPEN_OPTIONS_VERSION 2
+#define BT_OPEN_OPTIONS_INIT \
+	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
+	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL }
 
 /**
  * Initialise @p opts with the defaults of options version @p version.
@@ -187,6 +242,341 @@ BT_EXTERN void bt_close(bt_db *db);
  * @p db.  Thread-safe.
  */
 BT_EXTERN const char *bt_db_path(const bt_db *db);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Capture
+ * Every line at or above the store level is written to error_logs; lines at
+ * or above the ticket level also land on a ticket, in the same transaction.
+ * A capture call returns after its commit: a call that returned BT_OK
+ * survives a crash of the process right after it (WAL, synchronous=NORMAL;
+ * with BT_OPEN_SYNC_FULL it also survives power loss).  Capture calls keep
+ * errno unchanged, and never print.
+ * @{ */
+
+/**
+ * Log a line.  @p fmt is a printf format and is the line's message template:
+ * two calls with the same format, component and call site group onto one
+ * ticket whatever their arguments.  A format with no literal word ("%s")
+ * falls back to the normalized formatted message.
+ *
+ * In C, bt_log() is a macro that adds the call site (__FILE__, __LINE__,
+ * __func__) through bt_log_at(); define BT_NO_CALLSITE_MACROS to call the
+ * plain function, which records no call site.
+ *
+ * @return BT_OK (also when the level is below the store level), or
+ * BT_EINVALID for a NULL @p db, @p component or @p fmt, or a storage error
+ * such as BT_EBUSY or BT_EIO (nothing is stored then).  Thread-safe.
+ */
+BT_EXTERN int bt_log(bt_db *db, bt_level level, const char *component,
+		     const char *fmt, ...) BT_PRINTF(4, 5);
+
+/** bt_log() with a va_list.  Thread-safe. */
+BT_EXTERN int bt_logv(bt_db *db, bt_level level, const char *component,
+		      const char *fmt, va_list ap) BT_PRINTF(4, 0);
+
+/**
+ * bt_log() with an explicit call site; @p file and @p function may be NULL
+ * and @p line 0.  This is what the bt_log() macro calls.  Thread-safe.
+ */
+BT_EXTERN int bt_log_at(bt_db *db, bt_level level, const char *component,
+			const char *file, int line, const char *function,
+			const char *fmt, ...) BT_PRINTF(7, 8);
+
+/** bt_log_at() with a va_list.  Thread-safe. */
+BT_EXTERN int bt_logv_at(bt_db *db, bt_level level, const char *component,
+			 const char *file, int line, const char *function,
+			 const char *fmt, va_list ap) BT_PRINTF(7, 0);
+
+#if !defined(BT_NO_CALLSITE_MACROS)
+#  define bt_log(db, level, component, ...) \
+	bt_log_at((db), (level), (component), __FILE__, __LINE__, __func__, __VA_ARGS__)
+#endif
+
+/**
+ * A structured event: what a printf line cannot carry.  Fields are only
+ * ever appended; unset pointers are NULL.
+ */
+typedef struct bt_event {
+	/** BT_EVENT_VERSION. */
+	unsigned int version;
+	/** Required. */
+	bt_level level;
+	/** Required: the subsystem, e.g. "db" or "payments". */
+	const char *component;
+	/** Required: the formatted message.  Never used as a format string. */
+	const char *message;
+	/** The template the message came from (e.g. its printf format).  When
+	 *  NULL or wordless, the message is normalized into one. */
+	const char *message_template;
+	/** The error's type or class, e.g. "ECONNREFUSED" or "TimeoutError". */
+	const char *error_type;
+	/** errno or a host error code; 0 when there is none. */
+	int error_code;
+	/** The call site; any may be NULL/0. */
+	const char *file;
+	int line;
+	const char *function;
+	/** A stack trace as text; NULL captures one if the options ask for it. */
+	const char *stack_trace;
+	/** An explicit fingerprint: overrides all grouping rules. */
+	const char *fingerprint;
+	/** Context as JSON text; must be valid JSON. */
+	const char *context_json;
+	/** Override the thread's trace and request ids (bt_thread_context_set). */
+	const char *trace_id;
+	const char *request_id;
+} bt_event;
+
+#define BT_EVENT_VERSION 1
+#define BT_EVENT_INIT { BT_EVENT_VERSION, BT_ERROR, NULL, NULL, NULL, NULL, 0, \
+			NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Capture a structured event.
+ * @param ticket_id_out  if not NULL, receives the id of the ticket the
+ *                       event landed on, or 0 when it made no ticket.
+ * @return BT_OK, BT_EINVALID (NULL db/event/component/message, bad version
+ * or level, context that is not JSON), or a storage error.  Nothing is
+ * stored partially.  Thread-safe.
+ */
+BT_EXTERN int bt_log_event(bt_db *db, const bt_event *event, int64_t *ticket_id_out);
+
+/** Length of a fingerprint: 32 lower-case hex digits plus the NUL. */
+#define BT_FINGERPRINT_SIZE 33
+
+/**
+ * Compute the fingerprint @p event would get on @p db, storing nothing.
+ * @p db may be NULL for the default options.
+ * @return BT_OK, or BT_EINVALID for a NULL event or output or a bad event.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_fingerprint(bt_db *db, const bt_event *event,
+			     char out[BT_FINGERPRINT_SIZE]);
+
+/** Keys of the handle-wide context. */
+typedef enum bt_context_key {
+	BT_CONTEXT_SERVICE = 1,
+	BT_CONTEXT_RELEASE = 2,     /**< e.g. the git SHA of the running build */
+	BT_CONTEXT_ENVIRONMENT = 3, /**< e.g. "production" */
+	BT_CONTEXT_HOST = 4         /**< defaults to gethostname() */
+} bt_context_key;
+
+/**
+ * Set a handle-wide context value, attached to every later log row and new
+ * ticket.  The pid is attached automatically.  @p value is copied; NULL
+ * clears it.  Setting the release also records when that release was first
+ * seen, which orders releases for regression detection.
+ * @return BT_OK, BT_EINVALID (NULL db, unknown key), or a storage error.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_context_set(bt_db *db, bt_context_key key, const char *value);
+
+/** Longest trace or request id, in bytes, that bt_thread_context_set keeps. */
+#define BT_THREAD_CONTEXT_MAX 127
+
+/**
+ * Set this thread's trace and request ids, attached to every log row and new
+ * ticket captured on this thread, on any handle.  Each is copied; NULL
+ * clears it.
+ * @return BT_OK, or BT_EINVALID for a value longer than
+ * BT_THREAD_CONTEXT_MAX (nothing is changed then).  Thread-safe: the values
+ * are thread-local.
+ */
+BT_EXTERN int bt_thread_context_set(const char *trace_id, const char *request_id);
+
+/** Which results of a tracked expression count as failures. */
+#define BT_FAIL_NEGATIVE 0  /**< value < 0, as most libc calls */
+#define BT_FAIL_NONZERO  1  /**< value != 0, as pthread calls */
+
+/**
+ * Helpers behind the TRACK_ERRORS macros: if @p value is a failure by
+ * @p policy (or NULL, for bt_track_ptr), capture it at @p level with the
+ * expression text, call site and errno; return @p value unchanged either
+ * way.  errno is preserved.  A capture failure is not reported (the
+ * caller's own failure is what matters); see bt_error_message().
+ * Thread-safe.
+ */
+BT_EXTERN long long bt_track_int(bt_db *db, bt_level level, const char *component,
+				 long long value, int policy, const char *expr,
+				 const char *file, int line, const char *function);
+BT_EXTERN void *bt_track_ptr(bt_db *db, bt_level level, const char *component,
+			     void *value, const char *expr,
+			     const char *file, int line, const char *function);
+
+/** Level of the failures TRACK_ERRORS captures; define it to override. */
+#ifndef TRACK_ERRORS_LEVEL
+#  define TRACK_ERRORS_LEVEL BT_CRITICAL
+#endif
+
+/** Evaluate an int-returning expression; capture it if negative. */
+#define TRACK_ERRORS(db, component, expr) \
+	bt_track_int((db), TRACK_ERRORS_LEVEL, (component), (long long)(expr), \
+		     BT_FAIL_NEGATIVE, #expr, __FILE__, __LINE__, __func__)
+
+/** As TRACK_ERRORS, with a BT_FAIL_* policy. */
+#define TRACK_ERRORS_IF(db, component, policy, expr) \
+	bt_track_int((db), TRACK_ERRORS_LEVEL, (component), (long long)(expr), \
+		     (policy), #expr, __FILE__, __LINE__, __func__)
+
+/** Evaluate a pointer-returning expression; capture it if NULL. */
+#define TRACK_ERRORS_PTR(db, component, expr) \
+	bt_track_ptr((db), TRACK_ERRORS_LEVEL, (component), (void *)(expr), \
+		     #expr, __FILE__, __LINE__, __func__)
+
+/**
+ * Define `ret name params`, a wrapper that calls `target args` and captures
+ * a negative result: the C analogue of a decorator.  For example
+ *   TRACK_ERRORS_WRAP(int, tracked_close, (int fd), (fd), close, g_db, "io")
+ */
+#define TRACK_ERRORS_WRAP(ret, name, params, args, target, db, component) \
+	ret name params \
+	{ \
+		return (ret)bt_track_int((db), TRACK_ERRORS_LEVEL, (component), \
+					 (long long)(target args), BT_FAIL_NEGATIVE, \
+					 #target #args, __FILE__, __LINE__, #name); \
+	}
+
+/** TRACK_ERRORS_WRAP for pointer-returning functions (NULL is failure). */
+#define TRACK_ERRORS_WRAP_PTR(ret, name, params, args, target, db, component) \
+	ret name params \
+	{ \
+		return (ret)bt_track_ptr((db), TRACK_ERRORS_LEVEL, (component), \
+					 (void *)(target args), #target #args, \
+					 __FILE__, __LINE__, #name); \
+	}
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Tickets
+ * @{ */
+
+/** A snapshot of one ticket.  Opaque; free it with bt_ticket_free(). */
+typedef struct bt_ticket bt_ticket;
+
+typedef enum bt_status {
+	BT_STATUS_NEW = 1,
+	BT_STATUS_TRIAGED = 2,
+	BT_STATUS_IN_PROGRESS = 3,
+	BT_STATUS_AWAITING_VERIFICATION = 4,
+	BT_STATUS_RESOLVED = 5,
+	BT_STATUS_CLOSED = 6
+} bt_status;
+
+typedef enum bt_severity {
+	BT_SEVERITY_LOW = 1,
+	BT_SEVERITY_MEDIUM = 2,
+	BT_SEVERITY_HIGH = 3,
+	BT_SEVERITY_CRITICAL = 4
+} bt_severity;
+
+typedef enum bt_priority {
+	BT_PRIORITY_LOW = 1,
+	BT_PRIORITY_MEDIUM = 2,
+	BT_PRIORITY_HIGH = 3,
+	BT_PRIORITY_URGENT = 4
+} bt_priority;
+
+typedef enum bt_source {
+	BT_SOURCE_USER = 1,
+	BT_SOURCE_AGENT = 2,
+	BT_SOURCE_SYSTEM = 3
+} bt_source;
+
+/** A hand-filed report.  Fields are only ever appended. */
+typedef struct bt_report {
+	/** BT_REPORT_VERSION. */
+	unsigned int version;
+	/** Required. */
+	const char *title;
+	const char *description;
+	/** 0 selects medium. */
+	bt_severity severity;
+	/** 0 selects medium. */
+	bt_priority priority;
+	const char *category;
+	const char *component;
+	/** 0 selects BT_SOURCE_USER. */
+	bt_source source;
+	const char *reporter;
+	const char *trace_id;
+	const char *request_id;
+	/** Defaults to the handle's BT_CONTEXT_RELEASE. */
+	const char *release_sha;
+	/** Must be valid JSON. */
+	const char *context_json;
+	/** Optional: a report with a fingerprint dedups like a log does. */
+	const char *fingerprint;
+} bt_report;
+
+#define BT_REPORT_VERSION 1
+#define BT_REPORT_INIT { BT_REPORT_VERSION, NULL, NULL, (bt_severity)0, \
+			 (bt_priority)0, NULL, NULL, (bt_source)0, NULL, NULL, \
+			 NULL, NULL, NULL, NULL }
+
+/** Room for a ticket number such as "BUG-00042", with the NUL. */
+#define BT_TICKET_NUMBER_SIZE 24
+
+/**
+ * File a ticket by hand.  With a fingerprint, a report that matches an
+ * existing ticket counts as one more occurrence of it instead.
+ * @param id_out      if not NULL, receives the ticket's id.
+ * @param number_out  if not NULL, receives its number, e.g. "BUG-00042".
+ * @return BT_OK, BT_EINVALID (NULL db or report, bad version, missing
+ * title, unknown enum value, context not JSON), or a storage error.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_report_create(bt_db *db, const bt_report *report, int64_t *id_out,
+			       char number_out[BT_TICKET_NUMBER_SIZE]);
+
+/**
+ * Find the ticket that an error with @p fingerprint would land on now.
+ * Read-only, and answered from an index.
+ * @param out  receives a ticket the caller frees with bt_ticket_free().
+ * @return BT_OK, BT_ENOTFOUND when the error would open a new ticket,
+ * BT_EINVALID, or a storage error.  Thread-safe.
+ */
+BT_EXTERN int bt_dedup_lookup(bt_db *db, const char *fingerprint, bt_ticket **out);
+
+/** bt_dedup_lookup() for the fingerprint @p event would get. Thread-safe. */
+BT_EXTERN int bt_dedup_lookup_event(bt_db *db, const bt_event *event, bt_ticket **out);
+
+/**
+ * Read ticket @p id.  @p out receives a ticket the caller frees with
+ * bt_ticket_free().
+ * @return BT_OK, BT_ENOTFOUND, BT_EINVALID, or a storage error.  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_get(bt_db *db, int64_t id, bt_ticket **out);
+
+/** Free a ticket; NULL is accepted. */
+BT_EXTERN void bt_ticket_free(bt_ticket *ticket);
+
+/*
+ * Getters.  Strings are owned by the ticket and live until bt_ticket_free();
+ * a missing value is NULL (strings) or 0 (numbers).  Times are milliseconds
+ * since the Unix epoch.  A NULL ticket gives NULL/0.  Safe to call from any
+ * thread that owns the ticket.
+ */
+BT_EXTERN int64_t bt_ticket_id(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_number(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_title(const bt_ticket *ticket);
+BT_EXTERN bt_status bt_ticket_status(const bt_ticket *ticket);
+BT_EXTERN bt_severity bt_ticket_severity(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_component(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_fingerprint(const bt_ticket *ticket);
+/** The exact text the fingerprint hashed, for explaining grouping. */
+BT_EXTERN const char *bt_ticket_grouping_input(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_occurrence_count(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_regression_count(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_first_occurred_at(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_last_occurred_at(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_error_message(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_stack_trace(const bt_ticket *ticket);
+
+/** @return the lower-case name of @p status ("in_progress"), or NULL. */
+BT_EXTERN const char *bt_status_name(bt_status status);
+/** @return the lower-case name of @p severity ("critical"), or NULL. */
+BT_EXTERN const char *bt_severity_name(bt_severity severity);
 /** @} */
 
 /* ------------------------------------------------------------------------ */

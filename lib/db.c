@@ -3,41 +3,120 @@
  * makes one handle safe to share between threads.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
-#define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL)
+#define DEFAULT_MAX_MESSAGE 16384
+#define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
+			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT)
+
+/* How many bytes of bt_open_options each version has: a caller built
+ * against version 1 passes a shorter struct, and the rest are defaults. */
+static size_t options_size(unsigned int version)
+{
+	return version == 1 ? offsetof(bt_open_options, store_level) : sizeof(bt_open_options);
+}
 
 int bt_open_options_init(bt_open_options *opts, unsigned int version)
 {
+	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+
 	if (!opts)
 		return bti_error(BT_EINVALID, "bt_open_options_init: opts is NULL");
 	if (version == 0 || version > BT_OPEN_OPTIONS_VERSION)
 		return bti_error(BT_EINVALID,
 				 "bt_open_options_init: unknown options version %u (this library knows 1..%d)",
 				 version, BT_OPEN_OPTIONS_VERSION);
+	memcpy(opts, &defaults, options_size(version));
 	opts->version = version;
-	opts->flags = 0;
-	opts->busy_timeout_ms = 0;
 	return BT_OK;
 }
 
-static int check_options(const bt_open_options *opts)
+static int valid_level(bt_level level)
 {
-	if (opts->version == 0 || opts->version > BT_OPEN_OPTIONS_VERSION)
+	return level == BT_DEBUG || level == BT_INFO || level == BT_WARNING ||
+	       level == BT_ERROR || level == BT_CRITICAL;
+}
+
+/* Copy the caller's options over the defaults, as far as its version goes. */
+static int read_options(const bt_open_options *in, bt_open_options *o)
+{
+	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+
+	*o = defaults;
+	if (!in)
+		return BT_OK;
+	if (in->version == 0 || in->version > BT_OPEN_OPTIONS_VERSION)
 		return bti_error(BT_EINVALID,
 				 "bt_open: unknown options version %u (this library knows 1..%d); "
 				 "initialise options with BT_OPEN_OPTIONS_INIT",
-				 opts->version, BT_OPEN_OPTIONS_VERSION);
-	if (opts->flags & ~KNOWN_OPEN_FLAGS)
-		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x",
-				 opts->flags & ~KNOWN_OPEN_FLAGS);
-	if (opts->busy_timeout_ms < 0)
-		return bti_error(BT_EINVALID, "bt_open: negative busy_timeout_ms %d",
-				 opts->busy_timeout_ms);
+				 in->version, BT_OPEN_OPTIONS_VERSION);
+	memcpy(o, in, options_size(in->version));
+	if (o->flags & ~KNOWN_OPEN_FLAGS)
+		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x", o->flags & ~KNOWN_OPEN_FLAGS);
+	if (o->busy_timeout_ms < 0)
+		return bti_error(BT_EINVALID, "bt_open: negative busy_timeout_ms %d", o->busy_timeout_ms);
+	if (o->dedup_window_ms < 0)
+		return bti_error(BT_EINVALID, "bt_open: negative dedup_window_ms %lld",
+				 (long long)o->dedup_window_ms);
+	if ((o->store_level && !valid_level(o->store_level)) ||
+	    (o->ticket_level && !valid_level(o->ticket_level)) ||
+	    (o->stack_trace_level && !valid_level(o->stack_trace_level)))
+		return bti_error(BT_EINVALID, "bt_open: unknown level in store_level, ticket_level "
+				 "or stack_trace_level (use BT_DEBUG..BT_CRITICAL)");
 	return BT_OK;
+}
+
+static void free_keys(char **keys)
+{
+	size_t i;
+
+	for (i = 0; keys && keys[i]; i++)
+		bti_free(keys[i]);
+	bti_free(keys);
+}
+
+static int copy_keys(const char *const *keys, char ***out)
+{
+	size_t n = 0, i;
+	char **copy;
+
+	*out = NULL;
+	if (!keys)
+		return BT_OK;
+	while (keys[n])
+		n++;
+	copy = bti_calloc(n + 1, sizeof(*copy));
+	if (!copy)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	for (i = 0; i < n; i++) {
+		copy[i] = bti_strdup(keys[i]);
+		if (!copy[i]) {
+			free_keys(copy);
+			return bti_error(BT_ENOMEM, "bt_open: out of memory");
+		}
+	}
+	*out = copy;
+	return BT_OK;
+}
+
+static int resolve_config(const bt_open_options *o, bti_config *cfg)
+{
+	cfg->flags = o->flags;
+	if (cfg->flags & BT_OPEN_READONLY)
+		cfg->flags |= BT_OPEN_NO_MIGRATE;
+	cfg->store_level = o->store_level ? o->store_level : BT_INFO;
+	cfg->ticket_level = o->ticket_level ? o->ticket_level : BT_CRITICAL;
+	cfg->stack_level = o->stack_trace_level;
+	cfg->dedup_window_ms = o->dedup_window_ms;
+	cfg->max_message_bytes = o->max_message_bytes ? o->max_message_bytes : DEFAULT_MAX_MESSAGE;
+	cfg->clock = o->clock;
+	cfg->clock_payload = o->clock_payload;
+	return copy_keys(o->redact_keys, &cfg->redact_keys);
 }
 
 static const char *default_path(const char *path)
@@ -53,36 +132,33 @@ static const char *default_path(const char *path)
 int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 		const bti_migration_set *migrations)
 {
-	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
-	unsigned int flags;
+	bt_open_options o;
 	bt_db *db;
 	int rc;
 
 	if (!out)
 		return bti_error(BT_EINVALID, "bt_open: out is NULL");
 	*out = NULL;
-	if (!opts)
-		opts = &defaults;
-	rc = check_options(opts);
+	rc = read_options(opts, &o);
 	if (rc != BT_OK)
 		return rc;
-	flags = opts->flags;
-	if (flags & BT_OPEN_READONLY)
-		flags |= BT_OPEN_NO_MIGRATE;
 
 	db = bti_calloc(1, sizeof(*db));
 	if (!db)
 		return bti_error(BT_ENOMEM, "bt_open: out of memory");
-	db->flags = flags;
-	db->path = bti_strdup(default_path(path));
-	if (!db->path || pthread_mutex_init(&db->lock, NULL) != 0) {
-		bti_free(db->path);
+	if (pthread_mutex_init(&db->lock, NULL) != 0) {
 		bti_free(db);
-		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+		return bti_error(BT_ENOMEM, "bt_open: cannot create a mutex");
 	}
-	rc = bti_store_open(&db->store, db->path, flags,
-			    opts->busy_timeout_ms ? opts->busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS,
-			    migrations);
+	rc = resolve_config(&o, &db->cfg);
+	if (rc == BT_OK) {
+		db->path = bti_strdup(default_path(path));
+		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
+	}
+	if (rc == BT_OK)
+		rc = bti_store_open(&db->store, db->path, db->cfg.flags,
+				    o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS,
+				    migrations);
 	if (rc != BT_OK) {
 		bt_close(db);
 		return rc;
@@ -102,6 +178,8 @@ void bt_close(bt_db *db)
 		return;
 	bti_store_close(db->store);
 	pthread_mutex_destroy(&db->lock);
+	bti_context_free(db);
+	free_keys(db->cfg.redact_keys);
 	bti_free(db->path);
 	bti_free(db);
 }

@@ -21,7 +21,7 @@ const char *bt_strerror(int code)
 {
 	switch (code) {
 	case BT_OK:        return "success";
-	case BT_ERROR:     return "internal error";
+	case BT_EINTERNAL:     return "internal error";
 	case BT_EINVALID:  return "invalid argument";
 	case BT_ENOMEM:    return "out of memory";
 	case BT_ENOTFOUND: return "not found";

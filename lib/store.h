@@ -10,6 +10,9 @@
 #define BT_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "bugtrack.h"
 
 typedef struct bti_store bti_store;
 
@@ -42,5 +45,60 @@ int bti_store_schema_version(bti_store *st, int *current_out);
 int bti_store_schema_latest(const bti_store *st);
 /* Apply pending migrations (for stores opened with BT_OPEN_NO_MIGRATE). */
 int bti_store_migrate(bti_store *st);
+
+
+/* One occurrence, every string final (cleaned, redacted, grouped).  What
+ * capture and bt_report_create hand to the store; NULL strings are stored
+ * as NULL. */
+typedef struct bti_occurrence {
+	int64_t now;
+	int store_log;             /* write an error_logs row */
+	int make_ticket;           /* land on a ticket */
+	int64_t dedup_window_ms;   /* 0 = forever */
+
+	const char *fingerprint;   /* NULL: never dedup (a plain report) */
+	const char *grouping_input;
+	int grouping_version;
+
+	int level;
+	const char *component, *message, *message_template, *error_type;
+	int error_code;
+	const char *file, *function;
+	int line;
+	const char *stack_trace, *context;
+	const char *trace_id, *request_id;
+	const char *service, *host, *environment, *release;
+	long pid;
+
+	/* Only for a new ticket. */
+	const char *title, *description, *severity, *priority, *category;
+	const char *source, *reporter;
+	int64_t sla_due_at;
+} bti_occurrence;
+
+/* Where an occurrence landed. */
+typedef struct bti_landing {
+	int64_t ticket_id;         /* 0: no ticket */
+	char number[BT_TICKET_NUMBER_SIZE];
+	int created;               /* a new ticket was opened */
+	int regressed;             /* a resolved or closed ticket reopened */
+} bti_landing;
+
+/* Store @o in one transaction: its log row and its ticket landing. */
+int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
+
+/* BT_OK if @json is valid JSON, else BT_EINVALID naming @what. */
+int bti_store_json_check(bti_store *st, const char *json, const char *what);
+
+/* Note that @release was seen now, if it is new: orders releases. */
+int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
+
+/* The ticket an occurrence of @fingerprint would land on now, or
+ * BT_ENOTFOUND. */
+int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
+			   int64_t dedup_window_ms, bt_ticket **out);
+
+/* Ticket @id, or BT_ENOTFOUND. */
+int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
 
 #endif

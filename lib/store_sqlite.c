@@ -33,7 +33,7 @@ int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what)
 	case SQLITE_MISMATCH:
 	case SQLITE_TOOBIG:
 	case SQLITE_RANGE:    code = BT_EINVALID; break;
-	default:              code = BT_ERROR; break;
+	default:              code = BT_EINTERNAL; break;
 	}
 	/* The extended code only describes @rc if it is the latest failure. */
 	if ((ext & 0xff) != (rc & 0xff))
@@ -160,10 +160,61 @@ fail:
 	return rc;
 }
 
+int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < st->cached; i++) {
+		if (st->cache[i].sql == sql_text) {
+			*out = st->cache[i].stmt;
+			return BT_OK;
+		}
+	}
+	rc = sqlite3_prepare_v3(st->sql, sql_text, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	if (rc != SQLITE_OK)
+		return bti_sqlite_fail(st->sql, rc, "preparing a statement");
+	if (st->cached < BTI_STMT_CACHE) {
+		st->cache[st->cached].sql = sql_text;
+		st->cache[st->cached].stmt = *out;
+		st->cached++;
+	} else {
+		/* Cannot happen while the cache is sized for every statement;
+		 * refuse rather than leak. */
+		sqlite3_finalize(*out);
+		*out = NULL;
+		return bti_error(BT_EINTERNAL, "statement cache is full");
+	}
+	return BT_OK;
+}
+
+void bti_sqlite_release(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
+int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
 void bti_store_close(bti_store *st)
 {
+	size_t i;
+
 	if (!st)
 		return;
+	for (i = 0; i < st->cached; i++)
+		sqlite3_finalize(st->cache[i].stmt);
 	sqlite3_close_v2(st->sql);
 	bti_free(st);
 }

@@ -9,12 +9,30 @@
 #include "internal.h"
 #include "store.h"
 
+#define BTI_STMT_CACHE 48
+
 struct bti_store {
 	sqlite3 *sql;
 	const bti_migration_set *migrations;
 	unsigned int flags;
 	int busy_timeout_ms;
+	/* Prepared statements, keyed by the address of their SQL constant. */
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} cache[BTI_STMT_CACHE];
+	size_t cached;
 };
+
+/* The prepared statement for @sql_text, a string constant: prepared once
+ * per connection, then reused.  Give it back with bti_sqlite_release(). */
+int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out);
+
+/* Reset @stmt and clear its bindings, ready for the next use. */
+void bti_sqlite_release(sqlite3_stmt *stmt);
+
+/* Run a cached statement that returns no rows. */
+int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
 
 /* Record a failed SQLite call as this thread's error: maps @rc to a BT_*
  * code, keeps the extended code and the message, prefixed with @what. */

@@ -66,7 +66,7 @@ static void test_version(void)
 
 static void test_strerror(void)
 {
-	int codes[] = { BT_OK, BT_ERROR, BT_EINVALID, BT_ENOMEM, BT_ENOTFOUND, BT_EBUSY,
+	int codes[] = { BT_OK, BT_EINTERNAL, BT_EINVALID, BT_ENOMEM, BT_ENOTFOUND, BT_EBUSY,
 			BT_ESCHEMA, BT_EIO, BT_ECORRUPT, BT_EREADONLY, BT_ECONFLICT,
 			BT_ECANTOPEN };
 	size_t i, j;

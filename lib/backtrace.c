@@ -1,0 +1,43 @@
+/*
+ * backtrace.c - capturing the caller's stack as text (glibc backtrace()).
+ * Function names need the host to link with -rdynamic; without it frames
+ * read as module(+offset), which still locates the fault.
+ */
+#include <execinfo.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backtrace.h"
+#include "internal.h"
+
+#define MAX_FRAMES 64
+
+char *bti_backtrace_text(int skip)
+{
+	void *frames[MAX_FRAMES];
+	char **symbols, *out = NULL;
+	size_t len = 0, pos = 0;
+	int n, i;
+
+	n = backtrace(frames, MAX_FRAMES);
+	if (n <= skip)
+		return NULL;
+	symbols = backtrace_symbols(frames, n);
+	if (!symbols)
+		return NULL;
+	for (i = skip; i < n; i++)
+		len += strlen(symbols[i]) + 1;
+	out = bti_malloc(len + 1);
+	if (out) {
+		for (i = skip; i < n; i++) {
+			size_t l = strlen(symbols[i]);
+
+			memcpy(out + pos, symbols[i], l);
+			pos += l;
+			out[pos++] = '\n';
+		}
+		out[pos ? pos - 1 : 0] = '\0';
+	}
+	free(symbols); /* allocated by glibc with malloc */
+	return out;
+}

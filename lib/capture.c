@@ -1,0 +1,422 @@
+/*
+ * capture.c - the capture entry points: bt_log and friends, bt_log_event,
+ * and the helpers behind TRACK_ERRORS.  Each turns host input into one
+ * bti_occurrence - bounded, valid UTF-8, redacted, grouped - and hands it to
+ * the store, which writes it in one transaction.  All the text work happens
+ * before the handle's lock is taken.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backtrace.h"
+#include "capture.h"
+#include "context.h"
+#include "db.h"
+#include "fingerprint.h"
+#include "text.h"
+#include "ticket.h"
+
+/* Host input, common to every entry point. */
+typedef struct capture_in {
+	bt_level level;
+	const char *component;
+	const char *message; /* formatted, raw */
+	size_t message_len;
+	const char *template_;
+	const char *error_type;
+	int error_code;
+	const char *file;
+	int line;
+	const char *function;
+	const char *stack_trace;
+	const char *fingerprint;
+	const char *context_json;
+	const char *trace_id;
+	const char *request_id;
+	const char *caller; /* the API function, for messages */
+} capture_in;
+
+/* What preparing an occurrence allocated. */
+typedef struct prepared {
+	char *message, *context, *stack, *title;
+	bti_grouping grouping;
+} prepared;
+
+static void prepared_free(prepared *p)
+{
+	bti_free(p->message);
+	bti_free(p->context);
+	bti_free(p->stack);
+	bti_free(p->title);
+	bti_grouping_free(&p->grouping);
+}
+
+static int valid_level(bt_level level)
+{
+	return level == BT_DEBUG || level == BT_INFO || level == BT_WARNING ||
+	       level == BT_ERROR || level == BT_CRITICAL;
+}
+
+static int wanted(const bt_db *db, bt_level level)
+{
+	return level >= db->cfg.store_level || level >= db->cfg.ticket_level;
+}
+
+static int check_input(const bt_db *db, const capture_in *in)
+{
+	if (!db)
+		return bti_error(BT_EINVALID, "%s: db is NULL", in->caller);
+	if (!valid_level(in->level))
+		return bti_error(BT_EINVALID, "%s: unknown level %d", in->caller, (int)in->level);
+	if (!in->component || !*in->component)
+		return bti_error(BT_EINVALID, "%s: component is NULL or empty", in->caller);
+	if (!in->message)
+		return bti_error(BT_EINVALID, "%s: message is NULL", in->caller);
+	return BT_OK;
+}
+
+/* Clean, then redact unless the handle says not to. */
+static char *safe_text(const bt_db *db, const char *in, size_t len, size_t max, size_t *len_out)
+{
+	size_t clean_len;
+	char *clean = bti_text_clean(in, len, max, &clean_len), *redacted;
+
+	if (!clean || (db->cfg.flags & BT_OPEN_NO_REDACT)) {
+		if (len_out)
+			*len_out = clean_len;
+		return clean;
+	}
+	redacted = bti_redact_dup(clean, clean_len, (const char *const *)db->cfg.redact_keys, len_out);
+	bti_free(clean);
+	return redacted;
+}
+
+static char *make_title(bt_level level, const char *component, const char *error_type,
+			const char *message)
+{
+	char title[200];
+
+	if (error_type && *error_type)
+		snprintf(title, sizeof(title), "%s: %s - %s", bti_level_title(level), component, error_type);
+	else
+		snprintf(title, sizeof(title), "%s: %s - %.80s", bti_level_title(level), component, message);
+	/* A cut may split a UTF-8 sequence; cleaning mends it. */
+	return bti_text_clean(title, strlen(title), 0, NULL);
+}
+
+static int prepare(const bt_db *db, const capture_in *in, prepared *p)
+{
+	size_t message_len;
+	int stack_wanted;
+	bti_grouping_in g;
+
+	memset(p, 0, sizeof(*p));
+	p->message = safe_text(db, in->message, in->message_len, db->cfg.max_message_bytes, &message_len);
+	if (!p->message)
+		goto nomem;
+	if (in->context_json) {
+		p->context = safe_text(db, in->context_json, strlen(in->context_json), 0, NULL);
+		if (!p->context)
+			goto nomem;
+	}
+	stack_wanted = db->cfg.stack_level && in->level >= db->cfg.stack_level;
+	if (in->stack_trace)
+		p->stack = bti_text_clean(in->stack_trace, strlen(in->stack_trace), 0, NULL);
+	else if (stack_wanted)
+		p->stack = bti_backtrace_text(3); /* drop prepare, capture, the API */
+
+	g.component = in->component;
+	g.error_type = in->error_type;
+	g.template_ = in->template_;
+	g.message = p->message;
+	g.message_len = message_len;
+	g.function = in->function;
+	g.stack = (db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) ? p->stack : NULL;
+	g.explicit_fp = in->fingerprint;
+	if (bti_grouping_compute(&p->grouping, &g) != BT_OK)
+		goto nomem;
+	if (in->level >= db->cfg.ticket_level) {
+		p->title = make_title(in->level, in->component, in->error_type, p->message);
+		if (!p->title)
+			goto nomem;
+	}
+	return BT_OK;
+nomem:
+	prepared_free(p);
+	return bti_error(BT_ENOMEM, "%s: out of memory", in->caller);
+}
+
+static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
+{
+	bti_occurrence o;
+	bti_landing landing;
+	prepared p;
+	int rc;
+
+	if (ticket_out)
+		*ticket_out = 0;
+	rc = prepare(db, in, &p);
+	if (rc != BT_OK)
+		return rc;
+
+	memset(&o, 0, sizeof(o));
+	o.store_log = in->level >= db->cfg.store_level;
+	o.make_ticket = in->level >= db->cfg.ticket_level;
+	o.dedup_window_ms = db->cfg.dedup_window_ms;
+	o.fingerprint = p.grouping.fingerprint;
+	o.grouping_input = p.grouping.input;
+	o.grouping_version = BTI_GROUPING_VERSION;
+	o.level = in->level;
+	o.component = in->component;
+	o.message = p.message;
+	o.message_template = p.grouping.template_;
+	o.error_type = in->error_type;
+	o.error_code = in->error_code;
+	o.file = in->file;
+	o.line = in->line;
+	o.function = in->function;
+	o.stack_trace = p.stack;
+	o.context = p.context;
+	o.trace_id = in->trace_id ? in->trace_id : bti_thread_trace_id();
+	o.request_id = in->request_id ? in->request_id : bti_thread_request_id();
+	o.pid = (long)getpid();
+	o.title = p.title;
+	o.severity = bti_severity_for_level(in->level);
+	o.source = "system";
+	o.priority = "medium";
+
+	bti_db_lock(db);
+	o.now = bti_db_now(db);
+	o.sla_due_at = bti_sla_due(o.severity, o.now);
+	o.service = db->context[BT_CONTEXT_SERVICE];
+	o.release = db->context[BT_CONTEXT_RELEASE];
+	o.environment = db->context[BT_CONTEXT_ENVIRONMENT];
+	o.host = db->context[BT_CONTEXT_HOST];
+	rc = BT_OK;
+	if (o.context)
+		rc = bti_store_json_check(db->store, o.context, in->caller);
+	if (rc == BT_OK)
+		rc = bti_store_record(db->store, &o, &landing);
+	bti_db_unlock(db);
+
+	if (rc == BT_OK && ticket_out)
+		*ticket_out = landing.ticket_id;
+	prepared_free(&p);
+	return rc;
+}
+
+int bt_logv_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
+	       const char *function, const char *fmt, va_list ap)
+{
+	int saved_errno = errno, rc;
+	capture_in in;
+	char *message;
+
+	memset(&in, 0, sizeof(in));
+	in.caller = "bt_log";
+	in.level = level;
+	in.component = component;
+	in.message = ""; /* replaced by the formatted text */
+	rc = check_input(db, &in);
+	if (rc == BT_OK && !fmt)
+		rc = bti_error(BT_EINVALID, "bt_log: fmt is NULL");
+	if (rc != BT_OK || !wanted(db, level))
+		goto done;
+	message = bti_vformat(&in.message_len, fmt, ap);
+	if (!message) {
+		rc = bti_error(BT_ENOMEM, "bt_log: cannot format the message");
+		goto done;
+	}
+	in.message = message;
+	in.template_ = fmt;
+	in.file = file;
+	in.line = line;
+	in.function = function;
+	rc = capture(db, &in, NULL);
+	bti_free(message);
+done:
+	errno = saved_errno;
+	return rc;
+}
+
+int bt_log_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
+	      const char *function, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = bt_logv_at(db, level, component, file, line, function, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int bt_logv(bt_db *db, bt_level level, const char *component, const char *fmt, va_list ap)
+{
+	return bt_logv_at(db, level, component, NULL, 0, NULL, fmt, ap);
+}
+
+/* Parenthesised: bugtrack.h also defines bt_log as a call-site macro. */
+int (bt_log)(bt_db *db, bt_level level, const char *component, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = bt_logv_at(db, level, component, NULL, 0, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Map a bt_event onto a capture input. */
+static int event_input(const bt_event *ev, const char *caller, capture_in *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->caller = caller;
+	if (!ev)
+		return bti_error(BT_EINVALID, "%s: event is NULL", caller);
+	if (ev->version == 0 || ev->version > BT_EVENT_VERSION)
+		return bti_error(BT_EINVALID, "%s: unknown event version %u (this library knows 1..%d); "
+				 "initialise events with BT_EVENT_INIT", caller, ev->version, BT_EVENT_VERSION);
+	in->level = ev->level;
+	in->component = ev->component;
+	in->message = ev->message;
+	in->message_len = ev->message ? strlen(ev->message) : 0;
+	in->template_ = ev->message_template;
+	in->error_type = ev->error_type;
+	in->error_code = ev->error_code;
+	in->file = ev->file;
+	in->line = ev->line;
+	in->function = ev->function;
+	in->stack_trace = ev->stack_trace;
+	in->fingerprint = ev->fingerprint;
+	in->context_json = ev->context_json;
+	in->trace_id = ev->trace_id;
+	in->request_id = ev->request_id;
+	return BT_OK;
+}
+
+int bt_log_event(bt_db *db, const bt_event *event, int64_t *ticket_id_out)
+{
+	int saved_errno = errno, rc;
+	capture_in in;
+
+	if (ticket_id_out)
+		*ticket_id_out = 0;
+	rc = event_input(event, "bt_log_event", &in);
+	if (rc == BT_OK)
+		rc = check_input(db, &in);
+	if (rc == BT_OK && wanted(db, in.level))
+		rc = capture(db, &in, ticket_id_out);
+	errno = saved_errno;
+	return rc;
+}
+
+/* The grouping of an event, as capture would compute it. */
+int bti_event_fingerprint(bt_db *db, const bt_event *event, const char *caller,
+			  char out[BT_FINGERPRINT_SIZE])
+{
+	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+	bt_db scratch;
+	capture_in in;
+	prepared p;
+	int rc;
+
+	rc = event_input(event, caller, &in);
+	if (rc != BT_OK)
+		return rc;
+	if (!db) {
+		/* Default options: the same rules as a handle opened with none. */
+		memset(&scratch, 0, sizeof(scratch));
+		scratch.cfg.store_level = defaults.store_level;
+		scratch.cfg.ticket_level = defaults.ticket_level;
+		scratch.cfg.max_message_bytes = 16384;
+		db = &scratch;
+	}
+	rc = check_input(db, &in);
+	if (rc != BT_OK)
+		return rc;
+	rc = prepare(db, &in, &p);
+	if (rc != BT_OK)
+		return rc;
+	memcpy(out, p.grouping.fingerprint, BT_FINGERPRINT_SIZE);
+	prepared_free(&p);
+	return BT_OK;
+}
+
+int bt_fingerprint(bt_db *db, const bt_event *event, char out[BT_FINGERPRINT_SIZE])
+{
+	int saved_errno = errno, rc;
+
+	if (!out)
+		rc = bti_error(BT_EINVALID, "bt_fingerprint: out is NULL");
+	else
+		rc = bti_event_fingerprint(db, event, "bt_fingerprint", out);
+	errno = saved_errno;
+	return rc;
+}
+
+/* "<expr> failed" groups; the message adds what varies. */
+static void track(bt_db *db, bt_level level, const char *component, const char *expr,
+		  const char *file, int line, const char *function, int err, const char *result)
+{
+	char message[1024], template_[512], type[32];
+	const char *name = err ? strerrorname_np(err) : NULL;
+	capture_in in;
+
+	snprintf(template_, sizeof(template_), "%s failed", expr ? expr : "expression");
+	if (err)
+		snprintf(message, sizeof(message), "%s: %s (errno %d, %s)", template_, strerror(err), err, result);
+	else
+		snprintf(message, sizeof(message), "%s (%s)", template_, result);
+	if (err && !name) {
+		snprintf(type, sizeof(type), "errno %d", err);
+		name = type;
+	}
+	memset(&in, 0, sizeof(in));
+	in.caller = "TRACK_ERRORS";
+	in.level = level;
+	in.component = component;
+	in.message = message;
+	in.message_len = strlen(message);
+	in.template_ = template_;
+	in.error_type = name;
+	in.error_code = err;
+	in.file = file;
+	in.line = line;
+	in.function = function;
+	if (check_input(db, &in) == BT_OK && wanted(db, level))
+		capture(db, &in, NULL);
+}
+
+long long bt_track_int(bt_db *db, bt_level level, const char *component, long long value,
+		       int policy, const char *expr, const char *file, int line, const char *function)
+{
+	int saved_errno = errno;
+	int failed = policy == BT_FAIL_NONZERO ? value != 0 : value < 0;
+
+	if (failed) {
+		/* pthread-style calls return the error number instead of errno. */
+		int err = saved_errno ? saved_errno
+			: (policy == BT_FAIL_NONZERO && value > 0 && value < 4096 ? (int)value : 0);
+		char result[48];
+
+		snprintf(result, sizeof(result), "returned %lld", value);
+		track(db, level, component, expr, file, line, function, err, result);
+	}
+	errno = saved_errno;
+	return value;
+}
+
+void *bt_track_ptr(bt_db *db, bt_level level, const char *component, void *value,
+		   const char *expr, const char *file, int line, const char *function)
+{
+	int saved_errno = errno;
+
+	if (!value)
+		track(db, level, component, expr, file, line, function, saved_errno, "returned NULL");
+	errno = saved_errno;
+	return value;
+}

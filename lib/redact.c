@@ -1,0 +1,292 @@
+/*
+ * redact.c - owns what counts as a secret key and how far its value extends
+ * in free text, query strings, header lines and JSON.  When in doubt it
+ * redacts more: a lost word in a message is cheap, a stored password is
+ * not.  Quotes and separators around a value are kept, so that JSON stays
+ * valid and redacted messages still group together.
+ */
+#include <string.h>
+
+#include "redact.h"
+
+typedef unsigned char uchar;
+
+static const char *const default_keys[] = {
+	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey",
+	"access_token", "refresh_token", "auth", "authorization", "cookie",
+	"session", "private_key", "client_secret", NULL
+};
+
+/* Values of these hold spaces ("Bearer x", "a=1; b=2"), so unquoted they
+ * run to the end of the line. */
+static const char *const line_keys[] = { "authorization", "cookie", NULL };
+
+static const char redacted[] = "[redacted]";
+
+/* Hand-written character classes: <ctype.h> depends on the locale. */
+static int is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int in_set(int c, const char *set)
+{
+	return c > 0 && strchr(set, c) != NULL; /* strchr finds the NUL too */
+}
+
+static int is_ident(int c) { return is_alnum(c) || in_set(c, "_-."); }
+static int is_quote(int c) { return c == '"' || c == '\''; }
+static int is_space(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* Keys compare case-insensitively, with '-' and '_' equivalent. */
+static int fold(int c)
+{
+	return c == '-' ? '_' : c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static int peek(const uchar *s, size_t n, size_t i)
+{
+	return i < n ? s[i] : -1;
+}
+
+struct sink {
+	char *out;
+	size_t cap;
+	size_t len; /* of the full result, even past cap */
+};
+
+static void put(struct sink *w, const void *p, size_t k)
+{
+	for (size_t j = 0; j < k; j++, w->len++)
+		if (w->len + 1 < w->cap)
+			w->out[w->len] = ((const char *)p)[j];
+}
+
+/* Does the identifier id[0..n) end with @key, either whole or as the last
+ * part of a compound name (db_password, X-Api-Key, user.token)? */
+static int has_key_suffix(const uchar *id, size_t n, const char *key)
+{
+	size_t k = strlen(key);
+
+	if (k == 0 || k > n || (k < n && !in_set(id[n - k - 1], "_-.")))
+		return 0;
+	id += n - k;
+	for (size_t j = 0; j < k; j++)
+		if (fold(id[j]) != fold((uchar)key[j]))
+			return 0;
+	return 1;
+}
+
+static const char *find_key(const uchar *id, size_t n, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (has_key_suffix(id, n, *keys))
+			return *keys;
+	return NULL;
+}
+
+/* How a key was written: inside quotes ("password", or \"password\" in
+ * JSON escaped into a string), and whether those closed right after it. */
+struct key_form {
+	int quote;   /* the quote before the key, or 0 */
+	int escaped; /* written as \" */
+	int closed;
+	int json;    /* "key": value, where a bare value must become a string */
+};
+
+static size_t skip_blanks(const uchar *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* Parses what follows a key ending at @i: its closing quote, a separator
+ * ('=', '=>', or ':' but not the '::' of "Session::get") and blanks.
+ * Returns where the value starts, or 0 when the key is not assigned. */
+static size_t separator(const uchar *s, size_t n, size_t i, struct key_form *f)
+{
+	int c;
+
+	if (f->quote && peek(s, n, i + f->escaped) == f->quote &&
+	    (!f->escaped || peek(s, n, i) == '\\')) {
+		i += 1 + f->escaped;
+		f->closed = 1;
+	}
+	i = skip_blanks(s, n, i);
+	c = peek(s, n, i);
+	if (c == '=')
+		i += 1 + (peek(s, n, i + 1) == '>');
+	else if (c == ':' && peek(s, n, i + 1) != ':')
+		i++;
+	else
+		return 0;
+	f->json = c == ':' && f->closed;
+	return skip_blanks(s, n, i);
+}
+
+/* Where the string whose opening quote @q is just before @i closes: the
+ * index of the closing quote, or n if there is none.  At level 1 the string
+ * sits inside another one (escaped JSON), where its quotes are written \"
+ * and its backslashes \\, so each byte pair is unescaped first. */
+static size_t string_end(const uchar *s, size_t n, size_t i, int q, int level)
+{
+	int escape = 0;
+
+	while (i < n) {
+		size_t at = i;
+		int c = s[i++];
+
+		if (level && c == '\\' && i < n)
+			c = s[i++];
+		else if (level && c == q)
+			return at; /* the enclosing string ends first */
+		if (escape)
+			escape = 0;
+		else if (c == '\\')
+			escape = 1;
+		else if (c == q)
+			return at;
+	}
+	return n;
+}
+
+/* A quoted value keeps its quotes; only what is between them goes.  An
+ * unterminated one takes everything to the end. */
+static size_t redact_string(struct sink *w, const uchar *s, size_t n, size_t i, int level)
+{
+	size_t open = i + 1 + level, close = string_end(s, n, open, s[open - 1], level), k;
+
+	put(w, s + i, open - i);
+	if (close > open)
+		put(w, redacted, sizeof(redacted) - 1);
+	if (close == n)
+		return n;
+	k = s[close] == '\\' ? 2 : 1;
+	put(w, s + close, k);
+	return close + k;
+}
+
+/* A JSON object or array, to its matching bracket, skipping strings. */
+static size_t bracket_end(const uchar *s, size_t n, size_t i)
+{
+	size_t depth = 0;
+
+	while (i < n) {
+		int c = s[i++];
+
+		if (is_quote(c))
+			i = string_end(s, n, i, c, 0) + 1;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && --depth == 0)
+			return i;
+	}
+	return n;
+}
+
+/* An unquoted value ends at a delimiter, or for line keys at the end of
+ * the line, and in both cases at the quote enclosing the whole key=value
+ * ('args="password=x"'), unless that quote is escaped. */
+static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_form *f, int line)
+{
+	size_t start = i;
+	int open = f->quote && !f->closed;
+
+	while (i < n) {
+		int c = s[i];
+
+		if (c == '\n' || c == '\r' || (!line && (is_space(c) || in_set(c, ",;&)]}"))))
+			break;
+		if (open && (c == f->quote || (f->escaped && c == '\\' && peek(s, n, i + 1) == f->quote)))
+			break;
+		i += open && c == '\\' && i + 1 < n ? 2 : 1;
+	}
+	/* A quote ending the word most likely closes a string the key=value
+	 * sits in even when the key does not show it: msg="login password=x". */
+	if (!line && i > start && is_quote(s[i - 1]))
+		i -= i - 1 > start && s[i - 2] == '\\' ? 2 : 1;
+	return i;
+}
+
+static void put_quote(struct sink *w, const struct key_form *f)
+{
+	char q = (char)f->quote;
+
+	if (f->escaped)
+		put(w, "\\", 1);
+	put(w, &q, 1);
+}
+
+/* Writes the redacted form of the value at @i; returns the end of it. */
+static size_t redact_value(struct sink *w, const uchar *s, size_t n, size_t i,
+			   const struct key_form *f, int line)
+{
+	int c = peek(s, n, i), level = c == '\\' && is_quote(peek(s, n, i + 1));
+	size_t e;
+
+	if (is_quote(c) || level)
+		return redact_string(w, s, n, i, level);
+	if (c == '{' || c == '[')
+		e = bracket_end(s, n, i);
+	else
+		e = plain_end(s, n, i, f, line && !f->json);
+	if (e == i) /* an empty value stays empty */
+		return i;
+	if (f->json)
+		put_quote(w, f);
+	put(w, redacted, sizeof(redacted) - 1);
+	if (f->json)
+		put_quote(w, f);
+	return e;
+}
+
+/* Handles the identifier s[i..e), copied already: if it is a secret key
+ * being assigned, copies the separator and redacts the value.  Returns
+ * where scanning resumes. */
+static size_t key_value(struct sink *w, const uchar *s, size_t n, size_t i, size_t e,
+			const char *const *keys)
+{
+	const char *key = find_key(s + i, e - i, keys);
+	struct key_form f = { 0 };
+	size_t v;
+
+	if (!key)
+		return e;
+	if (i && is_quote(s[i - 1])) {
+		f.quote = s[i - 1];
+		f.escaped = i >= 2 && s[i - 2] == '\\';
+	}
+	v = separator(s, n, e, &f);
+	if (!v)
+		return e;
+	put(w, s + e, v - e);
+	return redact_value(w, s, n, v, &f, find_key((const uchar *)key, strlen(key), line_keys) != NULL);
+}
+
+size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
+{
+	const uchar *s = (const uchar *)in;
+	struct sink w = { out, cap, 0 };
+	size_t i = 0;
+
+	if (!in)
+		len = 0;
+	if (!keys)
+		keys = default_keys;
+	while (i < len) {
+		size_t e = i;
+
+		while (e < len && is_ident(s[e]))
+			e++;
+		if (e == i) {
+			put(&w, s + i++, 1);
+			continue;
+		}
+		put(&w, s + i, e - i);
+		i = key_value(&w, s, len, i, e, keys);
+	}
+	if (cap)
+		out[w.len < cap ? w.len : cap - 1] = '\0';
+	return w.len;
+}

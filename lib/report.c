@@ -1,0 +1,148 @@
+/*
+ * report.c - bt_report_create: tickets filed by hand (users, agents, other
+ * systems).  A report with a fingerprint is grouped exactly as a captured
+ * event with that explicit fingerprint, so the two can meet on one ticket.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "db.h"
+#include "fingerprint.h"
+#include "text.h"
+#include "ticket.h"
+
+static int check_report(const bt_report *r)
+{
+	if (r->version == 0 || r->version > BT_REPORT_VERSION)
+		return bti_error(BT_EINVALID, "bt_report_create: unknown report version %u (this library "
+				 "knows 1..%d); initialise reports with BT_REPORT_INIT",
+				 r->version, BT_REPORT_VERSION);
+	if (!r->title || !*r->title)
+		return bti_error(BT_EINVALID, "bt_report_create: title is NULL or empty");
+	/* 0 selects the default; anything else must be a known value. */
+	if (r->severity && !bt_severity_name(r->severity))
+		return bti_error(BT_EINVALID, "bt_report_create: unknown severity %d", (int)r->severity);
+	if (r->priority && !bti_priority_name(r->priority))
+		return bti_error(BT_EINVALID, "bt_report_create: unknown priority %d", (int)r->priority);
+	if (r->source && !bti_source_name(r->source))
+		return bti_error(BT_EINVALID, "bt_report_create: unknown source %d", (int)r->source);
+	return BT_OK;
+}
+
+/* Owned, cleaned copies of the report's free text. */
+typedef struct report_text {
+	char *title, *description, *context;
+	bti_grouping grouping;
+} report_text;
+
+static char *clean_opt(const char *s)
+{
+	return bti_text_clean(s, strlen(s), 0, NULL);
+}
+
+static int prepare(const bt_db *db, const bt_report *r, report_text *t)
+{
+	bti_grouping_in g;
+	int redact = !(db->cfg.flags & BT_OPEN_NO_REDACT);
+	const char *const *keys = (const char *const *)db->cfg.redact_keys;
+
+	memset(t, 0, sizeof(*t));
+	t->title = clean_opt(r->title);
+	if (t->title && r->description) {
+		char *clean = clean_opt(r->description);
+
+		t->description = clean && redact ? bti_redact_dup(clean, strlen(clean), keys, NULL) : clean;
+		if (clean != t->description)
+			bti_free(clean);
+	}
+	if (t->title && r->context_json) {
+		char *clean = clean_opt(r->context_json);
+
+		t->context = clean && redact ? bti_redact_dup(clean, strlen(clean), keys, NULL) : clean;
+		if (clean != t->context)
+			bti_free(clean);
+	}
+	if (!t->title || (r->description && !t->description) || (r->context_json && !t->context))
+		return bti_error(BT_ENOMEM, "bt_report_create: out of memory");
+	if (!r->fingerprint)
+		return BT_OK;
+	memset(&g, 0, sizeof(g));
+	g.explicit_fp = r->fingerprint;
+	g.message = t->title;
+	g.message_len = strlen(t->title);
+	return bti_grouping_compute(&t->grouping, &g);
+}
+
+static void report_text_free(report_text *t)
+{
+	bti_free(t->title);
+	bti_free(t->description);
+	bti_free(t->context);
+	bti_grouping_free(&t->grouping);
+}
+
+int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
+		     char number_out[BT_TICKET_NUMBER_SIZE])
+{
+	int saved_errno = errno, rc;
+	bti_occurrence o;
+	bti_landing landing;
+	report_text t;
+
+	if (id_out)
+		*id_out = 0;
+	if (number_out)
+		number_out[0] = '\0';
+	if (!db || !r) {
+		rc = bti_error(BT_EINVALID, "bt_report_create: %s is NULL", db ? "report" : "db");
+		goto done;
+	}
+	rc = check_report(r);
+	if (rc != BT_OK)
+		goto done;
+	rc = prepare(db, r, &t);
+	if (rc != BT_OK) {
+		report_text_free(&t);
+		goto done;
+	}
+
+	memset(&o, 0, sizeof(o));
+	o.make_ticket = 1;
+	o.dedup_window_ms = db->cfg.dedup_window_ms;
+	o.fingerprint = r->fingerprint ? t.grouping.fingerprint : NULL;
+	o.grouping_input = t.grouping.input;
+	o.grouping_version = BTI_GROUPING_VERSION;
+	o.title = t.title;
+	o.description = t.description;
+	o.severity = bt_severity_name(r->severity ? r->severity : BT_SEVERITY_MEDIUM);
+	o.priority = bti_priority_name(r->priority ? r->priority : BT_PRIORITY_MEDIUM);
+	o.source = bti_source_name(r->source ? r->source : BT_SOURCE_USER);
+	o.category = r->category;
+	o.component = r->component;
+	o.reporter = r->reporter;
+	o.trace_id = r->trace_id;
+	o.request_id = r->request_id;
+	o.context = t.context;
+
+	bti_db_lock(db);
+	o.now = bti_db_now(db);
+	o.sla_due_at = bti_sla_due(o.severity, o.now);
+	o.release = r->release_sha ? r->release_sha : db->context[BT_CONTEXT_RELEASE];
+	o.service = db->context[BT_CONTEXT_SERVICE];
+	o.environment = db->context[BT_CONTEXT_ENVIRONMENT];
+	o.host = db->context[BT_CONTEXT_HOST];
+	rc = o.context ? bti_store_json_check(db->store, o.context, "bt_report_create") : BT_OK;
+	if (rc == BT_OK)
+		rc = bti_store_record(db->store, &o, &landing);
+	bti_db_unlock(db);
+	report_text_free(&t);
+	if (rc == BT_OK) {
+		if (id_out)
+			*id_out = landing.ticket_id;
+		if (number_out)
+			memcpy(number_out, landing.number, BT_TICKET_NUMBER_SIZE);
+	}
+done:
+	errno = saved_errno;
+	return rc;
+}

@@ -1,0 +1,433 @@
+/*
+ * store_sqlite_capture.c - recording occurrences: the log row and the
+ * ticket an occurrence lands on, in one BEGIN IMMEDIATE transaction.
+ *
+ * BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so the
+ * landing decision and its write are atomic across threads and processes;
+ * the partial unique index tickets_dedup makes a second active ticket for a
+ * fingerprint impossible even for a writer that skipped the transaction.
+ *
+ * The hot path, a repeat of an open error, is one indexed UPDATE.  Only a
+ * miss reads the ticket to decide between opening a new one, reopening a
+ * resolved one (a regression), counting a recurrence from an older release,
+ * or retiring a ticket whose dedup window has passed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "ticket.h"
+
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+
+/* ?1 fingerprint, ?2 now, ?3 window (0 = forever) */
+static const char SQL_HIT[] =
+	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2)"
+	" WHERE fingerprint = ?1 AND dedup_active = 1"
+	" AND status NOT IN ('resolved', 'closed')"
+	" AND (?3 = 0 OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)"
+	" RETURNING id, number";
+
+/* ?1 fingerprint, ?2 the occurrence's release.  The last column says
+ * whether that release is older than the one the ticket was resolved in,
+ * by when each was first seen; an unseen resolution release has not
+ * shipped, so every seen release is older than it. */
+static const char SQL_FIND[] =
+	"SELECT id, number, status,"
+	" ?2 IS NOT NULL AND resolved_release IS NOT NULL"
+	" AND coalesce((SELECT first_seen_at FROM releases WHERE name = ?2), 9223372036854775807)"
+	"   < coalesce((SELECT first_seen_at FROM releases WHERE name = tickets.resolved_release),"
+	"              9223372036854775807)"
+	" FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1";
+
+/* ?1 id, ?2 now */
+static const char SQL_COUNT[] =
+	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2),"
+	" first_occurred_at = coalesce(first_occurred_at, ?2)"
+	" WHERE id = ?1";
+
+/* ?1 id, ?2 now, ?3 new SLA due time */
+static const char SQL_REOPEN[] =
+	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2),"
+	" first_occurred_at = coalesce(first_occurred_at, ?2),"
+	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"
+	" version = version + 1, updated_at = max(updated_at, ?2), sla_due_at = ?3"
+	" WHERE id = ?1";
+
+static const char SQL_RETIRE[] = "UPDATE tickets SET dedup_active = 0 WHERE id = ?1";
+
+static const char SQL_INSERT_TICKET[] =
+	"INSERT INTO tickets (title, description, severity, priority, category, component,"
+	" source, reporter, fingerprint, grouping_version, grouping_input, error_type,"
+	" error_message, stack_trace, first_occurred_at, last_occurred_at, service, host,"
+	" environment, release_sha, trace_id, request_id, context, created_at, updated_at,"
+	" sla_due_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15,"
+	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23)"
+	" RETURNING id, number";
+
+static const char SQL_INSERT_EVENT[] =
+	"INSERT INTO ticket_events (ticket_id, actor, kind, from_value, to_value, note, created_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+static const char SQL_INSERT_LOG[] =
+	"INSERT INTO error_logs (ticket_id, level, component, message, message_template,"
+	" fingerprint, error_type, error_code, file, line, function, stack_trace, context,"
+	" trace_id, request_id, service, host, pid, environment, release_sha, created_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+	" ?18, ?19, ?20, ?21)";
+
+static const char SQL_JSON_VALID[] = "SELECT json_valid(?1)";
+
+static const char SQL_RELEASE_SEEN[] =
+	"INSERT INTO releases (name, first_seen_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+
+/* Columns in the order of enum bti_ticket_text, then enum bti_ticket_int. */
+#define TICKET_COLUMNS \
+	"number, title, status, severity, component, fingerprint, grouping_input," \
+	" error_message, stack_trace," \
+	" id, occurrence_count, regression_count, first_occurred_at, last_occurred_at"
+
+static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?1";
+
+/* ?1 fingerprint, ?2 now, ?3 window: the ticket SQL_HIT or SQL_FIND would
+ * land on. */
+static const char SQL_DEDUP_LOOKUP[] =
+	"SELECT " TICKET_COLUMNS " FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1"
+	" AND (status IN ('resolved', 'closed') OR ?3 = 0"
+	"      OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)";
+
+static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+}
+
+/* 0 means "none" for error codes and lines. */
+static void bind_nonzero(sqlite3_stmt *stmt, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(stmt, i, v);
+}
+
+/* Read the "id, number" a statement returned into @out. */
+static void read_landing(sqlite3_stmt *stmt, bti_landing *out)
+{
+	const unsigned char *number = sqlite3_column_text(stmt, 1);
+
+	out->ticket_id = sqlite3_column_int64(stmt, 0);
+	snprintf(out->number, sizeof(out->number), "%s", number ? (const char *)number : "");
+}
+
+static int add_event(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
+		     const char *from, const char *to, const char *note, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_INSERT_EVENT, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	bind_text(stmt, 2, actor);
+	bind_text(stmt, 3, kind);
+	bind_text(stmt, 4, from);
+	bind_text(stmt, 5, to);
+	bind_text(stmt, 6, note);
+	sqlite3_bind_int64(stmt, 7, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a ticket event");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_INSERT_TICKET, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_text(stmt, 1, o->title);
+	bind_text(stmt, 2, o->description);
+	bind_text(stmt, 3, o->severity);
+	bind_text(stmt, 4, o->priority);
+	bind_text(stmt, 5, o->category);
+	bind_text(stmt, 6, o->component);
+	bind_text(stmt, 7, o->source);
+	bind_text(stmt, 8, o->reporter);
+	bind_text(stmt, 9, o->fingerprint);
+	bind_nonzero(stmt, 10, o->grouping_version);
+	bind_text(stmt, 11, o->grouping_input);
+	bind_text(stmt, 12, o->error_type);
+	bind_text(stmt, 13, o->message);
+	bind_text(stmt, 14, o->stack_trace);
+	sqlite3_bind_int64(stmt, 15, o->now);
+	bind_text(stmt, 16, o->service);
+	bind_text(stmt, 17, o->host);
+	bind_text(stmt, 18, o->environment);
+	bind_text(stmt, 19, o->release);
+	bind_text(stmt, 20, o->trace_id);
+	bind_text(stmt, 21, o->request_id);
+	bind_text(stmt, 22, o->context);
+	bind_nonzero(stmt, 23, o->sla_due_at);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		read_landing(stmt, out);
+		out->created = 1;
+		rc = BT_OK;
+	} else {
+		rc = bti_sqlite_fail(st->sql, rc, "opening a ticket");
+	}
+	bti_sqlite_release(stmt);
+	if (rc == BT_OK)
+		rc = add_event(st, out->ticket_id, o->reporter ? o->reporter : o->source, "created",
+			       NULL, "new", NULL, o->now);
+	return rc;
+}
+
+/* The hot path.  Sets out->ticket_id when the occurrence landed. */
+static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_HIT, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_text(stmt, 1, o->fingerprint);
+	sqlite3_bind_int64(stmt, 2, o->now);
+	sqlite3_bind_int64(stmt, 3, o->dedup_window_ms);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		read_landing(stmt, out);
+		rc = sqlite3_step(stmt); /* finish the UPDATE */
+	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting an occurrence");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+static int run_by_id(bti_store *st, const char *sql_text, int64_t id, int64_t now, int64_t extra,
+		     const char *what)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_bind_parameter_count(stmt) >= 2)
+		sqlite3_bind_int64(stmt, 2, now);
+	if (sqlite3_bind_parameter_count(stmt) >= 3)
+		sqlite3_bind_int64(stmt, 3, extra);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* The slow path: no open ticket within the window took the occurrence. */
+static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	sqlite3_stmt *stmt;
+	char status[32] = "";
+	int64_t id = 0;
+	int older = 0, rc = bti_sqlite_stmt(st, SQL_FIND, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_text(stmt, 1, o->fingerprint);
+	bind_text(stmt, 2, o->release);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		read_landing(stmt, out);
+		id = out->ticket_id;
+		snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(stmt, 2));
+		older = sqlite3_column_int(stmt, 3);
+		rc = SQLITE_DONE;
+	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "finding a ticket");
+	bti_sqlite_release(stmt);
+	if (rc != BT_OK)
+		return rc;
+
+	if (!id)
+		return insert_ticket(st, o, out);
+	if (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0) {
+		/* Open, but its dedup window has passed: it stays as history. */
+		rc = run_by_id(st, SQL_RETIRE, id, 0, 0, "retiring a ticket");
+		return rc == BT_OK ? insert_ticket(st, o, out) : rc;
+	}
+	if (older)
+		return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence");
+	rc = run_by_id(st, SQL_REOPEN, id, o->now, o->sla_due_at, "reopening a ticket");
+	if (rc == BT_OK) {
+		char note[160];
+
+		snprintf(note, sizeof(note), "recurred after it was %s%s%.100s", status,
+			 o->release ? "; release " : "", o->release ? o->release : "");
+		out->regressed = 1;
+		rc = add_event(st, id, "system", "regressed", status, "new", note, o->now);
+	}
+	return rc;
+}
+
+static int insert_log(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_INSERT_LOG, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_nonzero(stmt, 1, ticket_id);
+	sqlite3_bind_int(stmt, 2, o->level);
+	bind_text(stmt, 3, o->component);
+	bind_text(stmt, 4, o->message);
+	bind_text(stmt, 5, o->message_template);
+	bind_text(stmt, 6, o->fingerprint);
+	bind_text(stmt, 7, o->error_type);
+	bind_nonzero(stmt, 8, o->error_code);
+	bind_text(stmt, 9, o->file);
+	bind_nonzero(stmt, 10, o->line);
+	bind_text(stmt, 11, o->function);
+	bind_text(stmt, 12, o->stack_trace);
+	bind_text(stmt, 13, o->context);
+	bind_text(stmt, 14, o->trace_id);
+	bind_text(stmt, 15, o->request_id);
+	bind_text(stmt, 16, o->service);
+	bind_text(stmt, 17, o->host);
+	bind_nonzero(stmt, 18, o->pid);
+	bind_text(stmt, 19, o->environment);
+	bind_text(stmt, 20, o->release);
+	sqlite3_bind_int64(stmt, 21, o->now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "storing a log row");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = bti_sqlite_run(st, SQL_BEGIN, "starting a capture");
+	if (rc != BT_OK)
+		return rc;
+	if (o->make_ticket) {
+		if (!o->fingerprint)
+			rc = insert_ticket(st, o, out);
+		else if ((rc = try_hit(st, o, out)) == BT_OK && !out->ticket_id)
+			rc = land_miss(st, o, out);
+	}
+	if (rc == BT_OK && o->store_log)
+		rc = insert_log(st, o, out->ticket_id);
+	if (rc == BT_OK)
+		rc = bti_sqlite_run(st, SQL_COMMIT, "committing a capture");
+	if (rc != BT_OK) {
+		bti_sqlite_run(st, SQL_ROLLBACK, "rolling back a capture");
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}
+
+int bti_store_json_check(bti_store *st, const char *json, const char *what)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_JSON_VALID, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_text(stmt, 1, json);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_column_int(stmt, 0) ? BT_OK
+			: bti_error(BT_EINVALID, "%s: context is not valid JSON", what);
+	else
+		rc = bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_RELEASE_SEEN, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_text(stmt, 1, release);
+	sqlite3_bind_int64(stmt, 2, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a release");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+static int read_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out)
+{
+	bt_ticket *t = bti_calloc(1, sizeof(*t));
+	int i;
+
+	if (!t)
+		return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
+	for (i = 0; i < BTI_T_TEXT_COUNT; i++) {
+		const char *s = (const char *)sqlite3_column_text(stmt, i);
+
+		if (!s && sqlite3_errcode(st->sql) == SQLITE_NOMEM)
+			goto nomem;
+		if (s && !(t->text[i] = bti_strdup(s)))
+			goto nomem;
+	}
+	for (i = 0; i < BTI_T_INT_COUNT; i++)
+		t->num[i] = sqlite3_column_int64(stmt, BTI_T_TEXT_COUNT + i);
+	*out = t;
+	return BT_OK;
+nomem:
+	bt_ticket_free(t);
+	return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
+}
+
+/* Run a ticket query whose parameters are already bound. */
+static int query_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW)
+		rc = read_ticket(st, stmt, out);
+	else if (rc == SQLITE_DONE)
+		rc = bti_error(BT_ENOTFOUND, "%s: no such ticket", what);
+	else
+		rc = bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_TICKET_GET, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	return query_ticket(st, stmt, out, "bt_ticket_get");
+}
+
+int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
+			   int64_t dedup_window_ms, bt_ticket **out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_DEDUP_LOOKUP, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bind_text(stmt, 1, fingerprint);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int64(stmt, 3, dedup_window_ms);
+	return query_ticket(st, stmt, out, "bt_dedup_lookup");
+}

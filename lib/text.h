@@ -1,0 +1,32 @@
+/*
+ * text.h - making text safe to store: bounded length, valid UTF-8, secrets
+ * redacted.  Every function returns a new allocation (bti_free) or NULL when
+ * memory runs out.
+ */
+#ifndef BT_TEXT_H
+#define BT_TEXT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* The marker appended to text cut at the maximum length. */
+#define BTI_TRUNCATION_MARKER "\xe2\x80\xa6[truncated]"
+
+/* printf into a new string; *len_out receives its length. */
+char *bti_vformat(size_t *len_out, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+/* Copy @len bytes of @in, cut to at most @max bytes (on a character
+ * boundary, followed by BTI_TRUNCATION_MARKER; max 0 = no limit), with
+ * every invalid UTF-8 sequence and NUL byte replaced by U+FFFD. */
+char *bti_text_clean(const char *in, size_t len, size_t max, size_t *len_out);
+
+/* 1 if @len bytes of @s are valid UTF-8 without NUL bytes. */
+int bti_utf8_valid(const char *s, size_t len);
+
+/* bti_redact() into a new string. */
+char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out);
+
+/* bti_normalize_message() into a new string. */
+char *bti_normalize_dup(const char *in, size_t len);
+
+#endif

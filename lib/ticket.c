@@ -1,0 +1,167 @@
+/*
+ * ticket.c - tickets as the API sees them: the vocabulary (status, severity,
+ * priority, source names), the SLA policy, the bt_ticket snapshot and its
+ * getters, hand-filed reports and dedup lookups.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "capture.h"
+#include "db.h"
+#include "ticket.h"
+
+static const char *const status_names[] = {
+	NULL, "new", "triaged", "in_progress", "awaiting_verification", "resolved", "closed"
+};
+static const char *const severity_names[] = { NULL, "low", "medium", "high", "critical" };
+static const char *const priority_names[] = { NULL, "low", "medium", "high", "urgent" };
+static const char *const source_names[] = { NULL, "user", "agent", "system" };
+
+#define NAME_OF(table, v) ((v) > 0 && (size_t)(v) < BTI_ARRAY_LEN(table) ? table[v] : NULL)
+
+static int index_of(const char *const *table, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 1; name && i < n; i++)
+		if (strcmp(table[i], name) == 0)
+			return (int)i;
+	return 0;
+}
+
+const char *bt_status_name(bt_status status)
+{
+	return NAME_OF(status_names, status);
+}
+
+const char *bt_severity_name(bt_severity severity)
+{
+	return NAME_OF(severity_names, severity);
+}
+
+const char *bti_priority_name(bt_priority priority)
+{
+	return NAME_OF(priority_names, priority);
+}
+
+const char *bti_source_name(bt_source source)
+{
+	return NAME_OF(source_names, source);
+}
+
+const char *bti_severity_for_level(bt_level level)
+{
+	return level >= BT_CRITICAL ? "critical" : level >= BT_ERROR ? "high"
+		: level >= BT_WARNING ? "medium" : "low";
+}
+
+const char *bti_level_title(bt_level level)
+{
+	return level >= BT_CRITICAL ? "Critical" : level >= BT_ERROR ? "Error"
+		: level >= BT_WARNING ? "Warning" : level >= BT_INFO ? "Info" : "Debug";
+}
+
+/* The default SLA policy: how long each severity may stay open. */
+int64_t bti_sla_due(const char *severity, int64_t now)
+{
+	static const int64_t hour = 60 * 60 * 1000;
+
+	switch (index_of(severity_names, BTI_ARRAY_LEN(severity_names), severity)) {
+	case BT_SEVERITY_CRITICAL: return now + 4 * hour;
+	case BT_SEVERITY_HIGH:     return now + 24 * hour;
+	case BT_SEVERITY_MEDIUM:   return now + 7 * 24 * hour;
+	default:                   return now + 30 * 24 * hour;
+	}
+}
+
+/* ---- the snapshot ---- */
+
+void bt_ticket_free(bt_ticket *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < BTI_T_TEXT_COUNT; i++)
+		bti_free(t->text[i]);
+	bti_free(t);
+}
+
+#define TEXT(t, f) ((t) ? (t)->text[f] : NULL)
+#define NUM(t, f) ((t) ? (t)->num[f] : 0)
+
+int64_t bt_ticket_id(const bt_ticket *t) { return NUM(t, BTI_T_ID); }
+const char *bt_ticket_number(const bt_ticket *t) { return TEXT(t, BTI_T_NUMBER); }
+const char *bt_ticket_title(const bt_ticket *t) { return TEXT(t, BTI_T_TITLE); }
+const char *bt_ticket_component(const bt_ticket *t) { return TEXT(t, BTI_T_COMPONENT); }
+const char *bt_ticket_fingerprint(const bt_ticket *t) { return TEXT(t, BTI_T_FINGERPRINT); }
+const char *bt_ticket_grouping_input(const bt_ticket *t) { return TEXT(t, BTI_T_GROUPING_INPUT); }
+const char *bt_ticket_error_message(const bt_ticket *t) { return TEXT(t, BTI_T_ERROR_MESSAGE); }
+const char *bt_ticket_stack_trace(const bt_ticket *t) { return TEXT(t, BTI_T_STACK_TRACE); }
+int64_t bt_ticket_occurrence_count(const bt_ticket *t) { return NUM(t, BTI_T_OCCURRENCES); }
+int64_t bt_ticket_regression_count(const bt_ticket *t) { return NUM(t, BTI_T_REGRESSIONS); }
+int64_t bt_ticket_first_occurred_at(const bt_ticket *t) { return NUM(t, BTI_T_FIRST_OCCURRED); }
+int64_t bt_ticket_last_occurred_at(const bt_ticket *t) { return NUM(t, BTI_T_LAST_OCCURRED); }
+
+bt_status bt_ticket_status(const bt_ticket *t)
+{
+	return (bt_status)index_of(status_names, BTI_ARRAY_LEN(status_names), TEXT(t, BTI_T_STATUS));
+}
+
+bt_severity bt_ticket_severity(const bt_ticket *t)
+{
+	return (bt_severity)index_of(severity_names, BTI_ARRAY_LEN(severity_names),
+				     TEXT(t, BTI_T_SEVERITY));
+}
+
+/* ---- reading ---- */
+
+int bt_ticket_get(bt_db *db, int64_t id, bt_ticket **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_get: %s is NULL", db ? "out" : "db");
+	bti_db_lock(db);
+	rc = bti_store_ticket_get(db->store, id, out);
+	bti_db_unlock(db);
+	return rc;
+}
+
+static int lookup(bt_db *db, const char *fingerprint, bt_ticket **out)
+{
+	int rc;
+
+	bti_db_lock(db);
+	rc = bti_store_dedup_lookup(db->store, fingerprint, bti_db_now(db), db->cfg.dedup_window_ms, out);
+	bti_db_unlock(db);
+	return rc;
+}
+
+int bt_dedup_lookup(bt_db *db, const char *fingerprint, bt_ticket **out)
+{
+	if (out)
+		*out = NULL;
+	if (!db || !fingerprint || !out)
+		return bti_error(BT_EINVALID, "bt_dedup_lookup: %s is NULL",
+				 !db ? "db" : !fingerprint ? "fingerprint" : "out");
+	return lookup(db, fingerprint, out);
+}
+
+int bt_dedup_lookup_event(bt_db *db, const bt_event *event, bt_ticket **out)
+{
+	char fp[BT_FINGERPRINT_SIZE];
+	int saved_errno = errno, rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_dedup_lookup_event: %s is NULL", db ? "out" : "db");
+	rc = bti_event_fingerprint(db, event, "bt_dedup_lookup_event", fp);
+	if (rc == BT_OK)
+		rc = lookup(db, fp, out);
+	errno = saved_errno;
+	return rc;
+}

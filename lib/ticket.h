@@ -1,0 +1,34 @@
+/*
+ * ticket.h - the bt_ticket snapshot and the ticket vocabulary (status,
+ * severity and other enum names, the SLA policy).
+ */
+#ifndef BT_TICKET_H
+#define BT_TICKET_H
+
+#include "internal.h"
+
+/* Text fields, in the column order the store selects them. */
+enum bti_ticket_text {
+	BTI_T_NUMBER, BTI_T_TITLE, BTI_T_STATUS, BTI_T_SEVERITY, BTI_T_COMPONENT,
+	BTI_T_FINGERPRINT, BTI_T_GROUPING_INPUT, BTI_T_ERROR_MESSAGE, BTI_T_STACK_TRACE,
+	BTI_T_TEXT_COUNT
+};
+
+/* Integer fields, selected after the text ones. */
+enum bti_ticket_int {
+	BTI_T_ID, BTI_T_OCCURRENCES, BTI_T_REGRESSIONS, BTI_T_FIRST_OCCURRED,
+	BTI_T_LAST_OCCURRED, BTI_T_INT_COUNT
+};
+
+struct bt_ticket {
+	char *text[BTI_T_TEXT_COUNT];
+	int64_t num[BTI_T_INT_COUNT];
+};
+
+const char *bti_priority_name(bt_priority priority);
+const char *bti_source_name(bt_source source);
+const char *bti_severity_for_level(bt_level level);
+const char *bti_level_title(bt_level level);
+int64_t bti_sla_due(const char *severity, int64_t now);
+
+#endif
