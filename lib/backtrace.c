@@ -12,14 +12,22 @@
 
 #define MAX_FRAMES 64
 
-char *bti_backtrace_text(int skip)
+char *bti_backtrace_text(const void *caller_pc)
 {
 	void *frames[MAX_FRAMES];
 	char **symbols, *out = NULL;
 	size_t len = 0, pos = 0;
-	int n, i;
+	int n, i, skip = 0;
 
 	n = backtrace(frames, MAX_FRAMES);
+	/* Start at the host's frame: the library's own frames say nothing
+	 * about the error, and how many there are depends on inlining. */
+	for (i = 0; i < n; i++) {
+		if (frames[i] == caller_pc) {
+			skip = i;
+			break;
+		}
+	}
 	if (n <= skip)
 		return NULL;
 	symbols = backtrace_symbols(frames, n);

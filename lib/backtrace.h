@@ -4,8 +4,9 @@
 #ifndef BT_BACKTRACE_H
 #define BT_BACKTRACE_H
 
-/* One frame per line, innermost first, without the @skip innermost frames;
- * NULL when unavailable.  Free with bti_free. */
-char *bti_backtrace_text(int skip);
+/* One frame per line, innermost first, starting at the frame that holds
+ * @caller_pc (the return address into the host, from the public entry
+ * point); NULL when unavailable.  Free with bti_free. */
+char *bti_backtrace_text(const void *caller_pc);
 
 #endif

@@ -35,7 +35,8 @@ typedef struct capture_in {
 	const char *context_json;
 	const char *trace_id;
 	const char *request_id;
-	const char *caller; /* the API function, for messages */
+	const char *caller;    /* the API function, for messages */
+	const void *caller_pc; /* return address into the host, for backtraces */
 } capture_in;
 
 /* What preparing an occurrence allocated. */
@@ -125,7 +126,7 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 	if (in->stack_trace)
 		p->stack = bti_text_clean(in->stack_trace, strlen(in->stack_trace), 0, NULL);
 	else if (stack_wanted)
-		p->stack = bti_backtrace_text(3); /* drop prepare, capture, the API */
+		p->stack = bti_backtrace_text(in->caller_pc);
 
 	g.component = in->component;
 	g.error_type = in->error_type;
@@ -207,8 +208,10 @@ static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
 	return rc;
 }
 
-int bt_logv_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
-	       const char *function, const char *fmt, va_list ap)
+/* Every public entry point passes its own return address, so that a
+ * captured backtrace starts in the host. */
+static int log_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
+		  const char *function, const void *caller_pc, const char *fmt, va_list ap)
 {
 	int saved_errno = errno, rc;
 	capture_in in;
@@ -216,6 +219,7 @@ int bt_logv_at(bt_db *db, bt_level level, const char *component, const char *fil
 
 	memset(&in, 0, sizeof(in));
 	in.caller = "bt_log";
+	in.caller_pc = caller_pc;
 	in.level = level;
 	in.component = component;
 	in.message = ""; /* replaced by the formatted text */
@@ -241,6 +245,12 @@ done:
 	return rc;
 }
 
+int bt_logv_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
+	       const char *function, const char *fmt, va_list ap)
+{
+	return log_at(db, level, component, file, line, function, __builtin_return_address(0), fmt, ap);
+}
+
 int bt_log_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
 	      const char *function, const char *fmt, ...)
 {
@@ -248,14 +258,14 @@ int bt_log_at(bt_db *db, bt_level level, const char *component, const char *file
 	int rc;
 
 	va_start(ap, fmt);
-	rc = bt_logv_at(db, level, component, file, line, function, fmt, ap);
+	rc = log_at(db, level, component, file, line, function, __builtin_return_address(0), fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
 int bt_logv(bt_db *db, bt_level level, const char *component, const char *fmt, va_list ap)
 {
-	return bt_logv_at(db, level, component, NULL, 0, NULL, fmt, ap);
+	return log_at(db, level, component, NULL, 0, NULL, __builtin_return_address(0), fmt, ap);
 }
 
 /* Parenthesised: bugtrack.h also defines bt_log as a call-site macro. */
@@ -265,7 +275,7 @@ int (bt_log)(bt_db *db, bt_level level, const char *component, const char *fmt, 
 	int rc;
 
 	va_start(ap, fmt);
-	rc = bt_logv_at(db, level, component, NULL, 0, NULL, fmt, ap);
+	rc = log_at(db, level, component, NULL, 0, NULL, __builtin_return_address(0), fmt, ap);
 	va_end(ap);
 	return rc;
 }
@@ -306,6 +316,7 @@ int bt_log_event(bt_db *db, const bt_event *event, int64_t *ticket_id_out)
 	if (ticket_id_out)
 		*ticket_id_out = 0;
 	rc = event_input(event, "bt_log_event", &in);
+	in.caller_pc = __builtin_return_address(0);
 	if (rc == BT_OK)
 		rc = check_input(db, &in);
 	if (rc == BT_OK && wanted(db, in.level))
@@ -360,7 +371,8 @@ int bt_fingerprint(bt_db *db, const bt_event *event, char out[BT_FINGERPRINT_SIZ
 
 /* "<expr> failed" groups; the message adds what varies. */
 static void track(bt_db *db, bt_level level, const char *component, const char *expr,
-		  const char *file, int line, const char *function, int err, const char *result)
+		  const char *file, int line, const char *function, int err, const char *result,
+		  const void *caller_pc)
 {
 	char message[1024], template_[512], type[32];
 	const char *name = err ? strerrorname_np(err) : NULL;
@@ -377,6 +389,7 @@ static void track(bt_db *db, bt_level level, const char *component, const char *
 	}
 	memset(&in, 0, sizeof(in));
 	in.caller = "TRACK_ERRORS";
+	in.caller_pc = caller_pc;
 	in.level = level;
 	in.component = component;
 	in.message = message;
@@ -404,7 +417,8 @@ long long bt_track_int(bt_db *db, bt_level level, const char *component, long lo
 		char result[48];
 
 		snprintf(result, sizeof(result), "returned %lld", value);
-		track(db, level, component, expr, file, line, function, err, result);
+		track(db, level, component, expr, file, line, function, err, result,
+		      __builtin_return_address(0));
 	}
 	errno = saved_errno;
 	return value;
@@ -416,7 +430,8 @@ void *bt_track_ptr(bt_db *db, bt_level level, const char *component, void *value
 	int saved_errno = errno;
 
 	if (!value)
-		track(db, level, component, expr, file, line, function, saved_errno, "returned NULL");
+		track(db, level, component, expr, file, line, function, saved_errno, "returned NULL",
+		      __builtin_return_address(0));
 	errno = saved_errno;
 	return value;
 }
