@@ -411,9 +411,10 @@ long long bt_track_int(bt_db *db, bt_level level, const char *component, long lo
 	int failed = policy == BT_FAIL_NONZERO ? value != 0 : value < 0;
 
 	if (failed) {
-		/* pthread-style calls return the error number instead of errno. */
-		int err = saved_errno ? saved_errno
-			: (policy == BT_FAIL_NONZERO && value > 0 && value < 4096 ? (int)value : 0);
+		/* pthread-style calls return the error number and leave errno
+		 * alone, so errno may be stale: the returned number wins. */
+		int err = policy == BT_FAIL_NONZERO && value > 0 && value < 4096 ? (int)value
+			: saved_errno;
 		char result[48];
 
 		snprintf(result, sizeof(result), "returned %lld", value);

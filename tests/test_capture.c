@@ -836,8 +836,9 @@ static void test_track_errors(void)
 	CHECK(tickets(db) == 2);
 	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE error_type = 'EBADF'", NULL) == 3);
 
-	/* Non-zero policy: pthread-style calls return the error number. */
-	errno = 0;
+	/* Non-zero policy: pthread-style calls return the error number, and a
+	 * stale errno must not win over it. */
+	errno = ENOENT;
 	CHECK(TRACK_ERRORS_IF(db, "sync", BT_FAIL_NONZERO, fails_with(EINVAL)) == EINVAL);
 	CHECK(q_int(db, "SELECT error_code FROM error_logs WHERE component = 'sync'", NULL) == EINVAL);
 	CHECK(strcmp(q_text(db, "SELECT error_type FROM error_logs WHERE component = 'sync'", NULL), "EINVAL") == 0);
