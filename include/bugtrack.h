@@ -76,6 +76,7 @@ BT_EXTERN const char *bt_version_string(void);
 #define BT_EREADONLY  -9   /**< Write attempted on a read-only database. */
 #define BT_ECONFLICT -10   /**< Someone else changed the record in between. */
 #define BT_ECANTOPEN -11   /**< The database file cannot be opened or created. */
+#define BT_ITEROVER  -12   /**< An iterator has no more items (not a failure). */
 
 /**
  * @return a static, human-readable description of @p code, such as
@@ -572,6 +573,94 @@ BT_EXTERN int64_t bt_ticket_first_occurred_at(const bt_ticket *ticket);
 BT_EXTERN int64_t bt_ticket_last_occurred_at(const bt_ticket *ticket);
 BT_EXTERN const char *bt_ticket_error_message(const bt_ticket *ticket);
 BT_EXTERN const char *bt_ticket_stack_trace(const bt_ticket *ticket);
+
+/** Orders for listing tickets; each is descending, ties broken by id. */
+typedef enum bt_ticket_sort {
+	BT_SORT_LAST_OCCURRED = 1, /**< most recent occurrence first */
+	BT_SORT_OCCURRENCES = 2,   /**< most occurrences first */
+	BT_SORT_SEVERITY = 3,      /**< most severe first */
+	BT_SORT_CREATED = 4        /**< newest ticket first */
+} bt_ticket_sort;
+
+/** A bit for bt_ticket_filter.status_mask. */
+#define BT_STATUS_BIT(status) (1u << (status))
+/** Every status but resolved and closed. */
+#define BT_STATUS_OPEN_MASK \
+	(BT_STATUS_BIT(BT_STATUS_NEW) | BT_STATUS_BIT(BT_STATUS_TRIAGED) | \
+	 BT_STATUS_BIT(BT_STATUS_IN_PROGRESS) | BT_STATUS_BIT(BT_STATUS_AWAITING_VERIFICATION))
+
+/** Values of bt_ticket_filter.claimed. */
+#define BT_CLAIMED_ANY 0
+#define BT_CLAIMED_YES 1 /**< a live lease */
+#define BT_CLAIMED_NO  2 /**< never claimed, released, or lease expired */
+
+/**
+ * Which tickets to list, and in what order.  Zero and NULL fields do not
+ * filter.  Time ranges are [from, to) in milliseconds.  Fields are only
+ * ever appended.
+ */
+typedef struct bt_ticket_filter {
+	/** BT_TICKET_FILTER_VERSION. */
+	unsigned int version;
+	/** BT_STATUS_BIT()s or'ed together; 0 = any status. */
+	unsigned int status_mask;
+	/** Only tickets at least this severe; 0 = any. */
+	bt_severity min_severity;
+	/** Exact component. */
+	const char *component;
+	/** Exact assignee. */
+	const char *assignee;
+	/** BT_CLAIMED_*. */
+	int claimed;
+	int64_t created_from, created_to;
+	/** Bounds on last_occurred_at. */
+	int64_t occurred_from, occurred_to;
+	/** Non-zero: only tickets that have regressed. */
+	int regressed_only;
+	/** A substring of the title or error message (ASCII case-insensitive). */
+	const char *text;
+	/** 0 selects BT_SORT_LAST_OCCURRED. */
+	bt_ticket_sort sort;
+	/** Resume after this bt_ticket_iter_cursor() value; NULL starts at the top. */
+	const char *cursor;
+} bt_ticket_filter;
+
+#define BT_TICKET_FILTER_VERSION 1
+#define BT_TICKET_FILTER_INIT { BT_TICKET_FILTER_VERSION, 0u, (bt_severity)0, NULL, NULL, \
+				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL }
+
+/** A stream of tickets.  Opaque; free it with bt_ticket_iter_free(). */
+typedef struct bt_ticket_iter bt_ticket_iter;
+
+/**
+ * Start listing the tickets that match @p filter (NULL: all, by last
+ * occurrence).  Rows are fetched a page at a time, so memory stays constant
+ * and no read transaction is held between calls; a ticket inserted while
+ * listing never causes a duplicate or a skip.
+ * @return BT_OK, or BT_EINVALID (NULL db or out, bad version, unknown sort,
+ * claimed or severity value, malformed cursor, or a cursor made for another
+ * sort).  Thread-safe; the iterator itself must be used by one thread at a
+ * time, and must not outlive @p db.
+ */
+BT_EXTERN int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter,
+				 bt_ticket_iter **out);
+
+/**
+ * The next ticket, which the caller frees with bt_ticket_free().
+ * @return BT_OK, BT_ITEROVER when there are no more, or a storage error
+ * (the iterator may be retried).
+ */
+BT_EXTERN int bt_ticket_iter_next(bt_ticket_iter *iter, bt_ticket **out);
+
+/**
+ * An opaque cursor positioned after the last ticket returned, for
+ * bt_ticket_filter.cursor; NULL before the first.  Owned by @p iter, valid
+ * until the next call on it.
+ */
+BT_EXTERN const char *bt_ticket_iter_cursor(const bt_ticket_iter *iter);
+
+/** Free an iterator; NULL is accepted. */
+BT_EXTERN void bt_ticket_iter_free(bt_ticket_iter *iter);
 
 /** @return the lower-case name of @p status ("in_progress"), or NULL. */
 BT_EXTERN const char *bt_status_name(bt_status status);

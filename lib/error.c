@@ -32,6 +32,7 @@ const char *bt_strerror(int code)
 	case BT_EREADONLY: return "database is read-only";
 	case BT_ECONFLICT: return "conflicting concurrent change";
 	case BT_ECANTOPEN: return "cannot open database file";
+	case BT_ITEROVER:  return "no more items";
 	default:           return "unknown error";
 	}
 }

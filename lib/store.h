@@ -98,6 +98,25 @@ int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
 int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
 			   int64_t dedup_window_ms, bt_ticket **out);
 
+/* A ticket listing, resolved from bt_ticket_filter. */
+typedef struct bti_ticket_query {
+	bt_ticket_sort sort;
+	unsigned int status_mask;
+	int min_severity;
+	const char *component, *assignee, *text;
+	int claimed;
+	int64_t created_from, created_to, occurred_from, occurred_to;
+	int regressed_only;
+	int64_t now;              /* for lease expiry */
+	int has_position;         /* list only rows after (after_key, after_id) */
+	int64_t after_key, after_id;
+} bti_ticket_query;
+
+/* Up to @cap tickets after the query's position, in its order; keys[i]
+ * receives each row's sort key.  *n_out < cap means the listing ended. */
+int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
+			  int64_t *keys, size_t cap, size_t *n_out);
+
 /* Ticket @id, or BT_ENOTFOUND. */
 int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
 

@@ -31,6 +31,14 @@ int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out);
 /* Reset @stmt and clear its bindings, ready for the next use. */
 void bti_sqlite_release(sqlite3_stmt *stmt);
 
+/* Bind @s, or leave NULL when @s is NULL.  The string must outlive the
+ * statement's use (SQLITE_STATIC). */
+static inline void bti_bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+}
+
 /* Run a cached statement that returns no rows. */
 int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
 

@@ -87,27 +87,6 @@ static const char SQL_JSON_VALID[] = "SELECT json_valid(?1)";
 static const char SQL_RELEASE_SEEN[] =
 	"INSERT INTO releases (name, first_seen_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
 
-/* Columns in the order of enum bti_ticket_text, then enum bti_ticket_int. */
-#define TICKET_COLUMNS \
-	"number, title, status, severity, component, fingerprint, grouping_input," \
-	" error_message, stack_trace," \
-	" id, occurrence_count, regression_count, first_occurred_at, last_occurred_at"
-
-static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?1";
-
-/* ?1 fingerprint, ?2 now, ?3 window: the ticket SQL_HIT or SQL_FIND would
- * land on. */
-static const char SQL_DEDUP_LOOKUP[] =
-	"SELECT " TICKET_COLUMNS " FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1"
-	" AND (status IN ('resolved', 'closed') OR ?3 = 0"
-	"      OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)";
-
-static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
-}
-
 /* 0 means "none" for error codes and lines. */
 static void bind_nonzero(sqlite3_stmt *stmt, int i, int64_t v)
 {
@@ -133,11 +112,11 @@ static int add_event(bti_store *st, int64_t ticket_id, const char *actor, const 
 	if (rc != BT_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bind_text(stmt, 2, actor);
-	bind_text(stmt, 3, kind);
-	bind_text(stmt, 4, from);
-	bind_text(stmt, 5, to);
-	bind_text(stmt, 6, note);
+	bti_bind_text(stmt, 2, actor);
+	bti_bind_text(stmt, 3, kind);
+	bti_bind_text(stmt, 4, from);
+	bti_bind_text(stmt, 5, to);
+	bti_bind_text(stmt, 6, note);
 	sqlite3_bind_int64(stmt, 7, now);
 	rc = sqlite3_step(stmt);
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a ticket event");
@@ -152,28 +131,28 @@ static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *ou
 
 	if (rc != BT_OK)
 		return rc;
-	bind_text(stmt, 1, o->title);
-	bind_text(stmt, 2, o->description);
-	bind_text(stmt, 3, o->severity);
-	bind_text(stmt, 4, o->priority);
-	bind_text(stmt, 5, o->category);
-	bind_text(stmt, 6, o->component);
-	bind_text(stmt, 7, o->source);
-	bind_text(stmt, 8, o->reporter);
-	bind_text(stmt, 9, o->fingerprint);
+	bti_bind_text(stmt, 1, o->title);
+	bti_bind_text(stmt, 2, o->description);
+	bti_bind_text(stmt, 3, o->severity);
+	bti_bind_text(stmt, 4, o->priority);
+	bti_bind_text(stmt, 5, o->category);
+	bti_bind_text(stmt, 6, o->component);
+	bti_bind_text(stmt, 7, o->source);
+	bti_bind_text(stmt, 8, o->reporter);
+	bti_bind_text(stmt, 9, o->fingerprint);
 	bind_nonzero(stmt, 10, o->grouping_version);
-	bind_text(stmt, 11, o->grouping_input);
-	bind_text(stmt, 12, o->error_type);
-	bind_text(stmt, 13, o->message);
-	bind_text(stmt, 14, o->stack_trace);
+	bti_bind_text(stmt, 11, o->grouping_input);
+	bti_bind_text(stmt, 12, o->error_type);
+	bti_bind_text(stmt, 13, o->message);
+	bti_bind_text(stmt, 14, o->stack_trace);
 	sqlite3_bind_int64(stmt, 15, o->now);
-	bind_text(stmt, 16, o->service);
-	bind_text(stmt, 17, o->host);
-	bind_text(stmt, 18, o->environment);
-	bind_text(stmt, 19, o->release);
-	bind_text(stmt, 20, o->trace_id);
-	bind_text(stmt, 21, o->request_id);
-	bind_text(stmt, 22, o->context);
+	bti_bind_text(stmt, 16, o->service);
+	bti_bind_text(stmt, 17, o->host);
+	bti_bind_text(stmt, 18, o->environment);
+	bti_bind_text(stmt, 19, o->release);
+	bti_bind_text(stmt, 20, o->trace_id);
+	bti_bind_text(stmt, 21, o->request_id);
+	bti_bind_text(stmt, 22, o->context);
 	bind_nonzero(stmt, 23, o->sla_due_at);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -198,7 +177,7 @@ static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 
 	if (rc != BT_OK)
 		return rc;
-	bind_text(stmt, 1, o->fingerprint);
+	bti_bind_text(stmt, 1, o->fingerprint);
 	sqlite3_bind_int64(stmt, 2, o->now);
 	sqlite3_bind_int64(stmt, 3, o->dedup_window_ms);
 	rc = sqlite3_step(stmt);
@@ -240,8 +219,8 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 
 	if (rc != BT_OK)
 		return rc;
-	bind_text(stmt, 1, o->fingerprint);
-	bind_text(stmt, 2, o->release);
+	bti_bind_text(stmt, 1, o->fingerprint);
+	bti_bind_text(stmt, 2, o->release);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		read_landing(stmt, out);
@@ -285,24 +264,24 @@ static int insert_log(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
 		return rc;
 	bind_nonzero(stmt, 1, ticket_id);
 	sqlite3_bind_int(stmt, 2, o->level);
-	bind_text(stmt, 3, o->component);
-	bind_text(stmt, 4, o->message);
-	bind_text(stmt, 5, o->message_template);
-	bind_text(stmt, 6, o->fingerprint);
-	bind_text(stmt, 7, o->error_type);
+	bti_bind_text(stmt, 3, o->component);
+	bti_bind_text(stmt, 4, o->message);
+	bti_bind_text(stmt, 5, o->message_template);
+	bti_bind_text(stmt, 6, o->fingerprint);
+	bti_bind_text(stmt, 7, o->error_type);
 	bind_nonzero(stmt, 8, o->error_code);
-	bind_text(stmt, 9, o->file);
+	bti_bind_text(stmt, 9, o->file);
 	bind_nonzero(stmt, 10, o->line);
-	bind_text(stmt, 11, o->function);
-	bind_text(stmt, 12, o->stack_trace);
-	bind_text(stmt, 13, o->context);
-	bind_text(stmt, 14, o->trace_id);
-	bind_text(stmt, 15, o->request_id);
-	bind_text(stmt, 16, o->service);
-	bind_text(stmt, 17, o->host);
+	bti_bind_text(stmt, 11, o->function);
+	bti_bind_text(stmt, 12, o->stack_trace);
+	bti_bind_text(stmt, 13, o->context);
+	bti_bind_text(stmt, 14, o->trace_id);
+	bti_bind_text(stmt, 15, o->request_id);
+	bti_bind_text(stmt, 16, o->service);
+	bti_bind_text(stmt, 17, o->host);
 	bind_nonzero(stmt, 18, o->pid);
-	bind_text(stmt, 19, o->environment);
-	bind_text(stmt, 20, o->release);
+	bti_bind_text(stmt, 19, o->environment);
+	bti_bind_text(stmt, 20, o->release);
 	sqlite3_bind_int64(stmt, 21, o->now);
 	rc = sqlite3_step(stmt);
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "storing a log row");
@@ -342,7 +321,7 @@ int bti_store_json_check(bti_store *st, const char *json, const char *what)
 
 	if (rc != BT_OK)
 		return rc;
-	bind_text(stmt, 1, json);
+	bti_bind_text(stmt, 1, json);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		rc = sqlite3_column_int(stmt, 0) ? BT_OK
@@ -360,74 +339,10 @@ int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
 
 	if (rc != BT_OK)
 		return rc;
-	bind_text(stmt, 1, release);
+	bti_bind_text(stmt, 1, release);
 	sqlite3_bind_int64(stmt, 2, now);
 	rc = sqlite3_step(stmt);
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a release");
 	bti_sqlite_release(stmt);
 	return rc;
-}
-
-static int read_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out)
-{
-	bt_ticket *t = bti_calloc(1, sizeof(*t));
-	int i;
-
-	if (!t)
-		return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
-	for (i = 0; i < BTI_T_TEXT_COUNT; i++) {
-		const char *s = (const char *)sqlite3_column_text(stmt, i);
-
-		if (!s && sqlite3_errcode(st->sql) == SQLITE_NOMEM)
-			goto nomem;
-		if (s && !(t->text[i] = bti_strdup(s)))
-			goto nomem;
-	}
-	for (i = 0; i < BTI_T_INT_COUNT; i++)
-		t->num[i] = sqlite3_column_int64(stmt, BTI_T_TEXT_COUNT + i);
-	*out = t;
-	return BT_OK;
-nomem:
-	bt_ticket_free(t);
-	return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
-}
-
-/* Run a ticket query whose parameters are already bound. */
-static int query_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out, const char *what)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW)
-		rc = read_ticket(st, stmt, out);
-	else if (rc == SQLITE_DONE)
-		rc = bti_error(BT_ENOTFOUND, "%s: no such ticket", what);
-	else
-		rc = bti_sqlite_fail(st->sql, rc, what);
-	bti_sqlite_release(stmt);
-	return rc;
-}
-
-int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_TICKET_GET, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, id);
-	return query_ticket(st, stmt, out, "bt_ticket_get");
-}
-
-int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
-			   int64_t dedup_window_ms, bt_ticket **out)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_DEDUP_LOOKUP, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	bind_text(stmt, 1, fingerprint);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite3_bind_int64(stmt, 3, dedup_window_ms);
-	return query_ticket(st, stmt, out, "bt_dedup_lookup");
 }

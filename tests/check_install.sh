@@ -22,6 +22,6 @@ $cc -o "$dest/demo" "$src/examples/demo_service.c" $flags
 libdir=$(echo "$flags" | tr ' ' '\n' | sed -n 's/^-L//p' | head -n 1)
 out=$(cd "$dest" && BUGTRACK_DB="$dest/installed.db" LD_LIBRARY_PATH="$libdir" ./demo)
 echo "$out"
-echo "$out" | grep -q "schema version" || { echo "installed demo did not run" >&2; exit 1; }
+echo "$out" | grep -q "became tickets" || { echo "installed demo did not run" >&2; exit 1; }
 # It must have run against the installed library, not the build tree's.
 LD_LIBRARY_PATH="$libdir" ldd "$dest/demo" | grep -q "$dest" || { echo "demo not linked to installed lib" >&2; exit 1; }

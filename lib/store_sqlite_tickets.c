@@ -1,0 +1,182 @@
+/*
+ * store_sqlite_tickets.c - reading tickets: one by id, the one a
+ * fingerprint lands on, and filtered, keyset-paginated listings.
+ */
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "ticket.h"
+
+/* Columns in the order of enum bti_ticket_text, then enum bti_ticket_int. */
+#define TICKET_COLUMNS \
+	"number, title, status, severity, component, fingerprint, grouping_input," \
+	" error_message, stack_trace," \
+	" id, occurrence_count, regression_count, first_occurred_at, last_occurred_at"
+
+static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?1";
+
+/* ?1 fingerprint, ?2 now, ?3 window: the ticket capture would land on. */
+static const char SQL_DEDUP_LOOKUP[] =
+	"SELECT " TICKET_COLUMNS " FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1"
+	" AND (status IN ('resolved', 'closed') OR ?3 = 0"
+	"      OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)";
+
+/* The ranks equal the bt_status and bt_severity values. */
+#define STATUS_RANK \
+	"(CASE status WHEN 'new' THEN 1 WHEN 'triaged' THEN 2 WHEN 'in_progress' THEN 3" \
+	" WHEN 'awaiting_verification' THEN 4 WHEN 'resolved' THEN 5 ELSE 6 END)"
+#define SEVERITY_RANK \
+	"(CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)"
+#define LAST_OCCURRED "coalesce(last_occurred_at, created_at)"
+
+/* A zero or NULL parameter disables its filter, so one statement per sort
+ * order serves every combination of filters. */
+#define FILTER_WHERE \
+	" WHERE (?1 = 0 OR (?1 >> " STATUS_RANK ") & 1)" \
+	" AND (?2 = 0 OR " SEVERITY_RANK " >= ?2)" \
+	" AND (?3 IS NULL OR component = ?3)" \
+	" AND (?4 IS NULL OR assignee = ?4)" \
+	" AND (?5 = 0 OR (?5 = 1) = (claim_expires_at IS NOT NULL AND claim_expires_at > ?6))" \
+	" AND (?7 = 0 OR created_at >= ?7) AND (?8 = 0 OR created_at < ?8)" \
+	" AND (?9 = 0 OR " LAST_OCCURRED " >= ?9) AND (?10 = 0 OR " LAST_OCCURRED " < ?10)" \
+	" AND (?11 = 0 OR regression_count > 0)" \
+	" AND (?12 IS NULL OR instr(lower(title), lower(?12)) > 0" \
+	"      OR instr(lower(coalesce(error_message, '')), lower(?12)) > 0)"
+
+/* Keyset pagination: rows strictly after (?13, ?14) in (key, id) order. */
+#define PAGE_SQL(key) \
+	"SELECT " TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE \
+	" AND (?13 IS NULL OR " key " < ?13 OR (" key " = ?13 AND id < ?14))" \
+	" ORDER BY " key " DESC, id DESC LIMIT ?15"
+
+static const char SQL_PAGE_LAST[] = PAGE_SQL(LAST_OCCURRED);
+static const char SQL_PAGE_COUNT[] = PAGE_SQL("occurrence_count");
+static const char SQL_PAGE_SEVERITY[] = PAGE_SQL(SEVERITY_RANK);
+static const char SQL_PAGE_CREATED[] = PAGE_SQL("created_at");
+
+static int read_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out)
+{
+	bt_ticket *t = bti_calloc(1, sizeof(*t));
+	int i;
+
+	if (!t)
+		return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
+	for (i = 0; i < BTI_T_TEXT_COUNT; i++) {
+		const char *s = (const char *)sqlite3_column_text(stmt, i);
+
+		if (!s && sqlite3_errcode(st->sql) == SQLITE_NOMEM)
+			goto nomem;
+		if (s && !(t->text[i] = bti_strdup(s)))
+			goto nomem;
+	}
+	for (i = 0; i < BTI_T_INT_COUNT; i++)
+		t->num[i] = sqlite3_column_int64(stmt, BTI_T_TEXT_COUNT + i);
+	*out = t;
+	return BT_OK;
+nomem:
+	bt_ticket_free(t);
+	return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
+}
+
+/* Run a ticket query whose parameters are already bound. */
+static int query_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc == SQLITE_ROW)
+		rc = read_ticket(st, stmt, out);
+	else if (rc == SQLITE_DONE)
+		rc = bti_error(BT_ENOTFOUND, "%s: no such ticket", what);
+	else
+		rc = bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_TICKET_GET, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	return query_ticket(st, stmt, out, "bt_ticket_get");
+}
+
+int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
+			   int64_t dedup_window_ms, bt_ticket **out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_DEDUP_LOOKUP, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bti_bind_text(stmt, 1, fingerprint);
+	sqlite3_bind_int64(stmt, 2, now);
+	sqlite3_bind_int64(stmt, 3, dedup_window_ms);
+	return query_ticket(st, stmt, out, "bt_dedup_lookup");
+}
+
+static const char *page_sql(bt_ticket_sort sort)
+{
+	switch (sort) {
+	case BT_SORT_OCCURRENCES: return SQL_PAGE_COUNT;
+	case BT_SORT_SEVERITY:    return SQL_PAGE_SEVERITY;
+	case BT_SORT_CREATED:     return SQL_PAGE_CREATED;
+	default:                  return SQL_PAGE_LAST;
+	}
+}
+
+static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, size_t cap)
+{
+	sqlite3_bind_int64(stmt, 1, q->status_mask);
+	sqlite3_bind_int(stmt, 2, q->min_severity);
+	bti_bind_text(stmt, 3, q->component);
+	bti_bind_text(stmt, 4, q->assignee);
+	sqlite3_bind_int(stmt, 5, q->claimed);
+	sqlite3_bind_int64(stmt, 6, q->now);
+	sqlite3_bind_int64(stmt, 7, q->created_from);
+	sqlite3_bind_int64(stmt, 8, q->created_to);
+	sqlite3_bind_int64(stmt, 9, q->occurred_from);
+	sqlite3_bind_int64(stmt, 10, q->occurred_to);
+	sqlite3_bind_int(stmt, 11, q->regressed_only);
+	bti_bind_text(stmt, 12, q->text);
+	if (q->has_position) {
+		sqlite3_bind_int64(stmt, 13, q->after_key);
+		sqlite3_bind_int64(stmt, 14, q->after_id);
+	}
+	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)cap);
+}
+
+int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
+			  int64_t *keys, size_t cap, size_t *n_out)
+{
+	sqlite3_stmt *stmt;
+	size_t n = 0;
+	int rc = bti_sqlite_stmt(st, page_sql(q->sort), &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	bind_query(stmt, q, cap);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < cap) {
+		rc = read_ticket(st, stmt, &rows[n]);
+		if (rc != BT_OK)
+			break;
+		keys[n] = sqlite3_column_int64(stmt, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
+		n++;
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		rc = BT_OK;
+	else if (rc > 0)
+		rc = bti_sqlite_fail(st->sql, rc, "listing tickets");
+	bti_sqlite_release(stmt);
+	if (rc != BT_OK) {
+		while (n)
+			bt_ticket_free(rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}

@@ -1,0 +1,196 @@
+/*
+ * ticket_iter.c - listing tickets.  The iterator reads a page of rows at a
+ * time with keyset pagination (rows after the last (sort key, id) seen), so
+ * memory stays constant, no read transaction is held between calls, and the
+ * same position serves as the opaque cursor callers page with.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "ticket.h"
+
+#define PAGE_ROWS 64
+#define VALID_STATUS_BITS 0x7Eu /* bits 1..6 */
+
+struct bt_ticket_iter {
+	bt_db *db;
+	bti_ticket_query q;
+	char *component, *assignee, *text; /* owned copies of the filter's */
+	bt_ticket *rows[PAGE_ROWS];
+	int64_t keys[PAGE_ROWS];
+	size_t count, next;
+	int last_page;
+	char cursor[80];
+};
+
+/* Cursors read "t1.<sort>.<key>.<id>": a version, then the position. */
+static void format_cursor(bt_ticket_iter *it)
+{
+	snprintf(it->cursor, sizeof(it->cursor), "t1.%d.%" PRId64 ".%" PRId64,
+		 (int)it->q.sort, it->q.after_key, it->q.after_id);
+}
+
+static int parse_int64(const char **p, char stop, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(*p, &end, 10);
+	if (errno || end == *p || *end != stop)
+		return 0;
+	*p = end + (stop ? 1 : 0);
+	return 1;
+}
+
+static int parse_cursor(const char *cursor, bti_ticket_query *q)
+{
+	const char *p = cursor;
+	int64_t sort;
+
+	if (strncmp(p, "t1.", 3) != 0)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: malformed cursor \"%.40s\"", cursor);
+	p += 3;
+	if (!parse_int64(&p, '.', &sort) || !parse_int64(&p, '.', &q->after_key) ||
+	    !parse_int64(&p, '\0', &q->after_id))
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: malformed cursor \"%.40s\"", cursor);
+	if (sort != q->sort)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: the cursor was made for another sort order");
+	q->has_position = 1;
+	return BT_OK;
+}
+
+static int check_filter(const bt_ticket_filter *f)
+{
+	if (f->version == 0 || f->version > BT_TICKET_FILTER_VERSION)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown filter version %u (this "
+				 "library knows 1..%d); use BT_TICKET_FILTER_INIT",
+				 f->version, BT_TICKET_FILTER_VERSION);
+	if (f->status_mask & ~VALID_STATUS_BITS)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown bits 0x%x in status_mask",
+				 f->status_mask & ~VALID_STATUS_BITS);
+	if ((int)f->min_severity < 0 || f->min_severity > BT_SEVERITY_CRITICAL)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown severity %d", (int)f->min_severity);
+	if (f->claimed < BT_CLAIMED_ANY || f->claimed > BT_CLAIMED_NO)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown claimed value %d", f->claimed);
+	if ((int)f->sort < 0 || f->sort > BT_SORT_CREATED)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown sort %d", (int)f->sort);
+	return BT_OK;
+}
+
+static int copy_opt(const char *s, char **out)
+{
+	*out = NULL;
+	if (s && !(*out = bti_strdup(s)))
+		return bti_error(BT_ENOMEM, "bt_ticket_iter_new: out of memory");
+	return BT_OK;
+}
+
+int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter **out)
+{
+	static const bt_ticket_filter all = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *it;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: %s is NULL", db ? "out" : "db");
+	if (!filter)
+		filter = &all;
+	rc = check_filter(filter);
+	if (rc != BT_OK)
+		return rc;
+	it = bti_calloc(1, sizeof(*it));
+	if (!it)
+		return bti_error(BT_ENOMEM, "bt_ticket_iter_new: out of memory");
+	it->db = db;
+	it->q.sort = filter->sort ? filter->sort : BT_SORT_LAST_OCCURRED;
+	it->q.status_mask = filter->status_mask;
+	it->q.min_severity = filter->min_severity;
+	it->q.claimed = filter->claimed;
+	it->q.created_from = filter->created_from;
+	it->q.created_to = filter->created_to;
+	it->q.occurred_from = filter->occurred_from;
+	it->q.occurred_to = filter->occurred_to;
+	it->q.regressed_only = filter->regressed_only != 0;
+	rc = copy_opt(filter->component, &it->component);
+	if (rc == BT_OK)
+		rc = copy_opt(filter->assignee, &it->assignee);
+	if (rc == BT_OK)
+		rc = copy_opt(filter->text, &it->text);
+	if (rc == BT_OK && filter->cursor)
+		rc = parse_cursor(filter->cursor, &it->q);
+	if (rc != BT_OK) {
+		bt_ticket_iter_free(it);
+		return rc;
+	}
+	it->q.component = it->component;
+	it->q.assignee = it->assignee;
+	it->q.text = it->text;
+	*out = it;
+	return BT_OK;
+}
+
+static int fill_page(bt_ticket_iter *it)
+{
+	int rc;
+
+	bti_db_lock(it->db);
+	it->q.now = bti_db_now(it->db);
+	rc = bti_store_ticket_page(it->db->store, &it->q, it->rows, it->keys, PAGE_ROWS, &it->count);
+	bti_db_unlock(it->db);
+	it->next = 0;
+	if (rc == BT_OK && it->count < PAGE_ROWS)
+		it->last_page = 1;
+	return rc;
+}
+
+int bt_ticket_iter_next(bt_ticket_iter *it, bt_ticket **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!it || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_next: %s is NULL", it ? "out" : "iter");
+	if (it->next == it->count) {
+		if (it->last_page)
+			return BT_ITEROVER;
+		rc = fill_page(it);
+		if (rc != BT_OK)
+			return rc;
+		if (it->count == 0)
+			return BT_ITEROVER;
+	}
+	*out = it->rows[it->next];
+	it->rows[it->next] = NULL;
+	it->q.has_position = 1;
+	it->q.after_key = it->keys[it->next];
+	it->q.after_id = (*out)->num[BTI_T_ID];
+	it->next++;
+	format_cursor(it);
+	return BT_OK;
+}
+
+const char *bt_ticket_iter_cursor(const bt_ticket_iter *it)
+{
+	return it && it->cursor[0] ? it->cursor : NULL;
+}
+
+void bt_ticket_iter_free(bt_ticket_iter *it)
+{
+	size_t i;
+
+	if (!it)
+		return;
+	for (i = it->next; i < it->count; i++)
+		bt_ticket_free(it->rows[i]);
+	bti_free(it->component);
+	bti_free(it->assignee);
+	bti_free(it->text);
+	bti_free(it);
+}

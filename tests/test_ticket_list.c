@@ -1,0 +1,225 @@
+/*
+ * test_ticket_list.c - listing tickets: every filter, every sort order,
+ * cursor paging that stays exact while tickets are inserted, bad cursors.
+ */
+#include "check.h"
+
+static int64_t fake_now = 1700000000000LL;
+
+static int64_t fake_clock(void *payload)
+{
+	(void)payload;
+	return fake_now;
+}
+
+static bt_db *db;
+
+static int64_t report(const char *title, bt_severity sev, const char *component)
+{
+	bt_report r = BT_REPORT_INIT;
+	int64_t id = 0;
+
+	r.title = title;
+	r.severity = sev;
+	r.component = component;
+	CHECK_RC(bt_report_create(db, &r, &id, NULL), BT_OK);
+	fake_now += 1000;
+	return id;
+}
+
+/* List with @f; write the ids in order to @ids (up to cap); return count. */
+static size_t list(const bt_ticket_filter *f, int64_t *ids, size_t cap)
+{
+	bt_ticket_iter *it = NULL;
+	bt_ticket *t;
+	size_t n = 0;
+	int rc;
+
+	CHECK_RC(bt_ticket_iter_new(db, f, &it), BT_OK);
+	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		if (n < cap)
+			ids[n] = bt_ticket_id(t);
+		n++;
+		bt_ticket_free(t);
+	}
+	CHECK_RC(rc, BT_ITEROVER);
+	CHECK_RC(bt_ticket_iter_next(it, &t), BT_ITEROVER); /* stays over */
+	bt_ticket_iter_free(it);
+	return n;
+}
+
+static void setup(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	int i;
+
+	opts.clock = fake_clock;
+	CHECK_RC(bt_open(&db, check_path("list.db"), &opts), BT_OK);
+	report("Low thing", BT_SEVERITY_LOW, "ui");          /* 1 */
+	report("Medium thing", BT_SEVERITY_MEDIUM, "db");    /* 2 */
+	report("High thing", BT_SEVERITY_HIGH, "db");        /* 3 */
+	report("Critical THING", BT_SEVERITY_CRITICAL, "net"); /* 4 */
+	/* 5: a captured error with many occurrences, message searchable. */
+	ev.level = BT_CRITICAL;
+	ev.component = "net";
+	ev.message = "socket exploded on port 80";
+	for (i = 0; i < 4; i++)
+		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	fake_now += 1000;
+}
+
+static void test_sorts(void)
+{
+	int64_t ids[16];
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+
+	CHECK(list(NULL, ids, 16) == 5);
+	CHECK(ids[0] == 5 && ids[1] == 4 && ids[4] == 1); /* last occurred */
+	f.sort = BT_SORT_OCCURRENCES;
+	CHECK(list(&f, ids, 16) == 5 && ids[0] == 5 && ids[1] == 4); /* 4 occurrences, then id desc */
+	f.sort = BT_SORT_SEVERITY;
+	CHECK(list(&f, ids, 16) == 5 && ids[0] == 5 && ids[1] == 4 && ids[2] == 3 && ids[3] == 2 && ids[4] == 1);
+	f.sort = BT_SORT_CREATED;
+	CHECK(list(&f, ids, 16) == 5 && ids[0] == 5 && ids[4] == 1);
+}
+
+static void test_filters(void)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	int64_t ids[16];
+
+	f.min_severity = BT_SEVERITY_HIGH;
+	CHECK(list(&f, ids, 16) == 3);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.component = "db";
+	CHECK(list(&f, ids, 16) == 2 && ids[0] == 3 && ids[1] == 2);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.text = "thing"; /* case-insensitive, title */
+	CHECK(list(&f, ids, 16) == 4);
+	f.text = "EXPLODED"; /* error message */
+	CHECK(list(&f, ids, 16) == 1 && ids[0] == 5);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.created_from = 1700000000000LL + 1000;
+	f.created_to = 1700000000000LL + 3000;
+	CHECK(list(&f, ids, 16) == 2 && ids[0] == 3 && ids[1] == 2);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.occurred_from = 1700000000000LL + 4000;
+	CHECK(list(&f, ids, 16) == 1 && ids[0] == 5);
+
+	/* Status, claim, regression and assignee filters; the lifecycle tests
+	 * cover them on tickets that have moved. */
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.status_mask = BT_STATUS_BIT(BT_STATUS_NEW);
+	CHECK(list(&f, ids, 16) == 5);
+	f.status_mask = BT_STATUS_BIT(BT_STATUS_RESOLVED);
+	CHECK(list(&f, ids, 16) == 0);
+	f.status_mask = BT_STATUS_OPEN_MASK;
+	CHECK(list(&f, ids, 16) == 5);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.claimed = BT_CLAIMED_YES;
+	CHECK(list(&f, ids, 16) == 0);
+	f.claimed = BT_CLAIMED_NO;
+	CHECK(list(&f, ids, 16) == 5);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.regressed_only = 1;
+	CHECK(list(&f, ids, 16) == 0);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.assignee = "nobody";
+	CHECK(list(&f, ids, 16) == 0);
+}
+
+/* Page by 2 with cursors while new tickets keep arriving: every ticket that
+ * existed at the start is seen exactly once. */
+static void test_cursor_paging_under_inserts(void)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	char cursor[128] = "";
+	int seen[64] = { 0 };
+	int pages = 0, total = 0;
+
+	f.sort = BT_SORT_CREATED;
+	for (;;) {
+		bt_ticket_iter *it = NULL;
+		bt_ticket *t;
+		int n = 0;
+
+		f.cursor = cursor[0] ? cursor : NULL;
+		CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+		while (n < 2 && bt_ticket_iter_next(it, &t) == BT_OK) {
+			int64_t id = bt_ticket_id(t);
+
+			if (id > 0 && id < 64)
+				seen[id]++;
+			n++;
+			total++;
+			bt_ticket_free(t);
+		}
+		if (n && bt_ticket_iter_cursor(it))
+			snprintf(cursor, sizeof(cursor), "%s", bt_ticket_iter_cursor(it));
+		bt_ticket_iter_free(it);
+		if (n < 2)
+			break;
+		report("Arrived between pages", BT_SEVERITY_LOW, "late");
+		pages++;
+		CHECK(pages < 20);
+		if (pages >= 20)
+			break;
+	}
+	for (int id = 1; id <= 5; id++)
+		CHECK(seen[id] == 1);
+	/* Newer tickets sort before the cursor, so none is seen at all. */
+	for (int id = 6; id < 64; id++)
+		CHECK(seen[id] == 0);
+	CHECK(total == 5);
+}
+
+static void test_bad_filters(void)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *it = (bt_ticket_iter *)&it;
+	bt_ticket *t = NULL;
+	static const char *const bad_cursors[] = {
+		"", "x", "t1.", "t1.1", "t1.1.2", "t1.1.2.", "t1.1.2.3x", "t2.1.2.3", "t1.1.99999999999999999999.3",
+	};
+	size_t i;
+
+	CHECK_RC(bt_ticket_iter_new(NULL, &f, &it), BT_EINVALID);
+	CHECK(it == NULL);
+	CHECK_RC(bt_ticket_iter_new(db, &f, NULL), BT_EINVALID);
+	f.version = 0;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	f.version = BT_TICKET_FILTER_VERSION;
+	f.sort = (bt_ticket_sort)9;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	f.sort = 0;
+	f.status_mask = 1u << 9;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	f.status_mask = 0;
+	f.claimed = 7;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	f.claimed = 0;
+	for (i = 0; i < sizeof(bad_cursors) / sizeof(bad_cursors[0]); i++) {
+		f.cursor = bad_cursors[i];
+		CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+		CHECK_STR_CONTAINS(bt_error_message(), "cursor");
+	}
+	f.cursor = "t1.4.1700000000000.3"; /* made for BT_SORT_CREATED */
+	f.sort = BT_SORT_OCCURRENCES;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "another sort");
+	CHECK_RC(bt_ticket_iter_next(NULL, &t), BT_EINVALID);
+	CHECK(bt_ticket_iter_cursor(NULL) == NULL);
+	bt_ticket_iter_free(NULL);
+}
+
+int main(void)
+{
+	setup();
+	RUN(test_sorts);
+	RUN(test_filters);
+	RUN(test_cursor_paging_under_inserts);
+	RUN(test_bad_filters);
+	bt_close(db);
+	return check_finish();
+}
