@@ -9,6 +9,7 @@ packages=(
 	python3                        # meson itself, and the migration embedder
 	libsqlite3-dev                 # the one runtime dependency
 	abigail-tools                  # the ABI gate (abidw, abidiff)
+	valgrind                       # the memcheck stage of the tests
 )
 
 missing=()

@@ -1,15 +1,61 @@
 #!/bin/bash
-# The whole test suite: install what is missing, build, run every test, and
-# end with "N passed, N failed" counted from meson's per-test results.
+# The whole test suite: install what is missing, build, run every test in
+# four stages, and end with "N passed, N failed" counted from meson's
+# per-test results of every stage.
+#   1. the developer build (-Wall -Wextra -Werror): every suite
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi
+#   3. ThreadSanitizer: the unit and concurrency suites
+#   4. valgrind memcheck: the unit and migrations suites
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh || exit 1
+logs=()
+
+stage() { # name, then the command; the time goes to stderr
+	local name=$1 start=$SECONDS
+	shift
+	echo "== stage $name" >&2
+	"$@"
+	echo "== stage $name took $((SECONDS - start)) s" >&2
+}
+
+configure() { # builddir, meson options...
+	local dir=$1
+	shift
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+	meson compile -C "$dir" >/dev/null
+}
+
+run_tests() { # builddir, log name, meson test options...
+	local dir=$1 log=$2
+	shift 2
+	rm -f "$dir/meson-logs/$log"
+	meson test -C "$dir" --print-errorlogs "$@"
+	logs+=("$dir/meson-logs/$log")
+}
+
 if ! scripts/build.sh; then
 	echo "test: the build failed; no test ran" >&2
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-rm -f build/meson-logs/testlog.json
-meson test -C build --print-errorlogs
-python3 scripts/count_results.py build/meson-logs/testlog.json
+stage developer run_tests build testlog.json
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+if stage asan-build configure build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+	stage asan run_tests build-asan testlog.json --no-suite abi
+else
+	echo "test: the sanitizer build failed" >&2; logs+=(build-asan/missing)
+fi
+
+export TSAN_OPTIONS=halt_on_error=1
+if stage tsan-build configure build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false; then
+	stage tsan run_tests build-tsan testlog.json --suite unit --suite concurrency
+else
+	echo "test: the thread-sanitizer build failed" >&2; logs+=(build-tsan/missing)
+fi
+
+stage valgrind run_tests build testlog-valgrind.json --setup valgrind --suite unit --suite migrations
+
+python3 scripts/count_results.py "${logs[@]}"
