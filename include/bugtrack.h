@@ -77,6 +77,7 @@ BT_EXTERN const char *bt_version_string(void);
 #define BT_ECONFLICT -10   /**< Someone else changed the record in between. */
 #define BT_ECANTOPEN -11   /**< The database file cannot be opened or created. */
 #define BT_ITEROVER  -12   /**< An iterator has no more items (not a failure). */
+#define BT_ESTATE    -13   /**< Not allowed in the ticket's current status. */
 
 /**
  * @return a static, human-readable description of @p code, such as
@@ -573,6 +574,41 @@ BT_EXTERN int64_t bt_ticket_first_occurred_at(const bt_ticket *ticket);
 BT_EXTERN int64_t bt_ticket_last_occurred_at(const bt_ticket *ticket);
 BT_EXTERN const char *bt_ticket_error_message(const bt_ticket *ticket);
 BT_EXTERN const char *bt_ticket_stack_trace(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_description(const bt_ticket *ticket);
+BT_EXTERN bt_priority bt_ticket_priority(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_category(const bt_ticket *ticket);
+BT_EXTERN bt_source bt_ticket_source(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_reporter(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_assignee(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_error_type(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_service(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_host(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_environment(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_release(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_trace_id(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_request_id(const bt_ticket *ticket);
+/** Context JSON of the first occurrence, or NULL. */
+BT_EXTERN const char *bt_ticket_context(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_resolution_notes(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_resolution_commit(const bt_ticket *ticket);
+BT_EXTERN const char *bt_ticket_resolved_by(const bt_ticket *ticket);
+/** The release the fix is in, as given to bt_ticket_resolve(). */
+BT_EXTERN const char *bt_ticket_resolved_release(const bt_ticket *ticket);
+/** The agent holding a claim, even an expired one; NULL when unclaimed. */
+BT_EXTERN const char *bt_ticket_claimed_by(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_claimed_at(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_claim_expires_at(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_automation_attempts(const bt_ticket *ticket);
+/** Bumped by every lifecycle change (not by occurrences): optimistic locking. */
+BT_EXTERN int64_t bt_ticket_version(const bt_ticket *ticket);
+/** The canonical ticket this one was merged into, or 0. */
+BT_EXTERN int64_t bt_ticket_duplicate_of(const bt_ticket *ticket);
+/** The report_id of an imported legacy report, or NULL. */
+BT_EXTERN const char *bt_ticket_external_id(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_created_at(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_updated_at(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_resolved_at(const bt_ticket *ticket);
+BT_EXTERN int64_t bt_ticket_sla_due_at(const bt_ticket *ticket);
 
 /** Orders for listing tickets; each is descending, ties broken by id. */
 typedef enum bt_ticket_sort {
@@ -623,11 +659,13 @@ typedef struct bt_ticket_filter {
 	bt_ticket_sort sort;
 	/** Resume after this bt_ticket_iter_cursor() value; NULL starts at the top. */
 	const char *cursor;
+	/** Non-zero: only open tickets past their sla_due_at. */
+	int overdue_only;
 } bt_ticket_filter;
 
 #define BT_TICKET_FILTER_VERSION 1
 #define BT_TICKET_FILTER_INIT { BT_TICKET_FILTER_VERSION, 0u, (bt_severity)0, NULL, NULL, \
-				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL }
+				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0 }
 
 /** A stream of tickets.  Opaque; free it with bt_ticket_iter_free(). */
 typedef struct bt_ticket_iter bt_ticket_iter;
@@ -662,11 +700,243 @@ BT_EXTERN const char *bt_ticket_iter_cursor(const bt_ticket_iter *iter);
 /** Free an iterator; NULL is accepted. */
 BT_EXTERN void bt_ticket_iter_free(bt_ticket_iter *iter);
 
+/**
+ * Read the ticket numbered @p number ("BUG-00042"; the "BUG-" prefix may be
+ * omitted and leading zeros do not matter).
+ * @return BT_OK, BT_ENOTFOUND, BT_EINVALID for a malformed number, or a
+ * storage error.  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_get_by_number(bt_db *db, const char *number, bt_ticket **out);
+
+/** Ticket counts for an at-a-glance view.  Fields are only ever appended. */
+typedef struct bt_ticket_counts {
+	/** BT_TICKET_COUNTS_VERSION: set it before calling. */
+	unsigned int version;
+	int64_t total;
+	/** Indexed by bt_status (index 0 unused). */
+	int64_t by_status[7];
+	/** Open tickets, indexed by bt_severity (index 0 unused). */
+	int64_t open_by_severity[5];
+	/** Open tickets past their sla_due_at. */
+	int64_t overdue;
+} bt_ticket_counts;
+
+#define BT_TICKET_COUNTS_VERSION 1
+
+/**
+ * Count tickets by status, open tickets by severity, and overdue ones, in
+ * one consistent read.
+ * @return BT_OK, BT_EINVALID (NULL arguments, unknown version), or a
+ * storage error.  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_count(bt_db *db, bt_ticket_counts *counts);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Lifecycle
+ * Statuses move as in this table (README, "Lifecycle"): forward through
+ * new, triaged, in_progress, awaiting_verification; any open status may be
+ * resolved or closed; a resolved ticket may be closed; resolved and closed
+ * tickets reopen to new.  Every change bumps the ticket's version and writes
+ * one ticket_events row per changed field, in the same transaction.
+ * Occurrences do not bump the version, so a storm does not defeat optimistic
+ * locking.
+ * @{ */
+
+/** Who makes a change, and what it must not conflict with. */
+typedef struct bt_update_options {
+	/** BT_UPDATE_OPTIONS_VERSION. */
+	unsigned int version;
+	/** Required: who acts, e.g. "agent:fixer-1" or "user:oncall". */
+	const char *actor;
+	/** Optional note recorded with the change. */
+	const char *note;
+	/** If set: fail with BT_ECONFLICT unless this claim is live on the ticket. */
+	const char *claim_token;
+	/** If > 0: fail with BT_ECONFLICT unless the ticket's version equals it. */
+	int64_t expected_version;
+} bt_update_options;
+
+#define BT_UPDATE_OPTIONS_VERSION 1
+#define BT_UPDATE_OPTIONS_INIT { BT_UPDATE_OPTIONS_VERSION, NULL, NULL, NULL, 0 }
+
+/*
+ * Every function below returns BT_OK or:
+ *  - BT_EINVALID: NULL db or options, no actor, an unknown value;
+ *  - BT_ENOTFOUND: no such ticket;
+ *  - BT_ECONFLICT: the claim token is not live on the ticket, or its
+ *    version is not expected_version (someone changed it in between);
+ *  - BT_ESTATE: not allowed in the ticket's current status, with both
+ *    statuses named in the message;
+ *  - a storage error.
+ * Nothing is changed when they fail.  All are thread-safe.
+ */
+
+/** Move ticket @p id to @p status.  Moving to resolved sets resolved_at. */
+BT_EXTERN int bt_ticket_set_status(bt_db *db, int64_t id, bt_status status,
+				   const bt_update_options *opts);
+
+/**
+ * Resolve ticket @p id: status resolved, resolved_at now, with @p notes,
+ * the fixing @p commit_sha and the @p release that carries the fix (each may
+ * be NULL).  A recurrence from a release first seen before @p release does
+ * not reopen the ticket (see README, Grouping).  Releases its claim.
+ */
+BT_EXTERN int bt_ticket_resolve(bt_db *db, int64_t id, const char *notes,
+				const char *commit_sha, const char *release,
+				const bt_update_options *opts);
+
+/** Assign ticket @p id to @p assignee (NULL unassigns). */
+BT_EXTERN int bt_ticket_assign(bt_db *db, int64_t id, const char *assignee,
+			       const bt_update_options *opts);
+
+/** Change the severity; the SLA due time is recomputed from created_at. */
+BT_EXTERN int bt_ticket_set_severity(bt_db *db, int64_t id, bt_severity severity,
+				     const bt_update_options *opts);
+BT_EXTERN int bt_ticket_set_priority(bt_db *db, int64_t id, bt_priority priority,
+				     const bt_update_options *opts);
+/** @p category may be NULL to clear it. */
+BT_EXTERN int bt_ticket_set_category(bt_db *db, int64_t id, const char *category,
+				     const bt_update_options *opts);
+
+/** Add a free-form note (or an agent's log line) to the trail. */
+BT_EXTERN int bt_ticket_note(bt_db *db, int64_t id, const char *text,
+			     const bt_update_options *opts);
+
+/** Room for a claim token: 32 hex digits and the NUL. */
+#define BT_CLAIM_TOKEN_SIZE 33
+
+/**
+ * Claim open ticket @p id for @p agent for @p lease_seconds (> 0), and
+ * count one automation attempt.  Atomic across threads and processes.
+ * @param token_out  receives the token that renews, releases, and
+ *                   authorises updates (bt_update_options.claim_token).
+ * @return BT_OK; BT_EBUSY while another live lease holds it (the message
+ * names the holder and the expiry); BT_ESTATE for a resolved or closed
+ * ticket; BT_EINVALID; BT_ENOTFOUND.  Taking over an expired lease is
+ * recorded as a claim_taken_over event.  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_claim(bt_db *db, int64_t id, const char *agent, int lease_seconds,
+			      char token_out[BT_CLAIM_TOKEN_SIZE]);
+
+/** Extend a live claim to now + @p lease_seconds.  BT_ECONFLICT if @p token
+ *  is not the live claim.  Thread-safe. */
+BT_EXTERN int bt_ticket_claim_renew(bt_db *db, int64_t id, const char *token, int lease_seconds);
+
+/** Give a claim up.  BT_ECONFLICT if @p token is not the ticket's claim.
+ *  Thread-safe. */
+BT_EXTERN int bt_ticket_claim_release(bt_db *db, int64_t id, const char *token);
+
+/**
+ * List the automation queue: open tickets that are unclaimed (or whose lease
+ * expired, or claimed by @p agent when it is not NULL) with fewer than
+ * @p max_attempts automation attempts (0: no limit), most severe first, then
+ * most occurrences, then oldest; at most @p limit tickets (0: 100).
+ * @return as bt_ticket_iter_new().  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_pending(bt_db *db, const char *agent, int max_attempts,
+				unsigned int limit, bt_ticket_iter **out);
+
+/**
+ * Merge ticket @p duplicate into @p canonical: its occurrences, log rows
+ * and fingerprints fold into @p canonical, and it becomes closed with
+ * duplicate_of = @p canonical.  Later occurrences of its fingerprint land on
+ * @p canonical.  Both tickets get events.
+ * @return BT_OK, or BT_EINVALID for a merge into itself or into a ticket
+ * that is itself a duplicate (which is how loops are refused), BT_ESTATE for
+ * a duplicate that was already merged, BT_ENOTFOUND, BT_ECONFLICT
+ * (expected_version and claim_token apply to @p duplicate).  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_merge(bt_db *db, int64_t duplicate, int64_t canonical,
+			      const bt_update_options *opts);
+
+/**
+ * Delete ticket @p id with its events, its log rows and its fingerprint
+ * aliases, in one transaction.  @p opts may be NULL; its version and claim
+ * checks apply when given.  Thread-safe.
+ */
+BT_EXTERN int bt_ticket_delete(bt_db *db, int64_t id, const bt_update_options *opts);
+
+/** @name Audit trail
+ * @{ */
+
+/** One event of a ticket's trail.  Opaque; free with bt_audit_entry_free(). */
+typedef struct bt_audit_entry bt_audit_entry;
+/** A stream of audit entries.  Opaque; free with bt_audit_iter_free(). */
+typedef struct bt_audit_iter bt_audit_iter;
+
+/**
+ * Iterate ticket @p id's events in time order (oldest first).
+ * @return BT_OK, BT_EINVALID, BT_ENOTFOUND (no such ticket).  Thread-safe;
+ * the iterator must be used by one thread at a time and not outlive @p db.
+ */
+BT_EXTERN int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out);
+/** @return BT_OK with an entry the caller frees, BT_ITEROVER, or an error. */
+BT_EXTERN int bt_audit_iter_next(bt_audit_iter *iter, bt_audit_entry **out);
+BT_EXTERN void bt_audit_iter_free(bt_audit_iter *iter);
+BT_EXTERN void bt_audit_entry_free(bt_audit_entry *entry);
+
+/*
+ * Entry getters; strings live until bt_audit_entry_free().  kind is one of
+ * created, status_changed, field_changed, assigned, note, claimed,
+ * claim_renewed, claim_released, claim_taken_over, resolved, regressed,
+ * merged, merged_into; field names the column for field_changed.
+ */
+BT_EXTERN int64_t bt_audit_entry_id(const bt_audit_entry *entry);
+BT_EXTERN const char *bt_audit_entry_actor(const bt_audit_entry *entry);
+BT_EXTERN const char *bt_audit_entry_kind(const bt_audit_entry *entry);
+BT_EXTERN const char *bt_audit_entry_field(const bt_audit_entry *entry);
+BT_EXTERN const char *bt_audit_entry_from(const bt_audit_entry *entry);
+BT_EXTERN const char *bt_audit_entry_to(const bt_audit_entry *entry);
+BT_EXTERN const char *bt_audit_entry_note(const bt_audit_entry *entry);
+BT_EXTERN int64_t bt_audit_entry_created_at(const bt_audit_entry *entry);
+/** @} */
+
+/** @name Purging
+ * @{ */
+
+/** What bt_purge() removes.  Fields are only ever appended. */
+typedef struct bt_purge_options {
+	/** BT_PURGE_OPTIONS_VERSION. */
+	unsigned int version;
+	/** Remove what is older than this many days (> 0). */
+	int older_than_days;
+	/** Also remove open tickets (by default only resolved and closed go). */
+	int include_open;
+	/** Count what would go, and remove nothing. */
+	int dry_run;
+	/** Rows per transaction; 0 selects 500. */
+	unsigned int batch_size;
+} bt_purge_options;
+
+#define BT_PURGE_OPTIONS_VERSION 1
+#define BT_PURGE_OPTIONS_INIT { BT_PURGE_OPTIONS_VERSION, 0, 0, 0, 0u }
+
+/** What bt_purge() removed (or would remove, in a dry run). */
+typedef struct bt_purge_result {
+	int64_t tickets;
+	int64_t logs;
+	int64_t events;
+} bt_purge_result;
+
+/**
+ * Remove tickets whose last activity (last occurrence or update) is older
+ * than the cutoff, with their events and logs, and log rows older than the
+ * cutoff.  Works in transactions of batch_size rows, so writers are never
+ * locked out for long; a purge interrupted between batches leaves a
+ * consistent database.
+ * @return BT_OK, BT_EINVALID (NULL arguments, unknown version, days <= 0),
+ * or a storage error (what earlier batches removed stays removed, and
+ * @p result says how much).  Thread-safe.
+ */
+BT_EXTERN int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result);
+/** @} */
+/** @} */
+
 /** @return the lower-case name of @p status ("in_progress"), or NULL. */
 BT_EXTERN const char *bt_status_name(bt_status status);
 /** @return the lower-case name of @p severity ("critical"), or NULL. */
 BT_EXTERN const char *bt_severity_name(bt_severity severity);
-/** @} */
 
 /* ------------------------------------------------------------------------ */
 /** @name Schema

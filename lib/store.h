@@ -107,7 +107,8 @@ typedef struct bti_ticket_query {
 	int claimed;
 	int64_t created_from, created_to, occurred_from, occurred_to;
 	int regressed_only;
-	int64_t now;              /* for lease expiry */
+	int overdue_only;
+	int64_t now;              /* for lease expiry and SLA */
 	int has_position;         /* list only rows after (after_key, after_id) */
 	int64_t after_key, after_id;
 } bti_ticket_query;
@@ -116,6 +117,91 @@ typedef struct bti_ticket_query {
  * receives each row's sort key.  *n_out < cap means the listing ended. */
 int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
 			  int64_t *keys, size_t cap, size_t *n_out);
+
+/* ---- lifecycle primitives: the rules live in lifecycle.c ---- */
+
+/* A write transaction (BEGIN IMMEDIATE), and its end. */
+int bti_store_begin(bti_store *st);
+int bti_store_commit(bti_store *st);
+void bti_store_rollback(bti_store *st);
+
+/* Fields bti_store_ticket_update may set, as bits of bti_ticket_update.set. */
+enum {
+	BTI_U_STATUS = 1 << 0,
+	BTI_U_ASSIGNEE = 1 << 1,
+	BTI_U_SEVERITY = 1 << 2,
+	BTI_U_PRIORITY = 1 << 3,
+	BTI_U_CATEGORY = 1 << 4,
+	BTI_U_RESOLUTION = 1 << 5,   /* notes, commit, resolved_by, resolved_release */
+	BTI_U_RESOLVED_AT = 1 << 6,
+	BTI_U_CLAIM = 1 << 7,        /* claimed_by, claim_token, claimed_at, expires */
+	BTI_U_SLA = 1 << 8,
+	BTI_U_DUPLICATE_OF = 1 << 9,
+	BTI_U_DEDUP_ACTIVE = 1 << 10,
+	BTI_U_OCCURRED = 1 << 11     /* widen first/last occurred (merge) */
+};
+
+/* One change to one ticket; NULL strings and 0 times store NULL. */
+typedef struct bti_ticket_update {
+	unsigned int set;
+	const char *status, *assignee, *severity, *priority, *category;
+	const char *resolution_notes, *resolution_commit, *resolved_by, *resolved_release;
+	int64_t resolved_at;
+	const char *claimed_by, *claim_token;
+	int64_t claimed_at, claim_expires_at;
+	int64_t sla_due_at;
+	int64_t duplicate_of;
+	int dedup_active;
+	int add_attempts;
+	int64_t add_occurrences;
+	int64_t first_occurred_at, last_occurred_at;
+} bti_ticket_update;
+
+/* Apply @u to ticket @id, bump its version and updated_at. */
+int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now);
+
+/* Append one audit event. */
+int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
+			const char *field, const char *from, const char *to, const char *note,
+			int64_t now);
+
+/* Move @dup's log rows and fingerprint aliases to @canonical, and alias
+ * @dup_fingerprint (may be NULL) to it. */
+int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
+			  const char *dup_fingerprint, int64_t now);
+
+/* Delete ticket @id; its events, logs and aliases cascade. */
+int bti_store_ticket_delete(bti_store *st, int64_t id);
+
+/* The automation queue (see bt_ticket_pending). */
+int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts, int64_t now,
+			   bt_ticket **rows, size_t cap, size_t *n_out);
+
+/* Counts for bt_ticket_count, in one read transaction. */
+int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out);
+
+/* One audit entry as read back. */
+struct bt_audit_entry {
+	int64_t id, created_at;
+	char *actor, *kind, *field, *from, *to, *note;
+};
+
+/* Up to @cap events of ticket @id after (after_time, after_id), oldest
+ * first. */
+int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
+			  bt_audit_entry **rows, size_t cap, size_t *n_out);
+int bti_store_ticket_exists(bti_store *st, int64_t id);
+
+/* Purge: one batch (or, with @dry_run, the whole count). */
+typedef struct bti_purge_batch {
+	int64_t cutoff;
+	int include_open;
+	int dry_run;
+	int64_t batch_size;
+	int64_t tickets, logs, events; /* added to */
+	int done;                      /* nothing left */
+} bti_purge_batch;
+int bti_store_purge_step(bti_store *st, bti_purge_batch *b);
 
 /* Ticket @id, or BT_ENOTFOUND. */
 int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);

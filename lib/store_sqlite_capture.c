@@ -35,13 +35,18 @@ static const char SQL_HIT[] =
  * whether that release is older than the one the ticket was resolved in,
  * by when each was first seen; an unseen resolution release has not
  * shipped, so every seen release is older than it. */
-static const char SQL_FIND[] =
-	"SELECT id, number, status,"
-	" ?2 IS NOT NULL AND resolved_release IS NOT NULL"
-	" AND coalesce((SELECT first_seen_at FROM releases WHERE name = ?2), 9223372036854775807)"
-	"   < coalesce((SELECT first_seen_at FROM releases WHERE name = tickets.resolved_release),"
-	"              9223372036854775807)"
-	" FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1";
+#define FIND_COLUMNS \
+	"SELECT id, number, status," \
+	" ?2 IS NOT NULL AND resolved_release IS NOT NULL" \
+	" AND coalesce((SELECT first_seen_at FROM releases WHERE name = ?2), 9223372036854775807)" \
+	"   < coalesce((SELECT first_seen_at FROM releases WHERE name = tickets.resolved_release)," \
+	"              9223372036854775807)" \
+	" FROM tickets"
+static const char SQL_FIND[] = FIND_COLUMNS " WHERE fingerprint = ?1 AND dedup_active = 1";
+
+/* A fingerprint merged into another ticket lands there (see bt_ticket_merge). */
+static const char SQL_FIND_ALIAS[] =
+	FIND_COLUMNS " WHERE id = (SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = ?1)";
 
 /* ?1 id, ?2 now */
 static const char SQL_COUNT[] =
@@ -71,10 +76,6 @@ static const char SQL_INSERT_TICKET[] =
 	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23)"
 	" RETURNING id, number";
 
-static const char SQL_INSERT_EVENT[] =
-	"INSERT INTO ticket_events (ticket_id, actor, kind, from_value, to_value, note, created_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-
 static const char SQL_INSERT_LOG[] =
 	"INSERT INTO error_logs (ticket_id, level, component, message, message_template,"
 	" fingerprint, error_type, error_code, file, line, function, stack_trace, context,"
@@ -101,27 +102,6 @@ static void read_landing(sqlite3_stmt *stmt, bti_landing *out)
 
 	out->ticket_id = sqlite3_column_int64(stmt, 0);
 	snprintf(out->number, sizeof(out->number), "%s", number ? (const char *)number : "");
-}
-
-static int add_event(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
-		     const char *from, const char *to, const char *note, int64_t now)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_INSERT_EVENT, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, ticket_id);
-	bti_bind_text(stmt, 2, actor);
-	bti_bind_text(stmt, 3, kind);
-	bti_bind_text(stmt, 4, from);
-	bti_bind_text(stmt, 5, to);
-	bti_bind_text(stmt, 6, note);
-	sqlite3_bind_int64(stmt, 7, now);
-	rc = sqlite3_step(stmt);
-	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a ticket event");
-	bti_sqlite_release(stmt);
-	return rc;
 }
 
 static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *out)
@@ -164,8 +144,8 @@ static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *ou
 	}
 	bti_sqlite_release(stmt);
 	if (rc == BT_OK)
-		rc = add_event(st, out->ticket_id, o->reporter ? o->reporter : o->source, "created",
-			       NULL, "new", NULL, o->now);
+		rc = bti_store_event_add(st, out->ticket_id, o->reporter ? o->reporter : o->source,
+					 "created", NULL, NULL, "new", NULL, o->now);
 	return rc;
 }
 
@@ -209,13 +189,12 @@ static int run_by_id(bti_store *st, const char *sql_text, int64_t id, int64_t no
 	return rc;
 }
 
-/* The slow path: no open ticket within the window took the occurrence. */
-static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
+/* Read the landing candidate @sql_text finds; *id_out stays 0 if none. */
+static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bti_landing *out,
+		int64_t *id_out, char *status, size_t status_size, int *older)
 {
 	sqlite3_stmt *stmt;
-	char status[32] = "";
-	int64_t id = 0;
-	int older = 0, rc = bti_sqlite_stmt(st, SQL_FIND, &stmt);
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
 
 	if (rc != BT_OK)
 		return rc;
@@ -224,19 +203,36 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		read_landing(stmt, out);
-		id = out->ticket_id;
-		snprintf(status, sizeof(status), "%s", (const char *)sqlite3_column_text(stmt, 2));
-		older = sqlite3_column_int(stmt, 3);
+		*id_out = out->ticket_id;
+		snprintf(status, status_size, "%s", (const char *)sqlite3_column_text(stmt, 2));
+		*older = sqlite3_column_int(stmt, 3);
 		rc = SQLITE_DONE;
 	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "finding a ticket");
 	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* The slow path: no open ticket within the window took the occurrence. */
+static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	char status[32] = "";
+	int64_t id = 0;
+	int older = 0, aliased = 0, rc;
+
+	rc = find(st, SQL_FIND, o, out, &id, status, sizeof(status), &older);
+	if (rc == BT_OK && !id) {
+		rc = find(st, SQL_FIND_ALIAS, o, out, &id, status, sizeof(status), &older);
+		aliased = id != 0;
+	}
 	if (rc != BT_OK)
 		return rc;
 
 	if (!id)
 		return insert_ticket(st, o, out);
 	if (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0) {
+		if (aliased) /* the canonical ticket of a merge takes it whatever its age */
+			return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence");
 		/* Open, but its dedup window has passed: it stays as history. */
 		rc = run_by_id(st, SQL_RETIRE, id, 0, 0, "retiring a ticket");
 		return rc == BT_OK ? insert_ticket(st, o, out) : rc;
@@ -250,7 +246,8 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 		snprintf(note, sizeof(note), "recurred after it was %s%s%.100s", status,
 			 o->release ? "; release " : "", o->release ? o->release : "");
 		out->regressed = 1;
-		rc = add_event(st, id, "system", "regressed", status, "new", note, o->now);
+		rc = bti_store_event_add(st, id, "system", "regressed", "status", status, "new", note,
+					 o->now);
 	}
 	return rc;
 }

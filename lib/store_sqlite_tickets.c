@@ -10,16 +10,28 @@
 /* Columns in the order of enum bti_ticket_text, then enum bti_ticket_int. */
 #define TICKET_COLUMNS \
 	"number, title, status, severity, component, fingerprint, grouping_input," \
-	" error_message, stack_trace," \
-	" id, occurrence_count, regression_count, first_occurred_at, last_occurred_at"
+	" error_message, stack_trace, description, priority, category, source, reporter," \
+	" assignee, error_type, service, host, environment, release_sha, trace_id," \
+	" request_id, context, resolution_notes, resolution_commit, resolved_by," \
+	" resolved_release, claimed_by, external_id, claim_token," \
+	" id, occurrence_count, regression_count, first_occurred_at, last_occurred_at," \
+	" claimed_at, claim_expires_at, automation_attempts, version, duplicate_of," \
+	" created_at, updated_at, resolved_at, sla_due_at"
 
 static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHERE id = ?1";
 
-/* ?1 fingerprint, ?2 now, ?3 window: the ticket capture would land on. */
+/* ?1 fingerprint, ?2 now, ?3 window: the ticket capture would land on:
+ * the active ticket of the fingerprint if its window allows, else, when no
+ * ticket is active for it, the ticket it was merged into. */
 static const char SQL_DEDUP_LOOKUP[] =
 	"SELECT " TICKET_COLUMNS " FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1"
 	" AND (status IN ('resolved', 'closed') OR ?3 = 0"
-	"      OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)";
+	"      OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)"
+	" UNION ALL"
+	" SELECT " TICKET_COLUMNS " FROM tickets"
+	" WHERE id = (SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = ?1)"
+	" AND NOT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1)"
+	" LIMIT 1";
 
 /* The ranks equal the bt_status and bt_severity values. */
 #define STATUS_RANK \
@@ -41,7 +53,8 @@ static const char SQL_DEDUP_LOOKUP[] =
 	" AND (?9 = 0 OR " LAST_OCCURRED " >= ?9) AND (?10 = 0 OR " LAST_OCCURRED " < ?10)" \
 	" AND (?11 = 0 OR regression_count > 0)" \
 	" AND (?12 IS NULL OR instr(lower(title), lower(?12)) > 0" \
-	"      OR instr(lower(coalesce(error_message, '')), lower(?12)) > 0)"
+	"      OR instr(lower(coalesce(error_message, '')), lower(?12)) > 0)" \
+	" AND (?16 = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < ?6))"
 
 /* Keyset pagination: rows strictly after (?13, ?14) in (key, id) order. */
 #define PAGE_SQL(key) \
@@ -147,6 +160,7 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, size_t cap
 		sqlite3_bind_int64(stmt, 14, q->after_id);
 	}
 	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)cap);
+	sqlite3_bind_int(stmt, 16, q->overdue_only);
 }
 
 int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,

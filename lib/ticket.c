@@ -4,6 +4,7 @@
  * getters, hand-filed reports and dedup lookups.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "capture.h"
@@ -103,15 +104,63 @@ int64_t bt_ticket_regression_count(const bt_ticket *t) { return NUM(t, BTI_T_REG
 int64_t bt_ticket_first_occurred_at(const bt_ticket *t) { return NUM(t, BTI_T_FIRST_OCCURRED); }
 int64_t bt_ticket_last_occurred_at(const bt_ticket *t) { return NUM(t, BTI_T_LAST_OCCURRED); }
 
+const char *bt_ticket_description(const bt_ticket *t) { return TEXT(t, BTI_T_DESCRIPTION); }
+const char *bt_ticket_category(const bt_ticket *t) { return TEXT(t, BTI_T_CATEGORY); }
+const char *bt_ticket_reporter(const bt_ticket *t) { return TEXT(t, BTI_T_REPORTER); }
+const char *bt_ticket_assignee(const bt_ticket *t) { return TEXT(t, BTI_T_ASSIGNEE); }
+const char *bt_ticket_error_type(const bt_ticket *t) { return TEXT(t, BTI_T_ERROR_TYPE); }
+const char *bt_ticket_service(const bt_ticket *t) { return TEXT(t, BTI_T_SERVICE); }
+const char *bt_ticket_host(const bt_ticket *t) { return TEXT(t, BTI_T_HOST); }
+const char *bt_ticket_environment(const bt_ticket *t) { return TEXT(t, BTI_T_ENVIRONMENT); }
+const char *bt_ticket_release(const bt_ticket *t) { return TEXT(t, BTI_T_RELEASE); }
+const char *bt_ticket_trace_id(const bt_ticket *t) { return TEXT(t, BTI_T_TRACE_ID); }
+const char *bt_ticket_request_id(const bt_ticket *t) { return TEXT(t, BTI_T_REQUEST_ID); }
+const char *bt_ticket_context(const bt_ticket *t) { return TEXT(t, BTI_T_CONTEXT); }
+const char *bt_ticket_resolution_notes(const bt_ticket *t) { return TEXT(t, BTI_T_RESOLUTION_NOTES); }
+const char *bt_ticket_resolution_commit(const bt_ticket *t) { return TEXT(t, BTI_T_RESOLUTION_COMMIT); }
+const char *bt_ticket_resolved_by(const bt_ticket *t) { return TEXT(t, BTI_T_RESOLVED_BY); }
+const char *bt_ticket_resolved_release(const bt_ticket *t) { return TEXT(t, BTI_T_RESOLVED_RELEASE); }
+const char *bt_ticket_claimed_by(const bt_ticket *t) { return TEXT(t, BTI_T_CLAIMED_BY); }
+const char *bt_ticket_external_id(const bt_ticket *t) { return TEXT(t, BTI_T_EXTERNAL_ID); }
+int64_t bt_ticket_claimed_at(const bt_ticket *t) { return NUM(t, BTI_T_CLAIMED_AT); }
+int64_t bt_ticket_claim_expires_at(const bt_ticket *t) { return NUM(t, BTI_T_CLAIM_EXPIRES_AT); }
+int64_t bt_ticket_automation_attempts(const bt_ticket *t) { return NUM(t, BTI_T_AUTOMATION_ATTEMPTS); }
+int64_t bt_ticket_version(const bt_ticket *t) { return NUM(t, BTI_T_VERSION); }
+int64_t bt_ticket_duplicate_of(const bt_ticket *t) { return NUM(t, BTI_T_DUPLICATE_OF); }
+int64_t bt_ticket_created_at(const bt_ticket *t) { return NUM(t, BTI_T_CREATED_AT); }
+int64_t bt_ticket_updated_at(const bt_ticket *t) { return NUM(t, BTI_T_UPDATED_AT); }
+int64_t bt_ticket_resolved_at(const bt_ticket *t) { return NUM(t, BTI_T_RESOLVED_AT); }
+int64_t bt_ticket_sla_due_at(const bt_ticket *t) { return NUM(t, BTI_T_SLA_DUE_AT); }
+
+int bti_status_from_name(const char *name)
+{
+	return index_of(status_names, BTI_ARRAY_LEN(status_names), name);
+}
+
+int bti_severity_from_name(const char *name)
+{
+	return index_of(severity_names, BTI_ARRAY_LEN(severity_names), name);
+}
+
 bt_status bt_ticket_status(const bt_ticket *t)
 {
-	return (bt_status)index_of(status_names, BTI_ARRAY_LEN(status_names), TEXT(t, BTI_T_STATUS));
+	return (bt_status)bti_status_from_name(TEXT(t, BTI_T_STATUS));
 }
 
 bt_severity bt_ticket_severity(const bt_ticket *t)
 {
-	return (bt_severity)index_of(severity_names, BTI_ARRAY_LEN(severity_names),
-				     TEXT(t, BTI_T_SEVERITY));
+	return (bt_severity)bti_severity_from_name(TEXT(t, BTI_T_SEVERITY));
+}
+
+bt_priority bt_ticket_priority(const bt_ticket *t)
+{
+	return (bt_priority)index_of(priority_names, BTI_ARRAY_LEN(priority_names),
+				     TEXT(t, BTI_T_PRIORITY));
+}
+
+bt_source bt_ticket_source(const bt_ticket *t)
+{
+	return (bt_source)index_of(source_names, BTI_ARRAY_LEN(source_names), TEXT(t, BTI_T_SOURCE));
 }
 
 /* ---- reading ---- */
@@ -126,6 +175,51 @@ int bt_ticket_get(bt_db *db, int64_t id, bt_ticket **out)
 		return bti_error(BT_EINVALID, "bt_ticket_get: %s is NULL", db ? "out" : "db");
 	bti_db_lock(db);
 	rc = bti_store_ticket_get(db->store, id, out);
+	bti_db_unlock(db);
+	return rc;
+}
+
+int bt_ticket_get_by_number(bt_db *db, const char *number, bt_ticket **out)
+{
+	const char *p = number;
+	int64_t id = 0;
+
+	if (out)
+		*out = NULL;
+	if (!db || !number || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_get_by_number: %s is NULL",
+				 !db ? "db" : !number ? "number" : "out");
+	/* Numbers are BUG- and the zero-padded id (the generated column). */
+	if ((p[0] == 'B' || p[0] == 'b') && (p[1] == 'U' || p[1] == 'u') &&
+	    (p[2] == 'G' || p[2] == 'g') && p[3] == '-')
+		p += 4;
+	if (!*p)
+		goto bad;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || id > (INT64_MAX - 9) / 10)
+			goto bad;
+		id = id * 10 + (*p - '0');
+	}
+	return bt_ticket_get(db, id, out);
+bad:
+	return bti_error(BT_EINVALID, "bt_ticket_get_by_number: \"%.40s\" is not a ticket number "
+			 "such as BUG-00042", number);
+}
+
+int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
+{
+	unsigned int version;
+	int rc;
+
+	if (!db || !counts)
+		return bti_error(BT_EINVALID, "bt_ticket_count: %s is NULL", db ? "counts" : "db");
+	version = counts->version;
+	if (version == 0 || version > BT_TICKET_COUNTS_VERSION)
+		return bti_error(BT_EINVALID, "bt_ticket_count: unknown counts version %u", version);
+	memset(counts, 0, sizeof(*counts));
+	counts->version = version;
+	bti_db_lock(db);
+	rc = bti_store_ticket_counts(db->store, bti_db_now(db), counts);
 	bti_db_unlock(db);
 	return rc;
 }

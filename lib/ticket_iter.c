@@ -20,10 +20,14 @@ struct bt_ticket_iter {
 	bt_db *db;
 	bti_ticket_query q;
 	char *component, *assignee, *text; /* owned copies of the filter's */
-	bt_ticket *rows[PAGE_ROWS];
-	int64_t keys[PAGE_ROWS];
-	size_t count, next;
+	bt_ticket **rows;
+	int64_t *keys;
+	size_t page, count, next;
 	int last_page;
+	/* The automation queue: one page of at most @page tickets. */
+	int pending;
+	char *agent;
+	int max_attempts;
 	char cursor[80];
 };
 
@@ -81,6 +85,14 @@ static int check_filter(const bt_ticket_filter *f)
 	return BT_OK;
 }
 
+static int alloc_page(bt_ticket_iter *it, size_t page)
+{
+	it->page = page;
+	it->rows = bti_calloc(page, sizeof(*it->rows));
+	it->keys = bti_calloc(page, sizeof(*it->keys));
+	return it->rows && it->keys ? BT_OK : bti_error(BT_ENOMEM, "listing tickets: out of memory");
+}
+
 static int copy_opt(const char *s, char **out)
 {
 	*out = NULL;
@@ -117,7 +129,10 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 	it->q.occurred_from = filter->occurred_from;
 	it->q.occurred_to = filter->occurred_to;
 	it->q.regressed_only = filter->regressed_only != 0;
-	rc = copy_opt(filter->component, &it->component);
+	it->q.overdue_only = filter->overdue_only != 0;
+	rc = alloc_page(it, PAGE_ROWS);
+	if (rc == BT_OK)
+		rc = copy_opt(filter->component, &it->component);
 	if (rc == BT_OK)
 		rc = copy_opt(filter->assignee, &it->assignee);
 	if (rc == BT_OK)
@@ -141,10 +156,15 @@ static int fill_page(bt_ticket_iter *it)
 
 	bti_db_lock(it->db);
 	it->q.now = bti_db_now(it->db);
-	rc = bti_store_ticket_page(it->db->store, &it->q, it->rows, it->keys, PAGE_ROWS, &it->count);
+	if (it->pending)
+		rc = bti_store_pending_page(it->db->store, it->agent, it->max_attempts, it->q.now,
+					    it->rows, it->page, &it->count);
+	else
+		rc = bti_store_ticket_page(it->db->store, &it->q, it->rows, it->keys, it->page,
+					   &it->count);
 	bti_db_unlock(it->db);
 	it->next = 0;
-	if (rc == BT_OK && it->count < PAGE_ROWS)
+	if (rc == BT_OK && (it->pending || it->count < it->page))
 		it->last_page = 1;
 	return rc;
 }
@@ -189,8 +209,42 @@ void bt_ticket_iter_free(bt_ticket_iter *it)
 		return;
 	for (i = it->next; i < it->count; i++)
 		bt_ticket_free(it->rows[i]);
+	bti_free(it->rows);
+	bti_free(it->keys);
+	bti_free(it->agent);
 	bti_free(it->component);
 	bti_free(it->assignee);
 	bti_free(it->text);
 	bti_free(it);
+}
+
+int bt_ticket_pending(bt_db *db, const char *agent, int max_attempts, unsigned int limit,
+		      bt_ticket_iter **out)
+{
+	bt_ticket_iter *it;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_pending: %s is NULL", db ? "out" : "db");
+	if (max_attempts < 0)
+		return bti_error(BT_EINVALID, "bt_ticket_pending: negative max_attempts %d", max_attempts);
+	if (limit > 1000)
+		return bti_error(BT_EINVALID, "bt_ticket_pending: limit %u is over 1000", limit);
+	it = bti_calloc(1, sizeof(*it));
+	if (!it)
+		return bti_error(BT_ENOMEM, "bt_ticket_pending: out of memory");
+	it->db = db;
+	it->pending = 1;
+	it->max_attempts = max_attempts;
+	rc = alloc_page(it, limit ? limit : 100);
+	if (rc == BT_OK)
+		rc = copy_opt(agent, &it->agent);
+	if (rc != BT_OK) {
+		bt_ticket_iter_free(it);
+		return rc;
+	}
+	*out = it;
+	return BT_OK;
 }

@@ -1,0 +1,87 @@
+/*
+ * audit.c - reading a ticket's audit trail, oldest first, a page at a time
+ * after the last (time, id) returned.
+ */
+#include "db.h"
+
+#define PAGE_ROWS 64
+
+struct bt_audit_iter {
+	bt_db *db;
+	int64_t ticket_id, after_time, after_id;
+	bt_audit_entry *rows[PAGE_ROWS];
+	size_t count, next;
+	int last_page;
+};
+
+int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out)
+{
+	bt_audit_iter *it;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_audit_iter_new: %s is NULL", db ? "out" : "db");
+	bti_db_lock(db);
+	rc = bti_store_ticket_exists(db->store, id);
+	bti_db_unlock(db);
+	if (rc != BT_OK)
+		return rc;
+	it = bti_calloc(1, sizeof(*it));
+	if (!it)
+		return bti_error(BT_ENOMEM, "bt_audit_iter_new: out of memory");
+	it->db = db;
+	it->ticket_id = id;
+	it->after_time = INT64_MIN;
+	*out = it;
+	return BT_OK;
+}
+
+int bt_audit_iter_next(bt_audit_iter *it, bt_audit_entry **out)
+{
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!it || !out)
+		return bti_error(BT_EINVALID, "bt_audit_iter_next: %s is NULL", it ? "out" : "iter");
+	if (it->next == it->count) {
+		if (it->last_page)
+			return BT_ITEROVER;
+		bti_db_lock(it->db);
+		rc = bti_store_events_page(it->db->store, it->ticket_id, it->after_time, it->after_id,
+					   it->rows, PAGE_ROWS, &it->count);
+		bti_db_unlock(it->db);
+		it->next = 0;
+		if (rc != BT_OK)
+			return rc;
+		if (it->count < PAGE_ROWS)
+			it->last_page = 1;
+		if (!it->count)
+			return BT_ITEROVER;
+	}
+	*out = it->rows[it->next];
+	it->rows[it->next++] = NULL;
+	it->after_time = (*out)->created_at;
+	it->after_id = (*out)->id;
+	return BT_OK;
+}
+
+void bt_audit_iter_free(bt_audit_iter *it)
+{
+	if (!it)
+		return;
+	while (it->next < it->count)
+		bt_audit_entry_free(it->rows[it->next++]);
+	bti_free(it);
+}
+
+int64_t bt_audit_entry_id(const bt_audit_entry *e) { return e ? e->id : 0; }
+int64_t bt_audit_entry_created_at(const bt_audit_entry *e) { return e ? e->created_at : 0; }
+const char *bt_audit_entry_actor(const bt_audit_entry *e) { return e ? e->actor : NULL; }
+const char *bt_audit_entry_kind(const bt_audit_entry *e) { return e ? e->kind : NULL; }
+const char *bt_audit_entry_field(const bt_audit_entry *e) { return e ? e->field : NULL; }
+const char *bt_audit_entry_from(const bt_audit_entry *e) { return e ? e->from : NULL; }
+const char *bt_audit_entry_to(const bt_audit_entry *e) { return e ? e->to : NULL; }
+const char *bt_audit_entry_note(const bt_audit_entry *e) { return e ? e->note : NULL; }

@@ -1,0 +1,483 @@
+/*
+ * store_sqlite_lifecycle.c - the SQL behind ticket lifecycle changes:
+ * transactions, one generic ticket UPDATE, audit events, merges, deletes,
+ * the automation queue, counts, the audit trail and purging.  Which change
+ * is allowed is decided in lifecycle.c; this file only carries it out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "ticket.h"
+
+static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
+static const char SQL_BEGIN_READ[] = "BEGIN";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+
+/* Every field is optional: ?2 holds the BTI_U_* bits that are set. */
+static const char SQL_UPDATE[] =
+	"UPDATE tickets SET"
+	" status = CASE WHEN ?2 & 1 THEN ?3 ELSE status END,"
+	" assignee = CASE WHEN ?2 & 2 THEN ?4 ELSE assignee END,"
+	" severity = CASE WHEN ?2 & 4 THEN ?5 ELSE severity END,"
+	" priority = CASE WHEN ?2 & 8 THEN ?6 ELSE priority END,"
+	" category = CASE WHEN ?2 & 16 THEN ?7 ELSE category END,"
+	" resolution_notes = CASE WHEN ?2 & 32 THEN ?8 ELSE resolution_notes END,"
+	" resolution_commit = CASE WHEN ?2 & 32 THEN ?9 ELSE resolution_commit END,"
+	" resolved_by = CASE WHEN ?2 & 32 THEN ?10 ELSE resolved_by END,"
+	" resolved_release = CASE WHEN ?2 & 32 THEN ?11 ELSE resolved_release END,"
+	" resolved_at = CASE WHEN ?2 & 64 THEN ?12 ELSE resolved_at END,"
+	" claimed_by = CASE WHEN ?2 & 128 THEN ?13 ELSE claimed_by END,"
+	" claim_token = CASE WHEN ?2 & 128 THEN ?14 ELSE claim_token END,"
+	" claimed_at = CASE WHEN ?2 & 128 THEN ?15 ELSE claimed_at END,"
+	" claim_expires_at = CASE WHEN ?2 & 128 THEN ?16 ELSE claim_expires_at END,"
+	" sla_due_at = CASE WHEN ?2 & 256 THEN ?17 ELSE sla_due_at END,"
+	" duplicate_of = CASE WHEN ?2 & 512 THEN ?18 ELSE duplicate_of END,"
+	" dedup_active = CASE WHEN ?2 & 1024 THEN ?19 ELSE dedup_active END,"
+	" automation_attempts = automation_attempts + ?20,"
+	" occurrence_count = occurrence_count + ?21,"
+	" first_occurred_at = CASE WHEN ?2 & 2048 AND ?22 IS NOT NULL"
+	"   THEN min(coalesce(first_occurred_at, ?22), ?22) ELSE first_occurred_at END,"
+	" last_occurred_at = CASE WHEN ?2 & 2048 AND ?23 IS NOT NULL"
+	"   THEN max(coalesce(last_occurred_at, ?23), ?23) ELSE last_occurred_at END,"
+	" version = version + 1,"
+	" updated_at = max(updated_at, ?24)"
+	" WHERE id = ?1";
+
+static const char SQL_INSERT_EVENT[] =
+	"INSERT INTO ticket_events (ticket_id, actor, kind, field, from_value, to_value, note,"
+	" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+static const char SQL_MOVE_LOGS[] = "UPDATE error_logs SET ticket_id = ?2 WHERE ticket_id = ?1";
+static const char SQL_MOVE_ALIASES[] =
+	"UPDATE fingerprint_aliases SET ticket_id = ?2 WHERE ticket_id = ?1";
+static const char SQL_ADD_ALIAS[] =
+	"INSERT INTO fingerprint_aliases (fingerprint, ticket_id, created_at) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (fingerprint) DO UPDATE SET ticket_id = excluded.ticket_id";
+
+static const char SQL_DELETE[] = "DELETE FROM tickets WHERE id = ?1";
+static const char SQL_EXISTS[] = "SELECT 1 FROM tickets WHERE id = ?1";
+
+static const char SQL_COUNT_STATUS[] = "SELECT status, count(*) FROM tickets GROUP BY status";
+static const char SQL_COUNT_SEVERITY[] =
+	"SELECT severity, count(*) FROM tickets"
+	" WHERE status NOT IN ('resolved', 'closed') GROUP BY severity";
+static const char SQL_COUNT_OVERDUE[] =
+	"SELECT count(*) FROM tickets WHERE status NOT IN ('resolved', 'closed') AND sla_due_at < ?1";
+
+static const char SQL_EVENTS_PAGE[] =
+	"SELECT id, created_at, actor, kind, field, from_value, to_value, note FROM ticket_events"
+	" WHERE ticket_id = ?1 AND (created_at > ?2 OR (created_at = ?2 AND id > ?3))"
+	" ORDER BY created_at, id LIMIT ?4";
+
+/* Tickets a purge takes: no activity since the cutoff, and closed unless
+ * open ones were asked for.  ?1 cutoff, ?2 include_open. */
+#define PURGE_TICKETS \
+	"SELECT id FROM tickets WHERE max(coalesce(last_occurred_at, 0), updated_at) < ?1" \
+	" AND (?2 OR status IN ('resolved', 'closed'))"
+/* Old log rows that survive their ticket's purge: unattached, or on a
+ * ticket that may lose them. */
+#define PURGE_LOGS \
+	"SELECT id FROM error_logs WHERE created_at < ?1 AND (ticket_id IS NULL" \
+	" OR ticket_id IN (SELECT id FROM tickets WHERE ?2 OR status IN ('resolved', 'closed')))"
+
+static const char SQL_PURGE_COUNT[] =
+	"SELECT (SELECT count(*) FROM (" PURGE_TICKETS ")),"
+	" (SELECT count(*) FROM ticket_events WHERE ticket_id IN (" PURGE_TICKETS ")),"
+	" (SELECT count(*) FROM error_logs WHERE ticket_id IN (" PURGE_TICKETS "))"
+	"  + (SELECT count(*) FROM error_logs WHERE id IN (" PURGE_LOGS ")"
+	"     AND (ticket_id IS NULL OR ticket_id NOT IN (" PURGE_TICKETS ")))";
+static const char SQL_PURGE_TICKETS_COUNT[] =
+	"SELECT count(*), (SELECT count(*) FROM ticket_events WHERE ticket_id IN"
+	"  (" PURGE_TICKETS " ORDER BY id LIMIT ?3)),"
+	" (SELECT count(*) FROM error_logs WHERE ticket_id IN (" PURGE_TICKETS " ORDER BY id LIMIT ?3))"
+	" FROM (" PURGE_TICKETS " ORDER BY id LIMIT ?3)";
+static const char SQL_PURGE_TICKETS[] =
+	"DELETE FROM tickets WHERE id IN (" PURGE_TICKETS " ORDER BY id LIMIT ?3)";
+static const char SQL_PURGE_LOGS[] =
+	"DELETE FROM error_logs WHERE id IN (" PURGE_LOGS " ORDER BY id LIMIT ?3)";
+
+#define SEVERITY_RANK \
+	"(CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)"
+
+int bti_store_begin(bti_store *st)
+{
+	return bti_sqlite_run(st, SQL_BEGIN, "starting a transaction");
+}
+
+int bti_store_commit(bti_store *st)
+{
+	return bti_sqlite_run(st, SQL_COMMIT, "committing");
+}
+
+void bti_store_rollback(bti_store *st)
+{
+	if (!sqlite3_get_autocommit(st->sql))
+		bti_sqlite_run(st, SQL_ROLLBACK, "rolling back");
+}
+
+static void bind_time(sqlite3_stmt *stmt, int i, int64_t t)
+{
+	if (t)
+		sqlite3_bind_int64(stmt, i, t);
+}
+
+int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_UPDATE, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int(stmt, 2, (int)u->set);
+	bti_bind_text(stmt, 3, u->status);
+	bti_bind_text(stmt, 4, u->assignee);
+	bti_bind_text(stmt, 5, u->severity);
+	bti_bind_text(stmt, 6, u->priority);
+	bti_bind_text(stmt, 7, u->category);
+	bti_bind_text(stmt, 8, u->resolution_notes);
+	bti_bind_text(stmt, 9, u->resolution_commit);
+	bti_bind_text(stmt, 10, u->resolved_by);
+	bti_bind_text(stmt, 11, u->resolved_release);
+	bind_time(stmt, 12, u->resolved_at);
+	bti_bind_text(stmt, 13, u->claimed_by);
+	bti_bind_text(stmt, 14, u->claim_token);
+	bind_time(stmt, 15, u->claimed_at);
+	bind_time(stmt, 16, u->claim_expires_at);
+	bind_time(stmt, 17, u->sla_due_at);
+	bind_time(stmt, 18, u->duplicate_of);
+	sqlite3_bind_int(stmt, 19, u->dedup_active);
+	sqlite3_bind_int(stmt, 20, u->add_attempts);
+	sqlite3_bind_int64(stmt, 21, u->add_occurrences);
+	bind_time(stmt, 22, u->first_occurred_at);
+	bind_time(stmt, 23, u->last_occurred_at);
+	sqlite3_bind_int64(stmt, 24, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "updating a ticket");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
+			const char *field, const char *from, const char *to, const char *note,
+			int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_INSERT_EVENT, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, ticket_id);
+	bti_bind_text(stmt, 2, actor);
+	bti_bind_text(stmt, 3, kind);
+	bti_bind_text(stmt, 4, field);
+	bti_bind_text(stmt, 5, from);
+	bti_bind_text(stmt, 6, to);
+	bti_bind_text(stmt, 7, note);
+	sqlite3_bind_int64(stmt, 8, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a ticket event");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* Run a statement binding ?1, ?2 (and ?3 when it has one) as integers. */
+static int run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
+		   const char *what)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, a);
+	if (sqlite3_bind_parameter_count(stmt) >= 2)
+		sqlite3_bind_int64(stmt, 2, b);
+	if (sqlite3_bind_parameter_count(stmt) >= 3)
+		sqlite3_bind_int64(stmt, 3, c);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
+			  const char *dup_fingerprint, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = run_ids(st, SQL_MOVE_LOGS, dup, canonical, 0, "moving log rows");
+
+	if (rc == BT_OK)
+		rc = run_ids(st, SQL_MOVE_ALIASES, dup, canonical, 0, "moving fingerprint aliases");
+	if (rc != BT_OK || !dup_fingerprint)
+		return rc;
+	rc = bti_sqlite_stmt(st, SQL_ADD_ALIAS, &stmt);
+	if (rc != BT_OK)
+		return rc;
+	bti_bind_text(stmt, 1, dup_fingerprint);
+	sqlite3_bind_int64(stmt, 2, canonical);
+	sqlite3_bind_int64(stmt, 3, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "aliasing a fingerprint");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_ticket_delete(bti_store *st, int64_t id)
+{
+	return run_ids(st, SQL_DELETE, id, 0, 0, "deleting a ticket");
+}
+
+int bti_store_ticket_exists(bti_store *st, int64_t id)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_EXISTS, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		rc = BT_OK;
+	else if (rc == SQLITE_DONE)
+		rc = bti_error(BT_ENOTFOUND, "no ticket with id %lld", (long long)id);
+	else
+		rc = bti_sqlite_fail(st->sql, rc, "finding a ticket");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* ---- counts ---- */
+
+static int count_into(bti_store *st, const char *sql_text, int64_t *slots, size_t n,
+		      int (*slot_of)(const char *), int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	if (sqlite3_bind_parameter_count(stmt) >= 1)
+		sqlite3_bind_int64(stmt, 1, now);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int slot = slot_of ? slot_of((const char *)sqlite3_column_text(stmt, 0)) : 0;
+
+		if (slot >= 0 && (size_t)slot < n)
+			slots[slot] += sqlite3_column_int64(stmt, slot_of ? 1 : 0);
+	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting tickets");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
+{
+	int rc = bti_sqlite_run(st, SQL_BEGIN_READ, "counting tickets");
+	size_t i;
+
+	if (rc != BT_OK)
+		return rc;
+	rc = count_into(st, SQL_COUNT_STATUS, out->by_status, BTI_ARRAY_LEN(out->by_status),
+			bti_status_from_name, now);
+	if (rc == BT_OK)
+		rc = count_into(st, SQL_COUNT_SEVERITY, out->open_by_severity,
+				BTI_ARRAY_LEN(out->open_by_severity), bti_severity_from_name, now);
+	if (rc == BT_OK)
+		rc = count_into(st, SQL_COUNT_OVERDUE, &out->overdue, 1, NULL, now);
+	bti_sqlite_run(st, SQL_COMMIT, "counting tickets");
+	for (i = 1; i < BTI_ARRAY_LEN(out->by_status); i++)
+		out->total += out->by_status[i];
+	return rc;
+}
+
+/* ---- the audit trail ---- */
+
+static char *dup_column(sqlite3_stmt *stmt, int i, int *failed)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, i);
+	char *copy = s ? bti_strdup(s) : NULL;
+
+	if (s && !copy)
+		*failed = 1;
+	return copy;
+}
+
+void bt_audit_entry_free(bt_audit_entry *e)
+{
+	if (!e)
+		return;
+	bti_free(e->actor);
+	bti_free(e->kind);
+	bti_free(e->field);
+	bti_free(e->from);
+	bti_free(e->to);
+	bti_free(e->note);
+	bti_free(e);
+}
+
+int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
+			  bt_audit_entry **rows, size_t cap, size_t *n_out)
+{
+	sqlite3_stmt *stmt;
+	size_t n = 0;
+	int rc = bti_sqlite_stmt(st, SQL_EVENTS_PAGE, &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, after_time);
+	sqlite3_bind_int64(stmt, 3, after_id);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)cap);
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		bt_audit_entry *e = bti_calloc(1, sizeof(*e));
+		int failed = !e;
+
+		if (e) {
+			e->id = sqlite3_column_int64(stmt, 0);
+			e->created_at = sqlite3_column_int64(stmt, 1);
+			e->actor = dup_column(stmt, 2, &failed);
+			e->kind = dup_column(stmt, 3, &failed);
+			e->field = dup_column(stmt, 4, &failed);
+			e->from = dup_column(stmt, 5, &failed);
+			e->to = dup_column(stmt, 6, &failed);
+			e->note = dup_column(stmt, 7, &failed);
+		}
+		if (failed) {
+			bt_audit_entry_free(e);
+			rc = bti_error(BT_ENOMEM, "reading the audit trail: out of memory");
+			break;
+		}
+		rows[n++] = e;
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		rc = BT_OK;
+	else if (rc > 0)
+		rc = bti_sqlite_fail(st->sql, rc, "reading the audit trail");
+	bti_sqlite_release(stmt);
+	if (rc != BT_OK) {
+		while (n)
+			bt_audit_entry_free(rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
+
+/* ---- purge ---- */
+
+static int purge_count(bti_store *st, const char *sql_text, bti_purge_batch *b, int64_t *t,
+		       int64_t *e, int64_t *l)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, b->cutoff);
+	sqlite3_bind_int(stmt, 2, b->include_open);
+	if (sqlite3_bind_parameter_count(stmt) >= 3)
+		sqlite3_bind_int64(stmt, 3, b->batch_size);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*t = sqlite3_column_int64(stmt, 0);
+		*e = sqlite3_column_int64(stmt, 1);
+		*l = sqlite3_column_int64(stmt, 2);
+		rc = BT_OK;
+	} else {
+		rc = bti_sqlite_fail(st->sql, rc, "counting what to purge");
+	}
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* One batch in its own transaction: tickets first (their events and logs
+ * cascade), then, once no ticket is left, old log rows. */
+static int purge_batch(bti_store *st, bti_purge_batch *b)
+{
+	int64_t t = 0, e = 0, l = 0;
+	int rc = bti_store_begin(st);
+
+	if (rc != BT_OK)
+		return rc;
+	rc = purge_count(st, SQL_PURGE_TICKETS_COUNT, b, &t, &e, &l);
+	if (rc == BT_OK && t > 0) {
+		rc = run_ids(st, SQL_PURGE_TICKETS, b->cutoff, b->include_open, b->batch_size,
+			     "purging tickets");
+	} else if (rc == BT_OK) {
+		rc = run_ids(st, SQL_PURGE_LOGS, b->cutoff, b->include_open, b->batch_size,
+			     "purging log rows");
+		l = sqlite3_changes(st->sql);
+		b->done = l == 0;
+	}
+	if (rc == BT_OK)
+		rc = bti_store_commit(st);
+	if (rc != BT_OK) {
+		bti_store_rollback(st);
+		return rc;
+	}
+	b->tickets += t;
+	b->events += e;
+	b->logs += l;
+	return BT_OK;
+}
+
+int bti_store_purge_step(bti_store *st, bti_purge_batch *b)
+{
+	int64_t t = 0, e = 0, l = 0;
+	int rc;
+
+	if (!b->dry_run)
+		return purge_batch(st, b);
+	rc = purge_count(st, SQL_PURGE_COUNT, b, &t, &e, &l);
+	if (rc == BT_OK) {
+		b->tickets += t;
+		b->events += e;
+		b->logs += l;
+		b->done = 1;
+	}
+	return rc;
+}
+
+/* ---- the automation queue ---- */
+
+static const char SQL_PENDING[] =
+	"SELECT id FROM tickets WHERE status NOT IN ('resolved', 'closed') AND duplicate_of IS NULL"
+	" AND (claim_token IS NULL OR claim_expires_at <= ?1 OR (?2 IS NOT NULL AND claimed_by = ?2))"
+	" AND (?3 = 0 OR automation_attempts < ?3)"
+	" ORDER BY " SEVERITY_RANK " DESC, occurrence_count DESC, created_at, id LIMIT ?4";
+
+int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts, int64_t now,
+			   bt_ticket **rows, size_t cap, size_t *n_out)
+{
+	sqlite3_stmt *stmt;
+	int64_t ids[1000];
+	size_t n = 0, i;
+	int rc;
+
+	*n_out = 0;
+	if (cap > BTI_ARRAY_LEN(ids))
+		cap = BTI_ARRAY_LEN(ids);
+	rc = bti_sqlite_stmt(st, SQL_PENDING, &stmt);
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, now);
+	bti_bind_text(stmt, 2, agent);
+	sqlite3_bind_int(stmt, 3, max_attempts);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)cap);
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ids[n++] = sqlite3_column_int64(stmt, 0);
+	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? BT_OK : bti_sqlite_fail(st->sql, rc, "listing pending tickets");
+	bti_sqlite_release(stmt);
+	for (i = 0; rc == BT_OK && i < n; i++)
+		rc = bti_store_ticket_get(st, ids[i], &rows[i]);
+	if (rc != BT_OK) {
+		while (i)
+			bt_ticket_free(rows[--i]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
