@@ -27,12 +27,17 @@ configure() { # builddir, meson options...
 	meson compile -C "$dir" >/dev/null
 }
 
-run_tests() { # builddir, log name, meson test options...
-	local dir=$1 log=$2
+run_tests() { # builddir, stage name, meson test options...
+	# Each stage logs under its own name, so a later `meson test` in the
+	# same build directory cannot overwrite the results counted below.
+	local dir=$1 name=$2
 	shift 2
-	rm -f "$dir/meson-logs/$log"
-	meson test -C "$dir" --print-errorlogs "$@"
-	logs+=("$dir/meson-logs/$log")
+	rm -f "$dir/meson-logs/stage-$name"*.json
+	meson test -C "$dir" --print-errorlogs --logbase "stage-$name" "$@"
+	# meson appends the setup's name (stage-valgrind-valgrind.json)
+	local log
+	log=$(ls "$dir/meson-logs/stage-$name"*.json 2>/dev/null | head -n 1)
+	logs+=("${log:-$dir/meson-logs/stage-$name.json}")
 }
 
 if ! scripts/build.sh; then
@@ -40,22 +45,22 @@ if ! scripts/build.sh; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-stage developer run_tests build testlog.json
+stage developer run_tests build developer
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if stage asan-build configure build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
-	stage asan run_tests build-asan testlog.json --no-suite abi
+	stage asan run_tests build-asan asan --no-suite abi
 else
 	echo "test: the sanitizer build failed" >&2; logs+=(build-asan/missing)
 fi
 
 export TSAN_OPTIONS=halt_on_error=1
 if stage tsan-build configure build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false; then
-	stage tsan run_tests build-tsan testlog.json --suite unit --suite concurrency
+	stage tsan run_tests build-tsan tsan --suite unit --suite concurrency
 else
 	echo "test: the thread-sanitizer build failed" >&2; logs+=(build-tsan/missing)
 fi
 
-stage valgrind run_tests build testlog-valgrind.json --setup valgrind --suite unit --suite migrations
+stage valgrind run_tests build valgrind --setup valgrind --suite unit --suite migrations
 
 python3 scripts/count_results.py "${logs[@]}"
