@@ -186,12 +186,21 @@ typedef struct bt_open_options {
 	bt_clock_fn clock;
 	/** Passed to @ref clock. */
 	void *clock_payload;
+	/**
+	 * At most this many log rows are kept per ticket (per dedup window):
+	 * the first K/2 occurrences, then every K-th occurrence, of which the
+	 * latest K/2 are kept.  Occurrence counts stay exact.  0 selects 100;
+	 * BT_LOG_ROWS_UNLIMITED keeps every row.
+	 */
+	int log_rows_per_ticket;
 } bt_open_options;
+
+#define BT_LOG_ROWS_UNLIMITED (-1)
 
 #define BT_OPEN_OPTIONS_VERSION 2
 #define BT_OPEN_OPTIONS_INIT \
 	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
-	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL }
+	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0 }
 
 /**
  * Initialise @p opts with the defaults of options version @p version.

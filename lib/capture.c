@@ -182,7 +182,8 @@ static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
 	o.context = p.context;
 	o.trace_id = in->trace_id ? in->trace_id : bti_thread_trace_id();
 	o.request_id = in->request_id ? in->request_id : bti_thread_request_id();
-	o.pid = (long)getpid();
+	o.pid = db->cfg.pid;
+	o.log_rows_per_ticket = db->cfg.log_rows_per_ticket;
 	o.title = p.title;
 	o.severity = bti_severity_for_level(in->level);
 	o.source = "system";

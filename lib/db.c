@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 
@@ -60,6 +61,9 @@ static int read_options(const bt_open_options *in, bt_open_options *o)
 		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x", o->flags & ~KNOWN_OPEN_FLAGS);
 	if (o->busy_timeout_ms < 0)
 		return bti_error(BT_EINVALID, "bt_open: negative busy_timeout_ms %d", o->busy_timeout_ms);
+	if (o->log_rows_per_ticket < BT_LOG_ROWS_UNLIMITED)
+		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
+				 o->log_rows_per_ticket);
 	if (o->dedup_window_ms < 0)
 		return bti_error(BT_EINVALID, "bt_open: negative dedup_window_ms %lld",
 				 (long long)o->dedup_window_ms);
@@ -116,6 +120,9 @@ static int resolve_config(const bt_open_options *o, bti_config *cfg)
 	cfg->max_message_bytes = o->max_message_bytes ? o->max_message_bytes : DEFAULT_MAX_MESSAGE;
 	cfg->clock = o->clock;
 	cfg->clock_payload = o->clock_payload;
+	cfg->log_rows_per_ticket = o->log_rows_per_ticket == BT_LOG_ROWS_UNLIMITED ? 0
+		: o->log_rows_per_ticket ? o->log_rows_per_ticket : 100;
+	cfg->pid = (long)getpid();
 	return copy_keys(o->redact_keys, &cfg->redact_keys);
 }
 

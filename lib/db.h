@@ -22,6 +22,8 @@ typedef struct bti_config {
 	char **redact_keys;        /* owned, NULL-terminated; NULL: defaults */
 	bt_clock_fn clock;
 	void *clock_payload;
+	int log_rows_per_ticket;   /* 0: unlimited */
+	long pid;                  /* handles do not cross fork() */
 } bti_config;
 
 #define BTI_CONTEXT_SLOTS 5 /* indexed by bt_context_key */

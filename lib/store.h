@@ -52,9 +52,10 @@ int bti_store_migrate(bti_store *st);
  * as NULL. */
 typedef struct bti_occurrence {
 	int64_t now;
-	int store_log;             /* write an error_logs row */
+	int store_log;             /* write an error_logs row (subject to the cap) */
 	int make_ticket;           /* land on a ticket */
 	int64_t dedup_window_ms;   /* 0 = forever */
+	int log_rows_per_ticket;   /* the cap K on a ticket's log rows; 0 = none */
 
 	const char *fingerprint;   /* NULL: never dedup (a plain report) */
 	const char *grouping_input;
@@ -80,6 +81,7 @@ typedef struct bti_occurrence {
 typedef struct bti_landing {
 	int64_t ticket_id;         /* 0: no ticket */
 	char number[BT_TICKET_NUMBER_SIZE];
+	int64_t occurrence;        /* the ticket's occurrence count after this one */
 	int created;               /* a new ticket was opened */
 	int regressed;             /* a resolved or closed ticket reopened */
 } bti_landing;

@@ -29,7 +29,7 @@ static const char SQL_HIT[] =
 	" WHERE fingerprint = ?1 AND dedup_active = 1"
 	" AND status NOT IN ('resolved', 'closed')"
 	" AND (?3 = 0 OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)"
-	" RETURNING id, number";
+	" RETURNING id, number, occurrence_count";
 
 /* ?1 fingerprint, ?2 the occurrence's release.  The last column says
  * whether that release is older than the one the ticket was resolved in,
@@ -53,7 +53,7 @@ static const char SQL_COUNT[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
 	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2)"
-	" WHERE id = ?1";
+	" WHERE id = ?1 RETURNING occurrence_count";
 
 /* ?1 id, ?2 now, ?3 new SLA due time */
 static const char SQL_REOPEN[] =
@@ -62,7 +62,7 @@ static const char SQL_REOPEN[] =
 	" first_occurred_at = coalesce(first_occurred_at, ?2),"
 	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"
 	" version = version + 1, updated_at = max(updated_at, ?2), sla_due_at = ?3"
-	" WHERE id = ?1";
+	" WHERE id = ?1 RETURNING occurrence_count";
 
 static const char SQL_RETIRE[] = "UPDATE tickets SET dedup_active = 0 WHERE id = ?1";
 
@@ -74,7 +74,7 @@ static const char SQL_INSERT_TICKET[] =
 	" sla_due_at)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15,"
 	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23)"
-	" RETURNING id, number";
+	" RETURNING id, number, occurrence_count";
 
 static const char SQL_INSERT_LOG[] =
 	"INSERT INTO error_logs (ticket_id, level, component, message, message_template,"
@@ -82,6 +82,13 @@ static const char SQL_INSERT_LOG[] =
 	" trace_id, request_id, service, host, pid, environment, release_sha, created_at)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
 	" ?18, ?19, ?20, ?21)";
+
+/* The log-row cap: drop the oldest samples, keeping the first ?2 rows of
+ * ticket ?1 and its latest ?3. */
+static const char SQL_PRUNE_SAMPLES[] =
+	"DELETE FROM error_logs WHERE id IN (SELECT id FROM error_logs WHERE ticket_id = ?1"
+	" ORDER BY id LIMIT max(0, (SELECT count(*) FROM error_logs WHERE ticket_id = ?1) - ?2 - ?3)"
+	" OFFSET ?2)";
 
 static const char SQL_JSON_VALID[] = "SELECT json_valid(?1)";
 
@@ -102,6 +109,8 @@ static void read_landing(sqlite3_stmt *stmt, bti_landing *out)
 
 	out->ticket_id = sqlite3_column_int64(stmt, 0);
 	snprintf(out->number, sizeof(out->number), "%s", number ? (const char *)number : "");
+	if (sqlite3_column_count(stmt) > 2 && sqlite3_column_type(stmt, 2) == SQLITE_INTEGER)
+		out->occurrence = sqlite3_column_int64(stmt, 2);
 }
 
 static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *out)
@@ -171,7 +180,7 @@ static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 }
 
 static int run_by_id(bti_store *st, const char *sql_text, int64_t id, int64_t now, int64_t extra,
-		     const char *what)
+		     const char *what, bti_landing *out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
@@ -184,6 +193,11 @@ static int run_by_id(bti_store *st, const char *sql_text, int64_t id, int64_t no
 	if (sqlite3_bind_parameter_count(stmt) >= 3)
 		sqlite3_bind_int64(stmt, 3, extra);
 	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (out)
+			out->occurrence = sqlite3_column_int64(stmt, 0);
+		rc = sqlite3_step(stmt);
+	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
 	bti_sqlite_release(stmt);
 	return rc;
@@ -232,14 +246,14 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 		return insert_ticket(st, o, out);
 	if (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0) {
 		if (aliased) /* the canonical ticket of a merge takes it whatever its age */
-			return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence");
+			return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence", out);
 		/* Open, but its dedup window has passed: it stays as history. */
-		rc = run_by_id(st, SQL_RETIRE, id, 0, 0, "retiring a ticket");
+		rc = run_by_id(st, SQL_RETIRE, id, 0, 0, "retiring a ticket", NULL);
 		return rc == BT_OK ? insert_ticket(st, o, out) : rc;
 	}
 	if (older)
-		return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence");
-	rc = run_by_id(st, SQL_REOPEN, id, o->now, o->sla_due_at, "reopening a ticket");
+		return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence", out);
+	rc = run_by_id(st, SQL_REOPEN, id, o->now, o->sla_due_at, "reopening a ticket", out);
 	if (rc == BT_OK) {
 		char note[160];
 
@@ -286,9 +300,34 @@ static int insert_log(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
 	return rc;
 }
 
+/* Whether the occurrence's log row is kept under the cap K: the first
+ * ceil(K/2) occurrences of a ticket, then every K-th as a sample, of which
+ * the latest floor(K/2) survive (*prune: drop older samples).  A storm of
+ * one error thus writes one page per hit, not a log row per hit. */
+static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prune)
+{
+	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2, n = l->occurrence;
+
+	*prune = 0;
+	if (!l->ticket_id || k <= 0 || n <= first)
+		return 1;
+	if (k - first > 0 && n % k == 0) {
+		*prune = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int prune_samples(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
+{
+	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2;
+
+	return run_by_id(st, SQL_PRUNE_SAMPLES, ticket_id, first, k - first, "pruning log rows", NULL);
+}
+
 int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
-	int rc;
+	int rc, prune = 0;
 
 	memset(out, 0, sizeof(*out));
 	rc = bti_sqlite_run(st, SQL_BEGIN, "starting a capture");
@@ -300,8 +339,10 @@ int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 		else if ((rc = try_hit(st, o, out)) == BT_OK && !out->ticket_id)
 			rc = land_miss(st, o, out);
 	}
-	if (rc == BT_OK && o->store_log)
+	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune))
 		rc = insert_log(st, o, out->ticket_id);
+	if (rc == BT_OK && prune)
+		rc = prune_samples(st, o, out->ticket_id);
 	if (rc == BT_OK)
 		rc = bti_sqlite_run(st, SQL_COMMIT, "committing a capture");
 	if (rc != BT_OK) {

@@ -867,6 +867,41 @@ static void test_track_errors(void)
 	bt_close(db);
 }
 
+/* ---- the log-row cap ---- */
+
+static void test_log_row_cap(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_db *db;
+	int i;
+
+	/* K = 10: the first 5 occurrences, then every 10th, the latest 5 kept. */
+	opts.log_rows_per_ticket = 10;
+	db = open_fresh(0, &opts);
+	for (i = 1; i <= 200; i++)
+		CHECK_RC(bt_log(db, BT_CRITICAL, "cap", "fault number %d", i), BT_OK);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets", NULL) == 200);
+	CHECK(logs(db) == 10);
+	CHECK(strcmp(q_text(db, "SELECT group_concat(substr(message, 14), ',') FROM"
+			    " (SELECT message FROM error_logs ORDER BY id)", NULL),
+		     "1,2,3,4,5,160,170,180,190,200") == 0);
+	/* Lines without a ticket are never capped. */
+	for (i = 0; i < 30; i++)
+		CHECK_RC(bt_log(db, BT_INFO, "cap", "info %d", i), BT_OK);
+	CHECK(logs(db) == 40);
+	bt_close(db);
+
+	opts.log_rows_per_ticket = BT_LOG_ROWS_UNLIMITED;
+	db = open_fresh(0, &opts);
+	for (i = 1; i <= 150; i++)
+		CHECK_RC(bt_log(db, BT_CRITICAL, "cap", "fault number %d", i), BT_OK);
+	CHECK(logs(db) == 150);
+	bt_close(db);
+
+	opts.log_rows_per_ticket = -2;
+	CHECK_RC(bt_open(&db, check_path("badcap.db"), &opts), BT_EINVALID);
+}
+
 /* ---- options ---- */
 
 static void test_options_versions(void)
@@ -925,6 +960,7 @@ int main(void)
 	RUN(test_truncation_and_utf8);
 	RUN(test_redaction);
 	RUN(test_track_errors);
+	RUN(test_log_row_cap);
 	RUN(test_options_versions);
 	return check_finish();
 }
