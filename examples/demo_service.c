@@ -4,8 +4,11 @@
  * It handles 60 requests; some fail in recurring ways: the database refuses
  * connections, a config file is missing, a cache file cannot be opened, the
  * payment gateway is slow.  Critical failures become deduplicated tickets,
- * so 60 requests leave a handful of tickets with occurrence counts.  Run it
- * again and the counts grow instead of the tickets.
+ * so 60 requests leave a handful of tickets with occurrence counts.  Then an
+ * agent (agent_loop.c) claims the most urgent ticket and resolves it with a
+ * fix released in 1.4.3.  The old build failing again is counted without
+ * reopening it; once 1.4.3 runs and fails the same way, the ticket reopens
+ * as a regression.  Run it again and the counts grow instead of the tickets.
  *
  * usage: demo_service [DB]   (default: $BUGTRACK_DB, else ./bugtrack.db)
  */
@@ -19,6 +22,8 @@
 #define REQUESTS 60
 
 static bt_db *db;
+
+int agent_fix_one(bt_db *db, const char *agent); /* examples/agent_loop.c */
 
 /* One request.  Returns 0 on success, -1 when it failed. */
 static int handle_request(int n)
@@ -57,29 +62,65 @@ static int handle_request(int n)
 	return failed ? -1 : 0;
 }
 
-static void print_tickets(void)
+static void print_tickets(const char *heading)
 {
 	bt_ticket_filter filter = BT_TICKET_FILTER_INIT;
 	bt_ticket_iter *it;
 	bt_ticket *t;
 	int rc;
 
-	filter.status_mask = BT_STATUS_OPEN_MASK;
 	filter.sort = BT_SORT_OCCURRENCES;
 	if (bt_ticket_iter_new(db, &filter, &it) != BT_OK) {
 		fprintf(stderr, "demo_service: %s\n", bt_error_message());
 		return;
 	}
-	printf("\n%-10s %6s  %-9s %s\n", "TICKET", "COUNT", "SEVERITY", "TITLE");
+	printf("\n%s\n%-10s %6s %4s  %-9s %-9s %s\n", heading, "TICKET", "COUNT", "REGR",
+	       "SEVERITY", "STATUS", "TITLE");
 	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
-		printf("%-10s %6lld  %-9s %.70s\n", bt_ticket_number(t),
+		printf("%-10s %6lld %4lld  %-9s %-9s %.60s\n", bt_ticket_number(t),
 		       (long long)bt_ticket_occurrence_count(t),
-		       bt_severity_name(bt_ticket_severity(t)), bt_ticket_title(t));
+		       (long long)bt_ticket_regression_count(t),
+		       bt_severity_name(bt_ticket_severity(t)), bt_status_name(bt_ticket_status(t)),
+		       bt_ticket_title(t));
 		bt_ticket_free(t);
 	}
 	if (rc != BT_ITEROVER)
 		fprintf(stderr, "demo_service: %s\n", bt_error_message());
 	bt_ticket_iter_free(it);
+}
+
+/* The audit trail of the ticket that regressed most recently. */
+static void print_regressed_trail(void)
+{
+	bt_ticket_filter filter = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *list;
+	bt_audit_iter *it;
+	bt_audit_entry *e;
+	bt_ticket *t;
+	int rc;
+
+	filter.regressed_only = 1;
+	if (bt_ticket_iter_new(db, &filter, &list) != BT_OK)
+		return;
+	rc = bt_ticket_iter_next(list, &t);
+	bt_ticket_iter_free(list);
+	if (rc != BT_OK)
+		return;
+	if (bt_audit_iter_new(db, bt_ticket_id(t), &it) == BT_OK) {
+		printf("\ntrail of %s:\n", bt_ticket_number(t));
+		while (bt_audit_iter_next(it, &e) == BT_OK) {
+			const char *field = bt_audit_entry_field(e);
+
+			printf("  %-14s %-16s %-17s %s%s%s%s%s\n", bt_audit_entry_actor(e),
+			       bt_audit_entry_kind(e), field ? field : "",
+			       bt_audit_entry_from(e) ? bt_audit_entry_from(e) : "",
+			       bt_audit_entry_to(e) ? " -> " : "", bt_audit_entry_to(e) ? bt_audit_entry_to(e) : "",
+			       bt_audit_entry_note(e) ? "  # " : "", bt_audit_entry_note(e) ? bt_audit_entry_note(e) : "");
+			bt_audit_entry_free(e);
+		}
+		bt_audit_iter_free(it);
+	}
+	bt_ticket_free(t);
 }
 
 int main(int argc, char **argv)
@@ -94,12 +135,25 @@ int main(int argc, char **argv)
 	bt_context_set(db, BT_CONTEXT_RELEASE, "1.4.2");
 	bt_context_set(db, BT_CONTEXT_ENVIRONMENT, "demo");
 
-	printf("demo-orders: handling %d requests against %s\n", REQUESTS, bt_db_path(db));
+	printf("demo-orders 1.4.2: handling %d requests against %s\n", REQUESTS, bt_db_path(db));
 	for (n = 1; n <= REQUESTS; n++)
 		failures += handle_request(n) != 0;
-	printf("demo-orders: %d of %d requests failed; their critical errors became tickets:\n",
+	printf("demo-orders: %d of %d requests failed; their critical errors became tickets.\n",
 	       failures, REQUESTS);
-	print_tickets();
+	print_tickets("tickets:");
+
+	/* An agent takes the most urgent ticket and ships a fix in 1.4.3. */
+	printf("\n");
+	if (agent_fix_one(db, "agent:fixer-1") != BT_OK)
+		fprintf(stderr, "demo_service: agent: %s\n", bt_error_message());
+
+	/* The old build still runs somewhere: counted, not reopened. */
+	handle_request(7);
+	/* 1.4.3 is deployed and the error comes back: a regression. */
+	bt_context_set(db, BT_CONTEXT_RELEASE, "1.4.3");
+	handle_request(14);
+	print_tickets("after the fix (1.4.2 failing again is counted; 1.4.3 failing reopens):");
+	print_regressed_trail();
 	bt_close(db);
 	return EXIT_SUCCESS;
 }

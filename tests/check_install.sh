@@ -18,7 +18,7 @@ export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$dest"
 flags=$(pkg-config --cflags --libs bugtrack)
 echo "pkg-config: $flags"
 # shellcheck disable=SC2086
-$cc -o "$dest/demo" "$src/examples/demo_service.c" $flags
+$cc -o "$dest/demo" -DAGENT_LOOP_NO_MAIN "$src/examples/demo_service.c" "$src/examples/agent_loop.c" $flags
 libdir=$(echo "$flags" | tr ' ' '\n' | sed -n 's/^-L//p' | head -n 1)
 out=$(cd "$dest" && BUGTRACK_DB="$dest/installed.db" LD_LIBRARY_PATH="$libdir" ./demo)
 echo "$out"
