@@ -18,23 +18,11 @@
 #include "text.h"
 #include "ticket.h"
 
-/* Host input, common to every entry point. */
+/* Host input, common to every entry point: a bt_log line is turned into
+ * the event it amounts to. */
 typedef struct capture_in {
-	bt_level level;
-	const char *component;
-	const char *message; /* formatted, raw */
+	bt_event ev;           /* message is formatted but raw */
 	size_t message_len;
-	const char *template_;
-	const char *error_type;
-	int error_code;
-	const char *file;
-	int line;
-	const char *function;
-	const char *stack_trace;
-	const char *fingerprint;
-	const char *context_json;
-	const char *trace_id;
-	const char *request_id;
 	const char *caller;    /* the API function, for messages */
 	const void *caller_pc; /* return address into the host, for backtraces */
 } capture_in;
@@ -69,11 +57,11 @@ static int check_input(const bt_db *db, const capture_in *in)
 {
 	if (!db)
 		return bti_error(BT_EINVALID, "%s: db is NULL", in->caller);
-	if (!valid_level(in->level))
-		return bti_error(BT_EINVALID, "%s: unknown level %d", in->caller, (int)in->level);
-	if (!in->component || !*in->component)
+	if (!valid_level(in->ev.level))
+		return bti_error(BT_EINVALID, "%s: unknown level %d", in->caller, (int)in->ev.level);
+	if (!in->ev.component || !*in->ev.component)
 		return bti_error(BT_EINVALID, "%s: component is NULL or empty", in->caller);
-	if (!in->message)
+	if (!in->ev.message)
 		return bti_error(BT_EINVALID, "%s: message is NULL", in->caller);
 	return BT_OK;
 }
@@ -114,32 +102,32 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 	bti_grouping_in g;
 
 	memset(p, 0, sizeof(*p));
-	p->message = safe_text(db, in->message, in->message_len, db->cfg.max_message_bytes, &message_len);
+	p->message = safe_text(db, in->ev.message, in->message_len, db->cfg.max_message_bytes, &message_len);
 	if (!p->message)
 		goto nomem;
-	if (in->context_json) {
-		p->context = safe_text(db, in->context_json, strlen(in->context_json), 0, NULL);
+	if (in->ev.context_json) {
+		p->context = safe_text(db, in->ev.context_json, strlen(in->ev.context_json), 0, NULL);
 		if (!p->context)
 			goto nomem;
 	}
-	stack_wanted = db->cfg.stack_level && in->level >= db->cfg.stack_level;
-	if (in->stack_trace)
-		p->stack = bti_text_clean(in->stack_trace, strlen(in->stack_trace), 0, NULL);
+	stack_wanted = db->cfg.stack_level && in->ev.level >= db->cfg.stack_level;
+	if (in->ev.stack_trace)
+		p->stack = bti_text_clean(in->ev.stack_trace, strlen(in->ev.stack_trace), 0, NULL);
 	else if (stack_wanted)
 		p->stack = bti_backtrace_text(in->caller_pc);
 
-	g.component = in->component;
-	g.error_type = in->error_type;
-	g.template_ = in->template_;
+	g.component = in->ev.component;
+	g.error_type = in->ev.error_type;
+	g.template_ = in->ev.message_template;
 	g.message = p->message;
 	g.message_len = message_len;
-	g.function = in->function;
+	g.function = in->ev.function;
 	g.stack = (db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) ? p->stack : NULL;
-	g.explicit_fp = in->fingerprint;
+	g.explicit_fp = in->ev.fingerprint;
 	if (bti_grouping_compute(&p->grouping, &g) != BT_OK)
 		goto nomem;
-	if (in->level >= db->cfg.ticket_level) {
-		p->title = make_title(in->level, in->component, in->error_type, p->message);
+	if (in->ev.level >= db->cfg.ticket_level) {
+		p->title = make_title(in->ev.level, in->ev.component, in->ev.error_type, p->message);
 		if (!p->title)
 			goto nomem;
 	}
@@ -147,6 +135,26 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 nomem:
 	prepared_free(p);
 	return bti_error(BT_ENOMEM, "%s: out of memory", in->caller);
+}
+
+int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
+{
+	int rc = BT_OK;
+
+	bti_db_lock(db);
+	o->now = bti_db_now(db);
+	o->sla_due_at = bti_sla_due(o->severity, o->now);
+	o->service = db->context[BT_CONTEXT_SERVICE];
+	if (!o->release)
+		o->release = db->context[BT_CONTEXT_RELEASE];
+	o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
+	o->host = db->context[BT_CONTEXT_HOST];
+	if (o->context)
+		rc = bti_store_json_check(db->store, o->context, caller);
+	if (rc == BT_OK)
+		rc = bti_store_record(db->store, o, out);
+	bti_db_unlock(db);
+	return rc;
 }
 
 static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
@@ -163,45 +171,33 @@ static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
 		return rc;
 
 	memset(&o, 0, sizeof(o));
-	o.store_log = in->level >= db->cfg.store_level;
-	o.make_ticket = in->level >= db->cfg.ticket_level;
+	o.store_log = in->ev.level >= db->cfg.store_level;
+	o.make_ticket = in->ev.level >= db->cfg.ticket_level;
 	o.dedup_window_ms = db->cfg.dedup_window_ms;
 	o.fingerprint = p.grouping.fingerprint;
 	o.grouping_input = p.grouping.input;
 	o.grouping_version = BTI_GROUPING_VERSION;
-	o.level = in->level;
-	o.component = in->component;
+	o.level = in->ev.level;
+	o.component = in->ev.component;
 	o.message = p.message;
 	o.message_template = p.grouping.template_;
-	o.error_type = in->error_type;
-	o.error_code = in->error_code;
-	o.file = in->file;
-	o.line = in->line;
-	o.function = in->function;
+	o.error_type = in->ev.error_type;
+	o.error_code = in->ev.error_code;
+	o.file = in->ev.file;
+	o.line = in->ev.line;
+	o.function = in->ev.function;
 	o.stack_trace = p.stack;
 	o.context = p.context;
-	o.trace_id = in->trace_id ? in->trace_id : bti_thread_trace_id();
-	o.request_id = in->request_id ? in->request_id : bti_thread_request_id();
+	o.trace_id = in->ev.trace_id ? in->ev.trace_id : bti_thread_trace_id();
+	o.request_id = in->ev.request_id ? in->ev.request_id : bti_thread_request_id();
 	o.pid = db->cfg.pid;
 	o.log_rows_per_ticket = db->cfg.log_rows_per_ticket;
 	o.title = p.title;
-	o.severity = bti_severity_for_level(in->level);
+	o.severity = bti_severity_for_level(in->ev.level);
 	o.source = "system";
 	o.priority = "medium";
 
-	bti_db_lock(db);
-	o.now = bti_db_now(db);
-	o.sla_due_at = bti_sla_due(o.severity, o.now);
-	o.service = db->context[BT_CONTEXT_SERVICE];
-	o.release = db->context[BT_CONTEXT_RELEASE];
-	o.environment = db->context[BT_CONTEXT_ENVIRONMENT];
-	o.host = db->context[BT_CONTEXT_HOST];
-	rc = BT_OK;
-	if (o.context)
-		rc = bti_store_json_check(db->store, o.context, in->caller);
-	if (rc == BT_OK)
-		rc = bti_store_record(db->store, &o, &landing);
-	bti_db_unlock(db);
+	rc = bti_capture_record(db, &o, in->caller, &landing);
 
 	if (rc == BT_OK && ticket_out)
 		*ticket_out = landing.ticket_id;
@@ -221,9 +217,9 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 	memset(&in, 0, sizeof(in));
 	in.caller = "bt_log";
 	in.caller_pc = caller_pc;
-	in.level = level;
-	in.component = component;
-	in.message = ""; /* replaced by the formatted text */
+	in.ev.level = level;
+	in.ev.component = component;
+	in.ev.message = ""; /* replaced by the formatted text */
 	rc = check_input(db, &in);
 	if (rc == BT_OK && !fmt)
 		rc = bti_error(BT_EINVALID, "bt_log: fmt is NULL");
@@ -234,11 +230,11 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 		rc = bti_error(BT_ENOMEM, "bt_log: cannot format the message");
 		goto done;
 	}
-	in.message = message;
-	in.template_ = fmt;
-	in.file = file;
-	in.line = line;
-	in.function = function;
+	in.ev.message = message;
+	in.ev.message_template = fmt;
+	in.ev.file = file;
+	in.ev.line = line;
+	in.ev.function = function;
 	rc = capture(db, &in, NULL);
 	bti_free(message);
 done:
@@ -281,6 +277,14 @@ int (bt_log)(bt_db *db, bt_level level, const char *component, const char *fmt, 
 	return rc;
 }
 
+/* How many bytes of bt_event a caller of @version passed: fields are only
+ * appended, so an older caller's struct is a prefix of ours. */
+static size_t event_size(unsigned int version)
+{
+	(void)version; /* version 1 is the whole struct, for now */
+	return sizeof(bt_event);
+}
+
 /* Map a bt_event onto a capture input. */
 static int event_input(const bt_event *ev, const char *caller, capture_in *in)
 {
@@ -291,21 +295,8 @@ static int event_input(const bt_event *ev, const char *caller, capture_in *in)
 	if (ev->version == 0 || ev->version > BT_EVENT_VERSION)
 		return bti_error(BT_EINVALID, "%s: unknown event version %u (this library knows 1..%d); "
 				 "initialise events with BT_EVENT_INIT", caller, ev->version, BT_EVENT_VERSION);
-	in->level = ev->level;
-	in->component = ev->component;
-	in->message = ev->message;
+	memcpy(&in->ev, ev, event_size(ev->version));
 	in->message_len = ev->message ? strlen(ev->message) : 0;
-	in->template_ = ev->message_template;
-	in->error_type = ev->error_type;
-	in->error_code = ev->error_code;
-	in->file = ev->file;
-	in->line = ev->line;
-	in->function = ev->function;
-	in->stack_trace = ev->stack_trace;
-	in->fingerprint = ev->fingerprint;
-	in->context_json = ev->context_json;
-	in->trace_id = ev->trace_id;
-	in->request_id = ev->request_id;
 	return BT_OK;
 }
 
@@ -320,7 +311,7 @@ int bt_log_event(bt_db *db, const bt_event *event, int64_t *ticket_id_out)
 	in.caller_pc = __builtin_return_address(0);
 	if (rc == BT_OK)
 		rc = check_input(db, &in);
-	if (rc == BT_OK && wanted(db, in.level))
+	if (rc == BT_OK && wanted(db, in.ev.level))
 		rc = capture(db, &in, ticket_id_out);
 	errno = saved_errno;
 	return rc;
@@ -391,16 +382,16 @@ static void track(bt_db *db, bt_level level, const char *component, const char *
 	memset(&in, 0, sizeof(in));
 	in.caller = "TRACK_ERRORS";
 	in.caller_pc = caller_pc;
-	in.level = level;
-	in.component = component;
-	in.message = message;
+	in.ev.level = level;
+	in.ev.component = component;
+	in.ev.message = message;
 	in.message_len = strlen(message);
-	in.template_ = template_;
-	in.error_type = name;
-	in.error_code = err;
-	in.file = file;
-	in.line = line;
-	in.function = function;
+	in.ev.message_template = template_;
+	in.ev.error_type = name;
+	in.ev.error_code = err;
+	in.ev.file = file;
+	in.ev.line = line;
+	in.ev.function = function;
 	if (check_input(db, &in) == BT_OK && wanted(db, level))
 		capture(db, &in, NULL);
 }

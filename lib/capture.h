@@ -5,10 +5,16 @@
 #define BT_CAPTURE_H
 
 #include "bugtrack.h"
+#include "store.h"
 
 /* The fingerprint capture would give @event on @db (NULL: default options).
  * @caller names the API function in error messages. */
 int bti_event_fingerprint(bt_db *db, const bt_event *event, const char *caller,
 			  char out[BT_FINGERPRINT_SIZE]);
+
+/* Under the handle's lock: stamp @o with the time, its SLA and the
+ * handle-wide context (a release already set on @o wins), check its context
+ * JSON, and store it.  Shared by capture and bt_report_create. */
+int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "normalize.h"
+#include "sink.h"
 
 typedef unsigned char uchar;
 
@@ -632,23 +633,11 @@ static size_t word_chain(const uchar *s, size_t n)
 	return i;
 }
 
-struct sink {
-	char *out;
-	size_t cap;
-	size_t len; /* of the full result, even past cap */
-};
-
-static void put(struct sink *w, const char *p, size_t k)
-{
-	for (size_t j = 0; j < k; j++, w->len++)
-		if (w->len + 1 < w->cap)
-			w->out[w->len] = p[j];
-}
 
 size_t bti_normalize_message(const char *in, size_t len, char *out, size_t cap)
 {
 	const uchar *s = (const uchar *)in;
-	struct sink w = { out, cap, 0 };
+	bti_sink w = { out, cap, 0 };
 	size_t i = 0;
 
 	if (!in)
@@ -659,16 +648,14 @@ size_t bti_normalize_message(const char *in, size_t len, char *out, size_t cap)
 		size_t m = is_word(prev) ? 0 : match_token(s + i, len - i, prev, &kind);
 
 		if (m) {
-			put(&w, kind->placeholder, strlen(kind->placeholder));
+			bti_sink_put(&w, kind->placeholder, strlen(kind->placeholder));
 		} else {
 			m = is_word(s[i]) ? word_chain(s + i, len - i) : 1;
-			put(&w, in + i, m);
+			bti_sink_put(&w, in + i, m);
 		}
 		i += m;
 	}
-	if (cap)
-		out[w.len < cap ? w.len : cap - 1] = '\0';
-	return w.len;
+	return bti_sink_finish(&w);
 }
 
 /* ---- format strings ----------------------------------------------------- */

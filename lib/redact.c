@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "redact.h"
+#include "sink.h"
 
 typedef unsigned char uchar;
 
@@ -49,18 +50,6 @@ static int peek(const uchar *s, size_t n, size_t i)
 	return i < n ? s[i] : -1;
 }
 
-struct sink {
-	char *out;
-	size_t cap;
-	size_t len; /* of the full result, even past cap */
-};
-
-static void put(struct sink *w, const void *p, size_t k)
-{
-	for (size_t j = 0; j < k; j++, w->len++)
-		if (w->len + 1 < w->cap)
-			w->out[w->len] = ((const char *)p)[j];
-}
 
 /* Does the identifier id[0..n) end with @key, either whole or as the last
  * part of a compound name (db_password, X-Api-Key, user.token)? */
@@ -153,17 +142,17 @@ static size_t string_end(const uchar *s, size_t n, size_t i, int q, int level)
 
 /* A quoted value keeps its quotes; only what is between them goes.  An
  * unterminated one takes everything to the end. */
-static size_t redact_string(struct sink *w, const uchar *s, size_t n, size_t i, int level)
+static size_t redact_string(bti_sink *w, const uchar *s, size_t n, size_t i, int level)
 {
 	size_t open = i + 1 + level, close = string_end(s, n, open, s[open - 1], level), k;
 
-	put(w, s + i, open - i);
+	bti_sink_put(w, s + i, open - i);
 	if (close > open)
-		put(w, redacted, sizeof(redacted) - 1);
+		bti_sink_put(w, redacted, sizeof(redacted) - 1);
 	if (close == n)
 		return n;
 	k = s[close] == '\\' ? 2 : 1;
-	put(w, s + close, k);
+	bti_sink_put(w, s + close, k);
 	return close + k;
 }
 
@@ -209,17 +198,17 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 	return i;
 }
 
-static void put_quote(struct sink *w, const struct key_form *f)
+static void put_quote(bti_sink *w, const struct key_form *f)
 {
 	char q = (char)f->quote;
 
 	if (f->escaped)
-		put(w, "\\", 1);
-	put(w, &q, 1);
+		bti_sink_put(w, "\\", 1);
+	bti_sink_put(w, &q, 1);
 }
 
 /* Writes the redacted form of the value at @i; returns the end of it. */
-static size_t redact_value(struct sink *w, const uchar *s, size_t n, size_t i,
+static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
 			   const struct key_form *f, int line)
 {
 	int c = peek(s, n, i), level = c == '\\' && is_quote(peek(s, n, i + 1));
@@ -235,7 +224,7 @@ static size_t redact_value(struct sink *w, const uchar *s, size_t n, size_t i,
 		return i;
 	if (f->json)
 		put_quote(w, f);
-	put(w, redacted, sizeof(redacted) - 1);
+	bti_sink_put(w, redacted, sizeof(redacted) - 1);
 	if (f->json)
 		put_quote(w, f);
 	return e;
@@ -244,7 +233,7 @@ static size_t redact_value(struct sink *w, const uchar *s, size_t n, size_t i,
 /* Handles the identifier s[i..e), copied already: if it is a secret key
  * being assigned, copies the separator and redacts the value.  Returns
  * where scanning resumes. */
-static size_t key_value(struct sink *w, const uchar *s, size_t n, size_t i, size_t e,
+static size_t key_value(bti_sink *w, const uchar *s, size_t n, size_t i, size_t e,
 			const char *const *keys)
 {
 	const char *key = find_key(s + i, e - i, keys);
@@ -260,14 +249,14 @@ static size_t key_value(struct sink *w, const uchar *s, size_t n, size_t i, size
 	v = separator(s, n, e, &f);
 	if (!v)
 		return e;
-	put(w, s + e, v - e);
+	bti_sink_put(w, s + e, v - e);
 	return redact_value(w, s, n, v, &f, find_key((const uchar *)key, strlen(key), line_keys) != NULL);
 }
 
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
 {
 	const uchar *s = (const uchar *)in;
-	struct sink w = { out, cap, 0 };
+	bti_sink w = { out, cap, 0 };
 	size_t i = 0;
 
 	if (!in)
@@ -280,13 +269,11 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 		while (e < len && is_ident(s[e]))
 			e++;
 		if (e == i) {
-			put(&w, s + i++, 1);
+			bti_sink_put(&w, s + i++, 1);
 			continue;
 		}
-		put(&w, s + i, e - i);
+		bti_sink_put(&w, s + i, e - i);
 		i = key_value(&w, s, len, i, e, keys);
 	}
-	if (cap)
-		out[w.len < cap ? w.len : cap - 1] = '\0';
-	return w.len;
+	return bti_sink_finish(&w);
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "capture.h"
 #include "db.h"
 #include "fingerprint.h"
 #include "text.h"
@@ -124,17 +125,8 @@ int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
 	o.request_id = r->request_id;
 	o.context = t.context;
 
-	bti_db_lock(db);
-	o.now = bti_db_now(db);
-	o.sla_due_at = bti_sla_due(o.severity, o.now);
-	o.release = r->release_sha ? r->release_sha : db->context[BT_CONTEXT_RELEASE];
-	o.service = db->context[BT_CONTEXT_SERVICE];
-	o.environment = db->context[BT_CONTEXT_ENVIRONMENT];
-	o.host = db->context[BT_CONTEXT_HOST];
-	rc = o.context ? bti_store_json_check(db->store, o.context, "bt_report_create") : BT_OK;
-	if (rc == BT_OK)
-		rc = bti_store_record(db->store, &o, &landing);
-	bti_db_unlock(db);
+	o.release = r->release_sha;
+	rc = bti_capture_record(db, &o, "bt_report_create", &landing);
 	report_text_free(&t);
 	if (rc == BT_OK) {
 		if (id_out)
