@@ -901,6 +901,76 @@ BT_EXTERN const char *bt_audit_entry_note(const bt_audit_entry *entry);
 BT_EXTERN int64_t bt_audit_entry_created_at(const bt_audit_entry *entry);
 /** @} */
 
+/** @name Log rows
+ * @{ */
+
+/** Which log rows to read.  Zero and NULL fields do not filter.  Fields are
+ *  only ever appended. */
+typedef struct bt_log_filter {
+	/** BT_LOG_FILTER_VERSION. */
+	unsigned int version;
+	/** Only rows of this ticket. */
+	int64_t ticket_id;
+	/** Only rows at or above this level. */
+	bt_level min_level;
+	/** Exact component. */
+	const char *component;
+	/** created_at in [from, to), milliseconds. */
+	int64_t from, to;
+	/** Non-zero: newest first (default: oldest first). */
+	int newest_first;
+} bt_log_filter;
+
+#define BT_LOG_FILTER_VERSION 1
+#define BT_LOG_FILTER_INIT { BT_LOG_FILTER_VERSION, 0, (bt_level)0, NULL, 0, 0, 0 }
+
+/** One stored log row.  Opaque; free with bt_log_entry_free(). */
+typedef struct bt_log_entry bt_log_entry;
+/** A stream of log rows.  Opaque; free with bt_log_iter_free(). */
+typedef struct bt_log_iter bt_log_iter;
+
+/**
+ * Read the log rows that match @p filter (NULL: all, oldest first), a page
+ * at a time in constant memory, with no read transaction held between calls.
+ * @return BT_OK, or BT_EINVALID (NULL db or out, unknown version or level).
+ * Thread-safe; the iterator is used by one thread at a time and must not
+ * outlive @p db.
+ */
+BT_EXTERN int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out);
+/** @return BT_OK with a row the caller frees, BT_ITEROVER, or an error. */
+BT_EXTERN int bt_log_iter_next(bt_log_iter *iter, bt_log_entry **out);
+BT_EXTERN void bt_log_iter_free(bt_log_iter *iter);
+BT_EXTERN void bt_log_entry_free(bt_log_entry *entry);
+
+/* Row getters; strings live until bt_log_entry_free(); missing values are
+ * NULL or 0. */
+BT_EXTERN int64_t bt_log_entry_id(const bt_log_entry *entry);
+BT_EXTERN int64_t bt_log_entry_ticket_id(const bt_log_entry *entry);
+BT_EXTERN bt_level bt_log_entry_level(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_component(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_message(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_template(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_fingerprint(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_error_type(const bt_log_entry *entry);
+BT_EXTERN int bt_log_entry_error_code(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_file(const bt_log_entry *entry);
+BT_EXTERN int bt_log_entry_line(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_function(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_stack_trace(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_context(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_trace_id(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_request_id(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_service(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_host(const bt_log_entry *entry);
+BT_EXTERN int64_t bt_log_entry_pid(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_environment(const bt_log_entry *entry);
+BT_EXTERN const char *bt_log_entry_release(const bt_log_entry *entry);
+BT_EXTERN int64_t bt_log_entry_created_at(const bt_log_entry *entry);
+
+/** @return the upper-case name of @p level ("CRITICAL"), or NULL. */
+BT_EXTERN const char *bt_level_name(bt_level level);
+/** @} */
+
 /** @name Purging
  * @{ */
 

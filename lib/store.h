@@ -194,6 +194,31 @@ int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t
 			  bt_audit_entry **rows, size_t cap, size_t *n_out);
 int bti_store_ticket_exists(bti_store *st, int64_t id);
 
+/* One stored log row as read back. */
+enum bti_log_text {
+	BTI_L_COMPONENT, BTI_L_MESSAGE, BTI_L_TEMPLATE, BTI_L_FINGERPRINT, BTI_L_ERROR_TYPE,
+	BTI_L_FILE, BTI_L_FUNCTION, BTI_L_STACK, BTI_L_CONTEXT, BTI_L_TRACE_ID, BTI_L_REQUEST_ID,
+	BTI_L_SERVICE, BTI_L_HOST, BTI_L_ENVIRONMENT, BTI_L_RELEASE, BTI_L_TEXT_COUNT
+};
+struct bt_log_entry {
+	int64_t id, ticket_id, pid, created_at;
+	int level, error_code, line;
+	char *text[BTI_L_TEXT_COUNT];
+};
+
+/* A log listing: rows after (after_time, after_id) in the listing's order. */
+typedef struct bti_log_query {
+	int64_t ticket_id;        /* 0: any */
+	int min_level;
+	const char *component;
+	int64_t from, to;         /* created_at bounds, already resolved */
+	int newest_first;
+	int64_t after_time, after_id;
+} bti_log_query;
+
+int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
+		       size_t *n_out);
+
 /* Purge: one batch (or, with @dry_run, the whole count). */
 typedef struct bti_purge_batch {
 	int64_t cutoff;

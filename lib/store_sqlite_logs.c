@@ -1,0 +1,108 @@
+/*
+ * store_sqlite_logs.c - reading log rows, a page at a time.  Each access
+ * path has its own statement so that SQLite drives it from an index: a
+ * ticket's rows from error_logs_ticket (ticket_id, created_at), all rows
+ * from error_logs_created.  Row-value comparisons keep the keyset position
+ * inside the index range.
+ */
+#include <stdint.h>
+
+#include "store_sqlite.h"
+
+#define LOG_COLUMNS \
+	"SELECT id, ticket_id, level, error_code, line, pid, created_at, component, message," \
+	" message_template, fingerprint, error_type, file, function, stack_trace, context," \
+	" trace_id, request_id, service, host, environment, release_sha FROM error_logs"
+#define LOG_FILTER \
+	" AND created_at >= ?4 AND created_at < ?5" \
+	" AND (?2 = 0 OR level >= ?2) AND (?3 IS NULL OR component = ?3)"
+
+static const char SQL_TICKET_ASC[] =
+	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER " AND (created_at, id) > (?6, ?7)"
+	" ORDER BY created_at, id LIMIT ?8";
+static const char SQL_TICKET_DESC[] =
+	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER " AND (created_at, id) < (?6, ?7)"
+	" ORDER BY created_at DESC, id DESC LIMIT ?8";
+static const char SQL_ALL_ASC[] =
+	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER " AND (created_at, id) > (?6, ?7)"
+	" ORDER BY created_at, id LIMIT ?8";
+static const char SQL_ALL_DESC[] =
+	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER " AND (created_at, id) < (?6, ?7)"
+	" ORDER BY created_at DESC, id DESC LIMIT ?8";
+
+void bt_log_entry_free(bt_log_entry *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < BTI_L_TEXT_COUNT; i++)
+		bti_free(e->text[i]);
+	bti_free(e);
+}
+
+static int read_entry(sqlite3_stmt *stmt, bt_log_entry **out)
+{
+	bt_log_entry *e = bti_calloc(1, sizeof(*e));
+	int i;
+
+	if (!e)
+		return bti_error(BT_ENOMEM, "reading log rows: out of memory");
+	e->id = sqlite3_column_int64(stmt, 0);
+	e->ticket_id = sqlite3_column_int64(stmt, 1);
+	e->level = sqlite3_column_int(stmt, 2);
+	e->error_code = sqlite3_column_int(stmt, 3);
+	e->line = sqlite3_column_int(stmt, 4);
+	e->pid = sqlite3_column_int64(stmt, 5);
+	e->created_at = sqlite3_column_int64(stmt, 6);
+	for (i = 0; i < BTI_L_TEXT_COUNT; i++) {
+		const char *s = (const char *)sqlite3_column_text(stmt, 7 + i);
+
+		if (s && !(e->text[i] = bti_strdup(s))) {
+			bt_log_entry_free(e);
+			return bti_error(BT_ENOMEM, "reading log rows: out of memory");
+		}
+	}
+	*out = e;
+	return BT_OK;
+}
+
+int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
+		       size_t *n_out)
+{
+	const char *sql_text = q->ticket_id ? (q->newest_first ? SQL_TICKET_DESC : SQL_TICKET_ASC)
+					    : (q->newest_first ? SQL_ALL_DESC : SQL_ALL_ASC);
+	sqlite3_stmt *stmt;
+	size_t n = 0;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, q->ticket_id);
+	sqlite3_bind_int(stmt, 2, q->min_level);
+	bti_bind_text(stmt, 3, q->component);
+	sqlite3_bind_int64(stmt, 4, q->from);
+	sqlite3_bind_int64(stmt, 5, q->to);
+	sqlite3_bind_int64(stmt, 6, q->after_time);
+	sqlite3_bind_int64(stmt, 7, q->after_id);
+	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)cap);
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rc = read_entry(stmt, &rows[n]);
+		if (rc != BT_OK)
+			break;
+		n++;
+	}
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == SQLITE_OK)
+		rc = BT_OK;
+	else if (rc > 0)
+		rc = bti_sqlite_fail(st->sql, rc, "reading log rows");
+	bti_sqlite_release(stmt);
+	if (rc != BT_OK) {
+		while (n)
+			bt_log_entry_free(rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
