@@ -193,6 +193,13 @@ typedef struct bt_open_options {
 	 * BT_LOG_ROWS_UNLIMITED keeps every row.
 	 */
 	int log_rows_per_ticket;
+	/**
+	 * The SLA policy: how long a ticket of each severity may stay open, in
+	 * milliseconds, indexed by bt_severity (index 0 unused).  0 selects the
+	 * default: low 30 days, medium 7 days, high 24 hours, critical 4 hours.
+	 * Negative values are rejected.
+	 */
+	int64_t sla_ms[5];
 } bt_open_options;
 
 #define BT_LOG_ROWS_UNLIMITED (-1)
@@ -200,7 +207,7 @@ typedef struct bt_open_options {
 #define BT_OPEN_OPTIONS_VERSION 2
 #define BT_OPEN_OPTIONS_INIT \
 	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
-	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0 }
+	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, { 0, 0, 0, 0, 0 } }
 
 /**
  * Initialise @p opts with the defaults of options version @p version.

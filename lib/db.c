@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "ticket.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define DEFAULT_MAX_MESSAGE 16384
@@ -64,6 +65,9 @@ static int read_options(const bt_open_options *in, bt_open_options *o)
 	if (o->log_rows_per_ticket < BT_LOG_ROWS_UNLIMITED)
 		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
 				 o->log_rows_per_ticket);
+	for (size_t i = 0; i < BTI_ARRAY_LEN(o->sla_ms); i++)
+		if (o->sla_ms[i] < 0)
+			return bti_error(BT_EINVALID, "bt_open: negative sla_ms[%zu]", i);
 	if (o->dedup_window_ms < 0)
 		return bti_error(BT_EINVALID, "bt_open: negative dedup_window_ms %lld",
 				 (long long)o->dedup_window_ms);
@@ -123,6 +127,7 @@ static int resolve_config(const bt_open_options *o, bti_config *cfg)
 	cfg->log_rows_per_ticket = o->log_rows_per_ticket == BT_LOG_ROWS_UNLIMITED ? 0
 		: o->log_rows_per_ticket ? o->log_rows_per_ticket : 100;
 	cfg->pid = (long)getpid();
+	bti_sla_policy(o->sla_ms, cfg->sla_ms);
 	return copy_keys(o->redact_keys, &cfg->redact_keys);
 }
 

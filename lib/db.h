@@ -23,6 +23,7 @@ typedef struct bti_config {
 	bt_clock_fn clock;
 	void *clock_payload;
 	int log_rows_per_ticket;   /* 0: unlimited */
+	int64_t sla_ms[5];         /* by bt_severity, defaults applied */
 	long pid;                  /* handles do not cross fork() */
 } bti_config;
 

@@ -256,7 +256,7 @@ static int apply_field(change *c, void *arg)
 		u.severity = a->value;
 		/* The SLA follows the severity, counted from the ticket's creation. */
 		u.set |= BTI_U_SLA;
-		u.sla_due_at = bti_sla_due(a->value, c->t->num[BTI_T_CREATED_AT]);
+		u.sla_due_at = bti_sla_due(c->db->cfg.sla_ms, a->value, c->t->num[BTI_T_CREATED_AT]);
 		break;
 	}
 	if (same(old, a->value))

@@ -62,17 +62,23 @@ const char *bti_level_title(bt_level level)
 		: level >= BT_WARNING ? "Warning" : level >= BT_INFO ? "Info" : "Debug";
 }
 
-/* The default SLA policy: how long each severity may stay open. */
-int64_t bti_sla_due(const char *severity, int64_t now)
+void bti_sla_policy(const int64_t in[5], int64_t out[5])
 {
 	static const int64_t hour = 60 * 60 * 1000;
+	static const int64_t defaults[5] = {
+		0, 30 * 24 * hour, 7 * 24 * hour, 24 * hour, 4 * hour /* low .. critical */
+	};
+	int i;
 
-	switch (index_of(severity_names, BTI_ARRAY_LEN(severity_names), severity)) {
-	case BT_SEVERITY_CRITICAL: return now + 4 * hour;
-	case BT_SEVERITY_HIGH:     return now + 24 * hour;
-	case BT_SEVERITY_MEDIUM:   return now + 7 * 24 * hour;
-	default:                   return now + 30 * 24 * hour;
-	}
+	for (i = 0; i < 5; i++)
+		out[i] = in && in[i] ? in[i] : defaults[i];
+}
+
+int64_t bti_sla_due(const int64_t policy[5], const char *severity, int64_t created)
+{
+	int sev = index_of(severity_names, BTI_ARRAY_LEN(severity_names), severity);
+
+	return created + policy[sev ? sev : BT_SEVERITY_LOW];
 }
 
 /* ---- the snapshot ---- */

@@ -40,6 +40,9 @@ int bti_severity_from_name(const char *name); /* 0 when unknown */
 const char *bti_source_name(bt_source source);
 const char *bti_severity_for_level(bt_level level);
 const char *bti_level_title(bt_level level);
-int64_t bti_sla_due(const char *severity, int64_t now);
+/* Resolve an SLA policy: @in's non-zero entries, the defaults elsewhere. */
+void bti_sla_policy(const int64_t in[5], int64_t out[5]);
+/* When a ticket of @severity created at @created falls due under @policy. */
+int64_t bti_sla_due(const int64_t policy[5], const char *severity, int64_t created);
 
 #endif

@@ -394,6 +394,35 @@ static void test_severity_sla(void)
 	bt_close(db);
 }
 
+static void test_sla_policy(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_update_options o = as("user:a");
+	bt_db *db = NULL;
+	bt_ticket *t;
+	int64_t id;
+
+	opts.clock = fake_clock;
+	opts.sla_ms[BT_SEVERITY_LOW] = 1000;
+	opts.sla_ms[BT_SEVERITY_HIGH] = 5000;
+	CHECK_RC(bt_open(&db, check_path("sla.db"), &opts), BT_OK);
+	id = new_ticket(db, "custom", BT_SEVERITY_LOW);
+	t = get(db, id);
+	CHECK(bt_ticket_sla_due_at(t) - bt_ticket_created_at(t) == 1000);
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_set_severity(db, id, BT_SEVERITY_HIGH, &o), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_sla_due_at(t) - bt_ticket_created_at(t) == 5000);
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_set_severity(db, id, BT_SEVERITY_MEDIUM, &o), BT_OK); /* default kept */
+	t = get(db, id);
+	CHECK(bt_ticket_sla_due_at(t) - bt_ticket_created_at(t) == 7LL * 24 * 3600 * 1000);
+	bt_ticket_free(t);
+	bt_close(db);
+	opts.sla_ms[2] = -1;
+	CHECK_RC(bt_open(&db, check_path("sla2.db"), &opts), BT_EINVALID);
+}
+
 static void test_get_by_number(void)
 {
 	bt_db *db = open_fresh();
@@ -650,6 +679,7 @@ int main(void)
 	RUN(test_claims);
 	RUN(test_optimistic_locking);
 	RUN(test_severity_sla);
+	RUN(test_sla_policy);
 	RUN(test_get_by_number);
 	RUN(test_pending);
 	RUN(test_merge);
