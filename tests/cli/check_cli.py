@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the bugtrack command-line tool.
+
+usage: check_cli.py BUGTRACK CLI_FIXTURE SOURCE_DIR [--update | --smoke]
+
+Builds the fixture database in a temporary directory, runs `bugtrack` with a
+fixed clock (BUGTRACK_NOW_MS) and COLUMNS=100, and compares stdout with the
+golden files in SOURCE_DIR/golden/; --update rewrites them instead.  It also
+checks that every --json output parses, the exit codes and `bugtrack:`
+messages of failures, `--help` on every command, and the changing commands
+(on a copy of the database).
+
+Set BUGTRACK_CLI_WRAPPER to run every bugtrack under a wrapper, e.g.
+  BUGTRACK_CLI_WRAPPER="valgrind -q --leak-check=full --error-exitcode=99"
+(about a minute under valgrind).  --smoke runs only a few goldens and
+changes, which is what the meson test `cli_valgrind` does under valgrind.
+"""
+import difflib
+import fcntl
+import json
+import os
+import pty
+import re
+import shlex
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+
+NOW_MS = 1795262400000  # 2026-11-21T12:00:00Z, a few hours after the fixture's story
+
+COMMANDS = ["list", "show", "stats", "update", "assign", "claim", "release", "renew",
+            "resolve", "note", "events", "merge", "delete", "purge", "pending", "migrate"]
+
+# name: arguments (and extra environment).  Names ending in _json are JSON
+# goldens; tables in the others must fit in COLUMNS.
+GOLDEN = {
+    "list_narrow": (["list", "--status", "open"], {"COLUMNS": "60"}),
+    "list_wide": (["list"], {"COLUMNS": "200"}),
+    "list": ["list"],
+    "list_json": ["list", "--json"],
+    "list_open_by_count": ["list", "--status", "open", "--sort", "count"],
+    "list_filtered": ["list", "--severity-min", "critical", "--component", "db",
+                      "--since", "2026-11-20", "--until", "2026-11-21T11:00Z"],
+    "list_regressed": ["list", "--regressed"],
+    "list_claimed": ["list", "--claimed"],
+    "list_overdue_unclaimed": ["list", "--overdue", "--unclaimed", "--sort", "severity"],
+    "list_search": ["list", "--search", "CHECKOUT", "--assignee", "nobody"],
+    "list_search_hit": ["list", "--search", "checkout"],
+    "list_empty_json": ["list", "--status", "awaiting_verification", "--json"],
+    "show": ["show", "BUG-00001"],
+    "show_json": ["show", "1", "--json"],
+    "show_claimed": ["show", "bug-2", "--logs", "1"],
+    "show_resolved": ["show", "3", "--logs", "0"],
+    "show_report": ["show", "5"],
+    "show_escapes": ["show", "7"],
+    "show_escapes_json": ["show", "7", "--json"],
+    "stats": ["stats"],
+    "stats_json": ["stats", "--json"],
+    "events": ["events", "3"],
+    "events_json": ["events", "1", "--json"],
+    "pending": ["pending"],
+    "pending_json": ["pending", "--json"],
+    "pending_agent": ["pending", "--agent", "agent:fixer-1", "--max-attempts", "2"],
+    "migrate_status": ["migrate", "status"],
+    "migrate_status_json": ["migrate", "status", "--json"],
+}
+
+
+class Checker:
+    def __init__(self, bugtrack, fixture, srcdir, update):
+        self.bugtrack = bugtrack
+        self.fixture = fixture
+        self.golden_dir = os.path.join(srcdir, "golden")
+        self.update = update
+        self.failures = 0
+        self.checks = 0
+        self.tmp = tempfile.mkdtemp(prefix="bugtrack-cli-")
+        self.db = os.path.join(self.tmp, "fixture.db")
+        self.wrapper = shlex.split(os.environ.get("BUGTRACK_CLI_WRAPPER", ""))
+        self.env = {k: v for k, v in os.environ.items() if k != "BUGTRACK_DB"}
+        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "COLUMNS": "100", "USER": "tester"})
+
+    def fail(self, what, detail=""):
+        self.failures += 1
+        print(f"FAIL: {what}")
+        if detail:
+            print("  " + detail.rstrip().replace("\n", "\n  "))
+
+    def run(self, *args, db=None, env=None):
+        """Run bugtrack; returns (exit code, stdout, stderr)."""
+        full_env = dict(self.env, **(env or {}))
+        cmd = self.wrapper + [self.bugtrack, "--db", db or self.db] + list(args)
+        p = subprocess.run(cmd, capture_output=True, env=full_env, timeout=60)
+        return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+
+    def expect(self, what, args, code, stderr_has=None, db=None, env=None):
+        """Run and check the exit code (and a `bugtrack:` message on failure)."""
+        self.checks += 1
+        rc, out, err = self.run(*args, db=db, env=env)
+        if rc != code:
+            self.fail(f"{what}: exit {rc}, expected {code}", f"stdout: {out}\nstderr: {err}")
+        elif code != 0 and not err.startswith("bugtrack: "):
+            self.fail(f"{what}: stderr does not start with 'bugtrack: '", err)
+        elif stderr_has and stderr_has not in err:
+            self.fail(f"{what}: stderr lacks {stderr_has!r}", err)
+        return rc, out, err
+
+    def parse_json(self, what, text):
+        self.checks += 1
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            self.fail(f"{what}: output is not JSON: {e}", text[:2000])
+            return None
+
+    # ---- goldens ----
+
+    @staticmethod
+    def normalize(text):
+        # The pid of the fixture process is the only varying value.
+        return re.sub(r'"pid": \d+', '"pid": 0', text)
+
+    def check_width(self, name, text, columns):
+        """Table rows must fit (a narrow table may keep a 10-column title)."""
+        if not text.startswith("NUMBER") or columns < 80:  # events are never cut
+            return
+        self.checks += 1
+        for line in text.splitlines():
+            if len(line) > columns:
+                self.fail(f"golden {name}: a line is wider than {columns}", line)
+                return
+
+    def golden(self, name, spec):
+        args, env = spec if isinstance(spec, tuple) else (spec, {})
+        rc, out, err = self.expect(f"golden {name}", args, 0, env=env)
+        if rc != 0:
+            return
+        if name.endswith("_json"):
+            self.parse_json(name, out)
+        else:
+            self.check_width(name, out, int(env.get("COLUMNS", self.env["COLUMNS"])))
+        out = self.normalize(out)
+        path = os.path.join(self.golden_dir, name + (".json" if name.endswith("_json") else ".txt"))
+        self.checks += 1
+        if self.update:
+            os.makedirs(self.golden_dir, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(out)
+            return
+        try:
+            with open(path, encoding="utf-8") as f:
+                want = f.read()
+        except FileNotFoundError:
+            self.fail(f"golden {name}: {path} is missing (run with --update)")
+            return
+        if out != want:
+            diff = "".join(difflib.unified_diff(want.splitlines(True), out.splitlines(True),
+                                                f"golden/{os.path.basename(path)}", "bugtrack"))
+            self.fail(f"golden {name}: `bugtrack {' '.join(args)}` differs", diff)
+
+    def check_goldens(self):
+        for name, spec in GOLDEN.items():
+            self.golden(name, spec)
+
+    def check_tty(self):
+        """On a terminal the table fits its width, whatever COLUMNS says."""
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 90, 0, 0))
+        cmd = self.wrapper + [self.bugtrack, "--db", self.db, "list"]
+        p = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.PIPE, env=self.env)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        os.close(master)
+        p.wait(timeout=60)
+        lines = out.decode("utf-8").replace("\r\n", "\n").splitlines()
+        self.checks += 1
+        if p.returncode != 0 or len(lines) < 2 or max(len(l) for l in lines) != 90:
+            self.fail("list on a 90-column terminal", "\n".join(lines))
+
+    # ---- read commands ----
+
+    def check_paging(self):
+        _, full, _ = self.expect("list --json", ["list", "--json", "--sort", "count"], 0)
+        everything = [t["number"] for t in self.parse_json("list", full) or []]
+        seen, cursor = [], None
+        for _ in range(10):
+            args = ["list", "--json", "--sort", "count", "--limit", "3"]
+            if cursor:
+                args += ["--cursor", cursor]
+            _, out, err = self.expect("list --limit 3", args, 0)
+            seen += [t["number"] for t in self.parse_json("page", out) or []]
+            m = re.search(r"^next page: --cursor (\S+)$", err, re.M)
+            if not m:
+                break
+            cursor = m.group(1)
+        self.checks += 1
+        if seen != everything:
+            self.fail("paging with --limit/--cursor", f"pages {seen}\nwhole {everything}")
+        self.expect("cursor of another sort", ["list", "--cursor", cursor or "x"], 2)
+
+    def check_errors(self):
+        missing = os.path.join(self.tmp, "missing.db")
+        for cmd in (["list"], ["show", "1"], ["stats"], ["events", "1"], ["pending"],
+                    ["update", "1", "--status", "triaged"], ["note", "1", "hi"],
+                    ["purge", "--days", "1"], ["migrate", "status"]):
+            self.expect(f"missing database: {cmd[0]}", cmd, 3, "no database", db=missing)
+        self.checks += 1
+        if os.path.exists(missing):
+            self.fail("a command created the missing database")
+        self.expect("unknown command", ["frobnicate"], 2, "unknown command")
+        self.expect("no command", [], 2)
+        self.expect("unknown option", ["list", "--frobnicate"], 2, "unknown option")
+        self.expect("missing option value", ["list", "--limit"], 2, "needs a value")
+        self.expect("bad date", ["list", "--since", "yesterday"], 2, "not a date")
+        self.expect("bad date (Feb 30)", ["list", "--until", "2026-02-30"], 2, "not a date")
+        self.expect("bad id", ["show", "BUG-x"], 2, "not a ticket id")
+        self.expect("no such ticket", ["show", "999"], 3, "bugtrack list")
+        self.expect("unknown status", ["list", "--status", "new,bogus"], 2,
+                    "unknown status 'bogus'")
+        self.expect("unknown status (update)", ["update", "1", "--status", "done"], 2,
+                    "unknown status")
+        self.expect("unknown severity", ["list", "--severity-min", "huge"], 2)
+        self.expect("unknown sort", ["list", "--sort", "name"], 2)
+        self.expect("bad limit", ["list", "--limit", "0"], 2)
+        self.expect("claimed and unclaimed", ["list", "--claimed", "--unclaimed"], 2)
+        self.expect("extra argument", ["show", "1", "2"], 2, "unexpected argument")
+        self.expect("missing ticket", ["show"], 2, "missing TICKET")
+        self.expect("migrate what", ["migrate", "sideways"], 2)
+        self.expect("bad clock", ["list"], 2, "BUGTRACK_NOW_MS", env={"BUGTRACK_NOW_MS": "soon"})
+
+    def check_help(self):
+        rc, out, _ = self.expect("--help", ["--help"], 0)
+        for needle in COMMANDS + ["exit codes", "BUGTRACK_NOW_MS"]:
+            self.checks += 1
+            if needle not in out:
+                self.fail(f"--help does not mention {needle!r}")
+        self.expect("help", ["help"], 0)
+        self.expect("help unknown", ["help", "frobnicate"], 2)
+        # Under a (slow) wrapper one form per command is enough.
+        forms = 1 if self.wrapper else 3
+        for cmd in COMMANDS:
+            for form in ([cmd, "--help"], [cmd, "-h"], ["help", cmd])[:forms]:
+                _, out, _ = self.expect(" ".join(form), form, 0)
+                self.checks += 1
+                if not out.startswith(f"usage: bugtrack {cmd}"):
+                    self.fail(f"{' '.join(form)}: no usage line", out)
+        _, out, _ = self.expect("--version", ["--version"], 0)
+        self.checks += 1
+        if not re.fullmatch(r"bugtrack \d+\.\d+\.\d+\n", out):
+            self.fail("--version", out)
+
+    # ---- changing commands, on a copy ----
+
+    def copy_db(self, name):
+        path = os.path.join(self.tmp, name)
+        shutil.copyfile(self.db, path)
+        return path
+
+    def ticket(self, db, number):
+        _, out, _ = self.expect(f"show {number}", ["show", number, "--json"], 0, db=db)
+        return (self.parse_json("show", out) or {}).get("ticket", {})
+
+    def same(self, what, got, want):
+        self.checks += 1
+        if got != want:
+            self.fail(f"{what}: got {got!r}, expected {want!r}")
+
+    def check_claims(self, db):
+        self.expect("second claim", ["claim", "2", "--agent", "agent:other"], 4,
+                    "claimed by agent:fixer-1", db=db)
+        _, token, _ = self.expect("claim", ["claim", "5", "--agent", "agent:t", "--lease", "60"],
+                                  0, db=db)
+        self.checks += 1
+        if not re.fullmatch(r"[0-9a-f]{32}\n", token):
+            self.fail("claim prints only the token", token)
+        token = token.strip()
+        self.expect("claim again", ["claim", "5", "--agent", "agent:u"], 4, db=db)
+        self.expect("wrong token", ["update", "5", "--status", "triaged", "--token", "0" * 32],
+                    4, db=db)
+        self.expect("renew", ["renew", "5", "--token", token, "--lease", "120"], 0, db=db)
+        self.same("renewed expiry", self.ticket(db, "5").get("claim_expires_at"),
+                  NOW_MS + 120000)
+        self.expect("update with token", ["update", "5", "--status", "in_progress", "--token",
+                                          token, "--note", "on it"], 0, db=db)
+        self.expect("release", ["release", "5", "--token", token], 0, db=db)
+        self.expect("release twice", ["release", "5", "--token", token], 4, db=db)
+        self.expect("release without token", ["release", "5"], 2, db=db)
+        self.expect("claim without agent", ["claim", "5"], 2, db=db)
+        self.expect("claim resolved", ["claim", "3", "--agent", "agent:t"], 4, db=db)
+
+    def check_changes(self):
+        db = self.copy_db("changes.db")
+        self.check_claims(db)
+        version = self.ticket(db, "1")["version"]
+        self.expect("stale version", ["update", "1", "--status", "triaged", "--expect-version",
+                                      str(version + 7)], 4, "version", db=db)
+        _, out, _ = self.expect("update", ["update", "1", "--status", "triaged", "--expect-version",
+                                           str(version)], 0, db=db)
+        self.same("update output", out, f"BUG-00001: new -> triaged (version {version + 1})\n")
+        self.expect("forbidden move", ["update", "1", "--status", "new"], 4, "cannot move", db=db)
+        self.expect("assign", ["assign", "1", "bob", "--actor", "user:lead"], 0, db=db)
+        self.same("assignee", self.ticket(db, "1")["assignee"], "bob")
+        self.expect("assign and --none", ["assign", "1", "bob", "--none"], 2, db=db)
+        self.expect("unassign", ["assign", "1", "--none"], 0, db=db)
+        self.same("unassigned", self.ticket(db, "1")["assignee"], None)
+        self.expect("note", ["note", "1", "a \"quoted\" note"], 0, db=db)
+        self.expect("empty note", ["note", "1", ""], 2, db=db)
+        self.expect("resolve", ["resolve", "1", "--notes", "fixed", "--commit", "abc1234",
+                                "--release", "1.5.0"], 0, db=db)
+        t = self.ticket(db, "1")
+        self.same("resolved", (t["status"], t["resolution_commit"], t["resolved_release"],
+                               t["resolved_by"]), ("resolved", "abc1234", "1.5.0", "user:tester"))
+        _, out, _ = self.expect("events after changes", ["events", "1", "--json"], 0, db=db)
+        kinds = [e["kind"] for e in self.parse_json("events", out) or []]
+        self.checks += 1
+        if "note" not in kinds or "resolved" not in kinds:
+            self.fail("events lack the note or the resolution", str(kinds))
+        self.expect("merge into itself", ["merge", "4", "--into", "4"], 2, db=db)
+        self.expect("merge", ["merge", "7", "--into", "4"], 0, db=db)
+        self.same("merged", self.ticket(db, "7")["duplicate_of"], 4)
+        self.expect("merge again", ["merge", "7", "--into", "4"], 4, db=db)
+        self.expect("delete", ["delete", "5"], 0, db=db)
+        self.expect("deleted", ["show", "5"], 3, db=db)
+        self.check_purge(db)
+
+    def check_purge(self, db):
+        _, out, _ = self.expect("purge dry run", ["purge", "--days", "3", "--dry-run", "--json"],
+                                0, db=db)
+        dry = self.parse_json("purge", out) or {}
+        _, out, _ = self.expect("purge", ["purge", "--days", "3", "--json"], 0, db=db)
+        done = self.parse_json("purge", out) or {}
+        self.same("purge removed what the dry run counted",
+                  [done.get(k) for k in ("tickets", "logs", "events")],
+                  [dry.get(k) for k in ("tickets", "logs", "events")])
+        self.same("purge removed the resolved ticket", dry.get("tickets"), 1)
+        self.expect("purged", ["show", "3"], 3, db=db)
+        self.expect("purge without --days", ["purge"], 2, db=db)
+
+    def check_migrate(self):
+        db = self.copy_db("migrate.db")
+        _, out, _ = self.expect("migrate up", ["migrate", "up", "--json"], 0, db=db)
+        state = self.parse_json("migrate up", out) or {}
+        self.same("migrate up on a current database", state.get("from"), state.get("current"))
+        self.expect("migrate list", ["migrate", "list"], 0, db=db)
+        fresh = os.path.join(self.tmp, "fresh.db")
+        _, out, _ = self.expect("migrate up creates", ["migrate", "up", "--json"], 0, db=fresh)
+        state = self.parse_json("migrate up", out) or {}
+        self.same("fresh database migrated", (state.get("from"), state.get("up_to_date")),
+                  (0, True))
+
+    def check_smoke(self):
+        """Each command's main paths once: for slow wrappers such as valgrind."""
+        for name in ("list", "list_json", "show", "show_json", "stats", "stats_json",
+                     "events", "pending_json", "migrate_status"):
+            self.golden(name, GOLDEN[name])
+        self.expect("bad id", ["show", "BUG-x"], 2)
+        db = self.copy_db("smoke.db")
+        self.expect("second claim", ["claim", "2", "--agent", "agent:other"], 4, db=db)
+        self.expect("update", ["update", "1", "--status", "triaged", "--note", "n"], 0, db=db)
+        self.expect("merge", ["merge", "7", "--into", "4"], 0, db=db)
+        self.expect("purge", ["purge", "--days", "3", "--json"], 0, db=db)
+
+    def main(self, smoke=False):
+        try:
+            subprocess.run([self.fixture, self.db], check=True)
+            if smoke:
+                self.check_smoke()
+            else:
+                self.check_goldens()
+            if not self.update and not smoke:
+                self.check_tty()
+                self.check_paging()
+                self.check_errors()
+                self.check_help()
+                self.check_changes()
+                self.check_migrate()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.update:
+            print(f"golden files written to {self.golden_dir}")
+            return 0
+        print(f"{self.checks} checks, {self.failures} failed")
+        return 1 if self.failures else 0
+
+
+def main(argv):
+    update, smoke = "--update" in argv, "--smoke" in argv
+    args = [a for a in argv[1:] if a not in ("--update", "--smoke")]
+    if len(args) != 3 or (update and smoke):
+        print(__doc__, file=sys.stderr)
+        return 2
+    return Checker(args[0], args[1], args[2], update).main(smoke)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,177 @@
+/*
+ * test_cli_text - unit tests of the bugtrack tool's text helpers: UTF-8
+ * decoding, cleaning and truncation, JSON string escaping, and date parsing.
+ * The fixture cannot store invalid UTF-8 (the library cleans it on the way
+ * in), so the escaping of such bytes is tested here directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int failures;
+
+#define EXPECT(cond) \
+	do { \
+		if (!(cond)) { \
+			fprintf(stderr, "%s:%d: expected %s\n", __FILE__, __LINE__, #cond); \
+			failures++; \
+		} \
+	} while (0)
+
+static void expect_str(const char *got, const char *want, int line)
+{
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, line, got, want);
+		failures++;
+	}
+}
+
+#define EXPECT_STR(got, want) expect_str((got), (want), __LINE__)
+
+static size_t decode(const char *s)
+{
+	uint32_t cp;
+
+	return utf8_decode((const unsigned char *)s, strlen(s), &cp);
+}
+
+static void test_utf8(void)
+{
+	uint32_t cp = 0;
+
+	EXPECT(utf8_decode((const unsigned char *)"\xF0\x9F\x98\x80", 4, &cp) == 4 && cp == 0x1F600);
+	EXPECT(decode("a") == 1);
+	EXPECT(decode("\xC3\xA9") == 2);
+	EXPECT(decode("\xE2\x80\xA6") == 3);
+	EXPECT(decode("\xC0\x80") == 0);         /* overlong NUL */
+	EXPECT(decode("\xE0\x80\x80") == 0);     /* overlong */
+	EXPECT(decode("\xED\xA0\x80") == 0);     /* a UTF-16 surrogate */
+	EXPECT(decode("\xF4\x90\x80\x80") == 0); /* past U+10FFFF */
+	EXPECT(decode("\xE2\x80") == 0);         /* cut short */
+	EXPECT(decode("\x80") == 0);             /* a lone continuation byte */
+}
+
+static void check_clean(const char *in, int keep, const char *want, int line)
+{
+	char *got = text_clean(in, keep);
+
+	expect_str(got, want, line);
+	free(got);
+}
+
+static void check_cut(const char *in, size_t width, const char *want, int line)
+{
+	char *got = text_truncate(in, width);
+
+	expect_str(got, want, line);
+	EXPECT(text_width(got) <= width);
+	free(got);
+}
+
+static void test_clean_and_cut(void)
+{
+	check_clean("a\tb\nc", 0, "a b c", __LINE__);
+	check_clean("a\tb\nc", 1, "a b\nc", __LINE__);
+	check_clean("\x1b[31mred", 0, "\xEF\xBF\xBD[31mred", __LINE__);
+	check_clean("\xC2\x9B" "1m", 0, "\xEF\xBF\xBD" "1m", __LINE__); /* C1 CSI */
+	check_clean("bad \xFF byte", 0, "bad \xEF\xBF\xBD byte", __LINE__);
+	check_clean(NULL, 0, "", __LINE__);
+
+	check_cut("abcdef", 6, "abcdef", __LINE__);
+	check_cut("abcdef", 4, "abc\xE2\x80\xA6", __LINE__);
+	check_cut("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 3, "\xC3\xA9\xC3\xA9\xE2\x80\xA6", __LINE__);
+	check_cut("\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 1, "\xE2\x80\xA6", __LINE__);
+	check_cut("ab", 0, "", __LINE__);
+	EXPECT(text_width("\xE2\x80\x94x") == 2);
+}
+
+static void check_json(const char *in, const char *want, int line)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+	json j;
+
+	json_init(&j, f);
+	json_string(&j, NULL, in);
+	fclose(f);
+	expect_str(buf, want, line);
+	free(buf);
+}
+
+static void test_json(void)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	json j;
+
+	check_json("plain", "\"plain\"", __LINE__);
+	check_json("q\"b\\", "\"q\\\"b\\\\\"", __LINE__);
+	check_json("a\nb\x01\x1f\x7f", "\"a\\u000ab\\u0001\\u001f\\u007f\"", __LINE__);
+	check_json("\xC3\xA9\xF0\x9F\x98\x80", "\"\xC3\xA9\xF0\x9F\x98\x80\"", __LINE__);
+	check_json("x\xFFy\xC3", "\"x\\ufffdy\\ufffd\"", __LINE__);
+	check_json("\xED\xA0\x80", "\"\\ufffd\\ufffd\\ufffd\"", __LINE__);
+	check_json(NULL, "null", __LINE__);
+
+	f = open_memstream(&buf, &size);
+	json_init(&j, f);
+	json_object_begin(&j, NULL);
+	json_time(&j, "unset_at", 0);
+	json_time(&j, "at", 1795262400123);
+	json_array_begin(&j, "empty");
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+	fclose(f);
+	EXPECT_STR(buf, "{\n  \"unset_at\": null,\n  \"unset_at_iso\": null,\n"
+		   "  \"at\": 1795262400123,\n  \"at_iso\": \"2026-11-21T12:00:00.123Z\",\n"
+		   "  \"empty\": []\n}\n");
+	free(buf);
+}
+
+static void test_times(void)
+{
+	static const command fake = { "test", NULL, "", "" };
+	const int64_t now = 1795262400000; /* 2026-11-21T12:00:00Z */
+	static const char *const bad[] = {
+		"yesterday", "2026-1-01", "2026-13-01", "2026-02-29", "2026-11-21T12:00",
+		"2026-11-21T24:00Z", "2026-11-21 12:00Z", "7", "7w", "-7d", "d", "", "7d ",
+	};
+	char time_buf[32];
+	int64_t t = 0;
+	size_t i;
+	cli c;
+
+	memset(&c, 0, sizeof(c));
+	c.cmd = &fake;
+	c.now_ms = now;
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21", &t) == 0 && t == now - 12 * 3600000LL);
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21T12:00Z", &t) == 0 && t == now);
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21T12:00:05Z", &t) == 0 && t == now + 5000);
+	EXPECT(cli_parse_time(&c, "--since", "2024-02-29", &t) == 0);
+	EXPECT(cli_parse_time(&c, "--since", "7d", &t) == 0 && t == now - 7 * 86400000LL);
+	EXPECT(cli_parse_time(&c, "--since", "24h", &t) == 0 && t == now - 24 * 3600000LL);
+	EXPECT(cli_parse_time(&c, "--since", "30m", &t) == 0 && t == now - 30 * 60000LL);
+	fprintf(stderr, "(the next %zu 'not a date' messages are expected)\n",
+		sizeof(bad) / sizeof(bad[0]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		EXPECT(cli_parse_time(&c, "--since", bad[i], &t) == EXIT_USAGE);
+
+	format_time(now, 0, time_buf, sizeof(time_buf));
+	EXPECT_STR(time_buf, "2026-11-21 12:00");
+	format_time(0, 1, time_buf, sizeof(time_buf));
+	EXPECT_STR(time_buf, "-");
+}
+
+int main(void)
+{
+	test_utf8();
+	test_clean_and_cut();
+	test_json();
+	test_times();
+	if (failures)
+		fprintf(stderr, "%d failure(s)\n", failures);
+	return failures ? EXIT_FAILURE : EXIT_SUCCESS;
+}

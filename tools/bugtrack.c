@@ -1,0 +1,314 @@
+/*
+ * bugtrack.c - the bugtrack command-line tool: global options, the table of
+ * commands, help, and dispatch.  Each command parses its own options (see
+ * cmd_*.c), so `bugtrack COMMAND --help` describes exactly what it accepts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+#define COMMON "  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n" \
+	       "  -h, --help           print this help\n"
+#define ACTOR "  --actor A            who makes the change (default: user:$USER)\n"
+#define EXPECT "  --expect-version V   refuse (exit 4) unless the ticket is at version V\n"
+#define TOKEN "  --token T            refuse (exit 4) unless claim token T is live on the ticket\n"
+#define ID_HELP "TICKET is BUG-00042, bug-42 or 42.\n"
+
+static const command commands[] = {
+	{ "list", cmd_list, "list tickets, newest occurrence first",
+	  "usage: bugtrack list [OPTIONS]\n\n"
+	  "List tickets as a table (NUMBER, STATUS, SEVERITY, COUNT, LAST, COMPONENT,\n"
+	  "TITLE; times in UTC) fitted to the terminal, or as a JSON array.\n\n"
+	  "options:\n"
+	  "  --status S,...       only these statuses: new, triaged, in_progress,\n"
+	  "                       awaiting_verification, resolved, closed; open = the first four\n"
+	  "  --severity-min S     only at least this severe: low, medium, high, critical\n"
+	  "  --component C        only this component\n"
+	  "  --assignee A         only tickets assigned to A\n"
+	  "  --since T            last occurrence at or after T\n"
+	  "  --until T            last occurrence before T\n"
+	  "                       T is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z (UTC), or 7d, 24h, 30m ago\n"
+	  "  --regressed          only tickets that came back after a fix\n"
+	  "  --overdue            only open tickets past their SLA\n"
+	  "  --claimed            only tickets with a live claim\n"
+	  "  --unclaimed          only tickets without one\n"
+	  "  --search TEXT        TEXT in the title or error message (ASCII case-insensitive)\n"
+	  "  --sort KEY           last (default), count, severity or created; all descending\n"
+	  "  --limit N            at most N tickets; the next page's cursor goes to stderr\n"
+	  "  --cursor C           continue after a previous page (same filters and --sort)\n"
+	  "  --json               a JSON array of tickets\n" COMMON },
+	{ "show", cmd_show, "show a ticket: every field, recent occurrences, events",
+	  "usage: bugtrack show TICKET [--logs N] [--json]\n\n"
+	  "Every field of the ticket, its last N occurrences (newest first) and its\n"
+	  "event timeline (oldest first).  " ID_HELP "\n"
+	  "options:\n"
+	  "  --logs N             how many occurrences to show (default 5; 0 for none)\n"
+	  "  --json               {\"ticket\": {...}, \"logs\": [...], \"events\": [...]}\n" COMMON },
+	{ "stats", cmd_stats, "counts by status and severity, top recurring tickets",
+	  "usage: bugtrack stats [--json]\n\n"
+	  "Tickets by status, open tickets by severity, open and overdue counts, the\n"
+	  "tickets created today (since 00:00 UTC) and in the last 7 days, and the ten\n"
+	  "open tickets with the most occurrences.\n\n"
+	  "options:\n"
+	  "  --json               a JSON object\n" COMMON },
+	{ "update", cmd_update, "move a ticket to another status",
+	  "usage: bugtrack update TICKET --status S [OPTIONS]\n\n"
+	  "Move the ticket to status S (new, triaged, in_progress, awaiting_verification,\n"
+	  "resolved, closed).  A move the lifecycle forbids exits with 4.  " ID_HELP "\n"
+	  "options:\n"
+	  "  --status S           the new status (required)\n"
+	  "  --note N             a note recorded with the change\n"
+	  ACTOR EXPECT TOKEN COMMON },
+	{ "assign", cmd_assign, "assign a ticket, or unassign it",
+	  "usage: bugtrack assign TICKET (ASSIGNEE | --none) [OPTIONS]\n\n"
+	  ID_HELP "\n"
+	  "options:\n"
+	  "  --none               remove the assignee\n"
+	  "  --note N             a note recorded with the change\n"
+	  ACTOR EXPECT TOKEN COMMON },
+	{ "claim", cmd_claim, "claim an open ticket for an agent; prints the token",
+	  "usage: bugtrack claim TICKET --agent A [--lease SECONDS]\n\n"
+	  "Claim the ticket for agent A and print the claim token (only the token, on\n"
+	  "one line).  The token renews and releases the claim and authorises changes\n"
+	  "(--token).  While another claim is live this exits with 4.  " ID_HELP "\n"
+	  "options:\n"
+	  "  --agent A            who claims it, e.g. agent:fixer-1 (required)\n"
+	  "  --lease SECONDS      how long the claim lasts (default 600)\n" COMMON },
+	{ "release", cmd_release, "give a claim up",
+	  "usage: bugtrack release TICKET --token T\n\n" ID_HELP "\n"
+	  "options:\n"
+	  "  --token T            the token 'bugtrack claim' printed (required)\n" COMMON },
+	{ "renew", cmd_renew, "extend a live claim",
+	  "usage: bugtrack renew TICKET --token T [--lease SECONDS]\n\n" ID_HELP "\n"
+	  "options:\n"
+	  "  --token T            the token 'bugtrack claim' printed (required)\n"
+	  "  --lease SECONDS      the new lease, from now (default 600)\n" COMMON },
+	{ "resolve", cmd_resolve, "resolve a ticket with its fix",
+	  "usage: bugtrack resolve TICKET [OPTIONS]\n\n"
+	  "Resolve the ticket; this releases its claim.  A recurrence from a release\n"
+	  "older than --release does not reopen it.  " ID_HELP "\n"
+	  "options:\n"
+	  "  --notes N            resolution notes\n"
+	  "  --commit SHA         the fixing commit\n"
+	  "  --release R          the release that carries the fix\n"
+	  ACTOR TOKEN EXPECT COMMON },
+	{ "note", cmd_note, "add a note to a ticket's trail",
+	  "usage: bugtrack note TICKET TEXT [OPTIONS]\n\n" ID_HELP "\n"
+	  "options:\n" ACTOR TOKEN EXPECT COMMON },
+	{ "events", cmd_events, "a ticket's audit trail, oldest first",
+	  "usage: bugtrack events TICKET [--json]\n\n" ID_HELP "\n"
+	  "options:\n"
+	  "  --json               a JSON array of events\n" COMMON },
+	{ "merge", cmd_merge, "merge a duplicate ticket into its canonical one",
+	  "usage: bugtrack merge DUPLICATE --into CANONICAL [OPTIONS]\n\n"
+	  "Fold the duplicate's occurrences, log rows and fingerprint into CANONICAL\n"
+	  "and close it; later occurrences land on CANONICAL.\n\n"
+	  "options:\n"
+	  "  --into CANONICAL     the ticket that stays (required)\n"
+	  "  --note N             a note recorded with the change\n"
+	  ACTOR EXPECT TOKEN COMMON },
+	{ "delete", cmd_delete, "delete a ticket with its events and log rows",
+	  "usage: bugtrack delete TICKET [OPTIONS]\n\n" ID_HELP "\n"
+	  "options:\n" ACTOR EXPECT TOKEN COMMON },
+	{ "purge", cmd_purge, "remove tickets and log rows with no recent activity",
+	  "usage: bugtrack purge --days N [OPTIONS]\n\n"
+	  "Remove resolved and closed tickets with no activity for N days, with their\n"
+	  "events and log rows, and older log rows; print how many were removed.\n\n"
+	  "options:\n"
+	  "  --days N             the age (required)\n"
+	  "  --dry-run            only count what would be removed\n"
+	  "  --include-open       remove open tickets too\n"
+	  "  --batch N            rows per transaction (default 500)\n"
+	  "  --json               a JSON object\n" COMMON },
+	{ "pending", cmd_pending, "the automation queue: open tickets agents may claim",
+	  "usage: bugtrack pending [OPTIONS]\n\n"
+	  "Open tickets that are unclaimed, whose claim expired, or that --agent holds,\n"
+	  "most severe first, then most occurrences, then oldest.\n\n"
+	  "options:\n"
+	  "  --agent A            include tickets A holds\n"
+	  "  --limit N            at most N tickets (1-1000; default 100)\n"
+	  "  --max-attempts N     only tickets claimed fewer than N times (default: any)\n"
+	  "  --json               a JSON array of tickets\n" COMMON },
+	{ "migrate", cmd_migrate, "show or apply schema migrations",
+	  "usage: bugtrack migrate (status | up | list) [--json]\n\n"
+	  "  status               the database's schema version and the latest one\n"
+	  "  up                   apply pending migrations (creates the database if missing)\n"
+	  "  list                 the versions (names and checksums are not available)\n\n"
+	  "options:\n"
+	  "  --json               a JSON object\n" COMMON },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char main_usage[] =
+	"usage: bugtrack [--db PATH] COMMAND [OPTIONS] [ARGS]\n\n"
+	"Read and work the deduplicated bug tickets that libbugtrack records.\n\n";
+
+static const char main_help_tail[] =
+	"  help [COMMAND]  this help, or a command's\n\n"
+	"options:\n"
+	"  --db PATH       the database (default: $BUGTRACK_DB, else ./bugtrack.db);\n"
+	"                  every command accepts it too\n"
+	"  --version       print the version\n"
+	"  -h, --help      print this help; 'bugtrack COMMAND --help' for a command\n\n"
+	"Read commands (list, show, stats, events, pending) open the database\n"
+	"read-only: they never create or migrate it.  Times are UTC.  There is no\n"
+	"colour, and --json output is the same data as JSON (times as milliseconds\n"
+	"and as ISO 8601 in *_iso fields).\n\n"
+	"environment:\n"
+	"  BUGTRACK_DB      the database when --db is not given\n"
+	"  USER             the default actor is user:$USER\n"
+	"  COLUMNS          table width when stdout is not a terminal (default 120)\n"
+	"  BUGTRACK_NOW_MS  for tests only: use this time (ms since 1970) as now\n\n"
+	"exit codes:\n"
+	"  0  success\n"
+	"  1  error: I/O, corrupt database, incompatible schema, ...\n"
+	"  2  usage: bad option, argument, date, ticket id or status; unknown command\n"
+	"  3  not found: no such ticket, or no database file\n"
+	"  4  conflict: claimed by someone else, changed in between, or not allowed\n"
+	"     in the ticket's current status\n";
+
+static void main_help(FILE *f)
+{
+	size_t i;
+
+	fputs(main_usage, f);
+	fputs("commands:\n", f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-14s  %s\n", commands[i].name, commands[i].summary);
+	fputs(main_help_tail, f);
+}
+
+static const command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	cli_error("unknown command '%s'; try 'bugtrack --help'", name);
+	return EXIT_USAGE;
+}
+
+/* `bugtrack help [COMMAND]` */
+static int help(int argc, char **argv)
+{
+	const command *cmd;
+
+	if (argc < 2) {
+		main_help(stdout);
+		return EXIT_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
+	fputs(cmd->usage, stdout);
+	return EXIT_OK;
+}
+
+/* The clock: the real time, or BUGTRACK_NOW_MS so that tests get the same
+ * output every run (relative dates, "today", claim expiry, SLA). */
+static int init_clock(cli *c)
+{
+	const char *env = getenv("BUGTRACK_NOW_MS");
+	struct timespec ts;
+	char *end;
+
+	if (env && *env) {
+		errno = 0;
+		c->now_ms = strtoll(env, &end, 10);
+		if (errno || *end || c->now_ms <= 0) {
+			cli_error("BUGTRACK_NOW_MS='%s' is not a positive number of milliseconds", env);
+			return EXIT_USAGE;
+		}
+		c->fixed_clock = 1;
+		return EXIT_OK;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	c->now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return EXIT_OK;
+}
+
+static void init_actor(cli *c)
+{
+	const char *user = getenv("USER");
+
+	snprintf(c->actor, sizeof(c->actor), "user:%s", user && *user ? user : "unknown");
+}
+
+/* Options before the command: --db, --help, --version.  Returns -1 to go
+ * on with the command at argv[optind], else an exit code. */
+static int global_options(cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int o;
+
+	/* '+': stop at the command name; its options are its own. */
+	while ((o = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (o) {
+		case OPT_DB: c->db_path = optarg; break;
+		case 'h': main_help(stdout); return EXIT_OK;
+		case 'V': printf("bugtrack %s\n", bt_version_string()); return EXIT_OK;
+		case ':':
+			cli_error("option '%s' needs a value; try 'bugtrack --help'", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			cli_error("unknown option '%s'; try 'bugtrack --help'", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("no command given; try 'bugtrack --help'");
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int run(int argc, char **argv)
+{
+	cli c;
+	int rc, at;
+
+	memset(&c, 0, sizeof(c));
+	init_actor(&c);
+	rc = init_clock(&c);
+	if (rc != EXIT_OK)
+		return rc;
+	opterr = 0; /* errors are reported as "bugtrack: ..." */
+	rc = global_options(&c, argc, argv);
+	if (rc >= 0)
+		return rc;
+	at = optind;
+	if (strcmp(argv[at], "help") == 0)
+		return help(argc - at, argv + at);
+	c.cmd = find_command(argv[at]);
+	if (!c.cmd)
+		return unknown_command(argv[at]);
+	optind = 0; /* glibc: start the command's parse afresh, argv[0] being its name */
+	return c.cmd->run(&c, argc - at, argv + at);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv);
+
+	/* Output that could not be written (a full disk) is a failure. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("cannot write the output: %s", strerror(errno));
+		return EXIT_ERROR;
+	}
+	return rc;
+}

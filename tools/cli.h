@@ -1,0 +1,202 @@
+/*
+ * cli.h - shared declarations of the bugtrack command-line tool.
+ *
+ * The tool is a thin shell over the public API in bugtrack.h: it parses
+ * arguments, calls the library, and renders what comes back as a table, as
+ * text or as JSON.  It never touches SQL or the library's internals, so it
+ * also shows what the public API can and cannot do.
+ */
+#ifndef BUGTRACK_CLI_H
+#define BUGTRACK_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <bugtrack.h>
+
+/* Exit codes, documented in `bugtrack --help`. */
+enum {
+	EXIT_OK = 0,
+	EXIT_ERROR = 1,    /* anything else: I/O, corrupt database, schema */
+	EXIT_USAGE = 2,    /* bad option or argument, BT_EINVALID */
+	EXIT_NOTFOUND = 3, /* BT_ENOTFOUND, including a missing database */
+	EXIT_CONFLICT = 4  /* BT_ECONFLICT, BT_EBUSY, BT_ESTATE */
+};
+
+struct command;
+
+/* What every command gets: the global settings and its own description. */
+typedef struct cli {
+	const char *db_path;        /* --db, or NULL for the library's default */
+	int64_t now_ms;             /* the real time, or BUGTRACK_NOW_MS */
+	int fixed_clock;            /* BUGTRACK_NOW_MS was given */
+	char actor[128];            /* the default actor, "user:$USER" */
+	const struct command *cmd;  /* the command being run */
+	int exit_code;              /* set by cli_next_opt when it stops */
+} cli;
+
+typedef int (*command_fn)(cli *c, int argc, char **argv);
+
+typedef struct command {
+	const char *name;
+	command_fn run;
+	const char *summary;
+	const char *usage; /* "usage: ...\n\n...options..." */
+} command;
+
+/* ---- options (util.c) ---- */
+
+/* Codes of long-only options; short options use their character. */
+enum {
+	OPT_DB = 256, OPT_JSON, OPT_STATUS, OPT_SEVERITY_MIN, OPT_COMPONENT,
+	OPT_ASSIGNEE, OPT_SINCE, OPT_UNTIL, OPT_REGRESSED, OPT_OVERDUE,
+	OPT_CLAIMED, OPT_UNCLAIMED, OPT_SEARCH, OPT_SORT, OPT_LIMIT, OPT_CURSOR,
+	OPT_LOGS, OPT_NOTE, OPT_NOTES, OPT_ACTOR, OPT_EXPECT_VERSION, OPT_TOKEN,
+	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
+	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS
+};
+
+/* Every command's option table starts with these two. */
+#define CLI_COMMON_OPTIONS \
+	{ "db", required_argument, NULL, OPT_DB }, \
+	{ "help", no_argument, NULL, 'h' }
+
+/*
+ * The next command-specific option (> 0), 0 when the options are over, or
+ * -1 when the command must stop with c->exit_code: --help was printed (0) or
+ * a bad option was reported (EXIT_USAGE).  Handles --db and --help itself.
+ */
+int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts);
+/* Check that argv[optind..] holds between @p min and @p max operands;
+ * @p names names them for the message ("TICKET"). */
+int cli_operands(cli *c, int argc, char **argv, int min, int max, const char *names);
+/* Report a usage error about the current command; returns EXIT_USAGE. */
+int cli_usage_error(cli *c, const char *fmt, ...) BT_PRINTF(2, 3);
+
+/* ---- errors and parsing (util.c) ---- */
+
+/* Print "bugtrack: <msg>" on stderr. */
+void cli_error(const char *fmt, ...) BT_PRINTF(1, 2);
+/* The exit code for a library return code. */
+int cli_exit_code(int rc);
+/* Report the library's last error (with an optional hint) and return the
+ * exit code for @p rc. */
+int cli_fail(int rc, const char *hint);
+
+int cli_parse_int(cli *c, const char *opt, const char *text, int64_t min, int64_t max,
+		  int64_t *out);
+/* YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z, or 7d / 24h / 30m before now. */
+int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out);
+/* A comma-separated list of statuses (or "open") into a status mask. */
+int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask);
+int cli_parse_status(cli *c, const char *text, bt_status *out);
+int cli_parse_severity(cli *c, const char *text, bt_severity *out);
+
+/* ---- the database (util.c) ---- */
+
+enum cli_open_mode {
+	CLI_READ,       /* read-only: never creates or migrates */
+	CLI_WRITE,      /* read-write, the file must exist */
+	CLI_NO_MIGRATE, /* read-write without migrating; the file must exist */
+	CLI_CREATE_NO_MIGRATE /* read-write without migrating, created if missing */
+};
+
+int cli_open(cli *c, enum cli_open_mode mode, bt_db **out);
+/* Read ticket @p arg ("BUG-00042", "bug-42", "42"); reports errors. */
+int cli_ticket(bt_db *db, const char *arg, bt_ticket **out);
+/* The options of a change made by this invocation. */
+void cli_update_options(const cli *c, bt_update_options *o, const char *actor);
+
+/* ---- text (text.c) ---- */
+
+/* Length of the valid UTF-8 sequence at @p s (at most @p len bytes) and its
+ * code point, or 0 when the bytes there are not valid UTF-8. */
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* A printable copy of @p s: invalid UTF-8 and control characters become
+ * U+FFFD, tabs and (unless @p keep_newlines) newlines a space.  Never NULL
+ * (exits on out of memory); free it. */
+char *text_clean(const char *s, int keep_newlines);
+/* Number of code points, which is the display width for most scripts. */
+size_t text_width(const char *s);
+/* A copy of clean text @p s cut to at most @p width columns, ending with
+ * "…" when cut, never inside a UTF-8 sequence; free it. */
+char *text_truncate(const char *s, size_t width);
+/* "YYYY-MM-DD HH:MM" (@p seconds 0) or "YYYY-MM-DD HH:MM:SS", UTC; "-" for 0. */
+void format_time(int64_t ms, int seconds, char *buf, size_t size);
+/* "2026-11-21T16:12:56.000Z"; "" for 0. */
+void format_iso(int64_t ms, char *buf, size_t size);
+void *xmalloc(size_t size);
+char *xstrdup(const char *s);
+/* The output width for tables: the terminal's, $COLUMNS, or 120. */
+int output_width(void);
+
+/* ---- tables (table.c) ---- */
+
+typedef struct table table;
+/* Column i is right-aligned when @p align[i] is 'r' (else 'l'), and cut to
+ * @p max[i] columns when that is > 0.  table_print() gives the last column
+ * what remains of @p width (0: never cut). */
+table *table_new(int ncols, const char *const *header, const char *align, const int *max);
+void table_add(table *t, const char *const *cells);
+void table_print(table *t, FILE *f, int width);
+void table_free(table *t);
+
+/* ---- JSON (json.c) ---- */
+
+typedef struct json {
+	FILE *f;
+	int depth;
+	int count[32]; /* members written at each depth, for commas */
+} json;
+
+void json_init(json *j, FILE *f);
+/* @p key is NULL inside arrays and at the top. */
+void json_object_begin(json *j, const char *key);
+void json_object_end(json *j);
+void json_array_begin(json *j, const char *key);
+void json_array_end(json *j);
+void json_string(json *j, const char *key, const char *value); /* NULL: null */
+void json_int(json *j, const char *key, int64_t value);
+void json_bool(json *j, const char *key, int value);
+void json_null(json *j, const char *key);
+/* "key": ms and "key_iso": "…Z", both null for 0 (unset). */
+void json_time(json *j, const char *key, int64_t ms);
+/* Ends the document with a newline. */
+void json_finish(json *j);
+
+/* ---- rendering tickets, log rows and events (render.c) ---- */
+
+/* Names of the values the API has no *_name() function for; NULL if unknown. */
+const char *cli_priority_name(bt_priority p);
+const char *cli_source_name(bt_source s);
+void render_ticket_json(json *j, const char *key, const bt_ticket *t);
+void render_log_json(json *j, const bt_log_entry *e);
+void render_event_json(json *j, int64_t ticket_id, const bt_audit_entry *e);
+/* The ticket table of list and stats. */
+table *ticket_table_new(void);
+void ticket_table_add(table *tab, const bt_ticket *t);
+/* One event as "TIME  ACTOR  KIND  DETAIL" cells, for text output. */
+void event_cells(const bt_audit_entry *e, char *time_buf, size_t time_size,
+		 char **detail_out, const char *cells[4]);
+
+/* ---- commands ---- */
+
+int cmd_list(cli *c, int argc, char **argv);
+int cmd_show(cli *c, int argc, char **argv);
+int cmd_stats(cli *c, int argc, char **argv);
+int cmd_events(cli *c, int argc, char **argv);
+int cmd_pending(cli *c, int argc, char **argv);
+int cmd_update(cli *c, int argc, char **argv);
+int cmd_assign(cli *c, int argc, char **argv);
+int cmd_claim(cli *c, int argc, char **argv);
+int cmd_release(cli *c, int argc, char **argv);
+int cmd_renew(cli *c, int argc, char **argv);
+int cmd_resolve(cli *c, int argc, char **argv);
+int cmd_note(cli *c, int argc, char **argv);
+int cmd_merge(cli *c, int argc, char **argv);
+int cmd_delete(cli *c, int argc, char **argv);
+int cmd_purge(cli *c, int argc, char **argv);
+int cmd_migrate(cli *c, int argc, char **argv);
+
+#endif /* BUGTRACK_CLI_H */

@@ -1,0 +1,454 @@
+/*
+ * cmd_list.c - the commands that list tickets: list, pending and stats.
+ * All open the database read-only, so they never create or migrate a file.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define DAY_MS ((int64_t)86400000)
+
+/* Print the tickets of @p it, at most @p limit of them (0: all), as a JSON
+ * array or with @p tab.  *@p more_out receives the cursor of the next page
+ * when the limit stopped the listing early, else NULL. */
+static int emit_tickets(bt_ticket_iter *it, int64_t limit, json *j, table *tab, char **more_out)
+{
+	bt_ticket *t;
+	int64_t n = 0;
+	int rc = BT_OK;
+
+	*more_out = NULL;
+	while ((!limit || n < limit) && (rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		if (j)
+			render_ticket_json(j, NULL, t);
+		else
+			ticket_table_add(tab, t);
+		bt_ticket_free(t);
+		n++;
+	}
+	if (limit && n == limit && rc == BT_OK) {
+		/* The cursor is only valid until the next call: copy it first,
+		 * then look whether another page exists at all. */
+		char *cursor = xstrdup(bt_ticket_iter_cursor(it));
+
+		rc = bt_ticket_iter_next(it, &t);
+		if (rc == BT_OK) {
+			bt_ticket_free(t);
+			*more_out = cursor;
+		} else {
+			free(cursor);
+		}
+	}
+	return rc == BT_ITEROVER ? BT_OK : rc;
+}
+
+/* Run @p it to its end (or @p limit) as a JSON array or a ticket table. */
+static int print_tickets(bt_ticket_iter *it, int64_t limit, int as_json, char **more_out)
+{
+	table *tab = as_json ? NULL : ticket_table_new();
+	json j;
+	int rc;
+
+	json_init(&j, stdout);
+	if (as_json)
+		json_array_begin(&j, NULL);
+	rc = emit_tickets(it, limit, as_json ? &j : NULL, tab, more_out);
+	if (rc != BT_OK) {
+		table_free(tab);
+		return cli_fail(rc, NULL);
+	}
+	if (as_json) {
+		json_array_end(&j);
+		json_finish(&j);
+	} else {
+		table_print(tab, stdout, output_width());
+		table_free(tab);
+	}
+	return EXIT_OK;
+}
+
+/* ---- list ---- */
+
+static const struct option list_options[] = {
+	CLI_COMMON_OPTIONS,
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "severity-min", required_argument, NULL, OPT_SEVERITY_MIN },
+	{ "component", required_argument, NULL, OPT_COMPONENT },
+	{ "assignee", required_argument, NULL, OPT_ASSIGNEE },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "until", required_argument, NULL, OPT_UNTIL },
+	{ "regressed", no_argument, NULL, OPT_REGRESSED },
+	{ "overdue", no_argument, NULL, OPT_OVERDUE },
+	{ "claimed", no_argument, NULL, OPT_CLAIMED },
+	{ "unclaimed", no_argument, NULL, OPT_UNCLAIMED },
+	{ "search", required_argument, NULL, OPT_SEARCH },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "cursor", required_argument, NULL, OPT_CURSOR },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct list_args {
+	bt_ticket_filter filter;
+	int64_t limit;
+	int json;
+} list_args;
+
+static int parse_sort(cli *c, const char *text, bt_ticket_sort *out)
+{
+	static const struct { const char *name; bt_ticket_sort sort; } sorts[] = {
+		{ "last", BT_SORT_LAST_OCCURRED }, { "count", BT_SORT_OCCURRENCES },
+		{ "severity", BT_SORT_SEVERITY }, { "created", BT_SORT_CREATED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
+		if (strcmp(text, sorts[i].name) == 0) {
+			*out = sorts[i].sort;
+			return EXIT_OK;
+		}
+	}
+	return cli_usage_error(c, "unknown sort '%s'; use last, count, severity or created", text);
+}
+
+static int set_claimed(cli *c, bt_ticket_filter *f, int value)
+{
+	if (f->claimed != BT_CLAIMED_ANY && f->claimed != value)
+		return cli_usage_error(c, "--claimed and --unclaimed exclude each other");
+	f->claimed = value;
+	return EXIT_OK;
+}
+
+/* One option of list; returns non-zero to stop with c->exit_code. */
+static int list_option(cli *c, int o, list_args *a)
+{
+	bt_ticket_filter *f = &a->filter;
+
+	switch (o) {
+	case OPT_STATUS:       return cli_parse_status_mask(c, optarg, &f->status_mask);
+	case OPT_SEVERITY_MIN: return cli_parse_severity(c, optarg, &f->min_severity);
+	case OPT_COMPONENT:    f->component = optarg; return EXIT_OK;
+	case OPT_ASSIGNEE:     f->assignee = optarg; return EXIT_OK;
+	case OPT_SINCE:        return cli_parse_time(c, "--since", optarg, &f->occurred_from);
+	case OPT_UNTIL:        return cli_parse_time(c, "--until", optarg, &f->occurred_to);
+	case OPT_REGRESSED:    f->regressed_only = 1; return EXIT_OK;
+	case OPT_OVERDUE:      f->overdue_only = 1; return EXIT_OK;
+	case OPT_CLAIMED:      return set_claimed(c, f, BT_CLAIMED_YES);
+	case OPT_UNCLAIMED:    return set_claimed(c, f, BT_CLAIMED_NO);
+	case OPT_SEARCH:       f->text = optarg; return EXIT_OK;
+	case OPT_SORT:         return parse_sort(c, optarg, &f->sort);
+	case OPT_LIMIT:        return cli_parse_int(c, "--limit", optarg, 1, INT32_MAX, &a->limit);
+	case OPT_CURSOR:       f->cursor = optarg; return EXIT_OK;
+	case OPT_JSON:         a->json = 1; return EXIT_OK;
+	default:               return cli_usage_error(c, "unexpected option");
+	}
+}
+
+static int list_parse(cli *c, int argc, char **argv, list_args *a)
+{
+	bt_ticket_filter init = BT_TICKET_FILTER_INIT;
+	int o;
+
+	memset(a, 0, sizeof(*a));
+	a->filter = init;
+	while ((o = cli_next_opt(c, argc, argv, list_options)) > 0)
+		if (list_option(c, o, a))
+			return 1;
+	if (o < 0 || cli_operands(c, argc, argv, 0, 0, ""))
+		return 1;
+	if (a->filter.occurred_from && a->filter.occurred_to &&
+	    a->filter.occurred_from >= a->filter.occurred_to)
+		return cli_usage_error(c, "--since must be before --until");
+	return 0;
+}
+
+int cmd_list(cli *c, int argc, char **argv)
+{
+	bt_ticket_iter *it;
+	char *more = NULL;
+	list_args a;
+	bt_db *db;
+	int rc;
+
+	if (list_parse(c, argc, argv, &a))
+		return c->exit_code;
+	rc = cli_open(c, CLI_READ, &db);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = bt_ticket_iter_new(db, &a.filter, &it);
+	if (rc != BT_OK) {
+		rc = cli_fail(rc, a.filter.cursor
+			      ? "pass the cursor printed by the same list command (same --sort)" : NULL);
+	} else {
+		rc = print_tickets(it, a.limit, a.json, &more);
+		bt_ticket_iter_free(it);
+	}
+	fflush(stdout); /* the hint comes after the table it is about */
+	if (more)
+		fprintf(stderr, "next page: --cursor %s\n", more);
+	free(more);
+	bt_close(db);
+	return rc;
+}
+
+/* ---- pending ---- */
+
+static const struct option pending_options[] = {
+	CLI_COMMON_OPTIONS,
+	{ "agent", required_argument, NULL, OPT_AGENT },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "max-attempts", required_argument, NULL, OPT_MAX_ATTEMPTS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct pending_args {
+	const char *agent;
+	int64_t limit, max_attempts;
+	int json;
+} pending_args;
+
+static int pending_parse(cli *c, int argc, char **argv, pending_args *a)
+{
+	int o = 0, rc = EXIT_OK;
+
+	memset(a, 0, sizeof(*a));
+	while (rc == EXIT_OK && (o = cli_next_opt(c, argc, argv, pending_options)) > 0) {
+		switch (o) {
+		case OPT_AGENT: a->agent = optarg; break;
+		case OPT_LIMIT: rc = cli_parse_int(c, "--limit", optarg, 1, 1000, &a->limit); break;
+		case OPT_MAX_ATTEMPTS:
+			rc = cli_parse_int(c, "--max-attempts", optarg, 0, INT32_MAX, &a->max_attempts);
+			break;
+		case OPT_JSON: a->json = 1; break;
+		default: rc = cli_usage_error(c, "unexpected option"); break;
+		}
+	}
+	return rc != EXIT_OK || o < 0 || cli_operands(c, argc, argv, 0, 0, "");
+}
+
+static void pending_row(table *tab, const bt_ticket *t)
+{
+	char count[24], attempts[24];
+	const char *cells[7];
+	const char *holder = bt_ticket_claimed_by(t);
+
+	snprintf(count, sizeof(count), "%lld", (long long)bt_ticket_occurrence_count(t));
+	snprintf(attempts, sizeof(attempts), "%lld", (long long)bt_ticket_automation_attempts(t));
+	cells[0] = bt_ticket_number(t);
+	cells[1] = bt_status_name(bt_ticket_status(t));
+	cells[2] = bt_severity_name(bt_ticket_severity(t));
+	cells[3] = count;
+	cells[4] = attempts;
+	cells[5] = holder ? holder : "-";
+	cells[6] = bt_ticket_title(t) ? bt_ticket_title(t) : "-";
+	table_add(tab, cells);
+}
+
+static int print_pending(bt_ticket_iter *it, int as_json)
+{
+	static const char *const header[] = {
+		"NUMBER", "STATUS", "SEVERITY", "COUNT", "ATTEMPTS", "CLAIMED BY", "TITLE"
+	};
+	static const int max[] = { 0, 0, 0, 0, 0, 24, 0 };
+	table *tab;
+	bt_ticket *t;
+	int rc;
+
+	if (as_json) {
+		char *more;
+
+		return print_tickets(it, 0, 1, &more);
+	}
+	tab = table_new(7, header, "lllrrll", max);
+	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		pending_row(tab, t);
+		bt_ticket_free(t);
+	}
+	if (rc == BT_ITEROVER)
+		table_print(tab, stdout, output_width());
+	table_free(tab);
+	return rc == BT_ITEROVER ? EXIT_OK : cli_fail(rc, NULL);
+}
+
+int cmd_pending(cli *c, int argc, char **argv)
+{
+	bt_ticket_iter *it;
+	pending_args a;
+	bt_db *db;
+	int rc;
+
+	if (pending_parse(c, argc, argv, &a))
+		return c->exit_code;
+	rc = cli_open(c, CLI_READ, &db);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = bt_ticket_pending(db, a.agent, (int)a.max_attempts, (unsigned int)a.limit, &it);
+	if (rc == BT_OK) {
+		rc = print_pending(it, a.json);
+		bt_ticket_iter_free(it);
+	} else {
+		rc = cli_fail(rc, NULL);
+	}
+	bt_close(db);
+	return rc;
+}
+
+/* ---- stats ---- */
+
+static const struct option stats_options[] = {
+	CLI_COMMON_OPTIONS,
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct stats {
+	bt_ticket_counts counts;
+	int64_t open, created_today, created_week;
+} stats;
+
+/* Tickets created at or after @p from.  The API has no filtered count, so
+ * this walks the matching tickets. */
+static int count_created(bt_db *db, int64_t from, int64_t *out)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *it;
+	bt_ticket *t;
+	int rc;
+
+	*out = 0;
+	f.created_from = from;
+	f.sort = BT_SORT_CREATED;
+	rc = bt_ticket_iter_new(db, &f, &it);
+	if (rc != BT_OK)
+		return rc;
+	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		bt_ticket_free(t);
+		(*out)++;
+	}
+	bt_ticket_iter_free(it);
+	return rc == BT_ITEROVER ? BT_OK : rc;
+}
+
+static int gather_stats(const cli *c, bt_db *db, stats *s)
+{
+	int64_t midnight = c->now_ms - ((c->now_ms % DAY_MS) + DAY_MS) % DAY_MS;
+	int rc, i;
+
+	memset(s, 0, sizeof(*s));
+	s->counts.version = BT_TICKET_COUNTS_VERSION;
+	rc = bt_ticket_count(db, &s->counts);
+	for (i = BT_STATUS_NEW; i <= BT_STATUS_AWAITING_VERIFICATION; i++)
+		s->open += s->counts.by_status[i];
+	if (rc == BT_OK)
+		rc = count_created(db, midnight, &s->created_today);
+	if (rc == BT_OK)
+		rc = count_created(db, c->now_ms - 7 * DAY_MS, &s->created_week);
+	return rc;
+}
+
+static int top_recurring(bt_db *db, bt_ticket_iter **out)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+
+	f.status_mask = BT_STATUS_OPEN_MASK;
+	f.sort = BT_SORT_OCCURRENCES;
+	return bt_ticket_iter_new(db, &f, out);
+}
+
+static void stats_json_counts(json *j, const stats *s)
+{
+	int i;
+
+	json_int(j, "total", s->counts.total);
+	json_int(j, "open", s->open);
+	json_int(j, "overdue", s->counts.overdue);
+	json_int(j, "created_today", s->created_today);
+	json_int(j, "created_last_7_days", s->created_week);
+	json_object_begin(j, "by_status");
+	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
+		json_int(j, bt_status_name((bt_status)i), s->counts.by_status[i]);
+	json_object_end(j);
+	json_object_begin(j, "open_by_severity");
+	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--)
+		json_int(j, bt_severity_name((bt_severity)i), s->counts.open_by_severity[i]);
+	json_object_end(j);
+}
+
+static int stats_json(const stats *s, bt_ticket_iter *top)
+{
+	bt_ticket *t;
+	json j;
+	int rc = BT_ITEROVER, n = 0;
+
+	json_init(&j, stdout);
+	json_object_begin(&j, NULL);
+	stats_json_counts(&j, s);
+	json_array_begin(&j, "top_recurring");
+	while (n++ < 10 && (rc = bt_ticket_iter_next(top, &t)) == BT_OK) {
+		render_ticket_json(&j, NULL, t);
+		bt_ticket_free(t);
+	}
+	json_array_end(&j);
+	json_object_end(&j);
+	json_finish(&j);
+	return n > 10 || rc == BT_ITEROVER ? EXIT_OK : cli_fail(rc, NULL);
+}
+
+static void stats_text_counts(const stats *s)
+{
+	int i;
+
+	printf("%-24s %6lld\n", "tickets", (long long)s->counts.total);
+	printf("%-24s %6lld\n", "open", (long long)s->open);
+	printf("%-24s %6lld\n", "overdue", (long long)s->counts.overdue);
+	printf("%-24s %6lld\n", "created today (UTC)", (long long)s->created_today);
+	printf("%-24s %6lld\n", "created last 7 days", (long long)s->created_week);
+	printf("\nby status\n");
+	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
+		printf("  %-22s %6lld\n", bt_status_name((bt_status)i), (long long)s->counts.by_status[i]);
+	printf("\nopen by severity\n");
+	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--)
+		printf("  %-22s %6lld\n", bt_severity_name((bt_severity)i),
+		       (long long)s->counts.open_by_severity[i]);
+}
+
+static int stats_text(const stats *s, bt_ticket_iter *top)
+{
+	char *more;
+	int rc;
+
+	stats_text_counts(s);
+	printf("\ntop recurring open tickets\n");
+	rc = print_tickets(top, 10, 0, &more);
+	free(more); /* the rest of the list is not wanted */
+	return rc;
+}
+
+int cmd_stats(cli *c, int argc, char **argv)
+{
+	bt_ticket_iter *top = NULL;
+	int o, as_json = 0, rc;
+	bt_db *db;
+	stats s;
+
+	while ((o = cli_next_opt(c, argc, argv, stats_options)) == OPT_JSON)
+		as_json = 1;
+	if (o != 0 || cli_operands(c, argc, argv, 0, 0, ""))
+		return o > 0 ? cli_usage_error(c, "unexpected option") : c->exit_code;
+	rc = cli_open(c, CLI_READ, &db);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = gather_stats(c, db, &s);
+	if (rc == BT_OK)
+		rc = top_recurring(db, &top);
+	if (rc != BT_OK)
+		rc = cli_fail(rc, NULL);
+	else
+		rc = as_json ? stats_json(&s, top) : stats_text(&s, top);
+	bt_ticket_iter_free(top);
+	bt_close(db);
+	return rc;
+}

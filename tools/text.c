@@ -1,0 +1,171 @@
+/*
+ * text.c - text helpers: UTF-8 decoding, making stored text safe to print
+ * (error messages come from anywhere and may hold terminal escapes), width
+ * and truncation for tables, and UTC time formatting.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+static const char ellipsis[] = "\xE2\x80\xA6";    /* U+2026 */
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p) {
+		cli_error("out of memory");
+		exit(EXIT_ERROR);
+	}
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	return memcpy(xmalloc(n), s, n);
+}
+
+size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	size_t need, i;
+	uint32_t v, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		need = 2, v = s[0] & 0x1F, min = 0x80;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		need = 3, v = s[0] & 0x0F, min = 0x800;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		need = 4, v = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len < need)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	/* Overlong forms, UTF-16 surrogates and values past U+10FFFF. */
+	if (v < min || (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+		return 0;
+	*cp = v;
+	return need;
+}
+
+char *text_clean(const char *s, int keep_newlines)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p), i = 0, o = 0, n;
+	/* Each input byte becomes at most the 3 bytes of U+FFFD. */
+	char *out = xmalloc(len * 3 + 1);
+	uint32_t cp;
+
+	while (i < len) {
+		n = utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			memcpy(out + o, replacement, 3), o += 3, i++;
+		} else if (cp == '\n' && keep_newlines) {
+			out[o++] = '\n', i++;
+		} else if (cp == '\t' || cp == '\n' || cp == '\r') {
+			out[o++] = ' ', i++;
+		} else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+			/* C0 and C1 controls could drive the terminal. */
+			memcpy(out + o, replacement, 3), o += 3, i += n;
+		} else {
+			memcpy(out + o, p + i, n), o += n, i += n;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+char *text_truncate(const char *s, size_t width)
+{
+	size_t w = 0, i;
+	char *out;
+
+	if (text_width(s) <= width)
+		return xstrdup(s);
+	/* Keep width - 1 code points: stop at the start of the next one. */
+	for (i = 0; s[i] && width > 0; i++) {
+		if (((unsigned char)s[i] & 0xC0) != 0x80 && w++ == width - 1)
+			break;
+	}
+	out = xmalloc(i + sizeof(ellipsis));
+	memcpy(out, s, i);
+	if (width > 0)
+		memcpy(out + i, ellipsis, sizeof(ellipsis));
+	else
+		out[i] = '\0';
+	return out;
+}
+
+static int utc(int64_t ms, struct tm *tm)
+{
+	/* Floor division, so times before 1970 still format. */
+	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+
+	return gmtime_r(&secs, tm) != NULL;
+}
+
+void format_time(int64_t ms, int seconds, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (ms == 0 || !utc(ms, &tm)) {
+		snprintf(buf, size, "-");
+		return;
+	}
+	strftime(buf, size, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+}
+
+void format_iso(int64_t ms, char *buf, size_t size)
+{
+	struct tm tm;
+	char date[32];
+
+	if (ms == 0 || !utc(ms, &tm)) {
+		snprintf(buf, size, "%s", "");
+		return;
+	}
+	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, size, "%s.%03dZ", date, (int)(((ms % 1000) + 1000) % 1000));
+}
+
+int output_width(void)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	char *end;
+	long n;
+
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (env && *env) {
+		n = strtol(env, &end, 10);
+		if (*end == '\0' && n > 0 && n < 100000)
+			return (int)n;
+	}
+	return 120;
+}

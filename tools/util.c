@@ -1,0 +1,372 @@
+/*
+ * util.c - what every command shares: option parsing on top of getopt_long,
+ * error reporting with exit codes, argument parsing (numbers, dates,
+ * statuses, severities), and opening the database.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* ---- errors ---- */
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bugtrack: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_code(int rc)
+{
+	switch (rc) {
+	case BT_OK:        return EXIT_OK;
+	case BT_EINVALID:  return EXIT_USAGE;
+	case BT_ENOTFOUND: return EXIT_NOTFOUND;
+	case BT_ECONFLICT:
+	case BT_EBUSY:
+	case BT_ESTATE:    return EXIT_CONFLICT;
+	default:           return EXIT_ERROR;
+	}
+}
+
+/* Library messages start with the failing function ("bt_ticket_claim: "),
+ * which means nothing to someone at a shell. */
+static const char *without_function(const char *msg)
+{
+	const char *p = msg;
+
+	if (strncmp(p, "bt_", 3) != 0)
+		return msg;
+	for (p += 3; (*p >= 'a' && *p <= 'z') || *p == '_'; p++)
+		;
+	return p[0] == ':' && p[1] == ' ' ? p + 2 : msg;
+}
+
+int cli_fail(int rc, const char *hint)
+{
+	const char *msg = bt_error_message();
+
+	if (!msg || !*msg)
+		msg = bt_strerror(rc);
+	if (hint)
+		cli_error("%s; %s", without_function(msg), hint);
+	else
+		cli_error("%s", without_function(msg));
+	return cli_exit_code(rc);
+}
+
+/* ---- options ---- */
+
+int cli_usage_error(cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bugtrack: %s: ", c->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'bugtrack %s --help')\n", c->cmd->name);
+	c->exit_code = EXIT_USAGE;
+	return EXIT_USAGE;
+}
+
+/* The option text getopt stopped at: for a short option optopt names it;
+ * for a long one it is the argument just consumed. */
+static const char *bad_option(int argc, char **argv, char *buf, size_t size)
+{
+	if (optopt > 0 && optopt < 256) {
+		snprintf(buf, size, "-%c", optopt);
+		return buf;
+	}
+	return optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+}
+
+int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts)
+{
+	char buf[8];
+	int o;
+
+	for (;;) {
+		/* ':' first: report a missing value as ':' rather than '?'. */
+		o = getopt_long(argc, argv, ":h", opts, NULL);
+		switch (o) {
+		case -1:
+			return 0;
+		case OPT_DB:
+			c->db_path = optarg;
+			continue;
+		case 'h':
+			fputs(c->cmd->usage, stdout);
+			c->exit_code = EXIT_OK;
+			return -1;
+		case ':':
+			cli_usage_error(c, "option '%s' needs a value", bad_option(argc, argv, buf, sizeof(buf)));
+			return -1;
+		case '?':
+			cli_usage_error(c, "unknown option '%s'", bad_option(argc, argv, buf, sizeof(buf)));
+			return -1;
+		default:
+			return o;
+		}
+	}
+}
+
+int cli_operands(cli *c, int argc, char **argv, int min, int max, const char *names)
+{
+	int n = argc - optind;
+
+	if (n < min)
+		return cli_usage_error(c, "missing %s", names);
+	if (n > max)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[optind + max]);
+	return EXIT_OK;
+}
+
+/* ---- parsing ---- */
+
+int cli_parse_int(cli *c, const char *opt, const char *text, int64_t min, int64_t max,
+		  int64_t *out)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		return cli_usage_error(c, "%s: '%s' is not a whole number from %lld to %lld", opt, text,
+				       (long long)min, (long long)max);
+	*out = v;
+	return EXIT_OK;
+}
+
+/* Exactly @p n digits at *p. */
+static int digits(const char **p, int n, int *out)
+{
+	int v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return 0;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return 1;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z, strictly. */
+static int parse_absolute(const char *p, int64_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, s = 0;
+
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+	    !digits(&p, 2, &d))
+		return 0;
+	if (*p == 'T') {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return 0;
+		if (*p == ':' && (p++, !digits(&p, 2, &s)))
+			return 0;
+		if (*p++ != 'Z')
+			return 0;
+	}
+	if (*p || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    s > 59)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
+	tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
+	*out = (int64_t)timegm(&tm) * 1000;
+	return 1;
+}
+
+/* 7d, 24h, 30m: that long before now. */
+static int parse_relative(const char *text, int64_t now, int64_t *out)
+{
+	char *end;
+	long long n;
+	int64_t unit;
+
+	if (*text < '0' || *text > '9')
+		return 0;
+	errno = 0;
+	n = strtoll(text, &end, 10);
+	if (errno || end[0] == '\0' || end[1] != '\0' || n > 100000LL * 24 * 60)
+		return 0;
+	switch (end[0]) {
+	case 'd': unit = 86400000; break;
+	case 'h': unit = 3600000; break;
+	case 'm': unit = 60000; break;
+	default: return 0;
+	}
+	*out = now - n * unit;
+	return 1;
+}
+
+int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out)
+{
+	if (parse_absolute(text, out) || parse_relative(text, c->now_ms, out))
+		return EXIT_OK;
+	return cli_usage_error(c, "%s: '%s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
+			       "(UTC), or a time ago such as 7d, 24h or 30m", opt, text);
+}
+
+static int status_by_name(const char *name, size_t len, bt_status *out)
+{
+	int s;
+
+	for (s = BT_STATUS_NEW; s <= BT_STATUS_CLOSED; s++) {
+		const char *n = bt_status_name((bt_status)s);
+
+		if (n && strlen(n) == len && strncmp(n, name, len) == 0) {
+			*out = (bt_status)s;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int unknown_status(cli *c, const char *name, int len, int allow_open)
+{
+	return cli_usage_error(c, "unknown status '%.*s'; use new, triaged, in_progress, "
+			       "awaiting_verification, resolved or closed%s", len, name,
+			       allow_open ? " (or open, for the first four)" : "");
+}
+
+int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask)
+{
+	const char *p = text;
+	bt_status s;
+
+	*mask = 0;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 4 && strncmp(p, "open", 4) == 0)
+			*mask |= BT_STATUS_OPEN_MASK;
+		else if (status_by_name(p, len, &s))
+			*mask |= BT_STATUS_BIT(s);
+		else
+			return unknown_status(c, p, (int)len, 1);
+		if (!p[len])
+			return EXIT_OK;
+		p += len + 1;
+	}
+}
+
+int cli_parse_status(cli *c, const char *text, bt_status *out)
+{
+	if (status_by_name(text, strlen(text), out))
+		return EXIT_OK;
+	return unknown_status(c, text, (int)strlen(text), 0);
+}
+
+int cli_parse_severity(cli *c, const char *text, bt_severity *out)
+{
+	int s;
+
+	for (s = BT_SEVERITY_LOW; s <= BT_SEVERITY_CRITICAL; s++) {
+		const char *n = bt_severity_name((bt_severity)s);
+
+		if (n && strcmp(n, text) == 0) {
+			*out = (bt_severity)s;
+			return EXIT_OK;
+		}
+	}
+	return cli_usage_error(c, "unknown severity '%s'; use low, medium, high or critical", text);
+}
+
+/* ---- the database ---- */
+
+static int64_t fixed_clock(void *payload)
+{
+	return *(const int64_t *)payload;
+}
+
+/* The file bt_open will pick: the same default the library applies. */
+static const char *db_file(const cli *c)
+{
+	const char *env = getenv("BUGTRACK_DB");
+
+	if (c->db_path && *c->db_path)
+		return c->db_path;
+	return env && *env ? env : "./bugtrack.db";
+}
+
+static int missing_db(const cli *c)
+{
+	cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", db_file(c));
+	return EXIT_NOTFOUND;
+}
+
+int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
+{
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+	struct stat sb;
+	int rc;
+
+	/* bt_open creates a missing file unless it is read-only; a change to a
+	 * ticket in a database that does not exist must not leave an empty
+	 * database behind (the API has no "open, but do not create" flag). */
+	if ((mode == CLI_WRITE || mode == CLI_NO_MIGRATE) && stat(db_file(c), &sb) != 0 &&
+	    errno == ENOENT)
+		return missing_db(c);
+	o.flags = mode == CLI_READ ? BT_OPEN_READONLY : mode == CLI_WRITE ? 0 : BT_OPEN_NO_MIGRATE;
+	if (c->fixed_clock) {
+		o.clock = fixed_clock;
+		o.clock_payload = &c->now_ms;
+	}
+	rc = bt_open(out, c->db_path, &o);
+	if (rc == BT_OK)
+		return EXIT_OK;
+	if (rc == BT_ENOTFOUND)
+		return missing_db(c);
+	if (rc == BT_ESCHEMA && mode == CLI_READ)
+		return cli_fail(rc, "if the database is older than this bugtrack, run 'bugtrack migrate up'");
+	return cli_fail(rc, NULL);
+}
+
+int cli_ticket(bt_db *db, const char *arg, bt_ticket **out)
+{
+	int rc = bt_ticket_get_by_number(db, arg, out);
+
+	switch (rc) {
+	case BT_OK:
+		return EXIT_OK;
+	case BT_EINVALID:
+		cli_error("'%s' is not a ticket id; use BUG-00042, bug-42 or 42", arg);
+		return EXIT_USAGE;
+	case BT_ENOTFOUND:
+		cli_error("no ticket %s; try 'bugtrack list' to see ticket numbers", arg);
+		return EXIT_NOTFOUND;
+	default:
+		return cli_fail(rc, NULL);
+	}
+}
+
+void cli_update_options(const cli *c, bt_update_options *o, const char *actor)
+{
+	bt_update_options init = BT_UPDATE_OPTIONS_INIT;
+
+	*o = init;
+	o->actor = actor ? actor : c->actor;
+}
