@@ -149,7 +149,7 @@ typedef int64_t (*bt_clock_fn)(void *payload);
  * the fields it does not know.
  */
 typedef struct bt_open_options {
-	/** BT_OPEN_OPTIONS_VERSION, or an older version (1). */
+	/** BT_OPEN_OPTIONS_VERSION, or an older version (1, 2). */
 	unsigned int version;
 	/** A set of BT_OPEN_* flags; unknown bits are rejected. */
 	unsigned int flags;
@@ -186,6 +186,8 @@ typedef struct bt_open_options {
 	bt_clock_fn clock;
 	/** Passed to @ref clock. */
 	void *clock_payload;
+
+	/* ---- version 3 ---- */
 	/**
 	 * At most this many log rows are kept per ticket (per dedup window):
 	 * the first K/2 occurrences, then every K-th occurrence, of which the
@@ -204,7 +206,7 @@ typedef struct bt_open_options {
 
 #define BT_LOG_ROWS_UNLIMITED (-1)
 
-#define BT_OPEN_OPTIONS_VERSION 2
+#define BT_OPEN_OPTIONS_VERSION 3
 #define BT_OPEN_OPTIONS_INIT \
 	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
 	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, { 0, 0, 0, 0, 0 } }
@@ -235,10 +237,15 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  * @return BT_OK, or:
  *  - BT_EINVALID: NULL @p out, bad options version, or unknown flags;
  *  - BT_ECANTOPEN: the path is a directory or its directory is missing;
+ *  - BT_ENOTFOUND: BT_OPEN_READONLY and the file does not exist (it is not
+ *    created);
  *  - BT_ECORRUPT: the file is not a SQLite database, or is malformed;
  *  - BT_ESCHEMA: the schema is newer than this library, a recorded
  *    migration's checksum differs from the embedded one, the file holds
- *    non-bugtrack tables, or (read-only or no-migrate) it needs migrating;
+ *    non-bugtrack tables, or (read-only) it needs migrating.  With
+ *    BT_OPEN_NO_MIGRATE an older schema is accepted, and only
+ *    bt_schema_version() and bt_migrate() are meant to be used until the
+ *    schema is current;
  *  - BT_EREADONLY: the file is read-only and BT_OPEN_READONLY was not given;
  *  - BT_EBUSY: another connection held a lock past the busy timeout.
  *
@@ -835,8 +842,9 @@ BT_EXTERN int bt_ticket_note(bt_db *db, int64_t id, const char *text,
 BT_EXTERN int bt_ticket_claim(bt_db *db, int64_t id, const char *agent, int lease_seconds,
 			      char token_out[BT_CLAIM_TOKEN_SIZE]);
 
-/** Extend a live claim to now + @p lease_seconds.  BT_ECONFLICT if @p token
- *  is not the live claim.  Thread-safe. */
+/** Extend a claim to now + @p lease_seconds.  An expired claim may be
+ *  renewed as long as nobody has taken the ticket over.  BT_ECONFLICT if
+ *  @p token is not the ticket's claim.  Thread-safe. */
 BT_EXTERN int bt_ticket_claim_renew(bt_db *db, int64_t id, const char *token, int lease_seconds);
 
 /** Give a claim up.  BT_ECONFLICT if @p token is not the ticket's claim.
@@ -847,7 +855,8 @@ BT_EXTERN int bt_ticket_claim_release(bt_db *db, int64_t id, const char *token);
  * List the automation queue: open tickets that are unclaimed (or whose lease
  * expired, or claimed by @p agent when it is not NULL) with fewer than
  * @p max_attempts automation attempts (0: no limit), most severe first, then
- * most occurrences, then oldest; at most @p limit tickets (0: 100).
+ * most occurrences, then oldest; at most @p limit tickets (0: 100, at most
+ * 1000; larger values are refused).
  * @return as bt_ticket_iter_new().  Thread-safe.
  */
 BT_EXTERN int bt_ticket_pending(bt_db *db, const char *agent, int max_attempts,

@@ -17,10 +17,15 @@
 			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT)
 
 /* How many bytes of bt_open_options each version has: a caller built
- * against version 1 passes a shorter struct, and the rest are defaults. */
+ * against an older version passes a shorter struct, and the rest are
+ * defaults.  Each version ends where the next one's first field starts. */
 static size_t options_size(unsigned int version)
 {
-	return version == 1 ? offsetof(bt_open_options, store_level) : sizeof(bt_open_options);
+	switch (version) {
+	case 1:  return offsetof(bt_open_options, store_level);
+	case 2:  return offsetof(bt_open_options, log_rows_per_ticket);
+	default: return sizeof(bt_open_options);
+	}
 }
 
 int bt_open_options_init(bt_open_options *opts, unsigned int version)

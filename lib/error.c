@@ -33,6 +33,7 @@ const char *bt_strerror(int code)
 	case BT_ECONFLICT: return "conflicting concurrent change";
 	case BT_ECANTOPEN: return "cannot open database file";
 	case BT_ITEROVER:  return "no more items";
+	case BT_ESTATE:    return "not allowed in the ticket's current status";
 	default:           return "unknown error";
 	}
 }

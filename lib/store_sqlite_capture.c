@@ -18,9 +18,6 @@
 #include "store_sqlite.h"
 #include "ticket.h"
 
-static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
-static const char SQL_COMMIT[] = "COMMIT";
-static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 /* ?1 fingerprint, ?2 now, ?3 window (0 = forever) */
 static const char SQL_HIT[] =
@@ -330,7 +327,7 @@ int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	int rc, prune = 0;
 
 	memset(out, 0, sizeof(*out));
-	rc = bti_sqlite_run(st, SQL_BEGIN, "starting a capture");
+	rc = bti_store_begin(st);
 	if (rc != BT_OK)
 		return rc;
 	if (o->make_ticket) {
@@ -344,9 +341,9 @@ int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	if (rc == BT_OK && prune)
 		rc = prune_samples(st, o, out->ticket_id);
 	if (rc == BT_OK)
-		rc = bti_sqlite_run(st, SQL_COMMIT, "committing a capture");
+		rc = bti_store_commit(st);
 	if (rc != BT_OK) {
-		bti_sqlite_run(st, SQL_ROLLBACK, "rolling back a capture");
+		bti_store_rollback(st);
 		memset(out, 0, sizeof(*out));
 	}
 	return rc;

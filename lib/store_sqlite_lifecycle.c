@@ -13,7 +13,6 @@
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_BEGIN_READ[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
-static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 /* Every field is optional: ?2 holds the BTI_U_* bits that are set. */
 static const char SQL_UPDATE[] =
@@ -111,10 +110,12 @@ int bti_store_commit(bti_store *st)
 	return bti_sqlite_run(st, SQL_COMMIT, "committing");
 }
 
+/* Never records an error: the failure being rolled back is the one to
+ * report, and SQLite may already have rolled back on IOERR or FULL. */
 void bti_store_rollback(bti_store *st)
 {
 	if (!sqlite3_get_autocommit(st->sql))
-		bti_sqlite_run(st, SQL_ROLLBACK, "rolling back");
+		sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static void bind_time(sqlite3_stmt *stmt, int i, int64_t t)

@@ -222,6 +222,8 @@ int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
 	version = counts->version;
 	if (version == 0 || version > BT_TICKET_COUNTS_VERSION)
 		return bti_error(BT_EINVALID, "bt_ticket_count: unknown counts version %u", version);
+	/* Only the caller's version's fields exist; version 1 is the whole
+	 * struct today, and a later version must clear by its own size. */
 	memset(counts, 0, sizeof(*counts));
 	counts->version = version;
 	bti_db_lock(db);

@@ -925,6 +925,19 @@ static void test_options_versions(void)
 	bt_close(db);
 	free(v1);
 
+	/* A version 2 caller: no log-row cap or SLA fields in its struct. */
+	{
+		size_t v2_size = offsetof(bt_open_options, log_rows_per_ticket);
+		unsigned char *v2 = calloc(1, v2_size);
+		bt_open_options tmp = BT_OPEN_OPTIONS_INIT;
+
+		tmp.version = 2;
+		memcpy(v2, &tmp, v2_size);
+		CHECK_RC(bt_open(&db, check_path("v2.db"), (const bt_open_options *)(void *)v2), BT_OK);
+		bt_close(db);
+		CHECK_RC(bt_open_options_init((bt_open_options *)(void *)v2, 2), BT_OK);
+		free(v2);
+	}
 	CHECK_RC(bt_open_options_init(&opts, 1), BT_OK);
 	CHECK(opts.version == 1);
 	opts = (bt_open_options)BT_OPEN_OPTIONS_INIT;

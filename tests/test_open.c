@@ -68,7 +68,7 @@ static void test_strerror(void)
 {
 	int codes[] = { BT_OK, BT_EINTERNAL, BT_EINVALID, BT_ENOMEM, BT_ENOTFOUND, BT_EBUSY,
 			BT_ESCHEMA, BT_EIO, BT_ECORRUPT, BT_EREADONLY, BT_ECONFLICT,
-			BT_ECANTOPEN, BT_ITEROVER };
+			BT_ECANTOPEN, BT_ITEROVER, BT_ESTATE };
 	size_t i, j;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
