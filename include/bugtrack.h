@@ -834,10 +834,12 @@ BT_EXTERN int bt_ticket_note(bt_db *db, int64_t id, const char *text,
  * count one automation attempt.  Atomic across threads and processes.
  * @param token_out  receives the token that renews, releases, and
  *                   authorises updates (bt_update_options.claim_token).
- * @return BT_OK; BT_EBUSY while another live lease holds it (the message
- * names the holder and the expiry); BT_ESTATE for a resolved or closed
- * ticket; BT_EINVALID; BT_ENOTFOUND.  Taking over an expired lease is
- * recorded as a claim_taken_over event.  Thread-safe.
+ * @return BT_OK; BT_EBUSY while another agent's live lease holds it (the
+ * message names the holder and the expiry); BT_ESTATE for a resolved or
+ * closed ticket; BT_EINVALID; BT_ENOTFOUND.  Taking over an expired lease is
+ * recorded as a claim_taken_over event.  The holder itself may claim again
+ * (after losing its token, say): the new token replaces the old one.
+ * Thread-safe.
  */
 BT_EXTERN int bt_ticket_claim(bt_db *db, int64_t id, const char *agent, int lease_seconds,
 			      char token_out[BT_CLAIM_TOKEN_SIZE]);

@@ -144,6 +144,7 @@ int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_lan
 	bti_db_lock(db);
 	o->now = bti_db_now(db);
 	o->sla_due_at = bti_sla_due(db->cfg.sla_ms, o->severity, o->now);
+	o->sla_ms = db->cfg.sla_ms;
 	o->service = db->context[BT_CONTEXT_SERVICE];
 	if (!o->release)
 		o->release = db->context[BT_CONTEXT_RELEASE];

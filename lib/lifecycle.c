@@ -185,7 +185,9 @@ static int apply_status(change *c, void *arg)
 		u.set |= BTI_U_RESOLVED_AT;
 		u.resolved_at = c->now;
 	} else if (!is_open(from) && is_open(a->to)) {
-		u.set |= BTI_U_RESOLVED_AT; /* reopened: no longer resolved */
+		/* Reopened: the resolution stays in the trail only, so that a
+		 * later resolution never inherits its release. */
+		u.set |= BTI_U_RESOLVED_AT | BTI_U_RESOLUTION;
 	}
 	if (a->resolve) {
 		u.set |= BTI_U_RESOLUTION;
@@ -347,7 +349,9 @@ static int apply_claim(change *c, void *arg)
 	if (!is_open(bti_status_from_name(t->text[BTI_T_STATUS])))
 		return bti_error(BT_ESTATE, "bt_ticket_claim: %s is %s; only open tickets can be claimed",
 				 t->text[BTI_T_NUMBER], t->text[BTI_T_STATUS]);
-	if (claim_live(t, c->now))
+	/* The holder may claim again (an agent that restarted and lost its
+	 * token): the new token replaces the old one. */
+	if (claim_live(t, c->now) && strcmp(holder, a->agent) != 0)
 		return bti_error(BT_EBUSY, "bt_ticket_claim: %s is claimed by %s until %s",
 				 t->text[BTI_T_NUMBER], holder,
 				 iso_time(t->num[BTI_T_CLAIM_EXPIRES_AT], when, sizeof(when)));
@@ -364,8 +368,9 @@ static int apply_claim(change *c, void *arg)
 	rc = update(c, &u);
 	snprintf(note, sizeof(note), "lease until %s", iso_time(u.claim_expires_at, when, sizeof(when)));
 	if (rc == BT_OK)
-		rc = holder ? event(c, "claim_taken_over", "claimed_by", holder, a->agent, note)
-			    : event(c, "claimed", "claimed_by", NULL, a->agent, note);
+		rc = holder && strcmp(holder, a->agent) != 0
+			? event(c, "claim_taken_over", "claimed_by", holder, a->agent, note)
+			: event(c, "claimed", "claimed_by", holder, a->agent, note);
 	if (rc == BT_OK)
 		memcpy(a->token_out, token, BT_CLAIM_TOKEN_SIZE);
 	return rc;

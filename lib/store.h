@@ -71,6 +71,10 @@ typedef struct bti_occurrence {
 	const char *service, *host, *environment, *release;
 	long pid;
 
+	/* The SLA policy, by bt_severity: a reopened ticket is due again by
+	 * its own severity. */
+	const int64_t *sla_ms;
+
 	/* Only for a new ticket. */
 	const char *title, *description, *severity, *priority, *category;
 	const char *source, *reporter;

@@ -37,13 +37,15 @@ static const char SQL_HIT[] =
 	" ?2 IS NOT NULL AND resolved_release IS NOT NULL" \
 	" AND coalesce((SELECT first_seen_at FROM releases WHERE name = ?2), 9223372036854775807)" \
 	"   < coalesce((SELECT first_seen_at FROM releases WHERE name = tickets.resolved_release)," \
-	"              9223372036854775807)" \
+	"              9223372036854775807)," \
+	" coalesce(last_occurred_at, created_at)" \
 	" FROM tickets"
 static const char SQL_FIND[] = FIND_COLUMNS " WHERE fingerprint = ?1 AND dedup_active = 1";
 
 /* A fingerprint merged into another ticket lands there (see bt_ticket_merge). */
 static const char SQL_FIND_ALIAS[] =
-	FIND_COLUMNS " WHERE id = (SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = ?1)";
+	FIND_COLUMNS " WHERE id = (SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = ?1)"
+	" AND dedup_active = 1";
 
 /* ?1 id, ?2 now */
 static const char SQL_COUNT[] =
@@ -52,13 +54,17 @@ static const char SQL_COUNT[] =
 	" first_occurred_at = coalesce(first_occurred_at, ?2)"
 	" WHERE id = ?1 RETURNING occurrence_count";
 
-/* ?1 id, ?2 now, ?3 new SLA due time */
+/* ?1 id, ?2 now, ?3..?6 the SLA policy for low..critical.  The ticket is
+ * due again by its own severity; its resolution stays in the trail only. */
 static const char SQL_REOPEN[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
 	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2),"
 	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"
-	" version = version + 1, updated_at = max(updated_at, ?2), sla_due_at = ?3"
+	" resolution_notes = NULL, resolution_commit = NULL, resolved_by = NULL,"
+	" resolved_release = NULL, version = version + 1, updated_at = max(updated_at, ?2),"
+	" sla_due_at = ?2 + CASE severity WHEN 'low' THEN ?3 WHEN 'medium' THEN ?4"
+	"                  WHEN 'high' THEN ?5 ELSE ?6 END"
 	" WHERE id = ?1 RETURNING occurrence_count";
 
 static const char SQL_RETIRE[] = "UPDATE tickets SET dedup_active = 0 WHERE id = ?1";
@@ -202,7 +208,7 @@ static int run_by_id(bti_store *st, const char *sql_text, int64_t id, int64_t no
 
 /* Read the landing candidate @sql_text finds; *id_out stays 0 if none. */
 static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bti_landing *out,
-		int64_t *id_out, char *status, size_t status_size, int *older)
+		int64_t *id_out, char *status, size_t status_size, int *older, int64_t *last)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
@@ -217,9 +223,31 @@ static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bt
 		*id_out = out->ticket_id;
 		snprintf(status, status_size, "%s", (const char *)sqlite3_column_text(stmt, 2));
 		*older = sqlite3_column_int(stmt, 3);
+		*last = sqlite3_column_int64(stmt, 4);
 		rc = SQLITE_DONE;
 	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "finding a ticket");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+static int reopen(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_REOPEN, &stmt), i;
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, o->now);
+	for (i = BT_SEVERITY_LOW; i <= BT_SEVERITY_CRITICAL; i++)
+		sqlite3_bind_int64(stmt, 2 + i, o->sla_ms ? o->sla_ms[i] : 0);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->occurrence = sqlite3_column_int64(stmt, 0);
+		rc = sqlite3_step(stmt);
+	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "reopening a ticket");
 	bti_sqlite_release(stmt);
 	return rc;
 }
@@ -228,12 +256,12 @@ static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bt
 static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	char status[32] = "";
-	int64_t id = 0;
+	int64_t id = 0, last = 0;
 	int older = 0, aliased = 0, rc;
 
-	rc = find(st, SQL_FIND, o, out, &id, status, sizeof(status), &older);
+	rc = find(st, SQL_FIND, o, out, &id, status, sizeof(status), &older, &last);
 	if (rc == BT_OK && !id) {
-		rc = find(st, SQL_FIND_ALIAS, o, out, &id, status, sizeof(status), &older);
+		rc = find(st, SQL_FIND_ALIAS, o, out, &id, status, sizeof(status), &older, &last);
 		aliased = id != 0;
 	}
 	if (rc != BT_OK)
@@ -242,7 +270,9 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	if (!id)
 		return insert_ticket(st, o, out);
 	if (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0) {
-		if (aliased) /* the canonical ticket of a merge takes it whatever its age */
+		/* A merged fingerprint lands on its canonical ticket under the
+		 * same window as the ticket's own. */
+		if (aliased && (!o->dedup_window_ms || last >= o->now - o->dedup_window_ms))
 			return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence", out);
 		/* Open, but its dedup window has passed: it stays as history. */
 		rc = run_by_id(st, SQL_RETIRE, id, 0, 0, "retiring a ticket", NULL);
@@ -250,7 +280,7 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	}
 	if (older)
 		return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence", out);
-	rc = run_by_id(st, SQL_REOPEN, id, o->now, o->sla_due_at, "reopening a ticket", out);
+	rc = reopen(st, o, id, out);
 	if (rc == BT_OK) {
 		char note[160];
 

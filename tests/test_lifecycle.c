@@ -227,11 +227,14 @@ static void test_audit_replays(void)
 	CHECK(strcmp(r.priority, "urgent") == 0 && bt_ticket_priority(t) == BT_PRIORITY_URGENT);
 	CHECK(r.category[0] == '\0' && bt_ticket_category(t) == NULL);
 	CHECK(r.claimed_by[0] == '\0' && bt_ticket_claimed_by(t) == NULL);
-	CHECK(strcmp(bt_ticket_resolution_commit(t), "abc1234") == 0);
-	CHECK(strcmp(bt_ticket_resolution_notes(t), "fixed the pool size") == 0);
-	CHECK(strcmp(bt_ticket_resolved_by(t), "agent:fixer-1") == 0);
-	CHECK(strcmp(bt_ticket_resolved_release(t), "v2") == 0);
+	/* Reopening cleared the resolution; the trail keeps it. */
+	CHECK(bt_ticket_resolution_commit(t) == NULL && bt_ticket_resolution_notes(t) == NULL);
+	CHECK(bt_ticket_resolved_by(t) == NULL && bt_ticket_resolved_release(t) == NULL);
 	CHECK(bt_ticket_resolved_at(t) == 0); /* reopened, then closed */
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'resolved'"
+			" AND note = 'fixed the pool size' AND actor = 'agent:fixer-1'") == 1);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE field = 'resolution_commit'"
+			" AND to_value = 'abc1234'") == 1);
 	CHECK(bt_ticket_automation_attempts(t) == 1);
 	CHECK(events == 18);
 	bt_ticket_free(t);
@@ -257,7 +260,11 @@ static void test_claims(void)
 	CHECK(other[0] == '\0');
 	CHECK_STR_CONTAINS(bt_error_message(), "agent:a");
 	CHECK_STR_CONTAINS(bt_error_message(), "2023-11-14T22:1"); /* the expiry, in UTC */
-	CHECK_RC(bt_ticket_claim(db, id, "agent:a", 60, other), BT_EBUSY); /* renew instead */
+	/* The holder may claim again (it lost its token): the old token dies. */
+	CHECK_RC(bt_ticket_claim(db, id, "agent:a", 60, other), BT_OK);
+	CHECK(strcmp(other, token) != 0);
+	CHECK_RC(bt_ticket_claim_renew(db, id, token, 60), BT_ECONFLICT);
+	memcpy(token, other, sizeof(token));
 	CHECK_RC(bt_ticket_claim(db, id, "agent:x", 0, other), BT_EINVALID);
 	CHECK_RC(bt_ticket_claim(db, id, "agent:x", -5, other), BT_EINVALID);
 
@@ -287,7 +294,7 @@ static void test_claims(void)
 			" AND from_value = 'agent:a' AND to_value = 'agent:b'") == 1);
 	CHECK_RC(bt_ticket_claim_release(db, id, other), BT_OK);
 	t = get(db, id);
-	CHECK(bt_ticket_claimed_by(t) == NULL && bt_ticket_automation_attempts(t) == 2);
+	CHECK(bt_ticket_claimed_by(t) == NULL && bt_ticket_automation_attempts(t) == 3);
 	bt_ticket_free(t);
 	CHECK_RC(bt_ticket_claim_release(db, id, other), BT_ECONFLICT);
 
@@ -566,6 +573,55 @@ static void test_merge(void)
 	bt_close(db);
 }
 
+/* A regression is due again by the ticket's own severity, and a merged
+ * fingerprint obeys the dedup window like the ticket's own. */
+static void test_regression_sla_and_alias_window(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_update_options o = as("user:a");
+	bt_event ev = BT_EVENT_INIT;
+	int64_t a, b, landed;
+	bt_db *db = NULL;
+	bt_ticket *t;
+
+	opts.clock = fake_clock;
+	opts.dedup_window_ms = 1000;
+	CHECK_RC(bt_open(&db, check_path("regress.db"), &opts), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "x";
+	ev.message = "first error";
+	CHECK_RC(bt_log_event(db, &ev, &a), BT_OK);
+	CHECK_RC(bt_ticket_set_severity(db, a, BT_SEVERITY_LOW, &o), BT_OK);
+	CHECK_RC(bt_ticket_resolve(db, a, "fixed", "abc", NULL, &o), BT_OK);
+	fake_now += 10 * 1000;
+	CHECK_RC(bt_log_event(db, &ev, &landed), BT_OK); /* critical again */
+	t = get(db, a);
+	CHECK(landed == a && bt_ticket_status(t) == BT_STATUS_NEW);
+	CHECK(bt_ticket_severity(t) == BT_SEVERITY_LOW);
+	CHECK(bt_ticket_sla_due_at(t) == fake_now + 30LL * 24 * 3600 * 1000);
+	CHECK(bt_ticket_resolution_commit(t) == NULL);
+	bt_ticket_free(t);
+
+	ev.component = "y";
+	ev.message = "second error";
+	CHECK_RC(bt_log_event(db, &ev, &b), BT_OK);
+	CHECK_RC(bt_ticket_merge(db, b, a, &o), BT_OK);
+	CHECK_RC(bt_log_event(db, &ev, &landed), BT_OK); /* within the window */
+	CHECK(landed == a);
+	fake_now += 5 * 1000; /* past it: the canonical ticket retires */
+	CHECK_RC(bt_log_event(db, &ev, &landed), BT_OK);
+	CHECK(landed != a && landed != b);
+	t = get(db, landed);
+	CHECK(bt_ticket_occurrence_count(t) == 1);
+	bt_ticket_free(t);
+	CHECK(q_int(db, "SELECT dedup_active FROM tickets WHERE id = 1") == 0);
+	ev.component = "x";
+	ev.message = "first error";
+	CHECK_RC(bt_log_event(db, &ev, &landed), BT_OK);
+	CHECK(landed != a); /* never a retired ticket */
+	bt_close(db);
+}
+
 static void test_delete(void)
 {
 	bt_db *db = open_fresh();
@@ -683,6 +739,7 @@ int main(void)
 	RUN(test_get_by_number);
 	RUN(test_pending);
 	RUN(test_merge);
+	RUN(test_regression_sla_and_alias_window);
 	RUN(test_delete);
 	RUN(test_purge);
 	return check_finish();
