@@ -405,7 +405,7 @@ BT_EXTERN int bt_context_set(bt_db *db, bt_context_key key, const char *value);
  * ticket captured on this thread, on any handle.  Each is copied; NULL
  * clears it.
  * @return BT_OK, or BT_EINVALID for a value longer than
- * BT_THREAD_CONTEXT_MAX (nothing is changed then).  Thread-safe: the values
+ * BT_THREAD_CONTEXT_MAX or not valid UTF-8 (nothing is changed then).  Thread-safe: the values
  * are thread-local.
  */
 BT_EXTERN int bt_thread_context_set(const char *trace_id, const char *request_id);

@@ -27,19 +27,48 @@ typedef struct capture_in {
 	const void *caller_pc; /* return address into the host, for backtraces */
 } capture_in;
 
+/* Host identifiers longer than this are cut: they are names, not text. */
+#define FIELD_MAX 1024
+
+/* The host's short fields, as they may be stored. */
+enum { F_COMPONENT, F_ERROR_TYPE, F_FILE, F_FUNCTION, F_TRACE_ID, F_REQUEST_ID, F_COUNT };
+
 /* What preparing an occurrence allocated. */
 typedef struct prepared {
-	char *message, *context, *stack, *title;
+	char *message, *context, *stack, *title, *template_;
+	const char *field[F_COUNT];
+	char *owned[F_COUNT];
 	bti_grouping grouping;
 } prepared;
 
 static void prepared_free(prepared *p)
 {
+	int i;
+
 	bti_free(p->message);
 	bti_free(p->context);
 	bti_free(p->stack);
 	bti_free(p->title);
+	bti_free(p->template_);
+	for (i = 0; i < F_COUNT; i++)
+		bti_free(p->owned[i]);
 	bti_grouping_free(&p->grouping);
+}
+
+/* Valid UTF-8 and bounded, like everything else that is stored. */
+static int clean_fields(const capture_in *in, prepared *p)
+{
+	const char *raw[F_COUNT] = {
+		in->ev.component, in->ev.error_type, in->ev.file, in->ev.function,
+		in->ev.trace_id ? in->ev.trace_id : bti_thread_trace_id(),
+		in->ev.request_id ? in->ev.request_id : bti_thread_request_id(),
+	};
+	int i;
+
+	for (i = 0; i < F_COUNT; i++)
+		if (bti_text_field(raw[i], FIELD_MAX, &p->field[i], &p->owned[i]) != BT_OK)
+			return BT_ENOMEM;
+	return BT_OK;
 }
 
 static int valid_level(bt_level level)
@@ -102,9 +131,19 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 	bti_grouping_in g;
 
 	memset(p, 0, sizeof(*p));
+	if (clean_fields(in, p) != BT_OK)
+		goto nomem;
 	p->message = safe_text(db, in->ev.message, in->message_len, db->cfg.max_message_bytes, &message_len);
 	if (!p->message)
 		goto nomem;
+	/* A host template is host text like any other: bounded, cleaned and
+	 * redacted (a secret in a format string is still a secret). */
+	if (in->ev.message_template) {
+		p->template_ = safe_text(db, in->ev.message_template, strlen(in->ev.message_template),
+					 db->cfg.max_message_bytes, NULL);
+		if (!p->template_)
+			goto nomem;
+	}
 	if (in->ev.context_json) {
 		p->context = safe_text(db, in->ev.context_json, strlen(in->ev.context_json), 0, NULL);
 		if (!p->context)
@@ -116,18 +155,19 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 	else if (stack_wanted)
 		p->stack = bti_backtrace_text(in->caller_pc);
 
-	g.component = in->ev.component;
-	g.error_type = in->ev.error_type;
-	g.template_ = in->ev.message_template;
+	g.component = p->field[F_COMPONENT];
+	g.error_type = p->field[F_ERROR_TYPE];
+	g.template_ = p->template_;
 	g.message = p->message;
 	g.message_len = message_len;
-	g.function = in->ev.function;
+	g.function = p->field[F_FUNCTION];
 	g.stack = (db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) ? p->stack : NULL;
 	g.explicit_fp = in->ev.fingerprint;
 	if (bti_grouping_compute(&p->grouping, &g) != BT_OK)
 		goto nomem;
 	if (in->ev.level >= db->cfg.ticket_level) {
-		p->title = make_title(in->ev.level, in->ev.component, in->ev.error_type, p->message);
+		p->title = make_title(in->ev.level, p->field[F_COMPONENT], p->field[F_ERROR_TYPE],
+				      p->message);
 		if (!p->title)
 			goto nomem;
 	}
@@ -135,6 +175,23 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 nomem:
 	prepared_free(p);
 	return bti_error(BT_ENOMEM, "%s: out of memory", in->caller);
+}
+
+/* Context that is not JSON is the host's error.  Redaction can make valid
+ * JSON invalid (a quote it cannot match); then the event is still worth
+ * keeping, so the whole context becomes "[redacted]" rather than leak. */
+static int check_context(bt_db *db, bti_occurrence *o, const char *caller)
+{
+	const char *raw = o->context_raw ? o->context_raw : o->context;
+	int valid = 0, rc = bti_store_json_valid(db->store, raw, &valid);
+
+	if (rc == BT_OK && !valid)
+		return bti_error(BT_EINVALID, "%s: context is not valid JSON", caller);
+	if (rc == BT_OK && raw != o->context && strcmp(raw, o->context) != 0)
+		rc = bti_store_json_valid(db->store, o->context, &valid);
+	if (rc == BT_OK && !valid)
+		o->context = "\"[redacted]\"";
+	return rc;
 }
 
 int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
@@ -151,7 +208,7 @@ int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_lan
 	o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
 	o->host = db->context[BT_CONTEXT_HOST];
 	if (o->context)
-		rc = bti_store_json_check(db->store, o->context, caller);
+		rc = check_context(db, o, caller);
 	if (rc == BT_OK)
 		rc = bti_store_record(db->store, o, out);
 	bti_db_unlock(db);
@@ -179,18 +236,19 @@ static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
 	o.grouping_input = p.grouping.input;
 	o.grouping_version = BTI_GROUPING_VERSION;
 	o.level = in->ev.level;
-	o.component = in->ev.component;
+	o.component = p.field[F_COMPONENT];
 	o.message = p.message;
 	o.message_template = p.grouping.template_;
-	o.error_type = in->ev.error_type;
+	o.error_type = p.field[F_ERROR_TYPE];
 	o.error_code = in->ev.error_code;
-	o.file = in->ev.file;
+	o.file = p.field[F_FILE];
 	o.line = in->ev.line;
-	o.function = in->ev.function;
+	o.function = p.field[F_FUNCTION];
 	o.stack_trace = p.stack;
 	o.context = p.context;
-	o.trace_id = in->ev.trace_id ? in->ev.trace_id : bti_thread_trace_id();
-	o.request_id = in->ev.request_id ? in->ev.request_id : bti_thread_request_id();
+	o.context_raw = in->ev.context_json;
+	o.trace_id = p.field[F_TRACE_ID];
+	o.request_id = p.field[F_REQUEST_ID];
 	o.pid = db->cfg.pid;
 	o.log_rows_per_ticket = db->cfg.log_rows_per_ticket;
 	o.title = p.title;

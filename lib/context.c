@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "db.h"
+#include "text.h"
 
 static _Thread_local struct {
 	char trace_id[BT_THREAD_CONTEXT_MAX + 1];
@@ -21,6 +22,9 @@ int bt_thread_context_set(const char *trace_id, const char *request_id)
 	    (request_id && strlen(request_id) > BT_THREAD_CONTEXT_MAX))
 		return bti_error(BT_EINVALID, "bt_thread_context_set: an id is longer than %d bytes",
 				 BT_THREAD_CONTEXT_MAX);
+	if ((trace_id && !bti_utf8_valid(trace_id, strlen(trace_id))) ||
+	    (request_id && !bti_utf8_valid(request_id, strlen(request_id))))
+		return bti_error(BT_EINVALID, "bt_thread_context_set: an id is not valid UTF-8");
 	strcpy(thread_ctx.trace_id, trace_id ? trace_id : "");
 	strcpy(thread_ctx.request_id, request_id ? request_id : "");
 	return BT_OK;
@@ -64,7 +68,8 @@ int bt_context_set(bt_db *db, bt_context_key key, const char *value)
 		return bti_error(BT_EINVALID, "bt_context_set: db is NULL");
 	if (key < BT_CONTEXT_SERVICE || key > BT_CONTEXT_HOST)
 		return bti_error(BT_EINVALID, "bt_context_set: unknown key %d", (int)key);
-	if (value && !(copy = bti_strdup(value)))
+	/* Cleaned once here, so every capture can attach it as it is. */
+	if (value && !(copy = bti_text_clean(value, strlen(value), 1024, NULL)))
 		return bti_error(BT_ENOMEM, "bt_context_set: out of memory");
 
 	bti_db_lock(db);

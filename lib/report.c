@@ -30,9 +30,14 @@ static int check_report(const bt_report *r)
 	return BT_OK;
 }
 
-/* Owned, cleaned copies of the report's free text. */
+/* The report's short fields, as they may be stored. */
+enum { R_CATEGORY, R_COMPONENT, R_REPORTER, R_TRACE_ID, R_REQUEST_ID, R_RELEASE, R_COUNT };
+
+/* Owned, cleaned copies of the report's text. */
 typedef struct report_text {
 	char *title, *description, *context;
+	const char *field[R_COUNT];
+	char *owned[R_COUNT];
 	bti_grouping grouping;
 } report_text;
 
@@ -65,6 +70,15 @@ static int prepare(const bt_db *db, const bt_report *r, report_text *t)
 	}
 	if (!t->title || (r->description && !t->description) || (r->context_json && !t->context))
 		return bti_error(BT_ENOMEM, "bt_report_create: out of memory");
+	{
+		const char *raw[R_COUNT] = { r->category, r->component, r->reporter, r->trace_id,
+					     r->request_id, r->release_sha };
+		int i;
+
+		for (i = 0; i < R_COUNT; i++)
+			if (bti_text_field(raw[i], 1024, &t->field[i], &t->owned[i]) != BT_OK)
+				return bti_error(BT_ENOMEM, "bt_report_create: out of memory");
+	}
 	if (!r->fingerprint)
 		return BT_OK;
 	memset(&g, 0, sizeof(g));
@@ -79,6 +93,8 @@ static void report_text_free(report_text *t)
 	bti_free(t->title);
 	bti_free(t->description);
 	bti_free(t->context);
+	for (int i = 0; i < R_COUNT; i++)
+		bti_free(t->owned[i]);
 	bti_grouping_free(&t->grouping);
 }
 
@@ -118,14 +134,15 @@ int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
 	o.severity = bt_severity_name(r->severity ? r->severity : BT_SEVERITY_MEDIUM);
 	o.priority = bti_priority_name(r->priority ? r->priority : BT_PRIORITY_MEDIUM);
 	o.source = bti_source_name(r->source ? r->source : BT_SOURCE_USER);
-	o.category = r->category;
-	o.component = r->component;
-	o.reporter = r->reporter;
-	o.trace_id = r->trace_id;
-	o.request_id = r->request_id;
+	o.category = t.field[R_CATEGORY];
+	o.component = t.field[R_COMPONENT];
+	o.reporter = t.field[R_REPORTER];
+	o.trace_id = t.field[R_TRACE_ID];
+	o.request_id = t.field[R_REQUEST_ID];
 	o.context = t.context;
+	o.context_raw = r->context_json;
 
-	o.release = r->release_sha;
+	o.release = t.field[R_RELEASE];
 	rc = bti_capture_record(db, &o, "bt_report_create", &landing);
 	report_text_free(&t);
 	if (rc == BT_OK) {

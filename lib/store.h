@@ -67,6 +67,7 @@ typedef struct bti_occurrence {
 	const char *file, *function;
 	int line;
 	const char *stack_trace, *context;
+	const char *context_raw;   /* the host's context before redaction */
 	const char *trace_id, *request_id;
 	const char *service, *host, *environment, *release;
 	long pid;
@@ -93,8 +94,8 @@ typedef struct bti_landing {
 /* Store @o in one transaction: its log row and its ticket landing. */
 int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
 
-/* BT_OK if @json is valid JSON, else BT_EINVALID naming @what. */
-int bti_store_json_check(bti_store *st, const char *json, const char *what);
+/* *valid_out = whether @json is valid JSON (SQLite's json_valid). */
+int bti_store_json_valid(bti_store *st, const char *json, int *valid_out);
 
 /* Note that @release was seen now, if it is new: orders releases. */
 int bti_store_release_seen(bti_store *st, const char *release, int64_t now);

@@ -379,7 +379,7 @@ int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	return rc;
 }
 
-int bti_store_json_check(bti_store *st, const char *json, const char *what)
+int bti_store_json_valid(bti_store *st, const char *json, int *valid_out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_JSON_VALID, &stmt);
@@ -388,11 +388,12 @@ int bti_store_json_check(bti_store *st, const char *json, const char *what)
 		return rc;
 	bti_bind_text(stmt, 1, json);
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_column_int(stmt, 0) ? BT_OK
-			: bti_error(BT_EINVALID, "%s: context is not valid JSON", what);
-	else
-		rc = bti_sqlite_fail(st->sql, rc, what);
+	if (rc == SQLITE_ROW) {
+		*valid_out = sqlite3_column_int(stmt, 0);
+		rc = BT_OK;
+	} else {
+		rc = bti_sqlite_fail(st->sql, rc, "checking context JSON");
+	}
 	bti_sqlite_release(stmt);
 	return rc;
 }

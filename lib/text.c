@@ -126,6 +126,22 @@ char *bti_text_clean(const char *in, size_t len, size_t max, size_t *len_out)
 	return out;
 }
 
+int bti_text_field(const char *s, size_t max, const char **out, char **owned)
+{
+	size_t len;
+
+	*owned = NULL;
+	*out = s;
+	if (!s)
+		return BT_OK;
+	len = strlen(s);
+	if (len <= max && bti_utf8_valid(s, len))
+		return BT_OK;
+	*owned = bti_text_clean(s, len, max, NULL);
+	*out = *owned;
+	return *owned ? BT_OK : BT_ENOMEM;
+}
+
 char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out)
 {
 	size_t need = bti_redact(in, len, keys, NULL, 0);

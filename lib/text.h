@@ -20,6 +20,11 @@ char *bti_vformat(size_t *len_out, const char *fmt, va_list ap) __attribute__((f
  * every invalid UTF-8 sequence and NUL byte replaced by U+FFFD. */
 char *bti_text_clean(const char *in, size_t len, size_t max, size_t *len_out);
 
+/* @s as it may be stored: @s itself when it is valid UTF-8 of at most @max
+ * bytes (no copy: the common case), else a cleaned copy, which *owned
+ * receives for the caller to free.  NULL stays NULL.  BT_OK or BT_ENOMEM. */
+int bti_text_field(const char *s, size_t max, const char **out, char **owned);
+
 /* 1 if @len bytes of @s are valid UTF-8 without NUL bytes. */
 int bti_utf8_valid(const char *s, size_t len);
 

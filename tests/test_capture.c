@@ -792,6 +792,60 @@ static void test_redaction(void)
 	bt_close(db);
 }
 
+/* Every host string is stored clean: templates, identifiers, context. */
+static void test_host_fields_are_cleaned(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	bt_event ev = BT_EVENT_INIT;
+	char long_type[3000];
+	const char *stored;
+
+	memset(long_type, 'T', sizeof(long_type) - 1);
+	long_type[sizeof(long_type) - 1] = '\0';
+	ev.level = BT_CRITICAL;
+	ev.component = "comp\xff";
+	ev.message = "login failed";
+	ev.message_template = "login failed password=hunter2 \xfe";
+	ev.error_type = long_type;
+	ev.function = "fn\xc3";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	stored = q_text(db, "SELECT message_template FROM error_logs", NULL);
+	CHECK(strstr(stored, "hunter2") == NULL && bti_utf8_valid(stored, strlen(stored)));
+	CHECK_STR_CONTAINS(stored, "password=[redacted]");
+	CHECK(strstr(q_text(db, "SELECT grouping_input FROM tickets", NULL), "hunter2") == NULL);
+	stored = q_text(db, "SELECT component || function FROM error_logs", NULL);
+	CHECK(bti_utf8_valid(stored, strlen(stored)) && strstr(stored, "\xef\xbf\xbd"));
+	CHECK(q_int(db, "SELECT length(CAST(error_type AS BLOB)) FROM error_logs", NULL) ==
+	      1024 + (long long)strlen(BTI_TRUNCATION_MARKER));
+
+	CHECK_RC(bt_thread_context_set("trace\xff", NULL), BT_EINVALID);
+	CHECK_RC(bt_context_set(db, BT_CONTEXT_SERVICE, "svc\xfe"), BT_OK);
+	CHECK_RC(bt_log(db, BT_INFO, "c", "after %d", 1), BT_OK);
+	stored = q_text(db, "SELECT service FROM error_logs WHERE id = 2", NULL);
+	CHECK(bti_utf8_valid(stored, strlen(stored)) && strncmp(stored, "svc", 3) == 0);
+	bt_close(db);
+}
+
+/* A quote inside a JSON string can make redaction break the JSON: the event
+ * is kept, with its context replaced rather than leaked or lost. */
+static void test_context_redaction_never_loses_the_event(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	bt_event ev = BT_EVENT_INIT;
+
+	ev.level = BT_CRITICAL;
+	ev.component = "ctx";
+	ev.message = "query failed";
+	ev.context_json = "{\"query\":\"token='abcSECRET\",\"user\":\"bob\"}";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(q_int(db, "SELECT json_valid(context) FROM error_logs", NULL) == 1);
+	CHECK(strstr(q_text(db, "SELECT context FROM error_logs", NULL), "abcSECRET") == NULL);
+	CHECK(strstr(q_text(db, "SELECT context FROM tickets", NULL), "abcSECRET") == NULL);
+	ev.context_json = "{broken";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_EINVALID);
+	bt_close(db);
+}
+
 /* ---- TRACK_ERRORS ---- */
 
 static bt_db *track_db;
@@ -972,6 +1026,8 @@ int main(void)
 	RUN(test_message_is_never_a_format);
 	RUN(test_truncation_and_utf8);
 	RUN(test_redaction);
+	RUN(test_host_fields_are_cleaned);
+	RUN(test_context_redaction_never_loses_the_event);
 	RUN(test_track_errors);
 	RUN(test_log_row_cap);
 	RUN(test_options_versions);
