@@ -139,6 +139,8 @@ typedef enum bt_level {
 #define BT_OPEN_NO_REDACT  0x8u
 /** Make the captured stack trace part of the default fingerprint. */
 #define BT_OPEN_STACK_IN_FINGERPRINT 0x10u
+/** Fail with BT_ENOTFOUND instead of creating a missing file. */
+#define BT_OPEN_NO_CREATE  0x20u
 
 /** A clock for tests: returns milliseconds since the Unix epoch. */
 typedef int64_t (*bt_clock_fn)(void *payload);
@@ -237,8 +239,8 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  * @return BT_OK, or:
  *  - BT_EINVALID: NULL @p out, bad options version, or unknown flags;
  *  - BT_ECANTOPEN: the path is a directory or its directory is missing;
- *  - BT_ENOTFOUND: BT_OPEN_READONLY and the file does not exist (it is not
- *    created);
+ *  - BT_ENOTFOUND: BT_OPEN_READONLY or BT_OPEN_NO_CREATE, and the file does
+ *    not exist (it is not created);
  *  - BT_ECORRUPT: the file is not a SQLite database, or is malformed;
  *  - BT_ESCHEMA: the schema is newer than this library, a recorded
  *    migration's checksum differs from the embedded one, the file holds
@@ -1034,6 +1036,10 @@ BT_EXTERN int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result 
 BT_EXTERN const char *bt_status_name(bt_status status);
 /** @return the lower-case name of @p severity ("critical"), or NULL. */
 BT_EXTERN const char *bt_severity_name(bt_severity severity);
+/** @return the lower-case name of @p priority ("urgent"), or NULL. */
+BT_EXTERN const char *bt_priority_name(bt_priority priority);
+/** @return the lower-case name of @p source ("agent"), or NULL. */
+BT_EXTERN const char *bt_source_name(bt_source source);
 
 /* ------------------------------------------------------------------------ */
 /** @name Schema

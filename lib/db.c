@@ -14,7 +14,7 @@
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define DEFAULT_MAX_MESSAGE 16384
 #define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
-			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT)
+			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE)
 
 /* How many bytes of bt_open_options each version has: a caller built
  * against an older version passes a shorter struct, and the rest are

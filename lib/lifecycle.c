@@ -285,7 +285,7 @@ int bt_ticket_set_severity(bt_db *db, int64_t id, bt_severity severity, const bt
 
 int bt_ticket_set_priority(bt_db *db, int64_t id, bt_priority priority, const bt_update_options *opts)
 {
-	field_arg a = { BTI_U_PRIORITY, "priority", "field_changed", bti_priority_name(priority) };
+	field_arg a = { BTI_U_PRIORITY, "priority", "field_changed", bt_priority_name(priority) };
 
 	if (!a.value)
 		return bti_error(BT_EINVALID, "bt_ticket_set_priority: unknown priority %d", (int)priority);

@@ -23,9 +23,9 @@ static int check_report(const bt_report *r)
 	/* 0 selects the default; anything else must be a known value. */
 	if (r->severity && !bt_severity_name(r->severity))
 		return bti_error(BT_EINVALID, "bt_report_create: unknown severity %d", (int)r->severity);
-	if (r->priority && !bti_priority_name(r->priority))
+	if (r->priority && !bt_priority_name(r->priority))
 		return bti_error(BT_EINVALID, "bt_report_create: unknown priority %d", (int)r->priority);
-	if (r->source && !bti_source_name(r->source))
+	if (r->source && !bt_source_name(r->source))
 		return bti_error(BT_EINVALID, "bt_report_create: unknown source %d", (int)r->source);
 	return BT_OK;
 }
@@ -132,8 +132,8 @@ int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
 	o.title = t.title;
 	o.description = t.description;
 	o.severity = bt_severity_name(r->severity ? r->severity : BT_SEVERITY_MEDIUM);
-	o.priority = bti_priority_name(r->priority ? r->priority : BT_PRIORITY_MEDIUM);
-	o.source = bti_source_name(r->source ? r->source : BT_SOURCE_USER);
+	o.priority = bt_priority_name(r->priority ? r->priority : BT_PRIORITY_MEDIUM);
+	o.source = bt_source_name(r->source ? r->source : BT_SOURCE_USER);
 	o.category = t.field[R_CATEGORY];
 	o.component = t.field[R_COMPONENT];
 	o.reporter = t.field[R_REPORTER];

@@ -82,8 +82,9 @@ static int prepare_path(const char *path, unsigned int flags)
 	}
 	if (errno != ENOENT)
 		return bti_error(BT_ECANTOPEN, "bt_open: %s: %s", path, strerror(errno));
-	if (flags & BT_OPEN_READONLY)
-		return bti_error(BT_ENOTFOUND, "bt_open: %s: no such database (opened read-only, so not created)", path);
+	if (flags & (BT_OPEN_READONLY | BT_OPEN_NO_CREATE))
+		return bti_error(BT_ENOTFOUND, "bt_open: %s: no such database (not created: %s)", path,
+				 (flags & BT_OPEN_READONLY) ? "opened read-only" : "BT_OPEN_NO_CREATE");
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno != EEXIST)

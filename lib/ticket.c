@@ -40,12 +40,12 @@ const char *bt_severity_name(bt_severity severity)
 	return NAME_OF(severity_names, severity);
 }
 
-const char *bti_priority_name(bt_priority priority)
+const char *bt_priority_name(bt_priority priority)
 {
 	return NAME_OF(priority_names, priority);
 }
 
-const char *bti_source_name(bt_source source)
+const char *bt_source_name(bt_source source)
 {
 	return NAME_OF(source_names, source);
 }

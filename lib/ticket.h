@@ -34,10 +34,8 @@ struct bt_ticket {
 	int64_t num[BTI_T_INT_COUNT];
 };
 
-const char *bti_priority_name(bt_priority priority);
 int bti_status_from_name(const char *name);   /* 0 when unknown */
 int bti_severity_from_name(const char *name); /* 0 when unknown */
-const char *bti_source_name(bt_source source);
 const char *bti_severity_for_level(bt_level level);
 const char *bti_level_title(bt_level level);
 /* Resolve an SLA policy: @in's non-zero entries, the defaults elsewhere. */

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -44,23 +45,30 @@ static bt_db *open_db(void)
 
 /* One round: try every ticket once; count wins, and anything but a win or
  * BT_EBUSY as an error. */
+/* Each racer is a distinct agent: a holder may re-claim its own ticket,
+ * so two racers sharing a name would both win it. */
+typedef struct racer_arg {
+	long wins, errors;
+	int index;
+} racer_arg;
+
 static void *racer(void *arg)
 {
-	long *result = arg; /* [0] wins, [1] errors */
+	racer_arg *r = arg;
 	bt_db *db = open_db();
-	char token[BT_CLAIM_TOKEN_SIZE], agent[32];
+	char token[BT_CLAIM_TOKEN_SIZE], agent[48];
 	int64_t id;
 
-	snprintf(agent, sizeof(agent), "agent:%d-%lu", getpid(), (unsigned long)pthread_self() % 1000);
+	snprintf(agent, sizeof(agent), "agent:%d-%d", (int)getpid(), r->index);
 	pthread_barrier_wait(&barrier);
 	for (id = 1; id <= TICKETS; id++) {
 		int rc = bt_ticket_claim(db, id, agent, LEASE_S, token);
 
 		if (rc == BT_OK)
-			result[0]++;
+			r->wins++;
 		else if (rc != BT_EBUSY) {
 			fprintf(stderr, "claim: %d %s\n", rc, bt_error_message());
-			result[1]++;
+			r->errors++;
 		}
 	}
 	bt_close(db);
@@ -70,16 +78,19 @@ static void *racer(void *arg)
 static void run_round(long *wins, long *errors)
 {
 	pthread_t t[THREADS];
-	long results[THREADS][2] = { { 0 } };
+	racer_arg results[THREADS];
 	int i;
 
+	memset(results, 0, sizeof(results));
 	pthread_barrier_init(&barrier, NULL, THREADS);
-	for (i = 0; i < THREADS; i++)
-		pthread_create(&t[i], NULL, racer, results[i]);
+	for (i = 0; i < THREADS; i++) {
+		results[i].index = i;
+		pthread_create(&t[i], NULL, racer, &results[i]);
+	}
 	for (i = 0; i < THREADS; i++) {
 		pthread_join(t[i], NULL);
-		*wins += results[i][0];
-		*errors += results[i][1];
+		*wins += results[i].wins;
+		*errors += results[i].errors;
 	}
 	pthread_barrier_destroy(&barrier);
 }

@@ -430,6 +430,15 @@ static void test_sla_policy(void)
 	CHECK_RC(bt_open(&db, check_path("sla2.db"), &opts), BT_EINVALID);
 }
 
+static void test_names(void)
+{
+	CHECK(strcmp(bt_priority_name(BT_PRIORITY_URGENT), "urgent") == 0);
+	CHECK(strcmp(bt_source_name(BT_SOURCE_AGENT), "agent") == 0);
+	CHECK(strcmp(bt_status_name(BT_STATUS_AWAITING_VERIFICATION), "awaiting_verification") == 0);
+	CHECK(bt_priority_name((bt_priority)0) == NULL && bt_source_name((bt_source)9) == NULL);
+	CHECK(bt_status_name((bt_status)7) == NULL && bt_severity_name((bt_severity)-1) == NULL);
+}
+
 static void test_get_by_number(void)
 {
 	bt_db *db = open_fresh();
@@ -736,6 +745,7 @@ int main(void)
 	RUN(test_optimistic_locking);
 	RUN(test_severity_sla);
 	RUN(test_sla_policy);
+	RUN(test_names);
 	RUN(test_get_by_number);
 	RUN(test_pending);
 	RUN(test_merge);

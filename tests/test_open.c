@@ -159,6 +159,9 @@ static void test_bad_paths(void)
 	ro.flags = BT_OPEN_READONLY;
 	expect_open_fails(check_path("absent.db"), &ro, BT_ENOTFOUND, "absent.db");
 	CHECK(access(check_path("absent.db"), F_OK) != 0);
+	ro.flags = BT_OPEN_NO_CREATE;
+	expect_open_fails(check_path("absent.db"), &ro, BT_ENOTFOUND, "BT_OPEN_NO_CREATE");
+	CHECK(access(check_path("absent.db"), F_OK) != 0);
 }
 
 static void test_not_a_database(void)
