@@ -49,7 +49,7 @@ static bt_db *open_db(void)
  * so two racers sharing a name would both win it. */
 typedef struct racer_arg {
 	long wins, errors;
-	int index;
+	int index, round; /* round 2's agents are new agents taking over */
 } racer_arg;
 
 static void *racer(void *arg)
@@ -59,7 +59,7 @@ static void *racer(void *arg)
 	char token[BT_CLAIM_TOKEN_SIZE], agent[48];
 	int64_t id;
 
-	snprintf(agent, sizeof(agent), "agent:%d-%d", (int)getpid(), r->index);
+	snprintf(agent, sizeof(agent), "agent:r%d-%d-%d", r->round, (int)getpid(), r->index);
 	pthread_barrier_wait(&barrier);
 	for (id = 1; id <= TICKETS; id++) {
 		int rc = bt_ticket_claim(db, id, agent, LEASE_S, token);
@@ -75,7 +75,7 @@ static void *racer(void *arg)
 	return NULL;
 }
 
-static void run_round(long *wins, long *errors)
+static void run_round(int round, long *wins, long *errors)
 {
 	pthread_t t[THREADS];
 	racer_arg results[THREADS];
@@ -85,6 +85,7 @@ static void run_round(long *wins, long *errors)
 	pthread_barrier_init(&barrier, NULL, THREADS);
 	for (i = 0; i < THREADS; i++) {
 		results[i].index = i;
+		results[i].round = round;
 		pthread_create(&t[i], NULL, racer, &results[i]);
 	}
 	for (i = 0; i < THREADS; i++) {
@@ -138,12 +139,12 @@ static void test_contention(void)
 			close(go2[1]);
 			if (read(go1[0], &c, 1) < 0)
 				_exit(3);
-			run_round(&res[0], &res[2]);
+			run_round(1, &res[0], &res[2]);
 			if (write(done1[1], &c, 1) != 1) /* round 1 done */
 				_exit(4);
 			if (read(go2[0], &c, 1) < 0)
 				_exit(3);
-			run_round(&res[1], &res[2]);
+			run_round(2, &res[1], &res[2]);
 			if (write(out[1], res, sizeof(res)) != sizeof(res))
 				_exit(4);
 			_exit(0);
