@@ -13,22 +13,25 @@
 	"SELECT id, ticket_id, level, error_code, line, pid, created_at, component, message," \
 	" message_template, fingerprint, error_type, file, function, stack_trace, context," \
 	" trace_id, request_id, service, host, environment, release_sha FROM error_logs"
+/* ?4 and ?5 are the one lower and one upper bound on created_at (both
+ * inclusive), merged in C from the filter and the keyset position: given
+ * two lower bounds SQLite starts the index range at the first, and paging
+ * from the filter's bound made every page rescan the rows before it. */
 #define LOG_FILTER \
-	" AND created_at >= ?4 AND created_at < ?5" \
+	" AND created_at >= ?4 AND created_at <= ?5" \
 	" AND (?2 = 0 OR level >= ?2) AND (?3 IS NULL OR component = ?3)"
+#define AFTER " AND (created_at, id) > (?6, ?7)"
+#define BEFORE " AND (created_at, id) < (?6, ?7)"
 
 static const char SQL_TICKET_ASC[] =
-	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER " AND (created_at, id) > (?6, ?7)"
-	" ORDER BY created_at, id LIMIT ?8";
+	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER AFTER " ORDER BY created_at, id LIMIT ?8";
 static const char SQL_TICKET_DESC[] =
-	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER " AND (created_at, id) < (?6, ?7)"
+	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER BEFORE
 	" ORDER BY created_at DESC, id DESC LIMIT ?8";
 static const char SQL_ALL_ASC[] =
-	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER " AND (created_at, id) > (?6, ?7)"
-	" ORDER BY created_at, id LIMIT ?8";
+	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER AFTER " ORDER BY created_at, id LIMIT ?8";
 static const char SQL_ALL_DESC[] =
-	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER " AND (created_at, id) < (?6, ?7)"
-	" ORDER BY created_at DESC, id DESC LIMIT ?8";
+	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER BEFORE " ORDER BY created_at DESC, id DESC LIMIT ?8";
 
 void bt_log_entry_free(bt_log_entry *e)
 {
@@ -82,8 +85,14 @@ int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **row
 	sqlite3_bind_int64(stmt, 1, q->ticket_id);
 	sqlite3_bind_int(stmt, 2, q->min_level);
 	bti_bind_text(stmt, 3, q->component);
-	sqlite3_bind_int64(stmt, 4, q->from);
-	sqlite3_bind_int64(stmt, 5, q->to);
+	/* [from, to) and the position, as one inclusive range. */
+	if (q->newest_first) {
+		sqlite3_bind_int64(stmt, 4, q->from);
+		sqlite3_bind_int64(stmt, 5, q->to - 1 < q->after_time ? q->to - 1 : q->after_time);
+	} else {
+		sqlite3_bind_int64(stmt, 4, q->from > q->after_time ? q->from : q->after_time);
+		sqlite3_bind_int64(stmt, 5, q->to - 1);
+	}
 	sqlite3_bind_int64(stmt, 6, q->after_time);
 	sqlite3_bind_int64(stmt, 7, q->after_id);
 	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)cap);
