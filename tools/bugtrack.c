@@ -39,21 +39,21 @@ static const command commands[] = {
 	  "  --sort KEY           last (default), count, severity or created; all descending\n"
 	  "  --limit N            at most N tickets; the next page's cursor goes to stderr\n"
 	  "  --cursor C           continue after a previous page (same filters and --sort)\n"
-	  "  --json               a JSON array of tickets\n" COMMON },
+	  "  --json               a JSON array of tickets\n" COMMON, NULL },
 	{ "show", cmd_show, "show a ticket: every field, recent occurrences, events",
 	  "usage: bugtrack show TICKET [--logs N] [--json]\n\n"
 	  "Every field of the ticket, its last N occurrences (newest first) and its\n"
 	  "event timeline (oldest first).  " ID_HELP "\n"
 	  "options:\n"
 	  "  --logs N             how many occurrences to show (default 5; 0 for none)\n"
-	  "  --json               {\"ticket\": {...}, \"logs\": [...], \"events\": [...]}\n" COMMON },
+	  "  --json               {\"ticket\": {...}, \"logs\": [...], \"events\": [...]}\n" COMMON, NULL },
 	{ "stats", cmd_stats, "counts by status and severity, top recurring tickets",
 	  "usage: bugtrack stats [--json]\n\n"
 	  "Tickets by status, open tickets by severity, open and overdue counts, the\n"
 	  "tickets created today (since 00:00 UTC) and in the last 7 days, and the ten\n"
 	  "open tickets with the most occurrences.\n\n"
 	  "options:\n"
-	  "  --json               a JSON object\n" COMMON },
+	  "  --json               a JSON object\n" COMMON, NULL },
 	{ "update", cmd_update, "move a ticket to another status",
 	  "usage: bugtrack update TICKET --status S [OPTIONS]\n\n"
 	  "Move the ticket to status S (new, triaged, in_progress, awaiting_verification,\n"
@@ -61,14 +61,14 @@ static const command commands[] = {
 	  "options:\n"
 	  "  --status S           the new status (required)\n"
 	  "  --note N             a note recorded with the change\n"
-	  ACTOR EXPECT TOKEN COMMON },
+	  ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "assign", cmd_assign, "assign a ticket, or unassign it",
 	  "usage: bugtrack assign TICKET (ASSIGNEE | --none) [OPTIONS]\n\n"
 	  ID_HELP "\n"
 	  "options:\n"
 	  "  --none               remove the assignee\n"
 	  "  --note N             a note recorded with the change\n"
-	  ACTOR EXPECT TOKEN COMMON },
+	  ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "claim", cmd_claim, "claim an open ticket for an agent; prints the token",
 	  "usage: bugtrack claim TICKET --agent A [--lease SECONDS]\n\n"
 	  "Claim the ticket for agent A and print the claim token (only the token, on\n"
@@ -76,16 +76,16 @@ static const command commands[] = {
 	  "(--token).  While another claim is live this exits with 4.  " ID_HELP "\n"
 	  "options:\n"
 	  "  --agent A            who claims it, e.g. agent:fixer-1 (required)\n"
-	  "  --lease SECONDS      how long the claim lasts (default 600)\n" COMMON },
+	  "  --lease SECONDS      how long the claim lasts (default 600)\n" COMMON, NULL },
 	{ "release", cmd_release, "give a claim up",
 	  "usage: bugtrack release TICKET --token T\n\n" ID_HELP "\n"
 	  "options:\n"
-	  "  --token T            the token 'bugtrack claim' printed (required)\n" COMMON },
+	  "  --token T            the token 'bugtrack claim' printed (required)\n" COMMON, NULL },
 	{ "renew", cmd_renew, "extend a live claim",
 	  "usage: bugtrack renew TICKET --token T [--lease SECONDS]\n\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --token T            the token 'bugtrack claim' printed (required)\n"
-	  "  --lease SECONDS      the new lease, from now (default 600)\n" COMMON },
+	  "  --lease SECONDS      the new lease, from now (default 600)\n" COMMON, NULL },
 	{ "resolve", cmd_resolve, "resolve a ticket with its fix",
 	  "usage: bugtrack resolve TICKET [OPTIONS]\n\n"
 	  "Resolve the ticket; this releases its claim.  A recurrence from a release\n"
@@ -94,14 +94,14 @@ static const command commands[] = {
 	  "  --notes N            resolution notes\n"
 	  "  --commit SHA         the fixing commit\n"
 	  "  --release R          the release that carries the fix\n"
-	  ACTOR TOKEN EXPECT COMMON },
+	  ACTOR TOKEN EXPECT COMMON, NULL },
 	{ "note", cmd_note, "add a note to a ticket's trail",
 	  "usage: bugtrack note TICKET TEXT [OPTIONS]\n\n" ID_HELP "\n"
-	  "options:\n" ACTOR TOKEN EXPECT COMMON },
+	  "options:\n" ACTOR TOKEN EXPECT COMMON, NULL },
 	{ "events", cmd_events, "a ticket's audit trail, oldest first",
 	  "usage: bugtrack events TICKET [--json]\n\n" ID_HELP "\n"
 	  "options:\n"
-	  "  --json               a JSON array of events\n" COMMON },
+	  "  --json               a JSON array of events\n" COMMON, NULL },
 	{ "merge", cmd_merge, "merge a duplicate ticket into its canonical one",
 	  "usage: bugtrack merge DUPLICATE --into CANONICAL [OPTIONS]\n\n"
 	  "Fold the duplicate's occurrences, log rows and fingerprint into CANONICAL\n"
@@ -109,10 +109,10 @@ static const command commands[] = {
 	  "options:\n"
 	  "  --into CANONICAL     the ticket that stays (required)\n"
 	  "  --note N             a note recorded with the change\n"
-	  ACTOR EXPECT TOKEN COMMON },
+	  ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "delete", cmd_delete, "delete a ticket with its events and log rows",
 	  "usage: bugtrack delete TICKET [OPTIONS]\n\n" ID_HELP "\n"
-	  "options:\n" ACTOR EXPECT TOKEN COMMON },
+	  "options:\n" ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "purge", cmd_purge, "remove tickets and log rows with no recent activity",
 	  "usage: bugtrack purge --days N [OPTIONS]\n\n"
 	  "Remove resolved and closed tickets with no activity for N days, with their\n"
@@ -122,7 +122,7 @@ static const command commands[] = {
 	  "  --dry-run            only count what would be removed\n"
 	  "  --include-open       remove open tickets too\n"
 	  "  --batch N            rows per transaction (default 500)\n"
-	  "  --json               a JSON object\n" COMMON },
+	  "  --json               a JSON object\n" COMMON, NULL },
 	{ "pending", cmd_pending, "the automation queue: open tickets agents may claim",
 	  "usage: bugtrack pending [OPTIONS]\n\n"
 	  "Open tickets that are unclaimed, whose claim expired, or that --agent holds,\n"
@@ -131,14 +131,53 @@ static const command commands[] = {
 	  "  --agent A            include tickets A holds\n"
 	  "  --limit N            at most N tickets (1-1000; default 100)\n"
 	  "  --max-attempts N     only tickets claimed fewer than N times (default: any)\n"
-	  "  --json               a JSON array of tickets\n" COMMON },
+	  "  --json               a JSON array of tickets\n" COMMON, NULL },
+	{ "export", cmd_export, "stream tickets, log rows or events as CSV, JSON or NDJSON",
+	  "usage: bugtrack export (tickets | logs | events) [OPTIONS]\n\n"
+	  "Write every row of a table that matches the filters, one row at a time (memory\n"
+	  "stays constant however many rows there are):\n"
+	  "  tickets              as 'list' finds them (same filters, same --sort)\n"
+	  "  logs                 the stored log rows, oldest first\n"
+	  "  events               the audit trail: for each ticket (newest first, every\n"
+	  "                       status) its events, oldest first, with ticket_id and\n"
+	  "                       ticket_number\n\n"
+	  "formats (--format):\n"
+	  "  csv                  the default.  RFC 4180: a header row, then one row per\n"
+	  "                       record; fields holding a comma, a double quote, CR or LF\n"
+	  "                       are quoted, with inner quotes doubled; lines end with\n"
+	  "                       CRLF; UTF-8 (invalid bytes become U+FFFD).  Times are\n"
+	  "                       ISO 8601 UTC (2026-11-21T10:30:00.000Z); a missing value\n"
+	  "                       (NULL) is an empty field\n"
+	  "  json                 one JSON array of objects, as 'list --json' and\n"
+	  "                       'show --json' render them (times in ms and in *_iso)\n"
+	  "  ndjson               one such JSON object per line\n\n"
+	  "options:\n"
+	  "  --format F           csv (default), json or ndjson\n"
+	  "  -o, --output FILE    write to FILE instead of stdout ('-': stdout)\n"
+	  COMMON "\n"
+	  "filters of tickets:\n"
+	  "  --status, --severity-min, --component, --assignee, --since, --until,\n"
+	  "  --regressed, --overdue, --claimed, --unclaimed, --search, --sort\n"
+	  "                       as for 'bugtrack list' (see 'bugtrack list --help')\n"
+	  "filters of logs:\n"
+	  "  --ticket TICKET      only this ticket's rows (BUG-00042, bug-42 or 42)\n"
+	  "  --component C        only this component\n"
+	  "  --level-min L        only at least this level: debug, info, warning, error,\n"
+	  "                       critical\n"
+	  "  --since T            created at or after T\n"
+	  "  --until T            created before T\n"
+	  "                       T is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z (UTC), or 7d, 24h, 30m ago\n"
+	  "filters of events:\n"
+	  "  --ticket TICKET      only this ticket's events\n\n"
+	  "When stderr is a terminal, a row count goes there every 10,000 rows;\n"
+	  "otherwise export prints nothing but the data (and errors).\n", export_usage_tail },
 	{ "migrate", cmd_migrate, "show or apply schema migrations",
 	  "usage: bugtrack migrate (status | up | list) [--json]\n\n"
 	  "  status               the database's schema version and the latest one\n"
 	  "  up                   apply pending migrations (creates the database if missing)\n"
 	  "  list                 the versions (names and checksums are not available)\n\n"
 	  "options:\n"
-	  "  --json               a JSON object\n" COMMON },
+	  "  --json               a JSON object\n" COMMON, NULL },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -154,7 +193,7 @@ static const char main_help_tail[] =
 	"                  every command accepts it too\n"
 	"  --version       print the version\n"
 	"  -h, --help      print this help; 'bugtrack COMMAND --help' for a command\n\n"
-	"Read commands (list, show, stats, events, pending) open the database\n"
+	"Read commands (list, show, stats, events, pending, export) open the database\n"
 	"read-only: they never create or migrate it.  Times are UTC.  There is no\n"
 	"colour, and --json output is the same data as JSON (times as milliseconds\n"
 	"and as ISO 8601 in *_iso fields).\n\n"
@@ -210,7 +249,7 @@ static int help(int argc, char **argv)
 	cmd = find_command(argv[1]);
 	if (!cmd)
 		return unknown_command(argv[1]);
-	fputs(cmd->usage, stdout);
+	cli_print_usage(cmd, stdout);
 	return EXIT_OK;
 }
 

@@ -43,6 +43,8 @@ typedef struct command {
 	command_fn run;
 	const char *summary;
 	const char *usage; /* "usage: ...\n\n...options..." */
+	/* Prints more help after @ref usage (generated text); may be NULL. */
+	void (*usage_tail)(FILE *f);
 } command;
 
 /* ---- options (util.c) ---- */
@@ -54,7 +56,8 @@ enum {
 	OPT_CLAIMED, OPT_UNCLAIMED, OPT_SEARCH, OPT_SORT, OPT_LIMIT, OPT_CURSOR,
 	OPT_LOGS, OPT_NOTE, OPT_NOTES, OPT_ACTOR, OPT_EXPECT_VERSION, OPT_TOKEN,
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
-	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS
+	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
+	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN
 };
 
 /* Every command's option table starts with these two. */
@@ -62,17 +65,37 @@ enum {
 	{ "db", required_argument, NULL, OPT_DB }, \
 	{ "help", no_argument, NULL, 'h' }
 
+/* The ticket filters of list (and export tickets). */
+#define CLI_TICKET_FILTER_OPTIONS \
+	{ "status", required_argument, NULL, OPT_STATUS }, \
+	{ "severity-min", required_argument, NULL, OPT_SEVERITY_MIN }, \
+	{ "component", required_argument, NULL, OPT_COMPONENT }, \
+	{ "assignee", required_argument, NULL, OPT_ASSIGNEE }, \
+	{ "since", required_argument, NULL, OPT_SINCE }, \
+	{ "until", required_argument, NULL, OPT_UNTIL }, \
+	{ "regressed", no_argument, NULL, OPT_REGRESSED }, \
+	{ "overdue", no_argument, NULL, OPT_OVERDUE }, \
+	{ "claimed", no_argument, NULL, OPT_CLAIMED }, \
+	{ "unclaimed", no_argument, NULL, OPT_UNCLAIMED }, \
+	{ "search", required_argument, NULL, OPT_SEARCH }, \
+	{ "sort", required_argument, NULL, OPT_SORT }
+
 /*
  * The next command-specific option (> 0), 0 when the options are over, or
  * -1 when the command must stop with c->exit_code: --help was printed (0) or
  * a bad option was reported (EXIT_USAGE).  Handles --db and --help itself.
  */
 int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts);
+/* cli_next_opt with short options too: @p shortopts starts with ":h". */
+int cli_next_opt_short(cli *c, int argc, char **argv, const char *shortopts,
+		       const struct option *opts);
 /* Check that argv[optind..] holds between @p min and @p max operands;
  * @p names names them for the message ("TICKET"). */
 int cli_operands(cli *c, int argc, char **argv, int min, int max, const char *names);
 /* Report a usage error about the current command; returns EXIT_USAGE. */
 int cli_usage_error(cli *c, const char *fmt, ...) BT_PRINTF(2, 3);
+/* Print @p cmd's help: its usage and its usage_tail. */
+void cli_print_usage(const command *cmd, FILE *f);
 
 /* ---- errors and parsing (util.c) ---- */
 
@@ -148,9 +171,12 @@ typedef struct json {
 	FILE *f;
 	int depth;
 	int count[32]; /* members written at each depth, for commas */
+	int compact;   /* no newlines or indentation: one value per line */
 } json;
 
 void json_init(json *j, FILE *f);
+/* As json_init, but writes everything on one line (for NDJSON). */
+void json_init_compact(json *j, FILE *f);
 /* @p key is NULL inside arrays and at the top. */
 void json_object_begin(json *j, const char *key);
 void json_object_end(json *j);
@@ -165,6 +191,13 @@ void json_time(json *j, const char *key, int64_t ms);
 /* Ends the document with a newline. */
 void json_finish(json *j);
 
+/* ---- CSV (csv.c) ---- */
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, a double quote, CR
+ * or LF, with inner quotes doubled; invalid UTF-8 becomes U+FFFD, so that
+ * the output is always valid UTF-8. */
+void csv_string(FILE *f, const char *s);
+
 /* ---- rendering tickets, log rows and events (render.c) ---- */
 
 /* Names of the values the API has no *_name() function for; NULL if unknown. */
@@ -176,6 +209,14 @@ void render_event_json(json *j, int64_t ticket_id, const bt_audit_entry *e);
 /* The ticket table of list and stats. */
 table *ticket_table_new(void);
 void ticket_table_add(table *tab, const bt_ticket *t);
+
+/* ---- list filters (cmd_list.c) ---- */
+
+/* Apply filter option @p o (one of CLI_TICKET_FILTER_OPTIONS) with its
+ * value @p arg to @p f; EXIT_OK or EXIT_USAGE (reported). */
+int cli_ticket_filter_option(cli *c, int o, const char *arg, bt_ticket_filter *f);
+/* Check a parsed filter (--since before --until); EXIT_OK or EXIT_USAGE. */
+int cli_ticket_filter_check(cli *c, const bt_ticket_filter *f);
 /* One event as "TIME  ACTOR  KIND  DETAIL" cells, for text output. */
 void event_cells(const bt_audit_entry *e, char *time_buf, size_t time_size,
 		 char **detail_out, const char *cells[4]);
@@ -198,5 +239,7 @@ int cmd_merge(cli *c, int argc, char **argv);
 int cmd_delete(cli *c, int argc, char **argv);
 int cmd_purge(cli *c, int argc, char **argv);
 int cmd_migrate(cli *c, int argc, char **argv);
+int cmd_export(cli *c, int argc, char **argv);
+void export_usage_tail(FILE *f);
 
 #endif /* BUGTRACK_CLI_H */

@@ -72,18 +72,7 @@ static int print_tickets(bt_ticket_iter *it, int64_t limit, int as_json, char **
 
 static const struct option list_options[] = {
 	CLI_COMMON_OPTIONS,
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "severity-min", required_argument, NULL, OPT_SEVERITY_MIN },
-	{ "component", required_argument, NULL, OPT_COMPONENT },
-	{ "assignee", required_argument, NULL, OPT_ASSIGNEE },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "until", required_argument, NULL, OPT_UNTIL },
-	{ "regressed", no_argument, NULL, OPT_REGRESSED },
-	{ "overdue", no_argument, NULL, OPT_OVERDUE },
-	{ "claimed", no_argument, NULL, OPT_CLAIMED },
-	{ "unclaimed", no_argument, NULL, OPT_UNCLAIMED },
-	{ "search", required_argument, NULL, OPT_SEARCH },
-	{ "sort", required_argument, NULL, OPT_SORT },
+	CLI_TICKET_FILTER_OPTIONS,
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "cursor", required_argument, NULL, OPT_CURSOR },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -121,28 +110,40 @@ static int set_claimed(cli *c, bt_ticket_filter *f, int value)
 	return EXIT_OK;
 }
 
-/* One option of list; returns non-zero to stop with c->exit_code. */
-static int list_option(cli *c, int o, list_args *a)
+int cli_ticket_filter_option(cli *c, int o, const char *arg, bt_ticket_filter *f)
 {
-	bt_ticket_filter *f = &a->filter;
-
 	switch (o) {
-	case OPT_STATUS:       return cli_parse_status_mask(c, optarg, &f->status_mask);
-	case OPT_SEVERITY_MIN: return cli_parse_severity(c, optarg, &f->min_severity);
-	case OPT_COMPONENT:    f->component = optarg; return EXIT_OK;
-	case OPT_ASSIGNEE:     f->assignee = optarg; return EXIT_OK;
-	case OPT_SINCE:        return cli_parse_time(c, "--since", optarg, &f->occurred_from);
-	case OPT_UNTIL:        return cli_parse_time(c, "--until", optarg, &f->occurred_to);
+	case OPT_STATUS:       return cli_parse_status_mask(c, arg, &f->status_mask);
+	case OPT_SEVERITY_MIN: return cli_parse_severity(c, arg, &f->min_severity);
+	case OPT_COMPONENT:    f->component = arg; return EXIT_OK;
+	case OPT_ASSIGNEE:     f->assignee = arg; return EXIT_OK;
+	case OPT_SINCE:        return cli_parse_time(c, "--since", arg, &f->occurred_from);
+	case OPT_UNTIL:        return cli_parse_time(c, "--until", arg, &f->occurred_to);
 	case OPT_REGRESSED:    f->regressed_only = 1; return EXIT_OK;
 	case OPT_OVERDUE:      f->overdue_only = 1; return EXIT_OK;
 	case OPT_CLAIMED:      return set_claimed(c, f, BT_CLAIMED_YES);
 	case OPT_UNCLAIMED:    return set_claimed(c, f, BT_CLAIMED_NO);
-	case OPT_SEARCH:       f->text = optarg; return EXIT_OK;
-	case OPT_SORT:         return parse_sort(c, optarg, &f->sort);
-	case OPT_LIMIT:        return cli_parse_int(c, "--limit", optarg, 1, INT32_MAX, &a->limit);
-	case OPT_CURSOR:       f->cursor = optarg; return EXIT_OK;
-	case OPT_JSON:         a->json = 1; return EXIT_OK;
+	case OPT_SEARCH:       f->text = arg; return EXIT_OK;
+	case OPT_SORT:         return parse_sort(c, arg, &f->sort);
 	default:               return cli_usage_error(c, "unexpected option");
+	}
+}
+
+int cli_ticket_filter_check(cli *c, const bt_ticket_filter *f)
+{
+	if (f->occurred_from && f->occurred_to && f->occurred_from >= f->occurred_to)
+		return cli_usage_error(c, "--since must be before --until");
+	return EXIT_OK;
+}
+
+/* One option of list; returns non-zero to stop with c->exit_code. */
+static int list_option(cli *c, int o, list_args *a)
+{
+	switch (o) {
+	case OPT_LIMIT:  return cli_parse_int(c, "--limit", optarg, 1, INT32_MAX, &a->limit);
+	case OPT_CURSOR: a->filter.cursor = optarg; return EXIT_OK;
+	case OPT_JSON:   a->json = 1; return EXIT_OK;
+	default:         return cli_ticket_filter_option(c, o, optarg, &a->filter);
 	}
 }
 
@@ -158,10 +159,7 @@ static int list_parse(cli *c, int argc, char **argv, list_args *a)
 			return 1;
 	if (o < 0 || cli_operands(c, argc, argv, 0, 0, ""))
 		return 1;
-	if (a->filter.occurred_from && a->filter.occurred_to &&
-	    a->filter.occurred_from >= a->filter.occurred_to)
-		return cli_usage_error(c, "--since must be before --until");
-	return 0;
+	return cli_ticket_filter_check(c, &a->filter);
 }
 
 int cmd_list(cli *c, int argc, char **argv)

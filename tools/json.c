@@ -16,10 +16,18 @@ void json_init(json *j, FILE *f)
 	j->f = f;
 }
 
+void json_init_compact(json *j, FILE *f)
+{
+	json_init(j, f);
+	j->compact = 1;
+}
+
 static void indent(json *j)
 {
 	int i;
 
+	if (j->compact)
+		return;
 	fputc('\n', j->f);
 	for (i = 0; i < j->depth; i++)
 		fputs("  ", j->f);
@@ -60,7 +68,7 @@ static void member(json *j, const char *key)
 	}
 	if (key) {
 		escape(j->f, key);
-		fputs(": ", j->f);
+		fputs(j->compact ? ":" : ": ", j->f);
 	}
 }
 

@@ -92,12 +92,18 @@ static const char *bad_option(int argc, char **argv, char *buf, size_t size)
 
 int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts)
 {
+	return cli_next_opt_short(c, argc, argv, ":h", opts);
+}
+
+int cli_next_opt_short(cli *c, int argc, char **argv, const char *shortopts,
+		       const struct option *opts)
+{
 	char buf[8];
 	int o;
 
 	for (;;) {
 		/* ':' first: report a missing value as ':' rather than '?'. */
-		o = getopt_long(argc, argv, ":h", opts, NULL);
+		o = getopt_long(argc, argv, shortopts, opts, NULL);
 		switch (o) {
 		case -1:
 			return 0;
@@ -105,7 +111,7 @@ int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts)
 			c->db_path = optarg;
 			continue;
 		case 'h':
-			fputs(c->cmd->usage, stdout);
+			cli_print_usage(c->cmd, stdout);
 			c->exit_code = EXIT_OK;
 			return -1;
 		case ':':
@@ -118,6 +124,13 @@ int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts)
 			return o;
 		}
 	}
+}
+
+void cli_print_usage(const command *cmd, FILE *f)
+{
+	fputs(cmd->usage, f);
+	if (cmd->usage_tail)
+		cmd->usage_tail(f);
 }
 
 int cli_operands(cli *c, int argc, char **argv, int min, int max, const char *names)

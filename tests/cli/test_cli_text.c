@@ -1,6 +1,7 @@
 /*
  * test_cli_text - unit tests of the bugtrack tool's text helpers: UTF-8
- * decoding, cleaning and truncation, JSON string escaping, and date parsing.
+ * decoding, cleaning and truncation, JSON string escaping, CSV fields, and
+ * date parsing.
  * The fixture cannot store invalid UTF-8 (the library cleans it on the way
  * in), so the escaping of such bytes is tested here directly.
  */
@@ -100,6 +101,33 @@ static void check_json(const char *in, const char *want, int line)
 	free(buf);
 }
 
+static void check_csv(const char *in, const char *want, int line)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	csv_string(f, in);
+	fclose(f);
+	expect_str(buf, want, line);
+	free(buf);
+}
+
+static void test_csv(void)
+{
+	check_csv("", "", __LINE__);
+	check_csv("plain text", "plain text", __LINE__);
+	check_csv("a,b", "\"a,b\"", __LINE__);
+	check_csv("say \"hi\"", "\"say \"\"hi\"\"\"", __LINE__);
+	check_csv("\"", "\"\"\"\"", __LINE__);
+	check_csv("two\nlines", "\"two\nlines\"", __LINE__);
+	check_csv("cr\rhere", "\"cr\rhere\"", __LINE__);
+	check_csv("tab\tand\x1b[0m", "tab\tand\x1b[0m", __LINE__); /* kept, unquoted */
+	check_csv("\xC3\xA9t\xC3\xA9", "\xC3\xA9t\xC3\xA9", __LINE__);
+	check_csv("bad \xFF\xC3 byte", "bad \xEF\xBF\xBD\xEF\xBF\xBD byte", __LINE__);
+	check_csv("\xED\xA0\x80,", "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD,\"", __LINE__);
+}
+
 static void test_json(void)
 {
 	char *buf = NULL;
@@ -133,7 +161,7 @@ static void test_json(void)
 
 static void test_times(void)
 {
-	static const command fake = { "test", NULL, "", "" };
+	static const command fake = { "test", NULL, "", "", NULL };
 	const int64_t now = 1795262400000; /* 2026-11-21T12:00:00Z */
 	static const char *const bad[] = {
 		"yesterday", "2026-1-01", "2026-13-01", "2026-02-29", "2026-11-21T12:00",
@@ -170,6 +198,7 @@ int main(void)
 	test_utf8();
 	test_clean_and_cut();
 	test_json();
+	test_csv();
 	test_times();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);

@@ -1,0 +1,621 @@
+/*
+ * cmd_export.c - export: tickets, log rows or audit events as CSV, a JSON
+ * array or NDJSON, streamed one row at a time from the library's iterators
+ * (memory stays constant however many rows there are).
+ *
+ * The formats are frozen: each table's columns, in order, are defined once
+ * below (TICKET_COLUMNS, LOG_COLUMNS, EVENT_COLUMNS).  CSV uses them as its
+ * header; JSON and NDJSON use them as keys, with a time column as two keys
+ * ("created_at" in ms and "created_at_iso"), exactly as `list --json` and
+ * `show --json` render tickets, log rows and events.  Events add
+ * "ticket_number" after "ticket_id".
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define PROGRESS_EVERY 10000
+
+/* ---- the frozen columns ---- */
+
+/* What a row is made from: a ticket, a log row, or an event of a ticket. */
+typedef struct row {
+	const bt_ticket *t;
+	const bt_log_entry *l;
+	const bt_audit_entry *e;
+} row;
+
+typedef struct value {
+	const char *s;
+	int64_t n;
+} value;
+
+typedef enum col_type {
+	COL_STR,  /* text; NULL is JSON null and an empty CSV field */
+	COL_INT,  /* a number */
+	COL_ID,   /* a row id; 0 is null / empty */
+	COL_TIME  /* ms since 1970; JSON: ms and *_iso; CSV: ISO 8601 UTC; 0 is null / empty */
+} col_type;
+
+typedef struct column {
+	const char *name;
+	col_type type;
+	value (*get)(const row *r);
+} column;
+
+#define V_STR(x)  { (x), 0 }
+#define V_INT(x)  { NULL, (int64_t)(x) }
+#define V_ID(x)   V_INT(x)
+#define V_TIME(x) V_INT(x)
+
+/* X(prefix, name, type, expression of r) */
+#define TICKET_COLUMNS(X) \
+	X(tk, id,                  INT,  bt_ticket_id(r->t)) \
+	X(tk, number,              STR,  bt_ticket_number(r->t)) \
+	X(tk, title,               STR,  bt_ticket_title(r->t)) \
+	X(tk, description,         STR,  bt_ticket_description(r->t)) \
+	X(tk, status,              STR,  bt_status_name(bt_ticket_status(r->t))) \
+	X(tk, severity,            STR,  bt_severity_name(bt_ticket_severity(r->t))) \
+	X(tk, priority,            STR,  cli_priority_name(bt_ticket_priority(r->t))) \
+	X(tk, category,            STR,  bt_ticket_category(r->t)) \
+	X(tk, component,           STR,  bt_ticket_component(r->t)) \
+	X(tk, source,              STR,  cli_source_name(bt_ticket_source(r->t))) \
+	X(tk, reporter,            STR,  bt_ticket_reporter(r->t)) \
+	X(tk, assignee,            STR,  bt_ticket_assignee(r->t)) \
+	X(tk, fingerprint,         STR,  bt_ticket_fingerprint(r->t)) \
+	X(tk, grouping_input,      STR,  bt_ticket_grouping_input(r->t)) \
+	X(tk, error_type,          STR,  bt_ticket_error_type(r->t)) \
+	X(tk, error_message,       STR,  bt_ticket_error_message(r->t)) \
+	X(tk, stack_trace,         STR,  bt_ticket_stack_trace(r->t)) \
+	X(tk, occurrence_count,    INT,  bt_ticket_occurrence_count(r->t)) \
+	X(tk, first_occurred_at,   TIME, bt_ticket_first_occurred_at(r->t)) \
+	X(tk, last_occurred_at,    TIME, bt_ticket_last_occurred_at(r->t)) \
+	X(tk, regression_count,    INT,  bt_ticket_regression_count(r->t)) \
+	X(tk, service,             STR,  bt_ticket_service(r->t)) \
+	X(tk, host,                STR,  bt_ticket_host(r->t)) \
+	X(tk, environment,         STR,  bt_ticket_environment(r->t)) \
+	X(tk, release_sha,         STR,  bt_ticket_release(r->t)) \
+	X(tk, trace_id,            STR,  bt_ticket_trace_id(r->t)) \
+	X(tk, request_id,          STR,  bt_ticket_request_id(r->t)) \
+	X(tk, context,             STR,  bt_ticket_context(r->t)) \
+	X(tk, resolution_notes,    STR,  bt_ticket_resolution_notes(r->t)) \
+	X(tk, resolution_commit,   STR,  bt_ticket_resolution_commit(r->t)) \
+	X(tk, resolved_by,         STR,  bt_ticket_resolved_by(r->t)) \
+	X(tk, resolved_release,    STR,  bt_ticket_resolved_release(r->t)) \
+	X(tk, automation_attempts, INT,  bt_ticket_automation_attempts(r->t)) \
+	X(tk, claimed_by,          STR,  bt_ticket_claimed_by(r->t)) \
+	X(tk, claimed_at,          TIME, bt_ticket_claimed_at(r->t)) \
+	X(tk, claim_expires_at,    TIME, bt_ticket_claim_expires_at(r->t)) \
+	X(tk, version,             INT,  bt_ticket_version(r->t)) \
+	X(tk, duplicate_of,        ID,   bt_ticket_duplicate_of(r->t)) \
+	X(tk, external_id,         STR,  bt_ticket_external_id(r->t)) \
+	X(tk, created_at,          TIME, bt_ticket_created_at(r->t)) \
+	X(tk, updated_at,          TIME, bt_ticket_updated_at(r->t)) \
+	X(tk, resolved_at,         TIME, bt_ticket_resolved_at(r->t)) \
+	X(tk, sla_due_at,          TIME, bt_ticket_sla_due_at(r->t))
+
+#define LOG_COLUMNS(X) \
+	X(lg, id,                  INT,  bt_log_entry_id(r->l)) \
+	X(lg, ticket_id,           ID,   bt_log_entry_ticket_id(r->l)) \
+	X(lg, level,               INT,  bt_log_entry_level(r->l)) \
+	X(lg, level_name,          STR,  bt_level_name(bt_log_entry_level(r->l))) \
+	X(lg, component,           STR,  bt_log_entry_component(r->l)) \
+	X(lg, message,             STR,  bt_log_entry_message(r->l)) \
+	X(lg, message_template,    STR,  bt_log_entry_template(r->l)) \
+	X(lg, fingerprint,         STR,  bt_log_entry_fingerprint(r->l)) \
+	X(lg, error_type,          STR,  bt_log_entry_error_type(r->l)) \
+	X(lg, error_code,          INT,  bt_log_entry_error_code(r->l)) \
+	X(lg, file,                STR,  bt_log_entry_file(r->l)) \
+	X(lg, line,                INT,  bt_log_entry_line(r->l)) \
+	X(lg, function,            STR,  bt_log_entry_function(r->l)) \
+	X(lg, stack_trace,         STR,  bt_log_entry_stack_trace(r->l)) \
+	X(lg, context,             STR,  bt_log_entry_context(r->l)) \
+	X(lg, trace_id,            STR,  bt_log_entry_trace_id(r->l)) \
+	X(lg, request_id,          STR,  bt_log_entry_request_id(r->l)) \
+	X(lg, service,             STR,  bt_log_entry_service(r->l)) \
+	X(lg, host,                STR,  bt_log_entry_host(r->l)) \
+	X(lg, pid,                 INT,  bt_log_entry_pid(r->l)) \
+	X(lg, environment,         STR,  bt_log_entry_environment(r->l)) \
+	X(lg, release_sha,         STR,  bt_log_entry_release(r->l)) \
+	X(lg, created_at,          TIME, bt_log_entry_created_at(r->l))
+
+#define EVENT_COLUMNS(X) \
+	X(ev, id,                  INT,  bt_audit_entry_id(r->e)) \
+	X(ev, ticket_id,           INT,  bt_ticket_id(r->t)) \
+	X(ev, ticket_number,       STR,  bt_ticket_number(r->t)) \
+	X(ev, actor,               STR,  bt_audit_entry_actor(r->e)) \
+	X(ev, kind,                STR,  bt_audit_entry_kind(r->e)) \
+	X(ev, field,               STR,  bt_audit_entry_field(r->e)) \
+	X(ev, from_value,          STR,  bt_audit_entry_from(r->e)) \
+	X(ev, to_value,            STR,  bt_audit_entry_to(r->e)) \
+	X(ev, note,                STR,  bt_audit_entry_note(r->e)) \
+	X(ev, created_at,          TIME, bt_audit_entry_created_at(r->e))
+
+#define GETTER(prefix, name, type, expr) \
+	static value prefix##_##name(const row *r) \
+	{ \
+		value v = V_##type(expr); \
+		return v; \
+	}
+#define ENTRY(prefix, name, type, expr) { #name, COL_##type, prefix##_##name },
+
+TICKET_COLUMNS(GETTER)
+LOG_COLUMNS(GETTER)
+EVENT_COLUMNS(GETTER)
+
+static const column ticket_columns[] = { TICKET_COLUMNS(ENTRY) };
+static const column log_columns[] = { LOG_COLUMNS(ENTRY) };
+static const column event_columns[] = { EVENT_COLUMNS(ENTRY) };
+
+enum table_kind { TABLE_TICKETS, TABLE_LOGS, TABLE_EVENTS };
+
+static const struct export_table {
+	const char *name;
+	const column *cols;
+	size_t ncols;
+} tables[] = {
+	{ "tickets", ticket_columns, sizeof(ticket_columns) / sizeof(ticket_columns[0]) },
+	{ "logs", log_columns, sizeof(log_columns) / sizeof(log_columns[0]) },
+	{ "events", event_columns, sizeof(event_columns) / sizeof(event_columns[0]) },
+};
+
+/* The frozen CSV headers, for `bugtrack export --help`. */
+void export_usage_tail(FILE *f)
+{
+	size_t t, i, width;
+
+	fputs("\nThe frozen CSV headers (JSON and NDJSON have the same keys in the same\n"
+	      "order, a time column NAME as NAME in ms and NAME_iso):\n", f);
+	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		fprintf(f, "  %s:\n    ", tables[t].name);
+		width = 4;
+		for (i = 0; i < tables[t].ncols; i++) {
+			size_t len = strlen(tables[t].cols[i].name) + 1;
+
+			if (width + len > 79) {
+				fputs("\n    ", f);
+				width = 4;
+			}
+			fprintf(f, "%s%s", tables[t].cols[i].name, i + 1 < tables[t].ncols ? "," : "");
+			width += len;
+		}
+		fputc('\n', f);
+	}
+}
+
+/* ---- writing rows ---- */
+
+enum format { FORMAT_CSV, FORMAT_JSON, FORMAT_NDJSON };
+
+typedef struct exporter {
+	FILE *f;
+	enum format format;
+	const struct export_table *table;
+	json j;
+	int64_t rows;
+	int progress;         /* stderr is a terminal */
+	int progress_shown;
+} exporter;
+
+static void csv_row(exporter *x, const row *r)
+{
+	const struct export_table *t = x->table;
+	char buf[40];
+	size_t i;
+
+	for (i = 0; i < t->ncols; i++) {
+		value v;
+
+		if (i > 0)
+			fputc(',', x->f);
+		if (!r) { /* the header */
+			csv_string(x->f, t->cols[i].name);
+			continue;
+		}
+		v = t->cols[i].get(r);
+		switch (t->cols[i].type) {
+		case COL_STR:
+			if (v.s)
+				csv_string(x->f, v.s);
+			break;
+		case COL_ID:
+			if (v.n == 0)
+				break;
+			/* fall through */
+		case COL_INT:
+			fprintf(x->f, "%lld", (long long)v.n);
+			break;
+		case COL_TIME:
+			format_iso(v.n, buf, sizeof(buf));
+			fputs(buf, x->f);
+			break;
+		}
+	}
+	fputs("\r\n", x->f);
+}
+
+static void json_row(exporter *x, const row *r)
+{
+	const struct export_table *t = x->table;
+	size_t i;
+
+	json_object_begin(&x->j, NULL);
+	for (i = 0; i < t->ncols; i++) {
+		const column *col = &t->cols[i];
+		value v = col->get(r);
+
+		switch (col->type) {
+		case COL_STR:  json_string(&x->j, col->name, v.s); break;
+		case COL_INT:  json_int(&x->j, col->name, v.n); break;
+		case COL_ID:
+			if (v.n)
+				json_int(&x->j, col->name, v.n);
+			else
+				json_null(&x->j, col->name);
+			break;
+		case COL_TIME: json_time(&x->j, col->name, v.n); break;
+		}
+	}
+	json_object_end(&x->j);
+	if (x->format == FORMAT_NDJSON)
+		json_finish(&x->j);
+}
+
+static void export_begin(exporter *x)
+{
+	x->progress = isatty(STDERR_FILENO);
+	switch (x->format) {
+	case FORMAT_CSV:
+		csv_row(x, NULL);
+		break;
+	case FORMAT_JSON:
+		json_init(&x->j, x->f);
+		json_array_begin(&x->j, NULL);
+		break;
+	case FORMAT_NDJSON:
+		json_init_compact(&x->j, x->f);
+		break;
+	}
+}
+
+static void export_row(exporter *x, const row *r)
+{
+	if (x->format == FORMAT_CSV)
+		csv_row(x, r);
+	else
+		json_row(x, r);
+	x->rows++;
+	if (x->progress && x->rows % PROGRESS_EVERY == 0) {
+		fprintf(stderr, "\rbugtrack: export: %lld rows", (long long)x->rows);
+		x->progress_shown = 1;
+	}
+}
+
+static void export_end(exporter *x)
+{
+	if (x->format == FORMAT_JSON) {
+		json_array_end(&x->j);
+		json_finish(&x->j);
+	}
+	if (x->progress_shown)
+		fprintf(stderr, "\rbugtrack: export: %lld rows, done\n", (long long)x->rows);
+}
+
+/* ---- the tables ---- */
+
+static int export_tickets(bt_db *db, const bt_ticket_filter *filter, exporter *x)
+{
+	bt_ticket_iter *it;
+	bt_ticket *t;
+	row r = { NULL, NULL, NULL };
+	int rc = bt_ticket_iter_new(db, filter, &it);
+
+	if (rc != BT_OK)
+		return rc;
+	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		r.t = t;
+		export_row(x, &r);
+		bt_ticket_free(t);
+	}
+	bt_ticket_iter_free(it);
+	return rc == BT_ITEROVER ? BT_OK : rc;
+}
+
+/* bt_log_iter pages on (created_at, id), but SQLite drives each page from
+ * the filter's lower bound on created_at, so one iterator over many rows
+ * slows down quadratically (minutes for a million rows).  Starting a fresh
+ * iterator every RESTART_EVERY rows, from the last created_at seen, keeps
+ * each page's scan short; the rows at that instant already written (ids up
+ * to the last one, as the order is created_at, id) are skipped. */
+#define RESTART_EVERY 10000
+
+static int export_logs(bt_db *db, const bt_log_filter *filter, exporter *x)
+{
+	bt_log_filter f = *filter;
+	bt_log_iter *it;
+	bt_log_entry *e;
+	row r = { NULL, NULL, NULL };
+	int64_t last_at = 0, last_id = 0, n;
+	int rc, resumed = 0;
+
+	do {
+		rc = bt_log_iter_new(db, &f, &it);
+		if (rc != BT_OK)
+			return rc;
+		n = 0;
+		while (n < RESTART_EVERY && (rc = bt_log_iter_next(it, &e)) == BT_OK) {
+			int64_t at = bt_log_entry_created_at(e), id = bt_log_entry_id(e);
+
+			if (!resumed || at != last_at || id > last_id) {
+				r.l = e;
+				export_row(x, &r);
+				n++;
+				last_at = at, last_id = id;
+			}
+			bt_log_entry_free(e);
+		}
+		bt_log_iter_free(it);
+		f.from = last_at;
+		resumed = 1;
+	} while (rc == BT_OK);
+	return rc == BT_ITEROVER ? BT_OK : rc;
+}
+
+/* The trail of ticket @p t, oldest first. */
+static int export_trail(bt_db *db, const bt_ticket *t, exporter *x)
+{
+	bt_audit_iter *it;
+	bt_audit_entry *e;
+	row r = { t, NULL, NULL };
+	int rc = bt_audit_iter_new(db, bt_ticket_id(t), &it);
+
+	if (rc == BT_ENOTFOUND) /* deleted since it was listed */
+		return BT_OK;
+	if (rc != BT_OK)
+		return rc;
+	while ((rc = bt_audit_iter_next(it, &e)) == BT_OK) {
+		r.e = e;
+		export_row(x, &r);
+		bt_audit_entry_free(e);
+	}
+	bt_audit_iter_free(it);
+	return rc == BT_ITEROVER ? BT_OK : rc;
+}
+
+/* Every ticket's trail, newest ticket first (@p only: just that one). */
+static int export_events(bt_db *db, const bt_ticket *only, exporter *x)
+{
+	bt_ticket_filter filter = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *it;
+	bt_ticket *t;
+	int rc;
+
+	if (only)
+		return export_trail(db, only, x);
+	filter.sort = BT_SORT_CREATED;
+	rc = bt_ticket_iter_new(db, &filter, &it);
+	if (rc != BT_OK)
+		return rc;
+	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		rc = export_trail(db, t, x);
+		bt_ticket_free(t);
+		if (rc != BT_OK)
+			break;
+	}
+	bt_ticket_iter_free(it);
+	return rc == BT_ITEROVER ? BT_OK : rc;
+}
+
+/* ---- options ---- */
+
+static const struct option export_options[] = {
+	CLI_COMMON_OPTIONS,
+	CLI_TICKET_FILTER_OPTIONS,
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "ticket", required_argument, NULL, OPT_TICKET },
+	{ "level-min", required_argument, NULL, OPT_LEVEL_MIN },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct given {
+	int o;
+	const char *arg;
+} given;
+
+typedef struct export_args {
+	enum table_kind table;
+	enum format format;
+	const char *output;
+	const char *ticket;
+	bt_ticket_filter tf;
+	bt_log_filter lf;
+} export_args;
+
+static const char *option_name(int o)
+{
+	size_t i;
+
+	for (i = 0; export_options[i].name; i++)
+		if (export_options[i].val == o)
+			return export_options[i].name;
+	return "?";
+}
+
+static int parse_format(cli *c, const char *text, enum format *out)
+{
+	if (strcmp(text, "csv") == 0)
+		*out = FORMAT_CSV;
+	else if (strcmp(text, "json") == 0)
+		*out = FORMAT_JSON;
+	else if (strcmp(text, "ndjson") == 0)
+		*out = FORMAT_NDJSON;
+	else
+		return cli_usage_error(c, "unknown format '%s'; use csv, json or ndjson", text);
+	return EXIT_OK;
+}
+
+static int parse_level(cli *c, const char *text, bt_level *out)
+{
+	static const bt_level levels[] = { BT_DEBUG, BT_INFO, BT_WARNING, BT_ERROR, BT_CRITICAL };
+	size_t i;
+
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcasecmp(text, bt_level_name(levels[i])) == 0) {
+			*out = levels[i];
+			return EXIT_OK;
+		}
+	}
+	return cli_usage_error(c, "unknown level '%s'; use debug, info, warning, error or critical",
+			       text);
+}
+
+static int parse_table(cli *c, const char *text, enum table_kind *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (strcmp(text, tables[i].name) == 0) {
+			*out = (enum table_kind)i;
+			return EXIT_OK;
+		}
+	}
+	return cli_usage_error(c, "unknown table '%s'; use tickets, logs or events", text);
+}
+
+/* An option that only some tables take. */
+static int apply_table_option(cli *c, export_args *a, int o, const char *arg)
+{
+	bt_log_filter *lf = &a->lf;
+
+	if (a->table == TABLE_TICKETS && o != OPT_TICKET && o != OPT_LEVEL_MIN)
+		return cli_ticket_filter_option(c, o, arg, &a->tf);
+	if (a->table == TABLE_LOGS) {
+		switch (o) {
+		case OPT_TICKET:    a->ticket = arg; return EXIT_OK;
+		case OPT_COMPONENT: lf->component = arg; return EXIT_OK;
+		case OPT_LEVEL_MIN: return parse_level(c, arg, &lf->min_level);
+		case OPT_SINCE:     return cli_parse_time(c, "--since", arg, &lf->from);
+		case OPT_UNTIL:     return cli_parse_time(c, "--until", arg, &lf->to);
+		default:            break;
+		}
+	}
+	if (a->table == TABLE_EVENTS && o == OPT_TICKET) {
+		a->ticket = arg;
+		return EXIT_OK;
+	}
+	return cli_usage_error(c, "--%s does not apply to %s", option_name(o),
+			       tables[a->table].name);
+}
+
+/* Options are gathered first: which apply depends on the table, which may
+ * come after them. */
+static int export_parse(cli *c, int argc, char **argv, export_args *a)
+{
+	bt_ticket_filter tinit = BT_TICKET_FILTER_INIT;
+	bt_log_filter linit = BT_LOG_FILTER_INIT;
+	given *opts = xmalloc(sizeof(*opts) * (size_t)(argc + 1));
+	int o, n = 0, i, rc = EXIT_OK;
+
+	memset(a, 0, sizeof(*a));
+	a->tf = tinit;
+	a->lf = linit;
+	while ((o = cli_next_opt_short(c, argc, argv, ":ho:", export_options)) > 0) {
+		opts[n].o = o;
+		opts[n++].arg = optarg;
+	}
+	if (o < 0 || cli_operands(c, argc, argv, 1, 1, "TABLE (tickets, logs or events)") ||
+	    parse_table(c, argv[optind], &a->table))
+		rc = 1;
+	for (i = 0; rc == EXIT_OK && i < n; i++) {
+		if (opts[i].o == OPT_FORMAT)
+			rc = parse_format(c, opts[i].arg, &a->format);
+		else if (opts[i].o == 'o')
+			a->output = opts[i].arg;
+		else
+			rc = apply_table_option(c, a, opts[i].o, opts[i].arg);
+	}
+	free(opts);
+	if (rc != EXIT_OK)
+		return 1;
+	if (a->table == TABLE_TICKETS)
+		return cli_ticket_filter_check(c, &a->tf) != EXIT_OK;
+	if (a->lf.from && a->lf.to && a->lf.from >= a->lf.to)
+		return cli_usage_error(c, "--since must be before --until") != EXIT_OK;
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static int run_export(bt_db *db, export_args *a, const bt_ticket *ticket, FILE *f)
+{
+	exporter x;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.f = f;
+	x.format = a->format;
+	x.table = &tables[a->table];
+	export_begin(&x);
+	switch (a->table) {
+	case TABLE_TICKETS:
+		rc = export_tickets(db, &a->tf, &x);
+		break;
+	case TABLE_LOGS:
+		a->lf.ticket_id = ticket ? bt_ticket_id(ticket) : 0;
+		rc = export_logs(db, &a->lf, &x);
+		break;
+	default:
+		rc = export_events(db, ticket, &x);
+		break;
+	}
+	if (rc != BT_OK) {
+		if (x.progress_shown)
+			fputc('\n', stderr);
+		return cli_fail(rc, NULL);
+	}
+	export_end(&x);
+	return EXIT_OK;
+}
+
+int cmd_export(cli *c, int argc, char **argv)
+{
+	bt_ticket *ticket = NULL;
+	export_args a;
+	FILE *f = stdout;
+	bt_db *db;
+	int rc;
+
+	if (export_parse(c, argc, argv, &a))
+		return c->exit_code;
+	rc = cli_open(c, CLI_READ, &db);
+	if (rc != EXIT_OK)
+		return rc;
+	if (a.ticket)
+		rc = cli_ticket(db, a.ticket, &ticket);
+	if (rc == EXIT_OK && a.output && strcmp(a.output, "-") != 0) {
+		f = fopen(a.output, "w");
+		if (!f) {
+			cli_error("cannot write %s: %s", a.output, strerror(errno));
+			rc = EXIT_ERROR;
+		}
+	}
+	if (rc == EXIT_OK)
+		rc = run_export(db, &a, ticket, f);
+	if (f && f != stdout) {
+		int failed = ferror(f);
+
+		if (fclose(f) != 0 || failed) {
+			if (rc == EXIT_OK)
+				cli_error("cannot write %s: %s", a.output, strerror(errno ? errno : EIO));
+			rc = rc == EXIT_OK ? EXIT_ERROR : rc;
+		}
+	}
+	bt_ticket_free(ticket);
+	bt_close(db);
+	return rc;
+}
