@@ -8,30 +8,8 @@
 
 #include "cli.h"
 
-static const char *source_name(bt_source s)
-{
-	switch (s) {
-	case BT_SOURCE_USER:   return "user";
-	case BT_SOURCE_AGENT:  return "agent";
-	case BT_SOURCE_SYSTEM: return "system";
-	default:               return NULL;
-	}
-}
-
-/* The API has no bt_priority_name(); these are the schema's values. */
-static const char *priority_name(bt_priority p)
-{
-	switch (p) {
-	case BT_PRIORITY_LOW:    return "low";
-	case BT_PRIORITY_MEDIUM: return "medium";
-	case BT_PRIORITY_HIGH:   return "high";
-	case BT_PRIORITY_URGENT: return "urgent";
-	default:                 return NULL;
-	}
-}
-
-const char *cli_priority_name(bt_priority p) { return priority_name(p); }
-const char *cli_source_name(bt_source s) { return source_name(s); }
+const char *cli_priority_name(bt_priority p) { return bt_priority_name(p); }
+const char *cli_source_name(bt_source s) { return bt_source_name(s); }
 
 static void json_id(json *j, const char *key, int64_t id)
 {
@@ -49,10 +27,10 @@ static void ticket_identity(json *j, const bt_ticket *t)
 	json_string(j, "description", bt_ticket_description(t));
 	json_string(j, "status", bt_status_name(bt_ticket_status(t)));
 	json_string(j, "severity", bt_severity_name(bt_ticket_severity(t)));
-	json_string(j, "priority", priority_name(bt_ticket_priority(t)));
+	json_string(j, "priority", bt_priority_name(bt_ticket_priority(t)));
 	json_string(j, "category", bt_ticket_category(t));
 	json_string(j, "component", bt_ticket_component(t));
-	json_string(j, "source", source_name(bt_ticket_source(t)));
+	json_string(j, "source", bt_source_name(bt_ticket_source(t)));
 	json_string(j, "reporter", bt_ticket_reporter(t));
 	json_string(j, "assignee", bt_ticket_assignee(t));
 }

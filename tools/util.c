@@ -315,7 +315,8 @@ static int64_t fixed_clock(void *payload)
 	return *(const int64_t *)payload;
 }
 
-/* The file bt_open will pick: the same default the library applies. */
+/* The file bt_open will pick (the library's default), to name it in the
+ * message when it does not exist. */
 static const char *db_file(const cli *c)
 {
 	const char *env = getenv("BUGTRACK_DB");
@@ -334,16 +335,16 @@ static int missing_db(const cli *c)
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 {
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
-	struct stat sb;
 	int rc;
 
-	/* bt_open creates a missing file unless it is read-only; a change to a
-	 * ticket in a database that does not exist must not leave an empty
-	 * database behind (the API has no "open, but do not create" flag). */
-	if ((mode == CLI_WRITE || mode == CLI_NO_MIGRATE) && stat(db_file(c), &sb) != 0 &&
-	    errno == ENOENT)
-		return missing_db(c);
-	o.flags = mode == CLI_READ ? BT_OPEN_READONLY : mode == CLI_WRITE ? 0 : BT_OPEN_NO_MIGRATE;
+	/* A change to a ticket in a database that does not exist must not leave
+	 * an empty database behind: only 'migrate up' creates one. */
+	switch (mode) {
+	case CLI_READ:              o.flags = BT_OPEN_READONLY; break;
+	case CLI_WRITE:             o.flags = BT_OPEN_NO_CREATE; break;
+	case CLI_NO_MIGRATE:        o.flags = BT_OPEN_NO_MIGRATE | BT_OPEN_NO_CREATE; break;
+	case CLI_CREATE_NO_MIGRATE: o.flags = BT_OPEN_NO_MIGRATE; break;
+	}
 	if (c->fixed_clock) {
 		o.clock = fixed_clock;
 		o.clock_payload = &c->now_ms;
