@@ -197,6 +197,31 @@ int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out)
 	return BT_OK;
 }
 
+int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
+		       const char *what, int64_t *first_out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt), n;
+
+	if (rc != BT_OK)
+		return rc;
+	n = sqlite3_bind_parameter_count(stmt);
+	sqlite3_bind_int64(stmt, 1, a);
+	if (n >= 2)
+		sqlite3_bind_int64(stmt, 2, b);
+	if (n >= 3)
+		sqlite3_bind_int64(stmt, 3, c);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (first_out)
+			*first_out = sqlite3_column_int64(stmt, 0);
+		rc = sqlite3_step(stmt);
+	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
 void bti_sqlite_release(sqlite3_stmt *stmt)
 {
 	sqlite3_reset(stmt);

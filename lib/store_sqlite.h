@@ -39,6 +39,12 @@ static inline void bti_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 		sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
 }
 
+/* Run a cached statement whose parameters ?1..?3 (as many as it has) are
+ * integers.  If it returns a row (RETURNING), *first_out receives the row's
+ * first column when @first_out is not NULL. */
+int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
+		       const char *what, int64_t *first_out);
+
 /* Run a cached statement that returns no rows. */
 int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
 

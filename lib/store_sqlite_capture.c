@@ -182,30 +182,6 @@ static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	return rc;
 }
 
-static int run_by_id(bti_store *st, const char *sql_text, int64_t id, int64_t now, int64_t extra,
-		     const char *what, bti_landing *out)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_bind_parameter_count(stmt) >= 2)
-		sqlite3_bind_int64(stmt, 2, now);
-	if (sqlite3_bind_parameter_count(stmt) >= 3)
-		sqlite3_bind_int64(stmt, 3, extra);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		if (out)
-			out->occurrence = sqlite3_column_int64(stmt, 0);
-		rc = sqlite3_step(stmt);
-	}
-	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
-	bti_sqlite_release(stmt);
-	return rc;
-}
-
 /* Read the landing candidate @sql_text finds; *id_out stays 0 if none. */
 static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bti_landing *out,
 		int64_t *id_out, char *status, size_t status_size, int *older, int64_t *last)
@@ -273,13 +249,15 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 		/* A merged fingerprint lands on its canonical ticket under the
 		 * same window as the ticket's own. */
 		if (aliased && (!o->dedup_window_ms || last >= o->now - o->dedup_window_ms))
-			return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence", out);
+			return bti_sqlite_run_ids(st, SQL_COUNT, id, o->now, 0,
+						  "counting an occurrence", &out->occurrence);
 		/* Open, but its dedup window has passed: it stays as history. */
-		rc = run_by_id(st, SQL_RETIRE, id, 0, 0, "retiring a ticket", NULL);
+		rc = bti_sqlite_run_ids(st, SQL_RETIRE, id, 0, 0, "retiring a ticket", NULL);
 		return rc == BT_OK ? insert_ticket(st, o, out) : rc;
 	}
 	if (older)
-		return run_by_id(st, SQL_COUNT, id, o->now, 0, "counting an occurrence", out);
+		return bti_sqlite_run_ids(st, SQL_COUNT, id, o->now, 0,
+					  "counting an occurrence", &out->occurrence);
 	rc = reopen(st, o, id, out);
 	if (rc == BT_OK) {
 		char note[160];
@@ -349,7 +327,8 @@ static int prune_samples(bti_store *st, const bti_occurrence *o, int64_t ticket_
 {
 	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2;
 
-	return run_by_id(st, SQL_PRUNE_SAMPLES, ticket_id, first, k - first, "pruning log rows", NULL);
+	return bti_sqlite_run_ids(st, SQL_PRUNE_SAMPLES, ticket_id, first, k - first,
+				  "pruning log rows", NULL);
 }
 
 int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)

@@ -184,34 +184,15 @@ int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, con
 	return rc;
 }
 
-/* Run a statement binding ?1, ?2 (and ?3 when it has one) as integers. */
-static int run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
-		   const char *what)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, a);
-	if (sqlite3_bind_parameter_count(stmt) >= 2)
-		sqlite3_bind_int64(stmt, 2, b);
-	if (sqlite3_bind_parameter_count(stmt) >= 3)
-		sqlite3_bind_int64(stmt, 3, c);
-	rc = sqlite3_step(stmt);
-	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
-	bti_sqlite_release(stmt);
-	return rc;
-}
-
 int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
 			  const char *dup_fingerprint, int64_t now)
 {
 	sqlite3_stmt *stmt;
-	int rc = run_ids(st, SQL_MOVE_LOGS, dup, canonical, 0, "moving log rows");
+	int rc = bti_sqlite_run_ids(st, SQL_MOVE_LOGS, dup, canonical, 0, "moving log rows", NULL);
 
 	if (rc == BT_OK)
-		rc = run_ids(st, SQL_MOVE_ALIASES, dup, canonical, 0, "moving fingerprint aliases");
+		rc = bti_sqlite_run_ids(st, SQL_MOVE_ALIASES, dup, canonical, 0,
+					"moving fingerprint aliases", NULL);
 	if (rc != BT_OK || !dup_fingerprint)
 		return rc;
 	rc = bti_sqlite_stmt(st, SQL_ADD_ALIAS, &stmt);
@@ -228,7 +209,7 @@ int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
 
 int bti_store_ticket_delete(bti_store *st, int64_t id)
 {
-	return run_ids(st, SQL_DELETE, id, 0, 0, "deleting a ticket");
+	return bti_sqlite_run_ids(st, SQL_DELETE, id, 0, 0, "deleting a ticket", NULL);
 }
 
 int bti_store_ticket_exists(bti_store *st, int64_t id)
@@ -405,11 +386,11 @@ static int purge_batch(bti_store *st, bti_purge_batch *b)
 		return rc;
 	rc = purge_count(st, SQL_PURGE_TICKETS_COUNT, b, &t, &e, &l);
 	if (rc == BT_OK && t > 0) {
-		rc = run_ids(st, SQL_PURGE_TICKETS, b->cutoff, b->include_open, b->batch_size,
-			     "purging tickets");
+		rc = bti_sqlite_run_ids(st, SQL_PURGE_TICKETS, b->cutoff, b->include_open, b->batch_size,
+					"purging tickets", NULL);
 	} else if (rc == BT_OK) {
-		rc = run_ids(st, SQL_PURGE_LOGS, b->cutoff, b->include_open, b->batch_size,
-			     "purging log rows");
+		rc = bti_sqlite_run_ids(st, SQL_PURGE_LOGS, b->cutoff, b->include_open, b->batch_size,
+					"purging log rows", NULL);
 		l = sqlite3_changes(st->sql);
 		b->done = l == 0;
 	}
