@@ -325,43 +325,21 @@ static int export_tickets(bt_db *db, const bt_ticket_filter *filter, exporter *x
 	return rc == BT_ITEROVER ? BT_OK : rc;
 }
 
-/* bt_log_iter pages on (created_at, id), but SQLite drives each page from
- * the filter's lower bound on created_at, so one iterator over many rows
- * slows down quadratically (minutes for a million rows).  Starting a fresh
- * iterator every RESTART_EVERY rows, from the last created_at seen, keeps
- * each page's scan short; the rows at that instant already written (ids up
- * to the last one, as the order is created_at, id) are skipped. */
-#define RESTART_EVERY 10000
-
 static int export_logs(bt_db *db, const bt_log_filter *filter, exporter *x)
 {
-	bt_log_filter f = *filter;
 	bt_log_iter *it;
 	bt_log_entry *e;
 	row r = { NULL, NULL, NULL };
-	int64_t last_at = 0, last_id = 0, n;
-	int rc, resumed = 0;
+	int rc = bt_log_iter_new(db, filter, &it);
 
-	do {
-		rc = bt_log_iter_new(db, &f, &it);
-		if (rc != BT_OK)
-			return rc;
-		n = 0;
-		while (n < RESTART_EVERY && (rc = bt_log_iter_next(it, &e)) == BT_OK) {
-			int64_t at = bt_log_entry_created_at(e), id = bt_log_entry_id(e);
-
-			if (!resumed || at != last_at || id > last_id) {
-				r.l = e;
-				export_row(x, &r);
-				n++;
-				last_at = at, last_id = id;
-			}
-			bt_log_entry_free(e);
-		}
-		bt_log_iter_free(it);
-		f.from = last_at;
-		resumed = 1;
-	} while (rc == BT_OK);
+	if (rc != BT_OK)
+		return rc;
+	while ((rc = bt_log_iter_next(it, &e)) == BT_OK) {
+		r.l = e;
+		export_row(x, &r);
+		bt_log_entry_free(e);
+	}
+	bt_log_iter_free(it);
 	return rc == BT_ITEROVER ? BT_OK : rc;
 }
 
