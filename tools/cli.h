@@ -154,6 +154,17 @@ char *xstrdup(const char *s);
 /* The output width for tables: the terminal's, $COLUMNS, or 120. */
 int output_width(void);
 
+/* ---- progress on stderr (progress.c) ---- */
+
+typedef struct progress progress;
+/* A progress line "WHAT: DONE/TOTAL (P%)" (TOTAL <= 0: unknown), or NULL
+ * when stderr is not a terminal.  Every function accepts NULL. */
+progress *progress_start(const char *what, int64_t total);
+/* Redraw with @p done items done (at most every 100 ms). */
+void progress_update(progress *p, int64_t done);
+/* Erase the line and free @p p. */
+void progress_done(progress *p, int64_t done);
+
 /* ---- tables (table.c) ---- */
 
 typedef struct table table;
