@@ -141,6 +141,14 @@ typedef enum bt_level {
 #define BT_OPEN_STACK_IN_FINGERPRINT 0x10u
 /** Fail with BT_ENOTFOUND instead of creating a missing file. */
 #define BT_OPEN_NO_CREATE  0x20u
+/**
+ * Asynchronous capture: bt_log() and the other capture calls format and
+ * fingerprint on the caller's thread, then hand the occurrence to a bounded
+ * in-memory queue that a background thread commits in batches.  Repeats of
+ * an occurrence already waiting in the queue only add to its count.  See
+ * bt_flush() and README, "Asynchronous capture", for the loss window.
+ */
+#define BT_OPEN_ASYNC      0x40u
 
 /** A clock for tests: returns milliseconds since the Unix epoch. */
 typedef int64_t (*bt_clock_fn)(void *payload);
@@ -204,14 +212,46 @@ typedef struct bt_open_options {
 	 * Negative values are rejected.
 	 */
 	int64_t sla_ms[5];
+
+	/* ---- version 4: asynchronous capture (BT_OPEN_ASYNC) ---- */
+	/**
+	 * The queue's caps: at most this many distinct pending occurrences
+	 * (0 selects 4096) holding at most this many bytes of text (0 selects
+	 * 4 MiB).  Repeats of a pending occurrence take no room.
+	 */
+	unsigned int async_queue_entries;
+	size_t async_queue_bytes;
+	/**
+	 * The longest an accepted occurrence waits before the writer commits
+	 * it, in milliseconds: the loss window of a hard crash.  0 selects 20;
+	 * at most 60000.
+	 */
+	int async_flush_interval_ms;
+	/** What a capture does when the queue is full: a bt_overflow_policy. */
+	int async_overflow;
+	/**
+	 * How many call sites (component, format, function) remember their
+	 * fingerprint, so that a repeat is a hash and a lookup.  0 selects 1024.
+	 */
+	unsigned int site_cache_entries;
 } bt_open_options;
 
 #define BT_LOG_ROWS_UNLIMITED (-1)
 
-#define BT_OPEN_OPTIONS_VERSION 3
+/** What an asynchronous capture does when the queue is full. */
+typedef enum bt_overflow_policy {
+	/** Never wait: count the occurrence as dropped (the default).  A repeat
+	 * of a pending occurrence is still counted on it. */
+	BT_OVERFLOW_DROP = 0,
+	/** Wait until the writer has made room. */
+	BT_OVERFLOW_BLOCK = 1
+} bt_overflow_policy;
+
+#define BT_OPEN_OPTIONS_VERSION 4
 #define BT_OPEN_OPTIONS_INIT \
 	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
-	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, { 0, 0, 0, 0, 0 } }
+	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, { 0, 0, 0, 0, 0 }, \
+	  0u, 0, 0, BT_OVERFLOW_DROP, 0u }
 
 /**
  * Initialise @p opts with the defaults of options version @p version.
@@ -259,9 +299,53 @@ BT_EXTERN int bt_open(bt_db **out, const char *path, const bt_open_options *opts
 
 /**
  * Close @p db and free everything it owns.  NULL is accepted and ignored.
- * No other thread may be using @p db, and it must not be used afterwards.
+ * With BT_OPEN_ASYNC, everything accepted is committed first; if the
+ * database stays unwritable (locked past the busy timeout, I/O errors),
+ * bt_close gives up after twice the busy timeout and the pending
+ * occurrences are lost.  No other thread may be using @p db, and it must
+ * not be used afterwards.
  */
 BT_EXTERN void bt_close(bt_db *db);
+
+/**
+ * Wait until every occurrence accepted before this call is committed.
+ *
+ * @param timeout_ms  the longest wait, in milliseconds; negative waits as
+ *                    long as it takes.
+ * @return BT_OK (at once for a synchronous handle); BT_EBUSY when the
+ * timeout passed first; BT_EINVALID for a NULL @p db; or the error of the
+ * writer's last failed commit (for example BT_EIO), with its message, when
+ * the writer could not commit.  Thread-safe.
+ */
+BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
+
+/** Counters of asynchronous capture, since bt_open(). */
+typedef struct bt_capture_stats {
+	/** BT_CAPTURE_STATS_VERSION: the library checks it. */
+	unsigned int version;
+	/** Capture calls accepted: queued, or added to a pending count. */
+	uint64_t accepted;
+	/** Of those, repeats added to a pending occurrence's count. */
+	uint64_t coalesced;
+	/** Capture calls dropped because the queue was full. */
+	uint64_t dropped;
+	/** Occurrences committed by the writer. */
+	uint64_t committed;
+	/** Transactions the writer committed. */
+	uint64_t batches;
+	/** The most bytes of text the queue ever held. */
+	uint64_t queue_bytes_peak;
+} bt_capture_stats;
+
+#define BT_CAPTURE_STATS_VERSION 1
+
+/**
+ * Fill @p out (whose version the caller sets to BT_CAPTURE_STATS_VERSION)
+ * with @p db's capture counters; all zero for a synchronous handle.
+ * @return BT_OK, or BT_EINVALID for NULL arguments or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_capture_stats_get(bt_db *db, bt_capture_stats *out);
 
 /**
  * @return the path of the database file that @p db opened (after the default
@@ -744,9 +828,15 @@ typedef struct bt_ticket_counts {
 	int64_t open_by_severity[5];
 	/** Open tickets past their sla_due_at. */
 	int64_t overdue;
+
+	/* ---- version 2 ---- */
+	/** Occurrences that asynchronous capture dropped because its queue
+	 * was full, summed over every process (the async_dropped counter). */
+	int64_t dropped;
 } bt_ticket_counts;
 
-#define BT_TICKET_COUNTS_VERSION 1
+#define BT_TICKET_COUNTS_VERSION 2
+#define BT_TICKET_COUNTS_INIT { BT_TICKET_COUNTS_VERSION, 0, { 0 }, { 0 }, 0, 0 }
 
 /**
  * Count tickets by status, open tickets by severity, and overdue ones, in

@@ -10,11 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "backtrace.h"
 #include "capture.h"
 #include "context.h"
 #include "db.h"
 #include "fingerprint.h"
+#include "normalize.h"
 #include "text.h"
 #include "ticket.h"
 
@@ -25,6 +27,7 @@ typedef struct capture_in {
 	size_t message_len;
 	const char *caller;    /* the API function, for messages */
 	const void *caller_pc; /* return address into the host, for backtraces */
+	const bti_site *site;  /* a bt_log call site for the asynchronous cache */
 } capture_in;
 
 /* Host identifiers longer than this are cut: they are names, not text. */
@@ -180,11 +183,15 @@ nomem:
 /* Context that is not JSON is the host's error.  Redaction can make valid
  * JSON invalid (a quote it cannot match); then the event is still worth
  * keeping, so the whole context becomes "[redacted]" rather than leak. */
-static int check_context(bt_db *db, bti_occurrence *o, const char *caller)
+static int check_context(bt_db *db, bti_occurrence *o, int lenient, const char *caller)
 {
 	const char *raw = o->context_raw ? o->context_raw : o->context;
 	int valid = 0, rc = bti_store_json_valid(db->store, raw, &valid);
 
+	if (rc == BT_OK && !valid && lenient) {
+		o->context = "\"[invalid JSON]\"";
+		return BT_OK;
+	}
 	if (rc == BT_OK && !valid)
 		return bti_error(BT_EINVALID, "%s: context is not valid JSON", caller);
 	if (rc == BT_OK && raw != o->context && strcmp(raw, o->context) != 0)
@@ -194,21 +201,26 @@ static int check_context(bt_db *db, bti_occurrence *o, const char *caller)
 	return rc;
 }
 
-int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
+int bti_capture_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *caller)
 {
-	int rc = BT_OK;
-
-	bti_db_lock(db);
-	o->now = bti_db_now(db);
-	o->sla_due_at = bti_sla_due(db->cfg.sla_ms, o->severity, o->now);
+	if (o->severity)
+		o->sla_due_at = bti_sla_due(db->cfg.sla_ms, o->severity, o->now);
 	o->sla_ms = db->cfg.sla_ms;
 	o->service = db->context[BT_CONTEXT_SERVICE];
 	if (!o->release)
 		o->release = db->context[BT_CONTEXT_RELEASE];
 	o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
 	o->host = db->context[BT_CONTEXT_HOST];
-	if (o->context)
-		rc = check_context(db, o, caller);
+	return o->context ? check_context(db, o, lenient, caller) : BT_OK;
+}
+
+int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
+{
+	int rc;
+
+	bti_db_lock(db);
+	o->now = bti_db_now(db);
+	rc = bti_capture_stamp(db, o, 0, caller);
 	if (rc == BT_OK)
 		rc = bti_store_record(db->store, o, out);
 	bti_db_unlock(db);
@@ -256,12 +268,30 @@ static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
 	o.source = "system";
 	o.priority = "medium";
 
-	rc = bti_capture_record(db, &o, in->caller, &landing);
+	if (db->async) {
+		o.now = bti_db_now(db);
+		/* The site is remembered only if the format really was the
+		 * template (cleaning could, in theory, change that). */
+		rc = bti_async_enqueue(db->async, &o, p.template_ && bti_format_has_words(p.template_)
+				       ? in->site : NULL);
+		landing.ticket_id = 0; /* not known until the writer commits */
+	} else {
+		rc = bti_capture_record(db, &o, in->caller, &landing);
+	}
 
 	if (rc == BT_OK && ticket_out)
 		*ticket_out = landing.ticket_id;
 	prepared_free(&p);
 	return rc;
+}
+
+/* Whether a bt_log call's fingerprint follows from its call site alone:
+ * it lands on a ticket, its format has words (so the format, not the
+ * message, is the template), and the stack is not hashed. */
+static int site_cacheable(const bt_db *db, bt_level level, const char *fmt)
+{
+	return level >= db->cfg.ticket_level && !(db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) &&
+	       bti_format_has_words(fmt);
 }
 
 /* Every public entry point passes its own return address, so that a
@@ -271,6 +301,7 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 {
 	int saved_errno = errno, rc;
 	capture_in in;
+	bti_site site;
 	char *message;
 
 	memset(&in, 0, sizeof(in));
@@ -284,6 +315,15 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 		rc = bti_error(BT_EINVALID, "bt_log: fmt is NULL");
 	if (rc != BT_OK || !wanted(db, level))
 		goto done;
+	if (db->async && site_cacheable(db, level, fmt)) {
+		site.level = level;
+		site.component = component;
+		site.fmt = fmt;
+		site.function = function;
+		if (bti_async_repeat(db->async, &site, bti_db_now(db)))
+			goto done; /* counted on the pending occurrence */
+		in.site = &site;
+	}
 	message = bti_vformat(&in.message_len, fmt, ap);
 	if (!message) {
 		rc = bti_error(BT_ENOMEM, "bt_log: cannot format the message");

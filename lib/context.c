@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "async.h"
 #include "db.h"
 #include "text.h"
 
@@ -72,6 +73,10 @@ int bt_context_set(bt_db *db, bt_context_key key, const char *value)
 	if (value && !(copy = bti_text_clean(value, strlen(value), 1024, NULL)))
 		return bti_error(BT_ENOMEM, "bt_context_set: out of memory");
 
+	/* Occurrences already accepted keep the context they were made in:
+	 * the asynchronous writer stamps it when it commits them. */
+	if (db->async)
+		bti_async_flush(db->async, -1, "bt_context_set");
 	bti_db_lock(db);
 	if (key == BT_CONTEXT_RELEASE && value && !(db->cfg.flags & BT_OPEN_READONLY))
 		rc = bti_store_release_seen(db->store, value, bti_db_now(db));

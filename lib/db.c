@@ -8,13 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "async.h"
 #include "db.h"
 #include "ticket.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define DEFAULT_MAX_MESSAGE 16384
 #define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
-			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE)
+			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE | \
+			  BT_OPEN_ASYNC)
 
 /* How many bytes of bt_open_options each version has: a caller built
  * against an older version passes a shorter struct, and the rest are
@@ -24,6 +26,7 @@ static size_t options_size(unsigned int version)
 	switch (version) {
 	case 1:  return offsetof(bt_open_options, store_level);
 	case 2:  return offsetof(bt_open_options, log_rows_per_ticket);
+	case 3:  return offsetof(bt_open_options, async_queue_entries);
 	default: return sizeof(bt_open_options);
 	}
 }
@@ -172,10 +175,13 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 		db->path = bti_strdup(default_path(path));
 		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
 	}
+	int busy = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
 	if (rc == BT_OK)
-		rc = bti_store_open(&db->store, db->path, db->cfg.flags,
-				    o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS,
-				    migrations);
+		rc = bti_store_open(&db->store, db->path, db->cfg.flags, busy, migrations);
+	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC) && (db->cfg.flags & BT_OPEN_READONLY))
+		rc = bti_error(BT_EINVALID, "bt_open: BT_OPEN_ASYNC and BT_OPEN_READONLY exclude each other");
+	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC))
+		rc = bti_async_start(db, &o, busy);
 	if (rc != BT_OK) {
 		bt_close(db);
 		return rc;
@@ -193,6 +199,8 @@ void bt_close(bt_db *db)
 {
 	if (!db)
 		return;
+	/* First: the writer commits what is pending through the store. */
+	bti_async_stop(db->async);
 	bti_store_close(db->store);
 	pthread_mutex_destroy(&db->lock);
 	bti_context_free(db);

@@ -38,6 +38,9 @@ struct bt_db {
 	char *path;
 	bti_config cfg;
 	char *context[BTI_CONTEXT_SLOTS];
+	/* The queue and writer of BT_OPEN_ASYNC, else NULL; set before the
+	 * handle is returned, so read without the lock. */
+	struct bti_async *async;
 };
 
 static inline int64_t bti_db_now(const bt_db *db)

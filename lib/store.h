@@ -51,7 +51,10 @@ int bti_store_migrate(bti_store *st);
  * capture and bt_report_create hand to the store; NULL strings are stored
  * as NULL. */
 typedef struct bti_occurrence {
-	int64_t now;
+	int64_t now;               /* when it happened (the first, if count > 1) */
+	int64_t count;             /* occurrences it stands for; 0 means 1 */
+	int64_t last_at;           /* the last one's time, if count > 1 */
+	int hit_only;              /* count on an open ticket, or not at all */
 	int store_log;             /* write an error_logs row (subject to the cap) */
 	int make_ticket;           /* land on a ticket */
 	int64_t dedup_window_ms;   /* 0 = forever */
@@ -93,6 +96,11 @@ typedef struct bti_landing {
 
 /* Store @o in one transaction: its log row and its ticket landing. */
 int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
+/* The same inside the caller's transaction (bti_store_begin), for batches. */
+int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
+
+/* Add @delta to the named counter (created at 0), e.g. "async_dropped". */
+int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now);
 
 /* *valid_out = whether @json is valid JSON (SQLite's json_valid). */
 int bti_store_json_valid(bti_store *st, const char *json, int *valid_out);

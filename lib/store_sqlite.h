@@ -9,7 +9,7 @@
 #include "internal.h"
 #include "store.h"
 
-#define BTI_STMT_CACHE 48
+#define BTI_STMT_CACHE 128
 
 struct bti_store {
 	sqlite3 *sql;

@@ -19,10 +19,12 @@
 #include "ticket.h"
 
 
-/* ?1 fingerprint, ?2 now, ?3 window (0 = forever) */
+/* ?1 fingerprint, ?2 now (the first of the occurrences), ?3 window
+ * (0 = forever), ?4 how many occurrences, ?5 the last one's time.  Several
+ * occurrences arrive at once when asynchronous capture coalesced them. */
 static const char SQL_HIT[] =
-	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
-	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2)"
+	"UPDATE tickets SET occurrence_count = occurrence_count + ?4,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?5), ?5)"
 	" WHERE fingerprint = ?1 AND dedup_active = 1"
 	" AND status NOT IN ('resolved', 'closed')"
 	" AND (?3 = 0 OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)"
@@ -47,18 +49,19 @@ static const char SQL_FIND_ALIAS[] =
 	FIND_COLUMNS " WHERE id = (SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = ?1)"
 	" AND dedup_active = 1";
 
-/* ?1 id, ?2 now */
+/* ?1 id, ?2 now, ?3 how many, ?4 the last one's time */
 static const char SQL_COUNT[] =
-	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
-	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2),"
+	"UPDATE tickets SET occurrence_count = occurrence_count + ?3,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?4), ?4),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2)"
 	" WHERE id = ?1 RETURNING occurrence_count";
 
-/* ?1 id, ?2 now, ?3..?6 the SLA policy for low..critical.  The ticket is
- * due again by its own severity; its resolution stays in the trail only. */
+/* ?1 id, ?2 now, ?3..?6 the SLA policy for low..critical, ?7 how many,
+ * ?8 the last one's time.  The ticket is due again by its own severity; its
+ * resolution stays in the trail only. */
 static const char SQL_REOPEN[] =
-	"UPDATE tickets SET occurrence_count = occurrence_count + 1,"
-	" last_occurred_at = max(coalesce(last_occurred_at, ?2), ?2),"
+	"UPDATE tickets SET occurrence_count = occurrence_count + ?7,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?8), ?8),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2),"
 	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"
 	" resolution_notes = NULL, resolution_commit = NULL, resolved_by = NULL,"
@@ -74,9 +77,9 @@ static const char SQL_INSERT_TICKET[] =
 	" source, reporter, fingerprint, grouping_version, grouping_input, error_type,"
 	" error_message, stack_trace, first_occurred_at, last_occurred_at, service, host,"
 	" environment, release_sha, trace_id, request_id, context, created_at, updated_at,"
-	" sla_due_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15,"
-	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23)"
+	" sla_due_at, occurrence_count)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?25,"
+	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23, ?24)"
 	" RETURNING id, number, occurrence_count";
 
 static const char SQL_INSERT_LOG[] =
@@ -95,8 +98,24 @@ static const char SQL_PRUNE_SAMPLES[] =
 
 static const char SQL_JSON_VALID[] = "SELECT json_valid(?1)";
 
+static const char SQL_COUNTER_ADD[] =
+	"INSERT INTO counters (name, value, updated_at) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (name) DO UPDATE SET value = value + excluded.value,"
+	" updated_at = excluded.updated_at";
+
 static const char SQL_RELEASE_SEEN[] =
 	"INSERT INTO releases (name, first_seen_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+
+/* How many occurrences @o stands for, and when the last one happened. */
+static int64_t occ_count(const bti_occurrence *o)
+{
+	return o->count > 0 ? o->count : 1;
+}
+
+static int64_t occ_last(const bti_occurrence *o)
+{
+	return o->last_at > o->now ? o->last_at : o->now;
+}
 
 /* 0 means "none" for error codes and lines. */
 static void bind_nonzero(sqlite3_stmt *stmt, int i, int64_t v)
@@ -146,6 +165,8 @@ static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *ou
 	bti_bind_text(stmt, 21, o->request_id);
 	bti_bind_text(stmt, 22, o->context);
 	bind_nonzero(stmt, 23, o->sla_due_at);
+	sqlite3_bind_int64(stmt, 24, occ_count(o));
+	sqlite3_bind_int64(stmt, 25, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		read_landing(stmt, out);
@@ -172,6 +193,8 @@ static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	bti_bind_text(stmt, 1, o->fingerprint);
 	sqlite3_bind_int64(stmt, 2, o->now);
 	sqlite3_bind_int64(stmt, 3, o->dedup_window_ms);
+	sqlite3_bind_int64(stmt, 4, occ_count(o));
+	sqlite3_bind_int64(stmt, 5, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		read_landing(stmt, out);
@@ -218,12 +241,36 @@ static int reopen(bti_store *st, const bti_occurrence *o, int64_t id, bti_landin
 	sqlite3_bind_int64(stmt, 2, o->now);
 	for (i = BT_SEVERITY_LOW; i <= BT_SEVERITY_CRITICAL; i++)
 		sqlite3_bind_int64(stmt, 2 + i, o->sla_ms ? o->sla_ms[i] : 0);
+	sqlite3_bind_int64(stmt, 7, occ_count(o));
+	sqlite3_bind_int64(stmt, 8, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		out->occurrence = sqlite3_column_int64(stmt, 0);
 		rc = sqlite3_step(stmt);
 	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "reopening a ticket");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* Count @o's occurrences on ticket @id, whatever its state. */
+static int count_on(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_COUNT, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, o->now);
+	sqlite3_bind_int64(stmt, 3, occ_count(o));
+	sqlite3_bind_int64(stmt, 4, occ_last(o));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->occurrence = sqlite3_column_int64(stmt, 0);
+		rc = sqlite3_step(stmt);
+	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting an occurrence");
 	bti_sqlite_release(stmt);
 	return rc;
 }
@@ -249,15 +296,13 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 		/* A merged fingerprint lands on its canonical ticket under the
 		 * same window as the ticket's own. */
 		if (aliased && (!o->dedup_window_ms || last >= o->now - o->dedup_window_ms))
-			return bti_sqlite_run_ids(st, SQL_COUNT, id, o->now, 0,
-						  "counting an occurrence", &out->occurrence);
+			return count_on(st, o, id, out);
 		/* Open, but its dedup window has passed: it stays as history. */
 		rc = bti_sqlite_run_ids(st, SQL_RETIRE, id, 0, 0, "retiring a ticket", NULL);
 		return rc == BT_OK ? insert_ticket(st, o, out) : rc;
 	}
 	if (older)
-		return bti_sqlite_run_ids(st, SQL_COUNT, id, o->now, 0,
-					  "counting an occurrence", &out->occurrence);
+		return count_on(st, o, id, out);
 	rc = reopen(st, o, id, out);
 	if (rc == BT_OK) {
 		char note[160];
@@ -308,15 +353,18 @@ static int insert_log(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
 /* Whether the occurrence's log row is kept under the cap K: the first
  * ceil(K/2) occurrences of a ticket, then every K-th as a sample, of which
  * the latest floor(K/2) survive (*prune: drop older samples).  A storm of
- * one error thus writes one page per hit, not a log row per hit. */
+ * one error thus writes one page per hit, not a log row per hit.  When @o
+ * stands for n coalesced occurrences (numbers n_before+1 .. n_after), its
+ * one row is a sample if a multiple of K lies among them. */
 static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prune)
 {
 	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2, n = l->occurrence;
+	int64_t before = n - occ_count(o);
 
 	*prune = 0;
-	if (!l->ticket_id || k <= 0 || n <= first)
+	if (!l->ticket_id || k <= 0 || before < first)
 		return 1;
-	if (k - first > 0 && n % k == 0) {
+	if (k - first > 0 && n / k > before / k) {
 		*prune = 1;
 		return 1;
 	}
@@ -333,28 +381,37 @@ static int prune_samples(bti_store *st, const bti_occurrence *o, int64_t ticket_
 
 int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
-	int rc, prune = 0;
+	int rc = bti_store_begin(st);
 
-	memset(out, 0, sizeof(*out));
-	rc = bti_store_begin(st);
-	if (rc != BT_OK)
+	if (rc != BT_OK) {
+		memset(out, 0, sizeof(*out));
 		return rc;
-	if (o->make_ticket) {
-		if (!o->fingerprint)
-			rc = insert_ticket(st, o, out);
-		else if ((rc = try_hit(st, o, out)) == BT_OK && !out->ticket_id)
-			rc = land_miss(st, o, out);
 	}
-	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune))
-		rc = insert_log(st, o, out->ticket_id);
-	if (rc == BT_OK && prune)
-		rc = prune_samples(st, o, out->ticket_id);
+	rc = bti_store_record_in(st, o, out);
 	if (rc == BT_OK)
 		rc = bti_store_commit(st);
 	if (rc != BT_OK) {
 		bti_store_rollback(st);
 		memset(out, 0, sizeof(*out));
 	}
+	return rc;
+}
+
+int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	int rc = BT_OK, prune = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (o->make_ticket) {
+		if (!o->fingerprint)
+			rc = insert_ticket(st, o, out);
+		else if ((rc = try_hit(st, o, out)) == BT_OK && !out->ticket_id && !o->hit_only)
+			rc = land_miss(st, o, out);
+	}
+	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune))
+		rc = insert_log(st, o, out->ticket_id);
+	if (rc == BT_OK && prune)
+		rc = prune_samples(st, o, out->ticket_id);
 	return rc;
 }
 
@@ -388,6 +445,22 @@ int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
 	sqlite3_bind_int64(stmt, 2, now);
 	rc = sqlite3_step(stmt);
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "recording a release");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_COUNTER_ADD, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bti_bind_text(stmt, 1, name);
+	sqlite3_bind_int64(stmt, 2, delta);
+	sqlite3_bind_int64(stmt, 3, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "updating a counter");
 	bti_sqlite_release(stmt);
 	return rc;
 }

@@ -65,6 +65,9 @@ static const char SQL_COUNT_SEVERITY[] =
 static const char SQL_COUNT_OVERDUE[] =
 	"SELECT count(*) FROM tickets WHERE status NOT IN ('resolved', 'closed') AND sla_due_at < ?1";
 
+static const char SQL_COUNT_DROPPED[] =
+	"SELECT coalesce((SELECT value FROM counters WHERE name = 'async_dropped'), 0)";
+
 static const char SQL_EVENTS_PAGE[] =
 	"SELECT id, created_at, actor, kind, field, from_value, to_value, note FROM ticket_events"
 	" WHERE ticket_id = ?1 AND (created_at > ?2 OR (created_at = ?2 AND id > ?3))"
@@ -268,6 +271,8 @@ int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
 				BTI_ARRAY_LEN(out->open_by_severity), bti_severity_from_name, now);
 	if (rc == BT_OK)
 		rc = count_into(st, SQL_COUNT_OVERDUE, &out->overdue, 1, NULL, now);
+	if (rc == BT_OK)
+		rc = count_into(st, SQL_COUNT_DROPPED, &out->dropped, 1, NULL, now);
 	bti_sqlite_run(st, SQL_COMMIT, "counting tickets");
 	for (i = 1; i < BTI_ARRAY_LEN(out->by_status); i++)
 		out->total += out->by_status[i];

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "capture.h"
@@ -214,6 +215,7 @@ bad:
 
 int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
 {
+	bt_ticket_counts all;
 	unsigned int version;
 	int rc;
 
@@ -222,13 +224,13 @@ int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
 	version = counts->version;
 	if (version == 0 || version > BT_TICKET_COUNTS_VERSION)
 		return bti_error(BT_EINVALID, "bt_ticket_count: unknown counts version %u", version);
-	/* Only the caller's version's fields exist; version 1 is the whole
-	 * struct today, and a later version must clear by its own size. */
-	memset(counts, 0, sizeof(*counts));
-	counts->version = version;
+	memset(&all, 0, sizeof(all));
 	bti_db_lock(db);
-	rc = bti_store_ticket_counts(db->store, bti_db_now(db), counts);
+	rc = bti_store_ticket_counts(db->store, bti_db_now(db), &all);
 	bti_db_unlock(db);
+	/* Only the caller's version's fields exist in its struct. */
+	all.version = version;
+	memcpy(counts, &all, version == 1 ? offsetof(bt_ticket_counts, dropped) : sizeof(all));
 	return rc;
 }
 

@@ -368,7 +368,7 @@ static void test_severity_sla(void)
 	int64_t id = new_ticket(db, "sla", BT_SEVERITY_LOW);
 	bt_update_options o = as("user:a");
 	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
-	bt_ticket_counts counts = { BT_TICKET_COUNTS_VERSION, 0, { 0 }, { 0 }, 0 };
+	bt_ticket_counts counts = BT_TICKET_COUNTS_INIT;
 	bt_ticket_iter *it;
 	bt_ticket *t = get(db, id);
 
