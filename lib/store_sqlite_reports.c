@@ -1,0 +1,326 @@
+/*
+ * store_sqlite_reports.c - the SQL of the reports (bt_aggregate_iter).
+ *
+ * Every statement that reads error_logs is bounded by a range on created_at
+ * (error_logs_created, or error_logs_component after an equality on the
+ * component), so a report over a week reads that week's rows and not the
+ * table; tests/test_report.c checks the plans.  Grouping happens per small
+ * unit the caller pages through (one component, one day, one page of
+ * tickets), so no statement stays open between the iterator's calls.
+ * Ranges arrive resolved: [from, to) with INT64_MIN / INT64_MAX for an open
+ * end, which keeps the range (and the plan) the same either way.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "store_sqlite.h"
+#include "ticket.h"
+
+#define OPEN_STATUSES "('new', 'triaged', 'in_progress', 'awaiting_verification')"
+/* A stored occurrence: a log row that landed on a ticket. */
+#define OCCURRED(from, to) \
+	"created_at >= " from " AND created_at < " to " AND ticket_id IS NOT NULL"
+
+/* One pass over the range's log rows for both of their counts. */
+static const char SQL_SUMMARY[] =
+	"SELECT o.n, o.seen,"
+	" (SELECT count(*) FROM tickets WHERE created_at >= ?1 AND created_at < ?2),"
+	" (SELECT count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2),"
+	" (SELECT count(*) FROM ticket_events"
+	"  WHERE kind = 'regressed' AND created_at >= ?1 AND created_at < ?2),"
+	" (SELECT count(*) FROM tickets WHERE status IN " OPEN_STATUSES ")"
+	" FROM (SELECT count(*) AS n, count(DISTINCT ticket_id) AS seen FROM error_logs"
+	"       WHERE " OCCURRED("?1", "?2") ") AS o";
+
+/* ?3 < 0: the first page; else the rows after (?3 occurrences, id ?4). */
+static const char SQL_TOP_PAGE[] =
+	"SELECT t.id, g.n, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
+	" t.severity, t.component, t.title"
+	" FROM (SELECT ticket_id, count(*) AS n FROM error_logs WHERE " OCCURRED("?1", "?2")
+	"       GROUP BY ticket_id) AS g"
+	" JOIN tickets AS t ON t.id = g.ticket_id"
+	" WHERE ?3 < 0 OR g.n < ?3 OR (g.n = ?3 AND t.id > ?4)"
+	" ORDER BY g.n DESC, t.id LIMIT ?5";
+
+/* Each arm is a min() over an index on component, so finding the next
+ * component is two index seeks however many rows each has. */
+static const char SQL_FIRST_COMPONENT[] =
+	"SELECT min(c) FROM (SELECT min(component) AS c FROM error_logs"
+	" UNION ALL SELECT min(component) FROM tickets WHERE component IS NOT NULL)";
+static const char SQL_NEXT_COMPONENT[] =
+	"SELECT min(c) FROM (SELECT min(component) AS c FROM error_logs WHERE component > ?1"
+	" UNION ALL SELECT min(component) FROM tickets WHERE component > ?1)";
+
+/* ?3: the component, or NULL for tickets without one ("IS" matches NULL
+ * and still seeks the index). */
+static const char SQL_COMPONENT[] =
+	"SELECT"
+	" (SELECT count(*) FROM error_logs WHERE component IS ?3 AND " OCCURRED("?1", "?2") "),"
+	" (SELECT count(*) FROM tickets"
+	"  WHERE component IS ?3 AND created_at >= ?1 AND created_at < ?2),"
+	" (SELECT count(*) FROM tickets WHERE component IS ?3 AND status IN " OPEN_STATUSES ")";
+
+/* Any log row counts here, ticket or not: the day query then filters.
+ * Looking only at the index keeps this a seek per day. */
+static const char SQL_NEXT_ACTIVITY[] =
+	"SELECT min(t) FROM (SELECT min(created_at) AS t FROM error_logs"
+	"  WHERE created_at >= ?1 AND created_at < ?2"
+	" UNION ALL SELECT min(created_at) FROM tickets WHERE created_at >= ?1 AND created_at < ?2)";
+
+/* One day's components, NULL first; ?3 = 0: from the start, else after ?4
+ * (NULL: after the NULL component). */
+static const char SQL_DAY_PAGE[] =
+	"SELECT c, sum(o), sum(n) FROM ("
+	"  SELECT component AS c, count(*) AS o, 0 AS n FROM error_logs"
+	"  WHERE " OCCURRED("?1", "?2") " GROUP BY component"
+	"  UNION ALL"
+	"  SELECT component, 0, count(*) FROM tickets"
+	"  WHERE created_at >= ?1 AND created_at < ?2 GROUP BY component)"
+	" WHERE ?3 = 0 OR (?4 IS NULL AND c IS NOT NULL) OR c > ?4"
+	" GROUP BY c ORDER BY c LIMIT ?5";
+
+/* Per severity and over all ('all'): count, mean, and the median as the
+ * mean of the middle one or two values. */
+static const char SQL_MTTR[] =
+	"WITH d AS (SELECT severity AS s, resolved_at - created_at AS t FROM tickets"
+	"           WHERE resolved_at >= ?1 AND resolved_at < ?2),"
+	" a AS (SELECT s, t FROM d UNION ALL SELECT 'all', t FROM d),"
+	" r AS (SELECT s, t, row_number() OVER (PARTITION BY s ORDER BY t) AS i,"
+	"              count(*) OVER (PARTITION BY s) AS n FROM a)"
+	" SELECT s, count(*), CAST(round(avg(t)) AS INTEGER),"
+	" CAST(round(avg(CASE WHEN i IN ((n + 1) / 2, (n + 2) / 2) THEN t END)) AS INTEGER)"
+	" FROM r GROUP BY s";
+
+/* Finish a statement's rows: BT_OK, or the SQLite failure as an error. */
+static int finish(bti_store *st, sqlite3_stmt *stmt, int rc, const char *what)
+{
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == BT_OK)
+		rc = BT_OK;
+	else if (rc > 0)
+		rc = bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+/* A copy of text column @col (NULL stays NULL). */
+static int dup_column(bti_store *st, sqlite3_stmt *stmt, int col, char **out)
+{
+	const char *s = (const char *)sqlite3_column_text(stmt, col);
+
+	*out = NULL;
+	if (!s) {
+		if (sqlite3_column_type(stmt, col) != SQLITE_NULL || sqlite3_errcode(st->sql) == SQLITE_NOMEM)
+			return bti_error(BT_ENOMEM, "reading a report: out of memory");
+		return BT_OK;
+	}
+	*out = bti_strdup(s);
+	return *out ? BT_OK : bti_error(BT_ENOMEM, "reading a report: out of memory");
+}
+
+int bti_store_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_SUMMARY, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->occurrences = sqlite3_column_int64(stmt, 0);
+		out->tickets_seen = sqlite3_column_int64(stmt, 1);
+		out->new_tickets = sqlite3_column_int64(stmt, 2);
+		out->resolved = sqlite3_column_int64(stmt, 3);
+		out->regressions = sqlite3_column_int64(stmt, 4);
+		out->open_now = sqlite3_column_int64(stmt, 5);
+	}
+	return finish(st, stmt, rc, "reading the summary");
+}
+
+void bti_report_top_row_clear(bti_report_top_row *row)
+{
+	bti_free(row->number);
+	bti_free(row->status);
+	bti_free(row->severity);
+	bti_free(row->component);
+	bti_free(row->title);
+	row->number = row->status = row->severity = row->component = row->title = NULL;
+}
+
+static int read_top_row(bti_store *st, sqlite3_stmt *stmt, bti_report_top_row *row)
+{
+	int rc;
+
+	row->id = sqlite3_column_int64(stmt, 0);
+	row->occurrences = sqlite3_column_int64(stmt, 1);
+	row->occurrence_count = sqlite3_column_int64(stmt, 2);
+	row->last_occurred_at = sqlite3_column_int64(stmt, 3);
+	rc = dup_column(st, stmt, 4, &row->number);
+	if (rc == BT_OK)
+		rc = dup_column(st, stmt, 5, &row->status);
+	if (rc == BT_OK)
+		rc = dup_column(st, stmt, 6, &row->severity);
+	if (rc == BT_OK)
+		rc = dup_column(st, stmt, 7, &row->component);
+	if (rc == BT_OK)
+		rc = dup_column(st, stmt, 8, &row->title);
+	if (rc != BT_OK)
+		bti_report_top_row_clear(row);
+	return rc;
+}
+
+int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count,
+			      int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out)
+{
+	sqlite3_stmt *stmt;
+	size_t n = 0;
+	int rc = bti_sqlite_stmt(st, SQL_TOP_PAGE, &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int64(stmt, 3, after_count);
+	sqlite3_bind_int64(stmt, 4, after_id);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rc = read_top_row(st, stmt, &rows[n]);
+		if (rc != BT_OK)
+			break;
+		n++;
+	}
+	rc = finish(st, stmt, rc, "reading the top tickets");
+	if (rc != BT_OK) {
+		while (n)
+			bti_report_top_row_clear(&rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
+
+int bti_store_report_next_component(bti_store *st, const char *after, char **out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, after ? SQL_NEXT_COMPONENT : SQL_FIRST_COMPONENT, &stmt);
+
+	*out = NULL;
+	if (rc != BT_OK)
+		return rc;
+	bti_bind_text(stmt, 1, after);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		rc = dup_column(st, stmt, 0, out);
+	rc = finish(st, stmt, rc, "reading the components");
+	return rc == BT_OK && !*out ? BT_ITEROVER : rc;
+}
+
+int bti_store_report_component(bti_store *st, int64_t from, int64_t to, const char *component,
+			       bti_report_counts *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_COMPONENT, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	bti_bind_text(stmt, 3, component);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->occurrences = sqlite3_column_int64(stmt, 0);
+		out->new_tickets = sqlite3_column_int64(stmt, 1);
+		out->open_now = sqlite3_column_int64(stmt, 2);
+	}
+	return finish(st, stmt, rc, "reading a component");
+}
+
+int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_NEXT_ACTIVITY, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, at);
+	sqlite3_bind_int64(stmt, 2, to);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+			rc = BT_ITEROVER;
+		} else {
+			*out = sqlite3_column_int64(stmt, 0);
+			rc = BT_OK;
+		}
+	}
+	return finish(st, stmt, rc, "reading the days");
+}
+
+void bti_report_day_row_clear(bti_report_day_row *row)
+{
+	bti_free(row->component);
+	row->component = NULL;
+}
+
+int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
+			      const char *after, bti_report_day_row *rows, size_t cap,
+			      size_t *n_out)
+{
+	sqlite3_stmt *stmt;
+	size_t n = 0;
+	int rc = bti_sqlite_stmt(st, SQL_DAY_PAGE, &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int(stmt, 3, has_after != 0);
+	bti_bind_text(stmt, 4, after);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rc = dup_column(st, stmt, 0, &rows[n].component);
+		if (rc != BT_OK)
+			break;
+		rows[n].occurrences = sqlite3_column_int64(stmt, 1);
+		rows[n].new_tickets = sqlite3_column_int64(stmt, 2);
+		n++;
+	}
+	rc = finish(st, stmt, rc, "reading a day");
+	if (rc != BT_OK) {
+		while (n)
+			bti_report_day_row_clear(&rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
+
+int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5])
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_MTTR, &stmt), i;
+
+	if (rc != BT_OK)
+		return rc;
+	for (i = 0; i < 5; i++)
+		out[i].resolved = out[i].mean_ms = out[i].median_ms = 0;
+	sqlite3_bind_int64(stmt, 1, from);
+	sqlite3_bind_int64(stmt, 2, to);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *s = (const char *)sqlite3_column_text(stmt, 0);
+		int sev;
+
+		if (!s)
+			continue; /* out of memory reading it: sqlite3_step reports it */
+		sev = strcmp(s, "all") == 0 ? 0 : bti_severity_from_name(s);
+		if (sev == 0 && strcmp(s, "all") != 0)
+			continue; /* cannot happen: severity has a CHECK */
+		out[sev].resolved = sqlite3_column_int64(stmt, 1);
+		out[sev].mean_ms = sqlite3_column_int64(stmt, 2);
+		out[sev].median_ms = sqlite3_column_int64(stmt, 3);
+	}
+	return finish(st, stmt, rc, "reading the time to resolve");
+}
