@@ -1,0 +1,391 @@
+/*
+ * cmd_import.c - import: legacy JSON bug reports (and the JSON of
+ * `bugtrack export tickets`) from files and directories, one
+ * bt_import_json() call, hence one transaction, per file.  A bad file is
+ * reported with its path and reason and does not stop the others.
+ *
+ * What counts per file: a file is "imported" when at least one of its
+ * records became a ticket, "skipped" when it is valid but every record was
+ * already present (an empty array too), and "failed" when it cannot be
+ * read, is not valid JSON, or any of its records is bad; then nothing from
+ * it is stored.  A second line counts the records.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+const char import_usage[] =
+	"usage: bugtrack import [OPTIONS] (FILE | DIR)...\n\n"
+	"Import JSON bug reports: each file holds one report object or an array of\n"
+	"them, either legacy reports (report_id, status, submitted_at, description,\n"
+	"...) or what 'bugtrack export tickets --format json' wrote (restored with\n"
+	"their ids).  A DIR is searched recursively for *.json files (names starting\n"
+	"with '.' and symbolic links to directories are skipped), which are imported\n"
+	"in byte order of their paths.  Each file is one transaction: a file with a\n"
+	"bad record (invalid JSON, a wrong type, an unknown status) is reported on\n"
+	"stderr with its path and reason, nothing from it is stored, and the other\n"
+	"files go on.  Reports already present (same report_id; for export records\n"
+	"the same external_id, or the same id, fingerprint and creation time) are\n"
+	"skipped, so importing again changes nothing.  The database is created when\n"
+	"missing; --dry-run only reads it.\n\n"
+	"It ends with the summary on stdout:\n"
+	"  58 files: 57 imported, 1 skipped (already present), 0 failed\n"
+	"  1204 records: 1190 imported, 14 skipped (already present)\n"
+	"A file counts as imported when at least one of its records was imported, as\n"
+	"skipped when none was (all present, or an empty array), as failed when it\n"
+	"could not be read or any of its records is bad.  The exit code is 1 when a\n"
+	"file failed.\n\n"
+	"options:\n"
+	"  --dry-run            check and count everything, change nothing; lists\n"
+	"                       each file's outcome\n"
+	"  -v, --verbose        list each file's outcome on stdout\n"
+	"  --actor A            who the 'imported' events name (default: user:$USER)\n"
+	"  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
+	"  -h, --help           print this help\n\n"
+	"When stderr is a terminal, a progress line goes there (and the reasons of\n"
+	"failed files after it).\n";
+
+static const struct option import_options[] = {
+	CLI_COMMON_OPTIONS,
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "actor", required_argument, NULL, OPT_ACTOR },
+	{ NULL, 0, NULL, 0 }
+};
+
+typedef struct strings {
+	char **items;
+	size_t n, cap;
+} strings;
+
+static void strings_add(strings *s, char *item)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->items = realloc(s->items, s->cap * sizeof(*s->items));
+		if (!s->items) {
+			cli_error("out of memory");
+			exit(EXIT_ERROR);
+		}
+	}
+	s->items[s->n++] = item;
+}
+
+static void strings_free(strings *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->items[i]);
+	free(s->items);
+}
+
+typedef struct importer {
+	cli *c;
+	bt_db *db;
+	bt_import_options opts;
+	bt_import_session *session; /* makes a dry run see the files before */
+	int verbose;
+	progress *progress;
+	strings failures;     /* held back while a progress line is shown */
+	int64_t files, imported, skipped, failed;
+	int64_t records, rec_imported, rec_skipped;
+} importer;
+
+/* ---- finding the files ---- */
+
+static int ends_with_json(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".json") == 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir);
+	char *path = xmalloc(n + strlen(name) + 2);
+
+	memcpy(path, dir, n);
+	if (n == 0 || dir[n - 1] != '/')
+		path[n++] = '/';
+	strcpy(path + n, name);
+	return path;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the *.json files under @dir to @out; unreadable directories go to
+ * @errors as "PATH: reason". */
+static void walk(const char *dir, strings *out, strings *errors)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat sb;
+
+	if (!d) {
+		char buf[PATH_MAX + 128];
+
+		snprintf(buf, sizeof(buf), "%s: cannot read the directory: %s", dir, strerror(errno));
+		strings_add(errors, xstrdup(buf));
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char *path;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = join(dir, e->d_name);
+		if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			walk(path, out, errors);
+			free(path);
+		} else if (ends_with_json(e->d_name) && stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			strings_add(out, path);
+		} else {
+			free(path);
+		}
+	}
+	closedir(d);
+}
+
+/* The files of the operands, in order; each DIR's sorted by path. */
+static void collect(char **operands, int n, strings *files, strings *errors)
+{
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (stat(operands[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			size_t first = files->n;
+
+			walk(operands[i], files, errors);
+			qsort(files->items + first, files->n - first, sizeof(char *), by_path);
+		} else {
+			strings_add(files, xstrdup(operands[i])); /* a missing one fails later */
+		}
+	}
+}
+
+/* ---- one file ---- */
+
+/* The whole file in a new buffer; NULL with errno set on failure. */
+static char *read_all(const char *path, size_t *len_out)
+{
+	FILE *f = fopen(path, "rb");
+	size_t len = 0, cap = 1 << 16, n;
+	char *buf, *grown;
+	int saved;
+
+	if (!f)
+		return NULL;
+	buf = malloc(cap);
+	while (buf && (n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len == cap) {
+			grown = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				buf = NULL;
+				errno = ENOMEM;
+				break;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+	}
+	saved = errno;
+	if (buf && ferror(f)) {
+		saved = errno ? errno : EIO;
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	errno = saved;
+	*len_out = len;
+	return buf;
+}
+
+/* The library's message without its "bt_import_json: " prefix. */
+static const char *reason(void)
+{
+	const char *msg = bt_error_message();
+	const char *p = strstr(msg, ": ");
+
+	return strncmp(msg, "bt_", 3) == 0 && p ? p + 2 : msg;
+}
+
+static void report_failure(importer *imp, const char *path, const char *why)
+{
+	size_t need = strlen(path) + strlen(why) + 4;
+	char *line;
+
+	if (!imp->progress) {
+		cli_error("import: %s: %s", path, why);
+		return;
+	}
+	line = xmalloc(need);
+	snprintf(line, need, "%s: %s", path, why);
+	strings_add(&imp->failures, line);
+}
+
+static void file_line(const importer *imp, const char *what, const char *path,
+		      const bt_import_result *r)
+{
+	if (!imp->verbose)
+		return;
+	if (!r) {
+		printf("%-9s %s\n", what, path);
+		return;
+	}
+	printf("%-9s %s: %lld record%s, %lld imported, %lld skipped (already present)\n", what,
+	       path, (long long)r->records, r->records == 1 ? "" : "s", (long long)r->imported,
+	       (long long)r->skipped);
+}
+
+/* Import @path; returns BT_OK, or a storage error that stops everything. */
+static int import_file(importer *imp, const char *path)
+{
+	bt_import_result r = BT_IMPORT_RESULT_INIT;
+	size_t len;
+	char *buf = read_all(path, &len);
+	int rc;
+
+	imp->files++;
+	if (!buf) {
+		imp->failed++;
+		report_failure(imp, path, strerror(errno));
+		file_line(imp, "failed", path, NULL);
+		return BT_OK;
+	}
+	rc = bt_import_session_add(imp->session, buf, len, path, &r);
+	free(buf);
+	if (rc == BT_EINVALID || rc == BT_ECONFLICT) {
+		imp->failed++;
+		report_failure(imp, path, reason());
+		file_line(imp, "failed", path, NULL);
+		return BT_OK;
+	}
+	if (rc != BT_OK)
+		return rc;
+	imp->records += r.records;
+	imp->rec_imported += r.imported;
+	imp->rec_skipped += r.skipped;
+	if (r.imported > 0) {
+		imp->imported++;
+		file_line(imp, "imported", path, &r);
+	} else {
+		imp->skipped++;
+		file_line(imp, "skipped", path, &r);
+	}
+	return BT_OK;
+}
+
+/* ---- the command ---- */
+
+static void summary(const importer *imp)
+{
+	printf("%lld file%s: %lld imported, %lld skipped (already present), %lld failed\n",
+	       (long long)imp->files, imp->files == 1 ? "" : "s", (long long)imp->imported,
+	       (long long)imp->skipped, (long long)imp->failed);
+	printf("%lld record%s: %lld imported, %lld skipped (already present)\n",
+	       (long long)imp->records, imp->records == 1 ? "" : "s",
+	       (long long)imp->rec_imported, (long long)imp->rec_skipped);
+	if (imp->opts.dry_run)
+		printf("dry run: nothing was written\n");
+}
+
+/* 0 to go on, else stop with c->exit_code (--help, or a usage error). */
+static int parse(cli *c, int argc, char **argv, importer *imp)
+{
+	int o;
+
+	while ((o = cli_next_opt_short(c, argc, argv, ":hv", import_options)) > 0) {
+		switch (o) {
+		case OPT_DRY_RUN: imp->opts.dry_run = 1; imp->verbose = 1; break;
+		case 'v':         imp->verbose = 1; break;
+		case OPT_ACTOR:   imp->opts.actor = optarg; break;
+		default:          c->exit_code = cli_usage_error(c, "unexpected option"); return 1;
+		}
+	}
+	if (o < 0)
+		return 1;
+	c->exit_code = cli_operands(c, argc, argv, 1, INT_MAX, "FILE or DIR to import");
+	return c->exit_code != EXIT_OK;
+}
+
+/* The database: created and migrated when missing, except for a dry run,
+ * which only reads it. */
+static int open_db(cli *c, int dry_run, bt_db **db)
+{
+	int rc = cli_open(c, dry_run ? CLI_READ : CLI_CREATE_NO_MIGRATE, db);
+
+	if (rc != EXIT_OK || dry_run)
+		return rc;
+	rc = bt_migrate(*db);
+	if (rc != BT_OK) {
+		bt_close(*db);
+		*db = NULL;
+		return cli_fail(rc, NULL);
+	}
+	return EXIT_OK;
+}
+
+int cmd_import(cli *c, int argc, char **argv)
+{
+	importer imp;
+	strings files = { NULL, 0, 0 };
+	size_t i;
+	int rc;
+
+	memset(&imp, 0, sizeof(imp));
+	bt_import_options_init(&imp.opts, BT_IMPORT_OPTIONS_VERSION);
+	imp.c = c;
+	imp.opts.actor = c->actor;
+	if (parse(c, argc, argv, &imp))
+		return c->exit_code;
+	collect(argv + optind, argc - optind, &files, &imp.failures);
+	/* Directories that could not be read count as failed files. */
+	for (i = 0; i < imp.failures.n; i++)
+		cli_error("import: %s", imp.failures.items[i]);
+	imp.files = imp.failed = (int64_t)imp.failures.n;
+	strings_free(&imp.failures);
+	memset(&imp.failures, 0, sizeof(imp.failures));
+
+	rc = open_db(c, imp.opts.dry_run, &imp.db);
+	if (rc == EXIT_OK) {
+		rc = bt_import_session_new(imp.db, &imp.opts, &imp.session);
+		if (rc != BT_OK) {
+			rc = cli_fail(rc, NULL);
+			bt_close(imp.db);
+		}
+	}
+	if (rc != EXIT_OK) {
+		strings_free(&files);
+		return rc;
+	}
+	imp.progress = progress_start("import", (int64_t)files.n);
+	for (i = 0, rc = BT_OK; rc == BT_OK && i < files.n; i++) {
+		rc = import_file(&imp, files.items[i]);
+		progress_update(imp.progress, (int64_t)i + 1);
+	}
+	progress_done(imp.progress, (int64_t)i);
+	for (i = 0; i < imp.failures.n; i++)
+		cli_error("import: %s", imp.failures.items[i]);
+	rc = rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);
+	summary(&imp);
+	bt_import_session_free(imp.session);
+	bt_close(imp.db);
+	strings_free(&imp.failures);
+	strings_free(&files);
+	if (rc != EXIT_OK)
+		return rc;
+	return imp.failed ? EXIT_ERROR : EXIT_OK;
+}
