@@ -240,3 +240,50 @@ int bti_store_schema_version(bti_store *st, int *current_out)
 
 	return bti_sqlite_schema_state(st, current_out, &applied);
 }
+
+/* ---- reading the record, and stamping an untracked database ---- */
+
+int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload)
+{
+	sqlite3_stmt *stmt = NULL;
+	int64_t has_record = 0;
+	int rc = query_int(st, "SELECT count(*) FROM sqlite_master"
+			   " WHERE type = 'table' AND name = 'schema_migrations'", &has_record);
+
+	if (rc != BT_OK || !has_record)
+		return rc;
+	rc = sqlite3_prepare_v2(st->sql,
+		"SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version",
+		-1, &stmt, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(stmt, 1);
+		const char *sum = (const char *)sqlite3_column_text(stmt, 2);
+
+		fn(sqlite3_column_int(stmt, 0), name ? name : "", sum ? sum : "",
+		   sqlite3_column_int64(stmt, 3), payload);
+		rc = SQLITE_OK;
+	}
+	rc = (rc == SQLITE_DONE || rc == SQLITE_OK) ? BT_OK
+		: bti_sqlite_fail(st->sql, rc, "reading schema_migrations");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* The caller has compared the tables with what these migrations create;
+ * recording them is all that is left. */
+int bti_store_stamp(bti_store *st, int version)
+{
+	const bti_migration_set *set = st->migrations;
+	int64_t has_record = 0;
+	size_t i;
+	int rc = query_int(st, "SELECT count(*) FROM sqlite_master"
+			   " WHERE type = 'table' AND name = 'schema_migrations'", &has_record);
+
+	if (rc == BT_OK && has_record)
+		return bti_error(BT_ESTATE, "the database already records its migrations");
+	if (rc == BT_OK && sqlite3_exec(st->sql, schema_table_sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = bti_sqlite_fail(st->sql, sqlite3_errcode(st->sql), "creating schema_migrations");
+	for (i = 0; rc == BT_OK && i < set->count && set->items[i].version <= version; i++)
+		rc = record_migration(st, &set->items[i]);
+	return rc;
+}

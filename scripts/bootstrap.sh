@@ -10,6 +10,7 @@ packages=(
 	libsqlite3-dev                 # the one runtime dependency
 	abigail-tools                  # the ABI gate (abidw, abidiff)
 	valgrind                       # the memcheck stage of the tests
+	scdoc                          # the man page, bugtrack(1)
 )
 
 missing=()

@@ -1,0 +1,243 @@
+/*
+ * migrate_api.c - the schema's public face beyond bt_schema_version and
+ * bt_migrate: the list of embedded migrations and what a database applied,
+ * telling what a file is, and stamping a database built before migrations
+ * were tracked.
+ *
+ * Stamping trusts nothing but the tables themselves: the embedded
+ * migrations are run in an in-memory database and the two schemas compared
+ * column by column, so a database is never recorded at a version whose
+ * later migrations would then fail on it (or, worse, silently not apply).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+/* As bt_open: the argument, else $BUGTRACK_DB, else ./bugtrack.db. */
+static const char *resolve_path(const char *path)
+{
+	const char *env;
+
+	if (path && *path)
+		return path;
+	env = getenv("BUGTRACK_DB");
+	return env && *env ? env : "./bugtrack.db";
+}
+
+int bt_migration_count(void)
+{
+	return (int)bti_builtin_migrations.count;
+}
+
+typedef struct applied_lookup {
+	int version;
+	int found;
+	int64_t applied_at;
+} applied_lookup;
+
+static void find_record(int version, const char *name, const char *checksum, int64_t applied_at,
+			void *payload)
+{
+	applied_lookup *l = payload;
+
+	(void)name;
+	(void)checksum;
+	if (version == l->version) {
+		l->found = 1;
+		l->applied_at = applied_at;
+	}
+}
+
+int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out)
+{
+	const bti_migration *m;
+	applied_lookup l = { 0, 0, 0 };
+	int rc = BT_OK;
+
+	if (!out)
+		return bti_error(BT_EINVALID, "bt_migration_info_get: out is NULL");
+	if (out->version == 0 || out->version > BT_MIGRATION_INFO_VERSION)
+		return bti_error(BT_EINVALID, "bt_migration_info_get: unknown version %u (this library "
+				 "knows 1..%d)", out->version, BT_MIGRATION_INFO_VERSION);
+	if (index < 0 || (size_t)index >= bti_builtin_migrations.count)
+		return bti_error(BT_EINVALID, "bt_migration_info_get: index %d is out of range 0..%d",
+				 index, (int)bti_builtin_migrations.count - 1);
+	m = &bti_builtin_migrations.items[index];
+	if (db) {
+		l.version = m->version;
+		bti_db_lock(db);
+		rc = bti_store_migration_records(db->store, find_record, &l);
+		bti_db_unlock(db);
+		if (rc != BT_OK)
+			return rc;
+	}
+	out->schema_version = m->version;
+	out->name = m->name;
+	out->checksum = m->checksum;
+	out->applied = l.found;
+	out->applied_at = l.applied_at;
+	return BT_OK;
+}
+
+int bt_db_identify(const char *path, bt_db_kind *out)
+{
+	if (!path || !out)
+		return bti_error(BT_EINVALID, "bt_db_identify: %s is NULL", path ? "out" : "path");
+	return bti_store_identify(path, out);
+}
+
+/* ---- stamping ---- */
+
+#define STAMP_SHOWN 3 /* differences named in the message */
+
+typedef struct diff_text {
+	char text[400];
+	size_t shown;
+} diff_text;
+
+static void collect_diff(const char *difference, void *payload)
+{
+	diff_text *t = payload;
+	size_t len = strlen(t->text);
+
+	if (t->shown++ >= STAMP_SHOWN || len >= sizeof(t->text) - 1)
+		return;
+	snprintf(t->text + len, sizeof(t->text) - len, "%s%s", len ? "; " : "", difference);
+}
+
+static int latest(void)
+{
+	const bti_migration_set *set = &bti_builtin_migrations;
+
+	return set->count ? set->items[set->count - 1].version : 0;
+}
+
+static int known_version(int version)
+{
+	size_t i;
+
+	for (i = 0; i < bti_builtin_migrations.count; i++)
+		if (bti_builtin_migrations.items[i].version == version)
+			return 1;
+	return 0;
+}
+
+/* Refuse, naming the differences from @version. */
+static int mismatch(bti_store *st, const char *path, int version, int detected)
+{
+	diff_text t;
+	size_t n = 0;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	rc = bti_store_schema_diff(st, version, collect_diff, &t, &n);
+	if (rc != BT_OK)
+		return rc;
+	return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s %s schema version %d: %s%s", path,
+			 detected ? "matches no schema version; the closest is" : "does not match",
+			 version, t.text, n > STAMP_SHOWN ? " (and more)" : "");
+}
+
+/* The newest version whose schema the database has exactly, or the
+ * closest one (fewest differences) in *closest_out. */
+static int detect_version(bti_store *st, int *match_out, int *closest_out)
+{
+	const bti_migration_set *set = &bti_builtin_migrations;
+	size_t i, best = (size_t)-1, n;
+	int rc;
+
+	*match_out = 0;
+	*closest_out = latest();
+	for (i = set->count; i-- > 0;) {
+		rc = bti_store_schema_diff(st, set->items[i].version, NULL, NULL, &n);
+		if (rc != BT_OK)
+			return rc;
+		if (n == 0) {
+			*match_out = set->items[i].version;
+			return BT_OK;
+		}
+		if (n < best) {
+			best = n;
+			*closest_out = set->items[i].version;
+		}
+	}
+	return BT_OK;
+}
+
+static int check_kind(bti_store *st, const char *path, int *version_out)
+{
+	bt_db_kind kind;
+	int current = 0, rc = bti_store_kind(st, path, &kind);
+
+	if (rc != BT_OK)
+		return rc;
+	switch (kind) {
+	case BT_DB_UNTRACKED:
+		return BT_OK;
+	case BT_DB_TRACKED:
+		rc = bti_store_schema_version(st, &current);
+		if (version_out)
+			*version_out = current;
+		return bti_error(BT_ESTATE, "bt_schema_stamp: %s already records its migrations "
+				 "(schema version %d): nothing to stamp", path, current);
+	case BT_DB_EMPTY:
+		return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s has no tables: nothing to stamp "
+				 "(opening it creates the schema)", path);
+	default:
+		return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s is not a bugtrack database "
+				 "(it has no tickets table)", path);
+	}
+}
+
+static int stamp_open_store(bti_store *st, const char *path, int version, unsigned int flags,
+			    int *version_out)
+{
+	int dry = (flags & BT_STAMP_DRY_RUN) != 0, match = version, closest, rc;
+	size_t n = 0;
+
+	rc = check_kind(st, path, version_out);
+	/* The write lock keeps the tables as compared until they are recorded. */
+	if (rc == BT_OK && !dry)
+		rc = bti_store_begin(st);
+	if (rc == BT_OK && version == 0) {
+		rc = detect_version(st, &match, &closest);
+		if (rc == BT_OK && !match)
+			rc = mismatch(st, path, closest, 1);
+	} else if (rc == BT_OK) {
+		rc = bti_store_schema_diff(st, version, NULL, NULL, &n);
+		if (rc == BT_OK && n)
+			rc = mismatch(st, path, version, 0);
+	}
+	if (rc == BT_OK && !dry)
+		rc = bti_store_stamp(st, match);
+	if (rc == BT_OK && !dry)
+		rc = bti_store_commit(st);
+	if (rc != BT_OK) {
+		bti_store_rollback(st);
+		return rc;
+	}
+	if (version_out)
+		*version_out = match;
+	return BT_OK;
+}
+
+int bt_schema_stamp(const char *path, int version, unsigned int flags, int *version_out)
+{
+	bti_store *st;
+	int rc;
+
+	if (flags & ~BT_STAMP_DRY_RUN)
+		return bti_error(BT_EINVALID, "bt_schema_stamp: unknown flags 0x%x",
+				 flags & ~BT_STAMP_DRY_RUN);
+	if (version != 0 && !known_version(version))
+		return bti_error(BT_EINVALID, "bt_schema_stamp: this library has no schema version %d "
+				 "(it knows 1..%d)", version, latest());
+	path = resolve_path(path);
+	rc = bti_store_inspect_open(&st, path, !(flags & BT_STAMP_DRY_RUN), &bti_builtin_migrations);
+	if (rc == BT_OK)
+		rc = stamp_open_store(st, path, version, flags, version_out);
+	bti_store_close(st);
+	return rc;
+}

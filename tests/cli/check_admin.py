@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `bugtrack migrate` (status, up, stamp, list, --all,
+--dry-run) and `bugtrack doctor`.
+
+usage: check_admin.py BUGTRACK CLI_FIXTURE SOURCE_DIR [--update]
+
+Builds the fixture database (cli_fixture) and a folder of databases in a
+temporary directory, runs `bugtrack` with a fixed clock, COLUMNS=100 and
+NO_COLOR, and compares stdout with SOURCE_DIR/golden/admin_*; --update
+rewrites those goldens instead.  What varies between runs is normalised
+first: the temporary directory becomes TMP, the times migrations were
+applied (the library records the real time) and the -wal file's size.
+
+The folder for --all holds a current database, an old one (tracked at
+version 1), one built before migrations were tracked (version 1's tables,
+no schema_migrations), a nested directory, a text file, a SQLite database
+of another program, an empty file and a stray -wal file.
+"""
+import hashlib
+import json
+import os
+import pty
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+NOW_MS = 1795262400000  # 2026-11-21T12:00:00Z, as check_cli.py
+
+
+class Checker:
+    def __init__(self, bugtrack, fixture, srcdir, update):
+        self.bugtrack = os.path.abspath(bugtrack)
+        self.fixture = os.path.abspath(fixture)
+        self.golden_dir = os.path.join(os.path.abspath(srcdir), "golden")
+        self.migrations = os.path.normpath(os.path.join(os.path.abspath(srcdir), "..", "..", "migrations"))
+        self.update = update
+        self.failures = 0
+        self.checks = 0
+        self.tmp = tempfile.mkdtemp(prefix="bugtrack-admin-")
+        self.db = os.path.join(self.tmp, "fixture.db")
+        self.env = {k: v for k, v in os.environ.items() if k != "BUGTRACK_DB"}
+        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "COLUMNS": "100", "USER": "tester",
+                         "NO_COLOR": "1"})
+
+    def fail(self, what, detail=""):
+        self.failures += 1
+        print(f"FAIL: {what}")
+        if detail:
+            print("  " + detail.rstrip().replace("\n", "\n  "))
+
+    def run(self, *args, db=None, stderr=subprocess.PIPE):
+        cmd = [self.bugtrack] + (["--db", db] if db else []) + list(args)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, env=self.env,
+                           cwd=self.tmp, timeout=60)
+        err = p.stderr.decode("utf-8") if p.stderr is not None else ""
+        return p.returncode, p.stdout.decode("utf-8"), err
+
+    def expect(self, what, args, code, stderr_has=None, db=None):
+        """Run; check the exit code, and `bugtrack:` messages on failure."""
+        self.checks += 1
+        rc, out, err = self.run(*args, db=db)
+        if rc != code:
+            self.fail(f"{what}: exit {rc}, expected {code}", f"stdout: {out}\nstderr: {err}")
+        elif code != 0 and not err.startswith("bugtrack: "):
+            self.fail(f"{what}: stderr does not start with 'bugtrack: '", err)
+        elif stderr_has and stderr_has not in err:
+            self.fail(f"{what}: stderr lacks {stderr_has!r}", err)
+        return rc, out, err
+
+    def same(self, what, got, want):
+        self.checks += 1
+        if got != want:
+            self.fail(f"{what}: got {got!r}, expected {want!r}")
+
+    def normalise(self, text):
+        text = text.replace(self.tmp, "TMP")
+        # When migrations were applied: the library records the real time.
+        text = re.sub(r"^(\d{4} .*  )\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$", r"\1YYYY-MM-DD HH:MM:SS",
+                      text, flags=re.M)
+        text = re.sub(r'"applied_at": \d+', '"applied_at": 0', text)
+        text = re.sub(r'"applied_at_iso": "[^"]*"', '"applied_at_iso": "ISO"', text)
+        text = re.sub(r"^(wal +)\d+ bytes$", r"\1N bytes", text, flags=re.M)
+        return re.sub(r'"wal_bytes": \d+', '"wal_bytes": 0', text)
+
+    def golden(self, name, args, code, db=None):
+        _, out, _ = self.expect(name, args, code, db=db)
+        if name.endswith("_json"):
+            try:
+                json.loads(out)
+            except ValueError as e:
+                self.fail(f"{name}: invalid JSON: {e}", out)
+        out = self.normalise(out)
+        path = os.path.join(self.golden_dir, f"admin_{name}.{'json' if name.endswith('_json') else 'txt'}")
+        if self.update:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(out)
+            return out
+        self.checks += 1
+        try:
+            want = open(path, encoding="utf-8", newline="").read()
+        except FileNotFoundError:
+            want = None
+        if out != want:
+            self.fail(f"golden {os.path.basename(path)} differs (run with --update to accept)",
+                      out if want is None else "".join(
+                          __import__("difflib").unified_diff(want.splitlines(True),
+                                                             out.splitlines(True), "golden", "got")))
+        return out
+
+    # ---- databases ----
+
+    def sql_file(self, name):
+        return open(os.path.join(self.migrations, name), encoding="utf-8").read()
+
+    def make_v1(self, path, tracked):
+        """Version 1's tables, as bugtrack built them; recorded or not."""
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        con = sqlite3.connect(path)
+        con.executescript(self.sql_file("0001_initial.sql"))
+        con.execute("INSERT INTO tickets (title, created_at, updated_at) VALUES ('old', 1, 1)")
+        if tracked:
+            digest = hashlib.sha256(open(os.path.join(self.migrations, "0001_initial.sql"),
+                                         "rb").read()).hexdigest()
+            con.executescript("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                              " name TEXT NOT NULL, checksum TEXT NOT NULL,"
+                              " applied_at INTEGER NOT NULL)")
+            con.execute("INSERT INTO schema_migrations VALUES (1, 'initial', ?, 1)", (digest,))
+        con.commit()
+        con.close()
+
+    def sql(self, path, text):
+        con = sqlite3.connect(path)
+        con.executescript(text)
+        con.commit()
+        con.close()
+
+    def copy_db(self, name):
+        path = os.path.join(self.tmp, name)
+        shutil.copyfile(self.db, path)
+        return path
+
+    def make_folder(self):
+        dbs = os.path.join(self.tmp, "dbs")
+        os.makedirs(os.path.join(dbs, "nested", "deep"))
+        shutil.copyfile(self.db, os.path.join(dbs, "current.db"))
+        self.make_v1(os.path.join(dbs, "legacy.db"), tracked=False)
+        self.make_v1(os.path.join(dbs, "nested", "deep", "old.db"), tracked=True)
+        with open(os.path.join(dbs, "nested", "notes.txt"), "w") as f:
+            f.write("not a database\n")
+        self.sql(os.path.join(dbs, "inventory.sqlite"), "CREATE TABLE inventory (sku TEXT)")
+        open(os.path.join(dbs, "empty.db"), "w").close()
+        with open(os.path.join(dbs, "stray.db-wal"), "wb") as f:
+            f.write(b"\0" * 64)
+        return dbs
+
+    def files_under(self, top):
+        return sorted(os.path.relpath(os.path.join(d, f), top)
+                      for d, _, fs in os.walk(top) for f in fs)
+
+    # ---- checks ----
+
+    def check_migrate_one(self):
+        self.golden("migrate_list", ["migrate", "list"], 0, db=self.db)
+        self.golden("migrate_list_json", ["migrate", "list", "--json"], 0, db=self.db)
+        _, out, _ = self.expect("migrate list --json", ["migrate", "list", "--json"], 0, db=self.db)
+        listing = json.loads(out or "{}")
+        migrations = listing.get("migrations", [])
+        on_disk = sorted(f for f in os.listdir(self.migrations) if f.endswith(".sql"))
+        self.same("migrate list names the migrations/ files",
+                  [f"{m['version']:04d}_{m['name']}.sql" for m in migrations], on_disk)
+        self.same("migrate list checksums are the files' SHA-256",
+                  [m["checksum"] for m in migrations],
+                  [hashlib.sha256(open(os.path.join(self.migrations, f), "rb").read()).hexdigest()
+                   for f in on_disk])
+        self.same("all applied", {m["applied"] for m in migrations}, {True})
+
+        # stamp: a database built before migrations were tracked.
+        legacy = os.path.join(self.tmp, "legacy.db")
+        self.make_v1(legacy, tracked=False)
+        self.expect("status of an untracked database", ["migrate", "status"], 1,
+                    "migrate stamp", db=legacy)
+        self.expect("list of an untracked database", ["migrate", "list"], 1, "migrate stamp",
+                    db=legacy)
+        _, out, _ = self.expect("stamp --dry-run", ["migrate", "stamp", "--dry-run"], 0, db=legacy)
+        self.same("stamp --dry-run", self.normalise(out).split(";")[0],
+                  "would stamp TMP/legacy.db at schema version 1")
+        self.expect("still untracked", ["migrate", "status"], 1, db=legacy)
+        self.expect("stamp at a version it does not match", ["migrate", "stamp", "2"], 1,
+                    "does not match schema version 2", db=legacy)
+        _, out, _ = self.expect("stamp --json", ["migrate", "stamp", "--json"], 0, db=legacy)
+        self.same("stamped", json.loads(out or "{}").get("stamped"), 1)
+        self.expect("stamp twice", ["migrate", "stamp"], 4, "already records", db=legacy)
+        self.golden("migrate_status_pending", ["migrate", "status"], 0, db=legacy)
+        self.golden("migrate_up_dry_run", ["migrate", "up", "--dry-run"], 0, db=legacy)
+        self.golden("migrate_up_dry_run_json", ["migrate", "up", "--dry-run", "--json"], 0,
+                    db=legacy)
+        _, out, _ = self.expect("up after stamp", ["migrate", "up", "--json"], 0, db=legacy)
+        state = json.loads(out or "{}")
+        self.same("up after stamp", (state.get("from"), state.get("up_to_date")), (1, True))
+        self.expect("doctor after stamp and up", ["doctor"], 0, db=legacy)
+
+        broken = os.path.join(self.tmp, "broken.db")
+        self.make_v1(broken, tracked=False)
+        self.sql(broken, "ALTER TABLE error_logs DROP COLUMN host")
+        self.expect("stamp of a table without a column", ["migrate", "stamp"], 1,
+                    "table error_logs lacks column host", db=broken)
+        self.expect("nothing stamped", ["migrate", "status"], 1, "migrate stamp", db=broken)
+
+        missing = os.path.join(self.tmp, "missing.db")
+        self.expect("up --dry-run of a missing database", ["migrate", "up", "--dry-run"], 0,
+                    db=missing)
+        for args in (["migrate", "stamp"], ["migrate", "list"], ["doctor"]):
+            self.expect(f"{' '.join(args)} of a missing database", args, 3, "no database",
+                        db=missing)
+        self.same("nothing created", os.path.exists(missing), False)
+        self.expect("stamp of the fixture", ["migrate", "stamp"], 4, "already records",
+                    db=self.db)
+
+    def check_usage(self):
+        dbs = os.path.join(self.tmp, "dbs")
+        for args, has in ((["migrate", "list", "--dry-run"], "--dry-run goes with up or stamp"),
+                          (["migrate", "status", "--dry-run"], "--dry-run"),
+                          (["migrate", "stamp", "0"], "VERSION"),
+                          (["migrate", "stamp", "x"], "VERSION"),
+                          (["migrate", "stamp", "9999"], "VERSION"),
+                          (["migrate", "status", "1"], "unexpected argument"),
+                          (["migrate", "stamp", "1", "2"], "unexpected argument"),
+                          (["migrate"], "missing"),
+                          (["migrate", "sideways"], "unknown subcommand"),
+                          (["migrate", "status", "--all"], "needs a value"),
+                          (["migrate", "status", "--all", "dbs/nested/notes.txt"], "not a directory"),
+                          (["--db", "x.db", "migrate", "up", "--all", "dbs"], "exclude"),
+                          (["doctor", "extra"], "unexpected argument"),
+                          (["doctor", "--frobnicate"], "unknown option")):
+            self.expect(" ".join(args), args, 2, has)
+        self.expect("--all of a missing directory", ["migrate", "up", "--all", "nowhere"], 3,
+                    "nowhere")
+        for cmd in (["migrate", "--help"], ["doctor", "--help"], ["help", "doctor"]):
+            _, out, _ = self.expect(" ".join(cmd), cmd, 0)
+            self.checks += 1
+            if not out.startswith(f"usage: bugtrack {cmd[-1] if cmd[0] == 'help' else cmd[0]}"):
+                self.fail(f"{' '.join(cmd)}: no usage line", out)
+        self.same("no files left in dbs by usage errors", os.path.isdir(dbs), True)
+
+    def check_all(self):
+        dbs = self.make_folder()
+        before = self.files_under(dbs)
+        self.golden("migrate_all_status", ["migrate", "status", "--all", "dbs"], 1)
+        self.golden("migrate_all_list", ["migrate", "list", "--all", "dbs"], 1)
+        self.golden("migrate_all_up_dry_run", ["migrate", "up", "--all", "dbs", "--dry-run"], 1)
+        self.golden("migrate_all_stamp_dry_run", ["migrate", "stamp", "--dry-run", "--all", "dbs/"],
+                    0)
+        self.same("dry runs change no file", self.files_under(dbs), before)
+        self.expect("still untracked after dry runs", ["migrate", "status"], 1,
+                    db=os.path.join(dbs, "legacy.db"))
+        self.golden("migrate_all_stamp", ["migrate", "stamp", "--all", "dbs"], 0)
+        self.golden("migrate_all_up", ["migrate", "up", "--all", "dbs"], 0)
+        self.golden("migrate_all_status_json", ["migrate", "status", "--all", "dbs", "--json"], 0)
+        self.same("--all leaves no -wal or -shm files", self.files_under(dbs), before)
+        _, out, err = self.expect("stderr is quiet when not a terminal",
+                                  ["migrate", "status", "--all", "dbs"], 0)
+        self.same("no progress without a terminal", err, "")
+        self.check_progress()
+        empty = os.path.join(self.tmp, "nothing-here")
+        os.makedirs(empty)
+        _, out, err = self.expect("--all of an empty directory",
+                                  ["migrate", "up", "--all", "nothing-here"], 0)
+        self.same("summary of nothing", out, "0 databases: 0 migrated, 0 up to date, 0 failed; "
+                  "0 other files ignored\n")
+
+    def check_progress(self):
+        """On a terminal, --all draws a progress line on stderr and erases it."""
+        master, slave = pty.openpty()
+        try:
+            rc, out, _ = self.run("migrate", "status", "--all", "dbs", stderr=slave)
+        finally:
+            os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.close(master)
+        err = b"".join(chunks).decode("utf-8", "replace")
+        self.same("--all on a terminal", rc, 0)
+        self.checks += 1
+        if "migrate: " not in err or "\033[K" not in err:
+            self.fail("--all shows no progress on a terminal", repr(err))
+        if "\r" in out or "\033" in out:
+            self.fail("progress leaked into stdout", repr(out))
+
+    def check_doctor(self):
+        db = self.copy_db("doctor.db")
+        self.sql(db, "INSERT INTO counters VALUES ('async_dropped', 3, 1795258800000);"
+                     "INSERT INTO counters VALUES ('other_counter', 0, 1795258800000);")
+        self.golden("doctor", ["doctor"], 0, db=db)
+        self.golden("doctor_json", ["doctor", "--json"], 0, db=db)
+        _, out, err = self.expect("healthy doctor is quiet on stderr", ["doctor"], 0, db=db)
+        self.same("healthy doctor stderr", err, "")
+
+        # Orphans, made with foreign keys off (as the sqlite3 shell has them).
+        self.sql(db, "INSERT INTO error_logs (ticket_id, level, component, message, created_at)"
+                     " VALUES (999, 50, 'db', 'orphan', 1);"
+                     "INSERT INTO ticket_events (ticket_id, actor, kind, created_at)"
+                     " VALUES (998, 'user:x', 'note', 1);"
+                     "UPDATE tickets SET duplicate_of = 997 WHERE id = 3;")
+        self.golden("doctor_orphans", ["doctor"], 1, db=db)
+        _, out, err = self.expect("doctor finds orphans", ["doctor", "--json"], 1,
+                                  "DELETE FROM error_logs", db=db)
+        report = json.loads(out or "{}")
+        self.same("orphan problems", [p["name"] for p in report.get("problems", [])],
+                  ["orphan_logs", "orphan_events", "dangling_duplicates"])
+        self.same("one stderr line per problem", len(err.splitlines()), 3)
+        self.checks += 1
+        if not all(line.startswith("bugtrack: ") for line in err.splitlines()):
+            self.fail("doctor problems without 'bugtrack: '", err)
+
+        # An edited migration: other commands refuse the database, doctor names it.
+        edited = self.copy_db("edited.db")
+        self.sql(edited, "UPDATE schema_migrations SET checksum = 'ab' || substr(checksum, 3)"
+                         " WHERE version = 2")
+        self.expect("list refuses an edited migration", ["list"], 1, "checksum", db=edited)
+        self.expect("migrate status points to doctor", ["migrate", "status"], 1,
+                    "bugtrack doctor", db=edited)
+        _, out, _ = self.expect("doctor of an edited migration", ["doctor", "--json"], 1,
+                                "0002_releases", db=edited)
+        self.same("checksum mismatch", json.loads(out or "{}").get("schema", {})
+                  .get("checksum_mismatches"), 1)
+
+        # A damaged file: the integrity check reports it, nothing else is read.
+        corrupt = self.copy_db("corrupt.db")
+        with open(corrupt, "r+b") as f:
+            f.seek(3 * 4096)
+            f.write(b"Z" * 2 * 4096)
+        self.golden("doctor_corrupt", ["doctor"], 1, db=corrupt)
+        self.expect("doctor of a damaged file", ["doctor", "--json"], 1, "integrity_check",
+                    db=corrupt)
+
+        # Untracked, and not a database at all.
+        legacy = os.path.join(self.tmp, "doctor-legacy.db")
+        self.make_v1(legacy, tracked=False)
+        self.golden("doctor_untracked", ["doctor"], 1, db=legacy)
+        text = os.path.join(self.tmp, "notes.db")
+        with open(text, "w") as f:
+            f.write("this is not a SQLite database, just text\n")
+        self.expect("doctor of a text file", ["doctor"], 1, "not a SQLite database", db=text)
+
+    def main(self):
+        try:
+            subprocess.run([self.fixture, self.db], check=True)
+            self.check_migrate_one()
+            self.check_all()
+            self.check_doctor()
+            if not self.update:
+                self.check_usage()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.update:
+            print(f"golden files written to {self.golden_dir}")
+            return 0
+        print(f"{self.checks} checks, {self.failures} failed")
+        return 1 if self.failures else 0
+
+
+def main(argv):
+    update = "--update" in argv
+    args = [a for a in argv[1:] if a != "--update"]
+    if len(args) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return Checker(args[0], args[1], args[2], update).main()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
