@@ -3,12 +3,12 @@
  * array or NDJSON, streamed one row at a time from the library's iterators
  * (memory stays constant however many rows there are).
  *
- * The formats are frozen: each table's columns, in order, are defined once
- * below (TICKET_COLUMNS, LOG_COLUMNS, EVENT_COLUMNS).  CSV uses them as its
- * header; JSON and NDJSON use them as keys, with a time column as two keys
- * ("created_at" in ms and "created_at_iso"), exactly as `list --json` and
- * `show --json` render tickets, log rows and events.  Events add
- * "ticket_number" after "ticket_id".
+ * The formats are frozen: each table's columns, in order, are defined once,
+ * in columns.c.  CSV uses them as its header; JSON and NDJSON use them as
+ * keys, with a time column as two keys ("created_at" in ms and
+ * "created_at_iso"), exactly as `list --json` and `show --json` render
+ * tickets, log rows and events.  Events add "ticket_number" after
+ * "ticket_id" (a COL_EXPORT column).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,146 +22,12 @@
 
 /* ---- the frozen columns ---- */
 
-/* What a row is made from: a ticket, a log row, or an event of a ticket. */
-typedef struct row {
-	const bt_ticket *t;
-	const bt_log_entry *l;
-	const bt_audit_entry *e;
-} row;
-
-typedef struct value {
-	const char *s;
-	int64_t n;
-} value;
-
-typedef enum col_type {
-	COL_STR,  /* text; NULL is JSON null and an empty CSV field */
-	COL_INT,  /* a number */
-	COL_ID,   /* a row id; 0 is null / empty */
-	COL_TIME  /* ms since 1970; JSON: ms and *_iso; CSV: ISO 8601 UTC; 0 is null / empty */
-} col_type;
-
-typedef struct column {
-	const char *name;
-	col_type type;
-	value (*get)(const row *r);
-} column;
-
-#define V_STR(x)  { (x), 0 }
-#define V_INT(x)  { NULL, (int64_t)(x) }
-#define V_ID(x)   V_INT(x)
-#define V_TIME(x) V_INT(x)
-
-/* X(prefix, name, type, expression of r) */
-#define TICKET_COLUMNS(X) \
-	X(tk, id,                  INT,  bt_ticket_id(r->t)) \
-	X(tk, number,              STR,  bt_ticket_number(r->t)) \
-	X(tk, title,               STR,  bt_ticket_title(r->t)) \
-	X(tk, description,         STR,  bt_ticket_description(r->t)) \
-	X(tk, status,              STR,  bt_status_name(bt_ticket_status(r->t))) \
-	X(tk, severity,            STR,  bt_severity_name(bt_ticket_severity(r->t))) \
-	X(tk, priority,            STR,  cli_priority_name(bt_ticket_priority(r->t))) \
-	X(tk, category,            STR,  bt_ticket_category(r->t)) \
-	X(tk, component,           STR,  bt_ticket_component(r->t)) \
-	X(tk, source,              STR,  cli_source_name(bt_ticket_source(r->t))) \
-	X(tk, reporter,            STR,  bt_ticket_reporter(r->t)) \
-	X(tk, assignee,            STR,  bt_ticket_assignee(r->t)) \
-	X(tk, fingerprint,         STR,  bt_ticket_fingerprint(r->t)) \
-	X(tk, grouping_input,      STR,  bt_ticket_grouping_input(r->t)) \
-	X(tk, error_type,          STR,  bt_ticket_error_type(r->t)) \
-	X(tk, error_message,       STR,  bt_ticket_error_message(r->t)) \
-	X(tk, stack_trace,         STR,  bt_ticket_stack_trace(r->t)) \
-	X(tk, occurrence_count,    INT,  bt_ticket_occurrence_count(r->t)) \
-	X(tk, first_occurred_at,   TIME, bt_ticket_first_occurred_at(r->t)) \
-	X(tk, last_occurred_at,    TIME, bt_ticket_last_occurred_at(r->t)) \
-	X(tk, regression_count,    INT,  bt_ticket_regression_count(r->t)) \
-	X(tk, service,             STR,  bt_ticket_service(r->t)) \
-	X(tk, host,                STR,  bt_ticket_host(r->t)) \
-	X(tk, environment,         STR,  bt_ticket_environment(r->t)) \
-	X(tk, release_sha,         STR,  bt_ticket_release(r->t)) \
-	X(tk, trace_id,            STR,  bt_ticket_trace_id(r->t)) \
-	X(tk, request_id,          STR,  bt_ticket_request_id(r->t)) \
-	X(tk, context,             STR,  bt_ticket_context(r->t)) \
-	X(tk, resolution_notes,    STR,  bt_ticket_resolution_notes(r->t)) \
-	X(tk, resolution_commit,   STR,  bt_ticket_resolution_commit(r->t)) \
-	X(tk, resolved_by,         STR,  bt_ticket_resolved_by(r->t)) \
-	X(tk, resolved_release,    STR,  bt_ticket_resolved_release(r->t)) \
-	X(tk, automation_attempts, INT,  bt_ticket_automation_attempts(r->t)) \
-	X(tk, claimed_by,          STR,  bt_ticket_claimed_by(r->t)) \
-	X(tk, claimed_at,          TIME, bt_ticket_claimed_at(r->t)) \
-	X(tk, claim_expires_at,    TIME, bt_ticket_claim_expires_at(r->t)) \
-	X(tk, version,             INT,  bt_ticket_version(r->t)) \
-	X(tk, duplicate_of,        ID,   bt_ticket_duplicate_of(r->t)) \
-	X(tk, external_id,         STR,  bt_ticket_external_id(r->t)) \
-	X(tk, created_at,          TIME, bt_ticket_created_at(r->t)) \
-	X(tk, updated_at,          TIME, bt_ticket_updated_at(r->t)) \
-	X(tk, resolved_at,         TIME, bt_ticket_resolved_at(r->t)) \
-	X(tk, sla_due_at,          TIME, bt_ticket_sla_due_at(r->t))
-
-#define LOG_COLUMNS(X) \
-	X(lg, id,                  INT,  bt_log_entry_id(r->l)) \
-	X(lg, ticket_id,           ID,   bt_log_entry_ticket_id(r->l)) \
-	X(lg, level,               INT,  bt_log_entry_level(r->l)) \
-	X(lg, level_name,          STR,  bt_level_name(bt_log_entry_level(r->l))) \
-	X(lg, component,           STR,  bt_log_entry_component(r->l)) \
-	X(lg, message,             STR,  bt_log_entry_message(r->l)) \
-	X(lg, message_template,    STR,  bt_log_entry_template(r->l)) \
-	X(lg, fingerprint,         STR,  bt_log_entry_fingerprint(r->l)) \
-	X(lg, error_type,          STR,  bt_log_entry_error_type(r->l)) \
-	X(lg, error_code,          INT,  bt_log_entry_error_code(r->l)) \
-	X(lg, file,                STR,  bt_log_entry_file(r->l)) \
-	X(lg, line,                INT,  bt_log_entry_line(r->l)) \
-	X(lg, function,            STR,  bt_log_entry_function(r->l)) \
-	X(lg, stack_trace,         STR,  bt_log_entry_stack_trace(r->l)) \
-	X(lg, context,             STR,  bt_log_entry_context(r->l)) \
-	X(lg, trace_id,            STR,  bt_log_entry_trace_id(r->l)) \
-	X(lg, request_id,          STR,  bt_log_entry_request_id(r->l)) \
-	X(lg, service,             STR,  bt_log_entry_service(r->l)) \
-	X(lg, host,                STR,  bt_log_entry_host(r->l)) \
-	X(lg, pid,                 INT,  bt_log_entry_pid(r->l)) \
-	X(lg, environment,         STR,  bt_log_entry_environment(r->l)) \
-	X(lg, release_sha,         STR,  bt_log_entry_release(r->l)) \
-	X(lg, created_at,          TIME, bt_log_entry_created_at(r->l))
-
-#define EVENT_COLUMNS(X) \
-	X(ev, id,                  INT,  bt_audit_entry_id(r->e)) \
-	X(ev, ticket_id,           INT,  bt_ticket_id(r->t)) \
-	X(ev, ticket_number,       STR,  bt_ticket_number(r->t)) \
-	X(ev, actor,               STR,  bt_audit_entry_actor(r->e)) \
-	X(ev, kind,                STR,  bt_audit_entry_kind(r->e)) \
-	X(ev, field,               STR,  bt_audit_entry_field(r->e)) \
-	X(ev, from_value,          STR,  bt_audit_entry_from(r->e)) \
-	X(ev, to_value,            STR,  bt_audit_entry_to(r->e)) \
-	X(ev, note,                STR,  bt_audit_entry_note(r->e)) \
-	X(ev, created_at,          TIME, bt_audit_entry_created_at(r->e))
-
-#define GETTER(prefix, name, type, expr) \
-	static value prefix##_##name(const row *r) \
-	{ \
-		value v = V_##type(expr); \
-		return v; \
-	}
-#define ENTRY(prefix, name, type, expr) { #name, COL_##type, prefix##_##name },
-
-TICKET_COLUMNS(GETTER)
-LOG_COLUMNS(GETTER)
-EVENT_COLUMNS(GETTER)
-
-static const column ticket_columns[] = { TICKET_COLUMNS(ENTRY) };
-static const column log_columns[] = { LOG_COLUMNS(ENTRY) };
-static const column event_columns[] = { EVENT_COLUMNS(ENTRY) };
-
 enum table_kind { TABLE_TICKETS, TABLE_LOGS, TABLE_EVENTS };
 
-static const struct export_table {
-	const char *name;
-	const column *cols;
-	size_t ncols;
-} tables[] = {
-	{ "tickets", ticket_columns, sizeof(ticket_columns) / sizeof(ticket_columns[0]) },
-	{ "logs", log_columns, sizeof(log_columns) / sizeof(log_columns[0]) },
-	{ "events", event_columns, sizeof(event_columns) / sizeof(event_columns[0]) },
-};
+/* Indexed by enum table_kind; the columns are in columns.c. */
+static const col_set *const tables[] = { &ticket_cols, &log_cols, &event_cols };
+
+#define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
 /* The frozen CSV headers, for `bugtrack export --help`. */
 void export_usage_tail(FILE *f)
@@ -170,17 +36,19 @@ void export_usage_tail(FILE *f)
 
 	fputs("\nThe frozen CSV headers (JSON and NDJSON have the same keys in the same\n"
 	      "order, a time column NAME as NAME in ms and NAME_iso):\n", f);
-	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
-		fprintf(f, "  %s:\n    ", tables[t].name);
+	for (t = 0; t < NTABLES; t++) {
+		const col_set *s = tables[t];
+
+		fprintf(f, "  %s:\n    ", s->name);
 		width = 4;
-		for (i = 0; i < tables[t].ncols; i++) {
-			size_t len = strlen(tables[t].cols[i].name) + 1;
+		for (i = 0; i < s->ndefs; i++) {
+			size_t len = strlen(s->defs[i].name) + 1;
 
 			if (width + len > 79) {
 				fputs("\n    ", f);
 				width = 4;
 			}
-			fprintf(f, "%s%s", tables[t].cols[i].name, i + 1 < tables[t].ncols ? "," : "");
+			fprintf(f, "%s%s", s->defs[i].name, i + 1 < s->ndefs ? "," : "");
 			width += len;
 		}
 		fputc('\n', f);
@@ -194,73 +62,16 @@ enum format { FORMAT_CSV, FORMAT_JSON, FORMAT_NDJSON };
 typedef struct exporter {
 	FILE *f;
 	enum format format;
-	const struct export_table *table;
+	const col_set *table;
 	json j;
 	int64_t rows;
 	int progress;         /* stderr is a terminal */
 	int progress_shown;
 } exporter;
 
-static void csv_row(exporter *x, const row *r)
+static void json_row(exporter *x, const col_row *r)
 {
-	const struct export_table *t = x->table;
-	char buf[40];
-	size_t i;
-
-	for (i = 0; i < t->ncols; i++) {
-		value v;
-
-		if (i > 0)
-			fputc(',', x->f);
-		if (!r) { /* the header */
-			csv_string(x->f, t->cols[i].name);
-			continue;
-		}
-		v = t->cols[i].get(r);
-		switch (t->cols[i].type) {
-		case COL_STR:
-			if (v.s)
-				csv_string(x->f, v.s);
-			break;
-		case COL_ID:
-			if (v.n == 0)
-				break;
-			/* fall through */
-		case COL_INT:
-			fprintf(x->f, "%lld", (long long)v.n);
-			break;
-		case COL_TIME:
-			format_iso(v.n, buf, sizeof(buf));
-			fputs(buf, x->f);
-			break;
-		}
-	}
-	fputs("\r\n", x->f);
-}
-
-static void json_row(exporter *x, const row *r)
-{
-	const struct export_table *t = x->table;
-	size_t i;
-
-	json_object_begin(&x->j, NULL);
-	for (i = 0; i < t->ncols; i++) {
-		const column *col = &t->cols[i];
-		value v = col->get(r);
-
-		switch (col->type) {
-		case COL_STR:  json_string(&x->j, col->name, v.s); break;
-		case COL_INT:  json_int(&x->j, col->name, v.n); break;
-		case COL_ID:
-			if (v.n)
-				json_int(&x->j, col->name, v.n);
-			else
-				json_null(&x->j, col->name);
-			break;
-		case COL_TIME: json_time(&x->j, col->name, v.n); break;
-		}
-	}
-	json_object_end(&x->j);
+	col_json(&x->j, NULL, x->table, r, 0);
 	if (x->format == FORMAT_NDJSON)
 		json_finish(&x->j);
 }
@@ -270,7 +81,7 @@ static void export_begin(exporter *x)
 	x->progress = isatty(STDERR_FILENO);
 	switch (x->format) {
 	case FORMAT_CSV:
-		csv_row(x, NULL);
+		col_csv_header(x->f, x->table);
 		break;
 	case FORMAT_JSON:
 		json_init(&x->j, x->f);
@@ -282,10 +93,10 @@ static void export_begin(exporter *x)
 	}
 }
 
-static void export_row(exporter *x, const row *r)
+static void export_row(exporter *x, const col_row *r)
 {
 	if (x->format == FORMAT_CSV)
-		csv_row(x, r);
+		col_csv_row(x->f, x->table, r);
 	else
 		json_row(x, r);
 	x->rows++;
@@ -311,7 +122,7 @@ static int export_tickets(bt_db *db, const bt_ticket_filter *filter, exporter *x
 {
 	bt_ticket_iter *it;
 	bt_ticket *t;
-	row r = { NULL, NULL, NULL };
+	col_row r = { NULL, NULL, NULL };
 	int rc = bt_ticket_iter_new(db, filter, &it);
 
 	if (rc != BT_OK)
@@ -329,7 +140,7 @@ static int export_logs(bt_db *db, const bt_log_filter *filter, exporter *x)
 {
 	bt_log_iter *it;
 	bt_log_entry *e;
-	row r = { NULL, NULL, NULL };
+	col_row r = { NULL, NULL, NULL };
 	int rc = bt_log_iter_new(db, filter, &it);
 
 	if (rc != BT_OK)
@@ -348,7 +159,7 @@ static int export_trail(bt_db *db, const bt_ticket *t, exporter *x)
 {
 	bt_audit_iter *it;
 	bt_audit_entry *e;
-	row r = { t, NULL, NULL };
+	col_row r = { t, NULL, NULL };
 	int rc = bt_audit_iter_new(db, bt_ticket_id(t), &it);
 
 	if (rc == BT_ENOTFOUND) /* deleted since it was listed */
@@ -456,8 +267,8 @@ static int parse_table(cli *c, const char *text, enum table_kind *out)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
-		if (strcmp(text, tables[i].name) == 0) {
+	for (i = 0; i < NTABLES; i++) {
+		if (strcmp(text, tables[i]->name) == 0) {
 			*out = (enum table_kind)i;
 			return EXIT_OK;
 		}
@@ -487,7 +298,7 @@ static int apply_table_option(cli *c, export_args *a, int o, const char *arg)
 		return EXIT_OK;
 	}
 	return cli_usage_error(c, "--%s does not apply to %s", option_name(o),
-			       tables[a->table].name);
+			       tables[a->table]->name);
 }
 
 /* Options are gathered first: which apply depends on the table, which may
@@ -537,7 +348,7 @@ static int run_export(bt_db *db, export_args *a, const bt_ticket *ticket, FILE *
 	memset(&x, 0, sizeof(x));
 	x.f = f;
 	x.format = a->format;
-	x.table = &tables[a->table];
+	x.table = tables[a->table];
 	export_begin(&x);
 	switch (a->table) {
 	case TABLE_TICKETS:

@@ -230,7 +230,7 @@ static int pending_parse(cli *c, int argc, char **argv, pending_args *a)
 static void pending_row(table *tab, const bt_ticket *t)
 {
 	char count[24], attempts[24];
-	const char *cells[7];
+	const char *cells[7], *styles[7] = { NULL };
 	const char *holder = bt_ticket_claimed_by(t);
 
 	snprintf(count, sizeof(count), "%lld", (long long)bt_ticket_occurrence_count(t));
@@ -242,7 +242,9 @@ static void pending_row(table *tab, const bt_ticket *t)
 	cells[4] = attempts;
 	cells[5] = holder ? holder : "-";
 	cells[6] = bt_ticket_title(t) ? bt_ticket_title(t) : "-";
-	table_add(tab, cells);
+	styles[1] = style_status(t);
+	styles[2] = style_severity(bt_ticket_severity(t));
+	table_add_styled(tab, cells, styles);
 }
 
 static int print_pending(bt_ticket_iter *it, int as_json)
@@ -363,6 +365,7 @@ static void stats_json_counts(json *j, const stats *s)
 	json_int(j, "total", s->counts.total);
 	json_int(j, "open", s->open);
 	json_int(j, "overdue", s->counts.overdue);
+	json_int(j, "dropped_occurrences", s->counts.dropped);
 	json_int(j, "created_today", s->created_today);
 	json_int(j, "created_last_7_days", s->created_week);
 	json_object_begin(j, "by_status");
@@ -397,20 +400,30 @@ static int stats_json(const stats *s, bt_ticket_iter *top)
 
 static void stats_text_counts(const stats *s)
 {
-	int i;
+	int i, color = color_enabled(stdout);
 
 	printf("%-24s %6lld\n", "tickets", (long long)s->counts.total);
 	printf("%-24s %6lld\n", "open", (long long)s->open);
 	printf("%-24s %6lld\n", "overdue", (long long)s->counts.overdue);
 	printf("%-24s %6lld\n", "created today (UTC)", (long long)s->created_today);
 	printf("%-24s %6lld\n", "created last 7 days", (long long)s->created_week);
+	/* Only when it happened: a loss must be visible, not a routine line. */
+	if (s->counts.dropped)
+		printf("%-24s %6lld  (full async queue; see bugtrack doctor)\n", "dropped occurrences",
+		       (long long)s->counts.dropped);
 	printf("\nby status\n");
 	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
 		printf("  %-22s %6lld\n", bt_status_name((bt_status)i), (long long)s->counts.by_status[i]);
 	printf("\nopen by severity\n");
-	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--)
-		printf("  %-22s %6lld\n", bt_severity_name((bt_severity)i),
+	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--) {
+		const char *name = bt_severity_name((bt_severity)i);
+
+		/* The colour goes around the name, not its padding. */
+		fputs("  ", stdout);
+		color_fputs(stdout, color, style_severity((bt_severity)i), name);
+		printf("%*s %6lld\n", 22 - (int)strlen(name), "",
 		       (long long)s->counts.open_by_severity[i]);
+	}
 }
 
 static int stats_text(const stats *s, bt_ticket_iter *top)

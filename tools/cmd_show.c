@@ -10,20 +10,35 @@
 
 /* ---- the ticket's fields as text ---- */
 
+/* Whether show's text has colour: color_enabled(stdout), set by show_text. */
+static int color;
+
 /* "label  value", with later lines of a multi-line value indented under
- * the first; "-" for a missing value. */
-static void field(const char *label, const char *value)
+ * the first; "-" for a missing value.  The value is in SGR @p style (NULL:
+ * plain) when there is colour. */
+static void field_styled(const char *label, const char *value, const char *style)
 {
 	char *clean = text_clean(value && *value ? value : "-", 1);
 	char *line = clean, *nl;
 
-	printf("  %-*s %s", LABEL_WIDTH, label, "");
-	while ((nl = strchr(line, '\n')) != NULL) {
-		printf("%.*s\n  %-*s ", (int)(nl - line), line, LABEL_WIDTH, "");
+	printf("  %-*s ", LABEL_WIDTH, label);
+	for (;;) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		color_fputs(stdout, color, style, line);
+		putchar('\n');
+		if (!nl)
+			break;
+		printf("  %-*s ", LABEL_WIDTH, "");
 		line = nl + 1;
 	}
-	printf("%s\n", line);
 	free(clean);
+}
+
+static void field(const char *label, const char *value)
+{
+	field_styled(label, value, NULL);
 }
 
 static void field_int(const char *label, int64_t value)
@@ -52,8 +67,9 @@ static int is_open(bt_status s)
 static void show_identity(const bt_ticket *t)
 {
 	field_int("id", bt_ticket_id(t));
-	field("status", bt_status_name(bt_ticket_status(t)));
-	field("severity", bt_severity_name(bt_ticket_severity(t)));
+	field_styled("status", bt_status_name(bt_ticket_status(t)), style_status(t));
+	field_styled("severity", bt_severity_name(bt_ticket_severity(t)),
+		     style_severity(bt_ticket_severity(t)));
 	field("priority", cli_priority_name(bt_ticket_priority(t)));
 	field("category", bt_ticket_category(t));
 	field("component", bt_ticket_component(t));
@@ -204,20 +220,20 @@ static int show_logs(bt_db *db, const bt_ticket *t, int64_t max, json *j)
 
 /* ---- the audit trail ---- */
 
-/* The events of ticket @p id, oldest first: JSON elements of the array
+/* The events of ticket @p t, oldest first: JSON elements of the array
  * already open on @p j, or a table on stdout. */
-static int emit_events(bt_db *db, int64_t id, json *j)
+static int emit_events(bt_db *db, const bt_ticket *t, json *j)
 {
 	static const char *const header[] = { "TIME", "ACTOR", "KIND", "DETAIL" };
 	static const int max[] = { 0, 0, 0, 0 };
 	table *tab = j ? NULL : table_new(4, header, "llll", max);
 	bt_audit_entry *e;
 	bt_audit_iter *it;
-	int rc = bt_audit_iter_new(db, id, &it);
+	int rc = bt_audit_iter_new(db, bt_ticket_id(t), &it);
 
 	while (rc == BT_OK && (rc = bt_audit_iter_next(it, &e)) == BT_OK) {
 		if (j) {
-			render_event_json(j, id, e);
+			render_event_json(j, t, e);
 		} else {
 			const char *cells[4];
 			char when[32], *detail;
@@ -249,7 +265,9 @@ static int show_text(const cli *c, bt_db *db, const bt_ticket *t, int64_t logs)
 	char *title = text_clean(bt_ticket_title(t), 0);
 	int rc;
 
-	printf("%s  %s\n", bt_ticket_number(t), title);
+	color = color_enabled(stdout);
+	color_fputs(stdout, color, "1", bt_ticket_number(t));
+	printf("  %s\n", title);
 	free(title);
 	show_identity(t);
 	show_occurrences(t);
@@ -258,7 +276,7 @@ static int show_text(const cli *c, bt_db *db, const bt_ticket *t, int64_t logs)
 	if (rc == BT_OK) {
 		printf("\nevents, oldest first\n");
 		fflush(stdout);
-		rc = emit_events(db, bt_ticket_id(t), NULL);
+		rc = emit_events(db, t, NULL);
 	}
 	return rc;
 }
@@ -274,7 +292,7 @@ static int show_json(bt_db *db, const bt_ticket *t, int64_t logs)
 	rc = show_logs(db, t, logs, &j);
 	json_array_begin(&j, "events");
 	if (rc == BT_OK)
-		rc = emit_events(db, bt_ticket_id(t), &j);
+		rc = emit_events(db, t, &j);
 	json_array_end(&j);
 	json_object_end(&j);
 	json_finish(&j);
@@ -336,7 +354,7 @@ int cmd_events(cli *c, int argc, char **argv)
 		json_init(&j, stdout);
 		if (as_json)
 			json_array_begin(&j, NULL);
-		rc = emit_events(db, bt_ticket_id(t), as_json ? &j : NULL);
+		rc = emit_events(db, t, as_json ? &j : NULL);
 		if (as_json) {
 			json_array_end(&j);
 			json_finish(&j);

@@ -1,7 +1,9 @@
 /*
  * render.c - tickets, log rows and audit events as JSON objects and as table
- * rows.  JSON keys are the schema's column names (README, "Schema"), so
- * scripts written against `sqlite3` and against `bugtrack --json` agree.
+ * rows, and the colours of those rows on a terminal.  The JSON comes from
+ * the field tables of columns.c, whose names are the schema's column names
+ * (README, "Schema"), so scripts written against `sqlite3`, against
+ * `bugtrack --json` and against `bugtrack export` agree.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,122 +13,25 @@
 const char *cli_priority_name(bt_priority p) { return bt_priority_name(p); }
 const char *cli_source_name(bt_source s) { return bt_source_name(s); }
 
-static void json_id(json *j, const char *key, int64_t id)
-{
-	if (id)
-		json_int(j, key, id);
-	else
-		json_null(j, key);
-}
-
-static void ticket_identity(json *j, const bt_ticket *t)
-{
-	json_int(j, "id", bt_ticket_id(t));
-	json_string(j, "number", bt_ticket_number(t));
-	json_string(j, "title", bt_ticket_title(t));
-	json_string(j, "description", bt_ticket_description(t));
-	json_string(j, "status", bt_status_name(bt_ticket_status(t)));
-	json_string(j, "severity", bt_severity_name(bt_ticket_severity(t)));
-	json_string(j, "priority", bt_priority_name(bt_ticket_priority(t)));
-	json_string(j, "category", bt_ticket_category(t));
-	json_string(j, "component", bt_ticket_component(t));
-	json_string(j, "source", bt_source_name(bt_ticket_source(t)));
-	json_string(j, "reporter", bt_ticket_reporter(t));
-	json_string(j, "assignee", bt_ticket_assignee(t));
-}
-
-static void ticket_error(json *j, const bt_ticket *t)
-{
-	json_string(j, "fingerprint", bt_ticket_fingerprint(t));
-	json_string(j, "grouping_input", bt_ticket_grouping_input(t));
-	json_string(j, "error_type", bt_ticket_error_type(t));
-	json_string(j, "error_message", bt_ticket_error_message(t));
-	json_string(j, "stack_trace", bt_ticket_stack_trace(t));
-	json_int(j, "occurrence_count", bt_ticket_occurrence_count(t));
-	json_time(j, "first_occurred_at", bt_ticket_first_occurred_at(t));
-	json_time(j, "last_occurred_at", bt_ticket_last_occurred_at(t));
-	json_int(j, "regression_count", bt_ticket_regression_count(t));
-	json_string(j, "service", bt_ticket_service(t));
-	json_string(j, "host", bt_ticket_host(t));
-	json_string(j, "environment", bt_ticket_environment(t));
-	json_string(j, "release_sha", bt_ticket_release(t));
-	json_string(j, "trace_id", bt_ticket_trace_id(t));
-	json_string(j, "request_id", bt_ticket_request_id(t));
-	/* Kept as a string: the tool does not parse JSON, and a string is valid
-	 * whatever the column holds.  Decode it with `fromjson` in jq. */
-	json_string(j, "context", bt_ticket_context(t));
-}
-
-static void ticket_workflow(json *j, const bt_ticket *t)
-{
-	json_string(j, "resolution_notes", bt_ticket_resolution_notes(t));
-	json_string(j, "resolution_commit", bt_ticket_resolution_commit(t));
-	json_string(j, "resolved_by", bt_ticket_resolved_by(t));
-	json_string(j, "resolved_release", bt_ticket_resolved_release(t));
-	json_int(j, "automation_attempts", bt_ticket_automation_attempts(t));
-	json_string(j, "claimed_by", bt_ticket_claimed_by(t));
-	json_time(j, "claimed_at", bt_ticket_claimed_at(t));
-	json_time(j, "claim_expires_at", bt_ticket_claim_expires_at(t));
-	json_int(j, "version", bt_ticket_version(t));
-	json_id(j, "duplicate_of", bt_ticket_duplicate_of(t));
-	json_string(j, "external_id", bt_ticket_external_id(t));
-	json_time(j, "created_at", bt_ticket_created_at(t));
-	json_time(j, "updated_at", bt_ticket_updated_at(t));
-	json_time(j, "resolved_at", bt_ticket_resolved_at(t));
-	json_time(j, "sla_due_at", bt_ticket_sla_due_at(t));
-}
-
 void render_ticket_json(json *j, const char *key, const bt_ticket *t)
 {
-	json_object_begin(j, key);
-	ticket_identity(j, t);
-	ticket_error(j, t);
-	ticket_workflow(j, t);
-	json_object_end(j);
+	col_row r = { t, NULL, NULL };
+
+	col_json(j, key, &ticket_cols, &r, COL_EXPORT);
 }
 
 void render_log_json(json *j, const bt_log_entry *e)
 {
-	json_object_begin(j, NULL);
-	json_int(j, "id", bt_log_entry_id(e));
-	json_id(j, "ticket_id", bt_log_entry_ticket_id(e));
-	json_int(j, "level", (int64_t)bt_log_entry_level(e));
-	json_string(j, "level_name", bt_level_name(bt_log_entry_level(e)));
-	json_string(j, "component", bt_log_entry_component(e));
-	json_string(j, "message", bt_log_entry_message(e));
-	json_string(j, "message_template", bt_log_entry_template(e));
-	json_string(j, "fingerprint", bt_log_entry_fingerprint(e));
-	json_string(j, "error_type", bt_log_entry_error_type(e));
-	json_int(j, "error_code", bt_log_entry_error_code(e));
-	json_string(j, "file", bt_log_entry_file(e));
-	json_int(j, "line", bt_log_entry_line(e));
-	json_string(j, "function", bt_log_entry_function(e));
-	json_string(j, "stack_trace", bt_log_entry_stack_trace(e));
-	json_string(j, "context", bt_log_entry_context(e));
-	json_string(j, "trace_id", bt_log_entry_trace_id(e));
-	json_string(j, "request_id", bt_log_entry_request_id(e));
-	json_string(j, "service", bt_log_entry_service(e));
-	json_string(j, "host", bt_log_entry_host(e));
-	json_int(j, "pid", bt_log_entry_pid(e));
-	json_string(j, "environment", bt_log_entry_environment(e));
-	json_string(j, "release_sha", bt_log_entry_release(e));
-	json_time(j, "created_at", bt_log_entry_created_at(e));
-	json_object_end(j);
+	col_row r = { NULL, e, NULL };
+
+	col_json(j, NULL, &log_cols, &r, COL_EXPORT);
 }
 
-void render_event_json(json *j, int64_t ticket_id, const bt_audit_entry *e)
+void render_event_json(json *j, const bt_ticket *t, const bt_audit_entry *e)
 {
-	json_object_begin(j, NULL);
-	json_int(j, "id", bt_audit_entry_id(e));
-	json_int(j, "ticket_id", ticket_id);
-	json_string(j, "actor", bt_audit_entry_actor(e));
-	json_string(j, "kind", bt_audit_entry_kind(e));
-	json_string(j, "field", bt_audit_entry_field(e));
-	json_string(j, "from_value", bt_audit_entry_from(e));
-	json_string(j, "to_value", bt_audit_entry_to(e));
-	json_string(j, "note", bt_audit_entry_note(e));
-	json_time(j, "created_at", bt_audit_entry_created_at(e));
-	json_object_end(j);
+	col_row r = { t, NULL, e };
+
+	col_json(j, NULL, &event_cols, &r, COL_EXPORT);
 }
 
 /* ---- tables ---- */
@@ -147,10 +52,32 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
+/* SGR parameters (ECMA-48): 1 bold, 31 red, 33 yellow, 35 magenta. */
+const char *style_severity(bt_severity s)
+{
+	switch (s) {
+	case BT_SEVERITY_CRITICAL: return "1;31";
+	case BT_SEVERITY_HIGH:     return "33";
+	default:                   return NULL;
+	}
+}
+
+const char *style_status(const bt_ticket *t)
+{
+	bt_status s = bt_ticket_status(t);
+	/* A regression is worth seeing while it is still open. */
+	int regressed = bt_ticket_regression_count(t) > 0 &&
+			(BT_STATUS_BIT(s) & BT_STATUS_OPEN_MASK) != 0;
+
+	if (s == BT_STATUS_NEW)
+		return regressed ? "1;35" : "1";
+	return regressed ? "35" : NULL;
+}
+
 void ticket_table_add(table *tab, const bt_ticket *t)
 {
 	char count[24], last[32];
-	const char *cells[7];
+	const char *cells[7], *styles[7] = { NULL };
 
 	snprintf(count, sizeof(count), "%lld", (long long)bt_ticket_occurrence_count(t));
 	format_time(bt_ticket_last_occurred_at(t), 0, last, sizeof(last));
@@ -161,7 +88,9 @@ void ticket_table_add(table *tab, const bt_ticket *t)
 	cells[4] = last;
 	cells[5] = or_dash(bt_ticket_component(t));
 	cells[6] = or_dash(bt_ticket_title(t));
-	table_add(tab, cells);
+	styles[1] = style_status(t);
+	styles[2] = style_severity(bt_ticket_severity(t));
+	table_add_styled(tab, cells, styles);
 }
 
 /* "status: new -> triaged  (note)", or whatever of it the event has. */

@@ -1,10 +1,14 @@
 /*
- * table.c - aligned text tables.  Rows are kept until printing because
- * column widths depend on every row.  Cells are cleaned on the way in, so a
- * stored message can neither break the layout nor drive the terminal.
+ * table.c - aligned text tables, and whether output gets colour.  Rows are
+ * kept until printing because column widths depend on every row.  Cells are
+ * cleaned on the way in, so a stored message can neither break the layout
+ * nor drive the terminal.  A cell's colour is kept beside its text, never
+ * in it: widths are measured on the text alone, and the escape sequences
+ * are written around the cut text, outside the padding.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -16,8 +20,38 @@ struct table {
 	char *align;
 	int *max;
 	char ***rows;
+	const char ***styles; /* per row: NULL, or a style per cell (NULL: plain) */
 	size_t nrows, cap;
 };
+
+/* ---- colour ---- */
+
+int color_enabled(FILE *f)
+{
+	const char *no = getenv("NO_COLOR"), *force = getenv("BUGTRACK_COLOR");
+	const char *term = getenv("TERM");
+	int fd = fileno(f);
+
+	if (no && *no) /* https://no-color.org: set and not empty */
+		return 0;
+	if (force && strcmp(force, "always") == 0)
+		return 1;
+	if (force && strcmp(force, "never") == 0)
+		return 0;
+	if (term && strcmp(term, "dumb") == 0)
+		return 0;
+	return fd >= 0 && isatty(fd);
+}
+
+void color_fputs(FILE *f, int color, const char *style, const char *text)
+{
+	if (color && style)
+		fprintf(f, "\033[%sm%s\033[0m", style, text);
+	else
+		fputs(text, f);
+}
+
+/* ---- tables ---- */
 
 static char **clean_row(int ncols, const char *const *cells)
 {
@@ -51,20 +85,36 @@ table *table_new(int ncols, const char *const *header, const char *align, const 
 	return t;
 }
 
+static void *xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size);
+	if (!p) {
+		cli_error("out of memory");
+		exit(EXIT_ERROR);
+	}
+	return p;
+}
+
+void table_add_styled(table *t, const char *const *cells, const char *const *styles)
+{
+	const char **copy = NULL;
+
+	if (t->nrows == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->rows = xrealloc(t->rows, sizeof(*t->rows) * t->cap);
+		t->styles = xrealloc(t->styles, sizeof(*t->styles) * t->cap);
+	}
+	if (styles) {
+		copy = xmalloc(sizeof(*copy) * (size_t)t->ncols);
+		memcpy(copy, styles, sizeof(*copy) * (size_t)t->ncols);
+	}
+	t->styles[t->nrows] = copy;
+	t->rows[t->nrows++] = clean_row(t->ncols, cells);
+}
+
 void table_add(table *t, const char *const *cells)
 {
-	if (t->nrows == t->cap) {
-		char ***rows;
-
-		t->cap = t->cap ? t->cap * 2 : 16;
-		rows = realloc(t->rows, sizeof(*rows) * t->cap);
-		if (!rows) {
-			cli_error("out of memory");
-			exit(EXIT_ERROR);
-		}
-		t->rows = rows;
-	}
-	t->rows[t->nrows++] = clean_row(t->ncols, cells);
+	table_add_styled(t, cells, NULL);
 }
 
 /* The width of column @p col over the header and every row, capped. */
@@ -82,28 +132,32 @@ static size_t column_width(const table *t, int col)
 	return w;
 }
 
-static void print_cell(FILE *f, const char *text, size_t width, int right, int last)
+/* @p style (when @p color) wraps the text only, so the padding is the
+ * same with and without colour. */
+static void print_cell(FILE *f, const char *text, size_t width, int right, int last,
+		       int color, const char *style)
 {
 	char *cut = text_truncate(text, width);
 	size_t pad = width - text_width(cut);
 
 	if (right)
-		fprintf(f, "%*s%s", (int)pad, "", cut);
-	else if (last)
-		fputs(cut, f); /* no trailing blanks */
-	else
-		fprintf(f, "%s%*s", cut, (int)pad, "");
+		fprintf(f, "%*s", (int)pad, "");
+	color_fputs(f, color, style, cut);
+	if (!right && !last) /* no trailing blanks */
+		fprintf(f, "%*s", (int)pad, "");
 	free(cut);
 }
 
-static void print_row(const table *t, FILE *f, char **row, const size_t *widths)
+static void print_row(const table *t, FILE *f, char **row, const char **styles,
+		      const size_t *widths, int color)
 {
 	int col;
 
 	for (col = 0; col < t->ncols; col++) {
 		if (col > 0)
 			fprintf(f, "%*s", GAP, "");
-		print_cell(f, row[col], widths[col], t->align[col] == 'r', col == t->ncols - 1);
+		print_cell(f, row[col], widths[col], t->align[col] == 'r', col == t->ncols - 1,
+			   color, styles ? styles[col] : NULL);
 	}
 	fputc('\n', f);
 }
@@ -112,7 +166,7 @@ void table_print(table *t, FILE *f, int width)
 {
 	size_t *widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
 	size_t used = 0, i, last = (size_t)t->ncols - 1;
-	int col;
+	int col, color = color_enabled(f);
 
 	for (col = 0; col < t->ncols; col++) {
 		widths[col] = column_width(t, col);
@@ -127,9 +181,9 @@ void table_print(table *t, FILE *f, int width)
 
 		widths[last] = room > least ? room : least;
 	}
-	print_row(t, f, t->header, widths);
+	print_row(t, f, t->header, NULL, widths, color);
 	for (i = 0; i < t->nrows; i++)
-		print_row(t, f, t->rows[i], widths);
+		print_row(t, f, t->rows[i], t->styles[i], widths, color);
 	free(widths);
 }
 
@@ -139,9 +193,12 @@ void table_free(table *t)
 
 	if (!t)
 		return;
-	for (i = 0; i < t->nrows; i++)
+	for (i = 0; i < t->nrows; i++) {
 		free_row(t->ncols, t->rows[i]);
+		free(t->styles[i]);
+	}
 	free(t->rows);
+	free(t->styles);
 	free_row(t->ncols, t->header);
 	free(t->align);
 	free(t->max);

@@ -1,7 +1,7 @@
 /*
  * test_cli_text - unit tests of the bugtrack tool's text helpers: UTF-8
- * decoding, cleaning and truncation, JSON string escaping, CSV fields, and
- * date parsing.
+ * decoding, cleaning and truncation, JSON string escaping, CSV fields,
+ * date parsing, and tables in colour.
  * The fixture cannot store invalid UTF-8 (the library cleans it on the way
  * in), so the escaping of such bytes is tested here directly.
  */
@@ -193,6 +193,60 @@ static void test_times(void)
 	EXPECT_STR(time_buf, "-");
 }
 
+/* @p t printed with colour on or off (BUGTRACK_COLOR), as a string to free. */
+static char *print_table(table *t, int width, const char *color)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	setenv("BUGTRACK_COLOR", color, 1);
+	table_print(t, f, width);
+	fclose(f);
+	unsetenv("BUGTRACK_COLOR");
+	return buf;
+}
+
+/* Colour is written around the cut text, outside the padding, so the
+ * widths are those of the text alone. */
+static void test_table_color(void)
+{
+	static const char *const header[] = { "A", "N", "LAST" };
+	static const char *const row1[] = { "crit\xC3\xA9", "7", "a long last cell" };
+	static const char *const style1[] = { "1;31", "33", "1" };
+	static const char *const row2[] = { "x", "12", "y" };
+	static const int max[] = { 0, 0, 0 };
+	table *t = table_new(3, header, "lrl", max);
+	char *plain, *colored;
+
+	unsetenv("NO_COLOR");
+	table_add_styled(t, row1, style1);
+	table_add(t, row2);
+	plain = print_table(t, 16, "never");
+	colored = print_table(t, 16, "always");
+	EXPECT_STR(plain, "A       N  LAST\ncrit\xC3\xA9   7  a long la\xE2\x80\xA6\n"
+		   "x      12  y\n");
+	EXPECT_STR(colored, "A       N  LAST\n\x1b[1;31mcrit\xC3\xA9\x1b[0m   \x1b[33m7\x1b[0m  "
+		   "\x1b[1ma long la\xE2\x80\xA6\x1b[0m\nx      12  y\n");
+	free(colored);
+	/* NO_COLOR (set, not empty) wins over BUGTRACK_COLOR=always. */
+	setenv("NO_COLOR", "1", 1);
+	colored = print_table(t, 16, "always");
+	EXPECT_STR(colored, plain);
+	free(colored);
+	setenv("NO_COLOR", "", 1); /* empty: as if unset */
+	colored = print_table(t, 16, "always");
+	EXPECT(strchr(colored, '\x1b') != NULL);
+	free(colored);
+	unsetenv("NO_COLOR");
+	/* auto: a memory stream is no terminal. */
+	colored = print_table(t, 16, "auto");
+	EXPECT_STR(colored, plain);
+	free(colored);
+	free(plain);
+	table_free(t);
+}
+
 int main(void)
 {
 	test_utf8();
@@ -200,6 +254,7 @@ int main(void)
 	test_json();
 	test_csv();
 	test_times();
+	test_table_color();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? EXIT_FAILURE : EXIT_SUCCESS;
