@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -332,6 +333,24 @@ static int missing_db(const cli *c)
 	return EXIT_NOTFOUND;
 }
 
+/* Crashes waiting in the spool become tickets before a read shows them:
+ * any writable open ingests them.  Best effort - a reader without write
+ * access still reads, and the service's next start ingests them. */
+static void ingest_crashes(const char *path, const bt_open_options *read_opts)
+{
+	bt_open_options o = *read_opts;
+	char spool[4096];
+	bt_db *db;
+
+	if (snprintf(spool, sizeof(spool), "%s.crash", path) >= (int)sizeof(spool) ||
+	    access(spool, F_OK) != 0)
+		return;
+	o.flags = BT_OPEN_NO_CREATE;
+	if (bt_open(&db, path, &o) == BT_OK)
+		bt_close(db);
+	bt_error_clear();
+}
+
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 {
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
@@ -350,6 +369,8 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 		o.clock_payload = &c->now_ms;
 	}
 	rc = bt_open(out, c->db_path, &o);
+	if (rc == BT_OK && mode == CLI_READ)
+		ingest_crashes(bt_db_path(*out), &o);
 	if (rc == BT_OK)
 		return EXIT_OK;
 	if (rc == BT_ENOTFOUND)
