@@ -20,19 +20,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bugtrack.h>
+
+#include "baseline.h"
+#include "common.h"
 
 #define DEFAULT_CALLS 20000
 #define QUICK_CALLS 300
 /* Latencies are kept in memory: 8 bytes per call per thread. */
 #define MAX_CALLS 10000000
 #define MAX_THREADS 2
-#define BUSY_TIMEOUT_MS 5000
-#define DAY_MS ((int64_t)24 * 60 * 60 * 1000)
 
 /* The dedup-hit error, shared by the timed call, its warm-up and the lookup
  * that verifies it, so that all three group onto one ticket. */
@@ -61,9 +60,7 @@ typedef struct worker {
 	int calls;
 	pthread_barrier_t *barrier;
 	bt_db *db;                                   /* libbugtrack rows */
-	sqlite3 *sql;                                /* the baseline */
-	sqlite3_stmt *find, *bump, *add_bug, *add_log;
-	char host[64];
+	base_conn base;                              /* the baseline */
 	uint64_t *lat_ns;
 	uint64_t start_ns, end_ns;
 	int failed;
@@ -92,66 +89,11 @@ typedef struct result {
 	double per_s, p50_us, p99_us;
 } result;
 
-/* ---- clocks and failures ---------------------------------------------- */
-
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	/* Cannot fail for these clocks on Linux; if it does, no figure holds. */
-	if (clock_gettime(id, &ts) != 0) {
-		perror("bench_capture: clock_gettime");
-		exit(EXIT_FAILURE);
-	}
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-	return clock_ns(CLOCK_MONOTONIC);
-}
-
-static int64_t wall_ms(void)
-{
-	return (int64_t)(clock_ns(CLOCK_REALTIME) / 1000000u);
-}
-
-static int bt_fail(const char *what, int rc)
-{
-	fprintf(stderr, "bench_capture: %s: %s (%s)\n", what, bt_error_message(), bt_strerror(rc));
-	return -1;
-}
-
-static int sql_fail(sqlite3 *sql, const char *what)
-{
-	fprintf(stderr, "bench_capture: %s: %s\n", what, sql ? sqlite3_errmsg(sql) : "out of memory");
-	return -1;
-}
-
-static int sql_int(sqlite3 *sql, const char *query, int64_t *out)
-{
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if (sqlite3_prepare_v2(sql, query, -1, &stmt, NULL) != SQLITE_OK)
-		return sql_fail(sql, query);
-	rc = sqlite3_step(stmt);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-	if (sqlite3_finalize(stmt) != SQLITE_OK || rc != SQLITE_ROW)
-		return sql_fail(sql, query);
-	return 0;
-}
-
 /* ---- libbugtrack rows ------------------------------------------------- */
 
 static int lib_open_db(const char *path, bt_db **out)
 {
-	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
-	int rc;
-
-	opts.busy_timeout_ms = BUSY_TIMEOUT_MS;
-	rc = bt_open(out, path, &opts);
-	return rc == BT_OK ? 0 : bt_fail("opening a libbugtrack database", rc);
+	return bench_lib_open(path, NULL, out);
 }
 
 /* Migrate the fresh file up front: the timed threads must not race on it. */
@@ -181,7 +123,7 @@ static int call_info(worker *w, int i)
 {
 	int rc = bt_log(w->db, BT_INFO, "http", "request %d served in %d ms", i, 12);
 
-	return rc == BT_OK ? 0 : bt_fail("bt_log (info)", rc);
+	return rc == BT_OK ? 0 : bench_bt_fail("bt_log (info)", rc);
 }
 
 /* Row 2: an explicit fingerprint per call, so every call opens a ticket.
@@ -204,7 +146,7 @@ static int call_new_ticket(worker *w, int i)
 	ev.function = __func__;
 	rc = bt_log_event(w->db, &ev, &ticket);
 	if (rc != BT_OK)
-		return bt_fail("bt_log_event (new ticket)", rc);
+		return bench_bt_fail("bt_log_event (new ticket)", rc);
 	if (ticket == 0) {
 		fprintf(stderr, "bench_capture: bt_log_event: a critical made no ticket\n");
 		return -1;
@@ -223,196 +165,25 @@ static int call_dedup_hit(worker *w, int i)
 {
 	int rc = log_dedup_hit(w->db, i);
 
-	return rc == BT_OK ? 0 : bt_fail("bt_log (dedup hit)", rc);
+	return rc == BT_OK ? 0 : bench_bt_fail("bt_log (dedup hit)", rc);
 }
 
 /* ---- the baseline: the Python tracker's SQL, per critical error -------- */
 
-static const char BASE_SCHEMA[] =
-	"CREATE TABLE bugs ("
-	" id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, title TEXT NOT NULL,"
-	" component TEXT, severity TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'new',"
-	" error_message TEXT, occurrence_count INTEGER NOT NULL DEFAULT 1,"
-	" first_occurred_at INTEGER NOT NULL, last_occurred_at INTEGER NOT NULL,"
-	" created_at INTEGER NOT NULL);"
-	"CREATE INDEX bugs_fingerprint ON bugs (fingerprint);"
-	"CREATE TABLE logs ("
-	" id INTEGER PRIMARY KEY, bug_id INTEGER, level INTEGER NOT NULL,"
-	" component TEXT NOT NULL, message TEXT NOT NULL, message_template TEXT,"
-	" fingerprint TEXT, file TEXT, line INTEGER, function TEXT, host TEXT,"
-	" pid INTEGER, created_at INTEGER NOT NULL);"
-	/* One index where libbugtrack's error_logs has four: fair to the baseline. */
-	"CREATE INDEX logs_bug ON logs (bug_id, created_at);";
+/* The dedup-hit error as the tracker saw it. */
+static const base_error BASE_ERROR = {
+	BASE_FINGERPRINT, "Critical: db - query failed", DEDUP_COMPONENT, DEDUP_FORMAT,
+	__FILE__, "call_baseline", __LINE__,
+};
 
-static const char BASE_FIND[] =
-	"SELECT id FROM bugs WHERE fingerprint = ?1 AND created_at > ?2";
-static const char BASE_BUMP[] =
-	"UPDATE bugs SET occurrence_count = occurrence_count + 1, last_occurred_at = ?1"
-	" WHERE id = ?2";
-static const char BASE_ADD_BUG[] =
-	"INSERT INTO bugs (fingerprint, title, component, severity, error_message,"
-	" first_occurred_at, last_occurred_at, created_at)"
-	" VALUES (?1, ?2, ?3, 'critical', ?4, ?5, ?5, ?5)";
-static const char BASE_ADD_LOG[] =
-	"INSERT INTO logs (bug_id, level, component, message, message_template, fingerprint,"
-	" file, line, function, host, pid, created_at)"
-	" VALUES (?1, 50, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
-
-/* The same pragmas libbugtrack sets, read back so the header holds. */
-static int base_pragmas(sqlite3 *sql)
+static int base_open_worker(worker *w)
 {
-	sqlite3_stmt *stmt;
-	int64_t sync;
-	int rc, wal;
-
-	if (sqlite3_busy_timeout(sql, BUSY_TIMEOUT_MS) != SQLITE_OK ||
-	    sqlite3_exec(sql, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sql, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) != SQLITE_OK)
-		return sql_fail(sql, "baseline pragmas");
-	rc = sqlite3_step(stmt);
-	wal = rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(stmt, 0), "wal") == 0;
-	if (sqlite3_finalize(stmt) != SQLITE_OK || rc != SQLITE_ROW)
-		return sql_fail(sql, "PRAGMA journal_mode=WAL");
-	if (sql_int(sql, "PRAGMA synchronous", &sync) != 0)
-		return -1;
-	if (!wal || sync != 1) {
-		fprintf(stderr, "bench_capture: baseline is not WAL with synchronous=NORMAL\n");
-		return -1;
-	}
-	return 0;
+	return base_open(&w->base, w->path);
 }
 
-static int base_connect(const char *path, sqlite3 **out)
+static void base_close_worker(worker *w)
 {
-	int rc = sqlite3_open_v2(path, out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-
-	if (rc != SQLITE_OK) {
-		sql_fail(*out, path);
-		sqlite3_close(*out);
-		*out = NULL;
-		return -1;
-	}
-	if (base_pragmas(*out) != 0) {
-		sqlite3_close(*out);
-		*out = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int base_create(const char *path)
-{
-	sqlite3 *sql;
-	int rc;
-
-	if (base_connect(path, &sql) != 0)
-		return -1;
-	rc = sqlite3_exec(sql, BASE_SCHEMA, NULL, NULL, NULL) == SQLITE_OK ? 0
-		: sql_fail(sql, "creating the baseline schema");
-	if (sqlite3_close(sql) != SQLITE_OK)
-		rc = sql_fail(sql, "closing the baseline");
-	return rc;
-}
-
-static void base_close(worker *w)
-{
-	/* finalize(NULL) is a no-op, so a half-opened worker closes too. */
-	sqlite3_finalize(w->find);
-	sqlite3_finalize(w->bump);
-	sqlite3_finalize(w->add_bug);
-	sqlite3_finalize(w->add_log);
-	w->find = w->bump = w->add_bug = w->add_log = NULL;
-	if (w->sql && sqlite3_close(w->sql) != SQLITE_OK)
-		sql_fail(w->sql, "closing a baseline connection");
-	w->sql = NULL;
-}
-
-/* Statements are prepared once per connection, as a fair baseline would. */
-static int base_open(worker *w)
-{
-	if (base_connect(w->path, &w->sql) != 0)
-		return -1;
-	if (sqlite3_prepare_v2(w->sql, BASE_FIND, -1, &w->find, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->sql, BASE_BUMP, -1, &w->bump, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->sql, BASE_ADD_BUG, -1, &w->add_bug, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->sql, BASE_ADD_LOG, -1, &w->add_log, NULL) != SQLITE_OK) {
-		sql_fail(w->sql, "preparing the baseline statements");
-		base_close(w);
-		return -1;
-	}
-	if (gethostname(w->host, sizeof(w->host)) != 0)
-		snprintf(w->host, sizeof(w->host), "localhost");
-	w->host[sizeof(w->host) - 1] = '\0';
-	return 0;
-}
-
-/* Step a statement that returns no row, and reset it for the next call. */
-static int step_done(sqlite3 *sql, sqlite3_stmt *stmt, const char *what)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (sqlite3_reset(stmt) != SQLITE_OK || rc != SQLITE_DONE)
-		return sql_fail(sql, what);
-	return 0;
-}
-
-/* (a) a similar bug in the last 24 hours.  Reset at once: in autocommit
- * mode that ends the read transaction before the write, as in Python. */
-static int base_find(worker *w, int64_t now, int64_t *bug_id)
-{
-	int rc;
-
-	*bug_id = 0;
-	if (sqlite3_bind_text(w->find, 1, BASE_FINGERPRINT, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(w->find, 2, now - DAY_MS) != SQLITE_OK)
-		return sql_fail(w->sql, "binding the baseline SELECT");
-	rc = sqlite3_step(w->find);
-	if (rc == SQLITE_ROW)
-		*bug_id = sqlite3_column_int64(w->find, 0);
-	if (sqlite3_reset(w->find) != SQLITE_OK || (rc != SQLITE_ROW && rc != SQLITE_DONE))
-		return sql_fail(w->sql, "baseline SELECT");
-	return 0;
-}
-
-/* (b) count one more occurrence, or file the bug. */
-static int base_land(worker *w, const char *message, int64_t now, int64_t *bug_id)
-{
-	if (*bug_id) {
-		if (sqlite3_bind_int64(w->bump, 1, now) != SQLITE_OK ||
-		    sqlite3_bind_int64(w->bump, 2, *bug_id) != SQLITE_OK)
-			return sql_fail(w->sql, "binding the baseline UPDATE");
-		return step_done(w->sql, w->bump, "baseline UPDATE");
-	}
-	if (sqlite3_bind_text(w->add_bug, 1, BASE_FINGERPRINT, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(w->add_bug, 2, "Critical: db - query failed", -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(w->add_bug, 3, DEDUP_COMPONENT, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(w->add_bug, 4, message, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_int64(w->add_bug, 5, now) != SQLITE_OK)
-		return sql_fail(w->sql, "binding the baseline INSERT INTO bugs");
-	if (step_done(w->sql, w->add_bug, "baseline INSERT INTO bugs") != 0)
-		return -1;
-	*bug_id = sqlite3_last_insert_rowid(w->sql);
-	return 0;
-}
-
-/* (c) the log row. */
-static int base_log(worker *w, const char *message, int64_t now, int64_t bug_id, int line)
-{
-	sqlite3_stmt *s = w->add_log;
-
-	if (sqlite3_bind_int64(s, 1, bug_id) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 2, DEDUP_COMPONENT, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 3, message, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 4, DEDUP_FORMAT, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 5, BASE_FINGERPRINT, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 6, __FILE__, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(s, 7, line) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 8, __func__, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(s, 9, w->host, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 10, (int64_t)getpid()) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 11, now) != SQLITE_OK)
-		return sql_fail(w->sql, "binding the baseline INSERT INTO logs");
-	return step_done(w->sql, s, "baseline INSERT INTO logs");
+	base_close(&w->base);
 }
 
 /* One critical error, as the Python tracker handled it: three statements,
@@ -420,51 +191,27 @@ static int base_log(worker *w, const char *message, int64_t now, int64_t bug_id,
 static int call_baseline(worker *w, int i)
 {
 	char message[64];
-	int64_t now = wall_ms(), bug_id;
 
 	snprintf(message, sizeof(message), DEDUP_FORMAT, "users", i);
-	if (base_find(w, now, &bug_id) != 0 || base_land(w, message, now, &bug_id) != 0)
-		return -1;
-	return base_log(w, message, now, bug_id, __LINE__);
+	return base_record(&w->base, &BASE_ERROR, message, NULL);
 }
 
 /* ---- verifying counts -------------------------------------------------- */
 
-static int expect(const char *what, int64_t got, int64_t want)
-{
-	if (got == want)
-		return 0;
-	fprintf(stderr, "bench_capture: count mismatch: %s = %" PRId64 ", expected %" PRId64 "\n",
-		what, got, want);
-	return -1;
-}
-
-static int expect_rows(sqlite3 *sql, const char *table, int64_t want)
-{
-	char query[64], what[64];
-	int64_t got;
-
-	snprintf(query, sizeof(query), "SELECT count(*) FROM %s", table);
-	snprintf(what, sizeof(what), "rows in %s", table);
-	if (sql_int(sql, query, &got) != 0)
-		return -1;
-	return expect(what, got, want);
-}
-
 static int verify_info(sqlite3 *sql, const char *path, int64_t calls)
 {
 	(void)path;
-	if (expect_rows(sql, "error_logs", calls) != 0)
+	if (bench_expect_rows(sql, "error_logs", calls) != 0)
 		return -1;
-	return expect_rows(sql, "tickets", 0);
+	return bench_expect_rows(sql, "tickets", 0);
 }
 
 static int verify_new_ticket(sqlite3 *sql, const char *path, int64_t calls)
 {
 	(void)path;
-	if (expect_rows(sql, "tickets", calls) != 0)
+	if (bench_expect_rows(sql, "tickets", calls) != 0)
 		return -1;
-	return expect_rows(sql, "error_logs", calls);
+	return bench_expect_rows(sql, "error_logs", calls);
 }
 
 /* The occurrence count is read through the public lookup, with the event the
@@ -490,7 +237,7 @@ static int dedup_occurrences(const char *path, int64_t *out)
 		bt_ticket_free(ticket);
 	}
 	bt_close(db);
-	return rc == BT_OK ? 0 : bt_fail("bt_dedup_lookup_event (dedup ticket)", rc);
+	return rc == BT_OK ? 0 : bench_bt_fail("bt_dedup_lookup_event (dedup ticket)", rc);
 }
 
 /* Log rows one ticket keeps for @n occurrences under the default cap of
@@ -504,30 +251,30 @@ static int64_t capped_rows(int64_t n)
 
 static int verify_dedup(sqlite3 *sql, const char *path, int64_t calls)
 {
-	int64_t count;
+	int64_t count = 0;
 
-	if (expect_rows(sql, "tickets", 1) != 0 ||
-	    expect_rows(sql, "error_logs", capped_rows(DEDUP_WARMUPS + calls)) != 0 ||
+	if (bench_expect_rows(sql, "tickets", 1) != 0 ||
+	    bench_expect_rows(sql, "error_logs", capped_rows(DEDUP_WARMUPS + calls)) != 0 ||
 	    dedup_occurrences(path, &count) != 0)
 		return -1;
-	return expect("the ticket's occurrence_count", count, DEDUP_WARMUPS + calls);
+	return bench_expect("the ticket's occurrence_count", count, DEDUP_WARMUPS + calls);
 }
 
 static int verify_baseline(sqlite3 *sql, const char *path, int64_t calls)
 {
-	int64_t count;
+	int64_t count = 0;
 
 	(void)path;
-	if (expect_rows(sql, "bugs", 1) != 0 || expect_rows(sql, "logs", DEDUP_WARMUPS + calls) != 0 ||
-	    sql_int(sql, "SELECT occurrence_count FROM bugs", &count) != 0)
+	if (bench_expect_rows(sql, "bugs", 1) != 0 || bench_expect_rows(sql, "logs", DEDUP_WARMUPS + calls) != 0 ||
+	    bench_sql_int(sql, "SELECT occurrence_count FROM bugs", &count) != 0)
 		return -1;
-	return expect("the bug's occurrence_count", count, DEDUP_WARMUPS + calls);
+	return bench_expect("the bug's occurrence_count", count, DEDUP_WARMUPS + calls);
 }
 
 /* ---- the rows ---------------------------------------------------------- */
 
 static const engine LIB = { lib_create, lib_open, lib_close };
-static const engine BASE = { base_create, base_open, base_close };
+static const engine BASE = { base_create, base_open_worker, base_close_worker };
 
 static const row_spec ROWS[] = {
 	{ "1 bt_log INFO (log row)", "info", &LIB, 0, 0, 0, call_info, verify_info },
@@ -540,21 +287,11 @@ static const row_spec ROWS[] = {
 
 /* ---- running a row ------------------------------------------------------ */
 
-static void timed_loop(worker *w)
+static int call_row(void *ctx, int i)
 {
-	int i;
+	worker *w = ctx;
 
-	w->start_ns = mono_ns();
-	for (i = 0; i < w->calls; i++) {
-		uint64_t t0 = mono_ns();
-
-		if (w->row->call(w, i) != 0) {
-			w->failed = 1;
-			break;
-		}
-		w->lat_ns[i] = mono_ns() - t0;
-	}
-	w->end_ns = mono_ns();
+	return w->row->call(w, i);
 }
 
 /* Open before the barrier, so that opening is not timed and the threads
@@ -564,83 +301,33 @@ static void *worker_main(void *arg)
 {
 	worker *w = arg;
 	int opened = w->row->engine->open(w) == 0;
-	int rc = pthread_barrier_wait(w->barrier);
 
-	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD) {
-		fprintf(stderr, "bench_capture: pthread_barrier_wait: %s\n", strerror(rc));
+	if (bench_barrier_wait(w->barrier) != 0)
 		opened = 0;
-	}
-	if (opened)
-		timed_loop(w);
-	else
+	if (!opened || bench_timed_loop(call_row, w, 0, w->calls, w->lat_ns, &w->start_ns,
+					&w->end_ns) != 0)
 		w->failed = 1;
 	w->row->engine->close(w);
 	return NULL;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* The threads' latencies lie end to end in one block; wall time runs from
+ * the first start to the last end, so calls/s is the throughput of the
+ * threads together. */
+static void summarise(const worker *w, int threads, uint64_t *lat, result *out)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted values. */
-static double percentile_us(const uint64_t *sorted, size_t n, double p)
-{
-	size_t rank = (size_t)(p * (double)n + 0.999999);
-
-	return (double)sorted[rank ? rank - 1 : 0] / 1000.0;
-}
-
-/* Merge the threads' latencies; wall time runs from the first start to the
- * last end, so calls/s is the throughput of the threads together. */
-static int summarise(const worker *w, int threads, result *out)
-{
-	size_t per = (size_t)w[0].calls, n = per * (size_t)threads;
-	uint64_t *all = malloc(n * sizeof(*all)), start = w[0].start_ns, end = w[0].end_ns;
+	size_t n = (size_t)w[0].calls * (size_t)threads;
+	uint64_t start = w[0].start_ns, end = w[0].end_ns;
 	int t;
 
-	if (!all) {
-		fprintf(stderr, "bench_capture: out of memory for %zu latencies\n", n);
-		return -1;
-	}
 	for (t = 0; t < threads; t++) {
-		memcpy(all + (size_t)t * per, w[t].lat_ns, per * sizeof(*all));
 		start = w[t].start_ns < start ? w[t].start_ns : start;
 		end = w[t].end_ns > end ? w[t].end_ns : end;
 	}
-	qsort(all, n, sizeof(*all), cmp_u64);
 	out->calls = (int64_t)n;
 	/* A clock that did not move would divide by zero: count 1 ns. */
 	out->per_s = (double)n / ((double)(end > start ? end - start : 1) / 1e9);
-	out->p50_us = percentile_us(all, n, 0.50);
-	out->p99_us = percentile_us(all, n, 0.99);
-	free(all);
-	return 0;
-}
-
-static int start_workers(worker *w, pthread_t *tid, int threads)
-{
-	int t, rc;
-
-	for (t = 0; t < threads; t++) {
-		rc = pthread_create(&tid[t], NULL, worker_main, &w[t]);
-		if (rc != 0) {
-			/* The barrier counts every thread: without this one the
-			 * others would wait forever, so give up on the process. */
-			fprintf(stderr, "bench_capture: pthread_create: %s\n", strerror(rc));
-			exit(EXIT_FAILURE);
-		}
-	}
-	for (t = 0; t < threads; t++) {
-		rc = pthread_join(tid[t], NULL);
-		if (rc != 0) {
-			fprintf(stderr, "bench_capture: pthread_join: %s\n", strerror(rc));
-			return -1;
-		}
-	}
-	return 0;
+	bench_percentiles(lat, n, &out->p50_us, &out->p99_us);
 }
 
 /* Start the threads together on a barrier, and merge what they measured. */
@@ -648,10 +335,14 @@ static int run_threads(const row_spec *row, const char *path, int threads, int c
 		       result *out)
 {
 	worker w[MAX_THREADS];
-	pthread_t tid[MAX_THREADS];
 	pthread_barrier_t barrier;
-	int t, err, rc = 0;
+	uint64_t *lat = malloc((size_t)calls * (size_t)threads * sizeof(uint64_t));
+	int t, rc;
 
+	if (!lat) {
+		fprintf(stderr, "bench_capture: out of memory for %d latencies\n", calls);
+		return -1;
+	}
 	memset(w, 0, sizeof(w));
 	for (t = 0; t < threads; t++) {
 		w[t].row = row;
@@ -659,25 +350,14 @@ static int run_threads(const row_spec *row, const char *path, int threads, int c
 		w[t].index = t;
 		w[t].calls = calls;
 		w[t].barrier = &barrier;
-		w[t].lat_ns = malloc((size_t)calls * sizeof(uint64_t));
-		if (!w[t].lat_ns)
-			rc = -1;
+		w[t].lat_ns = lat + (size_t)t * (size_t)calls;
 	}
-	if (rc != 0) {
-		fprintf(stderr, "bench_capture: out of memory for %d latencies\n", calls);
-	} else if ((err = pthread_barrier_init(&barrier, NULL, (unsigned)threads)) != 0) {
-		fprintf(stderr, "bench_capture: pthread_barrier_init: %s\n", strerror(err));
-		rc = -1;
-	} else {
-		rc = start_workers(w, tid, threads);
-		pthread_barrier_destroy(&barrier);
-		for (t = 0; t < threads; t++)
-			rc = w[t].failed ? -1 : rc;
-		if (rc == 0)
-			rc = summarise(w, threads, out);
-	}
+	rc = bench_run_threads(threads, worker_main, w, sizeof(w[0]), &barrier);
 	for (t = 0; t < threads; t++)
-		free(w[t].lat_ns);
+		rc = w[t].failed ? -1 : rc;
+	if (rc == 0)
+		summarise(w, threads, lat, out);
+	free(lat);
 	return rc;
 }
 
@@ -703,51 +383,26 @@ static int warm_up(const row_spec *row, const char *path)
 static int verify(const row_spec *row, const char *path, int64_t calls)
 {
 	sqlite3 *sql;
-	int rc = sqlite3_open_v2(path, &sql, SQLITE_OPEN_READWRITE, NULL);
+	int rc;
 
-	if (rc != SQLITE_OK) {
-		sql_fail(sql, path);
-		sqlite3_close(sql);
+	if (bench_sql_open(path, &sql) != 0)
 		return -1;
-	}
 	rc = row->verify(sql, path, calls);
-	if (sqlite3_close(sql) != SQLITE_OK)
-		rc = sql_fail(sql, "closing the count connection");
-	return rc;
-}
-
-/* ---- files --------------------------------------------------------------- */
-
-/* A database and its WAL companions; a missing file is not an error. */
-static int remove_db(const char *path)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	char name[PATH_MAX];
-	size_t i;
-	int rc = 0;
-
-	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
-		if (unlink(name) != 0 && errno != ENOENT) {
-			fprintf(stderr, "bench_capture: unlink %s: %s\n", name, strerror(errno));
-			rc = -1;
-		}
-	}
+	if (bench_sql_close(sql) != 0)
+		rc = -1;
 	return rc;
 }
 
 static int run_row(const row_spec *row, const char *dir, int threads, int calls, result *out)
 {
-	char path[PATH_MAX];
+	char name[128], path[PATH_MAX];
 	int rc;
 
-	if (snprintf(path, sizeof(path), "%s/bench-%s-%dt.db", dir, row->slug, threads) >=
-	    (int)sizeof(path)) {
-		fprintf(stderr, "bench_capture: directory name too long: %s\n", dir);
+	snprintf(name, sizeof(name), "bench-%s-%dt.db", row->slug, threads);
+	if (bench_path(path, sizeof(path), dir, name) != 0)
 		return -1;
-	}
 	/* Every run starts on a fresh file, so its counts are its own. */
-	rc = remove_db(path);
+	rc = bench_remove_db(path);
 	if (rc == 0)
 		rc = row->engine->create(path);
 	if (rc == 0)
@@ -759,53 +414,20 @@ static int run_row(const row_spec *row, const char *dir, int threads, int calls,
 			row->label, threads, threads > 1 ? "s" : "");
 		rc = -1;
 	}
-	if (remove_db(path) != 0)
+	if (bench_remove_db(path) != 0)
 		rc = -1;
 	return rc;
 }
 
 /* ---- output ------------------------------------------------------------- */
 
-static void cpu_model(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(out, size, "unknown CPU");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) != 0 || !colon)
-			continue;
-		colon += strspn(colon + 1, " \t") + 1;
-		colon[strcspn(colon, "\n")] = '\0';
-		snprintf(out, size, "%s", colon);
-		break;
-	}
-	fclose(f);
-}
-
 static void print_header(const config *cfg)
 {
-	struct utsname u;
-	char cpu[128], date[64];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	cpu_model(cpu, sizeof(cpu));
-	if (uname(&u) != 0)
-		snprintf(u.machine, sizeof(u.machine), "unknown");
-	if (now == (time_t)-1 || !gmtime_r(&now, &tm) ||
-	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		snprintf(date, sizeof(date), "unknown");
 	printf("bench_capture: libbugtrack %s capture cost\n", bt_version_string());
-	printf("machine:  %s, %ld CPUs online, %s\n", u.machine, sysconf(_SC_NPROCESSORS_ONLN), cpu);
-	printf("date:     %s\n", date);
+	bench_print_machine();
 	printf("sqlite:   %s, journal_mode=WAL, synchronous=NORMAL, busy_timeout=%d ms\n"
 	       "          (libbugtrack's documented settings; set and read back on the baseline)\n",
-	       sqlite3_libversion(), BUSY_TIMEOUT_MS);
+	       sqlite3_libversion(), BENCH_BUSY_TIMEOUT_MS);
 	printf("calls:    %d per thread per row (2 threads: %d per row)\n", cfg->calls, 2 * cfg->calls);
 	printf("threads:  with 2 threads each thread opens its OWN handle on the same file (bt_db, or\n"
 	       "          a sqlite3 connection for the baseline): the documented way to get parallel\n"
@@ -876,21 +498,6 @@ static void usage(FILE *out)
 		QUICK_CALLS, DEFAULT_CALLS);
 }
 
-static int parse_calls(const char *s, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > MAX_CALLS) {
-		fprintf(stderr, "bench_capture: --calls wants 1..%d, not \"%s\"\n", MAX_CALLS, s);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 /* @return 0 to run, 1 after --help, -1 on bad usage.  --calls wins over
  * --quick whatever their order. */
 static int parse_args(int argc, char **argv, config *cfg)
@@ -905,7 +512,7 @@ static int parse_args(int argc, char **argv, config *cfg)
 		} else if (strcmp(argv[i], "--quick") == 0) {
 			quick = 1;
 		} else if (strcmp(argv[i], "--calls") == 0 && i + 1 < argc) {
-			if (parse_calls(argv[++i], &calls) != 0)
+			if (bench_parse_count("--calls", argv[++i], MAX_CALLS, &calls) != 0)
 				return -1;
 		} else if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
 			cfg->dir = argv[++i];
@@ -919,37 +526,19 @@ static int parse_args(int argc, char **argv, config *cfg)
 	return 0;
 }
 
-static int make_temp_dir(char *out, size_t size)
-{
-	const char *tmp = getenv("TMPDIR");
-
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (snprintf(out, size, "%s/bench_capture.XXXXXX", tmp) >= (int)size) {
-		fprintf(stderr, "bench_capture: TMPDIR too long\n");
-		return -1;
-	}
-	if (!mkdtemp(out)) {
-		fprintf(stderr, "bench_capture: mkdtemp %s: %s\n", out, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static result res[NROWS][MAX_THREADS];
 	char temp[PATH_MAX];
 	config cfg;
-	int rc = parse_args(argc, argv, &cfg);
+	int rc;
 
+	bench_prog = "bench_capture";
+	rc = parse_args(argc, argv, &cfg);
 	if (rc != 0)
 		return rc > 0 ? EXIT_SUCCESS : 2;
-	if (!cfg.dir) {
-		if (make_temp_dir(temp, sizeof(temp)) != 0)
-			return EXIT_FAILURE;
-		cfg.dir = temp;
-	}
+	if (bench_open_dir(&cfg.dir, temp, sizeof(temp)) != 0)
+		return EXIT_FAILURE;
 	print_header(&cfg);
 	fflush(stdout);
 	rc = run_all(&cfg, cfg.dir, res);
@@ -957,10 +546,7 @@ int main(int argc, char **argv)
 		print_table(res);
 		printf("\ncounts: exact\n");
 	}
-	/* Only a directory this run made is removed; run_row removed its files. */
-	if (cfg.dir == temp && rmdir(temp) != 0) {
-		fprintf(stderr, "bench_capture: rmdir %s: %s\n", temp, strerror(errno));
+	if (bench_close_dir(cfg.dir, temp) != 0)
 		rc = -1;
-	}
 	return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

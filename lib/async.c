@@ -335,6 +335,10 @@ static int batch_grow(batch *b, size_t cap)
 	grown = bti_realloc(b->items, want * sizeof(*grown));
 	if (!grown)
 		return BT_ENOMEM;
+	/* Each item's fingerprint points into the item itself: it moved. */
+	for (size_t i = 0; i < b->n; i++)
+		if (grown[i].occ.fingerprint)
+			grown[i].occ.fingerprint = grown[i].fp;
 	b->items = grown;
 	b->cap = want;
 	return BT_OK;

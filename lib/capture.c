@@ -285,13 +285,13 @@ static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
 	return rc;
 }
 
-/* Whether a bt_log call's fingerprint follows from its call site alone:
- * it lands on a ticket, its format has words (so the format, not the
- * message, is the template), and the stack is not hashed. */
-static int site_cacheable(const bt_db *db, bt_level level, const char *fmt)
+/* Whether a bt_log call's fingerprint may follow from its call site alone:
+ * it lands on a ticket and the stack is not hashed.  The site is only
+ * remembered if its format also has words (the format, not the message, is
+ * the template: see capture()), so a format without words never hits. */
+static int site_cacheable(const bt_db *db, bt_level level)
 {
-	return level >= db->cfg.ticket_level && !(db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) &&
-	       bti_format_has_words(fmt);
+	return level >= db->cfg.ticket_level && !(db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT);
 }
 
 /* Every public entry point passes its own return address, so that a
@@ -315,7 +315,7 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 		rc = bti_error(BT_EINVALID, "bt_log: fmt is NULL");
 	if (rc != BT_OK || !wanted(db, level))
 		goto done;
-	if (db->async && site_cacheable(db, level, fmt)) {
+	if (db->async && site_cacheable(db, level)) {
 		site.level = level;
 		site.component = component;
 		site.fmt = fmt;

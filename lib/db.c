@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "async.h"
+#include "crash.h"
 #include "db.h"
 #include "ticket.h"
 
@@ -182,6 +183,9 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 		rc = bti_error(BT_EINVALID, "bt_open: BT_OPEN_ASYNC and BT_OPEN_READONLY exclude each other");
 	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC))
 		rc = bti_async_start(db, &o, busy);
+	/* Crashes of an earlier run become tickets now (see crash_ingest.c). */
+	if (rc == BT_OK)
+		bti_crash_ingest_at_open(db);
 	if (rc != BT_OK) {
 		bt_close(db);
 		return rc;
