@@ -363,6 +363,12 @@ BT_EXTERN const char *bt_db_path(const bt_db *db);
  * survives a crash of the process right after it (WAL, synchronous=NORMAL;
  * with BT_OPEN_SYNC_FULL it also survives power loss).  Capture calls keep
  * errno unchanged, and never print.
+ *
+ * With BT_OPEN_ASYNC a capture call returns once the occurrence is queued
+ * (or counted on a pending one); a writer thread commits it within the
+ * flush interval, and bt_flush() waits for that.  A full queue makes the
+ * call return BT_EBUSY (dropped and counted, see bt_open_options), never
+ * wait, unless BT_OVERFLOW_BLOCK was chosen.
  * @{ */
 
 /**
@@ -446,7 +452,9 @@ typedef struct bt_event {
 /**
  * Capture a structured event.
  * @param ticket_id_out  if not NULL, receives the id of the ticket the
- *                       event landed on, or 0 when it made no ticket.
+ *                       event landed on, or 0 when it made no ticket
+ *                       (always 0 with BT_OPEN_ASYNC: the ticket is known
+ *                       only once the writer commits).
  * @return BT_OK, BT_EINVALID (NULL db/event/component/message, bad version
  * or level, context that is not JSON), or a storage error.  Nothing is
  * stored partially.  Thread-safe.
@@ -1151,6 +1159,549 @@ BT_EXTERN int bt_schema_version(bt_db *db, int *current_out, int *latest_out);
  * handle, BT_ESCHEMA as for bt_open(), or a storage error.  Thread-safe.
  */
 BT_EXTERN int bt_migrate(bt_db *db);
+
+/**
+ * @return how many migrations this library embeds (the newest one's
+ * schema version is the "latest" of bt_schema_version()).  Thread-safe.
+ */
+BT_EXTERN int bt_migration_count(void);
+
+/** One embedded migration, and whether a database has applied it.
+ *  Fields are only ever appended. */
+typedef struct bt_migration_info {
+	/** BT_MIGRATION_INFO_VERSION: set it before calling. */
+	unsigned int version;
+	/** The schema version it brings a database to (1, 2, ...). */
+	int schema_version;
+	/** Its name, e.g. "hot_path_indexes" (migrations/0003_hot_path_indexes.sql). */
+	const char *name;
+	/** SHA-256 of its SQL file: 64 lower-case hex digits. */
+	const char *checksum;
+	/** 1 when the database records it as applied. */
+	int applied;
+	/** When it was applied (ms since the epoch); 0 when it was not. */
+	int64_t applied_at;
+} bt_migration_info;
+
+#define BT_MIGRATION_INFO_VERSION 1
+#define BT_MIGRATION_INFO_INIT { BT_MIGRATION_INFO_VERSION, 0, NULL, NULL, 0, 0 }
+
+/**
+ * Describe embedded migration @p index (0 .. bt_migration_count() - 1, in
+ * ascending schema version) and, when @p db is not NULL, whether @p db has
+ * applied it.  The strings are static: owned by the library, never freed.
+ * @return BT_OK; BT_EINVALID for a NULL @p out, an unknown version or an
+ * index out of range; or a storage error.  Thread-safe.
+ */
+BT_EXTERN int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out);
+
+/** What a file holds, as bt_db_identify() sees it.  Values are append-only. */
+typedef enum bt_db_kind {
+	/** Not a SQLite database (this includes -wal and -shm files). */
+	BT_DB_NOT_SQLITE = 1,
+	/** A SQLite database without tables (bt_open() would create the schema). */
+	BT_DB_EMPTY = 2,
+	/** A SQLite database whose tables are not bugtrack's. */
+	BT_DB_FOREIGN = 3,
+	/** A bugtrack database that records its migrations (schema_migrations). */
+	BT_DB_TRACKED = 4,
+	/** bugtrack tables without schema_migrations: built before migrations
+	 *  were tracked; bt_open() refuses it until bt_schema_stamp() marks it. */
+	BT_DB_UNTRACKED = 5
+} bt_db_kind;
+
+/**
+ * Tell what the file at @p path holds, without changing it (the file is
+ * only read; bt_open() is not called).
+ * @return BT_OK with @p out set; BT_EINVALID for NULL arguments;
+ * BT_ENOTFOUND when there is no such file; BT_ECANTOPEN for a directory or
+ * an unreadable file; BT_ECORRUPT for a file with a SQLite header that
+ * SQLite cannot read; BT_EBUSY.  Thread-safe.
+ */
+BT_EXTERN int bt_db_identify(const char *path, bt_db_kind *out);
+
+/** bt_schema_stamp(): check and report, but change nothing. */
+#define BT_STAMP_DRY_RUN 0x1u
+
+/**
+ * Mark a database built before migrations were tracked (BT_DB_UNTRACKED) as
+ * being at schema version @p version, so that bt_open() accepts it and
+ * applies only the later migrations.  First the schema is checked: its
+ * tables and columns (name, type, NOT NULL, default, primary key, generated),
+ * indexes (columns, uniqueness, partial or not), views and triggers (by name)
+ * must be exactly what the embedded migrations up to @p version create (they
+ * are run in an in-memory database to find out).  Then, in one transaction
+ * that holds the write lock from the check on, schema_migrations is created
+ * with a record of each of those migrations.
+ *
+ * @param path        the database; NULL or "" selects the default, as for
+ *                    bt_open().  It is never created.
+ * @param version     the schema version to record, 1 .. latest; 0 picks the
+ *                    newest version whose schema matches.
+ * @param flags       0 or BT_STAMP_DRY_RUN.
+ * @param version_out may be NULL; receives the version stamped (or that a
+ *                    dry run would stamp), or, with BT_ESTATE, the version
+ *                    the database already records.
+ * @return BT_OK; BT_EINVALID (unknown flags, version out of range);
+ * BT_ENOTFOUND (no such file); BT_ESCHEMA when the tables do not match (the
+ * message names the first differences), or the file is empty or not a
+ * bugtrack database; BT_ESTATE when the database already records its
+ * migrations (nothing is changed); BT_ECORRUPT; BT_EREADONLY; BT_EBUSY.
+ * Thread-safe (it uses its own connection).
+ */
+BT_EXTERN int bt_schema_stamp(const char *path, int version, unsigned int flags,
+			      int *version_out);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Health check
+ * bt_db_check() inspects a database file the way `bugtrack doctor` reports
+ * it.  It opens its own connection and never creates, migrates or repairs
+ * anything, so it also works on databases that bt_open() refuses.
+ * @{ */
+
+/** What bt_db_check() found.  Fields are only ever appended. */
+typedef struct bt_check_result {
+	/** BT_CHECK_RESULT_VERSION: set it before calling. */
+	unsigned int version;
+	/** How many problems were found (each one is also passed to the
+	 *  callback as a BT_CHECK_PROBLEM item); 0 means healthy. */
+	int problems;
+	/** 1 when PRAGMA integrity_check answered "ok". */
+	int integrity_ok;
+	/** Rows PRAGMA foreign_key_check reported. */
+	int64_t foreign_key_violations;
+	/** 1 when the database records its migrations (schema_migrations). */
+	int tracked;
+	/** The newest migration recorded (0: none), and the newest this
+	 *  library knows. */
+	int schema_current, schema_latest;
+	/** Recorded migrations whose checksum differs from the embedded one,
+	 *  or that this library does not have. */
+	int checksum_mismatches;
+	/** Size of the -wal file in bytes (0: none). */
+	int64_t wal_bytes;
+	/** Rows of tickets, error_logs and ticket_events; -1 when the table
+	 *  is missing or was not counted (the integrity check failed). */
+	int64_t tickets, error_logs, ticket_events;
+	/** Orphans, found with foreign keys off: log rows, events and
+	 *  fingerprint aliases whose ticket is missing, and tickets whose
+	 *  duplicate_of names a missing ticket; -1 when not checked. */
+	int64_t orphan_logs, orphan_events, orphan_aliases, dangling_duplicates;
+} bt_check_result;
+
+#define BT_CHECK_RESULT_VERSION 1
+#define BT_CHECK_RESULT_INIT { BT_CHECK_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Kinds of bt_check_item.  Values are append-only; ignore unknown ones. */
+typedef enum bt_check_kind {
+	/** Something is wrong: @ref bt_check_item.message says what, and
+	 *  @ref bt_check_item.advice what to do. */
+	BT_CHECK_PROBLEM = 1,
+	/** One row of the counters table (such as async_dropped). */
+	BT_CHECK_COUNTER = 2
+} bt_check_kind;
+
+/** One finding, passed to a bt_check_fn.  The library fills it; fields are
+ *  only ever appended, and @ref version says which ones are there. */
+typedef struct bt_check_item {
+	/** BT_CHECK_ITEM_VERSION of the library that filled it. */
+	unsigned int version;
+	bt_check_kind kind;
+	/** A problem's stable identifier ("integrity", "orphan_logs",
+	 *  "checksum", "pending", ...), or the counter's name. */
+	const char *name;
+	/** How many rows or records a problem concerns; a counter's value. */
+	int64_t value;
+	/** A counter's updated_at (ms since the epoch); 0 for problems. */
+	int64_t updated_at;
+	/** A problem's description; NULL for counters. */
+	const char *message;
+	/** What to do about a problem; NULL for counters. */
+	const char *advice;
+} bt_check_item;
+
+#define BT_CHECK_ITEM_VERSION 1
+
+/** Receives each finding; the item and its strings live until it returns. */
+typedef void (*bt_check_fn)(const bt_check_item *item, void *payload);
+
+/**
+ * Check the database at @p path (NULL or "": the default, as for bt_open()):
+ * SQLite's integrity and foreign-key checks, the recorded migrations against
+ * the embedded ones (version and checksums), the WAL file's size, row
+ * counts, orphaned rows, and the counters table.  Problems and counters are
+ * passed to @p fn (may be NULL) in a fixed order; @p out gets the totals.
+ * @return BT_OK when the check ran, whether or not it found problems (see
+ * out->problems); BT_EINVALID (NULL @p out, unknown version); BT_ENOTFOUND
+ * (no such file; it is not created); BT_ECANTOPEN (a directory); BT_ECORRUPT
+ * (not a SQLite database); BT_EBUSY; or a storage error.  Thread-safe (it
+ * uses its own connection).
+ */
+BT_EXTERN int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn,
+			  void *payload);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Reports
+ * Aggregates over a time range, read as a stream of rows with a fixed set of
+ * named, typed columns per kind (the columns of a kind are only ever
+ * appended).  "Occurrences" are stored occurrences: error_logs rows created
+ * in the range that landed on a ticket.  Lines stored without a ticket do
+ * not count; the log-row cap (bt_open_options.log_rows_per_ticket) and
+ * asynchronous capture (which stores one row for coalesced repeats) can
+ * leave fewer rows than a ticket's exact occurrence_count, so open the
+ * database with BT_LOG_ROWS_UNLIMITED and without BT_OPEN_ASYNC where exact
+ * counts per range matter.  Days are UTC.  See README, "bugtrack report".
+ * @{ */
+
+/** What a report aggregates, and its columns in order. */
+typedef enum bt_aggregate_kind {
+	/**
+	 * One row: from, to (the range; NULL when unbounded), occurrences,
+	 * tickets_seen (distinct tickets with occurrences), new_tickets
+	 * (created in the range), resolved (resolved_at in the range),
+	 * regressions (resolved tickets that came back in the range), open_now
+	 * (open when the report runs, whatever the range).
+	 */
+	BT_AGGREGATE_SUMMARY = 1,
+	/**
+	 * The tickets with the most occurrences in the range, most first, then
+	 * by id: rank, id, number, occurrences (in the range), occurrence_count
+	 * (exact, all time), status, severity, component, last_occurred_at,
+	 * title.  At most bt_aggregate_options.limit rows.
+	 */
+	BT_AGGREGATE_TOP = 2,
+	/**
+	 * Per component, by name (tickets without one first, as NULL):
+	 * component, occurrences, new_tickets, open_now.  Components with all
+	 * three zero are left out.
+	 */
+	BT_AGGREGATE_COMPONENTS = 3,
+	/**
+	 * Per UTC day, then per component (as above), for days with activity:
+	 * day ("YYYY-MM-DD"), component, occurrences, new_tickets.
+	 */
+	BT_AGGREGATE_DAILY = 4,
+	/**
+	 * Time to resolve (resolved_at - created_at) of the tickets resolved in
+	 * the range, by severity: severity, resolved, mean_ms, median_ms; one
+	 * row per severity, critical first, then "all".  Times are rounded to
+	 * the millisecond and NULL when nothing was resolved; the median of an
+	 * even count is the mean of the middle two.  A ticket that regressed and
+	 * was resolved again counts from its creation to its last resolution.
+	 */
+	BT_AGGREGATE_MTTR = 5
+} bt_aggregate_kind;
+
+/** The type of a report column: how to read and show its values. */
+typedef enum bt_aggregate_type {
+	/** A count or id: bt_aggregate_iter_int(). */
+	BT_AGGREGATE_INT = 1,
+	/** UTF-8 text: bt_aggregate_iter_text(). */
+	BT_AGGREGATE_TEXT = 2,
+	/** Milliseconds since the Unix epoch (UTC): bt_aggregate_iter_int(). */
+	BT_AGGREGATE_TIME = 3,
+	/** A duration in milliseconds: bt_aggregate_iter_int(). */
+	BT_AGGREGATE_DURATION = 4
+} bt_aggregate_type;
+
+/** Options of bt_aggregate_iter_new().  Fields are only ever appended. */
+typedef struct bt_aggregate_options {
+	/** BT_AGGREGATE_OPTIONS_VERSION. */
+	unsigned int version;
+	/**
+	 * The range [from, to) in milliseconds since the epoch, applied to
+	 * when each thing happened (a log row's, a ticket's creation, its
+	 * resolution, an event's time); 0 leaves that end unbounded.  from must
+	 * be before to when both are set.
+	 */
+	int64_t from, to;
+	/** BT_AGGREGATE_TOP only: at most this many rows; 0 selects 10; at most
+	 *  1000.  Must be 0 for the other kinds. */
+	unsigned int limit;
+} bt_aggregate_options;
+
+#define BT_AGGREGATE_OPTIONS_VERSION 1
+#define BT_AGGREGATE_OPTIONS_INIT { BT_AGGREGATE_OPTIONS_VERSION, 0, 0, 0u }
+
+/**
+ * Initialise @p opts with the defaults of options version @p version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p opts or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_aggregate_options_init(bt_aggregate_options *opts, unsigned int version);
+
+/** A stream of report rows.  Opaque; free with bt_aggregate_iter_free(). */
+typedef struct bt_aggregate_iter bt_aggregate_iter;
+
+/**
+ * Start a report of @p kind over @p opts' range (NULL: everything, with
+ * the defaults).  Rows are computed a page at a time as
+ * bt_aggregate_iter_next() asks for them, from indexes (no full scan of
+ * error_logs), in constant memory; no read transaction and no lock is held
+ * between calls, so each page is consistent on its own but a long report
+ * may see changes committed in between (a summary or mttr is one read).
+ * Nothing is read until the first bt_aggregate_iter_next().
+ *
+ * @param out  receives the iterator, owned by the caller, who frees it with
+ *             bt_aggregate_iter_free(); set to NULL on failure.
+ * @return BT_OK, or BT_EINVALID: NULL @p db or @p out, unknown kind or
+ * options version, from not before to, a limit over 1000 or given for a kind
+ * other than BT_AGGREGATE_TOP.  Thread-safe; the iterator is used by one
+ * thread at a time and must not outlive @p db.
+ */
+BT_EXTERN int bt_aggregate_iter_new(bt_db *db, bt_aggregate_kind kind,
+				    const bt_aggregate_options *opts, bt_aggregate_iter **out);
+
+/**
+ * Move to the next row; its values are read with the getters below until
+ * the next call.
+ * @return BT_OK (a row is current), BT_ITEROVER at the end (not a failure;
+ * no row is current), BT_EINVALID for a NULL @p iter, or a storage error
+ * such as BT_EBUSY; then no row is current and the position is kept, so a
+ * later call retries.  Takes @p db's lock only while it reads the database.
+ */
+BT_EXTERN int bt_aggregate_iter_next(bt_aggregate_iter *iter);
+
+/** Free @p iter and its current row.  NULL is accepted. */
+BT_EXTERN void bt_aggregate_iter_free(bt_aggregate_iter *iter);
+
+/**
+ * The columns of @p iter's kind, known as soon as it is created (so a CSV
+ * header can be written before any row, or when there is none).
+ * @return the number of columns, or 0 for a NULL @p iter.
+ */
+BT_EXTERN int bt_aggregate_iter_column_count(const bt_aggregate_iter *iter);
+/** @return column @p col's name ("occurrences"), a static string, or NULL
+ *  when @p col is out of range. */
+BT_EXTERN const char *bt_aggregate_iter_column_name(const bt_aggregate_iter *iter, int col);
+/** @return column @p col's type, or 0 when @p col is out of range. */
+BT_EXTERN bt_aggregate_type bt_aggregate_iter_column_type(const bt_aggregate_iter *iter, int col);
+
+/*
+ * Values of the current row.  Out-of-range columns, and calls with no
+ * current row, read as NULL.  These getters only read the iterator and
+ * never fail or touch the database.
+ */
+/** @return non-zero when column @p col of the current row is NULL. */
+BT_EXTERN int bt_aggregate_iter_is_null(const bt_aggregate_iter *iter, int col);
+/** @return the value of an INT, TIME or DURATION column; 0 when NULL or
+ *  for a TEXT column. */
+BT_EXTERN int64_t bt_aggregate_iter_int(const bt_aggregate_iter *iter, int col);
+/** @return the value of a TEXT column, owned by @p iter and valid until the
+ *  next bt_aggregate_iter_next() or bt_aggregate_iter_free(); NULL when
+ *  NULL or for another type. */
+BT_EXTERN const char *bt_aggregate_iter_text(const bt_aggregate_iter *iter, int col);
+
+/** @return the name of @p kind ("summary", "top", "components", "daily",
+ *  "mttr"), a static string, or NULL for an unknown kind.  Thread-safe. */
+BT_EXTERN const char *bt_aggregate_kind_name(bt_aggregate_kind kind);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Import
+ * bt_import_json() brings in one JSON document: a legacy bug report (an
+ * object with report_id, status, submitted_at, ...), a bugtrack export
+ * record (`bugtrack export tickets --format json`: an object with id and
+ * number), or an array of such objects.  README, "bugtrack import", has
+ * the field mapping, the status table and the idempotency rule.
+ * @{ */
+
+/** How bt_import_json() runs.  Fields are only ever appended. */
+typedef struct bt_import_options {
+	/** BT_IMPORT_OPTIONS_VERSION. */
+	unsigned int version;
+	/** Non-zero: check and count everything, and store nothing (the
+	 *  database is only read, so a read-only handle will do). */
+	int dry_run;
+	/** The actor of each ticket's "imported" event; NULL selects "system". */
+	const char *actor;
+	/** Where the input came from (a file name), recorded in the note of
+	 *  each "imported" event; may be NULL. */
+	const char *source;
+} bt_import_options;
+
+#define BT_IMPORT_OPTIONS_VERSION 1
+#define BT_IMPORT_OPTIONS_INIT { BT_IMPORT_OPTIONS_VERSION, 0, NULL, NULL }
+
+/**
+ * Initialise @p opts with the defaults of options version @p version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p opts or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_import_options_init(bt_import_options *opts, unsigned int version);
+
+/** What bt_import_json() did (or, in a dry run, would do).  Fields are only
+ *  ever appended. */
+typedef struct bt_import_result {
+	/** BT_IMPORT_RESULT_VERSION: set it before calling. */
+	unsigned int version;
+	/** Records (report objects) read from the input. */
+	int64_t records;
+	/** Of those, records that became new tickets. */
+	int64_t imported;
+	/** Of those, records already present (by the idempotency rule). */
+	int64_t skipped;
+	/** On failure, the index (0-based; 0 for a single object) of the
+	 *  record that failed, or -1 when the input as a whole is bad (not
+	 *  JSON, not an object or array) or nothing failed. */
+	int64_t failed_record;
+} bt_import_result;
+
+#define BT_IMPORT_RESULT_VERSION 1
+#define BT_IMPORT_RESULT_INIT { BT_IMPORT_RESULT_VERSION, 0, 0, 0, -1 }
+
+/**
+ * Initialise @p result as BT_IMPORT_RESULT_INIT does, for result version
+ * @p version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p result or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_import_result_init(bt_import_result *result, unsigned int version);
+
+/**
+ * Import the JSON document @p json of @p len bytes (it need not end with a
+ * NUL; a leading UTF-8 byte order mark is skipped) in one transaction: every
+ * record is validated, mapped and stored, or, if any record fails, nothing
+ * is stored.  A record already present is skipped, never duplicated: a
+ * legacy report by its report_id (kept as external_id); an export record
+ * by its external_id when it has one, else by its id with the same
+ * fingerprint and created_at.  Each new ticket gets one "imported" event.
+ *
+ * @param opts    NULL for the defaults (no dry run, actor "system").
+ * @param out     may be NULL; else its version must be set, and it receives
+ *                the counts (on failure: imported and skipped are 0, and
+ *                failed_record tells which record failed).
+ * @return BT_OK (also in a dry run, which stores nothing), or:
+ *  - BT_EINVALID: NULL @p db or @p json, an unknown options or result
+ *    version; or bad input: empty, not valid JSON, not an object or an
+ *    array of objects, a field of the wrong type, an unknown status,
+ *    severity or priority, a bad time; the message names the record
+ *    ("bt_import_json: record 3 (report_id \"R-17\"): unknown status
+ *    'wibble'");
+ *  - BT_ECONFLICT: an export record's id belongs to a different ticket of
+ *    this database;
+ *  - BT_EREADONLY, BT_EBUSY, BT_EIO, BT_ENOMEM: storage errors.
+ * @p json is only read during the call.  Thread-safe: the call holds the
+ * handle for the whole document, so other calls on @p db wait for it.
+ */
+BT_EXTERN int bt_import_json(bt_db *db, const char *json, size_t len,
+			     const bt_import_options *opts, bt_import_result *out);
+
+/** An import of several documents (files) in a row.  Opaque. */
+typedef struct bt_import_session bt_import_session;
+
+/**
+ * Start a run of imports on @p db with @p opts (NULL: defaults; the options
+ * and their strings are copied).  Each document is still its own
+ * transaction; what the session adds is an exact dry run: a dry run stores
+ * nothing, so without a session a document could not see what the
+ * documents before it would have imported (a report_id in two files).
+ * @return BT_OK, BT_EINVALID (NULL @p db or @p out, unknown options
+ * version) or BT_ENOMEM.  The caller frees the session with
+ * bt_import_session_free(), before closing @p db.  Thread-safe; a session
+ * is used by one thread at a time and holds nothing of @p db between calls.
+ */
+BT_EXTERN int bt_import_session_new(bt_db *db, const bt_import_options *opts,
+				    bt_import_session **out);
+
+/**
+ * bt_import_json() of one document of the run.  @p source (may be NULL)
+ * names it in the "imported" events instead of the options' source.  In a
+ * dry run, the records that earlier documents of the session would have
+ * imported count as present; a document that fails adds nothing.
+ * @return as bt_import_json(); BT_EINVALID for a NULL @p session.
+ */
+BT_EXTERN int bt_import_session_add(bt_import_session *session, const char *json, size_t len,
+				    const char *source, bt_import_result *out);
+
+/** Free @p session; NULL is accepted. */
+BT_EXTERN void bt_import_session_free(bt_import_session *session);
+/** @} */
+
+/* ------------------------------------------------------------------------ */
+/** @name Crashes
+ * An opt-in handler turns a crash of the host (SIGSEGV, SIGBUS, SIGILL,
+ * SIGFPE, SIGABRT) into a record in a spool file next to the database;
+ * the next bt_open() of that database (or bt_crash_ingest()) makes each
+ * record a critical occurrence on a ticket, grouped by its normalized stack.
+ * See README, "Crashes".
+ * @{ */
+
+/** Options for bt_crash_handler_install(). */
+typedef struct bt_crash_options {
+	/** BT_CRASH_OPTIONS_VERSION: the library checks it. */
+	unsigned int version;
+	/** How many normalized frames, from the top, make the fingerprint;
+	 * 0 selects 5, at most 32. */
+	int fingerprint_frames;
+} bt_crash_options;
+
+#define BT_CRASH_OPTIONS_VERSION 1
+#define BT_CRASH_OPTIONS_INIT { BT_CRASH_OPTIONS_VERSION, 0 }
+
+/**
+ * Install the crash handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT.
+ *
+ * Opens (creating, mode 0600) the spool "<database path>.crash", records
+ * the loaded modules and @p db's context (service, release, environment,
+ * host) as they are now, warms up backtrace(), and installs the handlers
+ * with an alternate signal stack for the calling thread, so that a stack
+ * overflow on that thread is caught too.  Other threads' crashes are caught
+ * on their own stacks.  No thread's signal mask is changed.  A handler that
+ * was installed before is called after the record is written; then the
+ * default action is restored and the signal raised again, so core dumps
+ * and exit statuses are unchanged.
+ *
+ * The handler is async-signal-safe: it does not allocate, lock, use stdio
+ * or SQLite; it writes one record with write(2).  Installing again replaces
+ * the spool and the context (the previous handlers stay the ones chained).
+ *
+ * @param opts  NULL for defaults.
+ * @return BT_OK; BT_EINVALID (NULL @p db, a read-only handle, bad options);
+ * BT_EIO when the spool cannot be opened.  Not thread-safe with itself or
+ * with bt_crash_handler_uninstall(): call it from one thread, at startup.
+ */
+BT_EXTERN int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts);
+
+/**
+ * Restore the handlers that were installed before bt_crash_handler_install()
+ * and close the spool.  @return BT_OK, also when nothing was installed.
+ * Not thread-safe with bt_crash_handler_install().
+ */
+BT_EXTERN int bt_crash_handler_uninstall(void);
+
+/** What bt_crash_ingest() found in the spool. */
+typedef struct bt_crash_ingest_result {
+	/** BT_CRASH_INGEST_RESULT_VERSION: the library checks it. */
+	unsigned int version;
+	/** Records that became occurrences in this call. */
+	int64_t ingested;
+	/** Complete records already ingested before (by this or another
+	 * process), skipped. */
+	int64_t duplicates;
+	/** Incomplete or unreadable records, reported as a warning log row in
+	 * component "crash" and skipped. */
+	int64_t damaged;
+} bt_crash_ingest_result;
+
+#define BT_CRASH_INGEST_RESULT_VERSION 1
+
+/**
+ * Turn every complete record of @p db's spool into a critical occurrence,
+ * exactly once: records are remembered by a hash of their bytes in the same
+ * transaction that stores them, so a crash during ingestion or two
+ * processes ingesting at once never lose or double-count a record.  The
+ * spool is removed after the commit, unless a process with the handler
+ * installed still has it open.  bt_open() calls this for writable handles
+ * and ignores its failure (the spool stays for the next time).
+ *
+ * @param out  may be NULL; else its version must be set.
+ * @return BT_OK (also when there is no spool), BT_EINVALID, or a storage
+ * error (nothing is ingested then).  Thread-safe.
+ */
+BT_EXTERN int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out);
 /** @} */
 
 #ifdef __cplusplus

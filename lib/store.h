@@ -102,6 +102,10 @@ int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out
 /* Add @delta to the named counter (created at 0), e.g. "async_dropped". */
 int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now);
 
+/* Claim crash spool record @hash inside the caller's transaction:
+ * *fresh_out = 1 if it was not ingested before. */
+int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out);
+
 /* *valid_out = whether @json is valid JSON (SQLite's json_valid). */
 int bti_store_json_valid(bti_store *st, const char *json, int *valid_out);
 
@@ -245,5 +249,182 @@ int bti_store_purge_step(bti_store *st, bti_purge_batch *b);
 
 /* Ticket @id, or BT_ENOTFOUND. */
 int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
+
+/* ---- reports (store_sqlite_reports.c; the rules live in aggregate.c) ----
+ * Every range is [from, to), already resolved (INT64_MIN / INT64_MAX when
+ * unbounded).  "Occurrences" are error_logs rows with a ticket. */
+
+typedef struct bti_report_summary {
+	int64_t occurrences, tickets_seen, new_tickets, resolved, regressions, open_now;
+} bti_report_summary;
+
+/* The summary, in one statement (one snapshot). */
+int bti_store_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
+
+typedef struct bti_report_top_row {
+	int64_t id, occurrences, occurrence_count, last_occurred_at;
+	char *number, *status, *severity, *component, *title; /* owned; may be NULL */
+} bti_report_top_row;
+
+/* Up to @cap tickets by occurrences in the range, most first, then by id,
+ * after (after_count, after_id) in that order (after_count < 0: from the
+ * start).  Free each row with bti_report_top_row_clear. */
+int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count,
+			      int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
+void bti_report_top_row_clear(bti_report_top_row *row);
+
+/* The least component (of error_logs or tickets) after @after (NULL: the
+ * first), or BT_ITEROVER; *out is owned by the caller (bti_free). */
+int bti_store_report_next_component(bti_store *st, const char *after, char **out);
+
+typedef struct bti_report_counts {
+	int64_t occurrences, new_tickets, open_now;
+} bti_report_counts;
+
+/* Counts of @component (NULL: tickets without one), in one statement. */
+int bti_store_report_component(bti_store *st, int64_t from, int64_t to, const char *component,
+			       bti_report_counts *out);
+
+/* The time of the first log row or ticket creation in [at, to), or
+ * BT_ITEROVER. */
+int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out);
+
+typedef struct bti_report_day_row {
+	char *component; /* owned; NULL: tickets without one */
+	int64_t occurrences, new_tickets;
+} bti_report_day_row;
+
+/* Up to @cap components active in [from, to) (one day), by name with NULL
+ * first, after @after when @has_after.  Free rows with
+ * bti_report_day_row_clear. */
+int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
+			      const char *after, bti_report_day_row *rows, size_t cap,
+			      size_t *n_out);
+void bti_report_day_row_clear(bti_report_day_row *row);
+
+typedef struct bti_report_mttr_row {
+	int64_t resolved;
+	int64_t mean_ms, median_ms; /* meaningful when resolved > 0 */
+} bti_report_mttr_row;
+
+/* Time to resolve of the tickets resolved in the range, by bt_severity
+ * (index 1..4) and over all of them (index 0), in one statement. */
+int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);
+
+/* ---- inspection, stamping and health checks (store_sqlite_doctor.c,
+ * store_sqlite_migrate.c): for databases that bt_open may refuse ---- */
+
+/* Open @path without configuring, validating or migrating it, and never
+ * create it.  Read-write when @writable (BT_EREADONLY if the file is not),
+ * else read-write only when that leaves no -wal/-shm files behind. */
+int bti_store_inspect_open(bti_store **out, const char *path, int writable,
+			   const bti_migration_set *migrations);
+/* What @path holds (a bt_db_kind), reading its header before SQLite. */
+int bti_store_identify(const char *path, bt_db_kind *out);
+/* The same for an open store (never BT_DB_NOT_SQLITE: that is BT_ECORRUPT). */
+int bti_store_kind(bti_store *st, const char *path, bt_db_kind *out);
+
+/* Compare @st's tables, columns, indexes, views and triggers (but not
+ * schema_migrations) with what the store's migrations up to @version create
+ * in an in-memory database.  @fn gets each difference as a phrase ("table
+ * tickets lacks column reporter"); *count_out their number. */
+typedef void (*bti_schema_diff_fn)(const char *difference, void *payload);
+int bti_store_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, void *payload,
+			  size_t *count_out);
+
+/* Each schema_migrations record, ascending; none when the table is missing. */
+typedef void (*bti_record_fn)(int version, const char *name, const char *checksum,
+			      int64_t applied_at, void *payload);
+int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload);
+/* Create schema_migrations recording the migrations up to @version, inside
+ * the caller's transaction; BT_ESTATE if the table already exists. */
+int bti_store_stamp(bti_store *st, int version);
+
+/* PRAGMA integrity_check: *errors_out lines other than "ok" (at most 100),
+ * the first copied to @first. */
+int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
+
+/* Row counts and orphans (-1 where a table is missing), and the foreign-key
+ * violations, in one read transaction. */
+typedef struct bti_check_rows {
+	int64_t fk_violations;
+	int64_t tickets, error_logs, ticket_events;
+	int64_t orphan_logs, orphan_events, orphan_aliases, dangling_duplicates;
+} bti_check_rows;
+int bti_store_check_rows(bti_store *st, bti_check_rows *out);
+
+/* Each row of the counters table, by name; none when it is missing. */
+typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
+			       void *payload);
+int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload);
+
+/* ---- import (store_sqlite_import.c): JSON read with SQLite's functions ---- */
+
+/* JSON value types, as json_type() names them. */
+enum bti_json_type {
+	BTI_JSON_INVALID = 0, BTI_JSON_NULL, BTI_JSON_TRUE, BTI_JSON_FALSE, BTI_JSON_INTEGER,
+	BTI_JSON_REAL, BTI_JSON_TEXT, BTI_JSON_ARRAY, BTI_JSON_OBJECT
+};
+
+/* One member of an object or element of an array, as json_each() reports
+ * it.  The pointers are valid only during the visit. */
+typedef struct bti_json_item {
+	const char *key;          /* the member's name; NULL for array elements */
+	int64_t index;            /* its position, from 0 */
+	int type;                 /* enum bti_json_type */
+	const char *text;         /* TEXT: the decoded string; ARRAY, OBJECT: its JSON */
+	size_t len;
+	int64_t integer;          /* INTEGER */
+	int exact;                /* INTEGER: it fits in 64 bits */
+	double real;              /* INTEGER and REAL */
+} bti_json_item;
+
+typedef int (*bti_json_visit_fn)(const bti_json_item *item, void *payload);
+
+/* A read transaction (ended by bti_store_rollback): what a dry run sees. */
+int bti_store_import_snapshot(bti_store *st);
+
+/* *type_out = the type of the JSON text @json (@len bytes), or
+ * BTI_JSON_INVALID when it is not valid JSON. */
+int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out);
+
+/* Visit each member (object) or element (array) of @json in order, stopping
+ * at the first visit that does not return BT_OK, whose code is returned.
+ * @level (0 or 1) picks one of two statements, so a visit may iterate an
+ * inner value once. */
+int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
+			bti_json_visit_fn fn, void *payload);
+
+/* The most members bti_store_json_remove removes in one call. */
+#define BTI_JSON_REMOVE_MAX 64
+
+/* The object @json without its members named @names[0..n) (plain names,
+ * n <= BTI_JSON_REMOVE_MAX), as a new string for the caller to bti_free. */
+int bti_store_json_remove(bti_store *st, const char *json, size_t len,
+			  const char *const *names, size_t n, char **out);
+
+/* *id_out = the ticket whose external_id is @external_id, or BT_ENOTFOUND. */
+int bti_store_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
+
+/* Ticket @id's created_at and fingerprint (a new string, or NULL), or
+ * BT_ENOTFOUND (without recording an error: an expected answer). */
+int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
+			    char **fingerprint_out);
+
+/* Insert @row as a ticket: every column of the snapshot but number.  An id
+ * of 0 lets SQLite choose one; NULL strings, and 0 for times and
+ * duplicate_of, store NULL.  *id_out receives the ticket's id. */
+int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active,
+			    int grouping_version, int64_t *id_out);
+
+/* Make ticket @id a duplicate of @canonical, and let @fingerprint (may be
+ * NULL) land on @canonical unless it is aliased already: what a merge
+ * leaves behind. */
+int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
+			  int64_t now);
+
+/* Unless a ticket of @fingerprint takes its occurrences already, let the
+ * newest one that is not a duplicate take them (dedup_active). */
+int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint);
 
 #endif

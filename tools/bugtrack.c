@@ -171,11 +171,39 @@ static const command commands[] = {
 	  "  --ticket TICKET      only this ticket's events\n\n"
 	  "When stderr is a terminal, a row count goes there every 10,000 rows;\n"
 	  "otherwise export prints nothing but the data (and errors).\n", export_usage_tail },
-	{ "migrate", cmd_migrate, "show or apply schema migrations",
-	  "usage: bugtrack migrate (status | up | list) [--json]\n\n"
-	  "  status               the database's schema version and the latest one\n"
+	{ "report", cmd_report, "summary, top tickets, per component, per day, time to resolve",
+	  report_usage, report_usage_tail },
+	{ "import", cmd_import, "import JSON bug reports: legacy files or an export",
+	  import_usage, NULL },
+	{ "migrate", cmd_migrate, "show, apply, stamp or list schema migrations",
+	  "usage: bugtrack migrate (status | up | stamp [VERSION] | list) [OPTIONS]\n\n"
+	  "  status               the database's schema version, the latest one, and the\n"
+	  "                       pending migrations\n"
 	  "  up                   apply pending migrations (creates the database if missing)\n"
-	  "  list                 the versions (names and checksums are not available)\n\n"
+	  "  stamp [VERSION]      mark a database built before migrations were tracked (it\n"
+	  "                       has bugtrack tables but no schema_migrations) as being at\n"
+	  "                       VERSION (default: the newest whose schema it matches),\n"
+	  "                       after checking that every table, column and index is\n"
+	  "                       exactly what the migrations up to VERSION create; refused\n"
+	  "                       (exit 1) when they differ, exit 4 if already tracked\n"
+	  "  list                 every migration this bugtrack knows: version, name,\n"
+	  "                       checksum, and when the database applied it\n\n"
+	  "options:\n"
+	  "  --all DIR            run on every bugtrack database under DIR (recursively;\n"
+	  "                       other files, -wal and -shm files and symbolic links are\n"
+	  "                       ignored): one result line per database, then a summary;\n"
+	  "                       exit 1 if any failed.  Progress on stderr on a terminal\n"
+	  "  --dry-run            with up or stamp: report what would be done, change nothing\n"
+	  "  --json               a JSON object\n" COMMON, NULL },
+	{ "doctor", cmd_doctor, "check a database: integrity, schema, orphans, counters",
+	  "usage: bugtrack doctor [--json]\n\n"
+	  "Check the database without changing it: SQLite's integrity_check and\n"
+	  "foreign_key_check, the schema version and migration checksums against this\n"
+	  "bugtrack's, the size of the -wal file, row counts, orphaned rows (log rows,\n"
+	  "events and fingerprint aliases of missing tickets, duplicate_of pointing\n"
+	  "nowhere) and every counter (such as async_dropped).  Works on databases that\n"
+	  "other commands refuse.  Each problem goes to stderr as 'bugtrack: ...' with\n"
+	  "what to do; exit 0 when healthy, 1 when a problem was found.\n\n"
 	  "options:\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
 };
@@ -194,13 +222,19 @@ static const char main_help_tail[] =
 	"  --version       print the version\n"
 	"  -h, --help      print this help; 'bugtrack COMMAND --help' for a command\n\n"
 	"Read commands (list, show, stats, events, pending, export) open the database\n"
-	"read-only: they never create or migrate it.  Times are UTC.  There is no\n"
-	"colour, and --json output is the same data as JSON (times as milliseconds\n"
-	"and as ISO 8601 in *_iso fields).\n\n"
+	"read-only: they never create or migrate it.  Times are UTC.  On a terminal\n"
+	"tables are coloured (critical red, high yellow, new bold, an open ticket\n"
+	"that regressed magenta; see NO_COLOR and BUGTRACK_COLOR).  --json output,\n"
+	"never coloured, is the same data as JSON (times as milliseconds and as\n"
+	"ISO 8601 in *_iso fields).\n\n"
 	"environment:\n"
 	"  BUGTRACK_DB      the database when --db is not given\n"
 	"  USER             the default actor is user:$USER\n"
 	"  COLUMNS          table width when stdout is not a terminal (default 120)\n"
+	"  NO_COLOR         when set and not empty: no colour, whatever else is set\n"
+	"  BUGTRACK_COLOR   always: colour even when stdout is not a terminal; never:\n"
+	"                   no colour; auto (the default): colour on a terminal unless\n"
+	"                   TERM is dumb\n"
 	"  BUGTRACK_NOW_MS  for tests only: use this time (ms since 1970) as now\n\n"
 	"exit codes:\n"
 	"  0  success\n"

@@ -173,8 +173,20 @@ typedef struct table table;
  * what remains of @p width (0: never cut). */
 table *table_new(int ncols, const char *const *header, const char *align, const int *max);
 void table_add(table *t, const char *const *cells);
+/* As table_add, with cell i in SGR style @p styles[i] ("1;31"; NULL: plain)
+ * when table_print() writes colour; @p styles may be NULL, and its strings
+ * must outlive the table (string constants). */
+void table_add_styled(table *t, const char *const *cells, const char *const *styles);
+/* Aligns by the cells' text; the escape sequences of colour (see
+ * color_enabled) go around it and count for nothing. */
 void table_print(table *t, FILE *f, int width);
 void table_free(table *t);
+/* Whether to write colour to @p f: never when NO_COLOR is set and not
+ * empty; else BUGTRACK_COLOR=always or never decides; else (auto, or
+ * anything else) only when @p f is a terminal and TERM is not "dumb". */
+int color_enabled(FILE *f);
+/* @p text, wrapped in SGR @p style when @p color and @p style are set. */
+void color_fputs(FILE *f, int color, const char *style, const char *text);
 
 /* ---- JSON (json.c) ---- */
 
@@ -209,17 +221,77 @@ void json_finish(json *j);
  * the output is always valid UTF-8. */
 void csv_string(FILE *f, const char *s);
 
+/* ---- the fields of tickets, log rows and events (columns.c) ---- */
+
+/* What a record is made from: a ticket, a log row, or an event with its
+ * ticket; the members a record does not use are NULL. */
+typedef struct col_row {
+	const bt_ticket *t;
+	const bt_log_entry *l;
+	const bt_audit_entry *e;
+} col_row;
+
+/* How each format writes a field. */
+typedef enum col_type {
+	COL_STR,  /* text; NULL: JSON null, an empty CSV field */
+	COL_INT,  /* a number, always written */
+	COL_ID,   /* a row id; 0 (none): JSON null, an empty CSV field */
+	COL_TIME  /* ms since 1970; JSON: NAME in ms and NAME_iso, both null for 0;
+		   * CSV: ISO 8601 UTC (2026-11-21T10:30:00.000Z), empty for 0 */
+} col_type;
+
+/* Where a field is written: bits that col_json's @p omit can leave out. */
+enum {
+	COL_ALWAYS = 0,
+	COL_EXPORT = 1 /* only by export, whose rows mix many tickets */
+};
+
+typedef struct col_value {
+	const char *s; /* COL_STR */
+	int64_t n;     /* the others */
+} col_value;
+
+typedef struct col_def {
+	const char *name; /* the CSV header and the JSON key */
+	col_type type;
+	unsigned int where;
+	col_value (*get)(const col_row *r);
+} col_def;
+
+typedef struct col_set {
+	const char *name; /* the export table: tickets, logs, events */
+	const col_def *defs;
+	size_t ndefs;
+} col_set;
+
+/* The frozen fields, in order; export, --json and the README list them. */
+extern const col_set ticket_cols, log_cols, event_cols;
+
+/* The CSV header line of @p s, and a row (lines end with CRLF). */
+void col_csv_header(FILE *f, const col_set *s);
+void col_csv_row(FILE *f, const col_set *s, const col_row *r);
+/* @p r as a JSON object under @p key, leaving out the fields whose where
+ * has a bit of @p omit (COL_EXPORT outside export; 0: every field). */
+void col_json(json *j, const char *key, const col_set *s, const col_row *r, unsigned int omit);
+
 /* ---- rendering tickets, log rows and events (render.c) ---- */
 
 /* Names of the values the API has no *_name() function for; NULL if unknown. */
 const char *cli_priority_name(bt_priority p);
 const char *cli_source_name(bt_source s);
+/* The JSON of --json: col_json without the export-only fields. */
 void render_ticket_json(json *j, const char *key, const bt_ticket *t);
 void render_log_json(json *j, const bt_log_entry *e);
-void render_event_json(json *j, int64_t ticket_id, const bt_audit_entry *e);
+/* An event @p e of ticket @p t. */
+void render_event_json(json *j, const bt_ticket *t, const bt_audit_entry *e);
 /* The ticket table of list and stats. */
 table *ticket_table_new(void);
 void ticket_table_add(table *tab, const bt_ticket *t);
+/* SGR styles (table_add_styled) of a ticket's status and severity cells,
+ * or NULL for plain: critical red, high yellow, new bold, an open ticket
+ * that regressed magenta. */
+const char *style_status(const bt_ticket *t);
+const char *style_severity(bt_severity s);
 
 /* ---- list filters (cmd_list.c) ---- */
 
@@ -250,7 +322,13 @@ int cmd_merge(cli *c, int argc, char **argv);
 int cmd_delete(cli *c, int argc, char **argv);
 int cmd_purge(cli *c, int argc, char **argv);
 int cmd_migrate(cli *c, int argc, char **argv);
+int cmd_doctor(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
 void export_usage_tail(FILE *f);
+int cmd_import(cli *c, int argc, char **argv);
+extern const char import_usage[];
+int cmd_report(cli *c, int argc, char **argv);
+extern const char report_usage[];
+void report_usage_tail(FILE *f);
 
 #endif /* BUGTRACK_CLI_H */

@@ -293,7 +293,9 @@ class Checker:
             out += chunk
         os.close(master)
         p.wait(timeout=60)
-        lines = out.decode("utf-8").replace("\r\n", "\n").splitlines()
+        # Colour escapes take no columns on the terminal.
+        text = re.sub(r"\x1b\[[0-9;]*m", "", out.decode("utf-8"))
+        lines = text.replace("\r\n", "\n").splitlines()
         self.checks += 1
         if p.returncode != 0 or len(lines) < 2 or max(len(l) for l in lines) != 90:
             self.fail("list on a 90-column terminal", "\n".join(lines))
