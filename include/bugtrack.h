@@ -1104,10 +1104,20 @@ typedef struct bt_purge_options {
 	int dry_run;
 	/** Rows per transaction; 0 selects 500. */
 	unsigned int batch_size;
+
+	/* ---- version 2 ---- */
+	/**
+	 * Called after each batch with the tickets, log rows and events
+	 * removed (or counted) so far; NULL for none.  It runs on the calling
+	 * thread, without the handle's lock, and must not use @p db.
+	 */
+	void (*progress)(int64_t tickets, int64_t logs, int64_t events, void *payload);
+	/** Passed to @ref progress. */
+	void *payload;
 } bt_purge_options;
 
-#define BT_PURGE_OPTIONS_VERSION 1
-#define BT_PURGE_OPTIONS_INIT { BT_PURGE_OPTIONS_VERSION, 0, 0, 0, 0u }
+#define BT_PURGE_OPTIONS_VERSION 2
+#define BT_PURGE_OPTIONS_INIT { BT_PURGE_OPTIONS_VERSION, 0, 0, 0, 0u, NULL, NULL }
 
 /** What bt_purge() removed (or would remove, in a dry run). */
 typedef struct bt_purge_result {

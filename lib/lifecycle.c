@@ -552,6 +552,9 @@ int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 		bti_db_lock(db);
 		rc = bti_store_purge_step(db->store, &b);
 		bti_db_unlock(db);
+		/* Version 1 callers' structs end before the callback. */
+		if (rc == BT_OK && opts->version >= 2 && opts->progress)
+			opts->progress(b.tickets, b.logs, b.events, opts->payload);
 	}
 	result->tickets = b.tickets;
 	result->logs = b.logs;

@@ -74,9 +74,15 @@ static void purge_report(const bt_purge_options *po, const bt_purge_result *r, i
 	json_finish(&j);
 }
 
+static void purge_progress(int64_t tickets, int64_t logs, int64_t events, void *payload)
+{
+	progress_update(payload, tickets + logs + events);
+}
+
 int cmd_purge(cli *c, int argc, char **argv)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
+	progress *p;
 	bt_purge_result r;
 	int as_json = 0, rc;
 	bt_db *db;
@@ -87,7 +93,11 @@ int cmd_purge(cli *c, int argc, char **argv)
 	rc = cli_open(c, po.dry_run ? CLI_READ : CLI_WRITE, &db);
 	if (rc != EXIT_OK)
 		return rc;
+	p = progress_start(po.dry_run ? "purge (counting rows)" : "purge (rows removed)", 0);
+	po.progress = purge_progress;
+	po.payload = p;
 	rc = bt_purge(db, &po, &r);
+	progress_done(p, 0);
 	/* After a failure, earlier batches stay removed: say how much. */
 	purge_report(&po, &r, as_json);
 	rc = rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);

@@ -18,8 +18,6 @@
 
 #include "cli.h"
 
-#define PROGRESS_EVERY 10000
-
 /* ---- the frozen columns ---- */
 
 enum table_kind { TABLE_TICKETS, TABLE_LOGS, TABLE_EVENTS };
@@ -65,8 +63,7 @@ typedef struct exporter {
 	const col_set *table;
 	json j;
 	int64_t rows;
-	int progress;         /* stderr is a terminal */
-	int progress_shown;
+	progress *progress;   /* NULL unless stderr is a terminal */
 } exporter;
 
 static void json_row(exporter *x, const col_row *r)
@@ -78,7 +75,7 @@ static void json_row(exporter *x, const col_row *r)
 
 static void export_begin(exporter *x)
 {
-	x->progress = isatty(STDERR_FILENO);
+	x->progress = progress_start("export (rows)", 0);
 	switch (x->format) {
 	case FORMAT_CSV:
 		col_csv_header(x->f, x->table);
@@ -99,11 +96,7 @@ static void export_row(exporter *x, const col_row *r)
 		col_csv_row(x->f, x->table, r);
 	else
 		json_row(x, r);
-	x->rows++;
-	if (x->progress && x->rows % PROGRESS_EVERY == 0) {
-		fprintf(stderr, "\rbugtrack: export: %lld rows", (long long)x->rows);
-		x->progress_shown = 1;
-	}
+	progress_update(x->progress, ++x->rows);
 }
 
 static void export_end(exporter *x)
@@ -112,8 +105,8 @@ static void export_end(exporter *x)
 		json_array_end(&x->j);
 		json_finish(&x->j);
 	}
-	if (x->progress_shown)
-		fprintf(stderr, "\rbugtrack: export: %lld rows, done\n", (long long)x->rows);
+	progress_done(x->progress, x->rows);
+	x->progress = NULL;
 }
 
 /* ---- the tables ---- */
@@ -363,8 +356,7 @@ static int run_export(bt_db *db, export_args *a, const bt_ticket *ticket, FILE *
 		break;
 	}
 	if (rc != BT_OK) {
-		if (x.progress_shown)
-			fputc('\n', stderr);
+		progress_done(x.progress, x.rows);
 		return cli_fail(rc, NULL);
 	}
 	export_end(&x);

@@ -557,6 +557,44 @@ class Checker:
         self.same("fresh database migrated", (state.get("from"), state.get("up_to_date")),
                   (0, True))
 
+    def check_progress(self):
+        """export and purge draw progress on stderr when it is a terminal, and
+        are quiet otherwise."""
+        db = self.copy_db("progress.db")
+        for name, args, label in (
+                ("export", ["export", "logs", "--format", "csv"], "export (rows): "),
+                ("purge", ["purge", "--days", "3", "--dry-run"], "purge (counting rows): ")):
+            cmd = self.wrapper + [self.bugtrack, "--db", db] + args
+            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env=self.env)
+            self.checks += 1
+            if p.returncode != 0 or p.stderr:
+                self.fail(f"{name} is quiet when stderr is not a terminal", p.stderr.decode())
+            try:
+                master, slave = pty.openpty()
+            except OSError as e:
+                print(f"check_cli: no pseudo-terminal ({e}): {name} progress check skipped",
+                      file=sys.stderr)
+                continue
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave, env=self.env)
+            os.close(slave)
+            err = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the terminal closed
+                    break
+                if not chunk:
+                    break
+                err += chunk
+            os.close(master)
+            proc.wait(timeout=60)
+            text = err.decode("utf-8", "replace")
+            self.checks += 1
+            # Drawn, then erased so that what follows starts clean.
+            if proc.returncode != 0 or label not in text or not text.endswith("\r\x1b[K"):
+                self.fail(f"{name} progress on a terminal", repr(text))
+
     def check_smoke(self):
         """Each command's main paths once: for slow wrappers such as valgrind."""
         for name in ("list", "list_json", "show", "show_json", "stats", "stats_json",
@@ -587,6 +625,7 @@ class Checker:
                 self.check_export()
                 self.check_changes()
                 self.check_migrate()
+                self.check_progress()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
         if self.update:
