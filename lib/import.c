@@ -17,7 +17,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/types.h>
 
 #include "db.h"
@@ -824,23 +823,6 @@ static int native_field(importer *imp, record *r, int f, bt_ticket *t)
 	}
 }
 
-static int new_token(char *out, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[16];
-	size_t i;
-
-	if (size < 33 || getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return bti_error(BT_EINTERNAL, CALLER ": no randomness for a claim token: %s",
-				 strerror(errno));
-	for (i = 0; i < sizeof(raw); i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[32] = '\0';
-	return BT_OK;
-}
-
 /* Defaults for what an export record leaves out: the schema's. */
 static int native_defaults(importer *imp, record *r, bt_ticket *t)
 {
@@ -881,7 +863,7 @@ static int native_defaults(importer *imp, record *r, bt_ticket *t)
 	/* The claim token is the holder's secret and is never exported: the
 	 * claim is restored with a new one (the holder claims again). */
 	if (t->text[BTI_T_CLAIMED_BY]) {
-		rc = new_token(token, sizeof(token));
+		rc = bti_claim_token(token, CALLER ": no randomness for a claim token");
 		if (rc != BT_OK)
 			return rc;
 		if (!(t->text[BTI_T_CLAIM_TOKEN] = bti_strdup(token)))

@@ -320,15 +320,14 @@ typedef struct claim_arg {
 	int op; /* 0 claim, 1 renew, 2 release */
 } claim_arg;
 
-static int new_token(char out[BT_CLAIM_TOKEN_SIZE])
+int bti_claim_token(char out[BT_CLAIM_TOKEN_SIZE], const char *what)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
 	size_t i;
 
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return bti_error(BT_EINTERNAL, "bt_ticket_claim: no randomness for a token: %s",
-				 strerror(errno));
+		return bti_error(BT_EINTERNAL, "%s: %s", what, strerror(errno));
 	for (i = 0; i < sizeof(raw); i++) {
 		out[2 * i] = hex[raw[i] >> 4];
 		out[2 * i + 1] = hex[raw[i] & 15];
@@ -355,7 +354,7 @@ static int apply_claim(change *c, void *arg)
 		return bti_error(BT_EBUSY, "bt_ticket_claim: %s is claimed by %s until %s",
 				 t->text[BTI_T_NUMBER], holder,
 				 iso_time(t->num[BTI_T_CLAIM_EXPIRES_AT], when, sizeof(when)));
-	rc = new_token(token);
+	rc = bti_claim_token(token, "bt_ticket_claim: no randomness for a token");
 	if (rc != BT_OK)
 		return rc;
 	memset(&u, 0, sizeof(u));

@@ -222,6 +222,23 @@ int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b
 	return rc;
 }
 
+int bti_sqlite_add_alias(bti_store *st, const char *sql_text, const char *fingerprint,
+			 int64_t ticket_id, int64_t now)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bti_bind_text(stmt, 1, fingerprint);
+	sqlite3_bind_int64(stmt, 2, ticket_id);
+	sqlite3_bind_int64(stmt, 3, now);
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "aliasing a fingerprint");
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
 void bti_sqlite_release(sqlite3_stmt *stmt)
 {
 	sqlite3_reset(stmt);

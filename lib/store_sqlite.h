@@ -45,6 +45,12 @@ static inline void bti_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
 		       const char *what, int64_t *first_out);
 
+/* Run the cached INSERT into fingerprint_aliases @sql_text, whose ?1..?3 are
+ * the fingerprint, the ticket and the time; its ON CONFLICT clause decides
+ * what becomes of an alias already there (merges move it, import keeps it). */
+int bti_sqlite_add_alias(bti_store *st, const char *sql_text, const char *fingerprint,
+			 int64_t ticket_id, int64_t now);
+
 /* Run a cached statement that returns no rows. */
 int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
 

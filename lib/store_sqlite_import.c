@@ -298,21 +298,11 @@ int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_activ
 int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
 			  int64_t now)
 {
-	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_run_ids(st, SQL_LINK, id, canonical, 0, "linking a duplicate", NULL);
 
 	if (rc != BT_OK || !fingerprint)
 		return rc;
-	rc = bti_sqlite_stmt(st, SQL_LINK_ALIAS, &stmt);
-	if (rc != BT_OK)
-		return rc;
-	bti_bind_text(stmt, 1, fingerprint);
-	sqlite3_bind_int64(stmt, 2, canonical);
-	sqlite3_bind_int64(stmt, 3, now);
-	rc = sqlite3_step(stmt);
-	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "aliasing a fingerprint");
-	bti_sqlite_release(stmt);
-	return rc;
+	return bti_sqlite_add_alias(st, SQL_LINK_ALIAS, fingerprint, canonical, now);
 }
 
 int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint)

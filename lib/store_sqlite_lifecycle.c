@@ -190,7 +190,6 @@ int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, con
 int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
 			  const char *dup_fingerprint, int64_t now)
 {
-	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_run_ids(st, SQL_MOVE_LOGS, dup, canonical, 0, "moving log rows", NULL);
 
 	if (rc == BT_OK)
@@ -198,16 +197,7 @@ int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
 					"moving fingerprint aliases", NULL);
 	if (rc != BT_OK || !dup_fingerprint)
 		return rc;
-	rc = bti_sqlite_stmt(st, SQL_ADD_ALIAS, &stmt);
-	if (rc != BT_OK)
-		return rc;
-	bti_bind_text(stmt, 1, dup_fingerprint);
-	sqlite3_bind_int64(stmt, 2, canonical);
-	sqlite3_bind_int64(stmt, 3, now);
-	rc = sqlite3_step(stmt);
-	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "aliasing a fingerprint");
-	bti_sqlite_release(stmt);
-	return rc;
+	return bti_sqlite_add_alias(st, SQL_ADD_ALIAS, dup_fingerprint, canonical, now);
 }
 
 int bti_store_ticket_delete(bti_store *st, int64_t id)

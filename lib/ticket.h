@@ -42,5 +42,8 @@ const char *bti_level_title(bt_level level);
 void bti_sla_policy(const int64_t in[5], int64_t out[5]);
 /* When a ticket of @severity created at @created falls due under @policy. */
 int64_t bti_sla_due(const int64_t policy[5], const char *severity, int64_t created);
+/* A new random claim token, 32 hex digits (lifecycle.c); on failure the
+ * error message is @what and the reason. */
+int bti_claim_token(char out[BT_CLAIM_TOKEN_SIZE], const char *what);
 
 #endif
