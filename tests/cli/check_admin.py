@@ -19,61 +19,25 @@ of another program, an empty file and a stray -wal file.
 import hashlib
 import json
 import os
-import pty
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
 
-NOW_MS = 1795262400000  # 2026-11-21T12:00:00Z, as check_cli.py
+import clitest
 
 
-class Checker:
-    def __init__(self, bugtrack, fixture, srcdir, update):
-        self.bugtrack = os.path.abspath(bugtrack)
-        self.fixture = os.path.abspath(fixture)
-        self.golden_dir = os.path.join(os.path.abspath(srcdir), "golden")
+class Checker(clitest.Checker):
+    name = "admin"
+    env_extra = {"COLUMNS": "100", "NO_COLOR": "1"}
+
+    def __init__(self, bugtrack, fixture, srcdir, update=False):
+        super().__init__(bugtrack, fixture, srcdir, update)
         self.migrations = os.path.normpath(os.path.join(os.path.abspath(srcdir), "..", "..", "migrations"))
-        self.update = update
-        self.failures = 0
-        self.checks = 0
-        self.tmp = tempfile.mkdtemp(prefix="bugtrack-admin-")
-        self.db = os.path.join(self.tmp, "fixture.db")
-        self.env = {k: v for k, v in os.environ.items() if k != "BUGTRACK_DB"}
-        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "COLUMNS": "100", "USER": "tester",
-                         "NO_COLOR": "1"})
 
-    def fail(self, what, detail=""):
-        self.failures += 1
-        print(f"FAIL: {what}")
-        if detail:
-            print("  " + detail.rstrip().replace("\n", "\n  "))
-
-    def run(self, *args, db=None, stderr=subprocess.PIPE):
-        cmd = [self.bugtrack] + (["--db", db] if db else []) + list(args)
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=stderr, env=self.env,
-                           cwd=self.tmp, timeout=60)
-        err = p.stderr.decode("utf-8") if p.stderr is not None else ""
-        return p.returncode, p.stdout.decode("utf-8"), err
-
-    def expect(self, what, args, code, stderr_has=None, db=None):
-        """Run; check the exit code, and `bugtrack:` messages on failure."""
-        self.checks += 1
-        rc, out, err = self.run(*args, db=db)
-        if rc != code:
-            self.fail(f"{what}: exit {rc}, expected {code}", f"stdout: {out}\nstderr: {err}")
-        elif code != 0 and not err.startswith("bugtrack: "):
-            self.fail(f"{what}: stderr does not start with 'bugtrack: '", err)
-        elif stderr_has and stderr_has not in err:
-            self.fail(f"{what}: stderr lacks {stderr_has!r}", err)
-        return rc, out, err
-
-    def same(self, what, got, want):
-        self.checks += 1
-        if got != want:
-            self.fail(f"{what}: got {got!r}, expected {want!r}")
+    def command(self, args, db=None):
+        # Without db, no --db: --all and the usage errors name their own.
+        return self.wrapper + [self.bugtrack] + (["--db", db] if db else []) + list(args)
 
     def normalise(self, text):
         text = text.replace(self.tmp, "TMP")
@@ -88,26 +52,10 @@ class Checker:
     def golden(self, name, args, code, db=None):
         _, out, _ = self.expect(name, args, code, db=db)
         if name.endswith("_json"):
-            try:
-                json.loads(out)
-            except ValueError as e:
-                self.fail(f"{name}: invalid JSON: {e}", out)
+            self.parse_json(name, out)
         out = self.normalise(out)
         path = os.path.join(self.golden_dir, f"admin_{name}.{'json' if name.endswith('_json') else 'txt'}")
-        if self.update:
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                f.write(out)
-            return out
-        self.checks += 1
-        try:
-            want = open(path, encoding="utf-8", newline="").read()
-        except FileNotFoundError:
-            want = None
-        if out != want:
-            self.fail(f"golden {os.path.basename(path)} differs (run with --update to accept)",
-                      out if want is None else "".join(
-                          __import__("difflib").unified_diff(want.splitlines(True),
-                                                             out.splitlines(True), "golden", "got")))
+        self.compare_golden(name, path, out, args)
         return out
 
     # ---- databases ----
@@ -136,11 +84,6 @@ class Checker:
         con.executescript(text)
         con.commit()
         con.close()
-
-    def copy_db(self, name):
-        path = os.path.join(self.tmp, name)
-        shutil.copyfile(self.db, path)
-        return path
 
     def make_folder(self):
         dbs = os.path.join(self.tmp, "dbs")
@@ -273,22 +216,12 @@ class Checker:
 
     def check_progress(self):
         """On a terminal, --all draws a progress line on stderr and erases it."""
-        master, slave = pty.openpty()
-        try:
-            rc, out, _ = self.run("migrate", "status", "--all", "dbs", stderr=slave)
-        finally:
-            os.close(slave)
-        chunks = []
-        while True:
-            try:
-                data = os.read(master, 4096)
-            except OSError:
-                break
-            if not data:
-                break
-            chunks.append(data)
-        os.close(master)
-        err = b"".join(chunks).decode("utf-8", "replace")
+        ran = self.run_on_pty("--all progress check", ["migrate", "status", "--all", "dbs"],
+                              stream="stderr")
+        if ran is None:
+            return
+        rc, err, out = ran
+        err, out = err.decode("utf-8", "replace"), out.decode("utf-8")
         self.same("--all on a terminal", rc, 0)
         self.checks += 1
         if "migrate: " not in err or "\033[K" not in err:
@@ -352,30 +285,16 @@ class Checker:
             f.write("this is not a SQLite database, just text\n")
         self.expect("doctor of a text file", ["doctor"], 1, "not a SQLite database", db=text)
 
-    def main(self):
-        try:
-            subprocess.run([self.fixture, self.db], check=True)
-            self.check_migrate_one()
-            self.check_all()
-            self.check_doctor()
-            if not self.update:
-                self.check_usage()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.update:
-            print(f"golden files written to {self.golden_dir}")
-            return 0
-        print(f"{self.checks} checks, {self.failures} failed")
-        return 1 if self.failures else 0
+    def run_checks(self):
+        self.check_migrate_one()
+        self.check_all()
+        self.check_doctor()
+        if not self.update:
+            self.check_usage()
 
 
 def main(argv):
-    update = "--update" in argv
-    args = [a for a in argv[1:] if a != "--update"]
-    if len(args) != 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return Checker(args[0], args[1], args[2], update).main()
+    return clitest.main(Checker, argv, __doc__, 3, ("--update",))
 
 
 if __name__ == "__main__":

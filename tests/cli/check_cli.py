@@ -18,22 +18,14 @@ Set BUGTRACK_CLI_WRAPPER to run every bugtrack under a wrapper, e.g.
 changes, which is what the meson test `cli_valgrind` does under valgrind.
 """
 import csv
-import difflib
-import fcntl
 import io
 import json
 import os
-import pty
 import re
-import shlex
-import shutil
-import struct
 import subprocess
 import sys
-import tempfile
-import termios
 
-NOW_MS = 1795262400000  # 2026-11-21T12:00:00Z, a few hours after the fixture's story
+import clitest
 
 COMMANDS = ["list", "show", "stats", "update", "assign", "claim", "release", "renew",
             "resolve", "note", "events", "merge", "delete", "purge", "pending", "migrate",
@@ -78,53 +70,9 @@ GOLDEN = {
 }
 
 
-class Checker:
-    def __init__(self, bugtrack, fixture, srcdir, update):
-        self.bugtrack = bugtrack
-        self.fixture = fixture
-        self.golden_dir = os.path.join(srcdir, "golden")
-        self.update = update
-        self.failures = 0
-        self.checks = 0
-        self.tmp = tempfile.mkdtemp(prefix="bugtrack-cli-")
-        self.db = os.path.join(self.tmp, "fixture.db")
-        self.wrapper = shlex.split(os.environ.get("BUGTRACK_CLI_WRAPPER", ""))
-        self.env = {k: v for k, v in os.environ.items() if k != "BUGTRACK_DB"}
-        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "COLUMNS": "100", "USER": "tester"})
-
-    def fail(self, what, detail=""):
-        self.failures += 1
-        print(f"FAIL: {what}")
-        if detail:
-            print("  " + detail.rstrip().replace("\n", "\n  "))
-
-    def run(self, *args, db=None, env=None):
-        """Run bugtrack; returns (exit code, stdout, stderr)."""
-        full_env = dict(self.env, **(env or {}))
-        cmd = self.wrapper + [self.bugtrack, "--db", db or self.db] + list(args)
-        p = subprocess.run(cmd, capture_output=True, env=full_env, timeout=60)
-        # No newline translation: CSV lines must end with CRLF.
-        return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
-
-    def expect(self, what, args, code, stderr_has=None, db=None, env=None):
-        """Run and check the exit code (and a `bugtrack:` message on failure)."""
-        self.checks += 1
-        rc, out, err = self.run(*args, db=db, env=env)
-        if rc != code:
-            self.fail(f"{what}: exit {rc}, expected {code}", f"stdout: {out}\nstderr: {err}")
-        elif code != 0 and not err.startswith("bugtrack: "):
-            self.fail(f"{what}: stderr does not start with 'bugtrack: '", err)
-        elif stderr_has and stderr_has not in err:
-            self.fail(f"{what}: stderr lacks {stderr_has!r}", err)
-        return rc, out, err
-
-    def parse_json(self, what, text):
-        self.checks += 1
-        try:
-            return json.loads(text)
-        except ValueError as e:
-            self.fail(f"{what}: output is not JSON: {e}", text[:2000])
-            return None
+class Checker(clitest.Checker):
+    name = "cli"
+    env_extra = {"COLUMNS": "100"}
 
     # ---- goldens ----
 
@@ -154,40 +102,7 @@ class Checker:
             self.check_width(name, out, int(env.get("COLUMNS", self.env["COLUMNS"])))
         out = self.normalize(out)
         path = os.path.join(self.golden_dir, name + (".json" if name.endswith("_json") else ".txt"))
-        self.checks += 1
-        if self.update:
-            os.makedirs(self.golden_dir, exist_ok=True)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(out)
-            return
-        try:
-            with open(path, encoding="utf-8") as f:
-                want = f.read()
-        except FileNotFoundError:
-            self.fail(f"golden {name}: {path} is missing (run with --update)")
-            return
-        if out != want:
-            diff = "".join(difflib.unified_diff(want.splitlines(True), out.splitlines(True),
-                                                f"golden/{os.path.basename(path)}", "bugtrack"))
-            self.fail(f"golden {name}: `bugtrack {' '.join(args)}` differs", diff)
-
-    def compare_golden(self, name, path, out, args):
-        self.checks += 1
-        if self.update:
-            os.makedirs(self.golden_dir, exist_ok=True)
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                f.write(out)
-            return
-        try:
-            with open(path, encoding="utf-8", newline="") as f:
-                want = f.read()
-        except FileNotFoundError:
-            self.fail(f"golden {name}: {path} is missing (run with --update)")
-            return
-        if out != want:
-            diff = "".join(difflib.unified_diff(want.splitlines(True), out.splitlines(True),
-                                                f"golden/{os.path.basename(path)}", "bugtrack"))
-            self.fail(f"golden {name}: `bugtrack {' '.join(args)}` differs", diff)
+        self.compare_golden(name, path, out, args)
 
     def check_goldens(self):
         for name, spec in GOLDEN.items():
@@ -195,22 +110,6 @@ class Checker:
         self.check_export_goldens()
 
     # ---- export ----
-
-    def parse_csv(self, what, text):
-        """Rows of RFC 4180 CSV @text; checks that Python writes it back the same."""
-        self.checks += 1
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-        except csv.Error as e:
-            self.fail(f"{what}: not CSV: {e}", text[:2000])
-            return None
-        again = io.StringIO(newline="")
-        csv.writer(again, lineterminator="\r\n").writerows(rows)
-        if again.getvalue() != text:
-            self.fail(f"{what}: not minimally quoted CSV with CRLF line ends",
-                      "".join(difflib.unified_diff(text.splitlines(True),
-                                                   again.getvalue().splitlines(True))))
-        return rows
 
     def parse_ndjson(self, what, text):
         self.checks += 1
@@ -270,34 +169,15 @@ class Checker:
 
     def check_tty(self):
         """On a terminal the table fits its width, whatever COLUMNS says."""
-        try:
-            master, slave = pty.openpty()
-        except OSError as e:
-            # A chroot without /dev/pts (such as a minimal fresh Debian) has no
-            # terminals to test with: say so instead of failing the product.
-            print(f"check_cli: no pseudo-terminal ({e}): terminal-width check skipped",
-                  file=sys.stderr)
+        ran = self.run_on_pty("terminal-width check", ["list"], columns=90)
+        if ran is None:
             return
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 90, 0, 0))
-        cmd = self.wrapper + [self.bugtrack, "--db", self.db, "list"]
-        p = subprocess.Popen(cmd, stdout=slave, stderr=subprocess.PIPE, env=self.env)
-        os.close(slave)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the terminal closed
-                break
-            if not chunk:
-                break
-            out += chunk
-        os.close(master)
-        p.wait(timeout=60)
+        rc, out, _ = ran
         # Colour escapes take no columns on the terminal.
         text = re.sub(r"\x1b\[[0-9;]*m", "", out.decode("utf-8"))
         lines = text.replace("\r\n", "\n").splitlines()
         self.checks += 1
-        if p.returncode != 0 or len(lines) < 2 or max(len(l) for l in lines) != 90:
+        if rc != 0 or len(lines) < 2 or max(len(l) for l in lines) != 90:
             self.fail("list on a 90-column terminal", "\n".join(lines))
 
     # ---- read commands ----
@@ -460,19 +340,9 @@ class Checker:
 
     # ---- changing commands, on a copy ----
 
-    def copy_db(self, name):
-        path = os.path.join(self.tmp, name)
-        shutil.copyfile(self.db, path)
-        return path
-
     def ticket(self, db, number):
         _, out, _ = self.expect(f"show {number}", ["show", number, "--json"], 0, db=db)
         return (self.parse_json("show", out) or {}).get("ticket", {})
-
-    def same(self, what, got, want):
-        self.checks += 1
-        if got != want:
-            self.fail(f"{what}: got {got!r}, expected {want!r}")
 
     def check_claims(self, db):
         self.expect("second claim", ["claim", "2", "--agent", "agent:other"], 4,
@@ -488,7 +358,7 @@ class Checker:
                     4, db=db)
         self.expect("renew", ["renew", "5", "--token", token, "--lease", "120"], 0, db=db)
         self.same("renewed expiry", self.ticket(db, "5").get("claim_expires_at"),
-                  NOW_MS + 120000)
+                  clitest.NOW_MS + 120000)
         self.expect("update with token", ["update", "5", "--status", "in_progress", "--token",
                                           token, "--note", "on it"], 0, db=db)
         self.expect("release", ["release", "5", "--token", token], 0, db=db)
@@ -564,35 +434,19 @@ class Checker:
         for name, args, label in (
                 ("export", ["export", "logs", "--format", "csv"], "export (rows): "),
                 ("purge", ["purge", "--days", "3", "--dry-run"], "purge (counting rows): ")):
-            cmd = self.wrapper + [self.bugtrack, "--db", db] + args
-            p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=self.env)
+            rc, _, err = self.run(*args, db=db)
             self.checks += 1
-            if p.returncode != 0 or p.stderr:
-                self.fail(f"{name} is quiet when stderr is not a terminal", p.stderr.decode())
-            try:
-                master, slave = pty.openpty()
-            except OSError as e:
-                print(f"check_cli: no pseudo-terminal ({e}): {name} progress check skipped",
-                      file=sys.stderr)
+            if rc != 0 or err:
+                self.fail(f"{name} is quiet when stderr is not a terminal", err)
+            ran = self.run_on_pty(f"{name} progress check", args, stream="stderr",
+                                  other=subprocess.DEVNULL, db=db)
+            if ran is None:
                 continue
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=slave, env=self.env)
-            os.close(slave)
-            err = b""
-            while True:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:  # EIO: the terminal closed
-                    break
-                if not chunk:
-                    break
-                err += chunk
-            os.close(master)
-            proc.wait(timeout=60)
+            rc, err, _ = ran
             text = err.decode("utf-8", "replace")
             self.checks += 1
             # Drawn, then erased so that what follows starts clean.
-            if proc.returncode != 0 or label not in text or not text.endswith("\r\x1b[K"):
+            if rc != 0 or label not in text or not text.endswith("\r\x1b[K"):
                 self.fail(f"{name} progress on a terminal", repr(text))
 
     def check_smoke(self):
@@ -610,38 +464,24 @@ class Checker:
         self.expect("merge", ["merge", "7", "--into", "4"], 0, db=db)
         self.expect("purge", ["purge", "--days", "3", "--json"], 0, db=db)
 
-    def main(self, smoke=False):
-        try:
-            subprocess.run([self.fixture, self.db], check=True)
-            if smoke:
-                self.check_smoke()
-            else:
-                self.check_goldens()
-            if not self.update and not smoke:
-                self.check_tty()
-                self.check_paging()
-                self.check_errors()
-                self.check_help()
-                self.check_export()
-                self.check_changes()
-                self.check_migrate()
-                self.check_progress()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.update:
-            print(f"golden files written to {self.golden_dir}")
-            return 0
-        print(f"{self.checks} checks, {self.failures} failed")
-        return 1 if self.failures else 0
+    def run_checks(self):
+        if self.smoke:
+            self.check_smoke()
+        else:
+            self.check_goldens()
+        if not self.update and not self.smoke:
+            self.check_tty()
+            self.check_paging()
+            self.check_errors()
+            self.check_help()
+            self.check_export()
+            self.check_changes()
+            self.check_migrate()
+            self.check_progress()
 
 
 def main(argv):
-    update, smoke = "--update" in argv, "--smoke" in argv
-    args = [a for a in argv[1:] if a not in ("--update", "--smoke")]
-    if len(args) != 3 or (update and smoke):
-        print(__doc__, file=sys.stderr)
-        return 2
-    return Checker(args[0], args[1], args[2], update).main(smoke)
+    return clitest.main(Checker, argv, __doc__, 3, ("--update", "--smoke"))
 
 
 if __name__ == "__main__":

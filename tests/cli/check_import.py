@@ -21,21 +21,15 @@ Set BUGTRACK_CLI_WRAPPER to run bugtrack under a wrapper (e.g. valgrind).
 """
 import datetime
 import difflib
-import fcntl
 import json
 import os
-import pty
 import re
-import shlex
-import shutil
-import struct
-import subprocess
 import sys
-import tempfile
-import termios
 import time
 
-NOW_MS = 1795262400000  # 2026-11-21T12:00:00Z (BUGTRACK_NOW_MS)
+import clitest
+
+NOW_MS = clitest.NOW_MS
 
 # The mapping under test (README, "bugtrack import"), for the values used here.
 STATUS = {None: "new", "new": "new", "Open": "new", "REOPENED": "new",
@@ -136,44 +130,24 @@ def expected_ticket(rec):
     return want
 
 
-class Checker:
+class Checker(clitest.Checker):
+    name = "import"
+    timeout = 600
+    detail_limit = 3000
+
     def __init__(self, bugtrack, fixture):
-        self.bugtrack = bugtrack
-        self.fixture = fixture
-        self.failures = 0
-        self.checks = 0
-        self.tmp = tempfile.mkdtemp(prefix="bugtrack-import-")
+        super().__init__(bugtrack, fixture)
         self.dir = os.path.join(self.tmp, "reports")
-        self.wrapper = shlex.split(os.environ.get("BUGTRACK_CLI_WRAPPER", ""))
-        self.env = {k: v for k, v in os.environ.items() if k != "BUGTRACK_DB"}
-        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "USER": "tester"})
         self.sources = {}   # path -> list of records, for the files that must import
         self.failing = {}   # path -> expected reason
         self.skipped = []   # valid files with nothing new
         self.special = set()  # report_ids not compared field by field
 
-    def fail(self, what, detail=""):
-        self.failures += 1
-        print(f"FAIL: {what}")
-        if detail:
-            print("  " + str(detail)[:3000].rstrip().replace("\n", "\n  "))
-
-    def check(self, cond, what, detail=""):
-        self.checks += 1
-        if not cond:
-            self.fail(what, detail)
-        return cond
-
-    def db(self, name):
+    def tmp_path(self, name):
         return os.path.join(self.tmp, name)
 
-    def run(self, db, *args):
-        cmd = self.wrapper + [self.bugtrack, "--db", db] + list(args)
-        p = subprocess.run(cmd, capture_output=True, env=self.env, timeout=600)
-        return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
-
     def export(self, db):
-        rc, out, err = self.run(db, "export", "tickets", "--format", "json")
+        rc, out, err = self.run("export", "tickets", "--format", "json", db=db)
         self.check(rc == 0, "export", err)
         return out
 
@@ -320,11 +294,11 @@ class Checker:
         return tuple(int(x) for x in m.groups()) if m else None
 
     def check_import(self):
-        db = self.db("legacy.db")
+        db = self.tmp_path("legacy.db")
         files = self.files_in_order()
         self.check(len(files) >= 20, f"at least 20 files ({len(files)})")
         t0 = time.monotonic()
-        rc, out, err = self.run(db, "import", self.dir)
+        rc, out, err = self.run("import", self.dir, db=db)
         elapsed = time.monotonic() - t0
         lines = out.splitlines()
         print(f"import: {lines[1] if len(lines) > 1 else '?'} from {len(files)} files in "
@@ -390,7 +364,8 @@ class Checker:
         secret = json.loads(by_ext.get("R-SECRET-1", {}).get("context") or "{}")
         self.check(secret == {"app_state": {"user": "bob", "password": "[redacted]"}},
                    "secrets in legacy context are redacted", secret)
-        rc, out, _ = self.run(db, "events", by_ext.get("R-0001", {}).get("number", "1"), "--json")
+        rc, out, _ = self.run("events", by_ext.get("R-0001", {}).get("number", "1"), "--json",
+                              db=db)
         events = json.loads(out) if rc == 0 else []
         self.check(len(events) == 1 and events[0]["kind"] == "imported" and
                    events[0]["actor"] == "user:tester" and
@@ -399,27 +374,27 @@ class Checker:
 
     def check_again(self, db):
         before = self.export(db)
-        _, events_before, _ = self.run(db, "export", "events", "--format", "ndjson")
-        rc, out, err = self.run(db, "import", self.dir)
+        _, events_before, _ = self.run("export", "events", "--format", "ndjson", db=db)
+        rc, out, err = self.run("import", self.dir, db=db)
         files = len(self.files_in_order())
         failed = len(self.failing)
         self.check(rc == 1 and self.summary_of(out) == (files, 0, files - failed, failed),
                    "importing again skips every valid file", out + err)
         m = re.search(r"^(\d+) records: 0 imported, (\d+) skipped", out, re.M)
         self.check(m and m.group(1) == m.group(2), "importing again skips every record", out)
-        _, events_after, _ = self.run(db, "export", "events", "--format", "ndjson")
+        _, events_after, _ = self.run("export", "events", "--format", "ndjson", db=db)
         self.check(self.export(db) == before and events_after == events_before,
                    "importing again changes nothing")
 
     def check_dry_run(self, real_out):
-        db = self.db("dry.db")
-        rc, _, err = self.run(db, "import", "--dry-run", self.dir)
+        db = self.tmp_path("dry.db")
+        rc, _, err = self.run("import", "--dry-run", self.dir, db=db)
         self.check(rc == 3 and not os.path.exists(db),
                    "--dry-run into a missing database: exit 3, nothing created", err)
-        self.run(db, "migrate", "up")
+        self.run("migrate", "up", db=db)
         before = self.export(db)
         size = os.path.getsize(db)
-        rc, out, err = self.run(db, "import", "--dry-run", self.dir)
+        rc, out, err = self.run("import", "--dry-run", self.dir, db=db)
         self.check(rc == 1 and self.summary_of(out) == self.summary_of(real_out),
                    "--dry-run predicts the real import's counts", out)
         self.check("dry run: nothing was written" in out, "--dry-run says so", out)
@@ -431,12 +406,12 @@ class Checker:
 
     def check_round_trip(self, name, source_db):
         first = self.export(source_db)
-        path = self.db(f"{name}.export.json")
+        path = self.tmp_path(f"{name}.export.json")
         with open(path, "w", encoding="utf-8") as f:
             f.write(first)
-        fresh = self.db(f"{name}.fresh.db")
+        fresh = self.tmp_path(f"{name}.fresh.db")
         t0 = time.monotonic()
-        rc, out, err = self.run(fresh, "import", path)
+        rc, out, err = self.run("import", path, db=fresh)
         n = len(json.loads(first))
         print(f"round trip {name}: {n} tickets imported in {time.monotonic() - t0:.2f} s")
         self.check(rc == 0 and self.summary_of(out) == (1, 1 if n else 0, 0 if n else 1, 0),
@@ -447,7 +422,7 @@ class Checker:
             diff = difflib.unified_diff(first.splitlines(), second.splitlines(), lineterm="", n=1)
             print("\n".join(list(diff)[:80]))
         for db in (fresh, source_db):
-            rc, out, err = self.run(db, "import", path)
+            rc, out, err = self.run("import", path, db=db)
             self.check(rc == 0 and self.summary_of(out) == (1, 0, 1, 0),
                        f"round trip {name}: importing the export again skips it", out + err)
         self.check(self.export(source_db) == first, f"round trip {name}: source unchanged")
@@ -460,32 +435,16 @@ class Checker:
                 json.dump({"report_id": f"TTY-{i}"}, f)
         with open(os.path.join(small, "bad.json"), "w") as f:
             f.write("{")
-        db = self.db("tty.db")
-        rc, out, err = self.run(db, "import", small)
+        db = self.tmp_path("tty.db")
+        rc, out, err = self.run("import", small, db=db)
         self.check(rc == 1 and "\r" not in err and "\x1b" not in err,
                    "no progress when stderr is not a terminal", err)
-        try:
-            master, slave = pty.openpty()
-        except OSError as e:
-            print(f"check_import: no pseudo-terminal ({e}): progress check skipped",
-                  file=sys.stderr)
+        ran = self.run_on_pty("progress check", ["import", small], stream="stderr",
+                              columns=80, db=self.tmp_path("tty2.db"))
+        if ran is None:
             return
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-        cmd = self.wrapper + [self.bugtrack, "--db", self.db("tty2.db"), "import", small]
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=slave, env=self.env)
-        os.close(slave)
-        tty = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            tty += chunk
-        os.close(master)
-        out = p.stdout.read().decode()
-        p.wait(timeout=60)
+        _, tty, out = ran
+        out = out.decode()
         text = tty.decode("utf-8", "replace")
         self.check("import: " in text and "/4 (" in text and "\x1b[K" in text and
                    f"bugtrack: import: {small}/bad.json: not valid JSON" in text,
@@ -494,45 +453,34 @@ class Checker:
                    "the summary stays on stdout", out)
 
     def check_usage(self):
-        db = self.db("usage.db")
+        db = self.tmp_path("usage.db")
         for args, code, msg in ((["import"], 2, "missing FILE or DIR"),
                                 (["import", "--bogus", "x"], 2, "unknown option"),
                                 (["import", "--help"], 0, "")):
-            rc, out, err = self.run(db, *args)
+            rc, out, err = self.run(*args, db=db)
             self.check(rc == code and msg in err, f"{' '.join(args)}: exit {code}", out + err)
-        rc, out, err = self.run(db, "import", "--help")
+        rc, out, err = self.run("import", "--help", db=db)
         self.check("usage: bugtrack import" in out and "recursively" in out and
                    "0 files" not in out and not err, "import --help prints only the help", out)
-        rc, out, err = self.run(db, "import", os.path.join(self.tmp, "missing.json"))
+        rc, out, err = self.run("import", os.path.join(self.tmp, "missing.json"), db=db)
         self.check(rc == 1 and "No such file or directory" in err and
                    out.startswith("1 file: 0 imported, 0 skipped (already present), 1 failed"),
                    "a missing file fails, the run goes on", out + err)
 
-    def main(self):
-        try:
-            self.generate()
-            db, real_out = self.check_import()
-            self.check_fields(db)
-            self.check_again(db)
-            self.check_dry_run(real_out)
-            fixture_db = self.db("fixture.db")
-            subprocess.run([self.fixture, fixture_db], check=True)
-            self.check_round_trip("fixture", fixture_db)
-            self.check_round_trip("legacy", db)
-            self.check_progress()
-            self.check_usage()
-        finally:
-            if not os.environ.get("BUGTRACK_KEEP"):
-                shutil.rmtree(self.tmp, ignore_errors=True)
-        print(f"{self.checks} checks, {self.failures} failed")
-        return 1 if self.failures else 0
+    def run_checks(self):
+        self.generate()
+        db, real_out = self.check_import()
+        self.check_fields(db)
+        self.check_again(db)
+        self.check_dry_run(real_out)
+        self.check_round_trip("fixture", self.db)
+        self.check_round_trip("legacy", db)
+        self.check_progress()
+        self.check_usage()
 
 
 def main(argv):
-    if len(argv) != 3:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return Checker(argv[1], argv[2]).main()
+    return clitest.main(Checker, argv, __doc__, 2)
 
 
 if __name__ == "__main__":

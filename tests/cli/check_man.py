@@ -12,16 +12,16 @@ Every environment variable and exit code of `bugtrack --help` must be under
 '# ENVIRONMENT' and '# EXIT STATUS'.  With MAN_PAGE, the generated page must
 be scdoc's roff for section 1.
 """
-import os
 import re
 import subprocess
 import sys
 
+import clitest
+
 
 def run_help(bugtrack, *args):
-    env = {k: v for k, v in os.environ.items() if k != "BUGTRACK_DB"}
-    p = subprocess.run([bugtrack, *args, "--help"], capture_output=True, text=True, env=env,
-                       timeout=30)
+    p = subprocess.run([bugtrack, *args, "--help"], capture_output=True, text=True,
+                       env=clitest.clean_env(), timeout=30)
     if p.returncode != 0:
         raise SystemExit(f"bugtrack {' '.join(args)} --help: exit {p.returncode}: {p.stderr}")
     return p.stdout

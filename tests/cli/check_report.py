@@ -15,19 +15,11 @@ Set BUGTRACK_CLI_WRAPPER to run every bugtrack under a wrapper (valgrind);
 --smoke then runs each report once per format and the error cases, which is
 what the meson test `report_valgrind` does.
 """
-import csv
-import difflib
-import io
-import json
 import os
 import re
-import shlex
-import shutil
-import subprocess
 import sys
-import tempfile
 
-NOW_MS = 1795262400000  # 2026-11-21T12:00:00Z, as check_cli.py uses
+import clitest
 
 KINDS = ["summary", "top", "components", "daily", "mttr"]
 FORMATS = {"table": ".txt", "csv": ".csv", "json": ".json"}
@@ -43,52 +35,12 @@ RANGED = {
 }
 
 
-class Checker:
-    def __init__(self, bugtrack, fixture, srcdir, update):
-        self.bugtrack = bugtrack
-        self.fixture = fixture
-        self.srcdir = srcdir
-        self.golden_dir = os.path.join(srcdir, "golden")
-        self.update = update
-        self.failures = 0
-        self.checks = 0
-        self.tmp = tempfile.mkdtemp(prefix="bugtrack-report-")
-        self.db = os.path.join(self.tmp, "fixture.db")
-        self.wrapper = shlex.split(os.environ.get("BUGTRACK_CLI_WRAPPER", ""))
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("BUGTRACK_DB", "BUGTRACK_COLOR")}
-        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "COLUMNS": "100", "USER": "tester",
-                         "NO_COLOR": "1"})
-
-    def fail(self, what, detail=""):
-        self.failures += 1
-        print(f"FAIL: {what}")
-        if detail:
-            print("  " + detail.rstrip().replace("\n", "\n  "))
-
-    def same(self, what, got, want):
-        self.checks += 1
-        if got != want:
-            self.fail(what, f"got:  {got!r}\nwant: {want!r}")
-
-    def run(self, *args, db=None):
-        cmd = self.wrapper + [self.bugtrack, "--db", db or self.db] + list(args)
-        p = subprocess.run(cmd, capture_output=True, env=self.env, timeout=120)
-        # No newline translation: CSV lines end with CRLF.
-        return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
-
-    def expect(self, what, args, code, stderr_has=None, db=None):
-        self.checks += 1
-        rc, out, err = self.run(*args, db=db)
-        if rc != code:
-            self.fail(f"{what}: exit {rc}, expected {code}", f"stdout: {out}\nstderr: {err}")
-        elif code != 0 and not err.startswith("bugtrack: "):
-            self.fail(f"{what}: stderr does not start with 'bugtrack: '", err)
-        elif stderr_has and stderr_has not in err:
-            self.fail(f"{what}: stderr lacks {stderr_has!r}", err)
-        elif code == 0 and err:
-            self.fail(f"{what}: unexpected stderr", err)
-        return rc, out, err
+class Checker(clitest.Checker):
+    name = "report"
+    timeout = 120
+    env_drop = ("BUGTRACK_COLOR",)
+    env_extra = {"COLUMNS": "100", "NO_COLOR": "1"}
+    quiet_success = True
 
     # ---- goldens ----
 
@@ -96,45 +48,8 @@ class Checker:
         rc, out, _ = self.expect(f"golden {name}", ["report"] + args, 0)
         if rc != 0:
             return None
-        path = os.path.join(self.golden_dir, name)
-        self.checks += 1
-        if self.update:
-            with open(path, "w", encoding="utf-8", newline="") as f:
-                f.write(out)
-            return out
-        try:
-            with open(path, encoding="utf-8", newline="") as f:
-                want = f.read()
-        except FileNotFoundError:
-            self.fail(f"golden {name}: {path} is missing (run with --update)")
-            return out
-        if out != want:
-            diff = "".join(difflib.unified_diff(want.splitlines(True), out.splitlines(True),
-                                                f"golden/{name}", "bugtrack"))
-            self.fail(f"golden {name}: `bugtrack report {' '.join(args)}` differs", diff)
+        self.compare_golden(name, os.path.join(self.golden_dir, name), out, ["report"] + args)
         return out
-
-    def parse_csv(self, what, text):
-        """Rows of RFC 4180 CSV; Python must write them back byte for byte."""
-        self.checks += 1
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-        except csv.Error as e:
-            self.fail(f"{what}: not CSV: {e}", text)
-            return None
-        again = io.StringIO(newline="")
-        csv.writer(again, lineterminator="\r\n").writerows(rows)
-        if again.getvalue() != text:
-            self.fail(f"{what}: not minimally quoted CSV with CRLF line ends", text)
-        return rows
-
-    def parse_json(self, what, text):
-        self.checks += 1
-        try:
-            return json.loads(text)
-        except ValueError as e:
-            self.fail(f"{what}: not JSON: {e}", text)
-            return None
 
     def check_goldens(self, headers):
         for kind in KINDS:
@@ -234,31 +149,17 @@ class Checker:
         self.expect("missing database", ["report", "summary"], 3,
                     db=os.path.join(self.tmp, "missing.db"))
 
-    def main(self, smoke):
-        try:
-            subprocess.run([self.fixture, self.db], check=True)
-            if smoke:
-                self.check_smoke()
-            else:
-                self.check_goldens(self.frozen_headers())
-                if not self.update:
-                    self.check_errors()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-        if self.update:
-            print(f"golden files written to {self.golden_dir}")
-            return 0
-        print(f"{self.checks} checks, {self.failures} failed")
-        return 1 if self.failures else 0
+    def run_checks(self):
+        if self.smoke:
+            self.check_smoke()
+        else:
+            self.check_goldens(self.frozen_headers())
+            if not self.update:
+                self.check_errors()
 
 
 def main(argv):
-    update, smoke = "--update" in argv, "--smoke" in argv
-    args = [a for a in argv[1:] if a not in ("--update", "--smoke")]
-    if len(args) != 3 or (update and smoke):
-        print(__doc__, file=sys.stderr)
-        return 2
-    return Checker(args[0], args[1], args[2], update).main(smoke)
+    return clitest.main(Checker, argv, __doc__, 3, ("--update", "--smoke"))
 
 
 if __name__ == "__main__":
