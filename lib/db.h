@@ -60,6 +60,7 @@ void bti_context_free(bt_db *db);
 static inline void bti_db_lock(bt_db *db)
 {
 	pthread_mutex_lock(&db->lock);
+	bti_store_end_stray_txn(db->store);
 }
 
 static inline void bti_db_unlock(bt_db *db)

@@ -22,6 +22,11 @@ void *bti_realloc(void *ptr, size_t size);
 void bti_free(void *ptr);
 char *bti_strdup(const char *s);
 
+/* Tests only: while @fn is set, an allocation for which it returns non-zero
+ * fails as if memory ran out.  NULL removes the hook. */
+typedef int (*bti_alloc_fault_fn)(size_t size);
+void bti_alloc_set_fault_hook(bti_alloc_fault_fn fn);
+
 /* error.c: record the failure of the current call in this thread's error
  * slot.  Each returns @code so that callers can write `return bti_error(...)`. */
 int bti_error(int code, const char *fmt, ...) BTI_PRINTF(2, 3);

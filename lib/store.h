@@ -143,6 +143,10 @@ int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **
 int bti_store_begin(bti_store *st);
 int bti_store_commit(bti_store *st);
 void bti_store_rollback(bti_store *st);
+/* No transaction outlives the call that began it.  One can only be left
+ * open by a rollback that itself failed (out of memory); this ends it, and
+ * is run whenever a call takes the handle. */
+void bti_store_end_stray_txn(bti_store *st);
 
 /* Fields bti_store_ticket_update may set, as bits of bti_ticket_update.set. */
 enum {

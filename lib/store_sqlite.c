@@ -158,6 +158,11 @@ int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 	rc = configure(st, what);
 	if (rc == BT_OK)
 		rc = bti_sqlite_exec_retry(st, "PRAGMA foreign_keys=ON", what);
+	if (rc == BT_OK) {
+		rc = sqlite3_prepare_v3(st->sql, "ROLLBACK", -1, SQLITE_PREPARE_PERSISTENT,
+					&st->rollback, NULL);
+		rc = rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
+	}
 	if (rc == BT_OK)
 		rc = bti_sqlite_migrate(st);
 	if (rc != BT_OK)
@@ -195,6 +200,31 @@ int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out)
 		return bti_error(BT_EINTERNAL, "statement cache is full");
 	}
 	return BT_OK;
+}
+
+static const char SQL_JSON_STRICT[] = "SELECT json(?1)";
+
+int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid_out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_JSON_STRICT, &stmt);
+
+	*valid_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	rc = sqlite3_bind_text(stmt, 1, json, len, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*valid_out = 1;
+		rc = BT_OK;
+	} else if (rc == SQLITE_ERROR) {
+		rc = BT_OK; /* "malformed JSON": the first answer stands */
+	} else {
+		rc = bti_sqlite_fail(st->sql, rc, "checking JSON");
+	}
+	bti_sqlite_release(stmt);
+	return rc;
 }
 
 int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
@@ -266,6 +296,7 @@ void bti_store_close(bti_store *st)
 		return;
 	for (i = 0; i < st->cached; i++)
 		sqlite3_finalize(st->cache[i].stmt);
+	sqlite3_finalize(st->rollback);
 	sqlite3_close_v2(st->sql);
 	bti_free(st);
 }

@@ -22,11 +22,21 @@ struct bti_store {
 		sqlite3_stmt *stmt;
 	} cache[BTI_STMT_CACHE];
 	size_t cached;
+	/* Prepared at open, so that a rollback needs no allocation: an
+	 * unprepared "ROLLBACK" can itself fail when memory runs out, and leave
+	 * the transaction open. */
+	sqlite3_stmt *rollback;
 };
 
 /* The prepared statement for @sql_text, a string constant: prepared once
  * per connection, then reused.  Give it back with bti_sqlite_release(). */
 int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out);
+
+/* json_valid() answers 0 both for malformed text and when SQLite ran out of
+ * memory parsing it (SQLite 3.40).  Ask json(), which fails differently for
+ * the two, before calling the host's JSON malformed: BT_OK with *valid_out
+ * 0 (malformed) or 1 (the first answer was memory), or BT_ENOMEM. */
+int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid_out);
 
 /* Reset @stmt and clear its bindings, ready for the next use. */
 void bti_sqlite_release(sqlite3_stmt *stmt);

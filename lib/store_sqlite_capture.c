@@ -431,6 +431,8 @@ int bti_store_json_valid(bti_store *st, const char *json, int *valid_out)
 		rc = bti_sqlite_fail(st->sql, rc, "checking context JSON");
 	}
 	bti_sqlite_release(stmt);
+	if (rc == BT_OK && !*valid_out && json)
+		rc = bti_sqlite_json_recheck(st, json, -1, valid_out);
 	return rc;
 }
 

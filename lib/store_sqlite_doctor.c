@@ -478,7 +478,8 @@ int bti_store_check_rows(bti_store *st, bti_check_rows *out)
 	if (rc != BT_OK)
 		return rc;
 	rc = check_rows(st, out);
-	sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL);
+	if (sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		bti_store_rollback(st);
 	return rc;
 }
 

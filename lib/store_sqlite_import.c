@@ -90,7 +90,7 @@ static int type_from_name(const char *name)
 	return BTI_JSON_INVALID;
 }
 
-int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out)
+static int json_type_once(bti_store *st, const char *json, size_t len, int *type_out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_JSON_TYPE, &stmt);
@@ -109,6 +109,22 @@ int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_o
 		}
 	}
 	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out)
+{
+	int valid, rc = json_type_once(st, json, len, type_out);
+
+	if (rc != BT_OK || *type_out != BTI_JSON_INVALID)
+		return rc;
+	/* Malformed, or did SQLite run out of memory?  (len fits: bound once.) */
+	rc = bti_sqlite_json_recheck(st, json, (int)len, &valid);
+	if (rc == BT_OK && valid) {
+		rc = json_type_once(st, json, len, type_out);
+		if (rc == BT_OK && *type_out == BTI_JSON_INVALID)
+			rc = bti_error(BT_ENOMEM, "reading JSON: out of memory");
+	}
 	return rc;
 }
 

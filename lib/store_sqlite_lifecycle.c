@@ -114,11 +114,25 @@ int bti_store_commit(bti_store *st)
 }
 
 /* Never records an error: the failure being rolled back is the one to
- * report, and SQLite may already have rolled back on IOERR or FULL. */
+ * report, and SQLite may already have rolled back on IOERR or FULL.  If
+ * even the rollback fails, bti_store_end_stray_txn() finishes the job at
+ * the start of the next call. */
 void bti_store_rollback(bti_store *st)
 {
+	if (sqlite3_get_autocommit(st->sql))
+		return;
+	if (st->rollback) {
+		sqlite3_step(st->rollback);
+		sqlite3_reset(st->rollback);
+	}
 	if (!sqlite3_get_autocommit(st->sql))
 		sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void bti_store_end_stray_txn(bti_store *st)
+{
+	if (st && st->sql && !sqlite3_get_autocommit(st->sql))
+		bti_store_rollback(st);
 }
 
 static void bind_time(sqlite3_stmt *stmt, int i, int64_t t)
@@ -263,7 +277,9 @@ int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
 		rc = count_into(st, SQL_COUNT_OVERDUE, &out->overdue, 1, NULL, now);
 	if (rc == BT_OK)
 		rc = count_into(st, SQL_COUNT_DROPPED, &out->dropped, 1, NULL, now);
-	bti_sqlite_run(st, SQL_COMMIT, "counting tickets");
+	/* A read: the counts stand even if ending the snapshot fails. */
+	if (bti_sqlite_run(st, SQL_COMMIT, "counting tickets") != BT_OK)
+		bti_store_rollback(st);
 	for (i = 1; i < BTI_ARRAY_LEN(out->by_status); i++)
 		out->total += out->by_status[i];
 	return rc;

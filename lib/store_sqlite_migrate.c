@@ -139,8 +139,10 @@ int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out
 			return rc;
 	}
 	rc = read_schema_state(st, current_out, applied_out);
+	if (own_txn && rc == BT_OK && sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = bti_sqlite_fail(st->sql, sqlite3_errcode(st->sql), "reading schema state");
 	if (own_txn)
-		sqlite3_exec(st->sql, rc == BT_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+		bti_store_rollback(st); /* no-op after a commit */
 	return rc;
 }
 
@@ -195,7 +197,7 @@ static int apply_next(bti_store *st, int *done_out)
 	}
 	return BT_OK;
 rollback:
-	sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
+	bti_store_rollback(st);
 	return rc;
 }
 
