@@ -313,9 +313,10 @@ BT_EXTERN void bt_close(bt_db *db);
  * @param timeout_ms  the longest wait, in milliseconds; negative waits as
  *                    long as it takes.
  * @return BT_OK (at once for a synchronous handle); BT_EBUSY when the
- * timeout passed first; BT_EINVALID for a NULL @p db; or the error of the
- * writer's last failed commit (for example BT_EIO), with its message, when
- * the writer could not commit.  Thread-safe.
+ * timeout passed first; BT_EINVALID for a NULL @p db; or, as soon as a
+ * commit the writer attempts during the wait fails, that error (for example
+ * BT_EIO) with its message.  Nothing accepted is lost by a failed flush:
+ * the writer keeps retrying, and a later bt_flush may succeed.  Thread-safe.
  */
 BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
 

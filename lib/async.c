@@ -90,6 +90,7 @@ struct bti_async {
 	uint64_t dropped_pending;              /* not yet in a batch */
 	int flushers, stop;
 	int last_rc;                           /* the writer's last failure */
+	uint64_t failed_commits;               /* how many commits failed */
 	char last_msg[256];
 	bt_capture_stats stats;
 };
@@ -560,18 +561,24 @@ static void *writer_main(void *arg)
 			a->last_rc = BT_OK;
 		} else {
 			a->last_rc = rc;
+			a->failed_commits++;
 			memcpy(a->last_msg, msg, sizeof(msg));
 		}
 		if (rc == BT_OK || (a->stop && ++attempts_after_stop > 1)) {
 			/* Committed, or given up at close: the batch is lost. */
 			a->bytes_used -= batch_clear(drain);
 			drain = NULL;
-		} else if (rc != BT_OK) {
-			/* Try again after an interval; meanwhile callers fill the
-			 * other batch, and drop once it is full. */
+		}
+		/* Before any retry wait: a flusher must hear of the failure now,
+		 * not an interval later. */
+		pthread_cond_broadcast(&a->done);
+		if (drain && !a->stop) {
+			/* Try again after an interval (or when a flush or close
+			 * asks); meanwhile callers fill the other batch, and drop
+			 * once it is full.  Closing retries at once, so that
+			 * bt_close never waits out a long interval. */
 			wait_until(&a->work, &a->mu, mono_ms() + a->interval_ms);
 		}
-		pthread_cond_broadcast(&a->done);
 	}
 	pthread_mutex_unlock(&a->mu);
 	return NULL;
@@ -697,7 +704,7 @@ void bti_async_stop(bti_async *a)
 int bti_async_flush(bti_async *a, int timeout_ms, const char *caller)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
-	uint64_t target, drops;
+	uint64_t target, drops, failures;
 	char msg[sizeof(a->last_msg)];
 	int rc = BT_OK;
 
@@ -707,9 +714,19 @@ int bti_async_flush(bti_async *a, int timeout_ms, const char *caller)
 	pthread_mutex_lock(&a->mu);
 	target = a->seq_accepted;
 	drops = a->seq_dropped;
+	failures = a->failed_commits;
 	a->flushers++;
 	pthread_cond_signal(&a->work);
 	while (a->seq_committed < target || a->drops_recorded < drops) {
+		/* The writer retried for us (the signal above wakes it) and
+		 * failed: say so now rather than wait out the timeout on a disk
+		 * that is full or failing. */
+		if (a->failed_commits != failures && a->last_rc != BT_OK) {
+			rc = a->last_rc;
+			memcpy(msg, a->last_msg, sizeof(msg));
+			break;
+		}
+		failures = a->failed_commits;
 		if (deadline >= 0 && mono_ms() >= deadline) {
 			rc = a->last_rc ? a->last_rc : BT_EBUSY;
 			memcpy(msg, a->last_msg, sizeof(msg));
