@@ -10,7 +10,7 @@
  *  - io mode: a VFS shim wrapped around the default VFS makes the Nth read,
  *    write, sync, truncate, lock or open (and every such call after it, until
  *    the step ends) fail, with SQLITE_IOERR_* or, for writes in the "full"
- *    pass, SQLITE_FULL;
+ *    pass, SQLITE_FULL; the "io-once" pass fails the Nth call alone;
  *  - oom mode: the Nth allocation, counted over the library's own allocator
  *    (bti_malloc and friends) and SQLite's (SQLITE_CONFIG_MALLOC), and every
  *    one after it until the step ends, returns NULL.
@@ -21,7 +21,13 @@
  * acknowledged with BT_OK is still there.  Leaks are LeakSanitizer's and
  * valgrind's to find.
  *
- * Usage: test_faults [io|full|oom]... (default: all three).  Set
+ * A second, asynchronous workload (BT_OPEN_ASYNC: log, flush, close) runs
+ * under io and oom too; there the writer thread meets the faults, and what
+ * bt_flush acknowledged must be durable, a clean close must commit every
+ * accepted call, and no retried batch may count twice.
+ *
+ * Usage: test_faults [io|full|io-once|oom|async-io|async-oom]... (default:
+ * all).  Set
  * BT_FAULTS_STRIDE=K to try only every Kth point (a quick local run), and
  * BT_FAULTS_FIRST=N to start at point N (to replay one).
  */
@@ -37,14 +43,15 @@
 /* ------------------------------------------------------------------------ */
 /* The fault switch shared by both modes. */
 
-enum fault_mode { MODE_IO, MODE_FULL, MODE_OOM };
-static const char *const MODE_NAME[] = { "io", "full", "oom" };
+enum fault_mode { MODE_IO, MODE_FULL, MODE_IO_ONCE, MODE_OOM, MODE_COUNT };
+static const char *const MODE_NAME[] = { "io", "full", "io-once", "oom" };
 
 static struct {
 	enum fault_mode mode;
 	atomic_long calls;  /* fault points passed since the workload began */
 	long fail_at;       /* 1-based point that fails first; 0: never */
 	atomic_int failing; /* set at fail_at, cleared at the end of the step */
+	atomic_int hit;     /* a failure was injected in the current step */
 	atomic_int fired;   /* the point was reached in this run */
 	int enabled;        /* counting at all (not during verification) */
 } fault;
@@ -60,8 +67,12 @@ static int fault_point(void)
 		return 1;
 	n = atomic_fetch_add(&fault.calls, 1) + 1;
 	if (fault.fail_at && n == fault.fail_at) {
-		atomic_store(&fault.failing, 1);
+		/* io-once fails one call: SQLite's and the library's retries get
+		 * their chance.  The others fail everything until the step ends. */
+		if (fault.mode != MODE_IO_ONCE)
+			atomic_store(&fault.failing, 1);
 		atomic_store(&fault.fired, 1);
+		atomic_store(&fault.hit, 1);
 		return 1;
 	}
 	return 0;
@@ -404,6 +415,10 @@ typedef struct model {
 	char token[BT_CLAIM_TOKEN_SIZE];
 	int old_logged, a_acked, a_tried, b_acked, e_acked, e_tried;
 	int triaged, claimed, noted, resolved, regressed, reported, imported, purged;
+	/* asynchronous capture: calls accepted, and how many of them the last
+	 * successful bt_flush made durable */
+	int x_accepted, x_flushed, closed_clean;
+	unsigned int hit_steps; /* bit i: step i met the fault */
 	int failed_step;       /* the step that met the fault; -1: none */
 	int failed_rc;
 	int late_failures;     /* steps that failed after the fault was cleared */
@@ -615,6 +630,46 @@ static int step_log_e(model *m)
 	return log_e(m);
 }
 
+/* ---- the asynchronous workload: the writer thread meets the faults ---- */
+
+static int step_open_async(model *m)
+{
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+
+	o.clock = test_clock;
+	o.flags = BT_OPEN_ASYNC;
+	/* Commits happen only when bt_flush asks (or at close), so that the
+	 * fault points are the same in every run. */
+	o.async_flush_interval_ms = 60000;
+	o.busy_timeout_ms = 50; /* bt_close gives up after twice this */
+	return bt_open(&m->db, check_path("faults.db"), &o);
+}
+
+static int step_log_x(model *m)
+{
+	int rc = bt_log_at(m->db, BT_CRITICAL, "w.x", "faults.c", 30, "step_x",
+			   "queue %s overflowed by %d", "ingest", m->x_accepted);
+
+	m->x_accepted += rc == BT_OK;
+	return rc;
+}
+
+static int step_flush(model *m)
+{
+	int rc = bt_flush(m->db, 5000);
+
+	if (rc == BT_OK)
+		m->x_flushed = m->x_accepted;
+	return rc;
+}
+
+static int step_close(model *m)
+{
+	bt_close(m->db);
+	m->db = NULL;
+	return BT_OK;
+}
+
 typedef struct step {
 	const char *name;
 	int (*run)(model *m);
@@ -642,6 +697,30 @@ static const step STEPS[] = {
 };
 #define NSTEPS ((int)(sizeof(STEPS) / sizeof(STEPS[0])))
 
+static const step ASYNC_STEPS[] = {
+	{ "open_async", step_open_async, 0 },
+	{ "log_x", step_log_x, 0 },
+	{ "log_x", step_log_x, 0 },
+	{ "flush", step_flush, 0 },
+	{ "log_x", step_log_x, 0 },
+	{ "log_x", step_log_x, 0 },
+	{ "flush", step_flush, 0 },
+	{ "log_x", step_log_x, 0 },
+	{ "close", step_close, 0 },
+};
+#define NASYNC_STEPS ((int)(sizeof(ASYNC_STEPS) / sizeof(ASYNC_STEPS[0])))
+
+/* Which workload a sweep runs. */
+typedef struct workload {
+	const char *name;
+	const step *steps;
+	int nsteps;
+	int (*reopen)(model *m);
+} workload;
+
+static const workload SYNC_WORKLOAD = { "sync", STEPS, NSTEPS, step_open };
+static const workload ASYNC_WORKLOAD = { "async", ASYNC_STEPS, NASYNC_STEPS, step_open_async };
+
 /* The codes a storage fault may surface as. */
 static int is_storage_code(int rc)
 {
@@ -660,34 +739,40 @@ static int is_state_code(int rc)
 	return rc == BT_ECONFLICT || rc == BT_ESTATE || rc == BT_EBUSY || rc == BT_ENOTFOUND;
 }
 
-static void run_workload(model *m, int *codes_seen)
+static void run_workload(const workload *w, model *m, int *codes_seen)
 {
+	const step *steps = w->steps;
 	memset(m, 0, sizeof(*m));
 	m->failed_step = -1;
 	clock_now = (int64_t)1790000000 * 1000;
 	atomic_store(&fault.calls, 0);
 	atomic_store(&fault.failing, 0);
 	atomic_store(&fault.fired, 0);
+	atomic_store(&fault.hit, 0);
 	fault.enabled = 1;
 
-	for (int i = 0; i < NSTEPS; i++) {
+	for (int i = 0; i < w->nsteps; i++) {
 		int rc;
 
-		if (STEPS[i].needs_ticket && !m->event_ticket)
+		if (steps[i].needs_ticket && !m->event_ticket)
 			continue;
 		if (i > 0 && !m->db)
 			break;
 		bt_error_clear();
-		rc = STEPS[i].run(m);
+		atomic_store(&fault.hit, 0);
+		if (getenv("BT_FAULTS_VERBOSE"))
+			fprintf(stderr, "faults: step %s\n", steps[i].name);
+		rc = steps[i].run(m);
 		clock_now += 1000;
-		if (atomic_load(&fault.failing)) {
+		if (atomic_load(&fault.hit)) {
 			/* This step met the fault. */
+			m->hit_steps |= 1u << i;
 			atomic_store(&fault.failing, 0);
 			if (rc == BT_OK) {
 				/* Absorbed: SQLite retried, or a benign allocation. */
 				if (getenv("BT_FAULTS_VERBOSE"))
 					fprintf(stderr, "faults: %s point %ld: step %s absorbed it\n",
-						MODE_NAME[fault.mode], fault.fail_at, STEPS[i].name);
+						MODE_NAME[fault.mode], fault.fail_at, steps[i].name);
 				continue;
 			}
 			m->failed_step = i;
@@ -696,19 +781,19 @@ static void run_workload(model *m, int *codes_seen)
 				codes_seen[-rc]++;
 			if (!is_storage_code(rc) && rc != BT_EINTERNAL) {
 				fprintf(stderr, "faults: %s point %ld: step %s returned %d (%s): %s\n",
-					MODE_NAME[fault.mode], fault.fail_at, STEPS[i].name, rc,
+					MODE_NAME[fault.mode], fault.fail_at, steps[i].name, rc,
 					bt_strerror(rc), bt_error_message());
 				check_failures++;
 			}
 			if (bt_error_message()[0] == '\0') {
 				fprintf(stderr, "faults: %s point %ld: step %s failed with no message\n",
-					MODE_NAME[fault.mode], fault.fail_at, STEPS[i].name);
+					MODE_NAME[fault.mode], fault.fail_at, steps[i].name);
 				check_failures++;
 			}
 			if (i == 0) {
 				/* The process keeps going: the next open must work. */
 				CHECK(m->db == NULL);
-				rc = step_open(m);
+				rc = w->reopen(m);
 				if (rc != BT_OK) {
 					fprintf(stderr, "faults: %s point %ld: reopening failed: %s\n",
 						MODE_NAME[fault.mode], fault.fail_at, bt_error_message());
@@ -724,14 +809,19 @@ static void run_workload(model *m, int *codes_seen)
 			continue;
 		m->late_failures++;
 		fprintf(stderr, "faults: %s point %ld: step %s returned %d (%s) %s: %s\n",
-			MODE_NAME[fault.mode], fault.fail_at, STEPS[i].name, rc, bt_strerror(rc),
+			MODE_NAME[fault.mode], fault.fail_at, steps[i].name, rc, bt_strerror(rc),
 			m->failed_step >= 0 ? "after the fault was cleared" : "with no fault",
 			bt_error_message());
 		check_failures++;
 	}
 	fault.enabled = 0;
-	bt_close(m->db);
-	m->db = NULL;
+	if (m->db) {
+		bt_close(m->db);
+		m->db = NULL;
+	} else {
+		/* The workload's own last step closed the handle. */
+		m->closed_clean = !(m->hit_steps & (1u << (w->nsteps - 1)));
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -841,6 +931,19 @@ static void verify(const model *m)
 	if (!m->purged && m->old_logged && m->failed_step < 0 &&
 	    query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.old'") != 1)
 		fail_point("the stale ticket went without a purge");
+	if (m->x_accepted) {
+		/* Flushed means durable; a clean close commits everything accepted,
+		 * and a batch retried after a failed commit is not counted twice. */
+		int64_t c = query_int(db, "SELECT coalesce(sum(occurrence_count), 0) FROM tickets"
+				      " WHERE component = 'w.x'");
+
+		if (c < m->x_flushed)
+			fail_point("w.x lost occurrences that bt_flush had made durable");
+		if (c > m->x_accepted)
+			fail_point("w.x counted more occurrences than were accepted");
+		if (m->closed_clean && c != m->x_accepted)
+			fail_point("a clean bt_close did not commit every accepted occurrence");
+	}
 	sqlite3_close(db);
 
 	/* And the library opens it and captures into it again. */
@@ -866,7 +969,7 @@ static void remove_database(void)
 }
 
 /* Run the clean workload to count its points, then fail each in turn. */
-static void sweep(enum fault_mode mode, long first, long stride)
+static void sweep(const workload *w, enum fault_mode mode, long first, long stride)
 {
 	model m;
 	long total, tried = 0, absorbed = 0;
@@ -876,7 +979,7 @@ static void sweep(enum fault_mode mode, long first, long stride)
 	fault.mode = mode;
 	fault.fail_at = 0;
 	remove_database();
-	run_workload(&m, NULL);
+	run_workload(w, &m, NULL);
 	total = atomic_load(&fault.calls);
 	CHECK(m.failed_step < 0 && m.late_failures == 0);
 	verify(&m);
@@ -890,7 +993,9 @@ static void sweep(enum fault_mode mode, long first, long stride)
 	for (long n = first; n <= total; n += stride) {
 		remove_database();
 		fault.fail_at = n;
-		run_workload(&m, codes);
+		if (getenv("BT_FAULTS_VERBOSE"))
+			fprintf(stderr, "faults: %s %s point %ld\n", w->name, MODE_NAME[mode], n);
+		run_workload(w, &m, codes);
 		tried++;
 		if (!atomic_load(&fault.fired))
 			fail_point("the workload never reached this point (not deterministic?)");
@@ -904,9 +1009,9 @@ static void sweep(enum fault_mode mode, long first, long stride)
 		}
 	}
 	fault.fail_at = 0;
-	fprintf(stderr, "faults: %s: %ld points in the workload, %ld tried, %ld absorbed"
-		" (the call still succeeded); errors returned:", MODE_NAME[mode], total, tried,
-		absorbed);
+	fprintf(stderr, "faults: %s %s: %ld points in the workload, %ld tried, %ld absorbed"
+		" (the call still succeeded); errors returned:", w->name, MODE_NAME[mode], total,
+		tried, absorbed);
 	for (int c = 1; c < 16; c++)
 		if (codes[c])
 			fprintf(stderr, " %s x%d", bt_strerror(-c), codes[c]);
@@ -915,17 +1020,26 @@ static void sweep(enum fault_mode mode, long first, long stride)
 	CHECK(tried - absorbed > 0);
 }
 
+/* The sweeps, as named on the command line. */
+static const struct {
+	const char *name;
+	const workload *w;
+	enum fault_mode mode;
+} SWEEPS[] = {
+	{ "io", &SYNC_WORKLOAD, MODE_IO },
+	{ "full", &SYNC_WORKLOAD, MODE_FULL },
+	{ "io-once", &SYNC_WORKLOAD, MODE_IO_ONCE },
+	{ "oom", &SYNC_WORKLOAD, MODE_OOM },
+	{ "async-io", &ASYNC_WORKLOAD, MODE_IO },
+	{ "async-oom", &ASYNC_WORKLOAD, MODE_OOM },
+};
+
 int main(int argc, char **argv)
 {
 	const char *env = getenv("BT_FAULTS_STRIDE");
 	long stride = env ? atol(env) : 1;
 	long first = getenv("BT_FAULTS_FIRST") ? atol(getenv("BT_FAULTS_FIRST")) : 1;
-	int want[3] = { argc < 2, argc < 2, argc < 2 };
 
-	for (int i = 1; i < argc; i++)
-		for (int k = 0; k < 3; k++)
-			if (strcmp(argv[i], MODE_NAME[k]) == 0)
-				want[k] = 1;
 	if (stride < 1)
 		stride = 1;
 	/* The faults sit at the VFS boundary, so the medium underneath does not
@@ -934,8 +1048,13 @@ int main(int argc, char **argv)
 	if (!getenv("TMPDIR") && access("/dev/shm", W_OK) == 0)
 		setenv("TMPDIR", "/dev/shm", 1);
 	install_shims();
-	for (int k = 0; k < 3; k++)
-		if (want[k])
-			sweep((enum fault_mode)k, first < 1 ? 1 : first, stride);
+	for (size_t k = 0; k < BTI_ARRAY_LEN(SWEEPS); k++) {
+		int want = argc < 2;
+
+		for (int i = 1; i < argc; i++)
+			want |= strcmp(argv[i], SWEEPS[k].name) == 0;
+		if (want)
+			sweep(SWEEPS[k].w, SWEEPS[k].mode, first < 1 ? 1 : first, stride);
+	}
 	return check_finish();
 }
