@@ -1,7 +1,7 @@
 /*
- * crash_ingest.c - turning the crash spool into tickets: parsing records,
- * normalizing their frames satyr-style, and storing each record exactly
- * once.
+ * crash_ingest.c - turning the crash spool into tickets: reading the spool,
+ * and storing each record exactly once.  The format itself (splitting,
+ * parsing, normalizing frames) is read by crash_parse.c.
  *
  * Exactly once: every record is remembered by a hash of its bytes (each
  * holds its pid, tid and nanosecond time, so two crashes never share one),
@@ -11,12 +11,6 @@
  * claimed.  The spool is removed after the commit, and only while we hold
  * an exclusive flock on it, which no process with the handler installed
  * lets us take (they hold a shared one for their whole life).
- *
- * A frame normalizes to "module!function", or "module+0xOFFSET" (relative
- * to the module's load address, so stable across runs of one binary) when
- * the module exports no symbol for it.  Dropped: the handler's own frames
- * (everything above the faulting instruction), the C library's signal and
- * abort machinery, and the start-up frames; direct recursion is merged.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,277 +24,19 @@
 
 #include "capture.h"
 #include "crash.h"
+#include "crash_parse.h"
 #include "db.h"
 #include "fingerprint.h"
 #include "text.h"
 #include "ticket.h"
 
 #define SPOOL_MAX ((size_t)64 << 20) /* a larger spool is read in part */
-#define MAX_FRAMES 64
-#define MAX_MODULES 128
-#define FRAME_TEXT 160
-
-static const char HEADER[] = "BTCRASH 1\n";
 
 int bti_crash_spool_path(const bt_db *db, char *buf, size_t size)
 {
 	int n = snprintf(buf, size, "%s.crash", db->path);
 
 	return n < 0 || (size_t)n >= size ? BT_EINVALID : BT_OK;
-}
-
-/* ---- parsing ---- */
-
-typedef struct span {
-	const char *p;
-	size_t n;
-} span;
-
-typedef struct crash_record {
-	long long sig, code, pid, tid, time, hashed;
-	unsigned long long addr, pc;
-	span context[4]; /* service, release, environment, host */
-	span module[MAX_MODULES];
-	int nframes;
-	unsigned long long frame_addr[MAX_FRAMES], frame_off[MAX_FRAMES];
-	long long frame_module[MAX_FRAMES];
-	span sym[MAX_FRAMES];
-	int nsyms;
-} crash_record;
-
-static int starts(span line, const char *prefix, span *rest)
-{
-	size_t k = strlen(prefix);
-
-	if (line.n < k || memcmp(line.p, prefix, k) != 0)
-		return 0;
-	rest->p = line.p + k;
-	rest->n = line.n - k;
-	return 1;
-}
-
-/* A decimal or 0x-hex number at the start of @s, advancing past it and
- * one space; 0 if there is none. */
-static int number(span *s, unsigned long long *v, int *negative)
-{
-	size_t i = 0;
-	int base = 10, digits = 0;
-
-	*v = 0;
-	*negative = 0;
-	if (i < s->n && s->p[i] == '-') {
-		*negative = 1;
-		i++;
-	}
-	if (i + 1 < s->n && s->p[i] == '0' && s->p[i + 1] == 'x') {
-		base = 16;
-		i += 2;
-	}
-	for (; i < s->n; i++, digits++) {
-		char c = s->p[i];
-		int d = c >= '0' && c <= '9' ? c - '0'
-			: base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-
-		if (d < 0)
-			break;
-		*v = *v * (unsigned)base + (unsigned)d;
-	}
-	if (!digits)
-		return 0;
-	if (i < s->n && s->p[i] == ' ')
-		i++;
-	s->p += i;
-	s->n -= i;
-	return 1;
-}
-
-static int signed_number(span *s, long long *v)
-{
-	unsigned long long u;
-	int neg;
-
-	if (!number(s, &u, &neg))
-		return 0;
-	*v = neg ? -(long long)u : (long long)u;
-	return 1;
-}
-
-static const char *const CONTEXT_NAMES[4] = { "service ", "release ", "environment ", "host " };
-
-static int parse_line(crash_record *r, span line)
-{
-	span rest;
-	int neg;
-
-	if (starts(line, "signal ", &rest))
-		return signed_number(&rest, &r->sig);
-	if (starts(line, "code ", &rest))
-		return signed_number(&rest, &r->code);
-	if (starts(line, "addr ", &rest))
-		return number(&rest, &r->addr, &neg);
-	if (starts(line, "pc ", &rest))
-		return number(&rest, &r->pc, &neg);
-	if (starts(line, "pid ", &rest))
-		return signed_number(&rest, &r->pid);
-	if (starts(line, "tid ", &rest))
-		return signed_number(&rest, &r->tid);
-	if (starts(line, "time ", &rest))
-		return signed_number(&rest, &r->time);
-	if (starts(line, "hashed ", &rest))
-		return signed_number(&rest, &r->hashed);
-	for (int i = 0; i < 4; i++)
-		if (starts(line, CONTEXT_NAMES[i], &rest)) {
-			r->context[i] = rest;
-			return 1;
-		}
-	if (starts(line, "module ", &rest)) {
-		unsigned long long idx, base;
-
-		/* "module INDEX BASE NAME" */
-		if (!number(&rest, &idx, &neg) || neg || idx >= MAX_MODULES ||
-		    !number(&rest, &base, &neg))
-			return 0;
-		r->module[idx] = rest;
-		return 1;
-	}
-	if (starts(line, "frame ", &rest)) {
-		long long m;
-
-		if (r->nframes >= MAX_FRAMES)
-			return 1;
-		if (!number(&rest, &r->frame_addr[r->nframes], &neg) || !signed_number(&rest, &m) ||
-		    !number(&rest, &r->frame_off[r->nframes], &neg))
-			return 0;
-		r->frame_module[r->nframes++] = m;
-		return 1;
-	}
-	if (starts(line, "sym ", &rest)) {
-		if (r->nsyms < MAX_FRAMES)
-			r->sym[r->nsyms++] = rest;
-		return 1;
-	}
-	if (starts(line, "nsec ", &rest) || starts(line, "END ", &rest))
-		return 1;
-	return 0;
-}
-
-/* Parse a complete record; 0 if it is malformed. */
-static int parse_record(const char *p, size_t n, crash_record *r)
-{
-	size_t start = sizeof(HEADER) - 1, i;
-
-	memset(r, 0, sizeof(*r));
-	r->hashed = BTI_CRASH_DEFAULT_FRAMES;
-	for (i = start; i < n; i++) {
-		if (p[i] == '\n') {
-			span line = { p + start, i - start };
-
-			if (!parse_line(r, line))
-				return 0;
-			start = i + 1;
-		}
-	}
-	if (r->sig <= 0 || r->hashed < 1 || r->hashed > BTI_CRASH_MAX_FRAMES)
-		return 0;
-	return 1;
-}
-
-/* ---- normalizing frames ---- */
-
-static span basename_of(span path)
-{
-	for (size_t i = path.n; i > 0; i--)
-		if (path.p[i - 1] == '/')
-			return (span){ path.p + i, path.n - i };
-	return path;
-}
-
-/* Frame @i as "module!function" or "module+0xOFF" into @out. */
-static void frame_name(const crash_record *r, int i, char *out, size_t size)
-{
-	span mod = { "?", 1 }, fn = { "", 0 };
-
-	if (r->frame_module[i] >= 0 && r->frame_module[i] < MAX_MODULES &&
-	    r->module[r->frame_module[i]].p)
-		mod = basename_of(r->module[r->frame_module[i]]);
-	if (i < r->nsyms) {
-		/* glibc: "path(function+0x1a) [0xaddr]", "path(+0x1a) [...]" */
-		span s = r->sym[i];
-		const char *open = memchr(s.p, '(', s.n);
-
-		if (open) {
-			const char *end = memchr(open, ')', s.n - (size_t)(open - s.p));
-			const char *plus = end ? memchr(open, '+', (size_t)(end - open)) : NULL;
-
-			fn.p = open + 1;
-			fn.n = (size_t)((plus ? plus : end ? end : open + 1) - fn.p);
-			if (!r->module[0].p || r->frame_module[i] < 0)
-				mod = basename_of((span){ s.p, (size_t)(open - s.p) });
-		}
-	}
-	if (fn.n)
-		snprintf(out, size, "%.*s!%.*s", (int)mod.n, mod.p, (int)fn.n, fn.p);
-	else if (r->frame_module[i] >= 0)
-		snprintf(out, size, "%.*s+0x%llx", (int)mod.n, mod.p, r->frame_off[i]);
-	else
-		snprintf(out, size, "?");
-}
-
-static int is_libc(const char *frame)
-{
-	return !strncmp(frame, "libc.so", 7) || !strncmp(frame, "libc-", 5) ||
-	       !strncmp(frame, "ld-linux", 8) || !strncmp(frame, "libpthread", 10);
-}
-
-/* The C library's signal, abort and start-up machinery. */
-static int is_machinery(const char *frame)
-{
-	static const char *const names[] = {
-		"raise", "abort", "__assert_fail", "__assert_fail_base", "__assert_perror_fail",
-		"__libc_start_main", "__libc_start_call_main", "_start", "__restore_rt", "gsignal",
-		"pthread_kill", "__pthread_kill_implementation", "__pthread_kill_internal", "killpg",
-		"__libc_message", "__fortify_fail", "__stack_chk_fail",
-	};
-	const char *fn = strchr(frame, '!');
-
-	if (!fn)
-		return 0;
-	fn++;
-	if (!strncmp(fn, "__GI_", 5))
-		return 1;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(fn, names[i]))
-			return 1;
-	return 0;
-}
-
-/* The normalized frames of @r, top first; returns how many. */
-static int normalize_frames(const crash_record *r, char frames[][FRAME_TEXT])
-{
-	int first = 0, n = 0, last;
-	char name[FRAME_TEXT];
-
-	/* Above the faulting instruction: the handler and the trampoline. */
-	for (int i = 0; r->pc && i < r->nframes; i++)
-		if (r->frame_addr[i] == r->pc) {
-			first = i;
-			break;
-		}
-	if (!first && r->nframes > 2 && !(r->pc && r->frame_addr[0] == r->pc))
-		first = 2;
-	last = r->nframes;
-	for (int i = first; i < last; i++) {
-		frame_name(r, i, name, sizeof(name));
-		if (is_machinery(name) || (n == 0 && is_libc(name)))
-			continue;
-		if (n > 0 && !strcmp(frames[n - 1], name))
-			continue; /* recursion */
-		memcpy(frames[n++], name, sizeof(name));
-	}
-	/* Start-up frames at the bottom that have no name. */
-	while (n > 1 && is_libc(frames[n - 1]))
-		n--;
-	return n;
 }
 
 /* ---- turning a record into an occurrence ---- */
@@ -348,13 +84,13 @@ static int append(char **buf, size_t *len, const char *s, size_t n)
 	return 1;
 }
 
-static int build_text(const crash_record *r, crash_text *t, char fp[BT_FINGERPRINT_SIZE])
+static int build_text(const bti_crash_record *r, crash_text *t, char fp[BT_FINGERPRINT_SIZE])
 {
-	static char frames[MAX_FRAMES][FRAME_TEXT];
+	static char frames[BTI_CRASH_RECORD_FRAMES][BTI_CRASH_FRAME_TEXT];
 	const char *what, *sig = signal_name(r->sig, &what);
 	size_t in_len = 0, st_len = 0;
 	char line[256];
-	int n = normalize_frames(r, frames), ok = 1;
+	int n = bti_crash_normalize_frames(r, frames), ok = 1;
 
 	memset(t, 0, sizeof(*t));
 	snprintf(line, sizeof(line), "crash\nsignal=%s", sig);
@@ -376,9 +112,9 @@ static int build_text(const crash_record *r, crash_text *t, char fp[BT_FINGERPRI
 	bti_hash128_hex(t->input, in_len, fp);
 
 	snprintf(line, sizeof(line), "%s (%s, si_code %lld) at address 0x%llx in %.*s", sig, what,
-		 r->code, r->addr, FRAME_TEXT, n ? frames[0] : "?");
+		 r->code, r->addr, BTI_CRASH_FRAME_TEXT, n ? frames[0] : "?");
 	t->message = bti_text_clean(line, strlen(line), 0, NULL);
-	snprintf(line, sizeof(line), "Crash: %s in %.*s", sig, FRAME_TEXT, n ? frames[0] : "?");
+	snprintf(line, sizeof(line), "Crash: %s in %.*s", sig, BTI_CRASH_FRAME_TEXT, n ? frames[0] : "?");
 	t->title = bti_text_clean(line, strlen(line), 0, NULL);
 	snprintf(line, sizeof(line), "{\"signal\":%lld,\"si_code\":%lld,\"fault_address\":\"0x%llx\","
 		 "\"pc\":\"0x%llx\",\"pid\":%lld,\"tid\":%lld}", r->sig, r->code, r->addr, r->pc,
@@ -397,7 +133,7 @@ static int build_text(const crash_record *r, crash_text *t, char fp[BT_FINGERPRI
 	return BT_OK;
 }
 
-static int store_crash(bt_db *db, const crash_record *r)
+static int store_crash(bt_db *db, const bti_crash_record *r)
 {
 	char fp[BT_FINGERPRINT_SIZE];
 	const char *sig_what, *sig;
@@ -468,63 +204,6 @@ static int store_damaged(bt_db *db, size_t offset, size_t len)
 
 /* ---- the spool ---- */
 
-typedef struct chunk {
-	size_t start, len; /* the record's bytes, END line included */
-	int complete;
-} chunk;
-
-/* Where the next record header at or after @from starts, or @n. */
-static size_t next_header(const char *p, size_t n, size_t from)
-{
-	size_t k = sizeof(HEADER) - 1;
-
-	for (size_t i = from; i + k <= n; i++)
-		if ((i == 0 || p[i - 1] == '\n') && memcmp(p + i, HEADER, k) == 0)
-			return i;
-	return n;
-}
-
-/* Whether [start, end) is one record ending in its "END <length>" line. */
-static int record_complete(const char *p, size_t start, size_t end, size_t *len_out)
-{
-	size_t i, body;
-	char tail[32];
-
-	if (end <= start + 5 || p[end - 1] != '\n')
-		return 0;
-	for (i = end - 1; i > start && p[i - 1] != '\n'; i--)
-		;
-	snprintf(tail, sizeof(tail), "END %zu\n", i - start);
-	body = strlen(tail);
-	if (end - i != body || memcmp(p + i, tail, body) != 0)
-		return 0;
-	*len_out = end - start;
-	return 1;
-}
-
-/* Split the spool into records and damaged stretches. */
-static size_t split(const char *p, size_t n, chunk *out, size_t cap)
-{
-	size_t count = 0, at = next_header(p, n, 0);
-
-	if (at > 0 && count < cap) {
-		int blank = 1;
-
-		for (size_t i = 0; i < at; i++)
-			blank &= p[i] == '\n' || p[i] == ' ';
-		if (!blank)
-			out[count++] = (chunk){ 0, at, 0 };
-	}
-	while (at < n && count < cap) {
-		size_t end = next_header(p, n, at + 1), len;
-		int complete = record_complete(p, at, end, &len);
-
-		out[count++] = (chunk){ at, end - at, complete };
-		at = end;
-	}
-	return count;
-}
-
 static int read_spool(int fd, char **buf_out, size_t *len_out)
 {
 	struct stat st;
@@ -552,10 +231,10 @@ static int read_spool(int fd, char **buf_out, size_t *len_out)
 	return BT_OK;
 }
 
-static int ingest_chunks(bt_db *db, const char *p, const chunk *c, size_t n, int exclusive,
+static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, size_t n, int exclusive,
 			 bt_crash_ingest_result *res)
 {
-	crash_record *r = bti_malloc(sizeof(*r));
+	bti_crash_record *r = bti_malloc(sizeof(*r));
 	int rc = r ? bti_store_begin(db->store) : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
 
 	for (size_t i = 0; rc == BT_OK && i < n; i++) {
@@ -574,7 +253,7 @@ static int ingest_chunks(bt_db *db, const char *p, const chunk *c, size_t n, int
 			res->duplicates += c[i].complete;
 			continue;
 		}
-		good = c[i].complete && parse_record(p + c[i].start, c[i].len, r);
+		good = c[i].complete && bti_crash_parse_record(p + c[i].start, c[i].len, r);
 		if (good) {
 			rc = store_crash(db, r);
 			res->ingested += rc == BT_OK;
@@ -596,7 +275,7 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 	bt_crash_ingest_result res = { BT_CRASH_INGEST_RESULT_VERSION, 0, 0, 0 };
 	char path[PATH_MAX], *buf = NULL;
 	size_t len = 0, n;
-	chunk *chunks = NULL;
+	bti_crash_chunk *chunks = NULL;
 	int fd, exclusive, rc;
 
 	if (!db)
@@ -616,11 +295,11 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 	exclusive = flock(fd, LOCK_EX | LOCK_NB) == 0;
 	rc = read_spool(fd, &buf, &len);
 	if (rc == BT_OK) {
-		size_t cap = len / (sizeof(HEADER) - 1) + 2;
+		size_t cap = len / (sizeof(BTI_CRASH_HEADER) - 1) + 2;
 
 		chunks = bti_calloc(cap, sizeof(*chunks));
 		rc = chunks ? BT_OK : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
-		n = chunks ? split(buf, len, chunks, cap) : 0;
+		n = chunks ? bti_crash_split(buf, len, chunks, cap) : 0;
 	}
 	if (rc == BT_OK) {
 		bti_db_lock(db);

@@ -11,6 +11,7 @@ packages=(
 	abigail-tools                  # the ABI gate (abidw, abidiff)
 	valgrind                       # the memcheck stage of the tests
 	scdoc                          # the man page, bugtrack(1)
+	clang libclang-rt-14-dev       # libFuzzer and clang's sanitizers: the fuzz targets
 )
 
 missing=()
