@@ -35,6 +35,11 @@ static int in_set(int c, const char *set)
 	return c > 0 && strchr(set, c) != NULL; /* strchr finds the NUL too */
 }
 
+static int is_hex(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 static int is_ident(int c) { return is_alnum(c) || in_set(c, "_-."); }
 static int is_quote(int c) { return c == '"' || c == '\''; }
 static int is_space(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
@@ -83,9 +88,12 @@ struct key_form {
 	int json;    /* "key": value, where a bare value must become a string */
 };
 
-static size_t skip_blanks(const uchar *s, size_t n, size_t i)
+/* Around the colon of a quoted JSON key, JSON whitespace includes line
+ * breaks; in plain text a line break ends the assignment. */
+static size_t skip_space(const uchar *s, size_t n, size_t i, const struct key_form *f)
 {
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+	while (i < n && (s[i] == ' ' || s[i] == '\t' ||
+			 (f->closed && (s[i] == '\n' || s[i] == '\r'))))
 		i++;
 	return i;
 }
@@ -102,7 +110,7 @@ static size_t separator(const uchar *s, size_t n, size_t i, struct key_form *f)
 		i += 1 + f->escaped;
 		f->closed = 1;
 	}
-	i = skip_blanks(s, n, i);
+	i = skip_space(s, n, i, f);
 	c = peek(s, n, i);
 	if (c == '=')
 		i += 1 + (peek(s, n, i + 1) == '>');
@@ -111,7 +119,35 @@ static size_t separator(const uchar *s, size_t n, size_t i, struct key_form *f)
 	else
 		return 0;
 	f->json = c == ':' && f->closed;
-	return skip_blanks(s, n, i);
+	return skip_space(s, n, i, f);
+}
+
+static const char *find_key(const uchar *id, size_t n, const char *const *keys);
+
+/*
+ * Is a secret key assigned at @i, with its value set apart (a blank, a
+ * quote or a bracket after the separator)?  Then an unquoted value before
+ * it ends here, rather than swallow the key and leave its value in clear
+ * ("password= token: x", "f(token=a(secret: x))").  The value must be set
+ * apart so that a secret like "abc_token=xyz" is still taken whole.
+ */
+static int key_ahead(const uchar *s, size_t n, size_t i, const char *const *keys)
+{
+	struct key_form f = { 0 };
+	size_t e, v;
+	int c;
+
+	if (i < n && is_quote(s[i]))
+		f.quote = s[i++];
+	for (e = i; e < n && is_ident(s[e]); e++)
+		;
+	if (e == i || !find_key(s + i, e - i, keys))
+		return 0;
+	v = separator(s, n, e, &f);
+	if (!v || (f.quote && !f.closed))
+		return 0;
+	c = peek(s, n, v);
+	return is_space(s[v - 1]) || is_quote(c) || c == '{' || c == '[';
 }
 
 /* Where the string whose opening quote @q is just before @i closes: the
@@ -177,7 +213,8 @@ static size_t bracket_end(const uchar *s, size_t n, size_t i)
 /* An unquoted value ends at a delimiter, or for line keys at the end of
  * the line, and in both cases at the quote enclosing the whole key=value
  * ('args="password=x"'), unless that quote is escaped. */
-static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_form *f, int line)
+static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_form *f, int line,
+			const char *const *keys)
 {
 	size_t start = i;
 	int open = f->quote && !f->closed;
@@ -186,6 +223,8 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 		int c = s[i];
 
 		if (c == '\n' || c == '\r' || (!line && (is_space(c) || in_set(c, ",;&)]}"))))
+			break;
+		if (!line && i > start && !is_ident(s[i - 1]) && key_ahead(s, n, i, keys))
 			break;
 		if (open && (c == f->quote || (f->escaped && c == '\\' && peek(s, n, i + 1) == f->quote)))
 			break;
@@ -209,17 +248,20 @@ static void put_quote(bti_sink *w, const struct key_form *f)
 
 /* Writes the redacted form of the value at @i; returns the end of it. */
 static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
-			   const struct key_form *f, int line)
+			   const struct key_form *f, int line, const char *const *keys)
 {
 	int c = peek(s, n, i), level = c == '\\' && is_quote(peek(s, n, i + 1));
 	size_t e;
 
+	/* "password= token: x": the value is empty, and the next key is a key. */
+	if (!line && key_ahead(s, n, i, keys))
+		return i;
 	if (is_quote(c) || level)
 		return redact_string(w, s, n, i, level);
 	if (c == '{' || c == '[')
 		e = bracket_end(s, n, i);
 	else
-		e = plain_end(s, n, i, f, line && !f->json);
+		e = plain_end(s, n, i, f, line && !f->json, keys);
 	if (e == i) /* an empty value stays empty */
 		return i;
 	if (f->json)
@@ -250,7 +292,8 @@ static size_t key_value(bti_sink *w, const uchar *s, size_t n, size_t i, size_t 
 	if (!v)
 		return e;
 	bti_sink_put(w, s + e, v - e);
-	return redact_value(w, s, n, v, &f, find_key((const uchar *)key, strlen(key), line_keys) != NULL);
+	return redact_value(w, s, n, v, &f, find_key((const uchar *)key, strlen(key), line_keys) != NULL,
+			    keys);
 }
 
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
@@ -269,7 +312,16 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 		while (e < len && is_ident(s[e]))
 			e++;
 		if (e == i) {
-			bti_sink_put(&w, s + i++, 1);
+			/* A JSON escape (\n, \t, \u0041...) is copied whole, so that
+			 * its letter does not start a word: "\npassword=x" holds
+			 * the key "password", not "npassword". */
+			size_t k = s[i] == '\\' && in_set(peek(s, len, i + 1), "nrtbfu") ? 2 : 1;
+
+			if (k == 2 && s[i + 1] == 'u')
+				while (k < 6 && i + k < len && is_hex(s[i + k]))
+					k++;
+			bti_sink_put(&w, s + i, k);
+			i += k;
 			continue;
 		}
 		bti_sink_put(&w, s + i, e - i);
