@@ -15,7 +15,7 @@
  * owner word; a thread that faults inside the handler goes straight to the
  * default action instead of waiting for itself.
  *
- * The record format is parsed by crash_ingest.c.
+ * The record format is parsed by crash_parse.c.
  */
 #include <dlfcn.h>
 #include <errno.h>

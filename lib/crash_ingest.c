@@ -84,15 +84,14 @@ static int append(char **buf, size_t *len, const char *s, size_t n)
 	return 1;
 }
 
-static int build_text(const bti_crash_record *r, crash_text *t, char fp[BT_FINGERPRINT_SIZE])
+static int build_text_in(const bti_crash_record *r, crash_text *t, char fp[BT_FINGERPRINT_SIZE],
+			 char frames[BTI_CRASH_RECORD_FRAMES][BTI_CRASH_FRAME_TEXT])
 {
-	static char frames[BTI_CRASH_RECORD_FRAMES][BTI_CRASH_FRAME_TEXT];
 	const char *what, *sig = signal_name(r->sig, &what);
 	size_t in_len = 0, st_len = 0;
 	char line[256];
 	int n = bti_crash_normalize_frames(r, frames), ok = 1;
 
-	memset(t, 0, sizeof(*t));
 	snprintf(line, sizeof(line), "crash\nsignal=%s", sig);
 	ok = append(&t->input, &in_len, line, strlen(line));
 	for (int i = 0; ok && i < n && i < r->hashed; i++)
@@ -131,6 +130,22 @@ static int build_text(const bti_crash_record *r, crash_text *t, char fp[BT_FINGE
 	if (!ok || !t->message || !t->title || !t->context || !t->stack)
 		return BT_ENOMEM;
 	return BT_OK;
+}
+
+/* The frames' text (about 10 KiB) is allocated per call, not static:
+ * threads ingesting through different handles would share it. */
+static int build_text(const bti_crash_record *r, crash_text *t, char fp[BT_FINGERPRINT_SIZE])
+{
+	char (*frames)[BTI_CRASH_FRAME_TEXT] =
+		bti_malloc(sizeof(char[BTI_CRASH_RECORD_FRAMES][BTI_CRASH_FRAME_TEXT]));
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (!frames)
+		return BT_ENOMEM;
+	rc = build_text_in(r, t, fp, frames);
+	bti_free(frames);
+	return rc;
 }
 
 static int store_crash(bt_db *db, const bti_crash_record *r)
@@ -301,7 +316,10 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 		rc = chunks ? BT_OK : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
 		n = chunks ? bti_crash_split(buf, len, chunks, cap) : 0;
 	}
-	if (rc == BT_OK) {
+	/* Only take the write lock for something to store: an empty spool held
+	 * by a live process is the normal case at every bt_open, and waiting
+	 * for peers' commits there stalled every open by the busy timeout. */
+	if (rc == BT_OK && (n > 1 || (n == 1 && (chunks[0].complete || exclusive)))) {
 		bti_db_lock(db);
 		rc = ingest_chunks(db, buf, chunks, n, exclusive, &res);
 		bti_db_unlock(db);

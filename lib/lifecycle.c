@@ -386,9 +386,10 @@ static int apply_claim_token(change *c, void *arg)
 	int rc;
 
 	if (!t->text[BTI_T_CLAIM_TOKEN] || strcmp(t->text[BTI_T_CLAIM_TOKEN], a->token) != 0)
-		return bti_error(BT_ECONFLICT, "%s: the token does not hold %s%s%s", c->caller,
+		return bti_error(BT_ECONFLICT, "%s: the token does not hold %s%s%s%s", c->caller,
 				 t->text[BTI_T_NUMBER], t->text[BTI_T_CLAIMED_BY] ? " (claimed by " : "",
-				 t->text[BTI_T_CLAIMED_BY] ? t->text[BTI_T_CLAIMED_BY] : "");
+				 t->text[BTI_T_CLAIMED_BY] ? t->text[BTI_T_CLAIMED_BY] : "",
+				 t->text[BTI_T_CLAIMED_BY] ? ")" : "");
 	memset(&u, 0, sizeof(u));
 	u.set = BTI_U_CLAIM;
 	if (a->op == 1) {

@@ -256,7 +256,9 @@ static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
 	/* "password= token: x": the value is empty, and the next key is a key. */
 	if (!line && key_ahead(s, n, i, keys))
 		return i;
-	if (is_quote(c) || level)
+	/* A header line's value runs to the end of the line, even when it
+	 * starts with a quote: 'Cookie: "sid": x; a=1' has more than "sid". */
+	if ((is_quote(c) || level) && !(line && !f->json))
 		return redact_string(w, s, n, i, level);
 	if (c == '{' || c == '[')
 		e = bracket_end(s, n, i);

@@ -38,6 +38,11 @@ int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what)
 	/* The extended code only describes @rc if it is the latest failure. */
 	if ((ext & 0xff) != (rc & 0xff))
 		ext = rc;
+	/* SQLite's text ("attempt to write a readonly database") would send
+	 * the user looking at the file, when it is the directory that is. */
+	if (ext == SQLITE_READONLY_DIRECTORY)
+		msg = "the directory is read-only, and a WAL database needs to create its -shm "
+		      "file there, even to read";
 	return bti_error_with_sqlite(code, ext, "%s: %s", what, msg);
 }
 
@@ -96,7 +101,8 @@ static int prepare_path(const char *path, unsigned int flags)
 
 static int configure(bti_store *st, const char *what)
 {
-	int rc;
+	int rc, current;
+	size_t applied;
 
 	sqlite3_extended_result_codes(st->sql, 1);
 	sqlite3_busy_timeout(st->sql, st->busy_timeout_ms);
@@ -108,8 +114,18 @@ static int configure(bti_store *st, const char *what)
 	if (sqlite3_db_readonly(st->sql, "main") == 1)
 		return bti_error(BT_EREADONLY,
 				 "%s: file is read-only; open it with BT_OPEN_READONLY", what);
+	/* Refuse another application's database, or a newer schema, before
+	 * journal_mode=WAL rewrites the file's header. */
+	rc = bti_sqlite_schema_state(st, &current, &applied);
+	if (rc != BT_OK && rc != BT_ESCHEMA) {
+		/* A file that is not a database fails here: name it. */
+		char msg[256];
 
-	rc = bti_sqlite_exec_retry(st, "PRAGMA journal_mode=WAL", what);
+		snprintf(msg, sizeof(msg), "%s", bt_error_message());
+		return bti_error_with_sqlite(rc, bt_error_sqlite_code(), "%s: %s", what, msg);
+	}
+	if (rc == BT_OK)
+		rc = bti_sqlite_exec_retry(st, "PRAGMA journal_mode=WAL", what);
 	/* Checkpoints run inside whichever commit crosses the threshold, and
 	 * each costs two fsyncs: a larger interval takes them off most capture
 	 * calls' tails (p99 of a dedup hit 237 -> ~60 us), and the size limit

@@ -165,6 +165,37 @@ static int record_migration(bti_store *st, const bti_migration *m)
 	return rc;
 }
 
+/*
+ * Take the write lock in short turns, and look again between them: the
+ * process holding it is most likely the one migrating, and once it is done
+ * there is nothing to wait for.  One long wait would let peers that commit
+ * back to back starve SQLite's busy handler for the whole timeout, and then
+ * fail an open that has nothing left to do.  Sets *done_out when another
+ * process finished the migrations meanwhile.
+ */
+static int begin_migration(bti_store *st, int *done_out)
+{
+	int64_t deadline = bti_now_ms() + st->busy_timeout_ms;
+	size_t applied;
+	int current, rc;
+
+	sqlite3_busy_timeout(st->sql, 20);
+	for (;;) {
+		rc = sqlite3_exec(st->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if ((rc & 0xff) != SQLITE_BUSY || bti_now_ms() >= deadline)
+			break;
+		if (bti_sqlite_schema_state(st, &current, &applied) == BT_OK &&
+		    applied == st->migrations->count) {
+			*done_out = 1;
+			rc = SQLITE_OK;
+			break;
+		}
+		bt_error_clear();
+	}
+	sqlite3_busy_timeout(st->sql, st->busy_timeout_ms);
+	return rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, "starting migration");
+}
+
 /* Apply the first pending migration, if any, in its own transaction.
  * Sets *done_out when nothing was pending. */
 static int apply_next(bti_store *st, int *done_out)
@@ -174,8 +205,8 @@ static int apply_next(bti_store *st, int *done_out)
 	int current, rc;
 	char what[160];
 
-	rc = bti_sqlite_exec_retry(st, "BEGIN IMMEDIATE", "starting migration");
-	if (rc != BT_OK)
+	rc = begin_migration(st, done_out);
+	if (rc != BT_OK || *done_out)
 		return rc;
 	rc = bti_sqlite_schema_state(st, &current, &applied);
 	if (rc != BT_OK || applied == st->migrations->count) {
