@@ -11,9 +11,8 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh
 if [ ! -f build-fuzz/build.ninja ]; then
-	# lib/meson.build links libbugtrack.so with -Wl,--no-undefined, which
-	# clang's static sanitizer runtime cannot satisfy in a shared library:
-	# link the shared runtime instead, found through an rpath.
+	# One sanitizer runtime for the executables and libbugtrack.so: the
+	# shared one, found through an rpath (scripts/test.sh does the same).
 	rtdir=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.so)")
 	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dexamples=false \

@@ -6,6 +6,11 @@
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi
 #   3. ThreadSanitizer: the unit and concurrency suites
 #   4. valgrind memcheck: the unit and migrations suites
+#   5. libFuzzer (clang, ASan + UBSan): every fuzz target for fuzz_seconds
+#      (60 s) from the seed corpus
+# The unit suite includes the replay of every fuzz corpus and regression
+# input; the faults (I/O and OOM injection) and torture (kill -9) suites run
+# in stages 1 and 2.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -62,5 +67,15 @@ else
 fi
 
 stage valgrind run_tests build valgrind --setup valgrind --suite unit --suite migrations
+
+# One sanitizer runtime for the fuzz executables and libbugtrack.so: clang's
+# shared one, found through an rpath.
+fuzz_rt=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.so)")
+if CC=clang stage fuzz-build configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+	-Db_lundef=false -Dexamples=false "-Dc_link_args=-shared-libsan -Wl,-rpath,$fuzz_rt"; then
+	stage fuzz run_tests build-fuzz fuzz --suite fuzz
+else
+	echo "test: the fuzz build failed" >&2; logs+=(build-fuzz/missing)
+fi
 
 python3 scripts/count_results.py "${logs[@]}"
