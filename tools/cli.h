@@ -92,14 +92,16 @@ int cli_next_opt_short(cli *c, int argc, char **argv, const char *shortopts,
 /* Check that argv[optind..] holds between @p min and @p max operands;
  * @p names names them for the message ("TICKET"). */
 int cli_operands(cli *c, int argc, char **argv, int min, int max, const char *names);
-/* Report a usage error about the current command; returns EXIT_USAGE. */
+/* Report a usage error about the current command (cleaned like cli_error);
+ * returns EXIT_USAGE. */
 int cli_usage_error(cli *c, const char *fmt, ...) BT_PRINTF(2, 3);
 /* Print @p cmd's help: its usage and its usage_tail. */
 void cli_print_usage(const command *cmd, FILE *f);
 
 /* ---- errors and parsing (util.c) ---- */
 
-/* Print "bugtrack: <msg>" on stderr. */
+/* Print "bugtrack: <msg>" on stderr, <msg> cleaned by text_clean(): it may
+ * hold stored text or arguments, hence terminal escapes. */
 void cli_error(const char *fmt, ...) BT_PRINTF(1, 2);
 /* The exit code for a library return code. */
 int cli_exit_code(int rc);

@@ -7,15 +7,17 @@
  * What counts per file: a file is "imported" when at least one of its
  * records became a ticket, "skipped" when it is valid but every record was
  * already present (an empty array too), and "failed" when it cannot be
- * read, is not valid JSON, or any of its records is bad; then nothing from
- * it is stored.  A second line counts the records.
+ * read, is not a regular file, is not valid JSON, or any of its records is
+ * bad; then nothing from it is stored.  A second line counts the records.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -38,8 +40,8 @@ const char import_usage[] =
 	"  1204 records: 1190 imported, 14 skipped (already present)\n"
 	"A file counts as imported when at least one of its records was imported, as\n"
 	"skipped when none was (all present, or an empty array), as failed when it\n"
-	"could not be read or any of its records is bad.  The exit code is 1 when a\n"
-	"file failed.\n\n"
+	"could not be read, is not a regular file (a FIFO, a device), or any of its\n"
+	"records is bad.  The exit code is 1 when a file failed.\n\n"
 	"options:\n"
 	"  --dry-run            check and count everything, change nothing; lists\n"
 	"                       each file's outcome\n"
@@ -176,10 +178,41 @@ static void collect(char **operands, int n, strings *files, strings *errors)
 
 /* ---- one file ---- */
 
-/* The whole file in a new buffer; NULL with errno set on failure. */
-static char *read_all(const char *path, size_t *len_out)
+/* The file at @path, opened for reading only if it is a regular file: a
+ * FIFO would block in open() or read() for ever, and a device such as
+ * /dev/zero never ends.  NULL with *@why set on failure. */
+static FILE *open_regular(const char *path, const char **why)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat sb;
+	FILE *f;
+	int flags;
+
+	if (fd < 0) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	if (fstat(fd, &sb) != 0)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		*why = "not a regular file";
+		return NULL;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 || !(f = fdopen(fd, "rb")))
+		goto fail;
+	return f;
+fail:
+	*why = strerror(errno);
+	close(fd);
+	return NULL;
+}
+
+/* The whole file in a new buffer; NULL with *@why set on failure. */
+static char *read_all(const char *path, size_t *len_out, const char **why)
+{
+	FILE *f = open_regular(path, why);
 	size_t len = 0, cap = 1 << 16, n;
 	char *buf, *grown;
 	int saved;
@@ -208,7 +241,8 @@ static char *read_all(const char *path, size_t *len_out)
 		buf = NULL;
 	}
 	fclose(f);
-	errno = saved;
+	if (!buf)
+		*why = strerror(saved ? saved : ENOMEM);
 	*len_out = len;
 	return buf;
 }
@@ -255,13 +289,14 @@ static int import_file(importer *imp, const char *path)
 {
 	bt_import_result r = BT_IMPORT_RESULT_INIT;
 	size_t len;
-	char *buf = read_all(path, &len);
+	const char *why = NULL;
+	char *buf = read_all(path, &len, &why);
 	int rc;
 
 	imp->files++;
 	if (!buf) {
 		imp->failed++;
-		report_failure(imp, path, strerror(errno));
+		report_failure(imp, path, why);
 		file_line(imp, "failed", path, NULL);
 		return BT_OK;
 	}
@@ -311,7 +346,14 @@ static int parse(cli *c, int argc, char **argv, importer *imp)
 		switch (o) {
 		case OPT_DRY_RUN: imp->opts.dry_run = 1; imp->verbose = 1; break;
 		case 'v':         imp->verbose = 1; break;
-		case OPT_ACTOR:   imp->opts.actor = optarg; break;
+		case OPT_ACTOR:
+			/* As the commands that change tickets (cmd_change.c). */
+			if (!*optarg) {
+				c->exit_code = cli_usage_error(c, "--actor must not be empty");
+				return 1;
+			}
+			imp->opts.actor = optarg;
+			break;
 		default:          c->exit_code = cli_usage_error(c, "unexpected option"); return 1;
 		}
 	}

@@ -19,7 +19,8 @@ void *xmalloc(size_t size)
 	void *p = malloc(size ? size : 1);
 
 	if (!p) {
-		cli_error("out of memory");
+		/* Not cli_error(): it allocates to clean the message. */
+		fputs("bugtrack: out of memory\n", stderr);
 		exit(EXIT_ERROR);
 	}
 	return p;

@@ -15,13 +15,38 @@
 
 /* ---- errors ---- */
 
+/* Messages carry stored text and arguments, which may hold terminal
+ * escapes: format them, then print them cleaned like table cells. */
+static void put_clean(const char *fmt, va_list ap) BT_PRINTF(1, 0);
+
+static void put_clean(const char *fmt, va_list ap)
+{
+	va_list copy;
+	char *msg, *clean;
+	int n;
+
+	if (!fmt)
+		return;
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		return;
+	msg = xmalloc((size_t)n + 1);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	clean = text_clean(msg, 0);
+	fputs(clean, stderr);
+	free(clean);
+	free(msg);
+}
+
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("bugtrack: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_clean(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -73,7 +98,7 @@ int cli_usage_error(cli *c, const char *fmt, ...)
 
 	fprintf(stderr, "bugtrack: %s: ", c->cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	put_clean(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see 'bugtrack %s --help')\n", c->cmd->name);
 	c->exit_code = EXIT_USAGE;
@@ -377,6 +402,12 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 		return missing_db(c);
 	if (rc == BT_ESCHEMA && mode == CLI_READ)
 		return cli_fail(rc, "if the database is older than this bugtrack, run 'bugtrack migrate up'");
+	/* The library's advice names an open flag, which no option sets. */
+	if (rc == BT_EREADONLY && mode != CLI_READ) {
+		cli_error("%s: the database is read-only for you; read commands (list, show, "
+			  "export...) still work", db_file(c));
+		return cli_exit_code(rc);
+	}
 	return cli_fail(rc, NULL);
 }
 

@@ -69,15 +69,7 @@ ESCAPES = b"\x1b[2J\x1b]0;pwned\x07\x1b[31m"  # clear, retitle, red
 # hostile string) -> the bug.  Such a case passes while it fails as
 # described, and is listed loudly on stderr; once the bug is fixed it fails
 # ("remove it from KNOWN_BUGS"), so that the mark cannot outlive the bug.
-KNOWN_BUGS = {
-    ("bugtrack", "stderr", ESCAPES):
-        "tools/util.c cli_error() and cli_fail() print messages raw: terminal escapes in stored "
-        "text (a claimant's name, a report_id in an imported file) or in an argument reach the "
-        "terminal, where tables and show strip them",
-    ("import", "--actor", b""):
-        "tools/cmd_import.c accepts an empty --actor and writes 'imported' events with an "
-        "empty actor; every other command refuses it (exit 2, '--actor must not be empty')",
-}
+KNOWN_BUGS = {}
 
 OPEN_TICKET = "1"      # BUG-00001: new, unclaimed
 CLAIMED = "2"          # BUG-00002: claimed by agent:fixer-1
@@ -245,7 +237,7 @@ def write_slots():
     slot("delete", "--actor", "write", with_opt(["delete", DELETABLE], "actor"),
          ({0}, EMPTY_REFUSED), None)
     slot("import", "--actor", "write", lambda h: ["import", opt("actor")(h), "report.json"],
-         ({0}, EMPTY_REFUSED), event_col("actor"))  # see KNOWN_BUGS
+         ({0}, EMPTY_REFUSED), event_col("actor"))
     slot("import", "FILE content", "write", lambda h: ["import", "hostile.json"], ({0}, {}),
          ("tickets", None, "title"), want=lambda h: secutil.utf8_clean(h).encode()
          if h else b"Imported report R-hostile")
