@@ -237,6 +237,25 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 	return i;
 }
 
+/* 'Cookie: "sid": x; a=1': when a header's quoted value is followed by a
+ * separator, the string was a name inside the value, and the rest of the
+ * line is value too. */
+static size_t header_rest(bti_sink *w, const uchar *s, size_t n, size_t e,
+			  const struct key_form *f, const char *const *keys)
+{
+	size_t k = e, end;
+
+	while (k < n && (s[k] == ' ' || s[k] == '\t'))
+		k++;
+	if (k >= n || (s[k] != ':' && s[k] != '='))
+		return e;
+	end = plain_end(s, n, k + 1, f, 1, keys);
+	bti_sink_put(w, s + e, k + 1 - e);
+	if (end > k + 1)
+		bti_sink_put(w, redacted, sizeof(redacted) - 1);
+	return end;
+}
+
 static void put_quote(bti_sink *w, const struct key_form *f)
 {
 	char q = (char)f->quote;
@@ -256,10 +275,10 @@ static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
 	/* "password= token: x": the value is empty, and the next key is a key. */
 	if (!line && key_ahead(s, n, i, keys))
 		return i;
-	/* A header line's value runs to the end of the line, even when it
-	 * starts with a quote: 'Cookie: "sid": x; a=1' has more than "sid". */
-	if ((is_quote(c) || level) && !(line && !f->json))
-		return redact_string(w, s, n, i, level);
+	if (is_quote(c) || level) {
+		e = redact_string(w, s, n, i, level);
+		return line && !f->json ? header_rest(w, s, n, e, f, keys) : e;
+	}
 	if (c == '{' || c == '[')
 		e = bracket_end(s, n, i);
 	else
