@@ -17,12 +17,14 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh || exit 1
 logs=()
 
-stage() { # name, then the command; the time goes to stderr
-	local name=$1 start=$SECONDS
+stage() { # name, then the command; the time goes to stderr; returns its status
+	local name=$1 start=$SECONDS rc
 	shift
 	echo "== stage $name" >&2
 	"$@"
+	rc=$?
 	echo "== stage $name took $((SECONDS - start)) s" >&2
+	return $rc
 }
 
 configure() { # builddir, meson options...
