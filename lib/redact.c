@@ -243,15 +243,17 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 static size_t header_rest(bti_sink *w, const uchar *s, size_t n, size_t e,
 			  const struct key_form *f, const char *const *keys)
 {
-	size_t k = e, end;
+	size_t k = e, v, end;
 
 	while (k < n && (s[k] == ' ' || s[k] == '\t'))
 		k++;
 	if (k >= n || (s[k] != ':' && s[k] != '='))
 		return e;
-	end = plain_end(s, n, k + 1, f, 1, keys);
-	bti_sink_put(w, s + e, k + 1 - e);
-	if (end > k + 1)
+	for (v = k + 1; v < n && (s[v] == ' ' || s[v] == '\t'); v++)
+		;
+	end = plain_end(s, n, v, f, 1, keys);
+	bti_sink_put(w, s + e, v - e);
+	if (end > v)
 		bti_sink_put(w, redacted, sizeof(redacted) - 1);
 	return end;
 }

@@ -50,6 +50,13 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "password=\"a\\\"b c\" x", "password=\"[redacted]\" x" },
 	{ "GET /cb?token=abc&x=1", "GET /cb?token=[redacted]&x=1" },
 	{ "f(token=abc) [pwd=x] {secret=y}", "f(token=[redacted]) [pwd=[redacted]] {secret=[redacted]}" },
+	/* Found by fuzzing (issue 8): each of these leaked the second secret. */
+	{ "user=bob password= api_key: abc123 rc=1", "user=bob password= api_key: [redacted] rc=1" },
+	{ "f(token=abc(secret: hunter2))", "f(token=[redacted]secret: [redacted]))" },
+	{ "{\"log\": \"GET /login\\npassword=hunter2 u=1\"}",
+	  "{\"log\": \"GET /login\\npassword=[redacted] u=1\"}" },
+	{ "{\"password\":\n  \"hunter2\"}", "{\"password\":\n  \"[redacted]\"}" },
+	{ "Cookie: \"sid\": hunter2 a=1\nHost: x", "Cookie: \"[redacted]\": [redacted]\nHost: x" },
 	{ "a password=x, token=y; auth=z", "a password=[redacted], token=[redacted]; auth=[redacted]" },
 	{ "password= hunter2", "password= [redacted]" },
 	{ "'password' => 'x'", "'password' => '[redacted]'" },
