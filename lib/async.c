@@ -690,7 +690,17 @@ void bti_async_stop(bti_async *a)
 	if (!a)
 		return;
 	if ((long)getpid() == a->db->cfg.pid) {
-		bti_async_flush(a, a->close_ms, "bt_close");
+		/* A flush returns at the writer's first failure; closing keeps
+		 * asking (each flush is one more attempt, a pause apart) until
+		 * its deadline, as bt_close promises. */
+		int64_t deadline = mono_ms() + a->close_ms, left;
+
+		while (bti_async_flush(a, a->close_ms, "bt_close") != BT_OK &&
+		       (left = deadline - mono_ms()) > 0) {
+			struct timespec ts = { 0, 1000000L * (left < 20 ? left : 20) };
+
+			nanosleep(&ts, NULL);
+		}
 		pthread_mutex_lock(&a->mu);
 		a->stop = 1;
 		pthread_cond_signal(&a->work);

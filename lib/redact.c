@@ -122,14 +122,21 @@ static size_t separator(const uchar *s, size_t n, size_t i, struct key_form *f)
 	return skip_space(s, n, i, f);
 }
 
-static const char *find_key(const uchar *id, size_t n, const char *const *keys);
+/* Is id[0..n) exactly one of @keys (not a compound name ending in one)? */
+static int whole_key(const uchar *id, size_t n, const char *const *keys)
+{
+	for (; *keys; keys++)
+		if (strlen(*keys) == n && has_key_suffix(id, n, *keys))
+			return 1;
+	return 0;
+}
 
 /*
- * Is a secret key assigned at @i, with its value set apart (a blank, a
- * quote or a bracket after the separator)?  Then an unquoted value before
- * it ends here, rather than swallow the key and leave its value in clear
- * ("password= token: x", "f(token=a(secret: x))").  The value must be set
- * apart so that a secret like "abc_token=xyz" is still taken whole.
+ * Is a secret key assigned at @i, by its exact name and with its value set
+ * apart (a blank, a quote or a bracket after the separator)?  Then an
+ * unquoted value before it ends here, rather than swallow the key and
+ * leave its value in clear ("f(token=a(secret: x))").  Exact names only,
+ * so that a password ending in one ("hunter2_token") is not cut short.
  */
 static int key_ahead(const uchar *s, size_t n, size_t i, const char *const *keys)
 {
@@ -137,11 +144,14 @@ static int key_ahead(const uchar *s, size_t n, size_t i, const char *const *keys
 	size_t e, v;
 	int c;
 
-	if (i < n && is_quote(s[i]))
+	if (i < n && is_quote(s[i])) {
+		if (i > 0 && s[i - 1] == '\\')
+			return 0; /* an escaped quote belongs to the value */
 		f.quote = s[i++];
+	}
 	for (e = i; e < n && is_ident(s[e]); e++)
 		;
-	if (e == i || !find_key(s + i, e - i, keys))
+	if (e == i || !whole_key(s + i, e - i, keys))
 		return 0;
 	v = separator(s, n, e, &f);
 	if (!v || (f.quote && !f.closed))
@@ -228,6 +238,14 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 			break;
 		if (open && (c == f->quote || (f->escaped && c == '\\' && peek(s, n, i + 1) == f->quote)))
 			break;
+		/* 'AWS_password="a b"' inside a value: the quoted part is one
+		 * piece, or its second word would be left in clear. */
+		if (!line && !open && is_quote(c) && i > start && in_set(s[i - 1], "=:")) {
+			size_t q = string_end(s, n, i + 1, c, 0);
+
+			i = q < n ? q + 1 : n;
+			continue;
+		}
 		i += open && c == '\\' && i + 1 < n ? 2 : 1;
 	}
 	/* A quote ending the word most likely closes a string the key=value
@@ -237,25 +255,76 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 	return i;
 }
 
-/* 'Cookie: "sid": x; a=1': when a header's quoted value is followed by a
- * separator, the string was a name inside the value, and the rest of the
- * line is value too. */
-static size_t header_rest(bti_sink *w, const uchar *s, size_t n, size_t e,
-			  const struct key_form *f, const char *const *keys)
+/* Does s[i..e), a value just redacted, end with a secret key, with its
+ * separator (*sep set) or without ("user.pwd = x")?  Then the value
+ * swallowed that key ("password= token: x", "f(token=a(secret: x))"),
+ * and the key's own value must go too. */
+static const char *ends_in_key(const uchar *s, size_t i, size_t e, const char *const *keys,
+			       int *sep)
 {
-	size_t k = e, v, end;
+	size_t w;
 
-	while (k < n && (s[k] == ' ' || s[k] == '\t'))
-		k++;
-	if (k >= n || (s[k] != ':' && s[k] != '='))
-		return e;
-	for (v = k + 1; v < n && (s[v] == ' ' || s[v] == '\t'); v++)
+	if (e > i + 1 && s[e - 1] == '>' && s[e - 2] == '=')
+		e--;
+	*sep = e > i && (s[e - 1] == ':' || s[e - 1] == '=');
+	e -= *sep;
+	if (e > i && is_quote(s[e - 1]))
+		e--;
+	for (w = e; w > i && is_ident(s[w - 1]); w--)
 		;
-	end = plain_end(s, n, v, f, 1, keys);
-	bti_sink_put(w, s + e, v - e);
-	if (end > v)
+	return w < e ? find_key(s + w, e - w, keys) : NULL;
+}
+
+static int is_line_key(const char *key)
+{
+	return key && find_key((const uchar *)key, strlen(key), line_keys) != NULL;
+}
+
+/*
+ * After a value at @e: if it swallowed a secret key (ends_in_key), or was
+ * a quoted name followed by a separator ('Cookie: "sid": x', 'X-Api-Key:
+ * "token": x'), redact what follows as that key's value, and so on while
+ * values keep swallowing keys.  A header's value (@line: Cookie,
+ * Authorization) goes to the end of the line.  This only ever redacts
+ * more: nothing already redacted is given back.
+ */
+static size_t value_follows(bti_sink *w, const uchar *s, size_t n, size_t e, int swallowed,
+			    int line, const char *const *keys)
+{
+	static const struct key_form plain = { 0 };
+
+	for (;;) {
+		const char *key;
+		size_t v = e, end;
+
+		if (!swallowed) {
+			while (v < n && (s[v] == ' ' || s[v] == '\t'))
+				v++;
+			if (v >= n || (s[v] != ':' && s[v] != '='))
+				return e;
+			v += 1 + (s[v] == '=' && peek(s, n, v + 1) == '>');
+		}
+		while (v < n && (s[v] == ' ' || s[v] == '\t'))
+			v++;
+		if (v >= n || s[v] == '\n' || s[v] == '\r')
+			return e;
+		bti_sink_put(w, s + e, v - e);
+		if (!line && is_quote(s[v])) {
+			/* A quoted name may be followed by its own separator. */
+			e = redact_string(w, s, n, v, 0);
+			swallowed = 0;
+			continue;
+		}
+		end = !line && (s[v] == '{' || s[v] == '[') ? bracket_end(s, n, v)
+			: plain_end(s, n, v, &plain, line, keys);
+		if (end == v)
+			return v;
 		bti_sink_put(w, redacted, sizeof(redacted) - 1);
-	return end;
+		if (line || !(key = ends_in_key(s, v, end, keys, &swallowed)))
+			return end;
+		e = end;
+		line = is_line_key(key);
+	}
 }
 
 static void put_quote(bti_sink *w, const struct key_form *f)
@@ -274,12 +343,14 @@ static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
 	int c = peek(s, n, i), level = c == '\\' && is_quote(peek(s, n, i + 1));
 	size_t e;
 
-	/* "password= token: x": the value is empty, and the next key is a key. */
-	if (!line && key_ahead(s, n, i, keys))
+	/* "password= token: x": the value is empty, and the next word is a
+	 * key (only when set apart by a blank, so that "password=token: x"
+	 * keeps its word). */
+	if (!line && i > 0 && is_space(s[i - 1]) && key_ahead(s, n, i, keys))
 		return i;
 	if (is_quote(c) || level) {
 		e = redact_string(w, s, n, i, level);
-		return line && !f->json ? header_rest(w, s, n, e, f, keys) : e;
+		return f->json ? e : value_follows(w, s, n, e, 0, line, keys);
 	}
 	if (c == '{' || c == '[')
 		e = bracket_end(s, n, i);
@@ -292,6 +363,13 @@ static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
 	bti_sink_put(w, redacted, sizeof(redacted) - 1);
 	if (f->json)
 		put_quote(w, f);
+	if (c != '{' && c != '[' && !line) {
+		int sep;
+		const char *key = ends_in_key(s, i, e, keys, &sep);
+
+		if (key)
+			return value_follows(w, s, n, e, sep, is_line_key(key), keys);
+	}
 	return e;
 }
 
@@ -319,6 +397,32 @@ static size_t key_value(bti_sink *w, const uchar *s, size_t n, size_t i, size_t 
 			    keys);
 }
 
+/*
+ * How many bytes of the backslash at @i to copy as one piece.  A JSON
+ * escape (\n, \t, \u0041) goes whole, so that its letter does not start a
+ * word: "\npassword=x" holds the key "password", not "npassword".  But when
+ * the word from the letter on is itself a key ("C:\token=x"), the
+ * backslash is a path's, and goes alone.  "\\" is one escaped backslash.
+ */
+static size_t escape_len(const uchar *s, size_t n, size_t i, const char *const *keys)
+{
+	int c = peek(s, n, i + 1);
+	size_t e, k = 2;
+
+	if (c == '\\')
+		return 2;
+	if (!in_set(c, "nrtbfu"))
+		return 1;
+	for (e = i + 1; e < n && is_ident(s[e]); e++)
+		;
+	if (find_key(s + i + 1, e - i - 1, keys))
+		return 1;
+	if (c == 'u')
+		while (k < 6 && i + k < n && is_hex(s[i + k]))
+			k++;
+	return k;
+}
+
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
 {
 	const uchar *s = (const uchar *)in;
@@ -335,14 +439,8 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 		while (e < len && is_ident(s[e]))
 			e++;
 		if (e == i) {
-			/* A JSON escape (\n, \t, \u0041...) is copied whole, so that
-			 * its letter does not start a word: "\npassword=x" holds
-			 * the key "password", not "npassword". */
-			size_t k = s[i] == '\\' && in_set(peek(s, len, i + 1), "nrtbfu") ? 2 : 1;
+			size_t k = s[i] == '\\' ? escape_len(s, len, i, keys) : 1;
 
-			if (k == 2 && s[i + 1] == 'u')
-				while (k < 6 && i + k < len && is_hex(s[i + k]))
-					k++;
 			bti_sink_put(&w, s + i, k);
 			i += k;
 			continue;

@@ -218,7 +218,9 @@ int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out)
 	return BT_OK;
 }
 
-static const char SQL_JSON_STRICT[] = "SELECT json(?1)";
+/* json() tells malformed text from memory; json_valid() once more then
+ * keeps the answer strict where json() accepts JSON5 (SQLite >= 3.42). */
+static const char SQL_JSON_STRICT[] = "SELECT json(?1), json_valid(?1)";
 
 int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid_out)
 {
@@ -232,7 +234,7 @@ int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*valid_out = 1;
+		*valid_out = sqlite3_column_int(stmt, 1);
 		rc = BT_OK;
 	} else if (rc == SQLITE_ERROR) {
 		rc = BT_OK; /* "malformed JSON": the first answer stands */

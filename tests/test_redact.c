@@ -53,6 +53,17 @@ static const struct { const char *in, *want; } cases[] = {
 	/* Found by fuzzing (issue 8): each of these leaked the second secret. */
 	{ "user=bob password= api_key: abc123 rc=1", "user=bob password= api_key: [redacted] rc=1" },
 	{ "f(token=abc(secret: hunter2))", "f(token=[redacted]secret: [redacted]))" },
+	{ "X-Api-Key: \"token\": abc", "X-Api-Key: \"token\": \"[redacted]\"" },
+	/* ...and those fixes must not give back what was redacted before
+	 * (found by review): a value that ends in a key's name, a path's
+	 * backslash before a key, an escaped backslash. */
+	{ "password=hunter2_token: x", "password=[redacted] [redacted]" },
+	{ "password=ab/c_token: y", "password=[redacted] [redacted]" },
+	{ "password: p4ss.auth: ok", "password: [redacted] [redacted]" },
+	{ "token: token: token: x", "token: token: token: [redacted]" },
+	{ "password=s3cr\\\"token\":\"more\"", "password=[redacted]\"" },
+	{ "C:\\token=hunter2", "C:\\token=[redacted]" },
+	{ "{\"m\":\"a\\\\token=hunter2\"}", "{\"m\":\"a\\\\token=[redacted]\"}" },
 	{ "{\"log\": \"GET /login\\npassword=hunter2 u=1\"}",
 	  "{\"log\": \"GET /login\\npassword=[redacted] u=1\"}" },
 	{ "{\"password\":\n  \"hunter2\"}", "{\"password\":\n  \"[redacted]\"}" },
