@@ -59,9 +59,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bt_import_result dry, real, again;
 	int rc_dry, rc;
 
+	char dry_msg[512];
+
 	rc_dry = import(db, data, size, 1, &dry);
+	snprintf(dry_msg, sizeof(dry_msg), "%s", bt_error_message());
 	FUZZ_ASSERT(count_tickets(db) == 0);
 	rc = import(db, data, size, 0, &real);
+	/* Documented limit of a dry run: it stores nothing, so a duplicate_of
+	 * naming an id that only this very document's import would create is
+	 * refused there (README, "bugtrack import"). */
+	if (rc_dry == BT_EINVALID && rc == BT_OK &&
+	    strstr(dry_msg, "is no ticket of this database or input"))
+		rc_dry = rc, dry = real;
 	if (rc != rc_dry) {
 		fprintf(stderr, "dry run %d, import %d: %s\n", rc_dry, rc, bt_error_message());
 		FUZZ_ASSERT(!"the dry run did not predict the import");
