@@ -246,7 +246,7 @@ static int read_spool(int fd, char **buf_out, size_t *len_out)
 	return BT_OK;
 }
 
-static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, size_t n, int exclusive,
+static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, size_t n,
 			 bt_crash_ingest_result *res)
 {
 	bti_crash_record *r = bti_malloc(sizeof(*r));
@@ -256,10 +256,6 @@ static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, siz
 		char hash[BT_FINGERPRINT_SIZE];
 		int fresh = 0, good;
 
-		/* The last record may still be being written by a live process:
-		 * leave it for later unless nobody can be writing. */
-		if (!c[i].complete && i == n - 1 && !exclusive)
-			break;
 		bti_hash128_hex(p + c[i].start, c[i].len, hash);
 		rc = bti_store_crash_claim(db->store, hash, bti_db_now(db), &fresh);
 		if (rc != BT_OK)
@@ -316,12 +312,16 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 		rc = chunks ? BT_OK : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
 		n = chunks ? bti_crash_split(buf, len, chunks, cap) : 0;
 	}
+	/* The last record may still be being written by a live process:
+	 * leave it for later unless nobody can be writing. */
+	if (rc == BT_OK && n && !chunks[n - 1].complete && !exclusive)
+		n--;
 	/* Only take the write lock for something to store: an empty spool held
 	 * by a live process is the normal case at every bt_open, and waiting
 	 * for peers' commits there stalled every open by the busy timeout. */
-	if (rc == BT_OK && (n > 1 || (n == 1 && (chunks[0].complete || exclusive)))) {
+	if (rc == BT_OK && n) {
 		bti_db_lock(db);
-		rc = ingest_chunks(db, buf, chunks, n, exclusive, &res);
+		rc = ingest_chunks(db, buf, chunks, n, &res);
 		bti_db_unlock(db);
 	}
 	/* Removed only when every byte is in the database and no live process

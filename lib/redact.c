@@ -88,6 +88,13 @@ struct key_form {
 	int json;    /* "key": value, where a bare value must become a string */
 };
 
+static size_t skip_blanks(const uchar *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
 /* Around the colon of a quoted JSON key, JSON whitespace includes line
  * breaks; in plain text a line break ends the assignment. */
 static size_t skip_space(const uchar *s, size_t n, size_t i, const struct key_form *f)
@@ -298,14 +305,12 @@ static size_t value_follows(bti_sink *w, const uchar *s, size_t n, size_t e, int
 		size_t v = e, end;
 
 		if (!swallowed) {
-			while (v < n && (s[v] == ' ' || s[v] == '\t'))
-				v++;
+			v = skip_blanks(s, n, v);
 			if (v >= n || (s[v] != ':' && s[v] != '='))
 				return e;
 			v += 1 + (s[v] == '=' && peek(s, n, v + 1) == '>');
 		}
-		while (v < n && (s[v] == ' ' || s[v] == '\t'))
-			v++;
+		v = skip_blanks(s, n, v);
 		if (v >= n || s[v] == '\n' || s[v] == '\r')
 			return e;
 		bti_sink_put(w, s + e, v - e);
