@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "bugtrack.h"
 
 extern int check_failures;
@@ -56,6 +58,9 @@ const char *check_path(const char *name);
 void check_write_file(const char *path, const void *data, size_t len);
 /* Read up to @cap bytes of @path; returns the length or -1. */
 long check_read_file(const char *path, void *buf, size_t cap);
+/* The first column of the first row of @sql on @db, or -1 (saying why on
+ * stderr) when the query fails or returns no row. */
+long long check_query_int(sqlite3 *db, const char *sql);
 /* Remove the scratch directory and return the exit status. */
 int check_finish(void);
 

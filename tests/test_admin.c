@@ -37,12 +37,8 @@ static void raw_exec(const char *path, const char *text)
 static long long raw_int(const char *path, const char *text)
 {
 	sqlite3 *sql = raw_open(path);
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
+	long long v = check_query_int(sql, text);
 
-	if (sqlite3_prepare_v2(sql, text, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
 	sqlite3_close(sql);
 	return v;
 }

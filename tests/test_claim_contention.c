@@ -96,17 +96,6 @@ static void run_round(int round, long *wins, long *errors)
 	pthread_barrier_destroy(&barrier);
 }
 
-static long long q_int(sqlite3 *sql, const char *text)
-{
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(sql, text, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void test_contention(void)
 {
 	int go1[2], go2[2], done1[2], out[2], i;
@@ -177,11 +166,11 @@ static void test_contention(void)
 	CHECK(errors == 0);
 
 	CHECK(sqlite3_open(path, &sql) == SQLITE_OK);
-	CHECK(q_int(sql, "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claimed'"
+	CHECK(check_query_int(sql, "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claimed'"
 			 " GROUP BY ticket_id HAVING count(*) = 1)") == TICKETS);
-	CHECK(q_int(sql, "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claim_taken_over'"
+	CHECK(check_query_int(sql, "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claim_taken_over'"
 			 " GROUP BY ticket_id HAVING count(*) = 1)") == TICKETS);
-	CHECK(q_int(sql, "SELECT count(*) FROM tickets WHERE automation_attempts = 2 AND claimed_by IS NOT NULL") == TICKETS);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM tickets WHERE automation_attempts = 2 AND claimed_by IS NOT NULL") == TICKETS);
 	sqlite3_close(sql);
 	munmap((void *)shared_now, sizeof(*shared_now));
 }

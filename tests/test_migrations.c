@@ -30,19 +30,6 @@ static int raw_exec(sqlite3 *sql, const char *text)
 	return rc == SQLITE_OK ? SQLITE_OK : sqlite3_extended_errcode(sql);
 }
 
-static long long raw_int(sqlite3 *sql, const char *text)
-{
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(sql, text, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		fprintf(stderr, "query failed: %s: %s\n", text, sqlite3_errmsg(sql));
-	sqlite3_finalize(st);
-	return v;
-}
-
 static const char *raw_text(sqlite3 *sql, const char *text)
 {
 	static char buf[256];
@@ -80,12 +67,12 @@ static void test_fresh_schema_tables(void)
 	sql = raw_open(path);
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		snprintf(q, sizeof(q), "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", tables[i]);
-		CHECK(raw_int(sql, q) == 1);
+		CHECK(check_query_int(sql, q) == 1);
 	}
-	CHECK(raw_int(sql, "SELECT count(*) FROM schema_migrations") == (long long)bti_builtin_migrations.count);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM schema_migrations") == (long long)bti_builtin_migrations.count);
 	CHECK(strcmp(raw_text(sql, "SELECT name FROM schema_migrations WHERE version = 1"), "initial") == 0);
 	CHECK(strlen(raw_text(sql, "SELECT checksum FROM schema_migrations WHERE version = 1")) == 64);
-	CHECK(raw_int(sql, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
 	sqlite3_close(sql);
 }
 
@@ -95,13 +82,13 @@ static void test_fresh_schema_foreign_keys(void)
 
 	make_db(check_path("fk.db"));
 	sql = raw_open(check_path("fk.db"));
-	CHECK(raw_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('error_logs')"
+	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('error_logs')"
 		      " WHERE \"table\"='tickets' AND \"from\"='ticket_id' AND on_delete='CASCADE'") == 1);
-	CHECK(raw_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('ticket_events')"
+	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('ticket_events')"
 		      " WHERE \"table\"='tickets' AND \"from\"='ticket_id' AND on_delete='CASCADE'") == 1);
-	CHECK(raw_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('fingerprint_aliases')"
+	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('fingerprint_aliases')"
 		      " WHERE \"table\"='tickets' AND on_delete='CASCADE'") == 1);
-	CHECK(raw_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('tickets')"
+	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_foreign_key_list('tickets')"
 		      " WHERE \"from\"='duplicate_of' AND on_delete='SET NULL'") == 1);
 
 	/* Enforced: an event for a missing ticket is refused. */
@@ -112,8 +99,8 @@ static void test_fresh_schema_foreign_keys(void)
 	CHECK(raw_exec(sql, "INSERT INTO ticket_events (ticket_id, actor, kind, created_at) VALUES (1, 'x', 'note', 1);"
 		       "INSERT INTO error_logs (ticket_id, level, component, message, created_at) VALUES (1, 50, 'c', 'm', 1);"
 		       "DELETE FROM tickets WHERE id = 1;") == SQLITE_OK);
-	CHECK(raw_int(sql, "SELECT count(*) FROM ticket_events") == 0);
-	CHECK(raw_int(sql, "SELECT count(*) FROM error_logs") == 0);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM ticket_events") == 0);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM error_logs") == 0);
 	sqlite3_close(sql);
 }
 
@@ -129,7 +116,7 @@ static void test_fresh_schema_unique(void)
 	CHECK(raw_exec(sql, "DELETE FROM tickets") == SQLITE_OK);
 	CHECK(raw_exec(sql, TICKET_COLS ") VALUES ('b', 1, 1)") == SQLITE_OK);
 	CHECK(strcmp(raw_text(sql, "SELECT number FROM tickets"), "BUG-00002") == 0);
-	CHECK(raw_int(sql, "SELECT count(*) FROM pragma_index_list('tickets') WHERE name='tickets_number' AND \"unique\"") == 1);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_index_list('tickets') WHERE name='tickets_number' AND \"unique\"") == 1);
 
 	/* One active ticket per fingerprint; retired ones may share it. */
 	CHECK(raw_exec(sql, TICKET_COLS ", fingerprint) VALUES ('c', 1, 1, 'fp1')") == SQLITE_OK);
@@ -221,9 +208,9 @@ static void test_rows_survive_later_migration(void)
 		     "kept|BUG-00001|fp|high|{\"k\":[1,2]}|unlabelled") == 0);
 	CHECK(strcmp(raw_text(sql, "SELECT component || message || created_at FROM error_logs WHERE ticket_id = 1"), "netm113") == 0);
 	CHECK(strcmp(raw_text(sql, "SELECT actor || note FROM ticket_events WHERE ticket_id = 1"), "user:an") == 0);
-	CHECK(raw_int(sql, "SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = 'fp-old'") == 1);
-	CHECK(raw_int(sql, "SELECT value FROM counters WHERE name = 'dropped'") == 3);
-	CHECK(raw_int(sql, "SELECT count(*) FROM schema_migrations") == (long long)bti_test_migrations_next.count);
+	CHECK(check_query_int(sql, "SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = 'fp-old'") == 1);
+	CHECK(check_query_int(sql, "SELECT value FROM counters WHERE name = 'dropped'") == 3);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM schema_migrations") == (long long)bti_test_migrations_next.count);
 	sqlite3_close(sql);
 
 	/* The released library now meets a newer schema, and refuses it. */
@@ -282,8 +269,8 @@ static void test_foreign_database(void)
 	CHECK_RC(bt_open(&db, path, NULL), BT_ESCHEMA);
 	CHECK_STR_CONTAINS(bt_error_message(), "not a bugtrack database");
 	sql = raw_open(path);
-	CHECK(raw_int(sql, "SELECT count(*) FROM sqlite_master") == 1);
-	CHECK(raw_int(sql, "SELECT count(*) FROM inventory") == 1);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM sqlite_master") == 1);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM inventory") == 1);
 	sqlite3_close(sql);
 }
 
@@ -326,9 +313,9 @@ static void test_failed_migration_rolls_back(void)
 	CHECK_STR_CONTAINS(bt_error_message(), "no_such_table");
 	sql = raw_open(path);
 	/* 9001 committed on its own; nothing of 9002 remains. */
-	CHECK(raw_int(sql, "SELECT max(version) FROM schema_migrations") == 9001);
-	CHECK(raw_int(sql, "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'") == 0);
-	CHECK(raw_int(sql, "SELECT count(*) FROM sqlite_master WHERE name = 'test_only'") == 1);
+	CHECK(check_query_int(sql, "SELECT max(version) FROM schema_migrations") == 9001);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'") == 0);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM sqlite_master WHERE name = 'test_only'") == 1);
 	sqlite3_close(sql);
 }
 

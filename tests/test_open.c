@@ -19,14 +19,7 @@ static sqlite3 *conn(bt_db *db)
 
 static long long pragma_int(bt_db *db, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(conn(db), sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return check_query_int(conn(db), sql);
 }
 
 static const char *pragma_text(bt_db *db, const char *sql, char *buf, size_t cap)

@@ -827,21 +827,6 @@ static void run_workload(const workload *w, model *m, int *codes_seen)
 /* ------------------------------------------------------------------------ */
 /* Verification, with every fault off. */
 
-static int64_t query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "faults: %s: %s\n", sql, sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static void fail_point(const char *what)
 {
 	fprintf(stderr, "faults: %s point %ld: %s\n", MODE_NAME[fault.mode], fault.fail_at, what);
@@ -872,14 +857,14 @@ static void verify(const model *m)
 	sqlite3_finalize(st);
 
 	/* One ticket per fingerprint among those open to dedup. */
-	if (query_int(db, "SELECT count(*) FROM (SELECT fingerprint FROM tickets WHERE"
+	if (check_query_int(db, "SELECT count(*) FROM (SELECT fingerprint FROM tickets WHERE"
 			  " dedup_active = 1 AND fingerprint IS NOT NULL GROUP BY fingerprint"
 			  " HAVING count(*) > 1)") > 0)
 		fail_point("two tickets share a fingerprint");
 
 	if (m->a_acked) {
-		int64_t n = query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.a'");
-		int64_t c = query_int(db, "SELECT occurrence_count FROM tickets WHERE component = 'w.a'");
+		int64_t n = check_query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.a'");
+		int64_t c = check_query_int(db, "SELECT occurrence_count FROM tickets WHERE component = 'w.a'");
 
 		if (n != 1)
 			fail_point("w.a is not exactly one ticket");
@@ -887,18 +872,18 @@ static void verify(const model *m)
 			fail_point("w.a lost an acknowledged occurrence (or gained one never tried)");
 	}
 	if (m->b_acked &&
-	    query_int(db, "SELECT count(*) FROM error_logs WHERE component = 'w.b'") < m->b_acked)
+	    check_query_int(db, "SELECT count(*) FROM error_logs WHERE component = 'w.b'") < m->b_acked)
 		fail_point("an acknowledged w.b log row is missing");
 	if (m->e_acked) {
 		snprintf(sql, sizeof(sql), "SELECT occurrence_count FROM tickets WHERE id = %lld",
 			 (long long)m->event_ticket);
-		if (query_int(db, sql) < m->e_acked)
+		if (check_query_int(db, sql) < m->e_acked)
 			fail_point("w.e lost an acknowledged occurrence");
 	}
 #define EVENT_PRESENT(cond, kind, what) do { \
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM ticket_events WHERE ticket_id = %lld" \
 		 " AND %s", (long long)m->event_ticket, cond); \
-	if (m->kind && query_int(db, sql) < 1) \
+	if (m->kind && check_query_int(db, sql) < 1) \
 		fail_point(what); \
 } while (0)
 	EVENT_PRESENT("to_value = 'triaged'", triaged, "the acknowledged triage is missing");
@@ -911,30 +896,30 @@ static void verify(const model *m)
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM ticket_events WHERE ticket_id = %lld"
 			 " AND field = 'resolution_commit' AND to_value = '0123abcd'",
 			 (long long)m->event_ticket);
-		if (query_int(db, sql) != 1)
+		if (check_query_int(db, sql) != 1)
 			fail_point("the acknowledged resolution commit is missing");
 	}
 	if (m->regressed) {
 		snprintf(sql, sizeof(sql), "SELECT regression_count FROM tickets WHERE id = %lld",
 			 (long long)m->event_ticket);
-		if (query_int(db, sql) < 1)
+		if (check_query_int(db, sql) < 1)
 			fail_point("the acknowledged regression is missing");
 	}
 	if (m->reported &&
-	    query_int(db, "SELECT count(*) FROM tickets WHERE title = 'filed by hand under faults'") != 1)
+	    check_query_int(db, "SELECT count(*) FROM tickets WHERE title = 'filed by hand under faults'") != 1)
 		fail_point("the acknowledged report is missing");
 	if (m->imported &&
-	    query_int(db, "SELECT count(*) FROM tickets WHERE external_id IN ('F-1', 'F-2')") != 2)
+	    check_query_int(db, "SELECT count(*) FROM tickets WHERE external_id IN ('F-1', 'F-2')") != 2)
 		fail_point("the acknowledged import is missing");
-	if (m->purged && query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.old'") != 0)
+	if (m->purged && check_query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.old'") != 0)
 		fail_point("the acknowledged purge left the stale ticket");
 	if (!m->purged && m->old_logged && m->failed_step < 0 &&
-	    query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.old'") != 1)
+	    check_query_int(db, "SELECT count(*) FROM tickets WHERE component = 'w.old'") != 1)
 		fail_point("the stale ticket went without a purge");
 	if (m->x_accepted) {
 		/* Flushed means durable; a clean close commits everything accepted,
 		 * and a batch retried after a failed commit is not counted twice. */
-		int64_t c = query_int(db, "SELECT coalesce(sum(occurrence_count), 0) FROM tickets"
+		int64_t c = check_query_int(db, "SELECT coalesce(sum(occurrence_count), 0) FROM tickets"
 				      " WHERE component = 'w.x'");
 
 		if (c < m->x_flushed)
