@@ -142,13 +142,22 @@ typedef enum bt_level {
 /** Fail with BT_ENOTFOUND instead of creating a missing file. */
 #define BT_OPEN_NO_CREATE  0x20u
 /**
- * Asynchronous capture: bt_log() and the other capture calls format and
- * fingerprint on the caller's thread, then hand the occurrence to a bounded
- * in-memory queue that a background thread commits in batches.  Repeats of
- * an occurrence already waiting in the queue only add to its count.  See
- * bt_flush() and README, "Asynchronous capture", for the loss window.
+ * Asynchronous capture, the default (the flag is accepted and changes
+ * nothing): bt_log() and the other capture calls copy their input into a
+ * bounded in-memory queue and return; a background thread cleans, redacts,
+ * groups and commits it in batches.  The host's thread never waits for a
+ * database lock or a commit.  Repeats of an occurrence already waiting in
+ * the queue only add to its count.  See bt_flush() and README,
+ * "Asynchronous capture", for the loss window.
  */
 #define BT_OPEN_ASYNC      0x40u
+/**
+ * Synchronous capture: each capture call commits before it returns, so
+ * BT_OK means "committed", at the cost of waiting for the database on the
+ * caller's thread (up to the busy timeout when another process holds the
+ * write lock).  Excludes BT_OPEN_ASYNC.
+ */
+#define BT_OPEN_SYNC       0x80u
 
 /** A clock for tests: returns milliseconds since the Unix epoch. */
 typedef int64_t (*bt_clock_fn)(void *payload);

@@ -226,7 +226,9 @@ static int summary_next(bt_aggregate_iter *it)
 	if (it->done)
 		return BT_ITEROVER;
 	memset(&s, 0, sizeof(s));
-	bti_db_lock(it->db);
+	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_report_summary(it->db->store, it->from, it->to, &s);
 	bti_db_unlock(it->db);
 	if (rc != BT_OK)
@@ -258,7 +260,9 @@ static int top_page(bt_aggregate_iter *it)
 
 	if (want > PAGE_ROWS)
 		want = PAGE_ROWS;
-	bti_db_lock(it->db);
+	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_report_top_page(it->db->store, it->from, it->to, it->after_count,
 				       it->after_id, it->top, want, &it->count);
 	bti_db_unlock(it->db);
@@ -326,7 +330,9 @@ static int component_step(bt_aggregate_iter *it, char **name_out, bti_report_cou
 	char *name = NULL;
 	int rc = BT_OK;
 
-	bti_db_lock(it->db);
+	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
+	if (rc != BT_OK)
+		return rc;
 	if (it->has_after)
 		rc = bti_store_report_next_component(st, it->after, &name);
 	if (rc == BT_OK)
@@ -408,7 +414,9 @@ static int next_day(bt_aggregate_iter *it)
 	}
 	if (at >= it->to)
 		return BT_ITEROVER;
-	bti_db_lock(it->db);
+	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_report_next_activity(it->db->store, at, it->to, &t);
 	bti_db_unlock(it->db);
 	if (rc != BT_OK)
@@ -430,7 +438,9 @@ static int day_page(bt_aggregate_iter *it)
 		? it->day + DAY_MS : it->to;
 	int rc;
 
-	bti_db_lock(it->db);
+	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_report_day_page(it->db->store, from, to, it->has_after, it->after, it->days,
 				       PAGE_ROWS, &it->count);
 	bti_db_unlock(it->db);
@@ -496,7 +506,9 @@ static int mttr_next(bt_aggregate_iter *it)
 	int rc, sev;
 
 	if (!it->started) {
-		bti_db_lock(it->db);
+		rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
+		if (rc != BT_OK)
+			return rc;
 		rc = bti_store_report_mttr(it->db->store, it->from, it->to, it->mttr);
 		bti_db_unlock(it->db);
 		if (rc != BT_OK)

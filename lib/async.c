@@ -1,25 +1,25 @@
 /*
- * async.c - asynchronous capture (BT_OPEN_ASYNC).
+ * async.c - asynchronous capture, the default mode.
  *
- * Callers prepare an occurrence on their own thread (format, clean, redact,
- * fingerprint) and add it to the fill batch under a short mutex; a writer
- * thread swaps batches and commits each one in a single transaction (group
- * commit).  Within a batch occurrences are coalesced by fingerprint: a
- * repeat only adds to the pending item's count, so a storm of one error
- * costs a hash and a lookup per call and one UPDATE ... + n per batch.
+ * A capture call copies the host's input into the fill batch under a short
+ * mutex and returns: it never waits for the database, and the costly text
+ * work (cleaning, redaction, normalization, grouping) happens on the writer
+ * thread.  The writer swaps batches and commits each in one transaction
+ * (group commit).
  *
- * The call-site cache maps (level, component, format, function) to the
- * fingerprint, for sites whose fingerprint does not depend on the message,
- * so that a repeat is counted before the message is even formatted.  It
- * maps to fingerprints, never to tickets: which ticket an occurrence lands
- * on is decided by the writer inside its write transaction (the same
- * UPDATE ... WHERE fingerprint = ? AND dedup_active AND open as synchronous
- * capture, then aliases for merged tickets), so tickets merged, resolved or
- * deleted by other processes can never make the cache wrong.
+ * Within a batch, captures are counted together by their key: the inputs
+ * their fingerprint is computed from (component, template, function, error
+ * type, explicit fingerprint, and the message only when the template has no
+ * words).  Equal keys give equal fingerprints, so a repeat only adds to the
+ * pending item's count, and a call whose format has words is counted before
+ * its message is even formatted.  Which ticket an occurrence lands on is
+ * decided by the store inside the writer's transaction, so tickets merged,
+ * resolved or deleted by other processes can never make the queue wrong.
  *
- * Locks: @mu guards the batches, the site cache and the counters; callers
- * never take the handle's lock.  The writer holds the handle's lock (the
- * SQLite connection) while it commits, and never @mu at the same time.
+ * Locks: @mu guards the batches and the counters; callers never take the
+ * handle's lock.  The writer holds the handle's lock while it commits, and
+ * never @mu at the same time, so process.c may take the handle's lock and
+ * then @mu to freeze everything across fork().
  */
 #include <errno.h>
 #include <pthread.h>
@@ -36,38 +36,29 @@
 #define DEFAULT_BYTES ((size_t)4 << 20)
 #define DEFAULT_INTERVAL_MS 20
 #define MAX_INTERVAL_MS 60000
-#define DEFAULT_SITES 1024u
-#define SITE_KEY_MAX 1024 /* longer call-site strings are not cached */
-#define SITE_PROBES 8
 
-/* One pending occurrence: its strings live in @blob (NULL for a count-only
- * item, which keeps just the fingerprint). */
+/* One pending capture: the host's input, its strings copied into @blob. */
 typedef struct item {
-	bti_occurrence occ;
+	bti_capture_in in;
 	char *blob;
 	size_t bytes;
-	char fp[BT_FINGERPRINT_SIZE];
+	uint64_t hash;         /* the key's hash, if @keyed */
+	int keyed, has_message;
+	int done;              /* committed (a split batch commits in parts) */
+	int64_t first_at, last_at, count;
 } item;
 
 typedef struct batch {
 	item *items;
 	size_t n, cap;
-	uint32_t *index;       /* open addressing by fingerprint: item index + 1 */
+	uint32_t *index;       /* open addressing by key hash: item index + 1 */
 	size_t index_mask;
 	uint64_t last_seq;     /* accepted calls up to here are in this batch */
 	uint64_t dropped;      /* drops to record with this batch */
 	uint64_t drop_seq;     /* drops up to here are recorded with it */
+	int drops_done;
 	int64_t opened_ms;     /* monotonic time of its first item */
 } batch;
-
-typedef struct site {
-	uint64_t hash;         /* 0: empty slot */
-	int level;
-	char *key;             /* component \0 fmt \0 function \0 */
-	size_t key_len;
-	char fp[BT_FINGERPRINT_SIZE];
-	uint64_t fp_key;
-} site;
 
 struct bti_async {
 	bt_db *db;
@@ -80,17 +71,15 @@ struct bti_async {
 	batch batches[2];
 	batch *fill;           /* callers add here */
 	size_t entries_cap, bytes_cap, bytes_used;
-	int interval_ms, overflow, block_ms, close_ms;
-
-	site *sites;
-	size_t sites_mask, sites_used, sites_cap;
+	int interval_ms, overflow, block_ms, busy_ms;
 
 	uint64_t seq_accepted, seq_committed;  /* accepted calls */
 	uint64_t seq_dropped, drops_recorded;  /* dropped calls */
 	uint64_t dropped_pending;              /* not yet in a batch */
 	int flushers, stop;
-	int last_rc;                           /* the writer's last failure */
-	uint64_t failed_commits;               /* how many commits failed */
+	int64_t give_up_ms;    /* when stopping: the monotonic deadline */
+	int last_rc;           /* the writer's last failure */
+	uint64_t failed_commits;
 	char last_msg[256];
 	bt_capture_stats stats;
 };
@@ -117,19 +106,6 @@ static void wait_until(pthread_cond_t *cond, pthread_mutex_t *mu, int64_t deadli
 	pthread_cond_timedwait(cond, mu, &ts);
 }
 
-/* ---- fingerprints and call sites ---- */
-
-/* A fingerprint is 32 hex digits of a 128-bit hash: its first 16 are a
- * well-mixed 64-bit key already. */
-static uint64_t fp_key(const char *fp)
-{
-	uint64_t k = 0;
-
-	for (int i = 0; i < 16 && fp[i]; i++)
-		k = k << 4 | (uint64_t)(fp[i] <= '9' ? fp[i] - '0' : fp[i] - 'a' + 10);
-	return k ? k : 1;
-}
-
 /* FNV-1a, 64 bits: call-site strings are short. */
 static uint64_t fnv(uint64_t h, const char *s, size_t *len)
 {
@@ -143,187 +119,168 @@ static uint64_t fnv(uint64_t h, const char *s, size_t *len)
 	return h;
 }
 
-static uint64_t site_hash(const bti_site *s, size_t *key_len)
+static size_t pow2_at_least(size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)s->level;
+	size_t p = 16;
 
-	*key_len = 0;
-	h = fnv(h, s->component, key_len);
-	h = fnv(h, s->fmt, key_len);
-	h = fnv(h, s->function, key_len);
-	return h ? h : 1;
+	while (p < n)
+		p <<= 1;
+	return p;
 }
 
-static int site_equal(const site *slot, const bti_site *s, uint64_t h, size_t key_len)
+static int init_sync(bti_async *a)
 {
-	const char *k = slot->key;
-	const char *parts[3] = { s->component, s->fmt, s->function };
+	pthread_condattr_t attr;
+	int ok;
 
-	if (slot->hash != h || slot->level != s->level || slot->key_len != key_len)
+	if (pthread_condattr_init(&attr) != 0)
 		return 0;
-	for (int i = 0; i < 3; i++) {
-		const char *p = parts[i] ? parts[i] : "";
-		size_t n = strlen(p);
-
-		if (memcmp(k, p, n + 1) != 0)
-			return 0;
-		k += n + 1;
+	ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+	     pthread_mutex_init(&a->mu, NULL) == 0;
+	if (ok && pthread_cond_init(&a->work, &attr) != 0) {
+		pthread_mutex_destroy(&a->mu);
+		ok = 0;
 	}
-	return 1;
+	if (ok && pthread_cond_init(&a->done, &attr) != 0) {
+		pthread_cond_destroy(&a->work);
+		pthread_mutex_destroy(&a->mu);
+		ok = 0;
+	}
+	pthread_condattr_destroy(&attr);
+	return ok;
 }
 
-static site *site_find(bti_async *a, const bti_site *s, uint64_t h, size_t key_len)
-{
-	for (size_t i = 0; i < SITE_PROBES; i++) {
-		site *slot = &a->sites[(h + i) & a->sites_mask];
+/* ---- keys ---- */
 
-		if (!slot->hash)
-			return NULL;
-		if (site_equal(slot, s, h, key_len))
-			return slot;
+void bti_key_hash(bti_key *k)
+{
+	const char *parts[] = { k->component, k->template_, k->function, k->error_type,
+				k->fingerprint };
+	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)k->level;
+	size_t len = 0;
+
+	for (size_t i = 0; i < BTI_ARRAY_LEN(parts); i++)
+		h = fnv(h, parts[i], &len);
+	if (k->message) {
+		for (size_t i = 0; i < k->message_len; i++)
+			h = (h ^ (unsigned char)k->message[i]) * 0x100000001b3ull;
+		h = (h ^ 0xfe) * 0x100000001b3ull;
 	}
-	return NULL;
+	k->hash = h ? h : 1;
 }
 
-/* Remember that @s has fingerprint @fp.  A full cache replaces an entry
- * in place (never leaving a hole in a probe chain): it forgets, it never
- * grows past its cap. */
-static void site_remember(bti_async *a, const bti_site *s, const char *fp)
+static int same_text(const char *a, const char *b)
 {
-	const char *parts[3] = { s->component, s->fmt, s->function };
-	size_t key_len, i, off = 0;
-	uint64_t h = site_hash(s, &key_len);
-	site *slot = NULL;
-	char *key;
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
 
-	if (key_len > SITE_KEY_MAX || site_find(a, s, h, key_len))
-		return;
-	for (i = 0; i < SITE_PROBES && !slot; i++) {
-		site *c = &a->sites[(h + i) & a->sites_mask];
+static int item_has_key(const item *it, const bti_key *k)
+{
+	const bt_event *ev = &it->in.ev;
 
-		if (!c->hash && a->sites_used < a->sites_cap)
-			slot = c;
-		else if (c->hash && a->sites_used >= a->sites_cap)
-			slot = c;
-	}
-	if (!slot)
-		return;
-	key = bti_malloc(key_len);
-	if (!key)
-		return; /* the cache only saves time: go without */
-	for (i = 0; i < 3; i++) {
-		size_t n = strlen(parts[i] ? parts[i] : "") + 1;
-
-		memcpy(key + off, parts[i] ? parts[i] : "", n);
-		off += n;
-	}
-	if (slot->hash)
-		bti_free(slot->key);
-	else
-		a->sites_used++;
-	slot->hash = h;
-	slot->level = s->level;
-	slot->key = key;
-	slot->key_len = key_len;
-	memcpy(slot->fp, fp, BT_FINGERPRINT_SIZE);
-	slot->fp_key = fp_key(fp);
+	if (!it->keyed || it->hash != k->hash || ev->level != (bt_level)k->level)
+		return 0;
+	if (!same_text(ev->component, k->component) || !same_text(ev->message_template, k->template_) ||
+	    !same_text(ev->function, k->function) || !same_text(ev->error_type, k->error_type) ||
+	    !same_text(ev->fingerprint, k->fingerprint))
+		return 0;
+	if (!k->message)
+		return !it->has_message;
+	return it->has_message && it->in.message_len == k->message_len &&
+	       memcmp(ev->message, k->message, k->message_len) == 0;
 }
 
 /* ---- batches ---- */
 
-static item *batch_find(batch *b, const char *fp, uint64_t key)
+static item *batch_find(batch *b, const bti_key *k)
 {
-	for (size_t i = key & b->index_mask;; i = (i + 1) & b->index_mask) {
+	if (!b->n)
+		return NULL;
+	for (size_t i = k->hash & b->index_mask;; i = (i + 1) & b->index_mask) {
 		uint32_t v = b->index[i];
 
 		if (!v)
 			return NULL;
-		if (memcmp(b->items[v - 1].fp, fp, BT_FINGERPRINT_SIZE) == 0)
+		if (item_has_key(&b->items[v - 1], k))
 			return &b->items[v - 1];
 	}
 }
 
-static void batch_index_add(batch *b, uint64_t key, size_t idx)
+static void batch_index_add(batch *b, uint64_t hash, size_t idx)
 {
-	size_t i = key & b->index_mask;
+	size_t i = hash & b->index_mask;
 
 	while (b->index[i])
 		i = (i + 1) & b->index_mask;
 	b->index[i] = (uint32_t)(idx + 1);
 }
 
-/* The string fields of an occurrence, for copying it whole. */
-static const size_t OCC_STRINGS[] = {
-	offsetof(bti_occurrence, grouping_input), offsetof(bti_occurrence, component),
-	offsetof(bti_occurrence, message), offsetof(bti_occurrence, message_template),
-	offsetof(bti_occurrence, error_type), offsetof(bti_occurrence, file),
-	offsetof(bti_occurrence, function), offsetof(bti_occurrence, stack_trace),
-	offsetof(bti_occurrence, context), offsetof(bti_occurrence, context_raw),
-	offsetof(bti_occurrence, trace_id), offsetof(bti_occurrence, request_id),
-	offsetof(bti_occurrence, release), offsetof(bti_occurrence, title),
-	offsetof(bti_occurrence, description), offsetof(bti_occurrence, severity),
-	offsetof(bti_occurrence, priority), offsetof(bti_occurrence, category),
-	offsetof(bti_occurrence, source), offsetof(bti_occurrence, reporter),
+/* The string fields of an event, copied whole into an item.  The message
+ * is copied by its length (it may hold a NUL). */
+static const size_t EV_STRINGS[] = {
+	offsetof(bt_event, component), offsetof(bt_event, message_template),
+	offsetof(bt_event, error_type), offsetof(bt_event, file), offsetof(bt_event, function),
+	offsetof(bt_event, stack_trace), offsetof(bt_event, fingerprint),
+	offsetof(bt_event, context_json), offsetof(bt_event, trace_id),
+	offsetof(bt_event, request_id),
 };
 
-static const char **occ_string(bti_occurrence *o, size_t i)
+static const char **ev_string(bt_event *ev, size_t i)
 {
-	return (const char **)(void *)((char *)o + OCC_STRINGS[i]);
+	return (const char **)(void *)((char *)ev + EV_STRINGS[i]);
 }
 
-static size_t occ_bytes(const bti_occurrence *o)
+static size_t in_bytes(const bti_capture_in *in)
 {
-	size_t n = 0;
+	size_t n = in->message_len + 1;
 
-	for (size_t i = 0; i < BTI_ARRAY_LEN(OCC_STRINGS); i++) {
-		const char *s = *occ_string((bti_occurrence *)o, i);
+	for (size_t i = 0; i < BTI_ARRAY_LEN(EV_STRINGS); i++) {
+		const char *s = *ev_string((bt_event *)&in->ev, i);
 
 		n += s ? strlen(s) + 1 : 0;
 	}
 	return n;
 }
 
-/* Copy @o into @it, its strings into one block of @bytes. */
-static int item_fill(item *it, const bti_occurrence *o, size_t bytes)
+/* Copy @in into @it, its strings into one block of @bytes. */
+static int item_fill(item *it, const bti_capture_in *in, size_t bytes, int64_t now)
 {
 	char *p;
 
 	memset(it, 0, sizeof(*it));
-	it->occ = *o;
-	if (bytes) {
-		it->blob = p = bti_malloc(bytes);
-		if (!p)
-			return BT_ENOMEM;
-		for (size_t i = 0; i < BTI_ARRAY_LEN(OCC_STRINGS); i++) {
-			const char **s = occ_string(&it->occ, i);
+	it->in = *in;
+	it->blob = p = bti_malloc(bytes);
+	if (!p)
+		return BT_ENOMEM;
+	memcpy(p, in->ev.message, in->message_len);
+	p[in->message_len] = '\0';
+	it->in.ev.message = p;
+	p += in->message_len + 1;
+	for (size_t i = 0; i < BTI_ARRAY_LEN(EV_STRINGS); i++) {
+		const char **s = ev_string(&it->in.ev, i);
 
-			if (*s) {
-				size_t n = strlen(*s) + 1;
+		if (*s) {
+			size_t n = strlen(*s) + 1;
 
-				memcpy(p, *s, n);
-				*s = p;
-				p += n;
-			}
+			memcpy(p, *s, n);
+			*s = p;
+			p += n;
 		}
 	}
+	it->in.caller_pc = NULL; /* the host's stack is gone by the time it is read */
 	it->bytes = bytes;
-	/* Set again when committed: they point into the handle. */
-	it->occ.service = it->occ.host = it->occ.environment = NULL;
-	it->occ.sla_ms = NULL;
-	snprintf(it->fp, sizeof(it->fp), "%s", o->fingerprint ? o->fingerprint : "");
-	it->occ.fingerprint = o->fingerprint ? it->fp : NULL;
-	it->occ.count = 1;
-	it->occ.last_at = o->now;
+	it->first_at = it->last_at = now;
+	it->count = 1;
 	return BT_OK;
 }
 
 static void item_count(item *it, int64_t now)
 {
-	it->occ.count++;
-	if (now > it->occ.last_at)
-		it->occ.last_at = now;
-	if (now < it->occ.now)
-		it->occ.now = now;
+	it->count++;
+	if (now > it->last_at)
+		it->last_at = now;
+	if (now < it->first_at)
+		it->first_at = now;
 }
 
 static int batch_grow(batch *b, size_t cap)
@@ -336,16 +293,12 @@ static int batch_grow(batch *b, size_t cap)
 	grown = bti_realloc(b->items, want * sizeof(*grown));
 	if (!grown)
 		return BT_ENOMEM;
-	/* Each item's fingerprint points into the item itself: it moved. */
-	for (size_t i = 0; i < b->n; i++)
-		if (grown[i].occ.fingerprint)
-			grown[i].occ.fingerprint = grown[i].fp;
 	b->items = grown;
 	b->cap = want;
 	return BT_OK;
 }
 
-/* Free @b's items and make it empty. */
+/* Free @b's items and make it empty; returns the bytes it held. */
 static size_t batch_clear(batch *b)
 {
 	size_t bytes = 0;
@@ -358,6 +311,7 @@ static size_t batch_clear(batch *b)
 		memset(b->index, 0, (b->index_mask + 1) * sizeof(*b->index));
 	b->n = 0;
 	b->dropped = 0;
+	b->drops_done = 0;
 	return bytes;
 }
 
@@ -371,22 +325,22 @@ static void count_drop(bti_async *a)
 	pthread_cond_signal(&a->work);
 }
 
-int bti_async_repeat(bti_async *a, const bti_site *s, int64_t now)
+static void count_accepted(bti_async *a)
 {
-	size_t key_len;
-	uint64_t h = site_hash(s, &key_len);
+	a->stats.accepted++;
+	a->fill->last_seq = ++a->seq_accepted;
+}
+
+int bti_async_repeat(bti_async *a, const bti_key *key, int64_t now)
+{
+	item *it;
 	int hit = 0;
 
-	if (key_len > SITE_KEY_MAX)
-		return 0;
 	pthread_mutex_lock(&a->mu);
-	site *slot = site_find(a, s, h, key_len);
-	item *it = slot && a->fill->n ? batch_find(a->fill, slot->fp, slot->fp_key) : NULL;
-	if (it) {
+	if (!a->stop && (it = batch_find(a->fill, key)) != NULL) {
 		item_count(it, now);
-		a->stats.accepted++;
 		a->stats.coalesced++;
-		a->fill->last_seq = ++a->seq_accepted;
+		count_accepted(a);
 		hit = 1;
 	}
 	pthread_mutex_unlock(&a->mu);
@@ -399,8 +353,8 @@ static int has_room(const bti_async *a, size_t bytes)
 	return a->fill->n < a->entries_cap && a->bytes_used + bytes <= a->bytes_cap;
 }
 
-/* Add @o to the fill batch (as a count only when @count_only). */
-static int add_item(bti_async *a, const bti_occurrence *o, size_t bytes, int count_only)
+static int add_item(bti_async *a, const bti_capture_in *in, const bti_key *key, size_t bytes,
+		    int64_t now)
 {
 	batch *b = a->fill;
 	item *it;
@@ -408,22 +362,17 @@ static int add_item(bti_async *a, const bti_occurrence *o, size_t bytes, int cou
 	if (b->n == b->cap && batch_grow(b, a->entries_cap) != BT_OK)
 		return BT_ENOMEM;
 	it = &b->items[b->n];
-	if (item_fill(it, o, count_only ? 0 : bytes) != BT_OK)
+	if (item_fill(it, in, bytes, now) != BT_OK)
 		return BT_ENOMEM;
-	if (count_only) {
-		memset(&it->occ, 0, sizeof(it->occ));
-		it->occ.fingerprint = it->fp;
-		it->occ.now = it->occ.last_at = o->now;
-		it->occ.count = 1;
-		it->occ.make_ticket = 1;
-		it->occ.hit_only = 1;
-		it->occ.dedup_window_ms = o->dedup_window_ms;
+	if (key) {
+		it->keyed = 1;
+		it->hash = key->hash;
+		it->has_message = key->message != NULL;
+		batch_index_add(b, key->hash, b->n);
 	}
-	if (o->make_ticket && o->fingerprint)
-		batch_index_add(b, fp_key(it->fp), b->n);
 	if (!b->n++)
 		b->opened_ms = mono_ms();
-	a->bytes_used += it->bytes;
+	a->bytes_used += bytes;
 	if (a->bytes_used > a->stats.queue_bytes_peak)
 		a->stats.queue_bytes_peak = a->bytes_used;
 	/* The writer commits at once when a batch is half full, so that the
@@ -433,29 +382,30 @@ static int add_item(bti_async *a, const bti_occurrence *o, size_t bytes, int cou
 	return BT_OK;
 }
 
-int bti_async_enqueue(bti_async *a, const bti_occurrence *o, const bti_site *site)
+int bti_async_enqueue(bti_async *a, const bti_capture_in *in, const bti_key *key, int64_t now)
 {
-	int coalesce = o->make_ticket && o->fingerprint;
-	size_t bytes = occ_bytes(o);
+	size_t bytes = in_bytes(in);
 	int64_t deadline = -1;
 	int rc = BT_OK;
 	item *it;
 
 	pthread_mutex_lock(&a->mu);
-	if (site && coalesce)
-		site_remember(a, site, o->fingerprint);
 	for (;;) {
-		it = coalesce && a->fill->n ? batch_find(a->fill, o->fingerprint, fp_key(o->fingerprint)) : NULL;
+		if (a->stop) {
+			rc = BT_ESTATE;
+			break;
+		}
+		it = key ? batch_find(a->fill, key) : NULL;
 		if (it) {
-			item_count(it, o->now);
+			item_count(it, now);
 			a->stats.coalesced++;
 			break;
 		}
 		if (has_room(a, bytes)) {
-			rc = add_item(a, o, bytes, 0);
+			rc = add_item(a, in, key, bytes, now);
 			break;
 		}
-		if (a->overflow == BT_OVERFLOW_BLOCK && !a->stop) {
+		if (a->overflow == BT_OVERFLOW_BLOCK) {
 			if (deadline < 0)
 				deadline = mono_ms() + a->block_ms;
 			if (mono_ms() < deadline) {
@@ -464,46 +414,66 @@ int bti_async_enqueue(bti_async *a, const bti_occurrence *o, const bti_site *sit
 				continue;
 			}
 		}
-		/* Dropped.  Its count still lands if the text was what did not
-		 * fit: a count-only item needs no text. */
+		/* Dropped, whole: nothing of it is pending, so a later call
+		 * with the same key starts an item of its own. */
 		count_drop(a);
-		if (coalesce && a->fill->n < a->entries_cap)
-			add_item(a, o, 0, 1);
 		rc = BT_EBUSY;
 		break;
 	}
-	if (rc == BT_OK) {
-		a->stats.accepted++;
-		a->fill->last_seq = ++a->seq_accepted;
-	}
+	if (rc == BT_OK)
+		count_accepted(a);
 	pthread_mutex_unlock(&a->mu);
 	if (rc == BT_ENOMEM)
-		return bti_error(BT_ENOMEM, "bt_log: out of memory queueing an occurrence");
+		return bti_error(BT_ENOMEM, "%s: out of memory queueing an occurrence", in->caller);
 	if (rc == BT_EBUSY)
-		return bti_error(BT_EBUSY, "bt_log: the asynchronous queue is full; the occurrence was "
-				 "dropped and counted in the async_dropped counter");
+		return bti_error(BT_EBUSY, "%s: the capture queue is full; the occurrence was "
+				 "dropped and counted in the async_dropped counter", in->caller);
+	if (rc == BT_ESTATE)
+		return bti_error(BT_ESTATE, "%s: the handle is closing or the process is exiting; "
+				 "the occurrence was not queued", in->caller);
 	return rc;
 }
 
 /* ---- the writer ---- */
 
-/* Commit @b in one transaction, with its drop count.  Called without @mu. */
-static int commit_batch(bti_async *a, batch *b)
+/* What preparing a batch made: one occurrence per item. */
+typedef struct prepared_item {
+	bti_prepared p;
+	bti_occurrence o;
+	int ok;
+} prepared_item;
+
+/* Commit items [@from, @to) of @b that are not done yet, in one
+ * transaction, with the batch's drop count if it is not recorded yet.
+ * Called without @mu.  A batch that fails for I/O (a nearly full disk) is
+ * split in halves, so that what fits is kept. */
+static int commit_range(bti_async *a, batch *b, prepared_item *pi, size_t from, size_t to)
 {
 	bt_db *db = a->db;
 	bti_landing landing;
+	int64_t deadline = mono_ms() + a->busy_ms;
 	int rc;
 
-	bti_db_lock(db);
+	if (a->give_up_ms >= 0 && a->give_up_ms < deadline)
+		deadline = a->give_up_ms;
+	rc = bti_db_lock_until(db, deadline, "async capture");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_begin(db->store);
-	for (size_t i = 0; rc == BT_OK && i < b->n; i++) {
-		bti_occurrence *o = &b->items[i].occ;
+	for (size_t i = from; rc == BT_OK && i < to; i++) {
+		bti_occurrence o;
 
-		rc = bti_capture_stamp(db, o, 1, "async capture");
+		if (b->items[i].done)
+			continue;
+		o = pi[i].o;
+		o.now = b->items[i].first_at;
+		o.last_at = b->items[i].last_at;
+		o.count = b->items[i].count;
+		rc = bti_capture_stamp(db, &o, 1, "async capture");
 		if (rc == BT_OK)
-			rc = bti_store_record_in(db->store, o, &landing);
+			rc = bti_store_record_in(db->store, &o, &landing);
 	}
-	if (rc == BT_OK && b->dropped)
+	if (rc == BT_OK && b->dropped && !b->drops_done)
 		rc = bti_store_counter_add(db->store, "async_dropped", (int64_t)b->dropped,
 					   bti_db_now(db));
 	if (rc == BT_OK)
@@ -511,6 +481,42 @@ static int commit_batch(bti_async *a, batch *b)
 	if (rc != BT_OK)
 		bti_store_rollback(db->store);
 	bti_db_unlock(db);
+	if (rc == BT_OK) {
+		for (size_t i = from; i < to; i++)
+			b->items[i].done = 1;
+		b->drops_done = 1;
+		return BT_OK;
+	}
+	if (rc == BT_EIO && to - from > 1) {
+		size_t mid = from + (to - from) / 2;
+		int left = commit_range(a, b, pi, from, mid);
+		int right = commit_range(a, b, pi, mid, to);
+
+		return left != BT_OK ? left : right;
+	}
+	return rc;
+}
+
+static int commit_batch(bti_async *a, batch *b)
+{
+	prepared_item *pi = bti_calloc(b->n ? b->n : 1, sizeof(*pi));
+	int rc = BT_OK;
+
+	if (!pi)
+		return bti_error(BT_ENOMEM, "async capture: out of memory preparing a batch");
+	/* The text work, outside the handle's lock. */
+	for (size_t i = 0; rc == BT_OK && i < b->n; i++) {
+		if (b->items[i].done)
+			continue;
+		rc = bti_capture_prepare(a->db, &b->items[i].in, &pi[i].p, &pi[i].o);
+		pi[i].ok = rc == BT_OK;
+	}
+	if (rc == BT_OK)
+		rc = commit_range(a, b, pi, 0, b->n);
+	for (size_t i = 0; i < b->n; i++)
+		if (pi[i].ok)
+			bti_prepared_free(&pi[i].p);
+	bti_free(pi);
 	return rc;
 }
 
@@ -522,11 +528,21 @@ static int urgent(const bti_async *a)
 	       a->bytes_used > a->bytes_cap / 2;
 }
 
+/* Under @mu: account for what a commit attempt of @b did. */
+static void settle(bti_async *a, batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->items[i].done && b->items[i].count) {
+			a->stats.committed += (uint64_t)b->items[i].count;
+			b->items[i].count = 0; /* counted; the item is done */
+		}
+	}
+}
+
 static void *writer_main(void *arg)
 {
 	bti_async *a = arg;
 	batch *drain = NULL;
-	int attempts_after_stop = 0;
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
@@ -552,11 +568,10 @@ static void *writer_main(void *arg)
 		if (rc != BT_OK)
 			snprintf(msg, sizeof(msg), "%s", bt_error_message());
 		pthread_mutex_lock(&a->mu);
+		settle(a, drain);
 		if (rc == BT_OK) {
 			a->seq_committed = drain->last_seq;
 			a->drops_recorded = drain->drop_seq;
-			for (size_t i = 0; i < drain->n; i++)
-				a->stats.committed += (uint64_t)drain->items[i].occ.count;
 			a->stats.batches++;
 			a->last_rc = BT_OK;
 		} else {
@@ -564,20 +579,21 @@ static void *writer_main(void *arg)
 			a->failed_commits++;
 			memcpy(a->last_msg, msg, sizeof(msg));
 		}
-		if (rc == BT_OK || (a->stop && ++attempts_after_stop > 1)) {
-			/* Committed, or given up at close: the batch is lost. */
+		if (rc == BT_OK || (a->stop && mono_ms() >= a->give_up_ms)) {
+			/* Committed, or given up at close: what is left is lost. */
 			a->bytes_used -= batch_clear(drain);
 			drain = NULL;
 		}
 		/* Before any retry wait: a flusher must hear of the failure now,
 		 * not an interval later. */
 		pthread_cond_broadcast(&a->done);
-		if (drain && !a->stop) {
-			/* Try again after an interval (or when a flush or close
-			 * asks); meanwhile callers fill the other batch, and drop
-			 * once it is full.  Closing retries at once, so that
-			 * bt_close never waits out a long interval. */
-			wait_until(&a->work, &a->mu, mono_ms() + a->interval_ms);
+		if (drain) {
+			/* Try again after an interval (or when a flush asks);
+			 * meanwhile callers fill the other batch, and drop once it
+			 * is full.  Closing retries sooner, until its deadline. */
+			int64_t pause = a->stop ? 5 : a->interval_ms;
+
+			wait_until(&a->work, &a->mu, mono_ms() + pause);
 		}
 	}
 	pthread_mutex_unlock(&a->mu);
@@ -586,15 +602,6 @@ static void *writer_main(void *arg)
 
 /* ---- lifecycle ---- */
 
-static size_t pow2_at_least(size_t n)
-{
-	size_t p = 16;
-
-	while (p < n)
-		p <<= 1;
-	return p;
-}
-
 static void async_free(bti_async *a)
 {
 	for (int i = 0; i < 2; i++) {
@@ -602,35 +609,10 @@ static void async_free(bti_async *a)
 		bti_free(a->batches[i].items);
 		bti_free(a->batches[i].index);
 	}
-	for (size_t i = 0; a->sites && i <= a->sites_mask; i++)
-		bti_free(a->sites[i].key);
-	bti_free(a->sites);
 	pthread_cond_destroy(&a->work);
 	pthread_cond_destroy(&a->done);
 	pthread_mutex_destroy(&a->mu);
 	bti_free(a);
-}
-
-static int init_sync(bti_async *a)
-{
-	pthread_condattr_t attr;
-	int ok;
-
-	if (pthread_condattr_init(&attr) != 0)
-		return 0;
-	ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-	     pthread_mutex_init(&a->mu, NULL) == 0;
-	if (ok && pthread_cond_init(&a->work, &attr) != 0) {
-		pthread_mutex_destroy(&a->mu);
-		ok = 0;
-	}
-	if (ok && pthread_cond_init(&a->done, &attr) != 0) {
-		pthread_cond_destroy(&a->work);
-		pthread_mutex_destroy(&a->mu);
-		ok = 0;
-	}
-	pthread_condattr_destroy(&attr);
-	return ok;
 }
 
 int bti_async_start(bt_db *db, const bt_open_options *o, int busy_timeout_ms)
@@ -662,65 +644,80 @@ int bti_async_start(bt_db *db, const bt_open_options *o, int busy_timeout_ms)
 	a->interval_ms = o->async_flush_interval_ms ? o->async_flush_interval_ms : DEFAULT_INTERVAL_MS;
 	a->overflow = o->async_overflow;
 	a->block_ms = busy_timeout_ms;
-	a->close_ms = 2 * busy_timeout_ms;
-	a->sites_cap = o->site_cache_entries ? o->site_cache_entries : DEFAULT_SITES;
-	a->sites_mask = pow2_at_least(2 * a->sites_cap) - 1;
+	a->busy_ms = busy_timeout_ms;
+	a->give_up_ms = -1;
 	a->fill = &a->batches[0];
 	index_size = pow2_at_least(2 * a->entries_cap);
-	a->sites = bti_calloc(a->sites_mask + 1, sizeof(*a->sites));
 	for (int i = 0; i < 2; i++) {
 		a->batches[i].index = bti_calloc(index_size, sizeof(uint32_t));
 		a->batches[i].index_mask = index_size - 1;
 	}
-	if (!a->sites || !a->batches[0].index || !a->batches[1].index) {
+	if (!a->batches[0].index || !a->batches[1].index) {
 		async_free(a);
 		return bti_error(BT_ENOMEM, "bt_open: out of memory for the asynchronous queue");
 	}
-	if (pthread_create(&a->thread, NULL, writer_main, a) != 0) {
+	if (bti_async_restart(a) != BT_OK) {
 		async_free(a);
-		return bti_error(BT_ENOMEM, "bt_open: cannot start the writer thread");
+		return bt_error_code();
 	}
-	a->started = 1;
 	db->async = a;
 	return BT_OK;
+}
+
+int bti_async_restart(bti_async *a)
+{
+	if (a->started)
+		return BT_OK;
+	if (pthread_create(&a->thread, NULL, writer_main, a) != 0)
+		return bti_error(BT_ENOMEM, "cannot start the capture writer thread");
+	a->started = 1;
+	return BT_OK;
+}
+
+/* Stop the writer after it committed what is pending, or at @deadline_ms:
+ * the writer never waits for a lock past it. */
+static void stop_writer(bti_async *a, int64_t deadline_ms)
+{
+	struct timespec ts;
+
+	pthread_mutex_lock(&a->mu);
+	a->give_up_ms = deadline_ms;
+	a->stop = 1;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->mu);
+	if (!a->started)
+		return;
+	/* The writer gives up at the deadline; the margin covers the I/O of
+	 * the commit it may be in. */
+	deadline_ms += 1000;
+	ts.tv_sec = deadline_ms / 1000;
+	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
+	if (pthread_clockjoin_np(a->thread, NULL, CLOCK_MONOTONIC, &ts) == 0)
+		a->started = 0;
 }
 
 void bti_async_stop(bti_async *a)
 {
 	if (!a)
 		return;
-	if ((long)getpid() == a->db->cfg.pid) {
-		/* A flush returns at the writer's first failure; closing keeps
-		 * asking (each flush is one more attempt, a pause apart) until
-		 * its deadline, as bt_close promises. */
-		int64_t deadline = mono_ms() + a->close_ms, left;
-
-		while (bti_async_flush(a, a->close_ms, "bt_close") != BT_OK &&
-		       (left = deadline - mono_ms()) > 0) {
-			struct timespec ts = { 0, 1000000L * (left < 20 ? left : 20) };
-
-			nanosleep(&ts, NULL);
-		}
-		pthread_mutex_lock(&a->mu);
-		a->stop = 1;
-		pthread_cond_signal(&a->work);
-		pthread_mutex_unlock(&a->mu);
-		pthread_join(a->thread, NULL);
-	}
-	/* In a forked child the writer does not exist: only free. */
+	stop_writer(a, mono_ms() + a->busy_ms);
+	if (a->started)
+		return; /* the writer is stuck past every deadline: leak rather than crash */
 	async_free(a);
 }
 
-int bti_async_flush(bti_async *a, int timeout_ms, const char *caller)
+void bti_async_exit(bti_async *a, int64_t deadline_ms)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	if (a && !a->stop)
+		stop_writer(a, deadline_ms);
+}
+
+int bti_async_flush(bti_async *a, int64_t deadline, const char *caller)
+{
 	uint64_t target, drops, failures;
 	char msg[sizeof(a->last_msg)];
 	int rc = BT_OK;
 
-	if ((long)getpid() != a->db->cfg.pid)
-		return bti_error(BT_EINVALID, "%s: the handle was opened by another process "
-				 "(handles do not cross fork)", caller);
 	pthread_mutex_lock(&a->mu);
 	target = a->seq_accepted;
 	drops = a->seq_dropped;
@@ -737,6 +734,11 @@ int bti_async_flush(bti_async *a, int timeout_ms, const char *caller)
 			break;
 		}
 		failures = a->failed_commits;
+		if (!a->started) {
+			rc = BT_ESTATE;
+			snprintf(msg, sizeof(msg), "the writer has stopped");
+			break;
+		}
 		if (deadline >= 0 && mono_ms() >= deadline) {
 			rc = a->last_rc ? a->last_rc : BT_EBUSY;
 			memcpy(msg, a->last_msg, sizeof(msg));
@@ -746,11 +748,18 @@ int bti_async_flush(bti_async *a, int timeout_ms, const char *caller)
 	}
 	a->flushers--;
 	pthread_mutex_unlock(&a->mu);
+	if (!caller)
+		return rc; /* a caller's implicit flush leaves no message */
 	if (rc == BT_EBUSY)
-		return bti_error(rc, "%s: timed out after %d ms waiting for the writer", caller, timeout_ms);
+		return bti_error(rc, "%s: timed out waiting for the writer", caller);
 	if (rc != BT_OK)
 		return bti_error(rc, "%s: the writer cannot commit: %s", caller, msg);
 	return BT_OK;
+}
+
+int bti_async_is_writer(const bti_async *a)
+{
+	return a->started && pthread_equal(pthread_self(), a->thread);
 }
 
 void bti_async_stats(bti_async *a, bt_capture_stats *out)
@@ -761,13 +770,53 @@ void bti_async_stats(bti_async *a, bt_capture_stats *out)
 	out->version = BT_CAPTURE_STATS_VERSION;
 }
 
+/* ---- fork ---- */
+
+void bti_async_fork_prepare(bti_async *a)
+{
+	pthread_mutex_lock(&a->mu);
+}
+
+void bti_async_fork_parent(bti_async *a)
+{
+	pthread_mutex_unlock(&a->mu);
+}
+
+void bti_async_fork_child(bti_async *a)
+{
+	/* The child has one thread: the writer, and any thread that waited on
+	 * these, are gone.  Fresh primitives, not an unlock: a condition
+	 * variable with the parent's waiters recorded would hang its
+	 * destruction. */
+	init_sync(a);
+	a->started = 0;
+	a->stop = 0;
+	a->give_up_ms = -1;
+	a->flushers = 0;
+	/* What is pending is the parent's, and the parent commits it. */
+	for (int i = 0; i < 2; i++)
+		batch_clear(&a->batches[i]);
+	a->bytes_used = 0;
+	a->seq_accepted = a->seq_committed = a->seq_dropped = a->drops_recorded = 0;
+	a->dropped_pending = 0;
+	a->last_rc = BT_OK;
+	a->failed_commits = 0;
+	memset(&a->stats, 0, sizeof(a->stats));
+}
+
 /* ---- the public API ---- */
 
 int bt_flush(bt_db *db, int timeout_ms)
 {
+	int64_t deadline = timeout_ms < 0 ? -1 : bti_mono_ms() + timeout_ms;
+	int rc;
+
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_flush: db is NULL");
-	return db->async ? bti_async_flush(db->async, timeout_ms, "bt_flush") : BT_OK;
+	rc = bti_db_enter(db, "bt_flush");
+	if (rc == BT_OK && db->async)
+		rc = bti_async_flush(db->async, deadline, "bt_flush");
+	return rc;
 }
 
 int bt_capture_stats_get(bt_db *db, bt_capture_stats *out)
@@ -783,5 +832,7 @@ int bt_capture_stats_get(bt_db *db, bt_capture_stats *out)
 		memset(out, 0, sizeof(*out));
 		out->version = BT_CAPTURE_STATS_VERSION;
 	}
+	/* Re-entered calls are refused before they reach the queue. */
+	out->dropped += __atomic_load_n(&db->refused, __ATOMIC_RELAXED);
 	return BT_OK;
 }

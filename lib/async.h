@@ -1,44 +1,66 @@
 /*
- * async.h - asynchronous capture (BT_OPEN_ASYNC): the bounded queue, the
- * call-site cache and the writer thread.
+ * async.h - asynchronous capture, the default: the bounded queue and the
+ * writer thread that commits it.
  */
 #ifndef BT_ASYNC_H
 #define BT_ASYNC_H
 
 #include "bugtrack.h"
-#include "store.h"
+#include "capture.h"
 
 typedef struct bti_async bti_async;
 
-/* A call site whose fingerprint does not depend on the formatted message
- * (its format has words, the stack is not hashed): a repeat can be counted
- * before the message is even formatted. */
-typedef struct bti_site {
+/* What a capture's fingerprint is computed from, before any cleaning:
+ * captures with equal keys get equal fingerprints, so the queue may count
+ * them as one occurrence.  Strings are the host's. */
+typedef struct bti_key {
+	uint64_t hash;         /* set by bti_key_hash */
 	int level;
-	const char *component, *fmt, *function; /* as the host passed them */
-} bti_site;
+	const char *component, *template_, *function, *error_type, *fingerprint;
+	const char *message;   /* NULL when the template alone groups */
+	size_t message_len;
+} bti_key;
 
-/* Start the writer of @db (opened with BT_OPEN_ASYNC) with @opts' caps. */
+void bti_key_hash(bti_key *k);
+
+/* Start the writer of @db with @opts' caps. */
 int bti_async_start(bt_db *db, const bt_open_options *opts, int busy_timeout_ms);
-/* Commit what is pending (giving up after twice the busy timeout), stop the
- * writer and free everything.  NULL is ignored. */
+/* Commit what is pending (giving up at the busy timeout), stop the writer
+ * and free everything.  NULL is ignored. */
 void bti_async_stop(bti_async *a);
 
-/* The fast path: if @site is known and its occurrence is pending, count
- * one more (at @now) and return 1; otherwise 0, and the caller takes the
- * full path.  Never blocks on the database. */
-int bti_async_repeat(bti_async *a, const bti_site *site, int64_t now);
+/* The fast path: if an occurrence with @key is pending, count one more (at
+ * @now) and return 1; otherwise 0, and the caller takes the full path.
+ * Never waits for the database. */
+int bti_async_repeat(bti_async *a, const bti_key *key, int64_t now);
 
-/* Queue a copy of @o (its strings are copied), or add it to the count of
- * the same pending occurrence.  @site (may be NULL) is remembered for
- * bti_async_repeat.  BT_OK, or BT_EBUSY when the queue was full and the
- * occurrence was dropped (counted in the "async_dropped" counter). */
-int bti_async_enqueue(bti_async *a, const bti_occurrence *o, const bti_site *site);
+/* Queue a copy of @in (its strings are copied), or count it on the pending
+ * occurrence with the same @key (NULL: never counted together).  BT_OK, or
+ * BT_EBUSY when the queue was full and the call was dropped (counted in the
+ * "async_dropped" counter), or BT_ESTATE once the writer has stopped. */
+int bti_async_enqueue(bti_async *a, const bti_capture_in *in, const bti_key *key, int64_t now);
 
-/* bt_flush. */
-int bti_async_flush(bti_async *a, int timeout_ms, const char *caller);
+/* bt_flush, waiting at most until the monotonic @deadline_ms (< 0: no
+ * limit). */
+int bti_async_flush(bti_async *a, int64_t deadline_ms, const char *caller);
+
+/* Whether the calling thread is @a's writer. */
+int bti_async_is_writer(const bti_async *a);
 
 /* bt_capture_stats_get. */
 void bti_async_stats(bti_async *a, bt_capture_stats *out);
+
+/* fork() and exit (process.c).  prepare: hold @a's mutex across fork() so
+ * the child inherits it in a known state; parent: release it.  child: make
+ * the inherited queue a fresh, empty one without a writer (what is pending
+ * belongs to the parent, which commits it); bti_async_restart then starts a
+ * writer for the child.  exit: commit what is pending by @deadline_ms and
+ * stop the writer, leaving the handle's memory in place; later captures
+ * get BT_ESTATE. */
+void bti_async_fork_prepare(bti_async *a);
+void bti_async_fork_parent(bti_async *a);
+void bti_async_fork_child(bti_async *a);
+int bti_async_restart(bti_async *a);
+void bti_async_exit(bti_async *a, int64_t deadline_ms);
 
 #endif

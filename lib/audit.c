@@ -23,7 +23,9 @@ int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out)
 		*out = NULL;
 	if (!db || !out)
 		return bti_error(BT_EINVALID, "bt_audit_iter_new: %s is NULL", db ? "out" : "db");
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_audit_iter_new");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_ticket_exists(db->store, id);
 	bti_db_unlock(db);
 	if (rc != BT_OK)
@@ -49,7 +51,9 @@ int bt_audit_iter_next(bt_audit_iter *it, bt_audit_entry **out)
 	if (it->next == it->count) {
 		if (it->last_page)
 			return BT_ITEROVER;
-		bti_db_lock(it->db);
+		rc = bti_db_lock(it->db, "bt_audit_iter_next");
+		if (rc != BT_OK)
+			return rc;
 		rc = bti_store_events_page(it->db->store, it->ticket_id, it->after_time, it->after_id,
 					   it->rows, PAGE_ROWS, &it->count);
 		bti_db_unlock(it->db);

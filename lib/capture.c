@@ -20,31 +20,10 @@
 #include "text.h"
 #include "ticket.h"
 
-/* Host input, common to every entry point: a bt_log line is turned into
- * the event it amounts to. */
-typedef struct capture_in {
-	bt_event ev;           /* message is formatted but raw */
-	size_t message_len;
-	const char *caller;    /* the API function, for messages */
-	const void *caller_pc; /* return address into the host, for backtraces */
-	const bti_site *site;  /* a bt_log call site for the asynchronous cache */
-} capture_in;
-
 /* Host identifiers longer than this are cut: they are names, not text. */
 #define FIELD_MAX 1024
 
-/* The host's short fields, as they may be stored. */
-enum { F_COMPONENT, F_ERROR_TYPE, F_FILE, F_FUNCTION, F_TRACE_ID, F_REQUEST_ID, F_COUNT };
-
-/* What preparing an occurrence allocated. */
-typedef struct prepared {
-	char *message, *context, *stack, *title, *template_;
-	const char *field[F_COUNT];
-	char *owned[F_COUNT];
-	bti_grouping grouping;
-} prepared;
-
-static void prepared_free(prepared *p)
+void bti_prepared_free(bti_prepared *p)
 {
 	int i;
 
@@ -53,22 +32,22 @@ static void prepared_free(prepared *p)
 	bti_free(p->stack);
 	bti_free(p->title);
 	bti_free(p->template_);
-	for (i = 0; i < F_COUNT; i++)
+	for (i = 0; i < BTI_F_COUNT; i++)
 		bti_free(p->owned[i]);
 	bti_grouping_free(&p->grouping);
 }
 
 /* Valid UTF-8 and bounded, like everything else that is stored. */
-static int clean_fields(const capture_in *in, prepared *p)
+static int clean_fields(const bti_capture_in *in, bti_prepared *p)
 {
-	const char *raw[F_COUNT] = {
+	const char *raw[BTI_F_COUNT] = {
 		in->ev.component, in->ev.error_type, in->ev.file, in->ev.function,
 		in->ev.trace_id ? in->ev.trace_id : bti_thread_trace_id(),
 		in->ev.request_id ? in->ev.request_id : bti_thread_request_id(),
 	};
 	int i;
 
-	for (i = 0; i < F_COUNT; i++)
+	for (i = 0; i < BTI_F_COUNT; i++)
 		if (bti_text_field(raw[i], FIELD_MAX, &p->field[i], &p->owned[i]) != BT_OK)
 			return BT_ENOMEM;
 	return BT_OK;
@@ -85,7 +64,7 @@ static int wanted(const bt_db *db, bt_level level)
 	return level >= db->cfg.store_level || level >= db->cfg.ticket_level;
 }
 
-static int check_input(const bt_db *db, const capture_in *in)
+static int check_input(const bt_db *db, const bti_capture_in *in)
 {
 	if (!db)
 		return bti_error(BT_EINVALID, "%s: db is NULL", in->caller);
@@ -127,10 +106,9 @@ static char *make_title(bt_level level, const char *component, const char *error
 	return bti_text_clean(title, strlen(title), 0, NULL);
 }
 
-static int prepare(const bt_db *db, const capture_in *in, prepared *p)
+static int prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p)
 {
 	size_t message_len;
-	int stack_wanted;
 	bti_grouping_in g;
 
 	memset(p, 0, sizeof(*p));
@@ -152,31 +130,30 @@ static int prepare(const bt_db *db, const capture_in *in, prepared *p)
 		if (!p->context)
 			goto nomem;
 	}
-	stack_wanted = db->cfg.stack_level && in->ev.level >= db->cfg.stack_level;
 	if (in->ev.stack_trace)
 		p->stack = bti_text_clean(in->ev.stack_trace, strlen(in->ev.stack_trace), 0, NULL);
-	else if (stack_wanted)
+	else if (db->cfg.stack_level && in->ev.level >= db->cfg.stack_level && !in->stack_taken)
 		p->stack = bti_backtrace_text(in->caller_pc);
 
-	g.component = p->field[F_COMPONENT];
-	g.error_type = p->field[F_ERROR_TYPE];
+	g.component = p->field[BTI_F_COMPONENT];
+	g.error_type = p->field[BTI_F_ERROR_TYPE];
 	g.template_ = p->template_;
 	g.message = p->message;
 	g.message_len = message_len;
-	g.function = p->field[F_FUNCTION];
+	g.function = p->field[BTI_F_FUNCTION];
 	g.stack = (db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) ? p->stack : NULL;
 	g.explicit_fp = in->ev.fingerprint;
 	if (bti_grouping_compute(&p->grouping, &g) != BT_OK)
 		goto nomem;
 	if (in->ev.level >= db->cfg.ticket_level) {
-		p->title = make_title(in->ev.level, p->field[F_COMPONENT], p->field[F_ERROR_TYPE],
+		p->title = make_title(in->ev.level, p->field[BTI_F_COMPONENT], p->field[BTI_F_ERROR_TYPE],
 				      p->message);
 		if (!p->title)
 			goto nomem;
 	}
 	return BT_OK;
 nomem:
-	prepared_free(p);
+	bti_prepared_free(p);
 	return bti_error(BT_ENOMEM, "%s: out of memory", in->caller);
 }
 
@@ -216,9 +193,10 @@ int bti_capture_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *cal
 
 int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
 {
-	int rc;
+	int rc = bti_db_lock(db, caller);
 
-	bti_db_lock(db);
+	if (rc != BT_OK)
+		return rc;
 	o->now = bti_db_now(db);
 	rc = bti_capture_stamp(db, o, 0, caller);
 	if (rc == BT_OK)
@@ -227,71 +205,155 @@ int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_lan
 	return rc;
 }
 
-static int capture(bt_db *db, const capture_in *in, int64_t *ticket_out)
+/* The occurrence @p amounts to, as every backend stores it. */
+static void fill_occurrence(const bt_db *db, const bti_capture_in *in, const bti_prepared *p,
+			    bti_occurrence *o)
 {
-	bti_occurrence o;
-	bti_landing landing;
-	prepared p;
-	int rc;
+	memset(o, 0, sizeof(*o));
+	o->store_log = in->ev.level >= db->cfg.store_level;
+	o->make_ticket = in->ev.level >= db->cfg.ticket_level;
+	o->dedup_window_ms = db->cfg.dedup_window_ms;
+	o->fingerprint = p->grouping.fingerprint;
+	o->grouping_input = p->grouping.input;
+	o->grouping_version = BTI_GROUPING_VERSION;
+	o->level = in->ev.level;
+	o->component = p->field[BTI_F_COMPONENT];
+	o->message = p->message;
+	o->message_template = p->grouping.template_;
+	o->error_type = p->field[BTI_F_ERROR_TYPE];
+	o->error_code = in->ev.error_code;
+	o->file = p->field[BTI_F_FILE];
+	o->line = in->ev.line;
+	o->function = p->field[BTI_F_FUNCTION];
+	o->stack_trace = p->stack;
+	o->context = p->context;
+	o->context_raw = in->ev.context_json;
+	o->trace_id = p->field[BTI_F_TRACE_ID];
+	o->request_id = p->field[BTI_F_REQUEST_ID];
+	o->pid = bti_db_pid(db);
+	o->log_rows_per_ticket = db->cfg.log_rows_per_ticket;
+	o->title = p->title;
+	o->severity = bti_severity_for_level(in->ev.level);
+	o->source = "system";
+	o->priority = "medium";
+}
 
-	if (ticket_out)
-		*ticket_out = 0;
-	rc = prepare(db, in, &p);
-	if (rc != BT_OK)
-		return rc;
+int bti_capture_prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p,
+			bti_occurrence *o)
+{
+	int rc = prepare(db, in, p);
 
-	memset(&o, 0, sizeof(o));
-	o.store_log = in->ev.level >= db->cfg.store_level;
-	o.make_ticket = in->ev.level >= db->cfg.ticket_level;
-	o.dedup_window_ms = db->cfg.dedup_window_ms;
-	o.fingerprint = p.grouping.fingerprint;
-	o.grouping_input = p.grouping.input;
-	o.grouping_version = BTI_GROUPING_VERSION;
-	o.level = in->ev.level;
-	o.component = p.field[F_COMPONENT];
-	o.message = p.message;
-	o.message_template = p.grouping.template_;
-	o.error_type = p.field[F_ERROR_TYPE];
-	o.error_code = in->ev.error_code;
-	o.file = p.field[F_FILE];
-	o.line = in->ev.line;
-	o.function = p.field[F_FUNCTION];
-	o.stack_trace = p.stack;
-	o.context = p.context;
-	o.context_raw = in->ev.context_json;
-	o.trace_id = p.field[F_TRACE_ID];
-	o.request_id = p.field[F_REQUEST_ID];
-	o.pid = db->cfg.pid;
-	o.log_rows_per_ticket = db->cfg.log_rows_per_ticket;
-	o.title = p.title;
-	o.severity = bti_severity_for_level(in->ev.level);
-	o.source = "system";
-	o.priority = "medium";
-
-	if (db->async) {
-		o.now = bti_db_now(db);
-		/* The site is remembered only if the format really was the
-		 * template (cleaning could, in theory, change that). */
-		rc = bti_async_enqueue(db->async, &o, p.template_ && bti_format_has_words(p.template_)
-				       ? in->site : NULL);
-		landing.ticket_id = 0; /* not known until the writer commits */
-	} else {
-		rc = bti_capture_record(db, &o, in->caller, &landing);
-	}
-
-	if (rc == BT_OK && ticket_out)
-		*ticket_out = landing.ticket_id;
-	prepared_free(&p);
+	if (rc == BT_OK)
+		fill_occurrence(db, in, p, o);
 	return rc;
 }
 
-/* Whether a bt_log call's fingerprint may follow from its call site alone:
- * it lands on a ticket and the stack is not hashed.  The site is only
- * remembered if its format also has words (the format, not the message, is
- * the template: see capture()), so a format without words never hits. */
-static int site_cacheable(const bt_db *db, bt_level level)
+static int stack_wanted(const bt_db *db, bt_level level)
+{
+	return db->cfg.stack_level && level >= db->cfg.stack_level;
+}
+
+/* Whether captures at @level may be counted together before they are
+ * cleaned: they land on a ticket, and nothing of the caller's stack is
+ * hashed. */
+static int coalescible(const bt_db *db, bt_level level)
 {
 	return level >= db->cfg.ticket_level && !(db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT);
+}
+
+/* The coalescing key of @in: what its fingerprint is computed from.  The
+ * message is part of it only when the template has no words (then the
+ * message, normalized, is the template). */
+static void key_of(const bti_capture_in *in, bti_key *k)
+{
+	k->level = in->ev.level;
+	k->component = in->ev.component;
+	k->template_ = in->ev.message_template;
+	k->function = in->ev.function;
+	k->error_type = in->ev.error_type;
+	k->fingerprint = in->ev.fingerprint;
+	if (bti_format_has_words(in->ev.message_template)) {
+		k->message = NULL;
+		k->message_len = 0;
+	} else {
+		k->message = in->ev.message;
+		k->message_len = in->message_len;
+	}
+	bti_key_hash(k);
+}
+
+/* The default mode: what belongs to the calling thread (its trace ids, its
+ * stack) is taken now; cleaning, redaction and grouping happen on the
+ * writer's thread. */
+static int capture_async(bt_db *db, bti_capture_in *in)
+{
+	char *stack = NULL;
+	bti_key key;
+	int rc;
+
+	if (!in->ev.trace_id)
+		in->ev.trace_id = bti_thread_trace_id();
+	if (!in->ev.request_id)
+		in->ev.request_id = bti_thread_request_id();
+	if (!in->ev.stack_trace && stack_wanted(db, in->ev.level))
+		in->ev.stack_trace = stack = bti_backtrace_text(in->caller_pc);
+	in->stack_taken = 1;
+	if (coalescible(db, in->ev.level))
+		key_of(in, &key);
+	rc = bti_async_enqueue(db->async, in, coalescible(db, in->ev.level) ? &key : NULL,
+			       bti_db_now(db));
+	bti_free(stack);
+	return rc;
+}
+
+/* Synchronous capture: prepare on the caller's thread, commit before
+ * returning.  Also the path of an asynchronous handle's caller who asks
+ * for the ticket id, which only a commit can tell. */
+static int capture_sync(bt_db *db, const bti_capture_in *in, int64_t *ticket_out)
+{
+	bti_occurrence o;
+	bti_landing landing;
+	bti_prepared p;
+	int rc = bti_capture_prepare(db, in, &p, &o);
+
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_capture_record(db, &o, in->caller, &landing);
+	if (rc == BT_OK && ticket_out)
+		*ticket_out = landing.ticket_id;
+	bti_prepared_free(&p);
+	return rc;
+}
+
+static int capture(bt_db *db, bti_capture_in *in, int64_t *ticket_out)
+{
+	if (ticket_out)
+		*ticket_out = 0;
+	if (db->async && !ticket_out)
+		return capture_async(db, in);
+	return capture_sync(db, in, ticket_out);
+}
+
+/* A signal handler that interrupts a capture call and captures again on
+ * the same thread would wait forever on a lock its own thread holds: the
+ * nested call is refused instead.  Thread-local, so one word per thread. */
+static __thread int capturing;
+
+static int enter(bt_db *db, const char *caller)
+{
+	if (capturing) {
+		if (db)
+			bti_db_count_refused(db);
+		return bti_error(BT_EBUSY, "%s: called again on a thread already inside a capture "
+				 "call (from a signal handler?): refused and counted as dropped", caller);
+	}
+	capturing = 1;
+	return BT_OK;
+}
+
+static void leave(void)
+{
+	capturing = 0;
 }
 
 /* Every public entry point passes its own return address, so that a
@@ -300,29 +362,37 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 		  const char *function, const void *caller_pc, const char *fmt, va_list ap)
 {
 	int saved_errno = errno, rc;
-	capture_in in;
-	bti_site site;
+	bti_capture_in in;
 	char *message;
 
+	rc = enter(db, "bt_log");
+	if (rc != BT_OK)
+		goto out;
 	memset(&in, 0, sizeof(in));
 	in.caller = "bt_log";
 	in.caller_pc = caller_pc;
 	in.ev.level = level;
 	in.ev.component = component;
 	in.ev.message = ""; /* replaced by the formatted text */
+	in.ev.message_template = fmt;
+	in.ev.file = file;
+	in.ev.line = line;
+	in.ev.function = function;
 	rc = check_input(db, &in);
 	if (rc == BT_OK && !fmt)
 		rc = bti_error(BT_EINVALID, "bt_log: fmt is NULL");
+	if (rc == BT_OK)
+		rc = bti_db_enter(db, "bt_log");
 	if (rc != BT_OK || !wanted(db, level))
 		goto done;
-	if (db->async && site_cacheable(db, level)) {
-		site.level = level;
-		site.component = component;
-		site.fmt = fmt;
-		site.function = function;
-		if (bti_async_repeat(db->async, &site, bti_db_now(db)))
-			goto done; /* counted on the pending occurrence */
-		in.site = &site;
+	if (db->async && coalescible(db, level) && bti_format_has_words(fmt)) {
+		/* A repeat of a pending occurrence is counted before its
+		 * message is even formatted. */
+		bti_key key;
+
+		key_of(&in, &key);
+		if (bti_async_repeat(db->async, &key, bti_db_now(db)))
+			goto done;
 	}
 	message = bti_vformat(&in.message_len, fmt, ap);
 	if (!message) {
@@ -330,13 +400,11 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 		goto done;
 	}
 	in.ev.message = message;
-	in.ev.message_template = fmt;
-	in.ev.file = file;
-	in.ev.line = line;
-	in.ev.function = function;
 	rc = capture(db, &in, NULL);
 	bti_free(message);
 done:
+	leave();
+out:
 	errno = saved_errno;
 	return rc;
 }
@@ -385,7 +453,7 @@ static size_t event_size(unsigned int version)
 }
 
 /* Map a bt_event onto a capture input. */
-static int event_input(const bt_event *ev, const char *caller, capture_in *in)
+static int event_input(const bt_event *ev, const char *caller, bti_capture_in *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->caller = caller;
@@ -402,16 +470,23 @@ static int event_input(const bt_event *ev, const char *caller, capture_in *in)
 int bt_log_event(bt_db *db, const bt_event *event, int64_t *ticket_id_out)
 {
 	int saved_errno = errno, rc;
-	capture_in in;
+	bti_capture_in in;
 
 	if (ticket_id_out)
 		*ticket_id_out = 0;
+	rc = enter(db, "bt_log_event");
+	if (rc != BT_OK)
+		goto out;
 	rc = event_input(event, "bt_log_event", &in);
 	in.caller_pc = __builtin_return_address(0);
 	if (rc == BT_OK)
 		rc = check_input(db, &in);
+	if (rc == BT_OK)
+		rc = bti_db_enter(db, "bt_log_event");
 	if (rc == BT_OK && wanted(db, in.ev.level))
 		rc = capture(db, &in, ticket_id_out);
+	leave();
+out:
 	errno = saved_errno;
 	return rc;
 }
@@ -422,8 +497,8 @@ int bti_event_fingerprint(bt_db *db, const bt_event *event, const char *caller,
 {
 	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
 	bt_db scratch;
-	capture_in in;
-	prepared p;
+	bti_capture_in in;
+	bti_prepared p;
 	int rc;
 
 	rc = event_input(event, caller, &in);
@@ -444,7 +519,7 @@ int bti_event_fingerprint(bt_db *db, const bt_event *event, const char *caller,
 	if (rc != BT_OK)
 		return rc;
 	memcpy(out, p.grouping.fingerprint, BT_FINGERPRINT_SIZE);
-	prepared_free(&p);
+	bti_prepared_free(&p);
 	return BT_OK;
 }
 
@@ -467,7 +542,7 @@ static void track(bt_db *db, bt_level level, const char *component, const char *
 {
 	char message[1024], template_[512], type[32];
 	const char *name = err ? strerrorname_np(err) : NULL;
-	capture_in in;
+	bti_capture_in in;
 
 	snprintf(template_, sizeof(template_), "%s failed", expr ? expr : "expression");
 	if (err)
@@ -491,8 +566,12 @@ static void track(bt_db *db, bt_level level, const char *component, const char *
 	in.ev.file = file;
 	in.ev.line = line;
 	in.ev.function = function;
-	if (check_input(db, &in) == BT_OK && wanted(db, level))
+	if (enter(db, "TRACK_ERRORS") != BT_OK)
+		return;
+	if (check_input(db, &in) == BT_OK && bti_db_enter(db, "TRACK_ERRORS") == BT_OK &&
+	    wanted(db, level))
 		capture(db, &in, NULL);
+	leave();
 }
 
 long long bt_track_int(bt_db *db, bt_level level, const char *component, long long value,

@@ -75,9 +75,11 @@ int bt_context_set(bt_db *db, bt_context_key key, const char *value)
 
 	/* Occurrences already accepted keep the context they were made in:
 	 * the asynchronous writer stamps it when it commits them. */
-	if (db->async)
-		bti_async_flush(db->async, -1, "bt_context_set");
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_context_set");
+	if (rc != BT_OK) {
+		bti_free(copy);
+		return rc;
+	}
 	if (key == BT_CONTEXT_RELEASE && value && !(db->cfg.flags & BT_OPEN_READONLY))
 		rc = bti_store_release_seen(db->store, value, bti_db_now(db));
 	if (rc == BT_OK) {

@@ -378,7 +378,8 @@ static int open_spool(const char *path)
 
 static void copy_context(bt_db *db)
 {
-	bti_db_lock(db);
+	if (bti_db_lock(db, "bt_crash_handler_install") != BT_OK)
+		return;
 	for (int i = 0; i < 4; i++) {
 		const char *v = db->context[CONTEXT_KEYS[i]];
 

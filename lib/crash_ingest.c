@@ -320,9 +320,11 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 	 * by a live process is the normal case at every bt_open, and waiting
 	 * for peers' commits there stalled every open by the busy timeout. */
 	if (rc == BT_OK && n) {
-		bti_db_lock(db);
-		rc = ingest_chunks(db, buf, chunks, n, &res);
-		bti_db_unlock(db);
+		rc = bti_db_lock(db, "bt_crash_ingest");
+		if (rc == BT_OK) {
+			rc = ingest_chunks(db, buf, chunks, n, &res);
+			bti_db_unlock(db);
+		}
 	}
 	/* Removed only when every byte is in the database and no live process
 	 * holds the spool open for writing. */

@@ -17,7 +17,7 @@
 #define DEFAULT_MAX_MESSAGE 16384
 #define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
 			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE | \
-			  BT_OPEN_ASYNC)
+			  BT_OPEN_ASYNC | BT_OPEN_SYNC)
 
 /* How many bytes of bt_open_options each version has: a caller built
  * against an older version passes a shorter struct, and the rest are
@@ -71,6 +71,8 @@ static int read_options(const bt_open_options *in, bt_open_options *o)
 		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x", o->flags & ~KNOWN_OPEN_FLAGS);
 	if (o->busy_timeout_ms < 0)
 		return bti_error(BT_EINVALID, "bt_open: negative busy_timeout_ms %d", o->busy_timeout_ms);
+	if ((o->flags & BT_OPEN_SYNC) && (o->flags & BT_OPEN_ASYNC))
+		return bti_error(BT_EINVALID, "bt_open: BT_OPEN_SYNC and BT_OPEN_ASYNC exclude each other");
 	if (o->log_rows_per_ticket < BT_LOG_ROWS_UNLIMITED)
 		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
 				 o->log_rows_per_ticket);
@@ -177,15 +179,24 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
 	}
 	int busy = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+	db->busy_timeout_ms = busy;
+	db->fork_gen = bti_fork_generation();
+	db->migrations = migrations;
+	bti_process_open_begin();
 	if (rc == BT_OK)
 		rc = bti_store_open(&db->store, db->path, db->cfg.flags, busy, migrations);
 	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC) && (db->cfg.flags & BT_OPEN_READONLY))
 		rc = bti_error(BT_EINVALID, "bt_open: BT_OPEN_ASYNC and BT_OPEN_READONLY exclude each other");
-	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC))
+	/* Asynchronous capture is the default: a read-only handle captures
+	 * nothing, and BT_OPEN_SYNC asks for a commit per call. */
+	if (rc == BT_OK && !(db->cfg.flags & (BT_OPEN_SYNC | BT_OPEN_READONLY)))
 		rc = bti_async_start(db, &o, busy);
+	if (rc == BT_OK)
+		bti_process_add(db);
 	/* Crashes of an earlier run become tickets now (see crash_ingest.c). */
 	if (rc == BT_OK)
 		bti_crash_ingest_at_open(db);
+	bti_process_open_end();
 	if (rc != BT_OK) {
 		bt_close(db);
 		return rc;
@@ -203,7 +214,11 @@ void bt_close(bt_db *db)
 {
 	if (!db)
 		return;
-	/* First: the writer commits what is pending through the store. */
+	/* Out of the list first, so that fork() and exit leave it alone.  In
+	 * a child that never used an inherited handle, there is nothing of
+	 * its own to commit: the parent commits what was pending. */
+	bti_process_remove(db);
+	/* The writer commits what is pending through the store. */
 	bti_async_stop(db->async);
 	bti_store_close(db->store);
 	pthread_mutex_destroy(&db->lock);
@@ -218,13 +233,46 @@ const char *bt_db_path(const bt_db *db)
 	return db ? db->path : NULL;
 }
 
+int bti_db_lock_until(bt_db *db, int64_t deadline_ms, const char *caller)
+{
+	struct timespec ts;
+	int rc;
+
+	ts.tv_sec = deadline_ms / 1000;
+	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
+	rc = pthread_mutex_clocklock(&db->lock, CLOCK_MONOTONIC, &ts);
+	if (rc != 0)
+		return bti_error(BT_EBUSY, "%s: another thread kept the handle busy past the busy "
+				 "timeout (%d ms)", caller, db->busy_timeout_ms);
+	bti_store_set_deadline(db->store, deadline_ms);
+	bti_store_end_stray_txn(db->store);
+	return BT_OK;
+}
+
+int bti_db_lock(bt_db *db, const char *caller)
+{
+	int64_t deadline = bti_mono_ms() + db->busy_timeout_ms;
+	int rc = bti_db_enter(db, caller);
+
+	if (rc != BT_OK)
+		return rc;
+	/* Read-your-writes: what this handle accepted is committed before the
+	 * call looks.  A writer that cannot commit does not stop the call; it
+	 * sees the database as it is. */
+	if (db->async && !bti_async_is_writer(db->async))
+		bti_async_flush(db->async, deadline, NULL);
+	return bti_db_lock_until(db, deadline, caller);
+}
+
 int bt_schema_version(bt_db *db, int *current_out, int *latest_out)
 {
 	int current = 0, rc;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_schema_version: db is NULL");
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_schema_version");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_schema_version(db->store, &current);
 	if (rc == BT_OK && latest_out)
 		*latest_out = bti_store_schema_latest(db->store);
@@ -240,7 +288,9 @@ int bt_migrate(bt_db *db)
 
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_migrate: db is NULL");
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_migrate");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_migrate(db->store);
 	bti_db_unlock(db);
 	return rc;

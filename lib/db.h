@@ -24,7 +24,7 @@ typedef struct bti_config {
 	void *clock_payload;
 	int log_rows_per_ticket;   /* 0: unlimited */
 	int64_t sla_ms[5];         /* by bt_severity, defaults applied */
-	long pid;                  /* handles do not cross fork() */
+	long pid;                  /* the process using the handle (bti_db_pid) */
 } bti_config;
 
 #define BTI_CONTEXT_SLOTS 5 /* indexed by bt_context_key */
@@ -38,9 +38,22 @@ struct bt_db {
 	char *path;
 	bti_config cfg;
 	char *context[BTI_CONTEXT_SLOTS];
-	/* The queue and writer of BT_OPEN_ASYNC, else NULL; set before the
-	 * handle is returned, so read without the lock. */
+	/* The queue and writer of asynchronous capture (the default), else
+	 * NULL; set before the handle is returned, so read without the lock. */
 	struct bti_async *async;
+	int busy_timeout_ms;
+	/* The fork generation (process.c) the handle was last used in: when
+	 * it differs, the process is a child that inherited the handle, and
+	 * bti_db_enter adopts it first. */
+	unsigned int fork_gen;
+	/* process.c's list of open handles; @inherited: the SQLite connection
+	 * came from the parent through fork() and is never used again. */
+	struct bt_db *next, *prev;
+	int inherited, frozen, broken;
+	const bti_migration_set *migrations;
+	/* Capture calls refused because they re-entered a capture on the
+	 * same thread (a signal handler); read with atomics. */
+	uint64_t refused;
 };
 
 static inline int64_t bti_db_now(const bt_db *db)
@@ -57,14 +70,53 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 int bti_context_init(bt_db *db);
 void bti_context_free(bt_db *db);
 
-static inline void bti_db_lock(bt_db *db)
+/* The process using @db: its pid is stored in each log row. */
+static inline long bti_db_pid(const bt_db *db)
 {
-	pthread_mutex_lock(&db->lock);
-	bti_store_end_stray_txn(db->store);
+	return __atomic_load_n(&db->cfg.pid, __ATOMIC_RELAXED);
 }
+
+static inline void bti_db_count_refused(bt_db *db)
+{
+	__atomic_fetch_add(&db->refused, 1, __ATOMIC_RELAXED);
+}
+
+/* process.c: the first thing every entry point does with a handle.  In a
+ * child that inherited @db through fork() it adopts the handle (a fresh
+ * connection, queue and writer of its own), once; BT_OK, or the adoption's
+ * failure.  Costs one relaxed load otherwise. */
+int bti_db_adopt(bt_db *db, const char *caller);
+unsigned int bti_fork_generation(void);
+
+static inline int bti_db_enter(bt_db *db, const char *caller)
+{
+	if (__builtin_expect(bti_fork_generation() != __atomic_load_n(&db->fork_gen, __ATOMIC_ACQUIRE), 0))
+		return bti_db_adopt(db, caller);
+	return BT_OK;
+}
+
+/* process.c: add @db to, or remove it from, the list of open handles that
+ * fork() and exit look after. */
+void bti_process_add(bt_db *db);
+void bti_process_remove(bt_db *db);
+/* Around the part of bt_open that uses SQLite: a fork() waits for it. */
+void bti_process_open_begin(void);
+void bti_process_open_end(void);
+
+/* Take the handle's lock for a call of @caller that must end by the
+ * monotonic @deadline_ms: BT_OK, or BT_EBUSY when another thread kept the
+ * handle past it.  Lock waits inside the store end by the same deadline. */
+int bti_db_lock_until(bt_db *db, int64_t deadline_ms, const char *caller);
+
+/* Take the handle's lock for an API call: adopt the handle in a forked
+ * child, commit the handle's own pending captures first (so that a call
+ * sees what this handle captured before it), then lock, all by one busy
+ * timeout from now. */
+int bti_db_lock(bt_db *db, const char *caller);
 
 static inline void bti_db_unlock(bt_db *db)
 {
+	bti_store_set_deadline(db->store, 0);
 	pthread_mutex_unlock(&db->lock);
 }
 

@@ -1484,8 +1484,9 @@ int bt_import_session_add(bt_import_session *s, const char *json, size_t len,
 			       (size_t)(nul - json));
 	else
 		rc = without_nul_escapes(json, len, &copy);
+	if (rc == BT_OK)
+		rc = bti_db_lock(s->db, CALLER);
 	if (rc == BT_OK) {
-		bti_db_lock(s->db);
 		imp.now = bti_db_now(s->db);
 		rc = import_document(&imp, copy ? copy : json, len);
 		bti_db_unlock(s->db);

@@ -35,5 +35,11 @@ int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...) BTI_P
 /* Wall-clock time in milliseconds since the Unix epoch, the unit of every
  * timestamp in the schema. */
 int64_t bti_now_ms(void);
+/* Monotonic milliseconds, for deadlines: immune to clock steps. */
+int64_t bti_mono_ms(void);
+
+/* process.c: whether a fork() in another thread is waiting for this
+ * process's handles to be idle (lock waits then give up early). */
+int bti_fork_pending(void);
 
 #endif

@@ -111,7 +111,9 @@ static int run_change(bt_db *db, int64_t id, const bt_update_options *opts, cons
 	rc = need_actor || opts ? check_options(opts, caller) : BT_OK;
 	if (rc != BT_OK)
 		return rc;
-	bti_db_lock(db);
+	rc = bti_db_lock(db, caller);
+	if (rc != BT_OK)
+		return rc;
 	c.now = bti_db_now(db);
 	rc = bti_store_begin(db->store);
 	if (rc == BT_OK)
@@ -549,7 +551,9 @@ int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 	/* Each batch takes the lock and its own transaction, so that other
 	 * threads and processes get to write between batches. */
 	while (rc == BT_OK && !b.done) {
-		bti_db_lock(db);
+		rc = bti_db_lock(db, "bt_purge");
+		if (rc != BT_OK)
+			break;
 		rc = bti_store_purge_step(db->store, &b);
 		bti_db_unlock(db);
 		/* Version 1 callers' structs end before the callback. */

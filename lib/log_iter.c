@@ -83,7 +83,9 @@ int bt_log_iter_next(bt_log_iter *it, bt_log_entry **out)
 	if (it->next == it->count) {
 		if (it->last_page)
 			return BT_ITEROVER;
-		bti_db_lock(it->db);
+		rc = bti_db_lock(it->db, "bt_log_iter_next");
+		if (rc != BT_OK)
+			return rc;
 		rc = bti_store_log_page(it->db->store, &it->q, it->rows, PAGE_ROWS, &it->count);
 		bti_db_unlock(it->db);
 		it->next = 0;

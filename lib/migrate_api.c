@@ -67,7 +67,9 @@ int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out)
 	m = &bti_builtin_migrations.items[index];
 	if (db) {
 		l.version = m->version;
-		bti_db_lock(db);
+		rc = bti_db_lock(db, "bt_migration_info_get");
+		if (rc != BT_OK)
+			return rc;
 		rc = bti_store_migration_records(db->store, find_record, &l);
 		bti_db_unlock(db);
 		if (rc != BT_OK)

@@ -38,6 +38,9 @@ extern const bti_migration_set bti_builtin_migrations;
 int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 		   int busy_timeout_ms, const bti_migration_set *migrations);
 void bti_store_close(bti_store *st);
+/* Close a connection this process inherited through fork() without
+ * touching the files: no checkpoint, no WAL deletion (process.c). */
+void bti_store_close_inherited(bti_store *st);
 
 /* The newest migration recorded in the database (0 for a fresh one). */
 int bti_store_schema_version(bti_store *st, int *current_out);
@@ -147,6 +150,9 @@ void bti_store_rollback(bti_store *st);
  * open by a rollback that itself failed (out of memory); this ends it, and
  * is run whenever a call takes the handle. */
 void bti_store_end_stray_txn(bti_store *st);
+/* Lock waits of the calls that follow end by the monotonic @deadline_ms
+ * (0: each wait ends after the busy timeout). */
+void bti_store_set_deadline(bti_store *st, int64_t deadline_ms);
 
 /* Fields bti_store_ticket_update may set, as bits of bti_ticket_update.set. */
 enum {

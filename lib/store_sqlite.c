@@ -53,6 +53,41 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* SQLite calls this while another connection holds a lock it needs.  It
+ * holds no SQLite mutex meanwhile, so a fork() may happen during the wait;
+ * a pending fork ends it at once, so that the forking thread is not kept
+ * waiting (the call fails with BT_EBUSY, or the writer retries later). */
+static int busy_wait(void *arg, int attempt)
+{
+	bti_store *st = arg;
+	int64_t now = bti_mono_ms(), end, left;
+	long pause;
+
+	if (attempt == 0)
+		st->wait_started_ms = now;
+	end = st->wait_started_ms + st->wait_ms;
+	if (st->deadline_ms && st->deadline_ms < end)
+		end = st->deadline_ms;
+	left = end - now;
+	if (left <= 0 || bti_fork_pending())
+		return 0;
+	pause = attempt < 4 ? 1L << attempt : 10;
+	sleep_ms(pause < left ? pause : (long)left);
+	return 1;
+}
+
+void bti_sqlite_busy_install(bti_store *st)
+{
+	st->wait_ms = st->busy_timeout_ms;
+	sqlite3_busy_handler(st->sql, busy_wait, st);
+}
+
+void bti_store_set_deadline(bti_store *st, int64_t deadline_ms)
+{
+	if (st)
+		st->deadline_ms = deadline_ms;
+}
+
 int bti_sqlite_exec_retry(bti_store *st, const char *sql_text, const char *what)
 {
 	int64_t deadline = bti_now_ms() + st->busy_timeout_ms;
@@ -105,7 +140,7 @@ static int configure(bti_store *st, const char *what)
 	size_t applied;
 
 	sqlite3_extended_result_codes(st->sql, 1);
-	sqlite3_busy_timeout(st->sql, st->busy_timeout_ms);
+	bti_sqlite_busy_install(st);
 
 	if (st->flags & BT_OPEN_READONLY) {
 		/* Reading the schema is what detects a file that is not a database. */
@@ -317,4 +352,17 @@ void bti_store_close(bti_store *st)
 	sqlite3_finalize(st->rollback);
 	sqlite3_close_v2(st->sql);
 	bti_free(st);
+}
+
+void bti_store_close_inherited(bti_store *st)
+{
+	int persist = 1;
+
+	if (!st)
+		return;
+	/* The parent still writes through the same WAL and shared memory:
+	 * closing must neither checkpoint nor delete them. */
+	sqlite3_db_config(st->sql, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	sqlite3_file_control(st->sql, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+	bti_store_close(st);
 }

@@ -16,6 +16,12 @@ struct bti_store {
 	const bti_migration_set *migrations;
 	unsigned int flags;
 	int busy_timeout_ms;
+	/* Lock waits (busy_wait in store_sqlite.c) end at the monotonic
+	 * @deadline_ms of the call in progress when it is set (non-zero), and
+	 * otherwise @wait_ms after they start. */
+	int64_t deadline_ms;
+	int wait_ms;
+	int64_t wait_started_ms;
 	/* Prepared statements, keyed by the address of their SQL constant. */
 	struct {
 		const char *sql;
@@ -27,6 +33,10 @@ struct bti_store {
 	 * the transaction open. */
 	sqlite3_stmt *rollback;
 };
+
+/* Make lock waits end by the deadlines above, instead of SQLite's own
+ * busy timeout. */
+void bti_sqlite_busy_install(bti_store *st);
 
 /* The prepared statement for @sql_text, a string constant: prepared once
  * per connection, then reused.  Give it back with bti_sqlite_release(). */

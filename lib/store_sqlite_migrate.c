@@ -179,7 +179,7 @@ static int begin_migration(bti_store *st, int *done_out)
 	size_t applied;
 	int current, rc;
 
-	sqlite3_busy_timeout(st->sql, 20);
+	st->wait_ms = 20;
 	for (;;) {
 		rc = sqlite3_exec(st->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if ((rc & 0xff) != SQLITE_BUSY || bti_now_ms() >= deadline)
@@ -192,7 +192,7 @@ static int begin_migration(bti_store *st, int *done_out)
 		}
 		bt_error_clear();
 	}
-	sqlite3_busy_timeout(st->sql, st->busy_timeout_ms);
+	st->wait_ms = st->busy_timeout_ms;
 	return rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, "starting migration");
 }
 

@@ -180,7 +180,9 @@ int bt_ticket_get(bt_db *db, int64_t id, bt_ticket **out)
 		*out = NULL;
 	if (!db || !out)
 		return bti_error(BT_EINVALID, "bt_ticket_get: %s is NULL", db ? "out" : "db");
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_ticket_get");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_ticket_get(db->store, id, out);
 	bti_db_unlock(db);
 	return rc;
@@ -225,7 +227,9 @@ int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
 	if (version == 0 || version > BT_TICKET_COUNTS_VERSION)
 		return bti_error(BT_EINVALID, "bt_ticket_count: unknown counts version %u", version);
 	memset(&all, 0, sizeof(all));
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_ticket_count");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_ticket_counts(db->store, bti_db_now(db), &all);
 	bti_db_unlock(db);
 	/* Only the caller's version's fields exist in its struct. */
@@ -238,7 +242,9 @@ static int lookup(bt_db *db, const char *fingerprint, bt_ticket **out)
 {
 	int rc;
 
-	bti_db_lock(db);
+	rc = bti_db_lock(db, "bt_dedup_lookup");
+	if (rc != BT_OK)
+		return rc;
 	rc = bti_store_dedup_lookup(db->store, fingerprint, bti_db_now(db), db->cfg.dedup_window_ms, out);
 	bti_db_unlock(db);
 	return rc;

@@ -154,7 +154,9 @@ static int fill_page(bt_ticket_iter *it)
 {
 	int rc;
 
-	bti_db_lock(it->db);
+	rc = bti_db_lock(it->db, "bt_ticket_iter_next");
+	if (rc != BT_OK)
+		return rc;
 	it->q.now = bti_db_now(it->db);
 	if (it->pending)
 		rc = bti_store_pending_page(it->db->store, it->agent, it->max_attempts, it->q.now,
