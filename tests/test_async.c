@@ -229,19 +229,20 @@ static void test_overflow(void)
 		CHECK(rc == BT_OK || rc == BT_EBUSY);
 		busy += rc == BT_EBUSY;
 	}
-	CHECK(busy >= 1);
-	CHECK_STR_CONTAINS(busy ? "dropped" : "", "dropped");
-	/* No ticket yet: a dropped first occurrence cannot open one. */
+	/* A call that does not fit is dropped whole: nothing of it is
+	 * pending, and nothing is counted for it. */
+	CHECK(busy == 100);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "fresh", "never seen %d", 1), BT_EBUSY);
 	CHECK_STR_CONTAINS(bt_error_message(), "async_dropped");
 	CHECK_RC(bt_flush(db, -1), BT_OK);
 	CHECK_RC(bt_capture_stats_get(db, &stats), BT_OK);
 	CHECK(stats.dropped == (uint64_t)busy + 1);
+	CHECK(stats.accepted == 0 && stats.committed == 0);
 	CHECK_RC(bt_ticket_count(db, &counts), BT_OK);
 	CHECK(counts.dropped == (int64_t)stats.dropped);
 	CHECK(counts.total == 1);
 	t = lookup(db, BT_CRITICAL, "disk", "write of %d bytes failed");
-	CHECK(t && bt_ticket_occurrence_count(t) == 101);
+	CHECK(t && bt_ticket_occurrence_count(t) == 1);
 	bt_ticket_free(t);
 	bt_close(db);
 
@@ -266,6 +267,45 @@ static void test_overflow(void)
 	CHECK_RC(bt_ticket_count(db, &counts), BT_OK);
 	CHECK(counts.dropped == busy + 1);
 	bt_close(db);
+}
+
+/* Issue 13: a call dropped because its context did not fit the queue left
+ * a count-only item, and later accepted calls with the same fingerprint
+ * were counted on it and never stored (10 accepted, 0 stored). */
+static void test_dropped_call_swallows_nothing(void)
+{
+	const char *p = check_path("swallow.db");
+	size_t big = (size_t)5 << 20;
+	char *context = malloc(big + 3);
+	bt_capture_stats stats = { BT_CAPTURE_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	bt_event ev = BT_EVENT_INIT;
+	bt_ticket *t;
+	bt_db *db;
+	int ok = 0;
+
+	context[0] = '"';
+	memset(context + 1, 'x', big);
+	context[big + 1] = '"';
+	context[big + 2] = '\0';
+	CHECK_RC(bt_open(&db, p, NULL), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "swallow";
+	ev.message = "upload failed";
+	ev.message_template = "upload failed";
+	ev.context_json = context;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_EBUSY); /* over the 4 MiB queue */
+	ev.context_json = NULL;
+	for (int i = 0; i < 10; i++)
+		ok += bt_log_event(db, &ev, NULL) == BT_OK;
+	CHECK(ok == 10);
+	CHECK_RC(bt_flush(db, -1), BT_OK);
+	CHECK_RC(bt_capture_stats_get(db, &stats), BT_OK);
+	CHECK(stats.accepted == 10 && stats.committed == 10 && stats.dropped == 1);
+	t = lookup(db, BT_CRITICAL, "swallow", "upload failed");
+	CHECK(t && bt_ticket_occurrence_count(t) == 10);
+	bt_ticket_free(t);
+	bt_close(db);
+	free(context);
 }
 
 /* ---- a million identical criticals stay under a MiB on disk ---- */
@@ -522,10 +562,31 @@ static void test_fork(void)
 	int status;
 
 	CHECK_RC(open_async(&db, check_path("fork.db"), NULL), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fork", "pending in the parent %d", 1), BT_OK);
 	pid = fork();
-	if (pid == 0)
-		_exit(bt_flush(db, -1) == BT_EINVALID ? 0 : 1);
+	if (pid == 0) {
+		/* An inherited handle keeps working in the child, on a
+		 * connection and writer of its own; what was pending is the
+		 * parent's. */
+		alarm(20);
+		if (bt_log(db, BT_CRITICAL, "fork", "from the child %d", 1) != BT_OK ||
+		    bt_flush(db, 10000) != BT_OK)
+			_exit(1);
+		bt_close(db);
+		_exit(0);
+	}
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	bt_close(db);
+	CHECK_RC(bt_open(&db, check_path("fork.db"), NULL), BT_OK);
+	{
+		bt_ticket *t = lookup(db, BT_CRITICAL, "fork", "pending in the parent %d");
+
+		CHECK(t && bt_ticket_occurrence_count(t) == 1);
+		bt_ticket_free(t);
+		t = lookup(db, BT_CRITICAL, "fork", "from the child %d");
+		CHECK(t && bt_ticket_occurrence_count(t) == 1);
+		bt_ticket_free(t);
+	}
 	bt_close(db);
 }
 
@@ -534,6 +595,7 @@ int main(void)
 	RUN(test_exact_counts);
 	RUN(test_close_flushes);
 	RUN(test_overflow);
+	RUN(test_dropped_call_swallows_nothing);
 	RUN(test_storm_disk_bound);
 	RUN(test_cache_with_other_processes);
 	RUN(test_flush_timeout_and_retry);

@@ -36,6 +36,10 @@ static bt_db *open_fresh(unsigned int flags, bt_open_options *custom)
 	if (custom)
 		opts = *custom;
 	opts.flags |= flags;
+	/* These cases read the handle's own connection: synchronous capture,
+	 * unless a case asks for the default (test_async covers it). */
+	if (!(opts.flags & BT_OPEN_ASYNC))
+		opts.flags |= BT_OPEN_SYNC;
 	opts.clock = fake_clock;
 	snprintf(name, sizeof(name), "cap-%d.db", ++db_seq);
 	CHECK_RC(bt_open(&db, check_path(name), &opts), BT_OK);
@@ -348,6 +352,7 @@ static void test_regression_release_aware(void)
 	old_build = open_fresh(0, NULL);
 	path = bt_db_path(old_build);
 	opts.clock = fake_clock;
+	opts.flags |= BT_OPEN_SYNC;
 	CHECK_RC(bt_open(&new_build, path, &opts), BT_OK);
 	CHECK_RC(bt_open(&newer, path, &opts), BT_OK);
 	CHECK_RC(bt_context_set(old_build, BT_CONTEXT_RELEASE, "v1"), BT_OK);
@@ -975,6 +980,7 @@ static void test_options_versions(void)
 	CHECK_RC(bt_open(&db, check_path("v1.db"), (const bt_open_options *)v1), BT_OK);
 	CHECK_RC(bt_log(db, BT_INFO, "v1", "stored with defaults %d", 1), BT_OK);
 	CHECK_RC(bt_log(db, BT_ERROR, "v1", "no ticket below critical %d", 1), BT_OK);
+	CHECK_RC(bt_flush(db, -1), BT_OK); /* the default is asynchronous */
 	CHECK(logs(db) == 2 && tickets(db) == 0);
 	bt_close(db);
 	free(v1);

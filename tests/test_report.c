@@ -39,6 +39,7 @@ static bt_db *open_db(const char *name, int log_rows)
 	opts.clock = fake_clock;
 	opts.dedup_window_ms = 0;
 	opts.log_rows_per_ticket = log_rows;
+	opts.flags = BT_OPEN_SYNC; /* a log row per call */
 	CHECK_RC(bt_open(&db, check_path(name), &opts), BT_OK);
 	return db;
 }
