@@ -212,6 +212,8 @@ static void lib_options(int mode, bt_open_options *o)
 	if (mode == MODE_ASYNC) {
 		o->flags |= BT_OPEN_ASYNC;
 		o->async_overflow = BT_OVERFLOW_BLOCK; /* exact counts: no drops */
+	} else {
+		o->flags |= BT_OPEN_SYNC;
 	}
 }
 
@@ -235,7 +237,10 @@ static int prepare_file(const cell *c)
 		base_close(&w.base);
 		return rc;
 	}
-	if (bench_lib_open(c->path, NULL, &db) != 0)
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+
+	o.flags = BT_OPEN_SYNC;
+	if (bench_lib_open(c->path, &o, &db) != 0)
 		return -1;
 	for (i = 0; i < n && rc == BT_OK; i++)
 		rc = c->row == ROW_DISTINCT ? distinct_site(db, i) : hot_site(db, i);

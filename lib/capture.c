@@ -160,22 +160,20 @@ nomem:
 /* Context that is not JSON is the host's error.  Redaction can make valid
  * JSON invalid (a quote it cannot match); then the event is still worth
  * keeping, so the whole context becomes "[redacted]" rather than leak. */
-static int check_context(bt_db *db, bti_occurrence *o, int lenient, const char *caller)
+static int check_context(bti_occurrence *o, int lenient, const char *caller)
 {
 	const char *raw = o->context_raw ? o->context_raw : o->context;
-	int valid = 0, rc = bti_store_json_valid(db->store, raw, &valid);
 
-	if (rc == BT_OK && !valid && lenient) {
+	if (!bti_json_valid(raw, strlen(raw))) {
+		if (!lenient)
+			return bti_error(BT_EINVALID, "%s: context is not valid JSON", caller);
 		o->context = "\"[invalid JSON]\"";
 		return BT_OK;
 	}
-	if (rc == BT_OK && !valid)
-		return bti_error(BT_EINVALID, "%s: context is not valid JSON", caller);
-	if (rc == BT_OK && raw != o->context && strcmp(raw, o->context) != 0)
-		rc = bti_store_json_valid(db->store, o->context, &valid);
-	if (rc == BT_OK && !valid)
+	if (raw != o->context && strcmp(raw, o->context) != 0 &&
+	    !bti_json_valid(o->context, strlen(o->context)))
 		o->context = "\"[redacted]\"";
-	return rc;
+	return BT_OK;
 }
 
 int bti_capture_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *caller)
@@ -188,7 +186,7 @@ int bti_capture_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *cal
 		o->release = db->context[BT_CONTEXT_RELEASE];
 	o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
 	o->host = db->context[BT_CONTEXT_HOST];
-	return o->context ? check_context(db, o, lenient, caller) : BT_OK;
+	return o->context ? check_context(o, lenient, caller) : BT_OK;
 }
 
 int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
@@ -329,6 +327,10 @@ static int capture(bt_db *db, bti_capture_in *in, int64_t *ticket_out)
 {
 	if (ticket_out)
 		*ticket_out = 0;
+	/* Checked here, on the caller's thread, so that an asynchronous
+	 * handle refuses it too instead of storing "[invalid JSON]". */
+	if (in->ev.context_json && !bti_json_valid(in->ev.context_json, strlen(in->ev.context_json)))
+		return bti_error(BT_EINVALID, "%s: context is not valid JSON", in->caller);
 	if (db->async && !ticket_out)
 		return capture_async(db, in);
 	return capture_sync(db, in, ticket_out);

@@ -42,4 +42,9 @@ int64_t bti_mono_ms(void);
  * process's handles to be idle (lock waits then give up early). */
 int bti_fork_pending(void);
 
+/* json.c: whether @text (@len bytes) is one JSON value by RFC 8259, nested
+ * at most BTI_JSON_MAX_DEPTH deep.  Pure and thread-safe. */
+#define BTI_JSON_MAX_DEPTH 1000
+int bti_json_valid(const char *text, size_t len);
+
 #endif

@@ -109,9 +109,6 @@ int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_
  * *fresh_out = 1 if it was not ingested before. */
 int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out);
 
-/* *valid_out = whether @json is valid JSON (SQLite's json_valid). */
-int bti_store_json_valid(bti_store *st, const char *json, int *valid_out);
-
 /* Note that @release was seen now, if it is new: orders releases. */
 int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
 

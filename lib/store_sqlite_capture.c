@@ -96,8 +96,6 @@ static const char SQL_PRUNE_SAMPLES[] =
 	" ORDER BY id LIMIT max(0, (SELECT count(*) FROM error_logs WHERE ticket_id = ?1) - ?2 - ?3)"
 	" OFFSET ?2)";
 
-static const char SQL_JSON_VALID[] = "SELECT json_valid(?1)";
-
 static const char SQL_COUNTER_ADD[] =
 	"INSERT INTO counters (name, value, updated_at) VALUES (?1, ?2, ?3)"
 	" ON CONFLICT (name) DO UPDATE SET value = value + excluded.value,"
@@ -412,27 +410,6 @@ int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out
 		rc = insert_log(st, o, out->ticket_id);
 	if (rc == BT_OK && prune)
 		rc = prune_samples(st, o, out->ticket_id);
-	return rc;
-}
-
-int bti_store_json_valid(bti_store *st, const char *json, int *valid_out)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_JSON_VALID, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	bti_bind_text(stmt, 1, json);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*valid_out = sqlite3_column_int(stmt, 0);
-		rc = BT_OK;
-	} else {
-		rc = bti_sqlite_fail(st->sql, rc, "checking context JSON");
-	}
-	bti_sqlite_release(stmt);
-	if (rc == BT_OK && !*valid_out && json)
-		rc = bti_sqlite_json_recheck(st, json, -1, valid_out);
 	return rc;
 }
 

@@ -220,6 +220,7 @@ int main(int argc, char **argv)
 	at(0, 0, 0);
 	opts.clock = fixture_clock;
 	opts.dedup_window_ms = 0; /* one ticket per error whatever the gaps */
+	opts.flags = BT_OPEN_SYNC; /* one log row per call, for the golden files */
 	CHECK(bt_open(&db, argv[1], &opts));
 	CHECK(bt_context_set(db, BT_CONTEXT_SERVICE, "orders"));
 	CHECK(bt_context_set(db, BT_CONTEXT_HOST, "fixture-host"));

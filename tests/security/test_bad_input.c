@@ -644,6 +644,7 @@ static int busy(const char *path)
 	int rc;
 
 	o.busy_timeout_ms = 50;
+	o.flags = BT_OPEN_SYNC; /* an asynchronous handle queues instead, by design */
 	if (sqlite3_open(path, &other) != SQLITE_OK ||
 	    sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_close(other);

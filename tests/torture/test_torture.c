@@ -249,6 +249,8 @@ static bt_db *child_open(const char *path, int64_t window, int interval, unsigne
 	if (interval > 0) {
 		o.flags |= BT_OPEN_ASYNC;
 		o.async_flush_interval_ms = interval;
+	} else {
+		o.flags |= BT_OPEN_SYNC; /* acknowledged = committed (I5) */
 	}
 	if (flags & CHILD_SYNC_FULL)
 		o.flags |= BT_OPEN_SYNC_FULL;
