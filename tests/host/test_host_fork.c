@@ -18,42 +18,11 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "host_util.h"
 
 #define CHILD_ALARM_S 30
 
 static const char *self_exe;
-
-/* Sum of occurrence counts of @component's tickets, read from the file by
- * a connection of our own. */
-static long long stored(const char *path, const char *component)
-{
-	sqlite3 *sql;
-	char q[256];
-	long long n;
-
-	if (sqlite3_open_v2(path, &sql, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(sql, 10000);
-	snprintf(q, sizeof(q), "SELECT coalesce(sum(occurrence_count), 0) FROM tickets "
-		 "WHERE component = '%s'", component);
-	n = check_query_int(sql, q);
-	sqlite3_close(sql);
-	return n;
-}
-
-static void check_integrity(const char *path)
-{
-	sqlite3 *sql;
-	sqlite3_stmt *st = NULL;
-
-	CHECK(sqlite3_open_v2(path, &sql, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-	sqlite3_busy_timeout(sql, 10000);
-	CHECK(sqlite3_prepare_v2(sql, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK);
-	CHECK(sqlite3_step(st) == SQLITE_ROW);
-	CHECK(strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0);
-	sqlite3_finalize(st);
-	sqlite3_close(sql);
-}
 
 /* Log @n criticals of @component; returns how many were acknowledged. */
 static int log_n(bt_db *db, const char *component, int n)
@@ -74,25 +43,6 @@ static bt_db *open_db(const char *path)
 		return NULL;
 	}
 	return db;
-}
-
-/* Wait for @pid; its exit status, or -1 (killed, or past @timeout_s). */
-static int wait_child(pid_t pid, int timeout_s)
-{
-	struct timespec pause = { 0, 10 * 1000000L };
-	int status;
-
-	for (int waited = 0; waited < timeout_s * 100; waited++) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		nanosleep(&pause, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	fprintf(stderr, "child %d hung and was killed\n", (int)pid);
-	return -1;
 }
 
 /* A child reports what was acknowledged through its exit status (< 256). */
