@@ -5,6 +5,8 @@
  * staying right while other processes resolve, merge and delete tickets.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -490,6 +492,90 @@ static void test_flush_timeout_and_retry(void)
 	bt_close(db);
 }
 
+/* ---- a nearly full disk: a batch that does not fit is split ---- */
+
+#define FULL_EVENTS 600
+
+static long long count_stored(const char *p)
+{
+	sqlite3 *sql;
+	long long n;
+
+	if (sqlite3_open_v2(p, &sql, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_busy_timeout(sql, 5000);
+	n = check_query_int(sql, "SELECT coalesce(sum(occurrence_count), 0) FROM tickets");
+	sqlite3_close(sql);
+	return n;
+}
+
+/* The child: a file size limit (RLIMIT_FSIZE) stands for the free space.
+ * Exit status: 0, or which expectation failed. */
+static int disk_full_child(const char *p)
+{
+	bt_open_options o = async_options();
+	bt_capture_stats stats = { BT_CAPTURE_STATS_VERSION, 0, 0, 0, 0, 0, 0 };
+	struct rlimit lim = { 384 * 1024, RLIM_INFINITY };
+	char context[1600];
+	long long partial;
+	bt_db *db;
+
+	signal(SIGXFSZ, SIG_IGN); /* writes past the limit fail with EFBIG instead */
+	o.async_overflow = BT_OVERFLOW_BLOCK;
+	o.busy_timeout_ms = 1000;
+	if (open_async(&db, p, &o) != BT_OK)
+		return 10;
+	if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+		return 11;
+	for (int i = 0; i < FULL_EVENTS; i++) {
+		/* Distinct text in each: nothing coalesces, every one is a row. */
+		snprintf(context, sizeof(context), "{\"i\": %d, \"pad\": \"%0*d\"}", i, 1400, i);
+		bt_event ev = BT_EVENT_INIT;
+		char message[64];
+
+		snprintf(message, sizeof(message), "disk full %d", i);
+		ev.level = BT_CRITICAL;
+		ev.component = "disk";
+		ev.message = message;
+		ev.fingerprint = message;
+		ev.context_json = context;
+		if (bt_log_event(db, &ev, NULL) != BT_OK)
+			return 12;
+	}
+	if (bt_flush(db, 3000) == BT_OK)
+		return 13; /* it cannot all fit */
+	partial = count_stored(p);
+	if (partial <= 0 || partial >= FULL_EVENTS)
+		return 14; /* what fits is kept, not all or nothing */
+	lim.rlim_cur = RLIM_INFINITY; /* the space is freed */
+	if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
+		return 15;
+	if (bt_flush(db, -1) != BT_OK || bt_capture_stats_get(db, &stats) != BT_OK)
+		return 16;
+	bt_close(db);
+	if (stats.committed != FULL_EVENTS || stats.dropped)
+		return 17;
+	fprintf(stderr, "disk full: %lld of %d stored while full, all after\n", partial, FULL_EVENTS);
+	return 0;
+}
+
+static void test_disk_full_split(void)
+{
+	const char *p = check_path("full.db");
+	pid_t pid = fork();
+	int status = -1;
+
+	if (pid == 0) {
+		alarm(60);
+		_exit(disk_full_child(p));
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fprintf(stderr, "disk-full child: status %d\n", status);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(count_stored(p) == FULL_EVENTS);
+}
+
 /* ---- context, options, synchronous handles ---- */
 
 static void test_context_and_options(void)
@@ -603,6 +689,7 @@ int main(void)
 	RUN(test_storm_disk_bound);
 	RUN(test_cache_with_other_processes);
 	RUN(test_flush_timeout_and_retry);
+	RUN(test_disk_full_split);
 	RUN(test_context_and_options);
 	RUN(test_fork);
 	return check_finish();
