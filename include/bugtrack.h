@@ -148,7 +148,7 @@ typedef enum bt_level {
  * groups and commits it in batches.  The host's thread never waits for a
  * database lock or a commit.  Repeats of an occurrence already waiting in
  * the queue only add to its count.  See bt_flush() and README,
- * "Asynchronous capture", for the loss window.
+ * "Capture modes and durability", for the loss window.
  */
 #define BT_OPEN_ASYNC      0x40u
 /**
@@ -301,18 +301,30 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  *  - BT_EBUSY: another connection held a lock past the busy timeout.
  *
  * The caller owns the handle and releases it with bt_close().  Thread-safe
- * (it touches no shared state but the environment, read with getenv()).
- * A handle must not be used across fork(); open a new one in the child.
+ * (it reads the environment with getenv()).
+ *
+ * Fork: a handle may be used in a child made by fork() without an exec.
+ * On its first use there the child gets a connection, writer and queue of
+ * its own (what the parent had accepted but not committed stays the
+ * parent's to commit).  Inherited connections are closed in the child
+ * without checkpoint or WAL removal, so that no process can destroy what
+ * another wrote.  A handle whose lock another thread held at the fork for
+ * more than two seconds is unusable in the child (BT_ESTATE); a handle
+ * opened in the child is always safe.  See README, "Processes, fork and
+ * daemons".
  */
 BT_EXTERN int bt_open(bt_db **out, const char *path, const bt_open_options *opts);
 
 /**
  * Close @p db and free everything it owns.  NULL is accepted and ignored.
- * With BT_OPEN_ASYNC, everything accepted is committed first; if the
- * database stays unwritable (locked past the busy timeout, I/O errors),
- * bt_close gives up after twice the busy timeout and the pending
- * occurrences are lost.  No other thread may be using @p db, and it must
- * not be used afterwards.
+ * On an asynchronous handle (the default), everything accepted is
+ * committed first; if the database stays unwritable (locked past the busy
+ * timeout, I/O errors), bt_close gives up once the busy timeout has passed
+ * and the pending occurrences are lost: it returns within the busy timeout
+ * (plus at most one second for a commit already under way).  No other
+ * thread may be using @p db, and it must not be used afterwards.  In a
+ * child process it closes the child's own connection and leaves the
+ * parent's files alone.
  */
 BT_EXTERN void bt_close(bt_db *db);
 
@@ -369,16 +381,27 @@ BT_EXTERN const char *bt_db_path(const bt_db *db);
 /** @name Capture
  * Every line at or above the store level is written to error_logs; lines at
  * or above the ticket level also land on a ticket, in the same transaction.
- * A capture call returns after its commit: a call that returned BT_OK
- * survives a crash of the process right after it (WAL, synchronous=NORMAL;
- * with BT_OPEN_SYNC_FULL it also survives power loss).  Capture calls keep
- * errno unchanged, and never print.
+ * Capture calls keep errno unchanged, and never print.
  *
- * With BT_OPEN_ASYNC a capture call returns once the occurrence is queued
- * (or counted on a pending one); a writer thread commits it within the
- * flush interval, and bt_flush() waits for that.  A full queue makes the
- * call return BT_EBUSY (dropped and counted, see bt_open_options), never
- * wait, unless BT_OVERFLOW_BLOCK was chosen.
+ * By default (asynchronous capture) a capture call returns once the
+ * occurrence is queued (or counted on a pending one); a writer thread
+ * commits it within the flush interval, bt_flush() waits for that, and
+ * every other call on the handle (lists, lookups, lifecycle) first commits
+ * what the handle accepted, so a handle reads its own writes.  A full queue
+ * makes the call return BT_EBUSY (dropped and counted, see
+ * bt_open_options), never wait, unless BT_OVERFLOW_BLOCK was chosen.  What
+ * is accepted is committed at bt_close(), at exit() and at the library's
+ * unload, each within the busy timeout.
+ *
+ * With BT_OPEN_SYNC a capture call returns after its commit: a call that
+ * returned BT_OK survives a crash of the process right after it (WAL,
+ * synchronous=NORMAL; with BT_OPEN_SYNC_FULL it also survives power loss).
+ *
+ * Signals: no function of this library is async-signal-safe.  A capture
+ * call made by a signal handler that interrupted a capture call on the
+ * same thread is refused with BT_EBUSY and counted as dropped, rather than
+ * deadlock on the lock its own thread holds; use bt_crash_handler_install()
+ * to record fatal signals.
  * @{ */
 
 /**
@@ -462,9 +485,10 @@ typedef struct bt_event {
 /**
  * Capture a structured event.
  * @param ticket_id_out  if not NULL, receives the id of the ticket the
- *                       event landed on, or 0 when it made no ticket
- *                       (always 0 with BT_OPEN_ASYNC: the ticket is known
- *                       only once the writer commits).
+ *                       event landed on, or 0 when it made no ticket.
+ *                       Asking for it makes this call synchronous on an
+ *                       asynchronous handle: the ticket is known only once
+ *                       the occurrence is committed.
  * @return BT_OK, BT_EINVALID (NULL db/event/component/message, bad version
  * or level, context that is not JSON), or a storage error.  Nothing is
  * stored partially.  Thread-safe.

@@ -182,7 +182,7 @@ static void run_versions(const char *path, const mig_args *a, mig_result *r)
 	int up = a->what == MIG_UP, rc;
 	bt_db *db;
 
-	o.flags = BT_OPEN_NO_MIGRATE | (up && !a->dry_run ? 0u : BT_OPEN_NO_CREATE);
+	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | (up && !a->dry_run ? 0u : BT_OPEN_NO_CREATE);
 	r->created = up && access(path, F_OK) != 0;
 	rc = bt_open(&db, path, &o);
 	if (rc == BT_EREADONLY && !up) {
@@ -365,7 +365,7 @@ static int migrate_list(const char *path, int as_json)
 	bt_db *db;
 	json j;
 
-	o.flags = BT_OPEN_NO_MIGRATE | BT_OPEN_NO_CREATE;
+	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | BT_OPEN_NO_CREATE;
 	rc = bt_open(&db, path, &o);
 	if (rc == BT_EREADONLY) {
 		o.flags = BT_OPEN_READONLY;

@@ -370,7 +370,7 @@ static void ingest_crashes(const char *path, const bt_open_options *read_opts)
 	if (snprintf(spool, sizeof(spool), "%s.crash", path) >= (int)sizeof(spool) ||
 	    access(spool, F_OK) != 0)
 		return;
-	o.flags = BT_OPEN_NO_CREATE;
+	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_CREATE;
 	if (bt_open(&db, path, &o) == BT_OK)
 		bt_close(db);
 	bt_error_clear();
@@ -385,9 +385,11 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 	 * an empty database behind: only 'migrate up' creates one. */
 	switch (mode) {
 	case CLI_READ:              o.flags = BT_OPEN_READONLY; break;
-	case CLI_WRITE:             o.flags = BT_OPEN_NO_CREATE; break;
-	case CLI_NO_MIGRATE:        o.flags = BT_OPEN_NO_MIGRATE | BT_OPEN_NO_CREATE; break;
-	case CLI_CREATE_NO_MIGRATE: o.flags = BT_OPEN_NO_MIGRATE; break;
+	/* The tool captures nothing: synchronous handles need no writer
+	 * thread. */
+	case CLI_WRITE:             o.flags = BT_OPEN_SYNC | BT_OPEN_NO_CREATE; break;
+	case CLI_NO_MIGRATE:        o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | BT_OPEN_NO_CREATE; break;
+	case CLI_CREATE_NO_MIGRATE: o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE; break;
 	}
 	if (c->fixed_clock) {
 		o.clock = fixed_clock;
