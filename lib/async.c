@@ -452,10 +452,12 @@ static int commit_range(bti_async *a, batch *b, prepared_item *pi, size_t from, 
 	bt_db *db = a->db;
 	bti_landing landing;
 	int64_t deadline = mono_ms() + a->busy_ms;
+	/* Set under @mu, which this thread does not hold here. */
+	int64_t give_up = __atomic_load_n(&a->give_up_ms, __ATOMIC_RELAXED);
 	int rc;
 
-	if (a->give_up_ms >= 0 && a->give_up_ms < deadline)
-		deadline = a->give_up_ms;
+	if (give_up >= 0 && give_up < deadline)
+		deadline = give_up;
 	rc = bti_db_lock_until(db, deadline, "async capture");
 	if (rc != BT_OK)
 		return rc;
@@ -678,10 +680,8 @@ int bti_async_restart(bti_async *a)
  * the writer never waits for a lock past it. */
 static void stop_writer(bti_async *a, int64_t deadline_ms)
 {
-	struct timespec ts;
-
 	pthread_mutex_lock(&a->mu);
-	a->give_up_ms = deadline_ms;
+	__atomic_store_n(&a->give_up_ms, deadline_ms, __ATOMIC_RELAXED);
 	a->stop = 1;
 	pthread_cond_signal(&a->work);
 	pthread_mutex_unlock(&a->mu);
@@ -689,10 +689,7 @@ static void stop_writer(bti_async *a, int64_t deadline_ms)
 		return;
 	/* The writer gives up at the deadline; the margin covers the I/O of
 	 * the commit it may be in. */
-	deadline_ms += 1000;
-	ts.tv_sec = deadline_ms / 1000;
-	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
-	if (pthread_clockjoin_np(a->thread, NULL, CLOCK_MONOTONIC, &ts) == 0)
+	if (bti_thread_join_until(a->thread, deadline_ms + 1000) == 0)
 		a->started = 0;
 }
 
@@ -782,13 +779,24 @@ void bti_async_fork_parent(bti_async *a)
 	pthread_mutex_unlock(&a->mu);
 }
 
-void bti_async_fork_child(bti_async *a)
+void bti_async_fork_child(bti_async *a, int held)
 {
+	pthread_condattr_t attr;
+
 	/* The child has one thread: the writer, and any thread that waited on
-	 * these, are gone.  Fresh primitives, not an unlock: a condition
-	 * variable with the parent's waiters recorded would hang its
-	 * destruction. */
-	init_sync(a);
+	 * these, are gone.  Fresh condition variables, since one with the
+	 * parent's waiters recorded would hang its destruction; the mutex this
+	 * thread took in fork_prepare is unlocked, one another thread held is
+	 * made anew. */
+	if (held)
+		pthread_mutex_unlock(&a->mu);
+	else
+		pthread_mutex_init(&a->mu, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->work, &attr);
+	pthread_cond_init(&a->done, &attr);
+	pthread_condattr_destroy(&attr);
 	a->started = 0;
 	a->stop = 0;
 	a->give_up_ms = -1;

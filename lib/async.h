@@ -52,14 +52,15 @@ void bti_async_stats(bti_async *a, bt_capture_stats *out);
 
 /* fork() and exit (process.c).  prepare: hold @a's mutex across fork() so
  * the child inherits it in a known state; parent: release it.  child: make
- * the inherited queue a fresh, empty one without a writer (what is pending
+ * (@held: this thread took the queue's mutex in fork_prepare) the
+ * inherited queue a fresh, empty one without a writer (what is pending
  * belongs to the parent, which commits it); bti_async_restart then starts a
  * writer for the child.  exit: commit what is pending by @deadline_ms and
  * stop the writer, leaving the handle's memory in place; later captures
  * get BT_ESTATE. */
 void bti_async_fork_prepare(bti_async *a);
 void bti_async_fork_parent(bti_async *a);
-void bti_async_fork_child(bti_async *a);
+void bti_async_fork_child(bti_async *a, int held);
 int bti_async_restart(bti_async *a);
 void bti_async_exit(bti_async *a, int64_t deadline_ms);
 

@@ -235,13 +235,7 @@ const char *bt_db_path(const bt_db *db)
 
 int bti_db_lock_until(bt_db *db, int64_t deadline_ms, const char *caller)
 {
-	struct timespec ts;
-	int rc;
-
-	ts.tv_sec = deadline_ms / 1000;
-	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
-	rc = pthread_mutex_clocklock(&db->lock, CLOCK_MONOTONIC, &ts);
-	if (rc != 0)
+	if (bti_mutex_lock_until(&db->lock, deadline_ms) != 0)
 		return bti_error(BT_EBUSY, "%s: another thread kept the handle busy past the busy "
 				 "timeout (%d ms)", caller, db->busy_timeout_ms);
 	bti_store_set_deadline(db->store, deadline_ms);

@@ -5,6 +5,7 @@
 #ifndef BT_INTERNAL_H
 #define BT_INTERNAL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,11 @@ int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...) BTI_P
 int64_t bti_now_ms(void);
 /* Monotonic milliseconds, for deadlines: immune to clock steps. */
 int64_t bti_mono_ms(void);
+
+/* Lock @mu, or return ETIMEDOUT at monotonic @deadline_mono_ms; join
+ * @thread likewise.  0 on success. */
+int bti_mutex_lock_until(pthread_mutex_t *mu, int64_t deadline_mono_ms);
+int bti_thread_join_until(pthread_t thread, int64_t deadline_mono_ms);
 
 /* process.c: whether a fork() in another thread is waiting for this
  * process's handles to be idle (lock waits then give up early). */

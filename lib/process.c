@@ -14,9 +14,10 @@
  *    and every handle's lock and queue mutex are taken, so that no thread
  *    of the library is inside SQLite or holds one of its mutexes at the
  *    moment of the fork (a bounded wait: nothing waits for a lock then);
- *  - child: every inherited handle gets fresh mutexes and an empty queue
- *    (what was pending is the parent's to commit), and is marked as
- *    inherited.  Nothing else happens, so fork-then-exec costs nothing;
+ *  - child: the forking thread unlocks what it took (a handle lock that
+ *    another thread held is made anew, and that handle is unusable), every
+ *    inherited queue is emptied (what was pending is the parent's to
+ *    commit), and the handles are marked as inherited.  Nothing else happens, so fork-then-exec costs nothing;
  *  - the child's first call on any handle, or its first bt_open, first
  *    closes every inherited connection without checkpointing or deleting
  *    anything (the parent still uses those files), so that no record of
@@ -38,9 +39,15 @@
 
 static pthread_mutex_t handles_mu = PTHREAD_MUTEX_INITIALIZER;
 static bt_db *handles;                  /* open handles, under handles_mu */
-/* bt_open holds it shared while it is inside SQLite; fork() exclusive.
- * Writers first, so that a stream of opens cannot hold a fork back. */
-static pthread_rwlock_t open_gate = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+/* The open gate: bt_open counts itself in while it is inside SQLite, and
+ * fork() waits for that count to fall to zero and holds gate_mu across the
+ * fork, so no SQLite mutex is held by another thread at that moment.  New
+ * opens wait while a fork does, so a stream of opens cannot hold it back.
+ * A mutex and a condition rather than a rwlock: glibc cannot unlock in the
+ * child a rwlock the parent write-locked (the owner's thread id changed). */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int opening, forking;            /* under gate_mu */
 static unsigned int generation;         /* forks survived, as a child */
 static int fork_pending;
 static int reaped_generation;           /* inherited connections closed */
@@ -66,17 +73,17 @@ int bti_fork_pending(void)
 static void fork_prepare(void)
 {
 	int64_t deadline;
-	struct timespec ts;
 
-	pthread_rwlock_wrlock(&open_gate);
+	pthread_mutex_lock(&gate_mu);
+	forking++;
+	while (opening)
+		pthread_cond_wait(&gate_cv, &gate_mu);
 	pthread_mutex_lock(&handles_mu);
 	__atomic_store_n(&fork_pending, 1, __ATOMIC_RELAXED);
 	deadline = bti_mono_ms() + FREEZE_MS;
-	ts.tv_sec = deadline / 1000;
-	ts.tv_nsec = (long)(deadline % 1000) * 1000000;
 	frozen_all = 1;
 	for (bt_db *db = handles; db; db = db->next) {
-		db->frozen = pthread_mutex_clocklock(&db->lock, CLOCK_MONOTONIC, &ts) == 0;
+		db->frozen = bti_mutex_lock_until(&db->lock, deadline) == 0;
 		frozen_all &= db->frozen;
 		if (db->frozen && db->async)
 			bti_async_fork_prepare(db->async);
@@ -94,30 +101,31 @@ static void fork_parent(void)
 	}
 	__atomic_store_n(&fork_pending, 0, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&handles_mu);
-	pthread_rwlock_unlock(&open_gate);
+	forking--;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
 }
 
 static void fork_child(void)
 {
-	/* One thread now: fresh primitives rather than unlocking what the
-	 * parent's threads may have been waiting on. */
-	pthread_mutex_init(&handles_mu, NULL);
-	{
-		pthread_rwlockattr_t attr;
-
-		pthread_rwlockattr_init(&attr);
-		pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-		pthread_rwlock_init(&open_gate, &attr);
-		pthread_rwlockattr_destroy(&attr);
-	}
+	/* One thread now, the one that took these locks in fork_prepare: it
+	 * unlocks them.  A handle lock another thread held is made anew, and
+	 * that handle is marked broken: its state is unknown. */
 	for (bt_db *db = handles; db; db = db->next) {
-		pthread_mutex_init(&db->lock, NULL);
+		if (db->frozen)
+			pthread_mutex_unlock(&db->lock);
+		else
+			pthread_mutex_init(&db->lock, NULL);
 		if (db->async)
-			bti_async_fork_child(db->async);
+			bti_async_fork_child(db->async, db->frozen);
 		db->inherited = 1;
 		if (!db->frozen)
 			db->broken = 1;
 	}
+	pthread_mutex_unlock(&handles_mu);
+	opening = forking = 0;
+	pthread_cond_init(&gate_cv, NULL); /* the parent's waiters are not here */
+	pthread_mutex_unlock(&gate_mu);
 	__atomic_store_n(&fork_pending, 0, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&generation, 1, __ATOMIC_RELEASE);
 }
@@ -143,7 +151,8 @@ static void reap_inherited(void)
 		/* A handle that could not be frozen keeps its connection,
 		 * unused: closing it could roll back into the parent's WAL. */
 	}
-	reaped_generation = gen;
+	/* Read without handles_mu by bti_process_open_begin. */
+	__atomic_store_n(&reaped_generation, gen, __ATOMIC_RELAXED);
 }
 
 void bti_process_add(bt_db *db)
@@ -185,7 +194,11 @@ void bti_process_remove(bt_db *db)
 void bti_process_open_begin(void)
 {
 	pthread_once(&once, register_atfork);
-	pthread_rwlock_rdlock(&open_gate);
+	pthread_mutex_lock(&gate_mu);
+	while (forking)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	opening++;
+	pthread_mutex_unlock(&gate_mu);
 	if (bti_fork_generation() != (unsigned int)__atomic_load_n(&reaped_generation, __ATOMIC_RELAXED)) {
 		pthread_mutex_lock(&handles_mu);
 		reap_inherited();
@@ -195,7 +208,10 @@ void bti_process_open_begin(void)
 
 void bti_process_open_end(void)
 {
-	pthread_rwlock_unlock(&open_gate);
+	pthread_mutex_lock(&gate_mu);
+	if (--opening == 0)
+		pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
 }
 
 int bti_db_adopt(bt_db *db, const char *caller)
@@ -237,11 +253,10 @@ out:
 __attribute__((destructor)) static void process_exit(void)
 {
 	int64_t deadline = bti_mono_ms() + 1000;
-	struct timespec ts = { deadline / 1000, (long)(deadline % 1000) * 1000000 };
 
 	/* A thread that exits from inside a library call holds handles_mu;
 	 * then this gives up rather than hang the exit. */
-	if (pthread_mutex_clocklock(&handles_mu, CLOCK_MONOTONIC, &ts) != 0)
+	if (bti_mutex_lock_until(&handles_mu, deadline) != 0)
 		return;
 	for (bt_db *db = handles; db; db = db->next)
 		if (db->async && db->fork_gen == bti_fork_generation())
