@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -418,6 +419,44 @@ static void test_uninstall_leaves_later_handler(void)
 	CHECK(exited_with(status, 0));
 }
 
+/* bt_close of the handle that installed the handler uninstalls it and
+ * lets go of the spool; closing another handle does not. */
+static void test_close_uninstalls(void)
+{
+	int status;
+	pid_t pid;
+
+	fresh_db("close.db");
+	pid = fork();
+	if (pid == 0) {
+		bt_open_options o = BT_OPEN_OPTIONS_INIT;
+		struct sigaction now;
+		bt_db *other;
+		bt_db *db;
+		int fd;
+
+		reset_sanitizer();
+		signal(SIGSEGV, count_signal);
+		o.flags = BT_OPEN_SYNC;
+		if (bt_open(&other, path, &o) != BT_OK)
+			_exit(93);
+		db = child_install();
+		bt_close(other);
+		if (sigaction(SIGSEGV, NULL, &now) != 0 || !(now.sa_flags & SA_SIGINFO))
+			_exit(94); /* another handle's close uninstalled it */
+		bt_close(db);
+		if (sigaction(SIGSEGV, NULL, &now) != 0 || (now.sa_flags & SA_SIGINFO) ||
+		    now.sa_handler != count_signal)
+			_exit(95);
+		fd = open(spool_of(path), O_RDONLY);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
+			_exit(96); /* the spool is still held */
+		_exit(0);
+	}
+	status = wait_child(pid);
+	CHECK(exited_with(status, 0));
+}
+
 #ifdef DLCLOSE_CHILD
 /* dlclose_child.c loads libbugtrack.so, installs, unloads, then signals
  * itself; it must survive its handled SIGSEGV and die by SIGBUS's default
@@ -584,6 +623,7 @@ int main(void)
 	RUN(test_handled_signal_goes_on);
 	RUN(test_handler_exits);
 	RUN(test_uninstall_leaves_later_handler);
+	RUN(test_close_uninstalls);
 #ifdef DLCLOSE_CHILD
 	RUN(test_dlclose);
 #endif
