@@ -554,6 +554,15 @@ static void test_big_spool_all_ingested(void)
 		(double)size / (1 << 20), open_ms());
 	CHECK(file_size(spool_of(path)) == -1);
 	CHECK(crash_tickets(&occ) == 1 && occ == records);
+	/* No record was cut in two at a window's edge. */
+	{
+		sqlite3 *sql;
+
+		CHECK(sqlite3_open(path, &sql) == SQLITE_OK);
+		CHECK(check_query_int(sql, "SELECT count(*) FROM error_logs WHERE message LIKE "
+				      "'%damaged record%'") == 0);
+		sqlite3_close(sql);
+	}
 }
 
 /* 60 MiB held by a live process with the handler: the first open ingests
@@ -614,6 +623,42 @@ static void test_big_spool_live_writer(void)
 	CHECK(file_size(spool_of(path)) == -1);
 }
 
+/* The spool rewritten in place (same device and inode, other bytes, as
+ * when a removed spool's inode number is reused): the mark does not
+ * match its first bytes, so it is read from the start. */
+static void test_mark_of_another_file(void)
+{
+	int go[2], ready[2], status;
+	int64_t occ = 0;
+	pid_t pid;
+	char c;
+
+	fresh_db("rewritten.db");
+	CHECK(pipe(go) == 0 && pipe(ready) == 0);
+	pid = fork();
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		child_install();
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
+			_exit(94);
+		_exit(0);
+	}
+	close(go[0]);
+	close(ready[1]);
+	CHECK(read(ready[0], &c, 1) == 1);
+	write_spool(50, 0);
+	CHECK(crash_tickets(&occ) == 1 && occ == 50);
+	CHECK(truncate(spool_of(path), 0) == 0);
+	write_spool(80, 1000);
+	CHECK(crash_tickets(&occ) == 1 && occ == 130);
+	CHECK(write(go[1], "g", 1) == 1);
+	close(go[1]);
+	close(ready[0]);
+	status = wait_child(pid);
+	CHECK(exited_with(status, 0));
+}
+
 int main(void)
 {
 	RUN(test_repaired_faults_leave_nothing);
@@ -629,5 +674,6 @@ int main(void)
 #endif
 	RUN(test_big_spool_all_ingested);
 	RUN(test_big_spool_live_writer);
+	RUN(test_mark_of_another_file);
 	return check_finish();
 }
