@@ -571,8 +571,27 @@ static void uninstall_locked(void)
 	crash.pipe_fd[0] = crash.pipe_fd[1] = -1;
 }
 
+/* A fork while another thread installs must not leave the child's
+ * install_mu locked forever (its bt_close would wait on it). */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&install_mu);
+}
+
+static void fork_done(void)
+{
+	pthread_mutex_unlock(&install_mu);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
 int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	void *warm[4];
 	char path[PATH_MAX];
 	int frames, fd;
@@ -596,6 +615,7 @@ int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 	if (fd < 0)
 		return bti_error(BT_EIO, "bt_crash_handler_install: cannot open the spool %s: %s",
 				 path, strerror(errno));
+	pthread_once(&once, register_atfork);
 	pthread_mutex_lock(&install_mu);
 	if (!crash.installed && pipe2(crash.pipe_fd, O_NONBLOCK | O_CLOEXEC) != 0) {
 		pthread_mutex_unlock(&install_mu);
