@@ -1,8 +1,9 @@
 /*
  * crash.c - the crash handler: on SIGSEGV, SIGBUS, SIGILL, SIGFPE and
- * SIGABRT it appends one record to a spool file next to the database, then
- * chains to the handler installed before it and lets the signal kill the
- * process as it would have.
+ * SIGABRT, when the signal is about to end the process, it appends one
+ * record to a spool file next to the database and lets the signal end the
+ * process as it would have.  Installing it changes what is recorded, never
+ * how the host behaves.
  *
  * Everything the handler needs is prepared at install time: the spool's
  * descriptor, the module map, the context strings, a pipe for
@@ -15,6 +16,47 @@
  * owner word; a thread that faults inside the handler goes straight to the
  * default action instead of waiting for itself.
  *
+ * The host's own handlers.  We stand in front of the disposition that was
+ * installed before us (the "previous" one) and keep its behaviour:
+ *
+ *  - SIG_IGN: we do not install for that signal at all; it stays ignored.
+ *  - A handler: we call it as the kernel would have (sa_sigaction or
+ *    sa_handler by SA_SIGINFO; our own sigaction copies its sa_mask,
+ *    SA_NODEFER and SA_RESTART, so the mask it runs under is the one it
+ *    asked for; SA_RESETHAND makes us stand for SIG_DFL from then on).  We
+ *    record nothing before or after it: a JIT's or GC's repaired fault, a
+ *    guard page, a siglongjmp out, a signal it just counts, all leave no
+ *    record and no change.
+ *  - SIG_DFL: the default action of these five signals ends the process,
+ *    so this, and only this, is where a crash is recorded: once, then the
+ *    default action is taken.
+ *
+ * When the host's handler gives up.  We record only when we know the
+ * process ends by the signal, which is when the disposition we stand for
+ * is SIG_DFL.  A handler that cannot handle a fault usually resets the
+ * signal to SIG_DFL (sigaction, signal) and returns or re-raises; that
+ * replaces our handler in the kernel, and the re-executed fault or the
+ * re-raised signal would kill the process unrecorded.  So after the host's
+ * handler returns we look: if the disposition is now SIG_DFL, we put
+ * ourselves back in front, standing for SIG_DFL, and the death that
+ * follows is recorded exactly once.  If the handler does not return
+ * because it ends the process itself (_exit, exit), that is the host's
+ * own decision about how its process ends, usually after its own report:
+ * we record nothing, since recording before calling it would leave a bogus
+ * record for every fault it repairs.  If it calls abort(), SIGABRT is
+ * recorded as usual (when its disposition is the default).  What we cannot
+ * see: a handler that resets SIG_DFL and re-raises with SA_NODEFER dies
+ * before returning, and abort() after a host SIGABRT handler returned
+ * resets SIGABRT itself; both end unrecorded.
+ *
+ * Uninstalling (bt_crash_handler_uninstall, bt_close of the handle that
+ * installed it through bti_crash_forget, and the library's unload or the
+ * process's exit through a destructor) restores the previous dispositions
+ * where ours is still in place; a handler the host installed over ours is
+ * left alone.  The alternate stack is mmap()ed and never unmapped, so a
+ * thread that still has it after dlclose never takes a signal onto
+ * unmapped memory.
+ *
  * The record format is parsed by crash_parse.c.
  */
 #include <dlfcn.h>
@@ -25,9 +67,11 @@
 #include <link.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -59,7 +103,11 @@ static struct {
 	int spool_fd;
 	int pipe_fd[2];
 	int frames_hashed;
+	const bt_db *db;                    /* whose spool we write */
+	int hooked[NSIGNALS];               /* ours is installed for it */
 	struct sigaction previous[NSIGNALS];
+	struct sigaction ours[NSIGNALS];
+	atomic_int now_default[NSIGNALS];   /* previous stands for SIG_DFL now */
 	stack_t previous_stack;
 	int stack_replaced;
 	module modules[MAX_MODULES];
@@ -72,7 +120,9 @@ static const bt_context_key CONTEXT_KEYS[4] = {
 	BT_CONTEXT_SERVICE, BT_CONTEXT_RELEASE, BT_CONTEXT_ENVIRONMENT, BT_CONTEXT_HOST
 };
 
-static char alt_stack[ALT_STACK_SIZE];
+/* mmap()ed once per load and never unmapped (see the top comment). */
+static void *alt_stack;
+static pthread_mutex_t install_mu = PTHREAD_MUTEX_INITIALIZER;
 static char record[RECORD_MAX];
 static char symbols[RECORD_MAX / 2];
 static atomic_long owner; /* the tid writing a record, or 0 */
@@ -266,40 +316,79 @@ static int take_turn(long tid)
 	return 0;
 }
 
-static void chain(int sig, siginfo_t *info, void *ucontext)
-{
-	const struct sigaction *prev = NULL;
+static void handler(int sig, siginfo_t *info, void *ucontext);
 
+static int signal_index(int sig)
+{
 	for (int i = 0; i < NSIGNALS; i++)
 		if (SIGNALS[i] == sig)
-			prev = &crash.previous[i];
-	if (prev && (prev->sa_flags & SA_SIGINFO) && prev->sa_sigaction)
-		prev->sa_sigaction(sig, info, ucontext);
-	else if (prev && !(prev->sa_flags & SA_SIGINFO) && prev->sa_handler != SIG_DFL &&
-		 prev->sa_handler != SIG_IGN)
-		prev->sa_handler(sig);
+			return i;
+	return -1;
 }
 
-static void handler(int sig, siginfo_t *info, void *ucontext)
+static int is_ours(const struct sigaction *sa)
 {
-	int saved_errno = errno;
-	long tid = (long)syscall(SYS_gettid);
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == handler;
+}
+
+/* Call the host's handler @prev as the kernel would have.  The mask is
+ * already right: our sigaction carries its sa_mask and SA_NODEFER. */
+static void call_previous(int i, int sig, siginfo_t *info, void *ucontext)
+{
+	const struct sigaction *prev = &crash.previous[i];
+	struct sigaction now;
+
+	if (prev->sa_flags & SA_RESETHAND)
+		atomic_store(&crash.now_default[i], 1);
+	if (prev->sa_flags & SA_SIGINFO)
+		prev->sa_sigaction(sig, info, ucontext);
+	else
+		prev->sa_handler(sig);
+	/* It returned.  If it reset the signal to the default, the re-executed
+	 * fault or the signal it re-raised ends the process: stand in front
+	 * again, for SIG_DFL, so that this death is recorded. */
+	if (sigaction(sig, NULL, &now) == 0 && !is_ours(&now) && !(now.sa_flags & SA_SIGINFO) &&
+	    now.sa_handler == SIG_DFL) {
+		atomic_store(&crash.now_default[i], 1);
+		sigaction(sig, &crash.ours[i], NULL);
+	}
+}
+
+/* Take the default action, as if we had never been here: a fault
+ * re-executes and dies; a raised or sent signal is delivered again when
+ * this handler returns (it is blocked until then). */
+static void take_default(int sig, const siginfo_t *info)
+{
 	struct sigaction dfl;
 
-	if (crash.installed && crash.spool_fd >= 0 && take_turn(tid)) {
-		write_record(sig, info, ucontext, tid);
-		atomic_store(&owner, 0);
-	}
-	chain(sig, info, ucontext);
-	/* The default action, as if we had never been here: a fault
-	 * re-executes and dies; a raised or sent signal is delivered again
-	 * when this handler returns (it is blocked until then). */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
 	sigaction(sig, &dfl, NULL);
 	if (!info || info->si_code <= 0 || sig == SIGABRT)
 		raise(sig);
+}
+
+static void handler(int sig, siginfo_t *info, void *ucontext)
+{
+	int saved_errno = errno, i = signal_index(sig);
+	long tid;
+
+	if (i < 0)
+		return;
+	if (!atomic_load(&crash.now_default[i]) && crash.previous[i].sa_handler != SIG_DFL &&
+	    crash.previous[i].sa_handler != SIG_IGN) {
+		call_previous(i, sig, info, ucontext);
+		errno = saved_errno;
+		return;
+	}
+	/* SIG_DFL: the process ends now; record it once. */
+	tid = (long)syscall(SYS_gettid);
+	if (crash.installed && crash.spool_fd >= 0 && take_turn(tid)) {
+		write_record(sig, info, ucontext, tid);
+		atomic_store(&owner, 0);
+	}
+	take_default(sig, info);
 	errno = saved_errno;
 }
 
@@ -398,8 +487,111 @@ static void close_spool(void)
 	crash.spool_fd = -1;
 }
 
+/* Our sigaction for signal @i: it keeps the previous handler's mask,
+ * SA_NODEFER and SA_RESTART, so that calling it from ours changes nothing
+ * for the host (which syscalls restart, what is blocked while it runs). */
+static void make_ours(int i)
+{
+	struct sigaction *sa = &crash.ours[i];
+	const struct sigaction *prev = &crash.previous[i];
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sa_sigaction = handler;
+	sa->sa_flags = SA_SIGINFO | SA_ONSTACK | (prev->sa_flags & (SA_NODEFER | SA_RESTART));
+	sa->sa_mask = prev->sa_mask;
+}
+
+/* An alternate stack, unless the thread already has one. */
+static void use_alt_stack(void)
+{
+	stack_t ss;
+
+	if (sigaltstack(NULL, &crash.previous_stack) != 0 ||
+	    !(crash.previous_stack.ss_flags & SS_DISABLE))
+		return;
+	if (!alt_stack) {
+		void *p = mmap(NULL, ALT_STACK_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+
+		if (p == MAP_FAILED)
+			return;
+		alt_stack = p;
+	}
+	ss.ss_sp = alt_stack;
+	ss.ss_size = ALT_STACK_SIZE;
+	ss.ss_flags = 0;
+	crash.stack_replaced = sigaltstack(&ss, NULL) == 0;
+}
+
+static void hook_signals(void)
+{
+	for (int i = 0; i < NSIGNALS; i++) {
+		crash.hooked[i] = 0;
+		atomic_store(&crash.now_default[i], 0);
+		if (sigaction(SIGNALS[i], NULL, &crash.previous[i]) != 0 ||
+		    (!(crash.previous[i].sa_flags & SA_SIGINFO) &&
+		     crash.previous[i].sa_handler == SIG_IGN))
+			continue; /* ignored stays ignored */
+		make_ours(i);
+		crash.hooked[i] = sigaction(SIGNALS[i], &crash.ours[i], NULL) == 0;
+	}
+}
+
+static void uninstall_locked(void)
+{
+	if (!crash.installed)
+		return;
+	for (int i = 0; i < NSIGNALS; i++) {
+		struct sigaction now, restore = crash.previous[i];
+
+		/* A handler installed over ours is the host's: leave it. */
+		if (!crash.hooked[i] || sigaction(SIGNALS[i], NULL, &now) != 0 || !is_ours(&now))
+			continue;
+		if (atomic_load(&crash.now_default[i])) {
+			memset(&restore, 0, sizeof(restore));
+			restore.sa_handler = SIG_DFL;
+			sigemptyset(&restore.sa_mask);
+		}
+		sigaction(SIGNALS[i], &restore, NULL);
+		crash.hooked[i] = 0;
+	}
+	if (crash.stack_replaced) {
+		stack_t now;
+
+		/* Only the installing thread has ours; another thread's stays. */
+		if (sigaltstack(NULL, &now) == 0 && now.ss_sp == alt_stack && !(now.ss_flags & SS_ONSTACK))
+			sigaltstack(&crash.previous_stack, NULL);
+		crash.stack_replaced = 0;
+	}
+	crash.installed = 0;
+	crash.db = NULL;
+	close_spool();
+	close(crash.pipe_fd[0]);
+	close(crash.pipe_fd[1]);
+	crash.pipe_fd[0] = crash.pipe_fd[1] = -1;
+}
+
+/* A fork while another thread installs must not leave the child's
+ * install_mu locked forever (its bt_close would wait on it). */
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&install_mu);
+}
+
+static void fork_done(void)
+{
+	pthread_mutex_unlock(&install_mu);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(fork_prepare, fork_done, fork_done);
+}
+
 int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
 	void *warm[4];
 	char path[PATH_MAX];
 	int frames, fd;
@@ -423,7 +615,10 @@ int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 	if (fd < 0)
 		return bti_error(BT_EIO, "bt_crash_handler_install: cannot open the spool %s: %s",
 				 path, strerror(errno));
+	pthread_once(&once, register_atfork);
+	pthread_mutex_lock(&install_mu);
 	if (!crash.installed && pipe2(crash.pipe_fd, O_NONBLOCK | O_CLOEXEC) != 0) {
+		pthread_mutex_unlock(&install_mu);
 		close(fd);
 		return bti_error(BT_EIO, "bt_crash_handler_install: cannot create a pipe: %s",
 				 strerror(errno));
@@ -435,43 +630,34 @@ int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 	crash.frames_hashed = frames;
 	close_spool();
 	crash.spool_fd = fd;
-
+	crash.db = db;
 	if (!crash.installed) {
-		stack_t ss;
-		struct sigaction sa;
-
-		/* An alternate stack, unless the thread already has one. */
-		if (sigaltstack(NULL, &crash.previous_stack) == 0 &&
-		    (crash.previous_stack.ss_flags & SS_DISABLE)) {
-			ss.ss_sp = alt_stack;
-			ss.ss_size = sizeof(alt_stack);
-			ss.ss_flags = 0;
-			crash.stack_replaced = sigaltstack(&ss, NULL) == 0;
-		}
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = handler;
-		sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-		sigemptyset(&sa.sa_mask);
-		for (int i = 0; i < NSIGNALS; i++)
-			sigaction(SIGNALS[i], &sa, &crash.previous[i]);
+		use_alt_stack();
+		hook_signals();
 		crash.installed = 1;
 	}
+	pthread_mutex_unlock(&install_mu);
 	return BT_OK;
 }
 
 int bt_crash_handler_uninstall(void)
 {
-	if (!crash.installed)
-		return BT_OK;
-	for (int i = 0; i < NSIGNALS; i++)
-		sigaction(SIGNALS[i], &crash.previous[i], NULL);
-	if (crash.stack_replaced) {
-		sigaltstack(&crash.previous_stack, NULL);
-		crash.stack_replaced = 0;
-	}
-	crash.installed = 0;
-	close_spool();
-	close(crash.pipe_fd[0]);
-	close(crash.pipe_fd[1]);
+	pthread_mutex_lock(&install_mu);
+	uninstall_locked();
+	pthread_mutex_unlock(&install_mu);
 	return BT_OK;
+}
+
+void bti_crash_forget(const bt_db *db)
+{
+	pthread_mutex_lock(&install_mu);
+	if (crash.installed && crash.db == db)
+		uninstall_locked();
+	pthread_mutex_unlock(&install_mu);
+}
+
+/* dlclose() and exit: our handler's code is about to go away. */
+__attribute__((destructor)) static void crash_unload(void)
+{
+	bt_crash_handler_uninstall();
 }

@@ -11,6 +11,19 @@
  * claimed.  The spool is removed after the commit, and only while we hold
  * an exclusive flock on it, which no process with the handler installed
  * lets us take (they hold a shared one for their whole life).
+ *
+ * Any size, bounded memory: the spool is read in windows of WINDOW bytes,
+ * at most WINDOW_CHUNKS records each, every window in its own transaction.
+ * A window ends before a record it cuts (records are at most 48 KiB, far
+ * less than a window), and the next window starts there.  Each window's
+ * transaction also advances the mark (crash_spool_mark): the spool's
+ * device, inode, a hash of its first bytes and the offset up to which
+ * everything is stored.  While a live process keeps the spool, an open
+ * reads only what was appended after the mark, instead of the whole file
+ * again.  The mark is a shortcut, not the guarantee: the claims are.  A
+ * mark that does not match the file (another file at a reused inode, a
+ * truncated file, a peer that moved it back) only means reading from an
+ * earlier offset and finding those records claimed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +43,9 @@
 #include "text.h"
 #include "ticket.h"
 
-#define SPOOL_MAX ((size_t)64 << 20) /* a larger spool is read in part */
+#define WINDOW ((size_t)4 << 20) /* the bytes read and stored at once */
+#define WINDOW_CHUNKS 4096       /* and the records */
+#define HEAD 4096                /* bytes hashed to know the file again */
 
 int bti_crash_spool_path(const bt_db *db, char *buf, size_t size)
 {
@@ -199,14 +214,14 @@ static int store_crash(bt_db *db, const bti_crash_record *r)
 	return rc;
 }
 
-static int store_damaged(bt_db *db, size_t offset, size_t len)
+static int store_damaged(bt_db *db, int64_t offset, size_t len)
 {
 	char message[160];
 	bti_occurrence o;
 	bti_landing landing;
 
 	snprintf(message, sizeof(message), "crash spool: skipped a damaged record of %zu bytes at "
-		 "offset %zu (cut short, or not a record)", len, offset);
+		 "offset %lld (cut short, or not a record)", len, (long long)offset);
 	memset(&o, 0, sizeof(o));
 	o.now = bti_db_now(db);
 	o.store_log = 1;
@@ -219,35 +234,61 @@ static int store_damaged(bt_db *db, size_t offset, size_t len)
 
 /* ---- the spool ---- */
 
-static int read_spool(int fd, char **buf_out, size_t *len_out)
+/* Read up to @len bytes at @offset; returns how many, or -1. */
+static ssize_t read_at(int fd, char *buf, size_t len, int64_t offset)
 {
-	struct stat st;
-	size_t size, got = 0;
-	char *buf;
+	size_t got = 0;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return bti_error(BT_EIO, "bt_crash_ingest: the spool is not a regular file");
-	size = (size_t)st.st_size < SPOOL_MAX ? (size_t)st.st_size : SPOOL_MAX;
-	buf = bti_malloc(size + 1);
-	if (!buf)
-		return bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory reading the spool");
-	while (got < size) {
-		ssize_t r = read(fd, buf + got, size - got);
+	while (got < len) {
+		ssize_t r = pread(fd, buf + got, len - got, (off_t)offset + (off_t)got);
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0)
+			return -1;
+		if (r == 0)
 			break;
 		got += (size_t)r;
 	}
-	buf[got] = '\0';
-	*buf_out = buf;
-	*len_out = got;
+	return (ssize_t)got;
+}
+
+/* The mark for the spool @fd (@st) up to @offset. */
+static int make_mark(int fd, const struct stat *st, int64_t offset, bti_crash_mark *m)
+{
+	char head[HEAD];
+	size_t n = offset < HEAD ? (size_t)offset : HEAD;
+
+	m->dev = (int64_t)st->st_dev;
+	m->ino = (int64_t)st->st_ino;
+	m->offset = offset;
+	if (read_at(fd, head, n, 0) != (ssize_t)n)
+		return bti_error(BT_EIO, "bt_crash_ingest: cannot read the spool: %s", strerror(errno));
+	bti_hash128_hex(head, n, m->head);
 	return BT_OK;
 }
 
-static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, size_t n,
-			 bt_crash_ingest_result *res)
+/* Where to start reading: the mark's offset if it is this file's. */
+static int64_t start_offset(bt_db *db, int fd, const struct stat *st)
+{
+	bti_crash_mark stored, now;
+	int rc = bti_db_lock(db, "bt_crash_ingest");
+
+	if (rc != BT_OK)
+		return 0;
+	rc = bti_store_crash_mark_get(db->store, &stored);
+	bti_db_unlock(db);
+	if (rc != BT_OK || stored.dev != (int64_t)st->st_dev || stored.ino != (int64_t)st->st_ino ||
+	    stored.offset <= 0 || stored.offset > (int64_t)st->st_size ||
+	    make_mark(fd, st, stored.offset, &now) != BT_OK || strcmp(now.head, stored.head) != 0)
+		return 0;
+	return stored.offset;
+}
+
+/* Store the chunks @c of the window @p (at spool offset @base) and the
+ * mark @m in one transaction. */
+static int ingest_chunks(bt_db *db, const char *p, int64_t base, const bti_crash_chunk *c,
+			 size_t n, const bti_crash_mark *m, bt_crash_ingest_result *res)
 {
 	bti_crash_record *r = bti_malloc(sizeof(*r));
 	int rc = r ? bti_store_begin(db->store) : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
@@ -269,10 +310,12 @@ static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, siz
 			rc = store_crash(db, r);
 			res->ingested += rc == BT_OK;
 		} else {
-			rc = store_damaged(db, c[i].start, c[i].len);
+			rc = store_damaged(db, base + (int64_t)c[i].start, c[i].len);
 			res->damaged += rc == BT_OK;
 		}
 	}
+	if (rc == BT_OK)
+		rc = bti_store_crash_mark_set(db->store, m);
 	if (rc == BT_OK)
 		rc = bti_store_commit(db->store);
 	else if (r)
@@ -281,13 +324,76 @@ static int ingest_chunks(bt_db *db, const char *p, const bti_crash_chunk *c, siz
 	return rc;
 }
 
+/* The chunks of the window @buf (@got bytes) to store now; *end_out is
+ * where they end.  A record the window's end may have cut waits for the
+ * next window, and at the spool's end an incomplete one waits for its
+ * live writer unless nobody can be writing (@exclusive). */
+static size_t window_chunks(const char *buf, size_t got, int at_end, int exclusive,
+			    bti_crash_chunk *chunks, size_t *end_out)
+{
+	size_t n = bti_crash_split(buf, got, chunks, WINDOW_CHUNKS);
+
+	if (n > 1 && !at_end && chunks[n - 1].start + chunks[n - 1].len == got)
+		n--;
+	if (n && at_end && !chunks[n - 1].complete && !exclusive &&
+	    chunks[n - 1].start + chunks[n - 1].len == got)
+		n--;
+	*end_out = n ? chunks[n - 1].start + chunks[n - 1].len : 0;
+	return n;
+}
+
+/* Ingest the spool @fd (@st) from @offset on, window by window.  Returns
+ * BT_OK and sets *all_out when everything up to the end is stored. */
+static int ingest_from(bt_db *db, int fd, const struct stat *st, int64_t offset, int exclusive,
+		       bt_crash_ingest_result *res, int *all_out)
+{
+	int64_t size = (int64_t)st->st_size;
+	char *buf = bti_malloc(WINDOW);
+	bti_crash_chunk *chunks = bti_calloc(WINDOW_CHUNKS, sizeof(*chunks));
+	int rc = buf && chunks ? BT_OK : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
+
+	*all_out = offset >= size;
+	while (rc == BT_OK && offset < size) {
+		size_t want = size - offset < (int64_t)WINDOW ? (size_t)(size - offset) : WINDOW, end, n;
+		ssize_t got = read_at(fd, buf, want, offset);
+		int at_end = got >= 0 && offset + got >= size;
+		bti_crash_mark m;
+
+		if (got <= 0) {
+			if (got < 0)
+				rc = bti_error(BT_EIO, "bt_crash_ingest: cannot read the spool: %s",
+					       strerror(errno));
+			break; /* shorter than it was: someone else removed it */
+		}
+		n = window_chunks(buf, (size_t)got, at_end, exclusive, chunks, &end);
+		/* Only blanks, or only a record still being written. */
+		if (n == 0) {
+			*all_out = at_end && exclusive;
+			break;
+		}
+		rc = make_mark(fd, st, offset + (int64_t)end, &m);
+		/* The write lock only for something to store: an open with an
+		 * empty spool held by a live process must not wait for peers. */
+		if (rc == BT_OK)
+			rc = bti_db_lock(db, "bt_crash_ingest");
+		if (rc == BT_OK) {
+			rc = ingest_chunks(db, buf, offset, chunks, n, &m, res);
+			bti_db_unlock(db);
+		}
+		offset += (int64_t)end;
+		*all_out = rc == BT_OK && offset >= size;
+	}
+	bti_free(buf);
+	bti_free(chunks);
+	return rc;
+}
+
 int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 {
 	bt_crash_ingest_result res = { BT_CRASH_INGEST_RESULT_VERSION, 0, 0, 0 };
-	char path[PATH_MAX], *buf = NULL;
-	size_t len = 0, n;
-	bti_crash_chunk *chunks = NULL;
-	int fd, exclusive, rc;
+	char path[PATH_MAX];
+	struct stat st;
+	int fd, exclusive, all = 0, rc;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_crash_ingest: db is NULL");
@@ -304,35 +410,15 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 		return bti_error(BT_EIO, "bt_crash_ingest: cannot open %s: %s", path, strerror(errno));
 	}
 	exclusive = flock(fd, LOCK_EX | LOCK_NB) == 0;
-	rc = read_spool(fd, &buf, &len);
-	if (rc == BT_OK) {
-		size_t cap = len / (sizeof(BTI_CRASH_HEADER) - 1) + 2;
-
-		chunks = bti_calloc(cap, sizeof(*chunks));
-		rc = chunks ? BT_OK : bti_error(BT_ENOMEM, "bt_crash_ingest: out of memory");
-		n = chunks ? bti_crash_split(buf, len, chunks, cap) : 0;
-	}
-	/* The last record may still be being written by a live process:
-	 * leave it for later unless nobody can be writing. */
-	if (rc == BT_OK && n && !chunks[n - 1].complete && !exclusive)
-		n--;
-	/* Only take the write lock for something to store: an empty spool held
-	 * by a live process is the normal case at every bt_open, and waiting
-	 * for peers' commits there stalled every open by the busy timeout. */
-	if (rc == BT_OK && n) {
-		rc = bti_db_lock(db, "bt_crash_ingest");
-		if (rc == BT_OK) {
-			rc = ingest_chunks(db, buf, chunks, n, &res);
-			bti_db_unlock(db);
-		}
-	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = bti_error(BT_EIO, "bt_crash_ingest: the spool is not a regular file");
+	else
+		rc = ingest_from(db, fd, &st, start_offset(db, fd, &st), exclusive, &res, &all);
 	/* Removed only when every byte is in the database and no live process
 	 * holds the spool open for writing. */
-	if (rc == BT_OK && exclusive)
+	if (rc == BT_OK && exclusive && all)
 		unlink(path);
 	close(fd);
-	bti_free(buf);
-	bti_free(chunks);
 	if (rc != BT_OK)
 		return rc;
 done:

@@ -218,6 +218,7 @@ void bt_close(bt_db *db)
 	 * a child that never used an inherited handle, there is nothing of
 	 * its own to commit: the parent commits what was pending. */
 	bti_process_remove(db);
+	bti_crash_forget(db); /* the handler it installed, and its spool */
 	/* The writer commits what is pending through the store. */
 	bti_async_stop(db->async);
 	bti_store_close(db->store);

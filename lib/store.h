@@ -109,6 +109,18 @@ int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_
  * *fresh_out = 1 if it was not ingested before. */
 int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out);
 
+/* How far crash ingestion got in the spool (crash_ingest.c). */
+typedef struct bti_crash_mark {
+	int64_t dev, ino;                 /* the spool file */
+	char head[BT_FINGERPRINT_SIZE];   /* hash of its first bytes */
+	int64_t offset;                   /* every record before it is stored */
+} bti_crash_mark;
+
+/* The mark, or BT_ENOTFOUND if there is none. */
+int bti_store_crash_mark_get(bti_store *st, bti_crash_mark *out);
+/* Set the mark inside the caller's transaction. */
+int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *m);
+
 /* Note that @release was seen now, if it is new: orders releases. */
 int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
 

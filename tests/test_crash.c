@@ -78,12 +78,16 @@ enum crash_kind { NULL_DEREF, OTHER_NULL, ABORT, ASSERT, FPE, OVERFLOW };
 static volatile sig_atomic_t earlier_called;
 static int marker_fd = -1;
 
+/* A host's handler that cannot handle the fault: it notes it, gives the
+ * signal back to the default and returns, so that the fault re-executes
+ * and ends the process (returning without that would loop forever, with
+ * or without our handler). */
 static void earlier_handler(int sig)
 {
-	(void)sig;
 	earlier_called = 1;
 	if (write(marker_fd, "x", 1) < 0)
 		_exit(97);
+	signal(sig, SIG_DFL);
 }
 
 /* Fork a child that installs the handler and crashes; returns its wait
