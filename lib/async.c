@@ -299,6 +299,15 @@ static int batch_grow(batch *b, size_t cap)
 }
 
 /* Free @b's items and make it empty; returns the bytes it held. */
+static size_t batch_bytes(const batch *b)
+{
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		bytes += b->items[i].bytes;
+	return bytes;
+}
+
 static size_t batch_clear(batch *b)
 {
 	size_t bytes = 0;
@@ -581,14 +590,26 @@ static void *writer_main(void *arg)
 			a->failed_commits++;
 			memcpy(a->last_msg, msg, sizeof(msg));
 		}
+		batch *release = NULL;
+
 		if (rc == BT_OK || (a->stop && mono_ms() >= a->give_up_ms)) {
 			/* Committed, or given up at close: what is left is lost. */
-			a->bytes_used -= batch_clear(drain);
+			a->bytes_used -= batch_bytes(drain);
+			release = drain;
 			drain = NULL;
 		}
 		/* Before any retry wait: a flusher must hear of the failure now,
 		 * not an interval later. */
 		pthread_cond_broadcast(&a->done);
+		if (release) {
+			/* Freeing thousands of texts is not done under @mu, which
+			 * every capture call takes.  The batch is still this
+			 * thread's: it becomes the fill batch only at the next
+			 * swap, which this thread makes. */
+			pthread_mutex_unlock(&a->mu);
+			batch_clear(release);
+			pthread_mutex_lock(&a->mu);
+		}
 		if (drain) {
 			/* Try again after an interval (or when a flush asks);
 			 * meanwhile callers fill the other batch, and drop once it
