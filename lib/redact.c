@@ -5,6 +5,8 @@
  * not.  Quotes and separators around a value are kept, so that JSON stays
  * valid and redacted messages still group together.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "redact.h"
@@ -12,37 +14,74 @@
 
 typedef unsigned char uchar;
 
-static const char *const default_keys[] = {
-	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey",
-	"access_token", "refresh_token", "auth", "authorization", "cookie",
-	"session", "private_key", "client_secret", NULL
-};
+#define DEFAULT_KEYS(X) \
+	X("password") X("passwd") X("pwd") X("secret") X("token") X("api_key") X("apikey") \
+	X("access_token") X("refresh_token") X("auth") X("authorization") X("cookie") \
+	X("session") X("private_key") X("client_secret") X("secret_key") \
+	X("secret_access_key") X("passphrase") X("credentials") X("sessionid")
+#define KEY_NAME(k) k,
+#define KEY_LEN(k) sizeof(k) - 1,
+
+static const char *const default_keys[] = { DEFAULT_KEYS(KEY_NAME) NULL };
+static const size_t default_lens[] = { DEFAULT_KEYS(KEY_LEN) };
 
 /* Values of these hold spaces ("Bearer x", "a=1; b=2"), so unquoted they
  * run to the end of the line. */
 static const char *const line_keys[] = { "authorization", "cookie", NULL };
 
+/* A key list with each key's length (the first KEYSET_LENS; more are
+ * measured when used), and by the byte that ends a key (folded) which keys
+ * end with it, as bits (bit 31: every key from the 32nd on).  Most words
+ * tested end with none, and cost one look-up. */
+#define KEYSET_LENS 64
+typedef struct keyset {
+	const char *const *name;
+	const size_t *len;
+	size_t own_len[KEYSET_LENS];
+	uint32_t ends[256];
+} keyset;
+
+static size_t key_len(const keyset *ks, size_t j)
+{
+	return j < KEYSET_LENS ? ks->len[j] : strlen(ks->name[j]);
+}
+
 static const char redacted[] = "[redacted]";
 
-/* Hand-written character classes: <ctype.h> depends on the locale. */
-static int is_alnum(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+/* Byte classes, one table lookup each: <ctype.h> depends on the locale,
+ * and strchr over a set string cost a call per byte (perf put redaction's
+ * strchr and strlen at about 30 % of a capture). */
+enum {
+	C_ALNUM = 1,  /* 0-9 a-z A-Z */
+	C_IDENT = 2,  /* alnum and _ - .: a key name's bytes */
+	C_HEX = 4,
+	C_SPACE = 8,  /* blank, tab, \n, \v, \f, \r */
+	C_DELIM = 16, /* , ; & ) ] }: ends an unquoted value */
+	C_JOIN = 32,  /* _ - . between the parts of a compound name */
+	C_STOP = 64,  /* \\ : \n \r: the scan's other bytes of interest */
+};
 
-static int in_set(int c, const char *set)
-{
-	return c > 0 && strchr(set, c) != NULL; /* strchr finds the NUL too */
-}
+#define R2(c, v) [c] = (v), [c + 1] = (v)
+#define R6(c, v) R2(c, v), R2(c + 2, v), R2(c + 4, v)
+#define R10(c, v) R6(c, v), R2(c + 6, v), R2(c + 8, v)
+#define R20(c, v) R10(c, v), R10(c + 10, v)
+#define AL (C_ALNUM | C_IDENT)
 
-static int is_hex(int c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+static const uchar cls[256] = {
+	R10('0', AL | C_HEX), R6('a', AL | C_HEX), R20('g', AL), R6('A', AL | C_HEX), R20('G', AL),
+	['_'] = C_IDENT | C_JOIN, ['-'] = C_IDENT | C_JOIN, ['.'] = C_IDENT | C_JOIN,
+	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE,
+	['\r'] = C_SPACE | C_STOP, ['\n'] = C_SPACE | C_STOP, ['\\'] = C_STOP, [':'] = C_STOP,
+	[','] = C_DELIM, [';'] = C_DELIM, ['&'] = C_DELIM, [')'] = C_DELIM, [']'] = C_DELIM,
+	['}'] = C_DELIM,
+};
 
-static int is_ident(int c) { return is_alnum(c) || in_set(c, "_-."); }
+static int is_hex(int c) { return c >= 0 && (cls[c] & C_HEX); }
+static int is_ident(int c) { return c >= 0 && (cls[c] & C_IDENT); }
+static int is_join(int c) { return c >= 0 && (cls[c] & C_JOIN); }
 static int is_quote(int c) { return c == '"' || c == '\''; }
-static int is_space(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+static int is_space(int c) { return c >= 0 && (cls[c] & C_SPACE); }
+static int is_delim(int c) { return c >= 0 && (cls[c] & C_DELIM); }
 
 /* Keys compare case-insensitively, with '-' and '_' equivalent. */
 static int fold(int c)
@@ -56,27 +95,72 @@ static int peek(const uchar *s, size_t n, size_t i)
 }
 
 
-/* Does the identifier id[0..n) end with @key, either whole or as the last
- * part of a compound name (db_password, X-Api-Key, user.token)? */
-static int has_key_suffix(const uchar *id, size_t n, const char *key)
-{
-	size_t k = strlen(key);
+static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower_or_digit(int c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-	if (k == 0 || k > n || (k < n && !in_set(id[n - k - 1], "_-.")))
+/* Does the identifier id[0..n) end with @key (@k bytes), either whole or as
+ * the last part of a compound name: after '_', '-' or '.' (db_password,
+ * X-Api-Key, user.token), or at a camelCase boundary, an uppercase letter
+ * after a lowercase one or a digit (accessToken, userPassword)? */
+static int has_key_suffix(const uchar *id, size_t n, const char *key, size_t k)
+{
+	if (k == 0 || k > n)
 		return 0;
 	id += n - k;
+	if (k < n && !is_join(id[-1]) && !(is_upper(id[0]) && is_lower_or_digit(id[-1])))
+		return 0;
 	for (size_t j = 0; j < k; j++)
 		if (fold(id[j]) != fold((uchar)key[j]))
 			return 0;
 	return 1;
 }
 
-static const char *find_key(const uchar *id, size_t n, const char *const *keys)
+static const char *find_key(const uchar *id, size_t n, const keyset *ks)
 {
-	for (; *keys; keys++)
-		if (has_key_suffix(id, n, *keys))
-			return *keys;
+	uint32_t m = n ? ks->ends[fold(id[n - 1])] : 0;
+
+	for (; m; m &= m - 1) {
+		size_t j = (size_t)__builtin_ctz(m);
+
+		if (j < 31 && has_key_suffix(id, n, ks->name[j], key_len(ks, j)))
+			return ks->name[j];
+		for (; j >= 31 && ks->name[j]; j++)
+			if (has_key_suffix(id, n, ks->name[j], key_len(ks, j)))
+				return ks->name[j];
+	}
 	return NULL;
+}
+
+static void keyset_fill(keyset *ks, const char *const *keys, const size_t *lens)
+{
+	memset(ks->ends, 0, sizeof(ks->ends));
+	ks->name = keys;
+	ks->len = lens ? lens : ks->own_len;
+	for (size_t j = 0; keys[j]; j++) {
+		size_t k = j < KEYSET_LENS && !lens ? (ks->own_len[j] = strlen(keys[j])) : key_len(ks, j);
+
+		if (k)
+			ks->ends[fold((uchar)keys[j][k - 1])] |= (uint32_t)1 << (j < 31 ? j : 31);
+	}
+}
+
+static keyset default_set;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
+static void default_set_init(void)
+{
+	keyset_fill(&default_set, default_keys, default_lens);
+}
+
+/* The default list is sorted out once; a custom one on each call. */
+static const keyset *keyset_get(keyset *ks, const char *const *keys)
+{
+	if (!keys) {
+		pthread_once(&default_once, default_set_init);
+		return &default_set;
+	}
+	keyset_fill(ks, keys, NULL);
+	return ks;
 }
 
 /* How a key was written: inside quotes ("password", or \"password\" in
@@ -130,10 +214,12 @@ static size_t separator(const uchar *s, size_t n, size_t i, struct key_form *f)
 }
 
 /* Is id[0..n) exactly one of @keys (not a compound name ending in one)? */
-static int whole_key(const uchar *id, size_t n, const char *const *keys)
+static int whole_key(const uchar *id, size_t n, const keyset *ks)
 {
-	for (; *keys; keys++)
-		if (strlen(*keys) == n && has_key_suffix(id, n, *keys))
+	if (n == 0 || !ks->ends[fold(id[n - 1])])
+		return 0;
+	for (size_t j = 0; ks->name[j]; j++)
+		if (key_len(ks, j) == n && has_key_suffix(id, n, ks->name[j], n))
 			return 1;
 	return 0;
 }
@@ -145,7 +231,7 @@ static int whole_key(const uchar *id, size_t n, const char *const *keys)
  * leave its value in clear ("f(token=a(secret: x))").  Exact names only,
  * so that a password ending in one ("hunter2_token") is not cut short.
  */
-static int key_ahead(const uchar *s, size_t n, size_t i, const char *const *keys)
+static int key_ahead(const uchar *s, size_t n, size_t i, const keyset *keys)
 {
 	struct key_form f = { 0 };
 	size_t e, v;
@@ -231,7 +317,7 @@ static size_t bracket_end(const uchar *s, size_t n, size_t i)
  * the line, and in both cases at the quote enclosing the whole key=value
  * ('args="password=x"'), unless that quote is escaped. */
 static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_form *f, int line,
-			const char *const *keys)
+			const keyset *keys)
 {
 	size_t start = i;
 	int open = f->quote && !f->closed;
@@ -239,7 +325,7 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 	while (i < n) {
 		int c = s[i];
 
-		if (c == '\n' || c == '\r' || (!line && (is_space(c) || in_set(c, ",;&)]}"))))
+		if (c == '\n' || c == '\r' || (!line && (is_space(c) || is_delim(c))))
 			break;
 		if (!line && i > start && !is_ident(s[i - 1]) && key_ahead(s, n, i, keys))
 			break;
@@ -247,7 +333,7 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
 			break;
 		/* 'AWS_password="a b"' inside a value: the quoted part is one
 		 * piece, or its second word would be left in clear. */
-		if (!line && !open && is_quote(c) && i > start && in_set(s[i - 1], "=:")) {
+		if (!line && !open && is_quote(c) && i > start && (s[i - 1] == '=' || s[i - 1] == ':')) {
 			size_t q = string_end(s, n, i + 1, c, 0);
 
 			i = q < n ? q + 1 : n;
@@ -266,7 +352,7 @@ static size_t plain_end(const uchar *s, size_t n, size_t i, const struct key_for
  * separator (*sep set) or without ("user.pwd = x")?  Then the value
  * swallowed that key ("password= token: x", "f(token=a(secret: x))"),
  * and the key's own value must go too. */
-static const char *ends_in_key(const uchar *s, size_t i, size_t e, const char *const *keys,
+static const char *ends_in_key(const uchar *s, size_t i, size_t e, const keyset *keys,
 			       int *sep)
 {
 	size_t w;
@@ -282,9 +368,16 @@ static const char *ends_in_key(const uchar *s, size_t i, size_t e, const char *c
 	return w < e ? find_key(s + w, e - w, keys) : NULL;
 }
 
+/* Is @key (from the key list) one whose value runs to the end of the
+ * line?  Compared as a compound name: a custom "x-cookie" is one. */
 static int is_line_key(const char *key)
 {
-	return key && find_key((const uchar *)key, strlen(key), line_keys) != NULL;
+	size_t n = key ? strlen(key) : 0;
+
+	for (const char *const *l = line_keys; n && *l; l++)
+		if (has_key_suffix((const uchar *)key, n, *l, strlen(*l)))
+			return 1;
+	return 0;
 }
 
 /*
@@ -296,7 +389,7 @@ static int is_line_key(const char *key)
  * more: nothing already redacted is given back.
  */
 static size_t value_follows(bti_sink *w, const uchar *s, size_t n, size_t e, int swallowed,
-			    int line, const char *const *keys)
+			    int line, const keyset *keys)
 {
 	static const struct key_form plain = { 0 };
 
@@ -343,7 +436,7 @@ static void put_quote(bti_sink *w, const struct key_form *f)
 
 /* Writes the redacted form of the value at @i; returns the end of it. */
 static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
-			   const struct key_form *f, int line, const char *const *keys)
+			   const struct key_form *f, int line, const keyset *keys)
 {
 	int c = peek(s, n, i), level = c == '\\' && is_quote(peek(s, n, i + 1));
 	size_t e;
@@ -378,30 +471,6 @@ static size_t redact_value(bti_sink *w, const uchar *s, size_t n, size_t i,
 	return e;
 }
 
-/* Handles the identifier s[i..e), copied already: if it is a secret key
- * being assigned, copies the separator and redacts the value.  Returns
- * where scanning resumes. */
-static size_t key_value(bti_sink *w, const uchar *s, size_t n, size_t i, size_t e,
-			const char *const *keys)
-{
-	const char *key = find_key(s + i, e - i, keys);
-	struct key_form f = { 0 };
-	size_t v;
-
-	if (!key)
-		return e;
-	if (i && is_quote(s[i - 1])) {
-		f.quote = s[i - 1];
-		f.escaped = i >= 2 && s[i - 2] == '\\';
-	}
-	v = separator(s, n, e, &f);
-	if (!v)
-		return e;
-	bti_sink_put(w, s + e, v - e);
-	return redact_value(w, s, n, v, &f, find_key((const uchar *)key, strlen(key), line_keys) != NULL,
-			    keys);
-}
-
 /*
  * How many bytes of the backslash at @i to copy as one piece.  A JSON
  * escape (\n, \t, \u0041) goes whole, so that its letter does not start a
@@ -409,14 +478,14 @@ static size_t key_value(bti_sink *w, const uchar *s, size_t n, size_t i, size_t 
  * the word from the letter on is itself a key ("C:\token=x"), the
  * backslash is a path's, and goes alone.  "\\" is one escaped backslash.
  */
-static size_t escape_len(const uchar *s, size_t n, size_t i, const char *const *keys)
+static size_t escape_len(const uchar *s, size_t n, size_t i, const keyset *keys)
 {
 	int c = peek(s, n, i + 1);
 	size_t e, k = 2;
 
 	if (c == '\\')
 		return 2;
-	if (!in_set(c, "nrtbfu"))
+	if (c != 'n' && c != 'r' && c != 't' && c != 'b' && c != 'f' && c != 'u')
 		return 1;
 	for (e = i + 1; e < n && is_ident(s[e]); e++)
 		;
@@ -428,30 +497,340 @@ static size_t escape_len(const uchar *s, size_t n, size_t i, const char *const *
 	return k;
 }
 
+/* The scan: what is written already (s[0..done) has its output in w), the
+ * key list, and whether this line runs a MySQL client (cmd), where -pX
+ * is a password. */
+typedef struct scan {
+	bti_sink w;
+	const uchar *s;
+	size_t n, done;
+	const keyset *keys;
+	int cmd;
+} scan;
+
+/* Write the input up to @to as it is. */
+static void flush(scan *sc, size_t to)
+{
+	if (to > sc->done)
+		bti_sink_put(&sc->w, sc->s + sc->done, to - sc->done);
+	sc->done = to;
+}
+
+/* Replace s[from..to) by "[redacted]"; scanning resumes at @to. */
+static size_t replace(scan *sc, size_t from, size_t to)
+{
+	flush(sc, from);
+	bti_sink_put(&sc->w, redacted, sizeof(redacted) - 1);
+	sc->done = to;
+	return to;
+}
+
+static int word_is(const uchar *s, size_t n, const char *word)
+{
+	size_t k = strlen(word);
+
+	return n == k && has_key_suffix(s, n, word, k);
+}
+
+/* The key @id (@idn bytes) ends at @e, its name starting at @i: if it is a
+ * secret key being assigned, redact its value.  @id is s + i unless the
+ * name was written with \u escapes. */
+static size_t key_value(scan *sc, size_t i, size_t e, const uchar *id, size_t idn)
+{
+	const uchar *s = sc->s;
+	struct key_form f = { 0 };
+	const char *key;
+	size_t v;
+
+	if (i && is_quote(s[i - 1])) {
+		f.quote = s[i - 1];
+		f.escaped = i >= 2 && s[i - 2] == '\\';
+	}
+	/* Most words are not assigned: the cheap test first. */
+	v = separator(s, sc->n, e, &f);
+	if (!v || !(key = find_key(id, idn, sc->keys)))
+		return e;
+	flush(sc, v);
+	sc->done = redact_value(&sc->w, s, sc->n, v, &f, is_line_key(key), sc->keys);
+	return sc->done;
+}
+
+/*
+ * A command-line argument at @i, one word to the next blank (or a quoted
+ * one), where a closing quote at its end is the enclosing string's
+ * ('cmd="mysql -phunter2"').  Returns its end, or @i if there is none.
+ */
+static size_t arg_end(const uchar *s, size_t n, size_t i)
+{
+	size_t e = i;
+
+	while (e < n && !is_space(s[e]))
+		e++;
+	if (e > i + 1 && is_quote(s[e - 1]))
+		e -= e - 2 > i && s[e - 2] == '\\' ? 2 : 1;
+	return e;
+}
+
+/*
+ * An option naming a secret key, with its value as the next argument:
+ * "--password hunter2", "-api-key x" (--password=x is a key=value).  A next
+ * word starting with '-' is the next option, so it stays.
+ */
+static size_t option_value(scan *sc, size_t i, size_t e)
+{
+	const uchar *s = sc->s;
+	size_t v = skip_blanks(s, sc->n, e), end;
+
+	if (s[i] != '-' || v == e || v >= sc->n || s[v] == '-' || s[v] == '\n' || s[v] == '\r' ||
+	    (i && !is_space(s[i - 1]) && !is_quote(s[i - 1])) || !find_key(s + i, e - i, sc->keys))
+		return e;
+	if (is_quote(s[v])) {
+		flush(sc, v);
+		sc->done = redact_string(&sc->w, s, sc->n, v, 0);
+		return sc->done;
+	}
+	end = arg_end(s, sc->n, v);
+	return end > v ? replace(sc, v, end) : e;
+}
+
+/* MySQL's clients take the password glued to -p (mysql -u root -phunter2);
+ * a -p alone prompts, and the next word is the database.  Other commands'
+ * -p means anything, so only these lines are looked at. */
+static const char *const mysql_words[] = {
+	"mysql", "mysqldump", "mysqladmin", "mysqlimport", "mysqlshow", "mysqlcheck",
+	"mysqlslap", "mysqlbinlog", "mysqlpump", "mysqlsh", "mariadb", "mariadb-dump",
+	"mariadb-admin", "mariadb-import", "mariadb-check", NULL
+};
+
+static int is_mysql(const uchar *s, size_t n)
+{
+	for (const char *const *m = mysql_words; *m; m++)
+		if (word_is(s, n, *m))
+			return 1;
+	return 0;
+}
+
+static size_t mysql_password(scan *sc, size_t i, size_t e)
+{
+	const uchar *s = sc->s;
+	size_t end;
+
+	if (e - i < 2 || s[i] != '-' || s[i + 1] != 'p' || (i && !is_space(s[i - 1]) && !is_quote(s[i - 1])))
+		return e;
+	if (e - i == 2 && !is_quote(peek(s, sc->n, i + 2)))
+		return e; /* -p alone, or -p followed by its database */
+	if (is_quote(s[i + 2])) {
+		flush(sc, i + 2);
+		sc->done = redact_string(&sc->w, s, sc->n, i + 2, 0);
+		return sc->done;
+	}
+	end = arg_end(s, sc->n, i + 2);
+	return end > i + 2 ? replace(sc, i + 2, end) : e;
+}
+
+static int is_b64url(int c)
+{
+	return c >= 0 && (cls[c] & C_ALNUM || c == '_' || c == '-');
+}
+
+/* A JSON Web Token: base64url segments joined by dots, the first (a JSON
+ * header, so "eyJ") and second non-empty.  The word s[i..e) goes whole. */
+static int is_jwt(const uchar *s, size_t i, size_t e)
+{
+	size_t seg = 0, dots = 0, first = 0, second = 0;
+
+	if (e - i < 10 || memcmp(s + i, "eyJ", 3) != 0)
+		return 0;
+	for (size_t j = i; j < e; j++) {
+		if (s[j] == '.') {
+			if (dots == 0)
+				first = seg;
+			else if (dots == 1)
+				second = seg;
+			dots++;
+			seg = 0;
+		} else if (is_b64url(s[j])) {
+			seg++;
+		} else {
+			return 0;
+		}
+	}
+	return dots >= 2 && first >= 8 && second >= 2;
+}
+
+static size_t find(const uchar *s, size_t n, size_t i, const char *what)
+{
+	size_t k = strlen(what);
+
+	for (; i + k <= n; i++)
+		if (s[i] == (uchar)what[0] && memcmp(s + i, what, k) == 0)
+			return i;
+	return n;
+}
+
+/*
+ * A PEM private key: the word s[i..e) ends "-----BEGIN", and the label to
+ * the next "-----" on the line says PRIVATE KEY.  Its body goes, up to
+ * "-----END", or when that is missing to the end of the string it sits in
+ * (an unescaped '"') or of the text.  Other PEM blocks (certificates,
+ * public keys) are not secrets.
+ */
+static size_t pem_block(scan *sc, size_t i, size_t e)
+{
+	const uchar *s = sc->s;
+	size_t n = sc->n, label, body, end;
+
+	if (e - i < 10 || memcmp(s + e - 10, "-----BEGIN", 10) != 0 || peek(s, n, e) != ' ')
+		return e;
+	for (label = e; label < n && label - e < 80 && s[label] != '\n' && s[label] != '-'; label++)
+		;
+	if (label + 5 > n || memcmp(s + label, "-----", 5) != 0 ||
+	    find(s, label, e, "PRIVATE KEY") == label)
+		return e;
+	body = label + 5;
+	end = find(s, n, body, "-----END");
+	if (end == n)
+		for (end = body; end < n && !(s[end] == '"' && s[end - 1] != '\\'); end++)
+			;
+	return end > body ? replace(sc, body, end) : body;
+}
+
+/*
+ * A name written with JSON \u escapes ("pass\u0077ord": x) is read as the
+ * name it spells, from @i, through letters, digits, '_', '-', '.' and
+ * escapes of them.  Returns where the name ends if it held an escape and
+ * is a secret key being assigned (then its value is redacted), else 0.
+ * Names longer than 64 bytes are not decoded.
+ */
+static size_t escaped_key(scan *sc, size_t i)
+{
+	const uchar *s = sc->s;
+	uchar id[64];
+	size_t j = i, k = 0, escapes = 0;
+
+	while (j < sc->n && k < sizeof(id)) {
+		int c = s[j];
+
+		if (c == '\\' && peek(s, sc->n, j + 1) == 'u' && j + 6 <= sc->n &&
+		    s[j + 2] == '0' && s[j + 3] == '0' && is_hex(s[j + 4]) && is_hex(s[j + 5])) {
+			c = (s[j + 4] <= '9' ? s[j + 4] - '0' : (s[j + 4] | 0x20) - 'a' + 10) * 16 +
+			    (s[j + 5] <= '9' ? s[j + 5] - '0' : (s[j + 5] | 0x20) - 'a' + 10);
+			if (!is_ident(c))
+				break;
+			j += 6;
+			escapes++;
+		} else if (is_ident(c)) {
+			j++;
+		} else {
+			break;
+		}
+		id[k++] = (uchar)c;
+	}
+	if (!escapes || (j < sc->n && k == sizeof(id)))
+		return 0;
+	return key_value(sc, i, j, id, k) != j ? sc->done : 0;
+}
+
+/* Can a key ending at @e be assigned (a quick test before separator())? */
+static int may_assign(const uchar *s, size_t n, size_t e)
+{
+	int c;
+
+	e = skip_blanks(s, n, e);
+	c = peek(s, n, e);
+	return c == '=' || c == ':' || is_quote(c) || c == '\\';
+}
+
+/* The word s[i..e): a token or key of its own, or a secret key's name. */
+static size_t word(scan *sc, size_t i, size_t e)
+{
+	size_t r;
+
+	if (is_jwt(sc->s, i, e))
+		return replace(sc, i, e);
+	if (sc->cmd && (r = mysql_password(sc, i, e)) != e)
+		return r;
+	if (e - i >= 5 && (sc->s[i] | 0x20) == 'm' && is_mysql(sc->s + i, e - i))
+		sc->cmd = 1;
+	if ((r = pem_block(sc, i, e)) != e)
+		return r;
+	if (peek(sc->s, sc->n, e) == '\\' && (r = escaped_key(sc, i)))
+		return r;
+	if (may_assign(sc->s, sc->n, e) && (r = key_value(sc, i, e, sc->s + i, e - i)) != e)
+		return r;
+	return option_value(sc, i, e);
+}
+
+/*
+ * After "scheme://" at @i, a password in the URL's user information
+ * (https://user:pw@host) goes; the user name and host stay.  The
+ * authority ends at a blank, '/', '?', '#', a quote, '<', '>' or '\', and
+ * the password runs from the first ':' to the last '@' before that, so
+ * that an '@' left unencoded in it is covered.
+ */
+static size_t url_password(scan *sc, size_t i)
+{
+	const uchar *s = sc->s;
+	size_t n = sc->n, j, colon = 0, at = 0;
+
+	for (j = i; j < n; j++) {
+		int c = s[j];
+
+		if (c <= ' ' || c == '/' || c == '?' || c == '#' || is_quote(c) || c == '<' || c == '>' ||
+		    c == '\\')
+			break;
+		if (c == ':' && !colon)
+			colon = j;
+		else if (c == '@')
+			at = j;
+	}
+	if (!colon || at <= colon + 1)
+		return i;
+	return replace(sc, colon + 1, at);
+}
+
+/* Where the authority of a URL starts, if "://" (or ":\/\/", JSON's
+ * escaped form) is at @i; else 0. */
+static size_t authority(const uchar *s, size_t n, size_t i)
+{
+	if (i + 3 <= n && memcmp(s + i, "://", 3) == 0)
+		return i + 3;
+	if (i + 5 <= n && memcmp(s + i, ":\\/\\/", 5) == 0)
+		return i + 5;
+	return 0;
+}
+
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
 {
-	const uchar *s = (const uchar *)in;
-	bti_sink w = { out, cap, 0 };
-	size_t i = 0;
+	keyset custom;
+	scan sc = { { out, cap, 0 }, (const uchar *)in, in ? len : 0, 0, keyset_get(&custom, keys), 0 };
+	const uchar *s = sc.s;
+	size_t i = 0, n = sc.n;
 
-	if (!in)
-		len = 0;
-	if (!keys)
-		keys = default_keys;
-	while (i < len) {
-		size_t e = i;
+	while (i < n) {
+		int c = s[i];
+		size_t e = i, a;
 
-		while (e < len && is_ident(s[e]))
-			e++;
-		if (e == i) {
-			size_t k = s[i] == '\\' ? escape_len(s, len, i, keys) : 1;
-
-			bti_sink_put(&w, s + i, k);
-			i += k;
-			continue;
+		if (is_ident(c)) {
+			while (e < n && is_ident(s[e]))
+				e++;
+			i = word(&sc, i, e);
+		} else if (c == '\\') {
+			if (peek(s, n, i + 1) == 'u' && (e = escaped_key(&sc, i)))
+				i = e;
+			else
+				i += escape_len(s, n, i, sc.keys);
+		} else if (c == ':' && (a = authority(s, n, i))) {
+			i = url_password(&sc, a);
+		} else if (c == '\n' || c == '\r') {
+			sc.cmd = 0;
+			i++;
+		} else {
+			/* Nothing to see up to the next word or byte of interest. */
+			for (i++; i < n && !(cls[s[i]] & (C_IDENT | C_STOP)); i++)
+				;
 		}
-		bti_sink_put(&w, s + i, e - i);
-		i = key_value(&w, s, len, i, e, keys);
 	}
-	return bti_sink_finish(&w);
+	flush(&sc, n);
+	return bti_sink_finish(&sc.w);
 }
