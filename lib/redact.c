@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "db.h"
 #include "redact.h"
 #include "sink.h"
+#include "text.h"
 
 typedef unsigned char uchar;
 
@@ -833,4 +835,27 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 	}
 	flush(&sc, n);
 	return bti_sink_finish(&sc.w);
+}
+
+int bti_redact_field(const struct bt_db *db, const char *text, const char **out, char **owned)
+{
+	size_t len, red_len;
+
+	*owned = NULL;
+	*out = text;
+	if (!text || (db && (db->cfg.flags & BT_OPEN_NO_REDACT)))
+		return BT_OK;
+	len = strlen(text);
+	*owned = bti_redact_dup(text, len, db ? (const char *const *)db->cfg.redact_keys : NULL, &red_len);
+	if (!*owned) {
+		*out = NULL;
+		return BT_ENOMEM;
+	}
+	if (red_len == len && memcmp(*owned, text, len) == 0) { /* the common case */
+		bti_free(*owned);
+		*owned = NULL;
+		return BT_OK;
+	}
+	*out = *owned;
+	return BT_OK;
 }

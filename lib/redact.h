@@ -28,4 +28,14 @@
  * snprintf.  Thread-safe, never allocates. */
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap);
 
+struct bt_db;
+
+/* One stored text field (a note, a title, an assignee, a stack trace...)
+ * redacted as @db says: with its key list, or not at all under
+ * BT_OPEN_NO_REDACT.  Sets *@out to @text itself when nothing changes
+ * (or @text is NULL), else to a new copy that *@owned also holds, for the
+ * caller to bti_free; *@owned is NULL otherwise.  A NULL @db means the
+ * default keys.  BT_OK, or BT_ENOMEM (then *@out is NULL). */
+int bti_redact_field(const struct bt_db *db, const char *text, const char **out, char **owned);
+
 #endif
