@@ -60,7 +60,7 @@ enum {
 	C_SPACE = 8,  /* blank, tab, \n, \v, \f, \r */
 	C_DELIM = 16, /* , ; & ) ] }: ends an unquoted value */
 	C_JOIN = 32,  /* _ - . between the parts of a compound name */
-	C_STOP = 64,  /* \\ : \n \r: the scan's other bytes of interest */
+	C_STOP = 64,  /* \\ and ':', the scan's other bytes of interest */
 };
 
 #define R2(c, v) [c] = (v), [c + 1] = (v)
@@ -73,7 +73,7 @@ static const uchar cls[256] = {
 	R10('0', AL | C_HEX), R6('a', AL | C_HEX), R20('g', AL), R6('A', AL | C_HEX), R20('G', AL),
 	['_'] = C_IDENT | C_JOIN, ['-'] = C_IDENT | C_JOIN, ['.'] = C_IDENT | C_JOIN,
 	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE,
-	['\r'] = C_SPACE | C_STOP, ['\n'] = C_SPACE | C_STOP, ['\\'] = C_STOP, [':'] = C_STOP,
+	['\r'] = C_SPACE, ['\n'] = C_SPACE, ['\\'] = C_STOP, [':'] = C_STOP,
 	[','] = C_DELIM, [';'] = C_DELIM, ['&'] = C_DELIM, [')'] = C_DELIM, [']'] = C_DELIM,
 	['}'] = C_DELIM,
 };
@@ -236,7 +236,7 @@ static int whole_key(const uchar *id, size_t n, const keyset *ks)
 static int key_ahead(const uchar *s, size_t n, size_t i, const keyset *keys)
 {
 	struct key_form f = { 0 };
-	size_t e, v;
+	size_t e, k, v;
 	int c;
 
 	if (i < n && is_quote(s[i])) {
@@ -246,9 +246,17 @@ static int key_ahead(const uchar *s, size_t n, size_t i, const keyset *keys)
 	}
 	for (e = i; e < n && is_ident(s[e]); e++)
 		;
-	if (e == i || !whole_key(s + i, e - i, keys))
+	/* An option after a blank ("password= --token x"): the option's own
+	 * value follows it (option_value), so it is no value itself. */
+	for (k = i; !f.quote && i > 0 && is_space(s[i - 1]) && k < e && s[k] == '-'; k++)
+		;
+	if (e == k || !whole_key(s + k, e - k, keys))
 		return 0;
 	v = separator(s, n, e, &f);
+	if (!v && k > i) {
+		c = peek(s, n, v = skip_blanks(s, n, e));
+		return v > e && c >= 0 && c != '-' && c != '\n' && c != '\r';
+	}
 	if (!v || (f.quote && !f.closed))
 		return 0;
 	c = peek(s, n, v);
@@ -499,15 +507,13 @@ static size_t escape_len(const uchar *s, size_t n, size_t i, const keyset *keys)
 	return k;
 }
 
-/* The scan: what is written already (s[0..done) has its output in w), the
- * key list, and whether this line runs a MySQL client (cmd), where -pX
- * is a password. */
+/* The scan: what is written already (s[0..done) has its output in w), and
+ * the key list. */
 typedef struct scan {
 	bti_sink w;
 	const uchar *s;
 	size_t n, done;
 	const keyset *keys;
-	int cmd;
 } scan;
 
 /* Write the input up to @to as it is. */
@@ -606,9 +612,33 @@ static const char *const mysql_words[] = {
 
 static int is_mysql(const uchar *s, size_t n)
 {
+	if (n < 5 || (s[0] | 0x20) != 'm')
+		return 0;
 	for (const char *const *m = mysql_words; *m; m++)
 		if (word_is(s, n, *m))
 			return 1;
+	return 0;
+}
+
+/* Is a MySQL client named before @i on its line?  Looked up only for a
+ * -pX, so that a client's name taken as some key's value still counts. */
+static int mysql_line(const uchar *s, size_t i)
+{
+	size_t e = i;
+
+	while (e > 0 && s[e - 1] != '\n' && s[e - 1] != '\r') {
+		size_t w = e;
+
+		if (!is_ident(s[e - 1])) {
+			e--;
+			continue;
+		}
+		while (w > 0 && is_ident(s[w - 1]))
+			w--;
+		if (is_mysql(s + w, e - w))
+			return 1;
+		e = w;
+	}
 	return 0;
 }
 
@@ -619,7 +649,7 @@ static size_t mysql_password(scan *sc, size_t i, size_t e)
 
 	if (e - i < 2 || s[i] != '-' || s[i + 1] != 'p' || (i && !is_space(s[i - 1]) && !is_quote(s[i - 1])))
 		return e;
-	if (e - i == 2 && !is_quote(peek(s, sc->n, i + 2)))
+	if ((e - i == 2 && !is_quote(peek(s, sc->n, i + 2))) || !mysql_line(s, i))
 		return e; /* -p alone, or -p followed by its database */
 	if (is_quote(s[i + 2])) {
 		flush(sc, i + 2);
@@ -671,25 +701,27 @@ static size_t find(const uchar *s, size_t n, size_t i, const char *what)
 }
 
 /*
- * A PEM private key: the word s[i..e) ends "-----BEGIN", and the label to
- * the next "-----" on the line says PRIVATE KEY.  Its body goes, up to
- * "-----END", or when that is missing to the end of the string it sits in
- * (an unescaped '"') or of the text.  Other PEM blocks (certificates,
- * public keys) are not secrets.
+ * A PEM private key: the word at @i starts "KEY-----" after "PRIVATE ", with
+ * "-----BEGIN" before on its line (found from the label's end, so that the
+ * block counts even when "-----BEGIN" was taken as some key's value).  Its
+ * body goes, up to "-----END", or when that is missing to the end of the
+ * string it sits in (an unescaped '"') or of the text.  Other PEM blocks
+ * (certificates, public keys) are not secrets.
  */
 static size_t pem_block(scan *sc, size_t i, size_t e)
 {
+	static const char begin[] = "-----BEGIN ", label[] = "PRIVATE ", dashes[] = "KEY-----";
 	const uchar *s = sc->s;
-	size_t n = sc->n, label, body, end;
+	size_t n = sc->n, body = i + sizeof(dashes) - 1, end, b;
 
-	if (e - i < 10 || memcmp(s + e - 10, "-----BEGIN", 10) != 0 || peek(s, n, e) != ' ')
+	if (e < body || memcmp(s + i, dashes, sizeof(dashes) - 1) != 0 || i < sizeof(label) - 1 ||
+	    memcmp(s + i - (sizeof(label) - 1), label, sizeof(label) - 1) != 0)
 		return e;
-	for (label = e; label < n && label - e < 80 && s[label] != '\n' && s[label] != '-'; label++)
-		;
-	if (label + 5 > n || memcmp(s + label, "-----", 5) != 0 ||
-	    find(s, label, e, "PRIVATE KEY") == label)
+	for (b = i - (sizeof(label) - 1); b > 0 && i - b < 80 && s[b - 1] != '\n'; b--)
+		if (b >= sizeof(begin) - 1 && memcmp(s + b - (sizeof(begin) - 1), begin, sizeof(begin) - 1) == 0)
+			break;
+	if (b < sizeof(begin) - 1 || memcmp(s + b - (sizeof(begin) - 1), begin, sizeof(begin) - 1) != 0)
 		return e;
-	body = label + 5;
 	end = find(s, n, body, "-----END");
 	if (end == n)
 		for (end = body; end < n && !(s[end] == '"' && s[end - 1] != '\\'); end++)
@@ -750,10 +782,8 @@ static size_t word(scan *sc, size_t i, size_t e)
 
 	if (is_jwt(sc->s, i, e))
 		return replace(sc, i, e);
-	if (sc->cmd && (r = mysql_password(sc, i, e)) != e)
+	if (sc->s[i] == '-' && (r = mysql_password(sc, i, e)) != e)
 		return r;
-	if (e - i >= 5 && (sc->s[i] | 0x20) == 'm' && is_mysql(sc->s + i, e - i))
-		sc->cmd = 1;
 	if ((r = pem_block(sc, i, e)) != e)
 		return r;
 	if (peek(sc->s, sc->n, e) == '\\' && (r = escaped_key(sc, i)))
@@ -805,7 +835,7 @@ static size_t authority(const uchar *s, size_t n, size_t i)
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
 {
 	keyset custom;
-	scan sc = { { out, cap, 0 }, (const uchar *)in, in ? len : 0, 0, keyset_get(&custom, keys), 0 };
+	scan sc = { { out, cap, 0 }, (const uchar *)in, in ? len : 0, 0, keyset_get(&custom, keys) };
 	const uchar *s = sc.s;
 	size_t i = 0, n = sc.n;
 
@@ -824,9 +854,6 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 				i += escape_len(s, n, i, sc.keys);
 		} else if (c == ':' && (a = authority(s, n, i))) {
 			i = url_password(&sc, a);
-		} else if (c == '\n' || c == '\r') {
-			sc.cmd = 0;
-			i++;
 		} else {
 			/* Nothing to see up to the next word or byte of interest. */
 			for (i++; i < n && !(cls[s[i]] & (C_IDENT | C_STOP)); i++)

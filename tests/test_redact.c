@@ -106,6 +106,14 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl_-x ok", "Bearer [redacted] ok" },
 	{ "jwt eyJhbGciOiJub25lIn0.e30. expired", "jwt [redacted] expired" },
 
+	/* ...also when the word that announces them was taken as a value */
+	{ "token= mysql -u root -phunter2 db", "token= [redacted] -u root -p[redacted] db" },
+	{ "token= -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+	  "token= [redacted] RSA PRIVATE KEY-----[redacted]-----END RSA PRIVATE KEY-----" },
+	{ "password= --token hunter2 x", "password= --token [redacted] x" },
+	{ "-----BEGIN PRIVATE KEY-----MIIEvQ-----END PRIVATE KEY-----",
+	  "-----BEGIN PRIVATE KEY-----[redacted]-----END PRIVATE KEY-----" },
+
 	/* ...and what stays: a -p elsewhere or alone, a URL without a
 	 * password, public PEM blocks, words that only start like a JWT. */
 	{ "mysql -u root -p app", "mysql -u root -p app" },
