@@ -226,6 +226,57 @@ static int whole_key(const uchar *id, size_t n, const keyset *ks)
 	return 0;
 }
 
+/* The byte a JSON escape \u00XX at @j spells, if it is a name's byte
+ * (letter, digit, '_', '-', '.'); else -1. */
+static int escaped_byte(const uchar *s, size_t n, size_t j)
+{
+	int c;
+
+	if (j + 6 > n || s[j] != '\\' || s[j + 1] != 'u' || s[j + 2] != '0' || s[j + 3] != '0' ||
+	    !is_hex(s[j + 4]) || !is_hex(s[j + 5]))
+		return -1;
+	c = (s[j + 4] <= '9' ? s[j + 4] - '0' : (s[j + 4] | 0x20) - 'a' + 10) * 16 +
+	    (s[j + 5] <= '9' ? s[j + 5] - '0' : (s[j + 5] | 0x20) - 'a' + 10);
+	return is_ident(c) ? c : -1;
+}
+
+#define NAME_MAX_DECODED 64
+
+/*
+ * The name at @i: its bytes and \u escapes of them ("pass\u0077ord").
+ * Returns where it ends, and sets *@id and *@idn to the name it spells:
+ * s + i itself when it holds no escape, else @buf (up to
+ * NAME_MAX_DECODED bytes; a longer name with escapes is read as if it
+ * ended at its first escape).
+ */
+static size_t name_at(const uchar *s, size_t n, size_t i, uchar *buf, const uchar **id, size_t *idn)
+{
+	size_t j = i, k = 0, plain_end;
+	int c;
+
+	while (j < n && is_ident(s[j]))
+		j++;
+	plain_end = j;
+	*id = s + i;
+	*idn = j - i;
+	if (escaped_byte(s, n, j) < 0)
+		return j;
+	for (j = i; j < n && k < NAME_MAX_DECODED; k++) {
+		if (is_ident(s[j]))
+			c = s[j++];
+		else if ((c = escaped_byte(s, n, j)) >= 0)
+			j += 6;
+		else
+			break;
+		buf[k] = (uchar)c;
+	}
+	if (k == NAME_MAX_DECODED && j < n && (is_ident(s[j]) || escaped_byte(s, n, j) >= 0))
+		return plain_end;
+	*id = buf;
+	*idn = k;
+	return j;
+}
+
 /*
  * Is a secret key assigned at @i, by its exact name and with its value set
  * apart (a blank, a quote or a bracket after the separator)?  Then an
@@ -236,7 +287,9 @@ static int whole_key(const uchar *id, size_t n, const keyset *ks)
 static int key_ahead(const uchar *s, size_t n, size_t i, const keyset *keys)
 {
 	struct key_form f = { 0 };
-	size_t e, k, v;
+	uchar buf[NAME_MAX_DECODED];
+	const uchar *id;
+	size_t e, k, v, idn;
 	int c;
 
 	if (i < n && is_quote(s[i])) {
@@ -244,16 +297,15 @@ static int key_ahead(const uchar *s, size_t n, size_t i, const keyset *keys)
 			return 0; /* an escaped quote belongs to the value */
 		f.quote = s[i++];
 	}
-	for (e = i; e < n && is_ident(s[e]); e++)
-		;
+	e = name_at(s, n, i, buf, &id, &idn);
 	/* An option after a blank ("password= --token x"): the option's own
 	 * value follows it (option_value), so it is no value itself. */
-	for (k = i; !f.quote && i > 0 && is_space(s[i - 1]) && k < e && s[k] == '-'; k++)
+	for (k = 0; !f.quote && i > 0 && is_space(s[i - 1]) && k < idn && id[k] == '-'; k++)
 		;
-	if (e == k || !whole_key(s + k, e - k, keys))
+	if (idn == k || !whole_key(id + k, idn - k, keys))
 		return 0;
 	v = separator(s, n, e, &f);
-	if (!v && k > i) {
+	if (!v && k > 0) {
 		c = peek(s, n, v = skip_blanks(s, n, e));
 		return v > e && c >= 0 && c != '-' && c != '\n' && c != '\r';
 	}
@@ -373,9 +425,25 @@ static const char *ends_in_key(const uchar *s, size_t i, size_t e, const keyset 
 	e -= *sep;
 	if (e > i && is_quote(s[e - 1]))
 		e--;
-	for (w = e; w > i && is_ident(s[w - 1]); w--)
-		;
-	return w < e ? find_key(s + w, e - w, keys) : NULL;
+	/* Back over the name, and over the backslash of any \u escape in it
+	 * (its "u00XX" reads as name bytes). */
+	for (w = e;;) {
+		while (w > i && is_ident(s[w - 1]))
+			w--;
+		if (w <= i || s[w - 1] != '\\' || escaped_byte(s, e, w - 1) < 0)
+			break;
+		w--;
+	}
+	if (w < e) {
+		uchar buf[NAME_MAX_DECODED];
+		const uchar *id;
+		size_t idn;
+
+		if (name_at(s, e, w, buf, &id, &idn) == e)
+			return find_key(id, idn, keys);
+		return find_key(s + w, e - w, keys); /* too long to decode */
+	}
+	return NULL;
 }
 
 /* Is @key (from the key list) one whose value runs to the end of the
@@ -731,38 +799,18 @@ static size_t pem_block(scan *sc, size_t i, size_t e)
 
 /*
  * A name written with JSON \u escapes ("pass\u0077ord": x) is read as the
- * name it spells, from @i, through letters, digits, '_', '-', '.' and
- * escapes of them.  Returns where the name ends if it held an escape and
- * is a secret key being assigned (then its value is redacted), else 0.
- * Names longer than 64 bytes are not decoded.
+ * name it spells (name_at).  Returns where scanning resumes if it is a
+ * secret key being assigned (its value redacted), else 0.
  */
 static size_t escaped_key(scan *sc, size_t i)
 {
-	const uchar *s = sc->s;
-	uchar id[64];
-	size_t j = i, k = 0, escapes = 0;
+	uchar buf[NAME_MAX_DECODED];
+	const uchar *id;
+	size_t idn, e = name_at(sc->s, sc->n, i, buf, &id, &idn);
 
-	while (j < sc->n && k < sizeof(id)) {
-		int c = s[j];
-
-		if (c == '\\' && peek(s, sc->n, j + 1) == 'u' && j + 6 <= sc->n &&
-		    s[j + 2] == '0' && s[j + 3] == '0' && is_hex(s[j + 4]) && is_hex(s[j + 5])) {
-			c = (s[j + 4] <= '9' ? s[j + 4] - '0' : (s[j + 4] | 0x20) - 'a' + 10) * 16 +
-			    (s[j + 5] <= '9' ? s[j + 5] - '0' : (s[j + 5] | 0x20) - 'a' + 10);
-			if (!is_ident(c))
-				break;
-			j += 6;
-			escapes++;
-		} else if (is_ident(c)) {
-			j++;
-		} else {
-			break;
-		}
-		id[k++] = (uchar)c;
-	}
-	if (!escapes || (j < sc->n && k == sizeof(id)))
+	if (id != buf)
 		return 0;
-	return key_value(sc, i, j, id, k) != j ? sc->done : 0;
+	return key_value(sc, i, e, id, idn) != e ? sc->done : 0;
 }
 
 /* Can a key ending at @e be assigned (a quick test before separator())? */

@@ -111,6 +111,9 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "token= -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
 	  "token= [redacted] RSA PRIVATE KEY-----[redacted]-----END RSA PRIVATE KEY-----" },
 	{ "password= --token hunter2 x", "password= --token [redacted] x" },
+	/* found by fuzz_redact: an escaped name as a key's (empty) value */
+	{ "auth:\taccess_toke\\u006e: hunter2 x", "auth:\taccess_toke\\u006e: [redacted] x" },
+	{ "password=pass\\u0077ord: hunter2", "password=[redacted] [redacted]" },
 	{ "-----BEGIN PRIVATE KEY-----MIIEvQ-----END PRIVATE KEY-----",
 	  "-----BEGIN PRIVATE KEY-----[redacted]-----END PRIVATE KEY-----" },
 
