@@ -658,7 +658,7 @@ static size_t option_value(scan *sc, size_t i, size_t e)
 	size_t v = skip_blanks(s, sc->n, e), end;
 
 	if (s[i] != '-' || v == e || v >= sc->n || s[v] == '-' || s[v] == '\n' || s[v] == '\r' ||
-	    (i && !is_space(s[i - 1]) && !is_quote(s[i - 1])) || !find_key(s + i, e - i, sc->keys))
+	    !find_key(s + i, e - i, sc->keys))
 		return e;
 	if (is_quote(s[v])) {
 		flush(sc, v);
@@ -715,7 +715,7 @@ static size_t mysql_password(scan *sc, size_t i, size_t e)
 	const uchar *s = sc->s;
 	size_t end;
 
-	if (e - i < 2 || s[i] != '-' || s[i + 1] != 'p' || (i && !is_space(s[i - 1]) && !is_quote(s[i - 1])))
+	if (e - i < 2 || s[i] != '-' || s[i + 1] != 'p')
 		return e;
 	if ((e - i == 2 && !is_quote(peek(s, sc->n, i + 2))) || !mysql_line(s, i))
 		return e; /* -p alone, or -p followed by its database */
@@ -734,17 +734,21 @@ static int is_b64url(int c)
 }
 
 /* A JSON Web Token: base64url segments joined by dots, the first (a JSON
- * header, so "eyJ") and second non-empty.  The word s[i..e) goes whole. */
+ * header, so "eyJ") and second non-empty; or cut short after its payload,
+ * which is JSON too ("eyJ...eyJ...", as a message cut at its cap leaves
+ * it).  The word s[i..e) goes whole. */
 static int is_jwt(const uchar *s, size_t i, size_t e)
 {
-	size_t seg = 0, dots = 0, first = 0, second = 0;
+	size_t seg = 0, dots = 0, first = 0, second = 0, payload = 0;
 
 	if (e - i < 10 || memcmp(s + i, "eyJ", 3) != 0)
 		return 0;
 	for (size_t j = i; j < e; j++) {
 		if (s[j] == '.') {
-			if (dots == 0)
+			if (dots == 0) {
 				first = seg;
+				payload = j + 1;
+			}
 			else if (dots == 1)
 				second = seg;
 			dots++;
@@ -755,7 +759,10 @@ static int is_jwt(const uchar *s, size_t i, size_t e)
 			return 0;
 		}
 	}
-	return dots >= 2 && first >= 8 && second >= 2;
+	if (dots == 1)
+		second = seg;
+	return first >= 8 && second >= 2 &&
+	       (dots >= 2 || (dots == 1 && e - payload >= 3 && memcmp(s + payload, "eyJ", 3) == 0));
 }
 
 static size_t find(const uchar *s, size_t n, size_t i, const char *what)

@@ -105,6 +105,8 @@ static const struct { const char *in, *want; } cases[] = {
 	  "{\"k\": \"-----BEGIN PRIVATE KEY-----[redacted]\", \"n\": 1}" },
 	{ "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl_-x ok", "Bearer [redacted] ok" },
 	{ "jwt eyJhbGciOiJub25lIn0.e30. expired", "jwt [redacted] expired" },
+	{ "cut eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx", "cut [redacted]" },
+	{ "f(--token abc) x", "f(--token [redacted] x" },
 
 	/* ...also when the word that announces them was taken as a value */
 	{ "token= mysql -u root -phunter2 db", "token= [redacted] -u root -p[redacted] db" },
@@ -126,6 +128,7 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
 	  "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
 	{ "eyJust.a.word", "eyJust.a.word" },
+	{ "eyJhbGciOiJIUzI1NiJ9.abc", "eyJhbGciOiJIUzI1NiJ9.abc" },
 	{ "--token-file /etc/t --password-file=/etc/p", "--token-file /etc/t --password-file=/etc/p" },
 	{ "run --password --user bob", "run --password --user bob" },
 
