@@ -60,7 +60,7 @@ enum {
 	C_SPACE = 8,  /* blank, tab, \n, \v, \f, \r */
 	C_DELIM = 16, /* , ; & ) ] }: ends an unquoted value */
 	C_JOIN = 32,  /* _ - . between the parts of a compound name */
-	C_STOP = 64,  /* \\ and ':', the scan's other bytes of interest */
+	C_STOP = 64,  /* \\ : \n \r: the scan's other bytes of interest */
 };
 
 #define R2(c, v) [c] = (v), [c + 1] = (v)
@@ -73,7 +73,7 @@ static const uchar cls[256] = {
 	R10('0', AL | C_HEX), R6('a', AL | C_HEX), R20('g', AL), R6('A', AL | C_HEX), R20('G', AL),
 	['_'] = C_IDENT | C_JOIN, ['-'] = C_IDENT | C_JOIN, ['.'] = C_IDENT | C_JOIN,
 	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE,
-	['\r'] = C_SPACE, ['\n'] = C_SPACE, ['\\'] = C_STOP, [':'] = C_STOP,
+	['\r'] = C_SPACE | C_STOP, ['\n'] = C_SPACE | C_STOP, ['\\'] = C_STOP, [':'] = C_STOP,
 	[','] = C_DELIM, [';'] = C_DELIM, ['&'] = C_DELIM, [')'] = C_DELIM, [']'] = C_DELIM,
 	['}'] = C_DELIM,
 };
@@ -631,42 +631,37 @@ static size_t key_value(scan *sc, size_t i, size_t e, const uchar *id, size_t id
 	return sc->done;
 }
 
-/*
- * A command-line argument at @i, one word to the next blank (or a quoted
- * one), where a closing quote at its end is the enclosing string's
- * ('cmd="mysql -phunter2"').  Returns its end, or @i if there is none.
- */
-static size_t arg_end(const uchar *s, size_t n, size_t i)
+/* A value at @v, not after a key's separator (an option's, a -p's): it
+ * ends as an unquoted key=value's does. */
+static size_t value_at(scan *sc, size_t v, int line)
 {
-	size_t e = i;
+	static const struct key_form plain = { 0 };
 
-	while (e < n && !is_space(s[e]))
-		e++;
-	if (e > i + 1 && is_quote(s[e - 1]))
-		e -= e - 2 > i && s[e - 2] == '\\' ? 2 : 1;
-	return e;
+	flush(sc, v);
+	sc->done = redact_value(&sc->w, sc->s, sc->n, v, &plain, line, sc->keys);
+	return sc->done;
 }
 
 /*
  * An option naming a secret key, with its value as the next argument:
  * "--password hunter2", "-api-key x" (--password=x is a key=value).  A next
- * word starting with '-' is the next option, so it stays.
+ * word starting with '-' is the next option, so it stays.  The value ends
+ * where an unquoted key=value's does.
  */
 static size_t option_value(scan *sc, size_t i, size_t e)
 {
 	const uchar *s = sc->s;
-	size_t v = skip_blanks(s, sc->n, e), end;
+	size_t v = skip_blanks(s, sc->n, e);
+	const char *key;
 
+	/* "\t--token x" in a JSON string, where escape_len() left the 't' to
+	 * the word, as "t--token" ends with a key */
+	if (i > 0 && s[i - 1] == '\\' && e - i > 1 && s[i + 1] == '-')
+		i++;
 	if (s[i] != '-' || v == e || v >= sc->n || s[v] == '-' || s[v] == '\n' || s[v] == '\r' ||
-	    !find_key(s + i, e - i, sc->keys))
+	    !(key = find_key(s + i, e - i, sc->keys)))
 		return e;
-	if (is_quote(s[v])) {
-		flush(sc, v);
-		sc->done = redact_string(&sc->w, s, sc->n, v, 0);
-		return sc->done;
-	}
-	end = arg_end(s, sc->n, v);
-	return end > v ? replace(sc, v, end) : e;
+	return value_at(sc, v, is_line_key(key));
 }
 
 /* MySQL's clients take the password glued to -p (mysql -u root -phunter2);
@@ -703,7 +698,8 @@ static int mysql_line(const uchar *s, size_t i)
 		}
 		while (w > 0 && is_ident(s[w - 1]))
 			w--;
-		if (is_mysql(s + w, e - w))
+		/* "\tmysql" in a JSON string reads as the word "tmysql" */
+		if (is_mysql(s + w, e - w) || (w > 0 && s[w - 1] == '\\' && is_mysql(s + w + 1, e - w - 1)))
 			return 1;
 		e = w;
 	}
@@ -713,19 +709,12 @@ static int mysql_line(const uchar *s, size_t i)
 static size_t mysql_password(scan *sc, size_t i, size_t e)
 {
 	const uchar *s = sc->s;
-	size_t end;
 
 	if (e - i < 2 || s[i] != '-' || s[i + 1] != 'p')
 		return e;
 	if ((e - i == 2 && !is_quote(peek(s, sc->n, i + 2))) || !mysql_line(s, i))
 		return e; /* -p alone, or -p followed by its database */
-	if (is_quote(s[i + 2])) {
-		flush(sc, i + 2);
-		sc->done = redact_string(&sc->w, s, sc->n, i + 2, 0);
-		return sc->done;
-	}
-	end = arg_end(s, sc->n, i + 2);
-	return end > i + 2 ? replace(sc, i + 2, end) : e;
+	return value_at(sc, i + 2, 0);
 }
 
 static int is_b64url(int c)
@@ -776,32 +765,35 @@ static size_t find(const uchar *s, size_t n, size_t i, const char *what)
 }
 
 /*
- * A PEM private key: the word at @i starts "KEY-----" after "PRIVATE ", with
- * "-----BEGIN" before on its line (found from the label's end, so that the
- * block counts even when "-----BEGIN" was taken as some key's value).  Its
- * body goes, up to "-----END", or when that is missing to the end of the
- * string it sits in (an unescaped '"') or of the text.  Other PEM blocks
- * (certificates, public keys) are not secrets.
+ * A PEM private key's body, if @body follows a "PRIVATE KEY-----" label
+ * with "-----BEGIN " before it on its line.  Looked for after the label's
+ * last word and at each line break or backslash, so that the block counts
+ * even when its label was taken as some key's value ("Authorization: x
+ * -----BEGIN RSA PRIVATE KEY-----").  The body goes up to "-----END"; when
+ * that is missing, to the end of the text, or for a block written inside a
+ * JSON string (its line breaks escaped, "\n") to the end of that string.
+ * Returns where scanning resumes, or 0 if no body starts at @body.  Other
+ * PEM blocks (certificates, public keys) are not secrets.
  */
-static size_t pem_block(scan *sc, size_t i, size_t e)
+static size_t pem_body(scan *sc, size_t body)
 {
-	static const char begin[] = "-----BEGIN ", label[] = "PRIVATE ", dashes[] = "KEY-----";
+	static const char label[] = "PRIVATE KEY-----";
+	const size_t nl = sizeof(label) - 1;
 	const uchar *s = sc->s;
-	size_t n = sc->n, body = i + sizeof(dashes) - 1, end, b;
+	size_t n = sc->n, end, b;
 
-	if (e < body || memcmp(s + i, dashes, sizeof(dashes) - 1) != 0 || i < sizeof(label) - 1 ||
-	    memcmp(s + i - (sizeof(label) - 1), label, sizeof(label) - 1) != 0)
-		return e;
-	for (b = i - (sizeof(label) - 1); b > 0 && i - b < 80 && s[b - 1] != '\n'; b--)
-		if (b >= sizeof(begin) - 1 && memcmp(s + b - (sizeof(begin) - 1), begin, sizeof(begin) - 1) == 0)
-			break;
-	if (b < sizeof(begin) - 1 || memcmp(s + b - (sizeof(begin) - 1), begin, sizeof(begin) - 1) != 0)
-		return e;
+	if (body < nl + 11 || memcmp(s + body - nl, label, nl) != 0)
+		return 0;
+	/* Back over the label's words to its opening dashes: -----BEGIN ... */
+	for (b = body - nl; b > 5 && body - b < 100 && (is_upper(s[b - 1]) || s[b - 1] == ' '); b--)
+		;
+	if (b < 5 || memcmp(s + b - 5, "-----BEGIN ", 11) != 0)
+		return 0;
 	end = find(s, n, body, "-----END");
-	if (end == n)
+	if (end == n && body < n && s[body] == '\\')
 		for (end = body; end < n && !(s[end] == '"' && s[end - 1] != '\\'); end++)
 			;
-	return end > body ? replace(sc, body, end) : body;
+	return end > body ? replace(sc, body, end) : 0;
 }
 
 /*
@@ -839,7 +831,7 @@ static size_t word(scan *sc, size_t i, size_t e)
 		return replace(sc, i, e);
 	if (sc->s[i] == '-' && (r = mysql_password(sc, i, e)) != e)
 		return r;
-	if ((r = pem_block(sc, i, e)) != e)
+	if (e - i >= 8 && memcmp(sc->s + i, "KEY-----", 8) == 0 && (r = pem_body(sc, i + 8)))
 		return r;
 	if (peek(sc->s, sc->n, e) == '\\' && (r = escaped_key(sc, i)))
 		return r;
@@ -848,12 +840,22 @@ static size_t word(scan *sc, size_t i, size_t e)
 	return option_value(sc, i, e);
 }
 
+static int all_digits(const uchar *s, size_t i, size_t e)
+{
+	for (; i < e; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
 /*
  * After "scheme://" at @i, a password in the URL's user information
  * (https://user:pw@host) goes; the user name and host stay.  The
  * authority ends at a blank, '/', '?', '#', a quote, '<', '>' or '\', and
  * the password runs from the first ':' to the last '@' before that, so
- * that an '@' left unencoded in it is covered.
+ * that an '@' left unencoded in it is covered.  With no '@', what follows
+ * the ':' is a port, digits; anything else is taken for a password whose
+ * URL was cut short (at a message's cap), and goes.
  */
 static size_t url_password(scan *sc, size_t i)
 {
@@ -871,6 +873,8 @@ static size_t url_password(scan *sc, size_t i)
 		else if (c == '@')
 			at = j;
 	}
+	if (colon && !at && s[i] != '[' && !all_digits(s, colon + 1, j))
+		return replace(sc, colon + 1, j); /* no port: "user:pass" cut short */
 	if (!colon || at <= colon + 1)
 		return i;
 	return replace(sc, colon + 1, at);
@@ -902,6 +906,9 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 			while (e < n && is_ident(s[e]))
 				e++;
 			i = word(&sc, i, e);
+		} else if ((c == '\\' || c == '\n' || c == '\r') && i >= 8 && s[i - 1] == '-' &&
+			   (e = pem_body(&sc, i))) {
+			i = e;
 		} else if (c == '\\') {
 			if (peek(s, n, i + 1) == 'u' && (e = escaped_key(&sc, i)))
 				i = e;

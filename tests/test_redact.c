@@ -87,6 +87,7 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "connect https://bob:hunter2@db.example.com:5432/app failed",
 	  "connect https://bob:[redacted]@db.example.com:5432/app failed" },
 	{ "redis://:hunter2@cache:6379/0", "redis://:[redacted]@cache:6379/0" },
+	{ "cut https://bob:hunter", "cut https://bob:[redacted]" },
 	{ "postgres://bob:p@ss:w0rd@db/x?sslmode=require", "postgres://bob:[redacted]@db/x?sslmode=require" },
 	{ "{\"url\": \"https:\\/\\/bob:hunter2@h\\/x\"}", "{\"url\": \"https:\\/\\/bob:[redacted]@h\\/x\"}" },
 	{ "aws_secret_access_key=abc AWS_SECRET_ACCESS_KEY: def", "aws_secret_access_key=[redacted] AWS_SECRET_ACCESS_KEY: [redacted]" },
@@ -106,13 +107,24 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl_-x ok", "Bearer [redacted] ok" },
 	{ "jwt eyJhbGciOiJub25lIn0.e30. expired", "jwt [redacted] expired" },
 	{ "cut eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx", "cut [redacted]" },
-	{ "f(--token abc) x", "f(--token [redacted] x" },
+	{ "f(--token abc) x", "f(--token [redacted]) x" },
 
 	/* ...also when the word that announces them was taken as a value */
 	{ "token= mysql -u root -phunter2 db", "token= [redacted] -u root -p[redacted] db" },
 	{ "token= -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
 	  "token= [redacted] RSA PRIVATE KEY-----[redacted]-----END RSA PRIVATE KEY-----" },
 	{ "password= --token hunter2 x", "password= --token [redacted] x" },
+	/* found by test_redact_fuzz and fuzz_redact: an option's value ends
+	 * as a key=value's does, and what it swallows counts... */
+	{ "-Api-Key\tuser.PRiVatE-KEY= hunter2]", "-Api-Key\t[redacted] [redacted]]" },
+	{ "--token x;|Db-Pwd : \"hunter2\"", "--token [redacted];|Db-Pwd : \"[redacted]\"" },
+	/* ...a PEM label taken as a header's value still starts a key... */
+	{ "Authorization: x -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+	  "Authorization: [redacted][redacted]-----END RSA PRIVATE KEY-----" },
+	/* ...a key cut short (no END) in plain text goes to the end... */
+	{ "-----BEGIN EC PRIVATE KEY-----\nMIIE\nsecret=\"x\"", "-----BEGIN EC PRIVATE KEY-----[redacted]" },
+	/* ...and "\tmysql" in a JSON string is still mysql */
+	{ "{\"log\": \"x\\tmysql -u root -phunter2 db\"}", "{\"log\": \"x\\tmysql -u root -p[redacted] db\"}" },
 	/* found by fuzz_redact: an escaped name as a key's (empty) value */
 	{ "auth:\taccess_toke\\u006e: hunter2 x", "auth:\taccess_toke\\u006e: [redacted] x" },
 	{ "password=pass\\u0077ord: hunter2", "password=[redacted] [redacted]" },
