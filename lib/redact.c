@@ -873,8 +873,17 @@ static size_t url_password(scan *sc, size_t i)
 		else if (c == '@')
 			at = j;
 	}
-	if (colon && !at && s[i] != '[' && !all_digits(s, colon + 1, j))
-		return replace(sc, colon + 1, j); /* no port: "user:pass" cut short */
+	if (colon && !at && s[i] != '[' && !all_digits(s, colon + 1, j)) {
+		/* no port: "user:pass" cut short, and what it swallowed */
+		const char *key;
+		int sep;
+
+		replace(sc, colon + 1, j);
+		if (!(key = ends_in_key(s, colon + 1, j, sc->keys, &sep)))
+			return j;
+		sc->done = value_follows(&sc->w, s, n, j, sep, is_line_key(key), sc->keys);
+		return sc->done;
+	}
 	if (!colon || at <= colon + 1)
 		return i;
 	return replace(sc, colon + 1, at);
