@@ -754,7 +754,7 @@ static int is_jwt(const uchar *s, size_t i, size_t e)
 	       (dots >= 2 || (dots == 1 && e - payload >= 3 && memcmp(s + payload, "eyJ", 3) == 0));
 }
 
-static size_t find(const uchar *s, size_t n, size_t i, const char *what)
+static size_t find_text(const uchar *s, size_t n, size_t i, const char *what)
 {
 	size_t k = strlen(what);
 
@@ -789,7 +789,7 @@ static size_t pem_body(scan *sc, size_t body)
 		;
 	if (b < 5 || memcmp(s + b - 5, "-----BEGIN ", 11) != 0)
 		return 0;
-	end = find(s, n, body, "-----END");
+	end = find_text(s, n, body, "-----END");
 	if (end == n && body < n && s[body] == '\\')
 		for (end = body; end < n && !(s[end] == '"' && s[end - 1] != '\\'); end++)
 			;
