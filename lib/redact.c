@@ -575,13 +575,15 @@ static size_t escape_len(const uchar *s, size_t n, size_t i, const keyset *keys)
 	return k;
 }
 
-/* The scan: what is written already (s[0..done) has its output in w), and
- * the key list. */
+/* The scan: what is written already (s[0..done) has its output in w), the
+ * key list, and a URL password ahead (pw_to 0: none). */
 typedef struct scan {
 	bti_sink w;
 	const uchar *s;
 	size_t n, done;
 	const keyset *keys;
+	size_t pw_from, pw_to;
+	int pw_cut; /* no '@' after it: cut short */
 } scan;
 
 /* Write the input up to @to as it is. */
@@ -855,7 +857,9 @@ static int all_digits(const uchar *s, size_t i, size_t e)
  * the password runs from the first ':' to the last '@' before that, so
  * that an '@' left unencoded in it is covered.  With no '@', what follows
  * the ':' is a port, digits; anything else is taken for a password whose
- * URL was cut short (at a message's cap), and goes.
+ * URL was cut short (at a message's cap), and goes.  The password is only
+ * noted here (pw_from, pw_to): the scan goes on through the user name,
+ * which may hold a key=value of its own, and url_pending() takes it out.
  */
 static size_t url_password(scan *sc, size_t i)
 {
@@ -873,20 +877,31 @@ static size_t url_password(scan *sc, size_t i)
 		else if (c == '@')
 			at = j;
 	}
-	if (colon && !at && s[i] != '[' && !all_digits(s, colon + 1, j)) {
-		/* no port: "user:pass" cut short, and what it swallowed */
-		const char *key;
-		int sep;
-
-		replace(sc, colon + 1, j);
-		if (!(key = ends_in_key(s, colon + 1, j, sc->keys, &sep)))
-			return j;
-		sc->done = value_follows(&sc->w, s, n, j, sep, is_line_key(key), sc->keys);
-		return sc->done;
+	sc->pw_cut = colon && !at && s[i] != '[' && !all_digits(s, colon + 1, j);
+	if (sc->pw_cut || (colon && at > colon + 1)) {
+		sc->pw_from = colon + 1;
+		sc->pw_to = sc->pw_cut ? j : at;
 	}
-	if (!colon || at <= colon + 1)
+	return i; /* the user name is scanned as any text is */
+}
+
+/* The scan is at or past the password url_password() found: it goes (what
+ * a key's value took of it already stays taken), and a password cut short
+ * may have swallowed a key, whose value goes too. */
+static size_t url_pending(scan *sc, size_t i)
+{
+	size_t from = i > sc->pw_from ? i : sc->pw_from, to = sc->pw_to;
+	const char *key;
+	int sep;
+
+	sc->pw_to = 0;
+	if (from >= to)
 		return i;
-	return replace(sc, colon + 1, at);
+	replace(sc, from, to);
+	if (!sc->pw_cut || !(key = ends_in_key(sc->s, from, to, sc->keys, &sep)))
+		return to;
+	sc->done = value_follows(&sc->w, sc->s, sc->n, to, sep, is_line_key(key), sc->keys);
+	return sc->done;
 }
 
 /* Where the authority of a URL starts, if "://" (or ":\/\/", JSON's
@@ -903,7 +918,7 @@ static size_t authority(const uchar *s, size_t n, size_t i)
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
 {
 	keyset custom;
-	scan sc = { { out, cap, 0 }, (const uchar *)in, in ? len : 0, 0, keyset_get(&custom, keys) };
+	scan sc = { { out, cap, 0 }, (const uchar *)in, in ? len : 0, 0, keyset_get(&custom, keys), 0, 0, 0 };
 	const uchar *s = sc.s;
 	size_t i = 0, n = sc.n;
 
@@ -911,7 +926,9 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 		int c = s[i];
 		size_t e = i, a;
 
-		if (is_ident(c)) {
+		if (sc.pw_to && i >= sc.pw_from) {
+			i = url_pending(&sc, i);
+		} else if (is_ident(c)) {
 			while (e < n && is_ident(s[e]))
 				e++;
 			i = word(&sc, i, e);
@@ -927,7 +944,9 @@ size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out
 			i = url_password(&sc, a);
 		} else {
 			/* Nothing to see up to the next word or byte of interest. */
-			for (i++; i < n && !(cls[s[i]] & (C_IDENT | C_STOP)); i++)
+			size_t stop = sc.pw_to && sc.pw_from > i ? sc.pw_from : n;
+
+			for (i++; i < stop && !(cls[s[i]] & (C_IDENT | C_STOP)); i++)
 				;
 		}
 	}

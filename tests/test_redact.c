@@ -89,6 +89,7 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "redis://:hunter2@cache:6379/0", "redis://:[redacted]@cache:6379/0" },
 	{ "cut https://bob:hunter", "cut https://bob:[redacted]" },
 	{ "a://b:[X-Session => hunter2}", "a://b:[redacted] => [redacted]}" }, /* fuzz_redact */
+	{ "u://(password=hunter2}@x:pw@h/", "u://(password=[redacted]}@x:[redacted]@h/" }, /* fuzz_redact */
 	{ "postgres://bob:p@ss:w0rd@db/x?sslmode=require", "postgres://bob:[redacted]@db/x?sslmode=require" },
 	{ "{\"url\": \"https:\\/\\/bob:hunter2@h\\/x\"}", "{\"url\": \"https:\\/\\/bob:[redacted]@h\\/x\"}" },
 	{ "aws_secret_access_key=abc AWS_SECRET_ACCESS_KEY: def", "aws_secret_access_key=[redacted] AWS_SECRET_ACCESS_KEY: [redacted]" },
