@@ -1,9 +1,13 @@
 /*
  * redact.c - owns what counts as a secret key and how far its value extends
- * in free text, query strings, header lines and JSON.  When in doubt it
- * redacts more: a lost word in a message is cheap, a stored password is
- * not.  Quotes and separators around a value are kept, so that JSON stays
- * valid and redacted messages still group together.
+ * in free text, query strings, header lines, command lines and JSON, and the
+ * secrets that need no key (URL passwords, mysql -pX, PEM private keys,
+ * JWTs).  When in doubt it redacts more: a lost word in a message is cheap,
+ * a stored password is not.  Quotes and separators around a value are
+ * kept, so that JSON stays valid and redacted messages still group
+ * together.  It runs on every capture, so it reads each byte through one
+ * table look-up and tests a word against the keys only when the word is
+ * followed by a separator and ends with a key's last byte.
  */
 #include <pthread.h>
 #include <stdint.h>
