@@ -632,6 +632,30 @@ static char *redact_text(const bt_db *db, char *s)
 	return red;
 }
 
+/* Every stored text a person or a program wrote goes through redaction,
+ * as capture's does: an export may come from a handle that did not redact
+ * (BT_OPEN_NO_REDACT), or from before a form was covered.  Redacting text
+ * already redacted changes nothing.  A legacy description is redacted
+ * already (its title may be made from it).  The fingerprint and grouping
+ * input stay as they are, so that occurrences still find the ticket. */
+static int redact_columns(importer *imp, bt_ticket *t, int native)
+{
+	static const int cols[] = {
+		BTI_T_TITLE, BTI_T_DESCRIPTION, BTI_T_ERROR_MESSAGE, BTI_T_STACK_TRACE,
+		BTI_T_ERROR_TYPE, BTI_T_ASSIGNEE, BTI_T_RESOLUTION_NOTES,
+	};
+
+	for (size_t i = 0; i < BTI_ARRAY_LEN(cols); i++) {
+		char **text = &t->text[cols[i]];
+
+		if (!*text || (!native && cols[i] == BTI_T_DESCRIPTION))
+			continue;
+		if (!(*text = redact_text(imp->db, *text)))
+			return nomem();
+	}
+	return BT_OK;
+}
+
 /* ---- legacy reports ---- */
 
 /* The first line of @desc, cut to about 120 bytes on a character boundary. */
@@ -1264,6 +1288,8 @@ static int import_record(importer *imp, int64_t index, const char *json, size_t 
 		if (rc == BT_OK)
 			rc = redact_context(imp, r, &t.text[BTI_T_CONTEXT]);
 	}
+	if (rc == BT_OK)
+		rc = redact_columns(imp, &t, native);
 	if (rc == BT_OK)
 		rc = land(imp, r, &t, native);
 done:

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "redact.h"
 #include "ticket.h"
 
 /* allowed[from][to], indexed by bt_status.  Forward through the workflow,
@@ -44,6 +45,7 @@ typedef struct change {
 	const char *caller;
 	bt_ticket *t;
 	int64_t now;
+	const char *note; /* opts->note, redacted */
 } change;
 
 typedef int (*apply_fn)(change *c, void *arg);
@@ -103,17 +105,22 @@ static int check_expectations(const change *c)
 static int run_change(bt_db *db, int64_t id, const bt_update_options *opts, const char *caller,
 		      int need_actor, apply_fn fn, void *arg)
 {
-	change c = { db, opts, caller, NULL, 0 };
+	change c = { db, opts, caller, NULL, 0, NULL };
 	int saved_errno = errno, rc;
+	char *owned_note = NULL;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "%s: db is NULL", caller);
 	rc = need_actor || opts ? check_options(opts, caller) : BT_OK;
 	if (rc != BT_OK)
 		return rc;
+	if (opts && bti_redact_field(db, opts->note, &c.note, &owned_note) != BT_OK)
+		return bti_error(BT_ENOMEM, "%s: out of memory", caller);
 	rc = bti_db_lock(db, caller);
-	if (rc != BT_OK)
+	if (rc != BT_OK) {
+		bti_free(owned_note);
 		return rc;
+	}
 	c.now = bti_db_now(db);
 	rc = bti_store_begin(db->store);
 	if (rc == BT_OK)
@@ -130,6 +137,7 @@ static int run_change(bt_db *db, int64_t id, const bt_update_options *opts, cons
 		bti_store_rollback(db->store);
 	bti_db_unlock(db);
 	bt_ticket_free(c.t);
+	bti_free(owned_note);
 	errno = saved_errno;
 	return rc;
 }
@@ -148,7 +156,7 @@ static int update(change *c, const bti_ticket_update *u)
 
 static const char *note_of(const change *c)
 {
-	return c->opts ? c->opts->note : NULL;
+	return c->note;
 }
 
 /* A claim ends when the ticket leaves the open statuses. */
@@ -225,9 +233,15 @@ int bt_ticket_set_status(bt_db *db, int64_t id, bt_status status, const bt_updat
 int bt_ticket_resolve(bt_db *db, int64_t id, const char *notes, const char *commit_sha,
 		      const char *release, const bt_update_options *opts)
 {
-	status_arg a = { BT_STATUS_RESOLVED, notes, commit_sha, release, 1 };
+	status_arg a = { BT_STATUS_RESOLVED, NULL, commit_sha, release, 1 };
+	char *owned;
+	int rc;
 
-	return run_change(db, id, opts, "bt_ticket_resolve", 1, apply_status, &a);
+	if (bti_redact_field(db, notes, &a.notes, &owned) != BT_OK)
+		return bti_error(BT_ENOMEM, "bt_ticket_resolve: out of memory");
+	rc = run_change(db, id, opts, "bt_ticket_resolve", 1, apply_status, &a);
+	bti_free(owned);
+	return rc;
 }
 
 /* ---- fields ---- */
@@ -271,9 +285,15 @@ static int apply_field(change *c, void *arg)
 
 int bt_ticket_assign(bt_db *db, int64_t id, const char *assignee, const bt_update_options *opts)
 {
-	field_arg a = { BTI_U_ASSIGNEE, "assignee", "assigned", assignee };
+	field_arg a = { BTI_U_ASSIGNEE, "assignee", "assigned", NULL };
+	char *owned;
+	int rc;
 
-	return run_change(db, id, opts, "bt_ticket_assign", 1, apply_field, &a);
+	if (bti_redact_field(db, assignee, &a.value, &owned) != BT_OK)
+		return bti_error(BT_ENOMEM, "bt_ticket_assign: out of memory");
+	rc = run_change(db, id, opts, "bt_ticket_assign", 1, apply_field, &a);
+	bti_free(owned);
+	return rc;
 }
 
 int bt_ticket_set_severity(bt_db *db, int64_t id, bt_severity severity, const bt_update_options *opts)
@@ -308,9 +328,17 @@ static int apply_note(change *c, void *arg)
 
 int bt_ticket_note(bt_db *db, int64_t id, const char *text, const bt_update_options *opts)
 {
+	const char *red;
+	char *owned;
+	int rc;
+
 	if (!text || !*text)
 		return bti_error(BT_EINVALID, "bt_ticket_note: text is NULL or empty");
-	return run_change(db, id, opts, "bt_ticket_note", 1, apply_note, (void *)text);
+	if (bti_redact_field(db, text, &red, &owned) != BT_OK)
+		return bti_error(BT_ENOMEM, "bt_ticket_note: out of memory");
+	rc = run_change(db, id, opts, "bt_ticket_note", 1, apply_note, (void *)red);
+	bti_free(owned);
+	return rc;
 }
 
 /* ---- claims ---- */

@@ -54,6 +54,14 @@ static int prepare(const bt_db *db, const bt_report *r, report_text *t)
 
 	memset(t, 0, sizeof(*t));
 	t->title = clean_opt(r->title);
+	/* A title is host text like the description: "login failed for
+	 * password=x" is as much a leak there. */
+	if (t->title && redact) {
+		char *clean = t->title;
+
+		t->title = bti_redact_dup(clean, strlen(clean), keys, NULL);
+		bti_free(clean);
+	}
 	if (t->title && r->description) {
 		char *clean = clean_opt(r->description);
 

@@ -7,6 +7,7 @@
 #define BT_SINK_H
 
 #include <stddef.h>
+#include <string.h>
 
 typedef struct bti_sink {
 	char *out;
@@ -16,6 +17,11 @@ typedef struct bti_sink {
 
 static inline void bti_sink_put(bti_sink *w, const void *p, size_t k)
 {
+	if (w->len + k < w->cap) { /* all of it fits: the common case */
+		memcpy(w->out + w->len, p, k);
+		w->len += k;
+		return;
+	}
 	for (size_t j = 0; j < k; j++, w->len++)
 		if (w->len + 1 < w->cap)
 			w->out[w->len] = ((const char *)p)[j];

@@ -142,16 +142,25 @@ int bti_text_field(const char *s, size_t max, const char **out, char **owned)
 	return *owned ? BT_OK : BT_ENOMEM;
 }
 
+/* Redaction rarely makes a text much longer ("[redacted]" replaces most
+ * values), so one pass into a buffer with some room usually does; only a
+ * text that outgrows it takes a second pass. */
 char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out)
 {
-	size_t need = bti_redact(in, len, keys, NULL, 0);
-	char *out = bti_malloc(need + 1);
+	size_t cap = len + 64, need;
+	char *out = bti_malloc(cap);
 
-	if (out) {
+	if (!out)
+		return NULL;
+	need = bti_redact(in, len, keys, out, cap);
+	if (need >= cap) {
+		bti_free(out);
+		if (!(out = bti_malloc(need + 1)))
+			return NULL;
 		bti_redact(in, len, keys, out, need + 1);
-		if (len_out)
-			*len_out = need;
 	}
+	if (len_out)
+		*len_out = need;
 	return out;
 }
 

@@ -75,6 +75,77 @@ static const struct { const char *in, *want; } cases[] = {
 	{ "args=\"-u bob password=x\" rc=1", "args=\"-u bob password=[redacted]\" rc=1" },
 	{ "--password=x --user=bob", "--password=[redacted] --user=bob" },
 
+	/* Issue 13: each of these was stored in clear. */
+	{ "{\"pass\\u0077ord\": \"hunter2\"}", "{\"pass\\u0077ord\": \"[redacted]\"}" },
+	{ "{\"\\u0070assword\":\"hunter2\"}", "{\"\\u0070assword\":\"[redacted]\"}" },
+	{ "{\"db\\u005FPASSWORD\": 42}", "{\"db\\u005FPASSWORD\": \"[redacted]\"}" },
+	{ "accessToken=abc refreshToken: def authToken=ghi",
+	  "accessToken=[redacted] refreshToken: [redacted] authToken=[redacted]" },
+	{ "{\"clientSecret\": \"s3\", \"userPassword\": \"pw\"}",
+	  "{\"clientSecret\": \"[redacted]\", \"userPassword\": \"[redacted]\"}" },
+	{ "db2Password=x", "db2Password=[redacted]" },
+	{ "connect https://bob:hunter2@db.example.com:5432/app failed",
+	  "connect https://bob:[redacted]@db.example.com:5432/app failed" },
+	{ "redis://:hunter2@cache:6379/0", "redis://:[redacted]@cache:6379/0" },
+	{ "cut https://bob:hunter", "cut https://bob:[redacted]" },
+	{ "a://b:[X-Session => hunter2}", "a://b:[redacted] => [redacted]}" }, /* fuzz_redact */
+	{ "u://(password=hunter2}@x:pw@h/", "u://(password=[redacted]}@x:[redacted]@h/" }, /* fuzz_redact */
+	{ "postgres://bob:p@ss:w0rd@db/x?sslmode=require", "postgres://bob:[redacted]@db/x?sslmode=require" },
+	{ "{\"url\": \"https:\\/\\/bob:hunter2@h\\/x\"}", "{\"url\": \"https:\\/\\/bob:[redacted]@h\\/x\"}" },
+	{ "aws_secret_access_key=abc AWS_SECRET_ACCESS_KEY: def", "aws_secret_access_key=[redacted] AWS_SECRET_ACCESS_KEY: [redacted]" },
+	{ "passphrase=a credentials: b sessionid=c secret-key=d",
+	  "passphrase=[redacted] credentials: [redacted] sessionid=[redacted] secret-key=[redacted]" },
+	{ "run --password hunter2 --user bob", "run --password [redacted] --user bob" },
+	{ "run --db-password 'hun ter2' -v", "run --db-password '[redacted]' -v" },
+	{ "cmd=\"backup --token abc\" rc=1", "cmd=\"backup --token [redacted]\" rc=1" },
+	{ "mysql -u root -phunter2 app", "mysql -u root -p[redacted] app" },
+	{ "/usr/bin/mysqldump -u root -p'hun ter2' app", "/usr/bin/mysqldump -u root -p'[redacted]' app" },
+	{ "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIB\nAAKCAQEA\n-----END RSA PRIVATE KEY-----\nnext",
+	  "-----BEGIN RSA PRIVATE KEY-----[redacted]-----END RSA PRIVATE KEY-----\nnext" },
+	{ "{\"k\": \"-----BEGIN OPENSSH PRIVATE KEY-----\\nb3Bl\\n-----END OPENSSH PRIVATE KEY-----\"}",
+	  "{\"k\": \"-----BEGIN OPENSSH PRIVATE KEY-----[redacted]-----END OPENSSH PRIVATE KEY-----\"}" },
+	{ "{\"k\": \"-----BEGIN PRIVATE KEY-----\\nMIIE cut\", \"n\": 1}",
+	  "{\"k\": \"-----BEGIN PRIVATE KEY-----[redacted]\", \"n\": 1}" },
+	{ "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl_-x ok", "Bearer [redacted] ok" },
+	{ "jwt eyJhbGciOiJub25lIn0.e30. expired", "jwt [redacted] expired" },
+	{ "cut eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIx", "cut [redacted]" },
+	{ "f(--token abc) x", "f(--token [redacted]) x" },
+
+	/* ...also when the word that announces them was taken as a value */
+	{ "token= mysql -u root -phunter2 db", "token= [redacted] -u root -p[redacted] db" },
+	{ "token= -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+	  "token= [redacted] RSA PRIVATE KEY-----[redacted]-----END RSA PRIVATE KEY-----" },
+	{ "password= --token hunter2 x", "password= --token [redacted] x" },
+	/* found by test_redact_fuzz and fuzz_redact: an option's value ends
+	 * as a key=value's does, and what it swallows counts... */
+	{ "-Api-Key\tuser.PRiVatE-KEY= hunter2]", "-Api-Key\t[redacted] [redacted]]" },
+	{ "--token x;|Db-Pwd : \"hunter2\"", "--token [redacted];|Db-Pwd : \"[redacted]\"" },
+	/* ...a PEM label taken as a header's value still starts a key... */
+	{ "Authorization: x -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+	  "Authorization: [redacted][redacted]-----END RSA PRIVATE KEY-----" },
+	/* ...a key cut short (no END) in plain text goes to the end... */
+	{ "-----BEGIN EC PRIVATE KEY-----\nMIIE\nsecret=\"x\"", "-----BEGIN EC PRIVATE KEY-----[redacted]" },
+	/* ...and "\tmysql" in a JSON string is still mysql */
+	{ "{\"log\": \"x\\tmysql -u root -phunter2 db\"}", "{\"log\": \"x\\tmysql -u root -p[redacted] db\"}" },
+	/* found by fuzz_redact: an escaped name as a key's (empty) value */
+	{ "auth:\taccess_toke\\u006e: hunter2 x", "auth:\taccess_toke\\u006e: [redacted] x" },
+	{ "password=pass\\u0077ord: hunter2", "password=[redacted] [redacted]" },
+	{ "-----BEGIN PRIVATE KEY-----MIIEvQ-----END PRIVATE KEY-----",
+	  "-----BEGIN PRIVATE KEY-----[redacted]-----END PRIVATE KEY-----" },
+
+	/* ...and what stays: a -p elsewhere or alone, a URL without a
+	 * password, public PEM blocks, words that only start like a JWT. */
+	{ "mysql -u root -p app", "mysql -u root -p app" },
+	{ "tar -pxf a.tar; ls -p", "tar -pxf a.tar; ls -p" },
+	{ "mysql ok\ntar -pxf a", "mysql ok\ntar -pxf a" },
+	{ "https://bob@example.com:8443/a?b=c http://[::1]:80/", "https://bob@example.com:8443/a?b=c http://[::1]:80/" },
+	{ "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+	  "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----" },
+	{ "eyJust.a.word", "eyJust.a.word" },
+	{ "eyJhbGciOiJIUzI1NiJ9.abc", "eyJhbGciOiJIUzI1NiJ9.abc" },
+	{ "--token-file /etc/t --password-file=/etc/p", "--token-file /etc/t --password-file=/etc/p" },
+	{ "run --password --user bob", "run --password --user bob" },
+
 	/* empty values stay empty */
 	{ "password= , user=bob", "password= , user=bob" },
 	{ "password=&x=1", "password=&x=1" },

@@ -246,9 +246,92 @@ static void test_permissions(void)
 	umask(old);
 }
 
+/* ---- issue 13: every stored text field is redacted ---- */
+
+/* Is @needle anywhere in the bytes of @path (and of @path-wal)? */
+static int file_holds(const char *path, const char *needle)
+{
+	static char buf[8 << 20];
+	char wal[512];
+	size_t k = strlen(needle);
+	int found = 0;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	for (int f = 0; f < 2 && !found; f++) {
+		long n = check_read_file(f ? wal : path, buf, sizeof(buf));
+
+		for (long i = 0; n > 0 && i + (long)k <= n && !found; i++)
+			found = memcmp(buf + i, needle, k) == 0;
+	}
+	return found;
+}
+
+/*
+ * Notes (bt_ticket_note, the note of any update, resolution notes),
+ * report titles, assignees, and what an import brings in (titles,
+ * assignees, resolution notes, stack traces, error types) were stored as
+ * given.  Each secret below must be missing from the file, and each public
+ * word next to it present, so that a field that was not stored cannot
+ * pass.
+ */
+static void test_fields_redacted(void)
+{
+	static const char *const secrets[] = {
+		"SecretTitle01", "SecretNote02", "SecretOptNote03", "SecretAssignee04", "SecretResolve05",
+		"SecretLegacyTitle06", "SecretLegacyAssign07", "SecretLegacyNotes08", "SecretStack09",
+		"SecretErrType10", "SecretNativeNote11",
+	};
+	static const char *const public[] = {
+		"titleword", "noteword", "optword", "assignword", "resolveword", "ltitleword",
+		"lassignword", "lnotesword", "stackword", "etypeword", "nnoteword",
+	};
+	const char *path = check_path("fields.db");
+	bt_update_options o = BT_UPDATE_OPTIONS_INIT;
+	bt_import_result res = BT_IMPORT_RESULT_INIT;
+	bt_report r = BT_REPORT_INIT;
+	const char *legacy =
+		"{\"report_id\": \"R-1\", \"title\": \"ltitleword password=SecretLegacyTitle06\","
+		" \"description\": \"d\", \"assignee\": \"lassignword accessToken=SecretLegacyAssign07\","
+		" \"resolution_notes\": \"lnotesword see https://bob:SecretLegacyNotes08@db/x\"}";
+	const char *native =
+		"{\"id\": 50, \"number\": \"BUG-00050\", \"title\": \"t\", \"created_at\": 1,"
+		" \"stack_trace\": \"#0 stackword connect(password=SecretStack09)\","
+		" \"error_type\": \"etypeword token=SecretErrType10\","
+		" \"resolution_notes\": \"nnoteword --password SecretNativeNote11\"}";
+	int64_t id = 0;
+	bt_db *db;
+
+	CHECK_RC(bt_open(&db, path, NULL), BT_OK);
+	r.title = "titleword login failed password=SecretTitle01";
+	r.component = "auth";
+	CHECK_RC(bt_report_create(db, &r, &id, NULL), BT_OK);
+	o.actor = "user:alice";
+	CHECK_RC(bt_ticket_note(db, id, "noteword tried mysql -u root -pSecretNote02", &o), BT_OK);
+	o.note = "optword secret: SecretOptNote03";
+	CHECK_RC(bt_ticket_assign(db, id, "assignword userPassword=SecretAssignee04", &o), BT_OK);
+	o.note = NULL;
+	CHECK_RC(bt_ticket_resolve(db, id, "resolveword rotated api_key=SecretResolve05", NULL, NULL, &o),
+		 BT_OK);
+	CHECK_RC(bt_import_json(db, legacy, strlen(legacy), NULL, &res), BT_OK);
+	CHECK_RC(bt_import_json(db, native, strlen(native), NULL, &res), BT_OK);
+	bt_close(db);
+
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
+		if (file_holds(path, secrets[i])) {
+			fprintf(stderr, "  stored in clear: %s\n", secrets[i]);
+			check_failures++;
+		}
+		if (!file_holds(path, public[i])) {
+			fprintf(stderr, "  not stored: %s\n", public[i]);
+			check_failures++;
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_sql_injection);
 	RUN(test_permissions);
+	RUN(test_fields_redacted);
 	return check_finish();
 }

@@ -26,6 +26,13 @@
  * (token=' password='x' is ambiguous), and their joiner is a blank or a
  * delimiter, which ends any unquoted value the prefix ends with ("(" would
  * not: token=("password": "x" makes ("password": token's value).
+ *
+ * Inputs whose first byte is 0xf0 or more take issue 13's forms instead
+ * (so that the committed inputs below it keep their meaning): the newer
+ * default keys, spelled in camelCase (userPassword) or, in JSON and
+ * key=value forms, with a \u escape (pass\u0077ord); --key value
+ * options; and forms whatever the key: URL passwords, mysql -pX, PEM
+ * private keys and JWTs, whose secret is base64url-safe.
  */
 #include <string.h>
 
@@ -80,6 +87,44 @@ static const char *const header_forms[] = {
 	"{\"h\": \"%1$s: Bearer %2$s %2$s\", \"n\": 1}",
 	"%1$s: Basic %2$s==",
 };
+
+/* Issue 13's keys: the list above and the newer defaults. */
+static const char *const ext_keys[] = {
+	"password", "passwd", "pwd", "secret", "token", "api_key", "apikey",
+	"access_token", "refresh_token", "auth", "client_secret", "private_key", "session",
+	"secret_key", "secret_access_key", "passphrase", "credentials", "sessionid",
+};
+static const char *const camel_prefixes[] = { "user", "access", "refresh", "client", "auth", "db2", "x" };
+
+/* Issue 13's forms; %1$s is the key, %2$s the secret.  The first
+ * EXT_ESCAPABLE take a key written with a \u escape too. */
+static const char *const ext_forms[] = {
+	"{\"%1$s\": \"%2$s\"}",
+	"{\"%1$s\":%2$s,\"n\":1}",
+	"'%1$s': '%2$s'",
+	"%1$s=%2$s",
+	"%1$s: %2$s",
+	"{\"ctx\": \"{\\\"%1$s\\\":\\\"%2$s\\\"}\"}",
+	/* options, and the camelCase and compound spellings only */
+	"run --%1$s %2$s --user bob",
+	"run --%1$s '%2$s x' -v",
+	"cmd=\"backup --%1$s %2$s\" rc=1",
+	"run -%1$s\t%2$s",
+	/* whatever the key */
+	"connect https://bob:%2$s@db.example.com:5432/app failed",
+	"redis://:%2$s@cache:6379/0",
+	"postgres://bob:p@%2$s:w@db/x?ssl=1",
+	"{\"url\": \"https:\\/\\/bob:%2$s@h\\/x\"}",
+	"mysql -u root -p%2$s app",
+	"/usr/bin/mysqldump --user=bob -p'%2$s x' app",
+	"mariadb -h db -p%2$s",
+	"-----BEGIN RSA PRIVATE KEY-----\n%2$s\n%2$s==\n-----END RSA PRIVATE KEY-----",
+	"{\"k\": \"-----BEGIN OPENSSH PRIVATE KEY-----\\n%2$s\\n-----END OPENSSH PRIVATE KEY-----\"}",
+	"-----BEGIN ENCRYPTED PRIVATE KEY-----\r\n%2$s",
+	"Bearer eyJhbGciOiJIUzI1NiJ9.eyJ%2$s.%2$s_-x",
+	"jwt eyJ%2$sAAAA.e30. rest",
+};
+#define EXT_ESCAPABLE 6
 
 #define PICK(list, byte) ((list)[(byte) % (sizeof(list) / sizeof((list)[0]))])
 
@@ -143,6 +188,29 @@ static void spell_key(buf *b, const char *key, unsigned int bits, const char *co
 	}
 }
 
+/* @key in camelCase after a word (userPassword, accessApi_key). */
+static void camel_key(buf *b, const char *key, const char *prefix)
+{
+	char c = (char)(key[0] - 'a' + 'A');
+
+	puts_(b, prefix);
+	put(b, &c, 1);
+	puts_(b, key + 1);
+}
+
+/* @key with its byte @at written as a JSON \u escape, in upper or lower
+ * case hex (pass\u0077ord). */
+static void escaped_key(buf *b, const char *key, size_t at, int upper)
+{
+	char esc[8];
+
+	at %= strlen(key);
+	put(b, key, at);
+	snprintf(esc, sizeof(esc), upper ? "\\u%04X" : "\\u%04x", (unsigned char)key[at]);
+	puts_(b, esc);
+	puts_(b, key + at + 1);
+}
+
 /* A printf-like "%1$s"/"%2$s" expansion (positional arguments are POSIX,
  * not C11, so do it by hand). */
 static void expand(buf *b, const char *form, const char *key, const char *value)
@@ -195,6 +263,54 @@ static void check_contract(const char *in, size_t len, size_t cap_seed)
 	free(full);
 }
 
+/* Redact @in with the default keys, or only @k; no 'Q' may be left. */
+static void check_redacted(const buf *in, const char *k, int custom_list)
+{
+	const char *custom[2] = { k, NULL };
+	size_t n = bti_redact(in->s, in->len, custom_list ? custom : NULL, NULL, 0);
+	char *out = malloc(n + 1);
+
+	if (!out)
+		abort();
+	bti_redact(in->s, in->len, custom_list ? custom : NULL, out, n + 1);
+	if (memchr(out, 'Q', n)) {
+		fputs("secret survived\n in:  ", stderr);
+		show(in->s, in->len);
+		fputs(" out: ", stderr);
+		show(out, n);
+		FUZZ_ASSERT(!"the secret survived redaction");
+	}
+	free(out);
+}
+
+/* Issue 13's forms: data[1] the key, data[2] its spelling, data[3] the
+ * form, data[4] where the free text splits, data[5] the joiner and list. */
+static int ext_input(const uint8_t *data, size_t size)
+{
+	buf in = { NULL, 0, 0 }, key = { NULL, 0, 0 };
+	const char *k = PICK(ext_keys, data[1]);
+	size_t split = size > 6 ? data[4] % (size - 6 + 1) : 0;
+	unsigned int form = data[3] % (sizeof(ext_forms) / sizeof(ext_forms[0]));
+	unsigned int style = data[2] & 3;
+
+	if (style == 3 && form >= EXT_ESCAPABLE)
+		style = 0;
+	if (style == 1)
+		camel_key(&key, k, PICK(camel_prefixes, data[2] >> 2));
+	else if (style == 3)
+		escaped_key(&key, k, data[2] >> 3, data[2] & 4);
+	else
+		spell_key(&key, k, (unsigned int)data[2] * 0x9e37u, style ? "" : PICK(compounds, data[2] >> 4));
+	put_text(&in, data + 6, split, 0, 0);
+	puts_(&in, PICK(end_joiner, data[5]));
+	expand(&in, ext_forms[form], key.s, SECRET);
+	put_text(&in, data + 6 + split, size - 6 - split, 0, 1);
+	check_redacted(&in, k, (data[5] & 0xc0) == 0xc0);
+	free(in.s);
+	free(key.s);
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *custom[2] = { NULL, NULL };
@@ -208,6 +324,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_contract((const char *)data, size, size ? data[0] * 13u + size : 0);
 	if (size < 6)
 		return 0;
+	if (data[0] >= 0xf0)
+		return ext_input(data, size);
 	form = data[0];
 	k = PICK(keys, data[1]);
 	kbits = (unsigned int)data[2] | (unsigned int)data[3] << 8;

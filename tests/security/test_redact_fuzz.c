@@ -21,8 +21,9 @@
  * the test prints the case and fails.  Each case's public marker must be
  * found, so that a run that stored nothing cannot pass.
  *
- * Passwords in URLs (https://user:pw@host) are not covered (README,
- * "Redaction"), so they are not tried.
+ * Issue 13 added forms whatever the key (URL passwords, mysql -pX, PEM
+ * private keys, JWTs), --key value options, camelCase names and JSON
+ * names written with a \u escape.
  *
  * The seed is fixed (1) so that CI is repeatable; BT_REDACT_SEED=N picks
  * another, and BT_REDACT_SEED=random a fresh one (printed) for longer runs.
@@ -137,6 +138,14 @@ enum form {
 	F_JSON_TEXT,    /* context {"msg": "text key=value text"} */
 	F_JSON_TEXT_ESC,   /* context {"log": "line\nkey=value"}: after a \n, \t or \r escape */
 	F_JSON_NEWLINE,    /* context {"key":\n "value"}: JSON whitespace with a line break */
+	/* issue 13 */
+	F_URL,          /* https://user:value@host/path */
+	F_OPTION_SPACE, /* --key value */
+	F_MYSQL,        /* mysql -u root -pvalue db */
+	F_PEM,          /* -----BEGIN RSA PRIVATE KEY-----\nvalue\n-----END ... */
+	F_JWT,          /* eyJ<public header>.eyJvalue.value */
+	F_CAMEL,        /* userPassword=value */
+	F_JSON_UESCAPE, /* context {"pass\u0077ord": "value"} */
 	F_COUNT
 };
 
@@ -145,6 +154,8 @@ static const char *const FORM_NAMES[F_COUNT] = {
 	"query string", "--key=value", "json string", "json number", "json object", "json array",
 	"json nested", "json escaped in a string", "key=value in a json string",
 	"key=value after a \\n escape in a json string", "json line break around the colon",
+	"url password", "--key value", "mysql -pvalue", "pem private key", "jwt", "camelCase key",
+	"json name with a \\u escape",
 };
 
 typedef struct secret {
@@ -194,6 +205,22 @@ static void secret_word(sb *b, size_t min, size_t max)
 		}
 	}
 }
+
+/* Issue 13's values, from @alphabet (ASCII only): @min..@max bytes, the
+ * first a letter or digit. */
+static void word_from(sb *b, size_t min, size_t max, const char *alphabet)
+{
+	size_t n = min + pick((unsigned)(max - min + 1)), k = strlen(alphabet);
+
+	for (size_t i = 0; i < n; i++)
+		sb_put(b, &alphabet[pick((unsigned)(i ? k : 62))], 1);
+}
+
+/* The alphabets start with the 62 letters and digits. */
+#define ALNUM "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+static const char URL_CHARS[] = ALNUM "-._~!$*+,;=";
+static const char B64_CHARS[] = ALNUM "+/";
+static const char B64URL_CHARS[] = ALNUM "-_";
 
 /* Lengths: mostly short, sometimes long. */
 static size_t word_max(void)
@@ -320,7 +347,10 @@ static enum form text_form(sb *out, int json_string, size_t cut[2])
 	static const char *const none[] = { "" };
 	const char *sep = seps[pick(sizeof(seps) / sizeof(seps[0]) - (json_string ? 2 : 0))];
 	const char *dq = json_string ? "\\\"" : "\"";
-	enum form f = (enum form)pick(F_OPTION + 1); /* F_PLAIN .. F_OPTION */
+	unsigned r = pick(F_OPTION + 1 + 6);
+	/* F_PLAIN .. F_OPTION, then F_URL .. F_CAMEL */
+	enum form f = r <= F_OPTION ? (enum form)r : (enum form)(F_URL + (r - F_OPTION - 1));
+	const char *nl = json_string ? "\\n" : "\n";
 
 	if (f == F_HEADER && R.custom)
 		f = F_PLAIN; /* header lines are for the default keys only */
@@ -393,6 +423,92 @@ static enum form text_form(sb *out, int json_string, size_t cut[2])
 		value(out, 1, none, 1, f);
 		cut[1] = out->len;
 		break;
+	case F_URL:
+		sb_puts(out, ONE_OF(((const char *const[]){ "https://bob:", "postgres://app:",
+							     "redis://:", "amqp://guest:" })));
+		cut[0] = out->len;
+		word_from(out, PIECE, word_max() > 40 ? 200 : 40, URL_CHARS);
+		add_secret(out->p + cut[0], out->len - cut[0], f);
+		cut[1] = out->len;
+		sb_puts(out, ONE_OF(((const char *const[]){ "@db.example.com:5432/app", "@h/", "@cache",
+							     "@[::1]:80/x?y=1" })));
+		break;
+	case F_OPTION_SPACE:
+		sb_puts(out, pick(3) ? "--" : "-");
+		key(out);
+		sb_puts(out, pick(2) || json_string ? " " : "\t");
+		cut[0] = out->len;
+		word_from(out, PIECE, 40, VALUE_CHARS);
+		add_secret(out->p + cut[0], out->len - cut[0], f);
+		cut[1] = out->len;
+		break;
+	case F_MYSQL:
+		sb_puts(out, ONE_OF(((const char *const[]){ "mysql -u root -p", "/usr/bin/mysqldump --opt -p",
+							     "mariadb -h db -u app -p", "MYSQL -p" })));
+		cut[0] = out->len;
+		word_from(out, PIECE, 40, VALUE_CHARS);
+		add_secret(out->p + cut[0], out->len - cut[0], f);
+		cut[1] = out->len;
+		sb_puts(out, " appdb");
+		break;
+	case F_PEM: {
+		const char *kind = ONE_OF(((const char *const[]){ "RSA ", "EC ", "", "OPENSSH ", "ENCRYPTED " }));
+		sb words = { 0 };
+		int lines = 1 + (int)pick(4);
+
+		sb_printf(out, "-----BEGIN %sPRIVATE KEY-----%s", kind, nl);
+		cut[0] = out->len;
+		for (int l = 0; l < lines; l++) {
+			size_t start = out->len;
+
+			if (l) {
+				sb_puts(out, nl);
+				sb_put(&words, "", 1);
+				start = out->len;
+			}
+			word_from(out, PIECE, 64, B64_CHARS);
+			sb_put(&words, out->p + start, out->len - start);
+		}
+		add_secret(words.p, words.len, f);
+		free(words.p);
+		cut[1] = out->len;
+		if (pick(6))
+			sb_printf(out, "%s-----END %sPRIVATE KEY-----", nl, kind);
+		break;
+	}
+	case F_JWT: {
+		sb words = { 0 };
+		size_t start;
+
+		sb_puts(out, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.");
+		cut[0] = out->len;
+		sb_puts(out, "eyJ");
+		start = out->len;
+		word_from(out, PIECE, 80, B64URL_CHARS);
+		sb_put(&words, out->p + start, out->len - start);
+		sb_put(&words, "", 1);
+		sb_puts(out, ".");
+		start = out->len;
+		word_from(out, PIECE, 43, B64URL_CHARS);
+		sb_put(&words, out->p + start, out->len - start);
+		add_secret(words.p, words.len, f);
+		free(words.p);
+		cut[1] = out->len;
+		break;
+	}
+	case F_CAMEL: {
+		const char *k = one_of(R.keys, R.nkeys);
+		char c = (char)(k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0]);
+
+		sb_puts(out, ONE_OF(((const char *const[]){ "user", "access", "client", "db2", "my" })));
+		sb_put(out, &c, 1);
+		sb_puts(out, k + 1);
+		sb_puts(out, sep);
+		cut[0] = out->len;
+		value(out, 1, none, 1, f);
+		cut[1] = out->len;
+		break;
+	}
 	default:
 		abort();
 	}
@@ -488,7 +604,7 @@ static void json_text(sb *out, int after_escape)
 static void json_member(sb *out)
 {
 	static const char *const joiners[] = { " ", ", ", " \\\"quoted\\\" ", "\\n", "\\t", "/" };
-	unsigned r = pick(18);
+	unsigned r = pick(19);
 	int nl = r == 17;
 
 	switch (r) {
@@ -554,6 +670,22 @@ static void json_member(sb *out)
 			sb_puts(out, "]");
 		}
 		break;
+	case 18: { /* a name with one byte as a \u escape */
+		sb name = { 0 };
+		size_t at;
+
+		key(&name);
+		at = pick((unsigned)name.len);
+		sb_puts(out, "\"");
+		sb_put(out, name.p, at);
+		sb_printf(out, pick(2) ? "\\u%04x" : "\\u%04X", (unsigned char)name.p[at]);
+		sb_puts(out, name.p + at + 1);
+		sb_puts(out, "\": \"");
+		free(name.p);
+		value(out, 1, joiners, 1, F_JSON_UESCAPE);
+		sb_puts(out, "\"");
+		break;
+	}
 	case 14: case 15: /* text after an escaped line break */
 		sb_puts(out, "\"log\": ");
 		json_text(out, 1);
