@@ -17,6 +17,7 @@
 #include "db.h"
 #include "fingerprint.h"
 #include "normalize.h"
+#include "redact.h"
 #include "text.h"
 #include "ticket.h"
 
@@ -114,6 +115,20 @@ static int prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p)
 	memset(p, 0, sizeof(*p));
 	if (clean_fields(in, p) != BT_OK)
 		goto nomem;
+	/* An error type is host text like the message ("AuthError token=x"):
+	 * redacted before the grouping and the title read it. */
+	{
+		const char *red;
+		char *owned;
+
+		if (bti_redact_field(db, p->field[BTI_F_ERROR_TYPE], &red, &owned) != BT_OK)
+			goto nomem;
+		if (owned) {
+			bti_free(p->owned[BTI_F_ERROR_TYPE]);
+			p->owned[BTI_F_ERROR_TYPE] = owned;
+			p->field[BTI_F_ERROR_TYPE] = red;
+		}
+	}
 	p->message = safe_text(db, in->ev.message, in->message_len, db->cfg.max_message_bytes, &message_len);
 	if (!p->message)
 		goto nomem;
@@ -131,7 +146,7 @@ static int prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p)
 			goto nomem;
 	}
 	if (in->ev.stack_trace)
-		p->stack = bti_text_clean(in->ev.stack_trace, strlen(in->ev.stack_trace), 0, NULL);
+		p->stack = safe_text(db, in->ev.stack_trace, strlen(in->ev.stack_trace), 0, NULL);
 	else if (db->cfg.stack_level && in->ev.level >= db->cfg.stack_level && !in->stack_taken)
 		p->stack = bti_backtrace_text(in->caller_pc);
 

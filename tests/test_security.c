@@ -279,11 +279,12 @@ static void test_fields_redacted(void)
 	static const char *const secrets[] = {
 		"SecretTitle01", "SecretNote02", "SecretOptNote03", "SecretAssignee04", "SecretResolve05",
 		"SecretLegacyTitle06", "SecretLegacyAssign07", "SecretLegacyNotes08", "SecretStack09",
-		"SecretErrType10", "SecretNativeNote11",
+		"SecretErrType10", "SecretNativeNote11", "SecretCapType12", "SecretCapStack13",
 	};
 	static const char *const public[] = {
 		"titleword", "noteword", "optword", "assignword", "resolveword", "ltitleword",
-		"lassignword", "lnotesword", "stackword", "etypeword", "nnoteword",
+		"lassignword", "lnotesword", "stackword", "etypeword", "nnoteword", "captypeword",
+		"capstackword",
 	};
 	const char *path = check_path("fields.db");
 	bt_update_options o = BT_UPDATE_OPTIONS_INIT;
@@ -314,6 +315,17 @@ static void test_fields_redacted(void)
 		 BT_OK);
 	CHECK_RC(bt_import_json(db, legacy, strlen(legacy), NULL, &res), BT_OK);
 	CHECK_RC(bt_import_json(db, native, strlen(native), NULL, &res), BT_OK);
+	{
+		/* A captured event's error type and stack trace. */
+		bt_event ev = BT_EVENT_INIT;
+
+		ev.level = BT_CRITICAL;
+		ev.component = "auth";
+		ev.message = "login failed";
+		ev.error_type = "captypeword token=SecretCapType12";
+		ev.stack_trace = "#0 capstackword connect https://bob:SecretCapStack13@db/x";
+		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	}
 	bt_close(db);
 
 	for (size_t i = 0; i < sizeof(secrets) / sizeof(secrets[0]); i++) {
