@@ -565,19 +565,14 @@ static void test_big_spool_all_ingested(void)
 	}
 }
 
-/* 60 MiB held by a live process with the handler: the first open ingests
- * it, later opens do not read it again; records appended later are
- * ingested on the next open. */
-static void test_big_spool_live_writer(void)
+/* A process that installed the handler and lives until told to go: its
+ * spool is a live writer's.  Returns its pid; *@go_out tells it to go. */
+static pid_t live_writer_start(int *go_out)
 {
-	int go[2], ready[2], status;
-	long records = 7800, size;
-	int64_t occ = 0;
-	double first, later = 1e9;
+	int go[2], ready[2];
 	pid_t pid;
 	char c;
 
-	fresh_db("live.db");
 	CHECK(pipe(go) == 0 && pipe(ready) == 0);
 	pid = fork();
 	if (pid == 0) {
@@ -591,6 +586,31 @@ static void test_big_spool_live_writer(void)
 	close(go[0]);
 	close(ready[1]);
 	CHECK(read(ready[0], &c, 1) == 1);
+	close(ready[0]);
+	*go_out = go[1];
+	return pid;
+}
+
+static void live_writer_stop(pid_t pid, int go)
+{
+	CHECK(write(go, "g", 1) == 1);
+	close(go);
+	CHECK(exited_with(wait_child(pid), 0));
+}
+
+/* 60 MiB held by a live process with the handler: the first open ingests
+ * it, later opens do not read it again; records appended later are
+ * ingested on the next open. */
+static void test_big_spool_live_writer(void)
+{
+	long records = 7800, size;
+	int64_t occ = 0;
+	double first, later = 1e9;
+	pid_t pid;
+	int go;
+
+	fresh_db("live.db");
+	pid = live_writer_start(&go);
 	size = write_spool(records, 0);
 	CHECK(size > (60L << 20) - (1L << 20));
 	first = open_ms();
@@ -613,11 +633,7 @@ static void test_big_spool_live_writer(void)
 	/* Appended later: ingested from the mark on. */
 	write_spool(10, records);
 	CHECK(crash_tickets(&occ) == 1 && occ == records + 10);
-	CHECK(write(go[1], "g", 1) == 1);
-	close(go[1]);
-	close(ready[0]);
-	status = wait_child(pid);
-	CHECK(exited_with(status, 0));
+	live_writer_stop(pid, go);
 	/* The writer is gone: the next open removes the spool, adding nothing. */
 	CHECK(crash_tickets(&occ) == 1 && occ == records + 10);
 	CHECK(file_size(spool_of(path)) == -1);
@@ -628,35 +644,18 @@ static void test_big_spool_live_writer(void)
  * match its first bytes, so it is read from the start. */
 static void test_mark_of_another_file(void)
 {
-	int go[2], ready[2], status;
 	int64_t occ = 0;
 	pid_t pid;
-	char c;
+	int go;
 
 	fresh_db("rewritten.db");
-	CHECK(pipe(go) == 0 && pipe(ready) == 0);
-	pid = fork();
-	if (pid == 0) {
-		close(go[1]);
-		close(ready[0]);
-		child_install();
-		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) < 0)
-			_exit(94);
-		_exit(0);
-	}
-	close(go[0]);
-	close(ready[1]);
-	CHECK(read(ready[0], &c, 1) == 1);
+	pid = live_writer_start(&go);
 	write_spool(50, 0);
 	CHECK(crash_tickets(&occ) == 1 && occ == 50);
 	CHECK(truncate(spool_of(path), 0) == 0);
 	write_spool(80, 1000);
 	CHECK(crash_tickets(&occ) == 1 && occ == 130);
-	CHECK(write(go[1], "g", 1) == 1);
-	close(go[1]);
-	close(ready[0]);
-	status = wait_child(pid);
-	CHECK(exited_with(status, 0));
+	live_writer_stop(pid, go);
 }
 
 int main(void)
