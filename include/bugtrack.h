@@ -349,7 +349,8 @@ typedef struct bt_capture_stats {
 	uint64_t accepted;
 	/** Of those, repeats added to a pending occurrence's count. */
 	uint64_t coalesced;
-	/** Capture calls dropped because the queue was full. */
+	/** Capture calls dropped: the queue was full, or the call was
+	 *  refused because it re-entered a capture on its thread. */
 	uint64_t dropped;
 	/** Occurrences committed by the writer. */
 	uint64_t committed;
@@ -363,7 +364,8 @@ typedef struct bt_capture_stats {
 
 /**
  * Fill @p out (whose version the caller sets to BT_CAPTURE_STATS_VERSION)
- * with @p db's capture counters; all zero for a synchronous handle.
+ * with @p db's capture counters; for a synchronous handle all zero but
+ * dropped (refused re-entries).
  * @return BT_OK, or BT_EINVALID for NULL arguments or an unknown version.
  * Thread-safe.
  */
