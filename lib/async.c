@@ -298,7 +298,7 @@ static int batch_grow(batch *b, size_t cap)
 	return BT_OK;
 }
 
-/* Free @b's items and make it empty; returns the bytes it held. */
+/* The bytes @b's items hold. */
 static size_t batch_bytes(const batch *b)
 {
 	size_t bytes = 0;
@@ -308,20 +308,36 @@ static size_t batch_bytes(const batch *b)
 	return bytes;
 }
 
-static size_t batch_clear(batch *b)
+static void items_free(item *items, size_t n)
 {
-	size_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bti_free(items[i].blob);
+	bti_free(items);
+}
 
-	for (size_t i = 0; i < b->n; i++) {
-		bytes += b->items[i].bytes;
-		bti_free(b->items[i].blob);
-	}
+/* Make @b empty and hand its items to the caller, who frees them with
+ * items_free(); @b grows a new array when it fills again. */
+static item *batch_detach(batch *b, size_t *n)
+{
+	item *items = b->items;
+
+	*n = b->n;
 	if (b->n)
 		memset(b->index, 0, (b->index_mask + 1) * sizeof(*b->index));
-	b->n = 0;
+	b->items = NULL;
+	b->n = b->cap = 0;
 	b->dropped = 0;
 	b->drops_done = 0;
-	return bytes;
+	return items;
+}
+
+/* Free @b's items and make it empty. */
+static void batch_clear(batch *b)
+{
+	size_t n;
+	item *items = batch_detach(b, &n);
+
+	items_free(items, n);
 }
 
 /* ---- the caller's side ---- */
@@ -603,11 +619,16 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&a->done);
 		if (release) {
 			/* Freeing thousands of texts is not done under @mu, which
-			 * every capture call takes.  The batch is still this
-			 * thread's: it becomes the fill batch only at the next
-			 * swap, which this thread makes. */
+			 * every capture call takes.  The items leave the batch
+			 * under @mu first: a fork while they are freed then finds
+			 * a consistent, empty batch, and the child only leaks what
+			 * this thread held (clearing the batch in place, the child
+			 * freed again what was already freed). */
+			size_t dead_n;
+			item *dead = batch_detach(release, &dead_n);
+
 			pthread_mutex_unlock(&a->mu);
-			batch_clear(release);
+			items_free(dead, dead_n);
 			pthread_mutex_lock(&a->mu);
 		}
 		if (drain) {
@@ -629,7 +650,6 @@ static void async_free(bti_async *a)
 {
 	for (int i = 0; i < 2; i++) {
 		batch_clear(&a->batches[i]);
-		bti_free(a->batches[i].items);
 		bti_free(a->batches[i].index);
 	}
 	pthread_cond_destroy(&a->work);
