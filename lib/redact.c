@@ -854,6 +854,17 @@ static int all_digits(const uchar *s, size_t i, size_t e)
 	return 1;
 }
 
+/* Where the authority of a URL starts, if "://" (or ":\/\/", JSON's
+ * escaped form) is at @i; else 0. */
+static size_t authority(const uchar *s, size_t n, size_t i)
+{
+	if (i + 3 <= n && memcmp(s + i, "://", 3) == 0)
+		return i + 3;
+	if (i + 5 <= n && memcmp(s + i, ":\\/\\/", 5) == 0)
+		return i + 5;
+	return 0;
+}
+
 /*
  * After "scheme://" at @i, a password in the URL's user information
  * (https://user:pw@host) goes; the user name and host stay.  The
@@ -894,7 +905,7 @@ static size_t url_password(scan *sc, size_t i)
  * may have swallowed a key, whose value goes too. */
 static size_t url_pending(scan *sc, size_t i)
 {
-	size_t from = i > sc->pw_from ? i : sc->pw_from, to = sc->pw_to;
+	size_t from = i > sc->pw_from ? i : sc->pw_from, to = sc->pw_to, a;
 	const char *key;
 	int sep;
 
@@ -902,21 +913,14 @@ static size_t url_pending(scan *sc, size_t i)
 	if (from >= to)
 		return i;
 	replace(sc, from, to);
+	/* A password cut short may end in the next URL's scheme
+	 * ("a://u:x&pg://bob:pw@h"): that URL's password goes too. */
+	if (sc->pw_cut && sc->s[to - 1] == ':' && (a = authority(sc->s, sc->n, to - 1)))
+		return url_password(sc, a);
 	if (!sc->pw_cut || !(key = ends_in_key(sc->s, from, to, sc->keys, &sep)))
 		return to;
 	sc->done = value_follows(&sc->w, sc->s, sc->n, to, sep, is_line_key(key), sc->keys);
 	return sc->done;
-}
-
-/* Where the authority of a URL starts, if "://" (or ":\/\/", JSON's
- * escaped form) is at @i; else 0. */
-static size_t authority(const uchar *s, size_t n, size_t i)
-{
-	if (i + 3 <= n && memcmp(s + i, "://", 3) == 0)
-		return i + 3;
-	if (i + 5 <= n && memcmp(s + i, ":\\/\\/", 5) == 0)
-		return i + 5;
-	return 0;
 }
 
 size_t bti_redact(const char *in, size_t len, const char *const *keys, char *out, size_t cap)
