@@ -276,6 +276,8 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  * @param out   receives the new handle; set to NULL on failure.
  * @param path  the database file.  NULL or "" selects the default:
  *              $BUGTRACK_DB when set and non-empty, else "./bugtrack.db".
+ *              A path is always a file's path: one that begins with
+ *              "file:" names a file of that name, never a SQLite URI.
  * @param opts  NULL for defaults, or options made with BT_OPEN_OPTIONS_INIT.
  *
  * A file that bt_open creates gets mode 0600 (its WAL and shared-memory files

@@ -105,6 +105,30 @@ int bti_sqlite_exec_retry(bti_store *st, const char *sql_text, const char *what)
 	return rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, what);
 }
 
+
+/* sqlite3_open_v2 on a path that is only ever a path.  SQLite reads a name
+ * that begins with "file:" as a URI when it was built with SQLITE_USE_URI
+ * (Debian's is), so "file:x.db?mode=memory" would keep nothing; "./" in
+ * front names the same file and is no URI.  Returns SQLite's code. */
+int bti_sqlite_open(const char *path, int flags, sqlite3 **out)
+{
+	char *own = NULL;
+	int rc;
+
+	*out = NULL;
+	if (strncmp(path, "file:", 5) == 0) {
+		size_t n = strlen(path);
+
+		own = bti_malloc(n + 3);
+		if (!own)
+			return SQLITE_NOMEM;
+		memcpy(own, "./", 2);
+		memcpy(own + 2, path, n + 1);
+	}
+	rc = sqlite3_open_v2(own ? own : path, out, flags, NULL);
+	bti_free(own);
+	return rc;
+}
 /* Create the file ourselves so that it gets 0600 whatever the umask; SQLite
  * gives its -wal and -shm files the mode of the database file.  O_EXCL makes
  * a race with another process creating it harmless. */
@@ -200,7 +224,7 @@ int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 	 * would only add cost. */
 	open_flags = SQLITE_OPEN_NOMUTEX |
 		((flags & BT_OPEN_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
-	rc = sqlite3_open_v2(path, &st->sql, open_flags, NULL);
+	rc = bti_sqlite_open(path, open_flags, &st->sql);
 	if (rc != SQLITE_OK) {
 		rc = st->sql ? bti_sqlite_fail(st->sql, rc, what)
 			     : bti_error(BT_ENOMEM, "bt_open: out of memory");

@@ -77,6 +77,7 @@ int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
 /* Record a failed SQLite call as this thread's error: maps @rc to a BT_*
  * code, keeps the extended code and the message, prefixed with @what. */
 int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what);
+int bti_sqlite_open(const char *path, int flags, sqlite3 **out);
 
 /* Run one statement without results, retrying SQLITE_BUSY until the busy
  * timeout elapses.  SQLite does not call its busy handler in every case

@@ -75,8 +75,8 @@ int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 	st->migrations = migrations;
 	st->flags = rw ? BT_OPEN_NO_MIGRATE : BT_OPEN_READONLY;
 	st->busy_timeout_ms = INSPECT_BUSY_TIMEOUT_MS;
-	rc = sqlite3_open_v2(path, &st->sql, SQLITE_OPEN_NOMUTEX |
-			     (rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY), NULL);
+	rc = bti_sqlite_open(path, SQLITE_OPEN_NOMUTEX |
+			     (rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY), &st->sql);
 	if (rc != SQLITE_OK) {
 		rc = st->sql ? bti_sqlite_fail(st->sql, rc, path) : bti_error(BT_ENOMEM, "out of memory");
 		goto fail;

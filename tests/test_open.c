@@ -276,6 +276,31 @@ static void test_default_path(void)
 	CHECK(chdir(cwd) == 0);
 }
 
+/* A path that begins with "file:" is a path, not a SQLite URI: what is
+ * logged persists in the file of that name (as a URI, mode=memory kept
+ * nothing, and every call said BT_OK). */
+static void test_file_colon_path(void)
+{
+	const char *name = "file:uri.db?mode=memory";
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+	bt_db *db = NULL;
+	char cwd[512];
+	struct stat sb;
+
+	o.flags = BT_OPEN_SYNC;
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	CHECK(chdir(check_tmpdir()) == 0);
+	CHECK_RC(bt_open(&db, name, &o), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "uri", "kept in the file"), BT_OK);
+	bt_close(db);
+	CHECK(stat(name, &sb) == 0 && sb.st_size > 0);
+	db = NULL;
+	CHECK_RC(bt_open(&db, name, &o), BT_OK);
+	CHECK(db && check_query_int(conn(db), "SELECT count(*) FROM tickets") == 1);
+	bt_close(db);
+	CHECK(chdir(cwd) == 0);
+}
+
 static void *fail_in_thread(void *arg)
 {
 	bt_db *db = NULL;
@@ -324,6 +349,7 @@ int main(void)
 	RUN(test_read_only_file);
 	RUN(test_permissions);
 	RUN(test_default_path);
+	RUN(test_file_colon_path);
 	RUN(test_error_is_per_thread);
 	RUN(test_null_handle_calls);
 	return check_finish();
