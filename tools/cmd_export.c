@@ -11,9 +11,11 @@
  * "ticket_id" (a COL_EXPORT column).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -363,10 +365,84 @@ static int run_export(bt_db *db, export_args *a, const bt_ticket *ticket, FILE *
 	return EXIT_OK;
 }
 
+/*
+ * The file -o names.  An export holds what the database holds (0600), so a
+ * new file is made 0600 too, under a temporary name in the same directory,
+ * and renamed to @path only once complete: an interrupted export never
+ * leaves a half file under the final name.  What is not a regular file (a
+ * symbolic link, a FIFO, /dev/stdout) is written in place, never replaced.
+ */
+typedef struct out_file {
+	FILE *f;
+	char *tmp; /* the temporary name, when renaming at the end */
+} out_file;
+
+static int out_open(const char *path, out_file *o)
+{
+	struct stat sb;
+	int fd;
+
+	o->f = NULL;
+	o->tmp = NULL;
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	} else {
+		size_t n = strlen(path);
+
+		o->tmp = malloc(n + sizeof(".tmp.XXXXXX"));
+		if (!o->tmp) {
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(o->tmp, path, n);
+		memcpy(o->tmp + n, ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
+		fd = mkstemp(o->tmp); /* mode 0600 */
+	}
+	if (fd >= 0)
+		o->f = fdopen(fd, "w");
+	if (!o->f) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (fd >= 0 && o->tmp)
+			unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Close @o; with @keep, make it the file @path.  Returns 0 or -1 (errno). */
+static int out_close(out_file *o, const char *path, int keep)
+{
+	int failed = ferror(o->f), rc = 0;
+
+	errno = 0;
+	if (keep && !failed && o->tmp && (fflush(o->f) != 0 || fsync(fileno(o->f)) != 0))
+		failed = 1;
+	if (fclose(o->f) != 0 || failed) {
+		if (!errno)
+			errno = EIO;
+		rc = -1;
+	}
+	if (o->tmp) {
+		if (keep && rc == 0 && rename(o->tmp, path) != 0)
+			rc = -1;
+		if (!keep || rc != 0)
+			unlink(o->tmp);
+		free(o->tmp);
+	}
+	return rc;
+}
+
 int cmd_export(cli *c, int argc, char **argv)
 {
 	bt_ticket *ticket = NULL;
 	export_args a;
+	out_file out = { NULL, NULL };
 	FILE *f = stdout;
 	bt_db *db;
 	int rc;
@@ -379,22 +455,17 @@ int cmd_export(cli *c, int argc, char **argv)
 	if (a.ticket)
 		rc = cli_ticket(db, a.ticket, &ticket);
 	if (rc == EXIT_OK && a.output && strcmp(a.output, "-") != 0) {
-		f = fopen(a.output, "w");
-		if (!f) {
+		if (out_open(a.output, &out) != 0) {
 			cli_error("cannot write %s: %s", a.output, strerror(errno));
 			rc = EXIT_ERROR;
 		}
+		f = out.f;
 	}
 	if (rc == EXIT_OK)
 		rc = run_export(db, &a, ticket, f);
-	if (f && f != stdout) {
-		int failed = ferror(f);
-
-		if (fclose(f) != 0 || failed) {
-			if (rc == EXIT_OK)
-				cli_error("cannot write %s: %s", a.output, strerror(errno ? errno : EIO));
-			rc = rc == EXIT_OK ? EXIT_ERROR : rc;
-		}
+	if (out.f && out_close(&out, a.output, rc == EXIT_OK) != 0 && rc == EXIT_OK) {
+		cli_error("cannot write %s: %s", a.output, strerror(errno));
+		rc = EXIT_ERROR;
 	}
 	bt_ticket_free(ticket);
 	bt_close(db);

@@ -292,8 +292,65 @@ class Checker(clitest.Checker):
         self.expect("export no such ticket", ["export", "events", "--ticket", "999"], 3)
         self.expect("export since after until", ["export", "logs", "--since", "2026-11-21",
                                                  "--until", "2026-11-20"], 2)
+        self.check_export_file(want)
         # Streaming: the export of every log row runs in a bounded address space.
         self.check_export_streaming()
+
+    def check_export_file(self, want):
+        """-o FILE is made 0600 whatever the umask, replaces a file of another
+        mode, leaves no temporary file, and a failed export (a file-size limit
+        in the middle) leaves the file as it was, never half an export."""
+        import resource
+        import signal
+        import stat
+
+        path = os.path.join(self.tmp, "private.csv")
+        with open(path, "w") as f:
+            f.write("the previous export\n")
+        os.chmod(path, 0o644)
+
+        def umask0():
+            os.umask(0)
+
+        cmd = self.command(["export", "logs", "-o", path])
+        p = subprocess.run(cmd, capture_output=True, env=self.env, timeout=60, cwd=self.tmp,
+                           preexec_fn=umask0)
+        self.same("export -o under umask 0: exit", p.returncode, 0)
+        self.same("export -o FILE: mode", stat.S_IMODE(os.stat(path).st_mode), 0o600)
+        with open(path, encoding="utf-8", newline="") as f:
+            self.same("export -o FILE replaced: content", f.read(), want)
+        leftovers = [n for n in os.listdir(self.tmp) if n.startswith("private.csv.")]
+        self.same("export -o: no temporary file left", leftovers, [])
+        if self.wrapper:
+            return
+        with open(path, "w") as f:
+            f.write("the previous export\n")
+        # A database whose export is 200 kB, for a failure half-way.
+        big = os.path.join(self.tmp, "big.db")
+        report = os.path.join(self.tmp, "big.json")
+        with open(report, "w") as f:
+            json.dump({"report_id": "long-1", "title": "a long report",
+                       "description": "x" * 200000}, f)
+        self.expect("import a long report", ["import", report], 0, db=big)
+        cmd = self.command(["export", "tickets", "--format", "json", "-o", path], db=big)
+
+        def small_fsize():
+            # Past 64 KiB (more than SQLite's 32 KiB -shm file needs) a
+            # write fails with EFBIG (SIGXFSZ ignored).
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (65536, 65536))
+
+        p = subprocess.run(cmd, capture_output=True, env=self.env, timeout=60, cwd=self.tmp,
+                           preexec_fn=small_fsize)
+        self.same("export -o past the file-size limit: exit", p.returncode, 1)
+        self.check(b"cannot write" in p.stderr, "export -o past the limit: message",
+                   p.stderr.decode("utf-8", "replace"))
+        with open(path, encoding="utf-8") as f:
+            kept = f.read()
+        self.check(kept == "the previous export\n", "a failed export leaves FILE as it was",
+                   f"FILE holds {len(kept)} bytes: {kept[:60]!r}...")
+        leftovers = [n for n in os.listdir(self.tmp) if n.startswith("private.csv.")]
+        self.same("a failed export leaves no temporary file", leftovers, [])
 
     def check_export_streaming(self):
         """`export logs` under a 64 MB address-space limit (cheap on the fixture;
