@@ -159,7 +159,10 @@ typedef enum bt_level {
  */
 #define BT_OPEN_SYNC       0x80u
 
-/** A clock for tests: returns milliseconds since the Unix epoch. */
+/**
+ * A clock for tests: returns milliseconds since the Unix epoch.  What it
+ * returns is clamped to 0 .. 253402300799999 (9999-12-31T23:59:59.999Z).
+ */
 typedef int64_t (*bt_clock_fn)(void *payload);
 
 /**
@@ -187,8 +190,9 @@ typedef struct bt_open_options {
 	/**
 	 * An open ticket takes a new occurrence only if its last one lies within
 	 * this window; otherwise a new ticket is opened.  BT_OPEN_OPTIONS_INIT
-	 * sets 24 hours; 0 means forever; negative values are rejected.
-	 * Resolved and closed tickets ignore the window (see README, Grouping).
+	 * sets 24 hours; 0 means forever; values below 0 or above
+	 * 253402300799999 (about 8,000 years) are rejected.  Resolved and
+	 * closed tickets ignore the window (see README, Grouping).
 	 */
 	int64_t dedup_window_ms;
 	/** Longer messages are cut with a visible marker; 0 selects 16384. */
@@ -218,7 +222,8 @@ typedef struct bt_open_options {
 	 * The SLA policy: how long a ticket of each severity may stay open, in
 	 * milliseconds, indexed by bt_severity (index 0 unused).  0 selects the
 	 * default: low 30 days, medium 7 days, high 24 hours, critical 4 hours.
-	 * Negative values are rejected.
+	 * Values below 0 or above 253402300799999 (about 8,000 years) are
+	 * rejected.
 	 */
 	int64_t sla_ms[5];
 

@@ -77,11 +77,12 @@ static int read_options(const bt_open_options *in, bt_open_options *o)
 		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
 				 o->log_rows_per_ticket);
 	for (size_t i = 0; i < BTI_ARRAY_LEN(o->sla_ms); i++)
-		if (o->sla_ms[i] < 0)
-			return bti_error(BT_EINVALID, "bt_open: negative sla_ms[%zu]", i);
-	if (o->dedup_window_ms < 0)
-		return bti_error(BT_EINVALID, "bt_open: negative dedup_window_ms %lld",
-				 (long long)o->dedup_window_ms);
+		if (o->sla_ms[i] < 0 || o->sla_ms[i] > BTI_TIME_MAX)
+			return bti_error(BT_EINVALID, "bt_open: sla_ms[%zu] %lld is outside 0..%lld",
+					 i, (long long)o->sla_ms[i], (long long)BTI_TIME_MAX);
+	if (o->dedup_window_ms < 0 || o->dedup_window_ms > BTI_TIME_MAX)
+		return bti_error(BT_EINVALID, "bt_open: dedup_window_ms %lld is outside 0..%lld",
+				 (long long)o->dedup_window_ms, (long long)BTI_TIME_MAX);
 	if ((o->store_level && !valid_level(o->store_level)) ||
 	    (o->ticket_level && !valid_level(o->ticket_level)) ||
 	    (o->stack_trace_level && !valid_level(o->stack_trace_level)))

@@ -58,7 +58,7 @@ struct bt_db {
 
 static inline int64_t bti_db_now(const bt_db *db)
 {
-	return db->cfg.clock ? db->cfg.clock(db->cfg.clock_payload) : bti_now_ms();
+	return db->cfg.clock ? bti_time_clamp(db->cfg.clock(db->cfg.clock_payload)) : bti_now_ms();
 }
 
 /* bt_open with an explicit migration set; the tests use it to migrate

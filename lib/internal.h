@@ -36,6 +36,17 @@ int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...) BTI_P
 /* Wall-clock time in milliseconds since the Unix epoch, the unit of every
  * timestamp in the schema. */
 int64_t bti_now_ms(void);
+/* The latest time the library stores, 9999-12-31T23:59:59.999Z: a clock
+ * is clamped to 0..BTI_TIME_MAX, and durations added to a time (SLA
+ * policies, dedup windows, leases of at most INT_MAX s) are at most this
+ * too, so that no sum of a time and a duration can overflow an int64_t. */
+#define BTI_TIME_MAX INT64_C(253402300799999)
+
+static inline int64_t bti_time_clamp(int64_t t)
+{
+	return t < 0 ? 0 : t > BTI_TIME_MAX ? BTI_TIME_MAX : t;
+}
+
 /* Monotonic milliseconds, for deadlines: immune to clock steps. */
 int64_t bti_mono_ms(void);
 

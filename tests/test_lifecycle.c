@@ -3,6 +3,7 @@
  * audit trail that replays to the final state, claims and leases,
  * optimistic locking, the automation queue, merges, deletes and purges.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "check.h"
@@ -431,6 +432,53 @@ static void test_sla_policy(void)
 	CHECK_RC(bt_open(&db, check_path("sla2.db"), &opts), BT_EINVALID);
 }
 
+/* A clock at either end of int64_t: stored times are clamped to 0 ..
+ * year 9999, so that a time plus an SLA or a lease never overflows (the
+ * sanitizer stage runs this file), and durations past 8,000 years are
+ * refused at bt_open. */
+static void test_clock_extremes(void)
+{
+	const int64_t max = 253402300799999LL, four_hours = 4LL * 3600 * 1000;
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_report r = BT_REPORT_INIT;
+	int64_t saved = fake_now, id = 0;
+	char token[BT_CLAIM_TOKEN_SIZE];
+	bt_db *db = open_fresh();
+	bt_ticket *t;
+
+	fake_now = INT64_MAX;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "clock", "at the end of time"), BT_OK);
+	id = q_int(db, "SELECT max(id) FROM tickets");
+	t = get(db, id);
+	CHECK(bt_ticket_created_at(t) == max);
+	CHECK(bt_ticket_sla_due_at(t) == max + four_hours);
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_claim(db, id, "agent:a", INT_MAX, token), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_claim_expires_at(t) == max + (int64_t)INT_MAX * 1000);
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_claim_renew(db, id, token, INT_MAX), BT_OK);
+
+	fake_now = INT64_MIN;
+	r.title = "before the epoch";
+	r.severity = BT_SEVERITY_CRITICAL;
+	CHECK_RC(bt_report_create(db, &r, &id, NULL), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_created_at(t) == 0 && bt_ticket_sla_due_at(t) == four_hours);
+	bt_ticket_free(t);
+	bt_close(db);
+	fake_now = saved;
+
+	db = NULL;
+	opts.sla_ms[BT_SEVERITY_LOW] = INT64_MAX;
+	CHECK_RC(bt_open(&db, check_path("sla-max.db"), &opts), BT_EINVALID);
+	CHECK(db == NULL && strstr(bt_error_message(), "sla_ms[1]"));
+	opts.sla_ms[BT_SEVERITY_LOW] = max;
+	opts.dedup_window_ms = INT64_MAX;
+	CHECK_RC(bt_open(&db, check_path("sla-max.db"), &opts), BT_EINVALID);
+	CHECK(db == NULL && strstr(bt_error_message(), "dedup_window_ms"));
+}
+
 static void test_names(void)
 {
 	CHECK(strcmp(bt_priority_name(BT_PRIORITY_URGENT), "urgent") == 0);
@@ -746,6 +794,7 @@ int main(void)
 	RUN(test_optimistic_locking);
 	RUN(test_severity_sla);
 	RUN(test_sla_policy);
+	RUN(test_clock_extremes);
 	RUN(test_names);
 	RUN(test_get_by_number);
 	RUN(test_pending);

@@ -287,6 +287,8 @@ static int help(int argc, char **argv)
 	return EXIT_OK;
 }
 
+#define NOW_MS_MAX INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
 /* The clock: the real time, or BUGTRACK_NOW_MS so that tests get the same
  * output every run (relative dates, "today", claim expiry, SLA). */
 static int init_clock(cli *c)
@@ -298,8 +300,10 @@ static int init_clock(cli *c)
 	if (env && *env) {
 		errno = 0;
 		c->now_ms = strtoll(env, &end, 10);
-		if (errno || *end || c->now_ms <= 0) {
-			cli_error("BUGTRACK_NOW_MS='%s' is not a positive number of milliseconds", env);
+		/* The library clamps a clock past year 9999; say so instead. */
+		if (errno || *end || c->now_ms <= 0 || c->now_ms > NOW_MS_MAX) {
+			cli_error("BUGTRACK_NOW_MS='%s' is not a number of milliseconds from 1 to "
+				  "%lld (9999-12-31)", env, (long long)NOW_MS_MAX);
 			return EXIT_USAGE;
 		}
 		c->fixed_clock = 1;

@@ -230,6 +230,10 @@ class Checker(clitest.Checker):
         self.expect("missing ticket", ["show"], 2, "missing TICKET")
         self.expect("migrate what", ["migrate", "sideways"], 2)
         self.expect("bad clock", ["list"], 2, "BUGTRACK_NOW_MS", env={"BUGTRACK_NOW_MS": "soon"})
+        # Past year 9999 (the library's last time), INT64_MAX included.
+        for late in ("253402300800000", "9223372036854775807"):
+            self.expect(f"clock at {late}", ["claim", "1", "--agent", "agent:x"], 2,
+                        "9999-12-31", env={"BUGTRACK_NOW_MS": late})
 
     def check_export(self):
         # The JSON export of tickets is `list --json`, and of events `events --json`.
