@@ -1382,8 +1382,9 @@ typedef void (*bt_check_fn)(const bt_check_item *item, void *payload);
 /**
  * Check the database at @p path (NULL or "": the default, as for bt_open()):
  * SQLite's integrity and foreign-key checks, the recorded migrations against
- * the embedded ones (version and checksums), the WAL file's size, row
- * counts, orphaned rows, and the counters table.  Problems and counters are
+ * the embedded ones (version and checksums), the WAL file's size and a
+ * process whose read transaction keeps it from being checkpointed (problem
+ * "wal_reader"), row counts, orphaned rows, and the counters table.  Problems and counters are
  * passed to @p fn (may be NULL) in a fixed order; @p out gets the totals.
  * @return BT_OK when the check ran, whether or not it found problems (see
  * out->problems); BT_EINVALID (NULL @p out, unknown version); BT_ENOTFOUND

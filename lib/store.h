@@ -372,6 +372,17 @@ typedef struct bti_check_rows {
 } bti_check_rows;
 int bti_store_check_rows(bti_store *st, bti_check_rows *out);
 
+/* What the WAL holds that no checkpoint wrote back yet, and a process
+ * reading it (which keeps a checkpoint from going past what it reads), as
+ * the -shm file shows them; all 0 when there is no WAL. */
+typedef struct bti_wal_state {
+	int64_t pending_frames;  /* frames written after the last checkpoint's end */
+	int64_t frame_bytes;     /* a frame's size (page size + 24) */
+	int64_t autocheckpoint;  /* frames at which bt_open's handles checkpoint */
+	long reader_pid;         /* a process in a read transaction, or 0 */
+} bti_wal_state;
+void bti_store_wal_state(const char *path, bti_wal_state *out);
+
 /* Each row of the counters table, by name; none when it is missing. */
 typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
 			       void *payload);

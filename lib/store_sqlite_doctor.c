@@ -505,3 +505,60 @@ int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload)
 	bti_sqlite_release(stmt);
 	return rc;
 }
+
+/* ---- the WAL ---- */
+
+/*
+ * The WAL-index header at the start of the -shm file, in native byte
+ * order (sqlite.org/walformat.html): the page size at byte 14, the last
+ * valid frame (mxFrame) at 16, the frames a checkpoint wrote back
+ * (nBackfill) at 96.  A reader holds a POSIX read lock on one of bytes
+ * 123..127 of that file (the unix VFS's WAL_READ_LOCK(0..4)) for as long
+ * as its read transaction lasts, and no checkpoint goes past the frame it
+ * started from.  Read with pread and F_GETLK only: this takes no lock and
+ * changes nothing.
+ */
+#define SHM_PAGE_SIZE 14
+#define SHM_MX_FRAME 16
+#define SHM_BACKFILL 96
+#define SHM_READ_LOCKS 123
+#define SHM_READ_LOCK_COUNT 5
+
+void bti_store_wal_state(const char *path, bti_wal_state *out)
+{
+	size_t len = strlen(path);
+	char *shm = bti_malloc(len + 5);
+	unsigned char hdr[SHM_BACKFILL + 4];
+	uint32_t mx_frame, backfill;
+	uint16_t page;
+	struct flock lk;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	out->autocheckpoint = BTI_SQLITE_AUTOCHECKPOINT;
+	if (!shm)
+		return;
+	memcpy(shm, path, len);
+	memcpy(shm + len, "-shm", 5);
+	fd = open(shm, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bti_free(shm);
+	if (fd < 0)
+		return;
+	if (pread(fd, hdr, sizeof(hdr), 0) == (ssize_t)sizeof(hdr)) {
+		memcpy(&page, hdr + SHM_PAGE_SIZE, sizeof(page));
+		memcpy(&mx_frame, hdr + SHM_MX_FRAME, sizeof(mx_frame));
+		memcpy(&backfill, hdr + SHM_BACKFILL, sizeof(backfill));
+		/* 65536 is stored as 1 */
+		out->frame_bytes = (int64_t)((page & 0xfe00) + ((page & 1) << 16)) + 24;
+		if (mx_frame > backfill)
+			out->pending_frames = (int64_t)mx_frame - backfill;
+	}
+	memset(&lk, 0, sizeof(lk));
+	lk.l_type = F_WRLCK;
+	lk.l_whence = SEEK_SET;
+	lk.l_start = SHM_READ_LOCKS;
+	lk.l_len = SHM_READ_LOCK_COUNT;
+	if (fcntl(fd, F_GETLK, &lk) == 0 && lk.l_type != F_UNLCK)
+		out->reader_pid = (long)lk.l_pid;
+	close(fd);
+}

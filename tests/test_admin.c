@@ -6,6 +6,7 @@
  * kind of orphan, an edited migration, an old or untracked schema).
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -279,6 +280,7 @@ typedef struct seen {
 	char names[512];
 	int64_t counter_value;
 	int advice_missing;
+	char last_message[512];
 } seen;
 
 static void note_item(const bt_check_item *item, void *payload)
@@ -292,6 +294,8 @@ static void note_item(const bt_check_item *item, void *payload)
 		s->problems++;
 		if (!item->message || !item->advice || !*item->advice)
 			s->advice_missing++;
+		else
+			snprintf(s->last_message, sizeof(s->last_message), "%s", item->message);
 	} else if (item->kind == BT_CHECK_COUNTER) {
 		s->counters++;
 		s->counter_value = item->value;
@@ -412,6 +416,61 @@ static void test_doctor_schema_problems(void)
 	CHECK(strcmp(s.names, "foreign,") == 0);
 }
 
+/* A process that keeps a read transaction open while another writes 40 MB:
+ * no checkpoint can go past what it reads, and doctor says so, naming it
+ * (the problem the issue found as a WAL of 3.4 GB).  Once it is gone, the
+ * problem is too. */
+static void test_doctor_wal_reader(void)
+{
+	const char *path = check_path("pinned.db");
+	bt_check_result r = BT_CHECK_RESULT_INIT;
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+	int ready[2], done[2], status = 0;
+	char pid_text[32], c = 0;
+	bt_db *db = NULL;
+	seen s;
+	pid_t pid;
+
+	o.flags = BT_OPEN_SYNC;
+	CHECK_RC(bt_open(&db, path, &o), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "db", "one ticket to read"), BT_OK);
+	bt_close(db);
+	CHECK(pipe(ready) == 0 && pipe(done) == 0);
+	pid = fork();
+	if (pid == 0) {
+		sqlite3 *reader = NULL;
+		int ok = sqlite3_open(path, &reader) == SQLITE_OK &&
+			 sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM tickets", NULL, NULL,
+				      NULL) == SQLITE_OK;
+
+		close(ready[0]);
+		close(done[1]);
+		if (write(ready[1], ok ? "r" : "x", 1) != 1 || read(done[0], &c, 1) < 0)
+			_exit(3);
+		sqlite3_close(reader);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(done[0]);
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'r');
+	raw_exec(path, "BEGIN; CREATE TABLE junk(b);"
+		       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)"
+		       " INSERT INTO junk SELECT randomblob(4000) FROM n;"
+		       "DROP TABLE junk; COMMIT");
+	memset(&s, 0, sizeof(s));
+	CHECK_RC(bt_db_check(path, &r, note_item, &s), BT_OK);
+	CHECK(r.problems == 1 && strcmp(s.names, "wal_reader,") == 0 && s.advice_missing == 0);
+	CHECK(r.wal_bytes > 32 << 20);
+	snprintf(pid_text, sizeof(pid_text), "process %ld ", (long)pid);
+	CHECK(strstr(s.last_message, pid_text) != NULL);
+	close(done[1]);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	memset(&s, 0, sizeof(s));
+	CHECK_RC(bt_db_check(path, &r, note_item, &s), BT_OK);
+	CHECK(r.problems == 0 && s.problems == 0);
+}
+
 static void test_doctor_bad_input(void)
 {
 	bt_check_result r = BT_CHECK_RESULT_INIT;
@@ -474,6 +533,7 @@ int main(void)
 	RUN(test_doctor_healthy);
 	RUN(test_doctor_orphans);
 	RUN(test_doctor_schema_problems);
+	RUN(test_doctor_wal_reader);
 	RUN(test_doctor_bad_input);
 	RUN(test_doctor_corrupt);
 	return check_finish();
