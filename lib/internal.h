@@ -14,9 +14,6 @@
 
 #define BTI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define BTI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-/* A macro's value as a string literal. */
-#define BTI_STR_(x) #x
-#define BTI_STR(x) BTI_STR_(x)
 
 /* alloc.c: every allocation of the library goes through these, so that one
  * place can count, fail (fault-injection tests) or replace them. */

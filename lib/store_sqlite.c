@@ -190,8 +190,7 @@ static int configure(bti_store *st, const char *what)
 	 * calls' tails (p99 of a dedup hit 237 -> ~60 us), and the size limit
 	 * gives the disk back after each one. */
 	if (rc == BT_OK)
-		rc = bti_sqlite_exec_retry(st, "PRAGMA wal_autocheckpoint=" BTI_STR(BTI_SQLITE_AUTOCHECKPOINT),
-					   what);
+		rc = bti_sqlite_exec_retry(st, "PRAGMA wal_autocheckpoint=4096", what);
 	if (rc == BT_OK)
 		rc = bti_sqlite_exec_retry(st, "PRAGMA journal_size_limit=16777216", what);
 	if (rc == BT_OK)

@@ -79,7 +79,9 @@ int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
 int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what);
 int bti_sqlite_open(const char *path, int flags, sqlite3 **out);
 
-/* Pages a WAL may hold before the commit that crosses it checkpoints. */
+/* Pages a WAL may hold before the commit that crosses it checkpoints:
+ * configure() sets it with "PRAGMA wal_autocheckpoint=4096", a constant
+ * string as every SQL text is (tests/security/check_sql_source.py). */
 #define BTI_SQLITE_AUTOCHECKPOINT 4096
 
 /* Run one statement without results, retrying SQLITE_BUSY until the busy
