@@ -77,6 +77,10 @@ typedef struct sb {
 
 static void sb_put(sb *b, const char *s, size_t n)
 {
+	/* A length past half the address space is a bug here; saying so also
+	 * keeps GCC -O3 from warning that memcpy's bound might be SIZE_MAX. */
+	if (n > SIZE_MAX / 2)
+		abort();
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 
