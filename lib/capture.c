@@ -558,7 +558,7 @@ static void track(bt_db *db, bt_level level, const char *component, const char *
 		  const void *caller_pc)
 {
 	char message[1024], template_[512], type[32];
-	const char *name = err ? strerrorname_np(err) : NULL;
+	const char *name = err ? bti_errno_name(err) : NULL;
 	bti_capture_in in;
 
 	snprintf(template_, sizeof(template_), "%s failed", expr ? expr : "expression");

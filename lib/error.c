@@ -4,6 +4,7 @@
  * thread-local buffer: reporting an error must never allocate, because the
  * error being reported may be ENOMEM.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,4 +87,59 @@ void bt_error_clear(void)
 	last_error.code = BT_OK;
 	last_error.sqlite_code = 0;
 	last_error.message[0] = '\0';
+}
+
+/* POSIX errno names in the order glibc's strerrorname_np() prefers them
+ * where two names share a value (EAGAIN before EWOULDBLOCK, EDEADLK before
+ * EDEADLOCK, EOPNOTSUPP before ENOTSUP): error types, and so fingerprints,
+ * must not depend on which C library named the errno.  test_capture
+ * checks every entry against strerrorname_np() where it exists. */
+static const struct {
+	int code;
+	const char *name;
+} errno_names[] = {
+#define E(name) { name, #name }
+	E(EPERM), E(ENOENT), E(ESRCH), E(EINTR), E(EIO), E(ENXIO), E(E2BIG), E(ENOEXEC),
+	E(EBADF), E(ECHILD), E(EAGAIN), E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY),
+	E(EEXIST), E(EXDEV), E(ENODEV), E(ENOTDIR), E(EISDIR), E(EINVAL), E(ENFILE),
+	E(EMFILE), E(ENOTTY), E(ETXTBSY), E(EFBIG), E(ENOSPC), E(ESPIPE), E(EROFS),
+	E(EMLINK), E(EPIPE), E(EDOM), E(ERANGE), E(EDEADLK), E(ENAMETOOLONG), E(ENOLCK),
+	E(ENOSYS), E(ENOTEMPTY), E(ELOOP), E(ENOMSG), E(EIDRM), E(EPROTO), E(EBADMSG),
+	E(EOVERFLOW), E(EILSEQ), E(ENOTSOCK), E(EDESTADDRREQ), E(EMSGSIZE), E(EPROTOTYPE),
+	E(ENOPROTOOPT), E(EPROTONOSUPPORT), E(EOPNOTSUPP), E(EAFNOSUPPORT), E(EADDRINUSE),
+	E(EADDRNOTAVAIL), E(ENETDOWN), E(ENETUNREACH), E(ENETRESET), E(ECONNABORTED),
+	E(ECONNRESET), E(ENOBUFS), E(EISCONN), E(ENOTCONN), E(ETIMEDOUT), E(ECONNREFUSED),
+	E(EHOSTUNREACH), E(EALREADY), E(EINPROGRESS), E(ESTALE), E(EDQUOT), E(ECANCELED),
+	E(EWOULDBLOCK), E(ENOTSUP),
+	/* Not in every C library: the STREAMS codes are obsolescent in POSIX. */
+#ifdef ENOSTR
+	E(ENOSTR), E(ENOSR), E(ETIME), E(ENODATA),
+#endif
+#ifdef ENOLINK
+	E(ENOLINK), E(EMULTIHOP),
+#endif
+#ifdef EOWNERDEAD
+	E(EOWNERDEAD), E(ENOTRECOVERABLE),
+#endif
+#ifdef EDEADLOCK
+	E(EDEADLOCK),
+#endif
+#undef E
+};
+
+const char *bti_errno_name_portable(int err)
+{
+	for (size_t i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (errno_names[i].code == err)
+			return errno_names[i].name;
+	return NULL;
+}
+
+const char *bti_errno_name(int err)
+{
+#ifdef HAVE_STRERRORNAME_NP
+	return strerrorname_np(err);
+#else
+	return bti_errno_name_portable(err);
+#endif
 }

@@ -32,6 +32,11 @@ void bti_alloc_set_fault_hook(bti_alloc_fault_fn fn);
  * slot.  Each returns @code so that callers can write `return bti_error(...)`. */
 int bti_error(int code, const char *fmt, ...) BTI_PRINTF(2, 3);
 int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...) BTI_PRINTF(3, 4);
+/* The errno's symbolic name ("ENOENT"), or NULL if unknown: glibc's
+ * strerrorname_np() where the build found it, else the portable table of
+ * POSIX names, which names every errno it knows as glibc does. */
+const char *bti_errno_name(int err);
+const char *bti_errno_name_portable(int err);
 
 /* Wall-clock time in milliseconds since the Unix epoch, the unit of every
  * timestamp in the schema. */

@@ -863,6 +863,36 @@ static int fails_with(int code)
 	return code;
 }
 
+/* Error types name the errno.  Where glibc names it (strerrorname_np), the
+ * portable table a C library without it falls back on must give the same
+ * name, or the same error would group differently by C library. */
+static void test_errno_names(void)
+{
+	int named = 0;
+
+	CHECK(strcmp(bti_errno_name_portable(ENOENT), "ENOENT") == 0);
+	CHECK(strcmp(bti_errno_name_portable(EWOULDBLOCK), bti_errno_name_portable(EAGAIN)) == 0);
+	CHECK(bti_errno_name_portable(0) == NULL);
+	CHECK(bti_errno_name_portable(-1) == NULL);
+	CHECK(strcmp(bti_errno_name(EACCES), "EACCES") == 0);
+#ifdef HAVE_STRERRORNAME_NP
+	for (int e = 1; e < 200; e++) {
+		const char *mine = bti_errno_name_portable(e), *glibc = strerrorname_np(e);
+
+		if (!mine)
+			continue;
+		named++;
+		if (!glibc || strcmp(mine, glibc) != 0)
+			fprintf(stderr, "errno %d: table says %s, glibc %s\n", e, mine,
+				glibc ? glibc : "(none)");
+		CHECK(glibc && strcmp(mine, glibc) == 0);
+	}
+	CHECK(named >= 70);
+#else
+	(void)named;
+#endif
+}
+
 static void test_track_errors(void)
 {
 	bt_db *db = open_fresh(0, NULL);
@@ -1034,6 +1064,7 @@ int main(void)
 	RUN(test_redaction);
 	RUN(test_host_fields_are_cleaned);
 	RUN(test_context_redaction_never_loses_the_event);
+	RUN(test_errno_names);
 	RUN(test_track_errors);
 	RUN(test_log_row_cap);
 	RUN(test_options_versions);
