@@ -912,6 +912,21 @@ static size_t url_pending(scan *sc, size_t i)
 	sc->pw_to = 0;
 	if (from >= to)
 		return i;
+	/* A password cut short at a '\\' may end inside a key whose name an
+	 * escape continues ("im:x&priva\\u0074e_key=v"): the password stops
+	 * before that name, and the scan reads the key as it reads any. */
+	if (sc->pw_cut && to < sc->n && sc->s[to] == '\\') {
+		size_t f = to;
+		uchar buf[NAME_MAX_DECODED];
+		const uchar *id;
+		size_t idn;
+
+		while (f > from && is_ident(sc->s[f - 1]))
+			f--;
+		if (f > from && f < to && name_at(sc->s, sc->n, f, buf, &id, &idn) > to &&
+		    find_key(id, idn, sc->keys))
+			return replace(sc, from, f);
+	}
 	replace(sc, from, to);
 	/* A password cut short may end in the next URL's scheme
 	 * ("a://u:x&pg://bob:pw@h"): that URL's password goes too. */
