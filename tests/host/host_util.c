@@ -53,8 +53,16 @@ int wait_child(pid_t pid, int timeout_s)
 	for (int waited = 0; waited < timeout_s * 100; waited++) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
-		if (r == pid)
+		if (r == pid) {
+			/* Said here, so that a failed check names the cause. */
+			if (WIFSIGNALED(status))
+				fprintf(stderr, "child %d was killed by signal %d\n", (int)pid,
+					WTERMSIG(status));
+			else if (WEXITSTATUS(status) != 0)
+				fprintf(stderr, "child %d exited with status %d\n", (int)pid,
+					WEXITSTATUS(status));
 			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		}
 		nanosleep(&pause, NULL);
 	}
 	kill(pid, SIGKILL);

@@ -45,10 +45,25 @@ static bt_db *open_db(const char *path)
 	return db;
 }
 
-/* A child reports what was acknowledged through its exit status (< 256). */
-static pid_t child(void)
+/* Under ASan a fork must not meet the writer inside malloc (check.h,
+ * CHECK_UNDER_ASAN): wait until what @db has pending is committed and the
+ * writer has gone back to sleep.  Elsewhere the fork comes as it comes. */
+static void quiesce(bt_db *db)
 {
-	pid_t pid = fork();
+	if (CHECK_UNDER_ASAN && db) {
+		bt_flush(db, 10000);
+		usleep(20 * 1000);
+	}
+}
+
+/* A child reports what was acknowledged through its exit status (< 256).
+ * @db: the parent's handle whose writer may be busy, or NULL. */
+static pid_t child(bt_db *db)
+{
+	pid_t pid;
+
+	quiesce(db);
+	pid = fork();
 
 	if (pid == 0)
 		alarm(CHILD_ALARM_S);
@@ -65,7 +80,7 @@ static void test_daemonize(void)
 	pid_t pid;
 
 	parent_ok = log_n(db, "daemon", 100);
-	pid = child();
+	pid = child(db);
 	if (pid == 0) {
 		/* Let the parent close and go first, as a daemon's does. */
 		usleep(200 * 1000);
@@ -97,7 +112,7 @@ static void test_parent_close_under_child(void)
 
 	log_n(db, "close", 1);
 	CHECK(pipe(fds) == 0);
-	pid = child();
+	pid = child(db);
 	if (pid == 0) {
 		bt_db *own = open_db(path);
 		int ok = own ? log_n(own, "close", 200) : 0;
@@ -131,7 +146,7 @@ static void test_prefork_reload(void)
 
 	master_ok += log_n(db, "prefork", 10);
 	for (int i = 0; i < 4; i++) {
-		pids[i] = child();
+		pids[i] = child(db);
 		if (pids[i] == 0)
 			exit(log_n(db, "prefork", 100) == 100 ? 0 : 1); /* no bt_close */
 	}
@@ -155,7 +170,7 @@ static void test_fork_per_request(void)
 	int failed = 0, master_ok = 0;
 
 	for (int i = 0; i < 40; i++) {
-		pid_t pid = child();
+		pid_t pid = child(db);
 
 		if (pid == 0)
 			exit(bt_log(db, BT_CRITICAL, "perreq", "request %d failed", i) == BT_OK ? 0 : 1);
@@ -197,10 +212,17 @@ static void test_forks_while_committing(void)
 	struct storm s = { open_db(path), 0, 0 };
 	pthread_t thread;
 	int failed = 0;
+	int64_t n;
 
+	if (CHECK_UNDER_ASAN) {
+		/* Its forks meet a thread that allocates all the time (check.h). */
+		fprintf(stderr, "skip %s: forks beside a busy thread (ASan's allocator)\n", __func__);
+		bt_close(s.db);
+		return;
+	}
 	CHECK(pthread_create(&thread, NULL, storm_main, &s) == 0);
 	for (int i = 0; i < 200; i++) {
-		pid_t pid = child();
+		pid_t pid = child(NULL); /* the storm runs on: see the skip above */
 
 		if (pid == 0) {
 			int ok = log_n(s.db, "stormchild", 1);
@@ -217,7 +239,10 @@ static void test_forks_while_committing(void)
 	pthread_join(thread, NULL);
 	bt_close(s.db);
 	CHECK(failed == 0);
-	CHECK(stored(path, "stormchild") == 400);
+	n = stored(path, "stormchild");
+	if (n != 400)
+		fprintf(stderr, "stormchild: %lld stored of 400 acknowledged\n", (long long)n);
+	CHECK(n == 400);
 	CHECK(stored(path, "storm") == s.ok);
 	check_integrity(path);
 }
@@ -230,7 +255,7 @@ static void test_fork_exec(void)
 	pid_t pid;
 
 	log_n(db, "exec", 5);
-	pid = child();
+	pid = child(db);
 	if (pid == 0) {
 		execl(self_exe, self_exe, "--exec-child", path, (char *)NULL);
 		_exit(127);
@@ -256,7 +281,7 @@ static int exec_child(const char *path)
 static void test_log_then_exit(void)
 {
 	const char *path = check_path("exit.db");
-	pid_t pid = child();
+	pid_t pid = child(NULL);
 
 	if (pid == 0) {
 		bt_db *db = open_db(path);
@@ -279,7 +304,7 @@ static void test_child_closes_inherited(void)
 	pid_t pid;
 
 	log_n(db, "inherit", 50); /* pending in the parent's queue */
-	pid = child();
+	pid = child(db);
 	if (pid == 0) {
 		bt_close(db);
 		exit(0);
