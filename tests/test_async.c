@@ -522,6 +522,7 @@ static int disk_full_child(const char *p)
 	char context[1600];
 	long long partial;
 	bt_db *db;
+	int rc;
 
 	signal(SIGXFSZ, SIG_IGN); /* writes past the limit fail with EFBIG instead */
 	o.async_overflow = BT_OVERFLOW_BLOCK;
@@ -556,7 +557,12 @@ static int disk_full_child(const char *p)
 	lim.rlim_cur = RLIM_INFINITY; /* the space is freed */
 	if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
 		return 15;
-	if (bt_flush(db, -1) != BT_OK || bt_capture_stats_get(db, &stats) != BT_OK)
+	/* A commit attempt begun while the disk was still full may fail after
+	 * this flush starts, and the flush then says so (bt_flush: "a later
+	 * bt_flush may succeed"); the attempts after it fit. */
+	for (int tries = 0; (rc = bt_flush(db, -1)) != BT_OK && tries < 5; tries++)
+		;
+	if (rc != BT_OK || bt_capture_stats_get(db, &stats) != BT_OK)
 		return 16;
 	bt_close(db);
 	if (stats.committed != FULL_EVENTS || stats.dropped)
