@@ -1,6 +1,6 @@
 #!/bin/bash
 # The whole test suite: install what is missing, build, run every test in
-# four stages, and end with "N passed, N failed" counted from meson's
+# five stages, and end with "N passed, N failed" counted from meson's
 # per-test results of every stage.
 #   1. the developer build (-Wall -Wextra -Werror): every suite; then a
 #      release build (-O3, NDEBUG) must compile without a warning
