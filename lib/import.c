@@ -968,6 +968,7 @@ typedef struct shadow_entry {
 } shadow_entry;
 
 struct shadow {
+	int64_t high;       /* the largest ticket id the dry run has given */
 	shadow_entry *items;
 	size_t n, cap;
 	size_t *buckets;    /* index + 1 of each bucket's newest entry; 0: empty */
@@ -1192,17 +1193,29 @@ static int already_present(importer *imp, const record *r, const bt_ticket *t, i
 	return BT_OK;
 }
 
-/* A dry run stores nothing: it notes what would have been stored. */
+/* A dry run stores nothing: it notes what would have been stored.  That
+ * includes the id a record without one would take (the next after the
+ * largest ever given), so that a later export record claiming that id is
+ * refused by the dry run as by the import. */
 static int land_dry(importer *imp, const record *r, const bt_ticket *t, int native)
 {
 	shadow *sh = &imp->s->sh;
+	int64_t given = native ? t->num[BTI_T_ID] : 0, high;
 	char id[32];
-	int rc = BT_OK;
+	int rc = bti_store_ticket_id_high(imp->st, &high);
 
+	if (rc != BT_OK)
+		return failed_in(imp, r, rc);
+	if (sh->high < high)
+		sh->high = high;
+	if (!given)
+		given = sh->high + 1;
+	if (sh->high < given)
+		sh->high = given;
 	if (t->text[BTI_T_EXTERNAL_ID])
 		rc = shadow_add(sh, "e:", t->text[BTI_T_EXTERNAL_ID], NULL, 0);
-	if (rc == BT_OK && native) {
-		snprintf(id, sizeof(id), "%" PRId64, t->num[BTI_T_ID]);
+	if (rc == BT_OK) {
+		snprintf(id, sizeof(id), "%" PRId64, given);
 		rc = shadow_add(sh, "i:", id, t->text[BTI_T_FINGERPRINT], t->num[BTI_T_CREATED_AT]);
 	}
 	if (rc == BT_OK && t->num[BTI_T_DUPLICATE_OF])
@@ -1479,6 +1492,7 @@ int bt_import_session_add(bt_import_session *s, const char *json, size_t len,
 	int saved_errno = errno, rc;
 	int valid_out = out && out->version >= 1 && out->version <= BT_IMPORT_RESULT_VERSION;
 	size_t mark;
+	int64_t high_mark;
 	char *copy = NULL;
 	importer imp;
 	const char *nul;
@@ -1498,6 +1512,7 @@ int bt_import_session_add(bt_import_session *s, const char *json, size_t len,
 	imp.source = source ? source : s->source;
 	imp.dry_run = s->dry_run;
 	mark = s->sh.n;
+	high_mark = s->sh.high;
 	if (len >= 3 && memcmp(json, "\xef\xbb\xbf", 3) == 0) {
 		json += 3;
 		len -= 3;
@@ -1517,8 +1532,10 @@ int bt_import_session_add(bt_import_session *s, const char *json, size_t len,
 		rc = import_document(&imp, copy ? copy : json, len);
 		bti_db_unlock(s->db);
 	}
-	if (rc != BT_OK)
+	if (rc != BT_OK) {
 		shadow_truncate(&s->sh, mark); /* all of a document, or nothing */
+		s->sh.high = high_mark;
+	}
 	if (out) {
 		out->records = imp.records;
 		out->imported = rc == BT_OK ? imp.imported : 0;

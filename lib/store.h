@@ -441,6 +441,11 @@ int bti_store_ticket_by_external_id(bti_store *st, const char *external_id, int6
 int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
 			    char **fingerprint_out);
 
+/* *high_out = the largest ticket id this database has ever given (0: none):
+ * the next id SQLite chooses is one more.  A dry run of import counts on
+ * from it to predict the ids its records would take. */
+int bti_store_ticket_id_high(bti_store *st, int64_t *high_out);
+
 /* Insert @row as a ticket: every column of the snapshot but number.  An id
  * of 0 lets SQLite choose one; NULL strings, and 0 for times and
  * duplicate_of, store NULL.  *id_out receives the ticket's id. */

@@ -35,6 +35,11 @@ static const char SQL_JSON_REMOVE[] =
 
 static const char SQL_BY_EXTERNAL_ID[] = "SELECT id FROM tickets WHERE external_id = ?1";
 static const char SQL_ORIGIN[] = "SELECT created_at, fingerprint FROM tickets WHERE id = ?1";
+/* AUTOINCREMENT keeps the largest id ever given in sqlite_sequence, even
+ * after that ticket is purged; ?1 is 0. */
+static const char SQL_ID_HIGH[] =
+	"SELECT max(?1, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'tickets'), 0),"
+	" coalesce((SELECT max(id) FROM tickets), 0))";
 
 /* ?1 id (NULL: chosen by SQLite), then the text columns in the order of
  * enum bti_ticket_text (?2 title .. ?30 claim_token), then the integer
@@ -272,6 +277,12 @@ int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
 	}
 	bti_sqlite_release(stmt);
 	return rc;
+}
+
+int bti_store_ticket_id_high(bti_store *st, int64_t *high_out)
+{
+	*high_out = 0;
+	return bti_sqlite_run_ids(st, SQL_ID_HIGH, 0, 0, 0, "finding the last ticket id", high_out);
 }
 
 /* The integer columns whose 0 means NULL (times, duplicate_of). */
