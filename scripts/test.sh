@@ -9,7 +9,8 @@
 #      that fork no threaded process (signal handlers, dlclose)
 #   4. valgrind memcheck: the unit and migrations suites
 #   5. libFuzzer (clang, ASan + UBSan): every fuzz target for fuzz_seconds
-#      (60 s) from the seed corpus
+#      (60 s) from the seed corpus, with a fixed seed (fuzz_seed); a crash
+#      input is printed in base64
 # The unit suite includes the replay of every fuzz corpus and regression
 # input; the faults (I/O and OOM injection) and torture (kill -9) suites run
 # in stages 1 and 2.
@@ -84,6 +85,11 @@ fuzz_rt=$(dirname "$(clang -print-file-name=libclang_rt.asan-x86_64.so)")
 if CC=clang stage fuzz-build configure build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
 	-Db_lundef=false -Dexamples=false "-Dc_link_args=-shared-libsan -Wl,-rpath,$fuzz_rt"; then
 	stage fuzz run_tests build-fuzz fuzz --suite fuzz
+	# The build directory does not outlive a CI run: its log keeps each
+	# crash input, to be decoded into tests/fuzz/regressions/TARGET/.
+	for f in build-fuzz/tests/fuzz/artifacts/*; do
+		[ -f "$f" ] && echo "fuzz artifact $f, base64: $(base64 -w0 "$f")" >&2
+	done
 else
 	echo "test: the fuzz build failed" >&2; logs+=(build-fuzz/missing)
 fi
