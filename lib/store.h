@@ -1,8 +1,9 @@
 /*
  * store.h - the storage layer: the only interface through which the rest of
  * the library reaches the database.  Every SQL statement lives behind it, in
- * the store_sqlite*.c files, so that a second backend (PostgreSQL) can
- * implement the same functions without touching capture or lifecycle code.
+ * a backend (store_sqlite*.c), which fills the table of operations at the
+ * end of this file; a second backend (PostgreSQL) fills another, without
+ * touching capture or lifecycle code, and one build can hold both.
  *
  * A bti_store is not thread-safe; bt_db serialises access to it.
  */
@@ -15,6 +16,7 @@
 #include "bugtrack.h"
 
 typedef struct bti_store bti_store;
+typedef struct bti_store_ops bti_store_ops;
 
 /* One embedded migration: migrations/NNNN_name.sql compiled in at build time. */
 typedef struct bti_migration {
@@ -37,17 +39,17 @@ extern const bti_migration_set bti_builtin_migrations;
  * say otherwise, and validates the schema against them. */
 int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 		   int busy_timeout_ms, const bti_migration_set *migrations);
-void bti_store_close(bti_store *st);
+static inline void bti_store_close(bti_store *st);
 /* Close a connection this process inherited through fork() without
  * touching the files: no checkpoint, no WAL deletion (process.c). */
-void bti_store_close_inherited(bti_store *st);
+static inline void bti_store_close_inherited(bti_store *st);
 
 /* The newest migration recorded in the database (0 for a fresh one). */
-int bti_store_schema_version(bti_store *st, int *current_out);
+static inline int bti_store_schema_version(bti_store *st, int *current_out);
 /* The newest version the store's migration set knows. */
-int bti_store_schema_latest(const bti_store *st);
+static inline int bti_store_schema_latest(const bti_store *st);
 /* Apply pending migrations (for stores opened with BT_OPEN_NO_MIGRATE). */
-int bti_store_migrate(bti_store *st);
+static inline int bti_store_migrate(bti_store *st);
 
 
 /* One occurrence, every string final (cleaned, redacted, grouped).  What
@@ -98,16 +100,18 @@ typedef struct bti_landing {
 } bti_landing;
 
 /* Store @o in one transaction: its log row and its ticket landing. */
-int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
+static inline int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
 /* The same inside the caller's transaction (bti_store_begin), for batches. */
-int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
+static inline int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
 
 /* Add @delta to the named counter (created at 0), e.g. "async_dropped". */
-int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now);
+static inline int bti_store_counter_add(bti_store *st, const char *name, int64_t delta,
+				 int64_t now);
 
 /* Claim crash spool record @hash inside the caller's transaction:
  * *fresh_out = 1 if it was not ingested before. */
-int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out);
+static inline int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now,
+				 int *fresh_out);
 
 /* How far crash ingestion got in the spool (crash_ingest.c). */
 typedef struct bti_crash_mark {
@@ -117,17 +121,17 @@ typedef struct bti_crash_mark {
 } bti_crash_mark;
 
 /* The mark, or BT_ENOTFOUND if there is none. */
-int bti_store_crash_mark_get(bti_store *st, bti_crash_mark *out);
+static inline int bti_store_crash_mark_get(bti_store *st, bti_crash_mark *out);
 /* Set the mark inside the caller's transaction. */
-int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *m);
+static inline int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *m);
 
 /* Note that @release was seen now, if it is new: orders releases. */
-int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
+static inline int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
 
 /* The ticket an occurrence of @fingerprint would land on now, or
  * BT_ENOTFOUND. */
-int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
-			   int64_t dedup_window_ms, bt_ticket **out);
+static inline int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
+				 int64_t dedup_window_ms, bt_ticket **out);
 
 /* A ticket listing, resolved from bt_ticket_filter. */
 typedef struct bti_ticket_query {
@@ -146,22 +150,22 @@ typedef struct bti_ticket_query {
 
 /* Up to @cap tickets after the query's position, in its order; keys[i]
  * receives each row's sort key.  *n_out < cap means the listing ended. */
-int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
-			  int64_t *keys, size_t cap, size_t *n_out);
+static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
+				 int64_t *keys, size_t cap, size_t *n_out);
 
 /* ---- lifecycle primitives: the rules live in lifecycle.c ---- */
 
 /* A write transaction (BEGIN IMMEDIATE), and its end. */
-int bti_store_begin(bti_store *st);
-int bti_store_commit(bti_store *st);
-void bti_store_rollback(bti_store *st);
+static inline int bti_store_begin(bti_store *st);
+static inline int bti_store_commit(bti_store *st);
+static inline void bti_store_rollback(bti_store *st);
 /* No transaction outlives the call that began it.  One can only be left
  * open by a rollback that itself failed (out of memory); this ends it, and
  * is run whenever a call takes the handle. */
-void bti_store_end_stray_txn(bti_store *st);
+static inline void bti_store_end_stray_txn(bti_store *st);
 /* Lock waits of the calls that follow end by the monotonic @deadline_ms
  * (0: each wait ends after the busy timeout). */
-void bti_store_set_deadline(bti_store *st, int64_t deadline_ms);
+static inline void bti_store_set_deadline(bti_store *st, int64_t deadline_ms);
 
 /* Fields bti_store_ticket_update may set, as bits of bti_ticket_update.set. */
 enum {
@@ -196,27 +200,28 @@ typedef struct bti_ticket_update {
 } bti_ticket_update;
 
 /* Apply @u to ticket @id, bump its version and updated_at. */
-int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now);
+static inline int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u,
+				 int64_t now);
 
 /* Append one audit event. */
-int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
-			const char *field, const char *from, const char *to, const char *note,
-			int64_t now);
+static inline int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor,
+				 const char *kind, const char *field, const char *from,
+				 const char *to, const char *note, int64_t now);
 
 /* Move @dup's log rows and fingerprint aliases to @canonical, and alias
  * @dup_fingerprint (may be NULL) to it. */
-int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
-			  const char *dup_fingerprint, int64_t now);
+static inline int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
+				 const char *dup_fingerprint, int64_t now);
 
 /* Delete ticket @id; its events, logs and aliases cascade. */
-int bti_store_ticket_delete(bti_store *st, int64_t id);
+static inline int bti_store_ticket_delete(bti_store *st, int64_t id);
 
 /* The automation queue (see bt_ticket_pending). */
-int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts, int64_t now,
-			   bt_ticket **rows, size_t cap, size_t *n_out);
+static inline int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts,
+				 int64_t now, bt_ticket **rows, size_t cap, size_t *n_out);
 
 /* Counts for bt_ticket_count, in one read transaction. */
-int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out);
+static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out);
 
 /* One audit entry as read back. */
 struct bt_audit_entry {
@@ -226,9 +231,10 @@ struct bt_audit_entry {
 
 /* Up to @cap events of ticket @id after (after_time, after_id), oldest
  * first. */
-int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
-			  bt_audit_entry **rows, size_t cap, size_t *n_out);
-int bti_store_ticket_exists(bti_store *st, int64_t id);
+static inline int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time,
+				 int64_t after_id, bt_audit_entry **rows, size_t cap,
+				 size_t *n_out);
+static inline int bti_store_ticket_exists(bti_store *st, int64_t id);
 
 /* One stored log row as read back. */
 enum bti_log_text {
@@ -252,8 +258,8 @@ typedef struct bti_log_query {
 	int64_t after_time, after_id;
 } bti_log_query;
 
-int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
-		       size_t *n_out);
+static inline int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows,
+				 size_t cap, size_t *n_out);
 
 /* Purge: one batch (or, with @dry_run, the whole count). */
 typedef struct bti_purge_batch {
@@ -264,10 +270,10 @@ typedef struct bti_purge_batch {
 	int64_t tickets, logs, events; /* added to */
 	int done;                      /* nothing left */
 } bti_purge_batch;
-int bti_store_purge_step(bti_store *st, bti_purge_batch *b);
+static inline int bti_store_purge_step(bti_store *st, bti_purge_batch *b);
 
 /* Ticket @id, or BT_ENOTFOUND. */
-int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
+static inline int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
 
 /* ---- reports (store_sqlite_reports.c; the rules live in aggregate.c) ----
  * Every range is [from, to), already resolved (INT64_MIN / INT64_MAX when
@@ -278,7 +284,8 @@ typedef struct bti_report_summary {
 } bti_report_summary;
 
 /* The summary, in one statement (one snapshot). */
-int bti_store_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
+static inline int bti_store_report_summary(bti_store *st, int64_t from, int64_t to,
+				 bti_report_summary *out);
 
 typedef struct bti_report_top_row {
 	int64_t id, occurrences, occurrence_count, last_occurred_at;
@@ -288,25 +295,27 @@ typedef struct bti_report_top_row {
 /* Up to @cap tickets by occurrences in the range, most first, then by id,
  * after (after_count, after_id) in that order (after_count < 0: from the
  * start).  Free each row with bti_report_top_row_clear. */
-int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count,
-			      int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
+static inline int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to,
+				 int64_t after_count, int64_t after_id, bti_report_top_row *rows,
+				 size_t cap, size_t *n_out);
 void bti_report_top_row_clear(bti_report_top_row *row);
 
 /* The least component (of error_logs or tickets) after @after (NULL: the
  * first), or BT_ITEROVER; *out is owned by the caller (bti_free). */
-int bti_store_report_next_component(bti_store *st, const char *after, char **out);
+static inline int bti_store_report_next_component(bti_store *st, const char *after, char **out);
 
 typedef struct bti_report_counts {
 	int64_t occurrences, new_tickets, open_now;
 } bti_report_counts;
 
 /* Counts of @component (NULL: tickets without one), in one statement. */
-int bti_store_report_component(bti_store *st, int64_t from, int64_t to, const char *component,
-			       bti_report_counts *out);
+static inline int bti_store_report_component(bti_store *st, int64_t from, int64_t to,
+				 const char *component, bti_report_counts *out);
 
 /* The time of the first log row or ticket creation in [at, to), or
  * BT_ITEROVER. */
-int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out);
+static inline int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to,
+				 int64_t *out);
 
 typedef struct bti_report_day_row {
 	char *component; /* owned; NULL: tickets without one */
@@ -316,9 +325,9 @@ typedef struct bti_report_day_row {
 /* Up to @cap components active in [from, to) (one day), by name with NULL
  * first, after @after when @has_after.  Free rows with
  * bti_report_day_row_clear. */
-int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
-			      const char *after, bti_report_day_row *rows, size_t cap,
-			      size_t *n_out);
+static inline int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
+				 const char *after, bti_report_day_row *rows, size_t cap,
+				 size_t *n_out);
 void bti_report_day_row_clear(bti_report_day_row *row);
 
 typedef struct bti_report_mttr_row {
@@ -328,7 +337,8 @@ typedef struct bti_report_mttr_row {
 
 /* Time to resolve of the tickets resolved in the range, by bt_severity
  * (index 1..4) and over all of them (index 0), in one statement. */
-int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);
+static inline int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to,
+				 bti_report_mttr_row out[5]);
 
 /* ---- inspection, stamping and health checks (store_sqlite_doctor.c,
  * store_sqlite_migrate.c): for databases that bt_open may refuse ---- */
@@ -341,27 +351,28 @@ int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 /* What @path holds (a bt_db_kind), reading its header before SQLite. */
 int bti_store_identify(const char *path, bt_db_kind *out);
 /* The same for an open store (never BT_DB_NOT_SQLITE: that is BT_ECORRUPT). */
-int bti_store_kind(bti_store *st, const char *path, bt_db_kind *out);
+static inline int bti_store_kind(bti_store *st, const char *path, bt_db_kind *out);
 
 /* Compare @st's tables, columns, indexes, views and triggers (but not
  * schema_migrations) with what the store's migrations up to @version create
  * in an in-memory database.  @fn gets each difference as a phrase ("table
  * tickets lacks column reporter"); *count_out their number. */
 typedef void (*bti_schema_diff_fn)(const char *difference, void *payload);
-int bti_store_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, void *payload,
-			  size_t *count_out);
+static inline int bti_store_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn,
+				 void *payload, size_t *count_out);
 
 /* Each schema_migrations record, ascending; none when the table is missing. */
 typedef void (*bti_record_fn)(int version, const char *name, const char *checksum,
 			      int64_t applied_at, void *payload);
-int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload);
+static inline int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload);
 /* Create schema_migrations recording the migrations up to @version, inside
  * the caller's transaction; BT_ESTATE if the table already exists. */
-int bti_store_stamp(bti_store *st, int version);
+static inline int bti_store_stamp(bti_store *st, int version);
 
 /* PRAGMA integrity_check: *errors_out lines other than "ok" (at most 100),
  * the first copied to @first. */
-int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
+static inline int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first,
+				 size_t size);
 
 /* Row counts and orphans (-1 where a table is missing), and the foreign-key
  * violations, in one read transaction. */
@@ -370,7 +381,7 @@ typedef struct bti_check_rows {
 	int64_t tickets, error_logs, ticket_events;
 	int64_t orphan_logs, orphan_events, orphan_aliases, dangling_duplicates;
 } bti_check_rows;
-int bti_store_check_rows(bti_store *st, bti_check_rows *out);
+static inline int bti_store_check_rows(bti_store *st, bti_check_rows *out);
 
 /* What the WAL holds that no checkpoint wrote back yet, and a process
  * reading it (which keeps a checkpoint from going past what it reads), as
@@ -386,7 +397,7 @@ void bti_store_wal_state(const char *path, bti_wal_state *out);
 /* Each row of the counters table, by name; none when it is missing. */
 typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
 			       void *payload);
-int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload);
+static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload);
 
 /* ---- import (store_sqlite_import.c): JSON read with SQLite's functions ---- */
 
@@ -412,54 +423,453 @@ typedef struct bti_json_item {
 typedef int (*bti_json_visit_fn)(const bti_json_item *item, void *payload);
 
 /* A read transaction (ended by bti_store_rollback): what a dry run sees. */
-int bti_store_import_snapshot(bti_store *st);
+static inline int bti_store_import_snapshot(bti_store *st);
 
 /* *type_out = the type of the JSON text @json (@len bytes), or
  * BTI_JSON_INVALID when it is not valid JSON. */
-int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out);
+static inline int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out);
 
 /* Visit each member (object) or element (array) of @json in order, stopping
  * at the first visit that does not return BT_OK, whose code is returned.
  * @level (0 or 1) picks one of two statements, so a visit may iterate an
  * inner value once. */
-int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
-			bti_json_visit_fn fn, void *payload);
+static inline int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
+				 bti_json_visit_fn fn, void *payload);
 
 /* The most members bti_store_json_remove removes in one call. */
 #define BTI_JSON_REMOVE_MAX 64
 
 /* The object @json without its members named @names[0..n) (plain names,
  * n <= BTI_JSON_REMOVE_MAX), as a new string for the caller to bti_free. */
-int bti_store_json_remove(bti_store *st, const char *json, size_t len,
-			  const char *const *names, size_t n, char **out);
+static inline int bti_store_json_remove(bti_store *st, const char *json, size_t len,
+				 const char *const *names, size_t n, char **out);
 
 /* *id_out = the ticket whose external_id is @external_id, or BT_ENOTFOUND. */
-int bti_store_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
+static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
+				 int64_t *id_out);
 
 /* Ticket @id's created_at and fingerprint (a new string, or NULL), or
  * BT_ENOTFOUND (without recording an error: an expected answer). */
-int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
-			    char **fingerprint_out);
+static inline int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
+				 char **fingerprint_out);
 
 /* *high_out = the largest ticket id this database has ever given (0: none):
  * the next id SQLite chooses is one more.  A dry run of import counts on
  * from it to predict the ids its records would take. */
-int bti_store_ticket_id_high(bti_store *st, int64_t *high_out);
+static inline int bti_store_ticket_id_high(bti_store *st, int64_t *high_out);
 
 /* Insert @row as a ticket: every column of the snapshot but number.  An id
  * of 0 lets SQLite choose one; NULL strings, and 0 for times and
  * duplicate_of, store NULL.  *id_out receives the ticket's id. */
-int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active,
-			    int grouping_version, int64_t *id_out);
+static inline int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active,
+				 int grouping_version, int64_t *id_out);
 
 /* Make ticket @id a duplicate of @canonical, and let @fingerprint (may be
  * NULL) land on @canonical unless it is aliased already: what a merge
  * leaves behind. */
-int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
-			  int64_t now);
+static inline int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical,
+				 const char *fingerprint, int64_t now);
 
 /* Unless a ticket of @fingerprint takes its occurrences already, let the
  * newest one that is not a duplicate take them (dedup_active). */
-int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint);
+static inline int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint);
+
+/* ---- the driver interface ----
+ *
+ * Each backend fills one bti_store_ops (store_sqlite.c: bti_sqlite_ops),
+ * in the manner of SQLite's sqlite3_vfs and libgit2's git_odb_backend, and
+ * each of its handles embeds struct bti_store first.  The members mean what
+ * the functions of the same name above say: the library calls those, and
+ * they call the backend of the handle.  open, inspect_open, identify and
+ * wal_state take a location, not a handle: store.c picks the backend for
+ * the location and calls them.  Results are BT_* codes: each backend maps
+ * its own errors onto them (store_sqlite.c: bti_sqlite_fail), so that the
+ * rest of the library never sees a backend's codes. */
+#define BTI_STORE_OPS_VERSION 1
+
+struct bti_store_ops {
+	unsigned int version;        /* BTI_STORE_OPS_VERSION */
+	const char *name;            /* "sqlite" */
+	/* Given a location; the handle they make carries this table. */
+	int (*open)(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms,
+		const bti_migration_set *migrations);
+	int (*inspect_open)(bti_store **out, const char *path, int writable,
+		const bti_migration_set *migrations);
+	int (*identify)(const char *path, bt_db_kind *out);
+	void (*wal_state)(const char *path, bti_wal_state *out);
+	/* Given a handle of this backend. */
+	void (*close)(bti_store *st);
+	void (*close_inherited)(bti_store *st);
+	int (*schema_version)(bti_store *st, int *current_out);
+	int (*schema_latest)(const bti_store *st);
+	int (*migrate)(bti_store *st);
+	int (*record)(bti_store *st, const bti_occurrence *o, bti_landing *out);
+	int (*record_in)(bti_store *st, const bti_occurrence *o, bti_landing *out);
+	int (*counter_add)(bti_store *st, const char *name, int64_t delta, int64_t now);
+	int (*crash_claim)(bti_store *st, const char *hash, int64_t now, int *fresh_out);
+	int (*crash_mark_get)(bti_store *st, bti_crash_mark *out);
+	int (*crash_mark_set)(bti_store *st, const bti_crash_mark *m);
+	int (*release_seen)(bti_store *st, const char *release, int64_t now);
+	int (*dedup_lookup)(bti_store *st, const char *fingerprint, int64_t now,
+		int64_t dedup_window_ms, bt_ticket **out);
+	int (*ticket_page)(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
+		int64_t *keys, size_t cap, size_t *n_out);
+	int (*begin)(bti_store *st);
+	int (*commit)(bti_store *st);
+	void (*rollback)(bti_store *st);
+	void (*end_stray_txn)(bti_store *st);
+	void (*set_deadline)(bti_store *st, int64_t deadline_ms);
+	int (*ticket_update)(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now);
+	int (*event_add)(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
+		const char *field, const char *from, const char *to, const char *note, int64_t now);
+	int (*merge_links)(bti_store *st, int64_t dup, int64_t canonical,
+		const char *dup_fingerprint, int64_t now);
+	int (*ticket_delete)(bti_store *st, int64_t id);
+	int (*pending_page)(bti_store *st, const char *agent, int max_attempts, int64_t now,
+		bt_ticket **rows, size_t cap, size_t *n_out);
+	int (*ticket_counts)(bti_store *st, int64_t now, bt_ticket_counts *out);
+	int (*events_page)(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
+		bt_audit_entry **rows, size_t cap, size_t *n_out);
+	int (*ticket_exists)(bti_store *st, int64_t id);
+	int (*log_page)(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
+		size_t *n_out);
+	int (*purge_step)(bti_store *st, bti_purge_batch *b);
+	int (*ticket_get)(bti_store *st, int64_t id, bt_ticket **out);
+	int (*report_summary)(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
+	int (*report_top_page)(bti_store *st, int64_t from, int64_t to, int64_t after_count,
+		int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
+	int (*report_next_component)(bti_store *st, const char *after, char **out);
+	int (*report_component)(bti_store *st, int64_t from, int64_t to, const char *component,
+		bti_report_counts *out);
+	int (*report_next_activity)(bti_store *st, int64_t at, int64_t to, int64_t *out);
+	int (*report_day_page)(bti_store *st, int64_t from, int64_t to, int has_after,
+		const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out);
+	int (*report_mttr)(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);
+	int (*kind)(bti_store *st, const char *path, bt_db_kind *out);
+	int (*schema_diff)(bti_store *st, int version, bti_schema_diff_fn fn, void *payload,
+		size_t *count_out);
+	int (*migration_records)(bti_store *st, bti_record_fn fn, void *payload);
+	int (*stamp)(bti_store *st, int version);
+	int (*check_integrity)(bti_store *st, int64_t *errors_out, char *first, size_t size);
+	int (*check_rows)(bti_store *st, bti_check_rows *out);
+	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
+	int (*import_snapshot)(bti_store *st);
+	int (*json_type)(bti_store *st, const char *json, size_t len, int *type_out);
+	int (*json_each)(bti_store *st, int level, const char *json, size_t len,
+		bti_json_visit_fn fn, void *payload);
+	int (*json_remove)(bti_store *st, const char *json, size_t len, const char *const *names,
+		size_t n, char **out);
+	int (*ticket_by_external_id)(bti_store *st, const char *external_id, int64_t *id_out);
+	int (*ticket_origin)(bti_store *st, int64_t id, int64_t *created_at_out,
+		char **fingerprint_out);
+	int (*ticket_id_high)(bti_store *st, int64_t *high_out);
+	int (*ticket_insert)(bti_store *st, const bt_ticket *row, int dedup_active,
+		int grouping_version, int64_t *id_out);
+	int (*ticket_link)(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
+		int64_t now);
+	int (*fingerprint_activate)(bti_store *st, const char *fingerprint);
+};
+
+struct bti_store {
+	const bti_store_ops *ops;    /* the backend's table */
+};
+
+static inline void bti_store_close(bti_store *st)
+{
+	if (st) /* as free(NULL) */
+		st->ops->close(st);
+}
+
+static inline void bti_store_close_inherited(bti_store *st)
+{
+	if (st) /* as free(NULL) */
+		st->ops->close_inherited(st);
+}
+
+static inline int bti_store_schema_version(bti_store *st, int *current_out)
+{
+	return st->ops->schema_version(st, current_out);
+}
+
+static inline int bti_store_schema_latest(const bti_store *st)
+{
+	return st->ops->schema_latest(st);
+}
+
+static inline int bti_store_migrate(bti_store *st)
+{
+	return st->ops->migrate(st);
+}
+
+static inline int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	return st->ops->record(st, o, out);
+}
+
+static inline int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	return st->ops->record_in(st, o, out);
+}
+
+static inline int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now)
+{
+	return st->ops->counter_add(st, name, delta, now);
+}
+
+static inline int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now,
+				 int *fresh_out)
+{
+	return st->ops->crash_claim(st, hash, now, fresh_out);
+}
+
+static inline int bti_store_crash_mark_get(bti_store *st, bti_crash_mark *out)
+{
+	return st->ops->crash_mark_get(st, out);
+}
+
+static inline int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *m)
+{
+	return st->ops->crash_mark_set(st, m);
+}
+
+static inline int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
+{
+	return st->ops->release_seen(st, release, now);
+}
+
+static inline int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
+				 int64_t dedup_window_ms, bt_ticket **out)
+{
+	return st->ops->dedup_lookup(st, fingerprint, now, dedup_window_ms, out);
+}
+
+static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
+				 int64_t *keys, size_t cap, size_t *n_out)
+{
+	return st->ops->ticket_page(st, q, rows, keys, cap, n_out);
+}
+
+static inline int bti_store_begin(bti_store *st)
+{
+	return st->ops->begin(st);
+}
+
+static inline int bti_store_commit(bti_store *st)
+{
+	return st->ops->commit(st);
+}
+
+static inline void bti_store_rollback(bti_store *st)
+{
+	st->ops->rollback(st);
+}
+
+static inline void bti_store_end_stray_txn(bti_store *st)
+{
+	st->ops->end_stray_txn(st);
+}
+
+static inline void bti_store_set_deadline(bti_store *st, int64_t deadline_ms)
+{
+	st->ops->set_deadline(st, deadline_ms);
+}
+
+static inline int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u,
+				 int64_t now)
+{
+	return st->ops->ticket_update(st, id, u, now);
+}
+
+static inline int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor,
+				 const char *kind, const char *field, const char *from,
+				 const char *to, const char *note, int64_t now)
+{
+	return st->ops->event_add(st, ticket_id, actor, kind, field, from, to, note, now);
+}
+
+static inline int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
+				 const char *dup_fingerprint, int64_t now)
+{
+	return st->ops->merge_links(st, dup, canonical, dup_fingerprint, now);
+}
+
+static inline int bti_store_ticket_delete(bti_store *st, int64_t id)
+{
+	return st->ops->ticket_delete(st, id);
+}
+
+static inline int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts,
+				 int64_t now, bt_ticket **rows, size_t cap, size_t *n_out)
+{
+	return st->ops->pending_page(st, agent, max_attempts, now, rows, cap, n_out);
+}
+
+static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
+{
+	return st->ops->ticket_counts(st, now, out);
+}
+
+static inline int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time,
+				 int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out)
+{
+	return st->ops->events_page(st, id, after_time, after_id, rows, cap, n_out);
+}
+
+static inline int bti_store_ticket_exists(bti_store *st, int64_t id)
+{
+	return st->ops->ticket_exists(st, id);
+}
+
+static inline int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows,
+				 size_t cap, size_t *n_out)
+{
+	return st->ops->log_page(st, q, rows, cap, n_out);
+}
+
+static inline int bti_store_purge_step(bti_store *st, bti_purge_batch *b)
+{
+	return st->ops->purge_step(st, b);
+}
+
+static inline int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
+{
+	return st->ops->ticket_get(st, id, out);
+}
+
+static inline int bti_store_report_summary(bti_store *st, int64_t from, int64_t to,
+				 bti_report_summary *out)
+{
+	return st->ops->report_summary(st, from, to, out);
+}
+
+static inline int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to,
+				 int64_t after_count, int64_t after_id, bti_report_top_row *rows,
+				 size_t cap, size_t *n_out)
+{
+	return st->ops->report_top_page(st, from, to, after_count, after_id, rows, cap, n_out);
+}
+
+static inline int bti_store_report_next_component(bti_store *st, const char *after, char **out)
+{
+	return st->ops->report_next_component(st, after, out);
+}
+
+static inline int bti_store_report_component(bti_store *st, int64_t from, int64_t to,
+				 const char *component, bti_report_counts *out)
+{
+	return st->ops->report_component(st, from, to, component, out);
+}
+
+static inline int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to,
+				 int64_t *out)
+{
+	return st->ops->report_next_activity(st, at, to, out);
+}
+
+static inline int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
+				 const char *after, bti_report_day_row *rows, size_t cap,
+				 size_t *n_out)
+{
+	return st->ops->report_day_page(st, from, to, has_after, after, rows, cap, n_out);
+}
+
+static inline int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to,
+				 bti_report_mttr_row out[5])
+{
+	return st->ops->report_mttr(st, from, to, out);
+}
+
+static inline int bti_store_kind(bti_store *st, const char *path, bt_db_kind *out)
+{
+	return st->ops->kind(st, path, out);
+}
+
+static inline int bti_store_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn,
+				 void *payload, size_t *count_out)
+{
+	return st->ops->schema_diff(st, version, fn, payload, count_out);
+}
+
+static inline int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload)
+{
+	return st->ops->migration_records(st, fn, payload);
+}
+
+static inline int bti_store_stamp(bti_store *st, int version)
+{
+	return st->ops->stamp(st, version);
+}
+
+static inline int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first,
+				 size_t size)
+{
+	return st->ops->check_integrity(st, errors_out, first, size);
+}
+
+static inline int bti_store_check_rows(bti_store *st, bti_check_rows *out)
+{
+	return st->ops->check_rows(st, out);
+}
+
+static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload)
+{
+	return st->ops->counters(st, fn, payload);
+}
+
+static inline int bti_store_import_snapshot(bti_store *st)
+{
+	return st->ops->import_snapshot(st);
+}
+
+static inline int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out)
+{
+	return st->ops->json_type(st, json, len, type_out);
+}
+
+static inline int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
+				 bti_json_visit_fn fn, void *payload)
+{
+	return st->ops->json_each(st, level, json, len, fn, payload);
+}
+
+static inline int bti_store_json_remove(bti_store *st, const char *json, size_t len,
+				 const char *const *names, size_t n, char **out)
+{
+	return st->ops->json_remove(st, json, len, names, n, out);
+}
+
+static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
+				 int64_t *id_out)
+{
+	return st->ops->ticket_by_external_id(st, external_id, id_out);
+}
+
+static inline int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
+				 char **fingerprint_out)
+{
+	return st->ops->ticket_origin(st, id, created_at_out, fingerprint_out);
+}
+
+static inline int bti_store_ticket_id_high(bti_store *st, int64_t *high_out)
+{
+	return st->ops->ticket_id_high(st, high_out);
+}
+
+static inline int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active,
+				 int grouping_version, int64_t *id_out)
+{
+	return st->ops->ticket_insert(st, row, dedup_active, grouping_version, id_out);
+}
+
+static inline int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical,
+				 const char *fingerprint, int64_t now)
+{
+	return st->ops->ticket_link(st, id, canonical, fingerprint, now);
+}
+
+static inline int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint)
+{
+	return st->ops->fingerprint_activate(st, fingerprint);
+}
 
 #endif

@@ -59,7 +59,7 @@ static void sleep_ms(long ms)
  * waiting (the call fails with BT_EBUSY, or the writer retries later). */
 static int busy_wait(void *arg, int attempt)
 {
-	bti_store *st = arg;
+	bti_sqlite_store *st = arg;
 	int64_t now = bti_mono_ms(), end, left;
 	long pause;
 
@@ -76,19 +76,20 @@ static int busy_wait(void *arg, int attempt)
 	return 1;
 }
 
-void bti_sqlite_busy_install(bti_store *st)
+void bti_sqlite_busy_install(bti_sqlite_store *st)
 {
 	st->wait_ms = st->busy_timeout_ms;
 	sqlite3_busy_handler(st->sql, busy_wait, st);
 }
 
-void bti_store_set_deadline(bti_store *st, int64_t deadline_ms)
+void bti_sqlite_op_set_deadline(bti_store *base, int64_t deadline_ms)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	if (st)
 		st->deadline_ms = deadline_ms;
 }
 
-int bti_sqlite_exec_retry(bti_store *st, const char *sql_text, const char *what)
+int bti_sqlite_exec_retry(bti_sqlite_store *st, const char *sql_text, const char *what)
 {
 	int64_t deadline = bti_now_ms() + st->busy_timeout_ms;
 	long pause = 1;
@@ -158,7 +159,7 @@ static int prepare_path(const char *path, unsigned int flags)
 	return BT_OK;
 }
 
-static int configure(bti_store *st, const char *what)
+static int configure(bti_sqlite_store *st, const char *what)
 {
 	int rc, current;
 	size_t applied;
@@ -200,10 +201,10 @@ static int configure(bti_store *st, const char *what)
 	return rc;
 }
 
-int bti_store_open(bti_store **out, const char *path, unsigned int flags,
-		   int busy_timeout_ms, const bti_migration_set *migrations)
+int bti_sqlite_op_open(bti_store **out, const char *path, unsigned int flags,
+		       int busy_timeout_ms, const bti_migration_set *migrations)
 {
-	bti_store *st;
+	bti_sqlite_store *st;
 	int rc, open_flags;
 	char what[320];
 
@@ -216,6 +217,7 @@ int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 	st = bti_calloc(1, sizeof(*st));
 	if (!st)
 		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	st->base.ops = &bti_sqlite_ops;
 	st->migrations = migrations;
 	st->flags = flags;
 	st->busy_timeout_ms = busy_timeout_ms;
@@ -242,14 +244,14 @@ int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 		rc = bti_sqlite_migrate(st);
 	if (rc != BT_OK)
 		goto fail;
-	*out = st;
+	*out = &st->base;
 	return BT_OK;
 fail:
-	bti_store_close(st);
+	bti_sqlite_op_close(&st->base);
 	return rc;
 }
 
-int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out)
+int bti_sqlite_stmt(bti_sqlite_store *st, const char *sql_text, sqlite3_stmt **out)
 {
 	size_t i;
 	int rc;
@@ -281,7 +283,7 @@ int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out)
  * keeps the answer strict where json() accepts JSON5 (SQLite >= 3.42). */
 static const char SQL_JSON_STRICT[] = "SELECT json(?1), json_valid(?1)";
 
-int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid_out)
+int bti_sqlite_json_recheck(bti_sqlite_store *st, const char *json, int len, int *valid_out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_JSON_STRICT, &stmt);
@@ -304,7 +306,7 @@ int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid
 	return rc;
 }
 
-int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
+int bti_sqlite_run_ids(bti_sqlite_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
 		       const char *what, int64_t *first_out)
 {
 	sqlite3_stmt *stmt;
@@ -329,7 +331,7 @@ int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b
 	return rc;
 }
 
-int bti_sqlite_add_alias(bti_store *st, const char *sql_text, const char *fingerprint,
+int bti_sqlite_add_alias(bti_sqlite_store *st, const char *sql_text, const char *fingerprint,
 			 int64_t ticket_id, int64_t now)
 {
 	sqlite3_stmt *stmt;
@@ -352,7 +354,7 @@ void bti_sqlite_release(sqlite3_stmt *stmt)
 	sqlite3_clear_bindings(stmt);
 }
 
-int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what)
+int bti_sqlite_run(bti_sqlite_store *st, const char *sql_text, const char *what)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
@@ -365,8 +367,9 @@ int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what)
 	return rc;
 }
 
-void bti_store_close(bti_store *st)
+void bti_sqlite_op_close(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	size_t i;
 
 	if (!st)
@@ -378,8 +381,9 @@ void bti_store_close(bti_store *st)
 	bti_free(st);
 }
 
-void bti_store_close_inherited(bti_store *st)
+void bti_sqlite_op_close_inherited(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int persist = 1;
 
 	if (!st)
@@ -388,5 +392,69 @@ void bti_store_close_inherited(bti_store *st)
 	 * closing must neither checkpoint nor delete them. */
 	sqlite3_db_config(st->sql, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	sqlite3_file_control(st->sql, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-	bti_store_close(st);
+	bti_sqlite_op_close(&st->base);
 }
+
+/* The SQLite backend, as store.c and the handles it opens see it. */
+const bti_store_ops bti_sqlite_ops = {
+	.version = BTI_STORE_OPS_VERSION,
+	.name = "sqlite",
+	.open = bti_sqlite_op_open,
+	.close = bti_sqlite_op_close,
+	.close_inherited = bti_sqlite_op_close_inherited,
+	.schema_version = bti_sqlite_op_schema_version,
+	.schema_latest = bti_sqlite_op_schema_latest,
+	.migrate = bti_sqlite_op_migrate,
+	.record = bti_sqlite_op_record,
+	.record_in = bti_sqlite_op_record_in,
+	.counter_add = bti_sqlite_op_counter_add,
+	.crash_claim = bti_sqlite_op_crash_claim,
+	.crash_mark_get = bti_sqlite_op_crash_mark_get,
+	.crash_mark_set = bti_sqlite_op_crash_mark_set,
+	.release_seen = bti_sqlite_op_release_seen,
+	.dedup_lookup = bti_sqlite_op_dedup_lookup,
+	.ticket_page = bti_sqlite_op_ticket_page,
+	.begin = bti_sqlite_op_begin,
+	.commit = bti_sqlite_op_commit,
+	.rollback = bti_sqlite_op_rollback,
+	.end_stray_txn = bti_sqlite_op_end_stray_txn,
+	.set_deadline = bti_sqlite_op_set_deadline,
+	.ticket_update = bti_sqlite_op_ticket_update,
+	.event_add = bti_sqlite_op_event_add,
+	.merge_links = bti_sqlite_op_merge_links,
+	.ticket_delete = bti_sqlite_op_ticket_delete,
+	.pending_page = bti_sqlite_op_pending_page,
+	.ticket_counts = bti_sqlite_op_ticket_counts,
+	.events_page = bti_sqlite_op_events_page,
+	.ticket_exists = bti_sqlite_op_ticket_exists,
+	.log_page = bti_sqlite_op_log_page,
+	.purge_step = bti_sqlite_op_purge_step,
+	.ticket_get = bti_sqlite_op_ticket_get,
+	.report_summary = bti_sqlite_op_report_summary,
+	.report_top_page = bti_sqlite_op_report_top_page,
+	.report_next_component = bti_sqlite_op_report_next_component,
+	.report_component = bti_sqlite_op_report_component,
+	.report_next_activity = bti_sqlite_op_report_next_activity,
+	.report_day_page = bti_sqlite_op_report_day_page,
+	.report_mttr = bti_sqlite_op_report_mttr,
+	.inspect_open = bti_sqlite_op_inspect_open,
+	.identify = bti_sqlite_op_identify,
+	.kind = bti_sqlite_op_kind,
+	.schema_diff = bti_sqlite_op_schema_diff,
+	.migration_records = bti_sqlite_op_migration_records,
+	.stamp = bti_sqlite_op_stamp,
+	.check_integrity = bti_sqlite_op_check_integrity,
+	.check_rows = bti_sqlite_op_check_rows,
+	.wal_state = bti_sqlite_op_wal_state,
+	.counters = bti_sqlite_op_counters,
+	.import_snapshot = bti_sqlite_op_import_snapshot,
+	.json_type = bti_sqlite_op_json_type,
+	.json_each = bti_sqlite_op_json_each,
+	.json_remove = bti_sqlite_op_json_remove,
+	.ticket_by_external_id = bti_sqlite_op_ticket_by_external_id,
+	.ticket_origin = bti_sqlite_op_ticket_origin,
+	.ticket_id_high = bti_sqlite_op_ticket_id_high,
+	.ticket_insert = bti_sqlite_op_ticket_insert,
+	.ticket_link = bti_sqlite_op_ticket_link,
+	.fingerprint_activate = bti_sqlite_op_fingerprint_activate,
+};

@@ -11,7 +11,10 @@
 
 #define BTI_STMT_CACHE 128
 
-struct bti_store {
+/* A handle of this backend: the base first, so that the library's
+ * bti_store * and this one are the same address. */
+typedef struct bti_sqlite_store {
+	bti_store base;
 	sqlite3 *sql;
 	const bti_migration_set *migrations;
 	unsigned int flags;
@@ -32,21 +35,21 @@ struct bti_store {
 	 * unprepared "ROLLBACK" can itself fail when memory runs out, and leave
 	 * the transaction open. */
 	sqlite3_stmt *rollback;
-};
+} bti_sqlite_store;
 
 /* Make lock waits end by the deadlines above, instead of SQLite's own
  * busy timeout. */
-void bti_sqlite_busy_install(bti_store *st);
+void bti_sqlite_busy_install(bti_sqlite_store *st);
 
 /* The prepared statement for @sql_text, a string constant: prepared once
  * per connection, then reused.  Give it back with bti_sqlite_release(). */
-int bti_sqlite_stmt(bti_store *st, const char *sql_text, sqlite3_stmt **out);
+int bti_sqlite_stmt(bti_sqlite_store *st, const char *sql_text, sqlite3_stmt **out);
 
 /* json_valid() answers 0 both for malformed text and when SQLite ran out of
  * memory parsing it (SQLite 3.40).  Ask json(), which fails differently for
  * the two, before calling the host's JSON malformed: BT_OK with *valid_out
  * 0 (malformed) or 1 (the first answer was memory), or BT_ENOMEM. */
-int bti_sqlite_json_recheck(bti_store *st, const char *json, int len, int *valid_out);
+int bti_sqlite_json_recheck(bti_sqlite_store *st, const char *json, int len, int *valid_out);
 
 /* Reset @stmt and clear its bindings, ready for the next use. */
 void bti_sqlite_release(sqlite3_stmt *stmt);
@@ -62,17 +65,17 @@ static inline void bti_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 /* Run a cached statement whose parameters ?1..?3 (as many as it has) are
  * integers.  If it returns a row (RETURNING), *first_out receives the row's
  * first column when @first_out is not NULL. */
-int bti_sqlite_run_ids(bti_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
+int bti_sqlite_run_ids(bti_sqlite_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
 		       const char *what, int64_t *first_out);
 
 /* Run the cached INSERT into fingerprint_aliases @sql_text, whose ?1..?3 are
  * the fingerprint, the ticket and the time; its ON CONFLICT clause decides
  * what becomes of an alias already there (merges move it, import keeps it). */
-int bti_sqlite_add_alias(bti_store *st, const char *sql_text, const char *fingerprint,
+int bti_sqlite_add_alias(bti_sqlite_store *st, const char *sql_text, const char *fingerprint,
 			 int64_t ticket_id, int64_t now);
 
 /* Run a cached statement that returns no rows. */
-int bti_sqlite_run(bti_store *st, const char *sql_text, const char *what);
+int bti_sqlite_run(bti_sqlite_store *st, const char *sql_text, const char *what);
 
 /* Record a failed SQLite call as this thread's error: maps @rc to a BT_*
  * code, keeps the extended code and the message, prefixed with @what. */
@@ -87,10 +90,78 @@ int bti_sqlite_open(const char *path, int flags, sqlite3 **out);
 /* Run one statement without results, retrying SQLITE_BUSY until the busy
  * timeout elapses.  SQLite does not call its busy handler in every case
  * (WAL recovery, journal-mode changes), so open-time setup retries itself. */
-int bti_sqlite_exec_retry(bti_store *st, const char *sql_text, const char *what);
+int bti_sqlite_exec_retry(bti_sqlite_store *st, const char *sql_text, const char *what);
 
 /* Schema checks and migration (store_sqlite_migrate.c). */
-int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out);
-int bti_sqlite_migrate(bti_store *st);
+int bti_sqlite_schema_state(bti_sqlite_store *st, int *current_out, size_t *applied_out);
+int bti_sqlite_migrate(bti_sqlite_store *st);
+
+/* The connection of a SQLite handle (the tests read rows through it). */
+static inline sqlite3 *bti_sqlite_connection(bti_store *st)
+{
+	return ((bti_sqlite_store *)st)->sql;
+}
+
+/* The operations of bti_sqlite_ops, one per member of bti_store_ops:
+ * store.h says what each does. */
+int bti_sqlite_op_open(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms, const bti_migration_set *migrations);
+void bti_sqlite_op_close(bti_store *st);
+void bti_sqlite_op_close_inherited(bti_store *st);
+int bti_sqlite_op_schema_version(bti_store *st, int *current_out);
+int bti_sqlite_op_schema_latest(const bti_store *st);
+int bti_sqlite_op_migrate(bti_store *st);
+int bti_sqlite_op_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
+int bti_sqlite_op_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
+int bti_sqlite_op_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now);
+int bti_sqlite_op_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out);
+int bti_sqlite_op_crash_mark_get(bti_store *st, bti_crash_mark *out);
+int bti_sqlite_op_crash_mark_set(bti_store *st, const bti_crash_mark *m);
+int bti_sqlite_op_release_seen(bti_store *st, const char *release, int64_t now);
+int bti_sqlite_op_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now, int64_t dedup_window_ms, bt_ticket **out);
+int bti_sqlite_op_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out);
+int bti_sqlite_op_begin(bti_store *st);
+int bti_sqlite_op_commit(bti_store *st);
+void bti_sqlite_op_rollback(bti_store *st);
+void bti_sqlite_op_end_stray_txn(bti_store *st);
+void bti_sqlite_op_set_deadline(bti_store *st, int64_t deadline_ms);
+int bti_sqlite_op_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now);
+int bti_sqlite_op_event_add(bti_store *st, int64_t ticket_id, const char *actor, const char *kind, const char *field, const char *from, const char *to, const char *note, int64_t now);
+int bti_sqlite_op_merge_links(bti_store *st, int64_t dup, int64_t canonical, const char *dup_fingerprint, int64_t now);
+int bti_sqlite_op_ticket_delete(bti_store *st, int64_t id);
+int bti_sqlite_op_pending_page(bti_store *st, const char *agent, int max_attempts, int64_t now, bt_ticket **rows, size_t cap, size_t *n_out);
+int bti_sqlite_op_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out);
+int bti_sqlite_op_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out);
+int bti_sqlite_op_ticket_exists(bti_store *st, int64_t id);
+int bti_sqlite_op_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap, size_t *n_out);
+int bti_sqlite_op_purge_step(bti_store *st, bti_purge_batch *b);
+int bti_sqlite_op_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
+int bti_sqlite_op_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
+int bti_sqlite_op_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count, int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
+int bti_sqlite_op_report_next_component(bti_store *st, const char *after, char **out);
+int bti_sqlite_op_report_component(bti_store *st, int64_t from, int64_t to, const char *component, bti_report_counts *out);
+int bti_sqlite_op_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out);
+int bti_sqlite_op_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out);
+int bti_sqlite_op_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);
+int bti_sqlite_op_inspect_open(bti_store **out, const char *path, int writable, const bti_migration_set *migrations);
+int bti_sqlite_op_identify(const char *path, bt_db_kind *out);
+int bti_sqlite_op_kind(bti_store *st, const char *path, bt_db_kind *out);
+int bti_sqlite_op_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, void *payload, size_t *count_out);
+int bti_sqlite_op_migration_records(bti_store *st, bti_record_fn fn, void *payload);
+int bti_sqlite_op_stamp(bti_store *st, int version);
+int bti_sqlite_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
+int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);
+void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out);
+int bti_sqlite_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
+int bti_sqlite_op_import_snapshot(bti_store *st);
+int bti_sqlite_op_json_type(bti_store *st, const char *json, size_t len, int *type_out);
+int bti_sqlite_op_json_each(bti_store *st, int level, const char *json, size_t len, bti_json_visit_fn fn, void *payload);
+int bti_sqlite_op_json_remove(bti_store *st, const char *json, size_t len, const char *const *names, size_t n, char **out);
+int bti_sqlite_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
+int bti_sqlite_op_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out, char **fingerprint_out);
+int bti_sqlite_op_ticket_id_high(bti_store *st, int64_t *high_out);
+int bti_sqlite_op_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active, int grouping_version, int64_t *id_out);
+int bti_sqlite_op_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint, int64_t now);
+int bti_sqlite_op_fingerprint_activate(bti_store *st, const char *fingerprint);
+extern const bti_store_ops bti_sqlite_ops;
 
 #endif

@@ -133,7 +133,7 @@ static void read_landing(sqlite3_stmt *stmt, bti_landing *out)
 		out->occurrence = sqlite3_column_int64(stmt, 2);
 }
 
-static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *out)
+static int insert_ticket(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_INSERT_TICKET, &stmt);
@@ -175,13 +175,13 @@ static int insert_ticket(bti_store *st, const bti_occurrence *o, bti_landing *ou
 	}
 	bti_sqlite_release(stmt);
 	if (rc == BT_OK)
-		rc = bti_store_event_add(st, out->ticket_id, o->reporter ? o->reporter : o->source,
+		rc = bti_sqlite_op_event_add(&st->base, out->ticket_id, o->reporter ? o->reporter : o->source,
 					 "created", NULL, NULL, "new", NULL, o->now);
 	return rc;
 }
 
 /* The hot path.  Sets out->ticket_id when the occurrence landed. */
-static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
+static int try_hit(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_HIT, &stmt);
@@ -204,7 +204,7 @@ static int try_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 }
 
 /* Read the landing candidate @sql_text finds; *id_out stays 0 if none. */
-static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bti_landing *out,
+static int find(bti_sqlite_store *st, const char *sql_text, const bti_occurrence *o, bti_landing *out,
 		int64_t *id_out, char *status, size_t status_size, int *older, int64_t *last)
 {
 	sqlite3_stmt *stmt;
@@ -228,7 +228,7 @@ static int find(bti_store *st, const char *sql_text, const bti_occurrence *o, bt
 	return rc;
 }
 
-static int reopen(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
+static int reopen(bti_sqlite_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_REOPEN, &stmt), i;
@@ -252,7 +252,7 @@ static int reopen(bti_store *st, const bti_occurrence *o, int64_t id, bti_landin
 }
 
 /* Count @o's occurrences on ticket @id, whatever its state. */
-static int count_on(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
+static int count_on(bti_sqlite_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_COUNT, &stmt);
@@ -274,7 +274,7 @@ static int count_on(bti_store *st, const bti_occurrence *o, int64_t id, bti_land
 }
 
 /* The slow path: no open ticket within the window took the occurrence. */
-static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
+static int land_miss(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	char status[32] = "";
 	int64_t id = 0, last = 0;
@@ -308,13 +308,13 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 		snprintf(note, sizeof(note), "recurred after it was %s%s%.100s", status,
 			 o->release ? "; release " : "", o->release ? o->release : "");
 		out->regressed = 1;
-		rc = bti_store_event_add(st, id, "system", "regressed", "status", status, "new", note,
+		rc = bti_sqlite_op_event_add(&st->base, id, "system", "regressed", "status", status, "new", note,
 					 o->now);
 	}
 	return rc;
 }
 
-static int insert_log(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
+static int insert_log(bti_sqlite_store *st, const bti_occurrence *o, int64_t ticket_id)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_INSERT_LOG, &stmt);
@@ -369,7 +369,7 @@ static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prun
 	return 0;
 }
 
-static int prune_samples(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
+static int prune_samples(bti_sqlite_store *st, const bti_occurrence *o, int64_t ticket_id)
 {
 	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2;
 
@@ -377,26 +377,28 @@ static int prune_samples(bti_store *st, const bti_occurrence *o, int64_t ticket_
 				  "pruning log rows", NULL);
 }
 
-int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
+int bti_sqlite_op_record(bti_store *base, const bti_occurrence *o, bti_landing *out)
 {
-	int rc = bti_store_begin(st);
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	int rc = bti_sqlite_op_begin(&st->base);
 
 	if (rc != BT_OK) {
 		memset(out, 0, sizeof(*out));
 		return rc;
 	}
-	rc = bti_store_record_in(st, o, out);
+	rc = bti_sqlite_op_record_in(&st->base, o, out);
 	if (rc == BT_OK)
-		rc = bti_store_commit(st);
+		rc = bti_sqlite_op_commit(&st->base);
 	if (rc != BT_OK) {
-		bti_store_rollback(st);
+		bti_sqlite_op_rollback(&st->base);
 		memset(out, 0, sizeof(*out));
 	}
 	return rc;
 }
 
-int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+int bti_sqlite_op_record_in(bti_store *base, const bti_occurrence *o, bti_landing *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int rc = BT_OK, prune = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -413,8 +415,9 @@ int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out
 	return rc;
 }
 
-int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
+int bti_sqlite_op_release_seen(bti_store *base, const char *release, int64_t now)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_RELEASE_SEEN, &stmt);
 
@@ -428,8 +431,9 @@ int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
 	return rc;
 }
 
-int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now)
+int bti_sqlite_op_counter_add(bti_store *base, const char *name, int64_t delta, int64_t now)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_COUNTER_ADD, &stmt);
 

@@ -11,8 +11,9 @@ static const char SQL_CLAIM[] =
 	"INSERT INTO crash_records (record_hash, ingested_at) VALUES (?1, ?2)"
 	" ON CONFLICT (record_hash) DO NOTHING";
 
-int bti_store_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out)
+int bti_sqlite_op_crash_claim(bti_store *base, const char *hash, int64_t now, int *fresh_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_CLAIM, &stmt);
 
@@ -42,8 +43,9 @@ static const char SQL_MARK_SET[] =
 	"INSERT OR REPLACE INTO crash_spool_mark (id, spool_dev, spool_ino, head_hash, spool_offset)"
 	" VALUES (1, ?1, ?2, ?3, ?4)";
 
-int bti_store_crash_mark_get(bti_store *st, bti_crash_mark *out)
+int bti_sqlite_op_crash_mark_get(bti_store *base, bti_crash_mark *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_MARK_GET, &stmt);
 
@@ -68,8 +70,9 @@ int bti_store_crash_mark_get(bti_store *st, bti_crash_mark *out)
 	return rc;
 }
 
-int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *m)
+int bti_sqlite_op_crash_mark_set(bti_store *base, const bti_crash_mark *m)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_MARK_SET, &stmt);
 

@@ -58,10 +58,10 @@ static int leaves_no_trace_rw(const char *path)
 	return rw;
 }
 
-int bti_store_inspect_open(bti_store **out, const char *path, int writable,
-			   const bti_migration_set *migrations)
+int bti_sqlite_op_inspect_open(bti_store **out, const char *path, int writable,
+			       const bti_migration_set *migrations)
 {
-	bti_store *st;
+	bti_sqlite_store *st;
 	int rc, rw;
 
 	*out = NULL;
@@ -72,6 +72,7 @@ int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 	st = bti_calloc(1, sizeof(*st));
 	if (!st)
 		return bti_error(BT_ENOMEM, "out of memory");
+	st->base.ops = &bti_sqlite_ops;
 	st->migrations = migrations;
 	st->flags = rw ? BT_OPEN_NO_MIGRATE : BT_OPEN_READONLY;
 	st->busy_timeout_ms = INSPECT_BUSY_TIMEOUT_MS;
@@ -87,10 +88,10 @@ int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 		rc = bti_error(BT_EREADONLY, "%s: file is read-only", path);
 		goto fail;
 	}
-	*out = st;
+	*out = &st->base;
 	return BT_OK;
 fail:
-	bti_store_close(st);
+	bti_sqlite_op_close(&st->base);
 	return rc;
 }
 
@@ -101,8 +102,9 @@ static const char SQL_KIND[] =
 	" count(*) FROM sqlite_master"
 	" WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
 
-int bti_store_kind(bti_store *st, const char *path, bt_db_kind *out)
+int bti_sqlite_op_kind(bti_store *base, const char *path, bt_db_kind *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_KIND, &stmt);
 
@@ -144,7 +146,7 @@ static int read_header(const char *path, int *sqlite_out, int *empty_out)
 	return BT_OK;
 }
 
-int bti_store_identify(const char *path, bt_db_kind *out)
+int bti_sqlite_op_identify(const char *path, bt_db_kind *out)
 {
 	bti_store *st;
 	int rc, is_sqlite = 0, empty = 0;
@@ -159,10 +161,10 @@ int bti_store_identify(const char *path, bt_db_kind *out)
 		*out = empty ? BT_DB_EMPTY : BT_DB_NOT_SQLITE;
 		return BT_OK;
 	}
-	rc = bti_store_inspect_open(&st, path, 0, &bti_builtin_migrations);
+	rc = bti_sqlite_op_inspect_open(&st, path, 0, &bti_builtin_migrations);
 	if (rc == BT_OK)
-		rc = bti_store_kind(st, path, out);
-	bti_store_close(st);
+		rc = bti_sqlite_op_kind(st, path, out);
+	bti_sqlite_op_close(st);
 	return rc;
 }
 
@@ -292,7 +294,7 @@ static int shape_cmp(const shape_cursor *e, const shape_cursor *a)
 }
 
 /* Walk both ordered shapes side by side. */
-static int merge_shapes(sqlite3 *mem, shape_cursor *e, bti_store *st, shape_cursor *a, differ *d)
+static int merge_shapes(sqlite3 *mem, shape_cursor *e, bti_sqlite_store *st, shape_cursor *a, differ *d)
 {
 	int rc = shape_next(mem, e);
 
@@ -321,9 +323,10 @@ static int merge_shapes(sqlite3 *mem, shape_cursor *e, bti_store *st, shape_curs
 	return rc;
 }
 
-int bti_store_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, void *payload,
+int bti_sqlite_op_schema_diff(bti_store *base, int version, bti_schema_diff_fn fn, void *payload,
 			  size_t *count_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	shape_cursor e = { NULL, 0, NULL, NULL, NULL }, a = { NULL, 0, NULL, NULL, NULL };
 	differ d;
 	sqlite3 *mem = NULL;
@@ -351,8 +354,9 @@ int bti_store_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, voi
 
 /* ---- health checks ---- */
 
-int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size)
+int bti_sqlite_op_check_integrity(bti_store *base, int64_t *errors_out, char *first, size_t size)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(st->sql, "PRAGMA integrity_check(100)", -1, &stmt, NULL);
 
@@ -384,7 +388,7 @@ int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first, s
 static const char SQL_TABLE_EXISTS[] =
 	"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1";
 
-static int table_exists(bti_store *st, const char *table, int *out)
+static int table_exists(bti_sqlite_store *st, const char *table, int *out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_TABLE_EXISTS, &stmt);
@@ -400,7 +404,7 @@ static int table_exists(bti_store *st, const char *table, int *out)
 }
 
 /* One count, or -1 when a table it needs is missing. */
-static int count_if(bti_store *st, const char *need1, const char *need2, const char *sql_text,
+static int count_if(bti_sqlite_store *st, const char *need1, const char *need2, const char *sql_text,
 		    int64_t *out)
 {
 	sqlite3_stmt *stmt;
@@ -440,7 +444,7 @@ static const char SQL_DANGLING_DUPLICATES[] =
 	"SELECT count(*) FROM tickets d WHERE d.duplicate_of IS NOT NULL"
 	" AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = d.duplicate_of)";
 
-static int check_rows(bti_store *st, bti_check_rows *r)
+static int check_rows(bti_sqlite_store *st, bti_check_rows *r)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_FK_CHECK, &stmt);
@@ -469,8 +473,9 @@ static int check_rows(bti_store *st, bti_check_rows *r)
 	return rc;
 }
 
-int bti_store_check_rows(bti_store *st, bti_check_rows *out)
+int bti_sqlite_op_check_rows(bti_store *base, bti_check_rows *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	/* One snapshot: a writer committing in between would make the counts
 	 * and the orphans disagree. */
 	int rc = bti_sqlite_exec_retry(st, "BEGIN", "starting a read");
@@ -479,14 +484,15 @@ int bti_store_check_rows(bti_store *st, bti_check_rows *out)
 		return rc;
 	rc = check_rows(st, out);
 	if (sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		bti_store_rollback(st);
+		bti_sqlite_op_rollback(&st->base);
 	return rc;
 }
 
 static const char SQL_COUNTERS[] = "SELECT name, value, updated_at FROM counters ORDER BY name";
 
-int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload)
+int bti_sqlite_op_counters(bti_store *base, bti_counter_fn fn, void *payload)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int has, rc = table_exists(st, "counters", &has);
 
@@ -524,7 +530,7 @@ int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload)
 #define SHM_READ_LOCKS 123
 #define SHM_READ_LOCK_COUNT 5
 
-void bti_store_wal_state(const char *path, bti_wal_state *out)
+void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out)
 {
 	size_t len = strlen(path);
 	char *shm = bti_malloc(len + 5);

@@ -68,7 +68,7 @@ static const char SQL_ACTIVATE[] =
 	" WHERE id = (SELECT max(id) FROM tickets WHERE fingerprint = ?1 AND duplicate_of IS NULL)"
 	" AND NOT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1)";
 
-static int bind_json(bti_store *st, sqlite3_stmt *stmt, int i, const char *json, size_t len)
+static int bind_json(bti_sqlite_store *st, sqlite3_stmt *stmt, int i, const char *json, size_t len)
 {
 	int rc;
 
@@ -78,8 +78,9 @@ static int bind_json(bti_store *st, sqlite3_stmt *stmt, int i, const char *json,
 	return rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, "reading JSON");
 }
 
-int bti_store_import_snapshot(bti_store *st)
+int bti_sqlite_op_import_snapshot(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	return bti_sqlite_run(st, SQL_SNAPSHOT, "starting a read transaction");
 }
 
@@ -95,7 +96,7 @@ static int type_from_name(const char *name)
 	return BTI_JSON_INVALID;
 }
 
-static int json_type_once(bti_store *st, const char *json, size_t len, int *type_out)
+static int json_type_once(bti_sqlite_store *st, const char *json, size_t len, int *type_out)
 {
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_JSON_TYPE, &stmt);
@@ -117,8 +118,9 @@ static int json_type_once(bti_store *st, const char *json, size_t len, int *type
 	return rc;
 }
 
-int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out)
+int bti_sqlite_op_json_type(bti_store *base, const char *json, size_t len, int *type_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int valid, rc = json_type_once(st, json, len, type_out);
 
 	if (rc != BT_OK || *type_out != BTI_JSON_INVALID)
@@ -133,7 +135,7 @@ int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_o
 	return rc;
 }
 
-static int read_item(bti_store *st, sqlite3_stmt *stmt, int64_t index, bti_json_item *it)
+static int read_item(bti_sqlite_store *st, sqlite3_stmt *stmt, int64_t index, bti_json_item *it)
 {
 	memset(it, 0, sizeof(*it));
 	it->index = index;
@@ -166,9 +168,10 @@ static int read_item(bti_store *st, sqlite3_stmt *stmt, int64_t index, bti_json_
 	return BT_OK;
 }
 
-int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
+int bti_sqlite_op_json_each(bti_store *base, int level, const char *json, size_t len,
 			bti_json_visit_fn fn, void *payload)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	bti_json_item item;
 	int64_t index = 0;
@@ -195,9 +198,10 @@ int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
 	return rc;
 }
 
-int bti_store_json_remove(bti_store *st, const char *json, size_t len,
+int bti_sqlite_op_json_remove(bti_store *base, const char *json, size_t len,
 			  const char *const *names, size_t n, char **out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	char paths[BTI_JSON_REMOVE_MAX][72];
 	sqlite3_stmt *stmt;
 	const char *s;
@@ -229,8 +233,9 @@ int bti_store_json_remove(bti_store *st, const char *json, size_t len,
 	return rc;
 }
 
-int bti_store_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out)
+int bti_sqlite_op_ticket_by_external_id(bti_store *base, const char *external_id, int64_t *id_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_BY_EXTERNAL_ID, &stmt);
 
@@ -251,9 +256,10 @@ int bti_store_ticket_by_external_id(bti_store *st, const char *external_id, int6
 	return rc;
 }
 
-int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
+int bti_sqlite_op_ticket_origin(bti_store *base, int64_t id, int64_t *created_at_out,
 			    char **fingerprint_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	const char *fp;
 	int rc = bti_sqlite_stmt(st, SQL_ORIGIN, &stmt);
@@ -279,8 +285,9 @@ int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
 	return rc;
 }
 
-int bti_store_ticket_id_high(bti_store *st, int64_t *high_out)
+int bti_sqlite_op_ticket_id_high(bti_store *base, int64_t *high_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	*high_out = 0;
 	return bti_sqlite_run_ids(st, SQL_ID_HIGH, 0, 0, 0, "finding the last ticket id", high_out);
 }
@@ -292,9 +299,10 @@ static int zero_is_null(int i)
 	       i != BTI_T_AUTOMATION_ATTEMPTS && i != BTI_T_VERSION;
 }
 
-int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active,
+int bti_sqlite_op_ticket_insert(bti_store *base, const bt_ticket *row, int dedup_active,
 			    int grouping_version, int64_t *id_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_INSERT_TICKET, &stmt), i;
 
@@ -322,9 +330,10 @@ int bti_store_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_activ
 	return rc;
 }
 
-int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
+int bti_sqlite_op_ticket_link(bti_store *base, int64_t id, int64_t canonical, const char *fingerprint,
 			  int64_t now)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int rc = bti_sqlite_run_ids(st, SQL_LINK, id, canonical, 0, "linking a duplicate", NULL);
 
 	if (rc != BT_OK || !fingerprint)
@@ -332,8 +341,9 @@ int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canonical, const ch
 	return bti_sqlite_add_alias(st, SQL_LINK_ALIAS, fingerprint, canonical, now);
 }
 
-int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint)
+int bti_sqlite_op_fingerprint_activate(bti_store *base, const char *fingerprint)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_ACTIVATE, &stmt);
 

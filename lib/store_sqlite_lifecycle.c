@@ -103,22 +103,25 @@ static const char SQL_PURGE_LOGS[] =
 #define SEVERITY_RANK \
 	"(CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)"
 
-int bti_store_begin(bti_store *st)
+int bti_sqlite_op_begin(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	return bti_sqlite_run(st, SQL_BEGIN, "starting a transaction");
 }
 
-int bti_store_commit(bti_store *st)
+int bti_sqlite_op_commit(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	return bti_sqlite_run(st, SQL_COMMIT, "committing");
 }
 
 /* Never records an error: the failure being rolled back is the one to
  * report, and SQLite may already have rolled back on IOERR or FULL.  If
- * even the rollback fails, bti_store_end_stray_txn() finishes the job at
+ * even the rollback fails, bti_sqlite_op_end_stray_txn() finishes the job at
  * the start of the next call. */
-void bti_store_rollback(bti_store *st)
+void bti_sqlite_op_rollback(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	if (sqlite3_get_autocommit(st->sql))
 		return;
 	if (st->rollback) {
@@ -129,10 +132,11 @@ void bti_store_rollback(bti_store *st)
 		sqlite3_exec(st->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
-void bti_store_end_stray_txn(bti_store *st)
+void bti_sqlite_op_end_stray_txn(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	if (st && st->sql && !sqlite3_get_autocommit(st->sql))
-		bti_store_rollback(st);
+		bti_sqlite_op_rollback(&st->base);
 }
 
 static void bind_time(sqlite3_stmt *stmt, int i, int64_t t)
@@ -141,8 +145,9 @@ static void bind_time(sqlite3_stmt *stmt, int i, int64_t t)
 		sqlite3_bind_int64(stmt, i, t);
 }
 
-int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now)
+int bti_sqlite_op_ticket_update(bti_store *base, int64_t id, const bti_ticket_update *u, int64_t now)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_UPDATE, &stmt);
 
@@ -178,10 +183,11 @@ int bti_store_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *
 	return rc;
 }
 
-int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, const char *kind,
+int bti_sqlite_op_event_add(bti_store *base, int64_t ticket_id, const char *actor, const char *kind,
 			const char *field, const char *from, const char *to, const char *note,
 			int64_t now)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_INSERT_EVENT, &stmt);
 
@@ -201,9 +207,10 @@ int bti_store_event_add(bti_store *st, int64_t ticket_id, const char *actor, con
 	return rc;
 }
 
-int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
+int bti_sqlite_op_merge_links(bti_store *base, int64_t dup, int64_t canonical,
 			  const char *dup_fingerprint, int64_t now)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int rc = bti_sqlite_run_ids(st, SQL_MOVE_LOGS, dup, canonical, 0, "moving log rows", NULL);
 
 	if (rc == BT_OK)
@@ -214,13 +221,15 @@ int bti_store_merge_links(bti_store *st, int64_t dup, int64_t canonical,
 	return bti_sqlite_add_alias(st, SQL_ADD_ALIAS, dup_fingerprint, canonical, now);
 }
 
-int bti_store_ticket_delete(bti_store *st, int64_t id)
+int bti_sqlite_op_ticket_delete(bti_store *base, int64_t id)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	return bti_sqlite_run_ids(st, SQL_DELETE, id, 0, 0, "deleting a ticket", NULL);
 }
 
-int bti_store_ticket_exists(bti_store *st, int64_t id)
+int bti_sqlite_op_ticket_exists(bti_store *base, int64_t id)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_EXISTS, &stmt);
 
@@ -240,7 +249,7 @@ int bti_store_ticket_exists(bti_store *st, int64_t id)
 
 /* ---- counts ---- */
 
-static int count_into(bti_store *st, const char *sql_text, int64_t *slots, size_t n,
+static int count_into(bti_sqlite_store *st, const char *sql_text, int64_t *slots, size_t n,
 		      int (*slot_of)(const char *), int64_t now)
 {
 	sqlite3_stmt *stmt;
@@ -261,8 +270,9 @@ static int count_into(bti_store *st, const char *sql_text, int64_t *slots, size_
 	return rc;
 }
 
-int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
+int bti_sqlite_op_ticket_counts(bti_store *base, int64_t now, bt_ticket_counts *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int rc = bti_sqlite_run(st, SQL_BEGIN_READ, "counting tickets");
 	size_t i;
 
@@ -279,7 +289,7 @@ int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
 		rc = count_into(st, SQL_COUNT_DROPPED, &out->dropped, 1, NULL, now);
 	/* A read: the counts stand even if ending the snapshot fails. */
 	if (bti_sqlite_run(st, SQL_COMMIT, "counting tickets") != BT_OK)
-		bti_store_rollback(st);
+		bti_sqlite_op_rollback(&st->base);
 	for (i = 1; i < BTI_ARRAY_LEN(out->by_status); i++)
 		out->total += out->by_status[i];
 	return rc;
@@ -310,9 +320,10 @@ void bt_audit_entry_free(bt_audit_entry *e)
 	bti_free(e);
 }
 
-int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
+int bti_sqlite_op_events_page(bti_store *base, int64_t id, int64_t after_time, int64_t after_id,
 			  bt_audit_entry **rows, size_t cap, size_t *n_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = 0;
 	int rc = bti_sqlite_stmt(st, SQL_EVENTS_PAGE, &stmt);
@@ -361,7 +372,7 @@ int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t
 
 /* ---- purge ---- */
 
-static int purge_count(bti_store *st, const char *sql_text, bti_purge_batch *b, int64_t *t,
+static int purge_count(bti_sqlite_store *st, const char *sql_text, bti_purge_batch *b, int64_t *t,
 		       int64_t *e, int64_t *l)
 {
 	sqlite3_stmt *stmt;
@@ -388,10 +399,10 @@ static int purge_count(bti_store *st, const char *sql_text, bti_purge_batch *b, 
 
 /* One batch in its own transaction: tickets first (their events and logs
  * cascade), then, once no ticket is left, old log rows. */
-static int purge_batch(bti_store *st, bti_purge_batch *b)
+static int purge_batch(bti_sqlite_store *st, bti_purge_batch *b)
 {
 	int64_t t = 0, e = 0, l = 0;
-	int rc = bti_store_begin(st);
+	int rc = bti_sqlite_op_begin(&st->base);
 
 	if (rc != BT_OK)
 		return rc;
@@ -406,9 +417,9 @@ static int purge_batch(bti_store *st, bti_purge_batch *b)
 		b->done = l == 0;
 	}
 	if (rc == BT_OK)
-		rc = bti_store_commit(st);
+		rc = bti_sqlite_op_commit(&st->base);
 	if (rc != BT_OK) {
-		bti_store_rollback(st);
+		bti_sqlite_op_rollback(&st->base);
 		return rc;
 	}
 	b->tickets += t;
@@ -417,8 +428,9 @@ static int purge_batch(bti_store *st, bti_purge_batch *b)
 	return BT_OK;
 }
 
-int bti_store_purge_step(bti_store *st, bti_purge_batch *b)
+int bti_sqlite_op_purge_step(bti_store *base, bti_purge_batch *b)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int64_t t = 0, e = 0, l = 0;
 	int rc;
 
@@ -442,9 +454,10 @@ static const char SQL_PENDING[] =
 	" AND (?3 = 0 OR automation_attempts < ?3)"
 	" ORDER BY " SEVERITY_RANK " DESC, occurrence_count DESC, created_at, id LIMIT ?4";
 
-int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts, int64_t now,
+int bti_sqlite_op_pending_page(bti_store *base, const char *agent, int max_attempts, int64_t now,
 			   bt_ticket **rows, size_t cap, size_t *n_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int64_t ids[1000];
 	size_t n = 0, i;
@@ -465,7 +478,7 @@ int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts, i
 	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? BT_OK : bti_sqlite_fail(st->sql, rc, "listing pending tickets");
 	bti_sqlite_release(stmt);
 	for (i = 0; rc == BT_OK && i < n; i++)
-		rc = bti_store_ticket_get(st, ids[i], &rows[i]);
+		rc = bti_sqlite_op_ticket_get(&st->base, ids[i], &rows[i]);
 	if (rc != BT_OK) {
 		while (i)
 			bt_ticket_free(rows[--i]);

@@ -70,9 +70,10 @@ static int read_entry(sqlite3_stmt *stmt, bt_log_entry **out)
 	return BT_OK;
 }
 
-int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
+int bti_sqlite_op_log_page(bti_store *base, const bti_log_query *q, bt_log_entry **rows, size_t cap,
 		       size_t *n_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	const char *sql_text = q->ticket_id ? (q->newest_first ? SQL_TICKET_DESC : SQL_TICKET_ASC)
 					    : (q->newest_first ? SQL_ALL_DESC : SQL_ALL_ASC);
 	sqlite3_stmt *stmt;

@@ -28,13 +28,14 @@ static int latest_version(const bti_migration_set *set)
 	return set->count ? set->items[set->count - 1].version : 0;
 }
 
-int bti_store_schema_latest(const bti_store *st)
+int bti_sqlite_op_schema_latest(const bti_store *base)
 {
+	const bti_sqlite_store *st = (const bti_sqlite_store *)base;
 	return latest_version(st->migrations);
 }
 
 /* One-row queries returning a single integer. */
-static int query_int(bti_store *st, const char *sql_text, int64_t *value_out)
+static int query_int(bti_sqlite_store *st, const char *sql_text, int64_t *value_out)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(st->sql, sql_text, -1, &stmt, NULL);
@@ -51,7 +52,7 @@ static int query_int(bti_store *st, const char *sql_text, int64_t *value_out)
 	return rc;
 }
 
-static int check_record(bti_store *st, size_t *applied_out, int *current_out)
+static int check_record(bti_sqlite_store *st, size_t *applied_out, int *current_out)
 {
 	const bti_migration_set *set = st->migrations;
 	sqlite3_stmt *stmt = NULL;
@@ -94,7 +95,7 @@ done:
 	return rc;
 }
 
-static int read_schema_state(bti_store *st, int *current_out, size_t *applied_out)
+static int read_schema_state(bti_sqlite_store *st, int *current_out, size_t *applied_out)
 {
 	int64_t has_record = 0, other_tables = 0, newest = 0;
 	int latest = latest_version(st->migrations);
@@ -129,7 +130,7 @@ static int read_schema_state(bti_store *st, int *current_out, size_t *applied_ou
 /* The state is read with several statements; outside a transaction each
  * would see its own snapshot, and a migration committed in between by
  * another process would look like a foreign database. */
-int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out)
+int bti_sqlite_schema_state(bti_sqlite_store *st, int *current_out, size_t *applied_out)
 {
 	int rc, own_txn = sqlite3_get_autocommit(st->sql);
 
@@ -142,11 +143,11 @@ int bti_sqlite_schema_state(bti_store *st, int *current_out, size_t *applied_out
 	if (own_txn && rc == BT_OK && sqlite3_exec(st->sql, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = bti_sqlite_fail(st->sql, sqlite3_errcode(st->sql), "reading schema state");
 	if (own_txn)
-		bti_store_rollback(st); /* no-op after a commit */
+		bti_sqlite_op_rollback(&st->base); /* no-op after a commit */
 	return rc;
 }
 
-static int record_migration(bti_store *st, const bti_migration *m)
+static int record_migration(bti_sqlite_store *st, const bti_migration *m)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(st->sql,
@@ -173,7 +174,7 @@ static int record_migration(bti_store *st, const bti_migration *m)
  * fail an open that has nothing left to do.  Sets *done_out when another
  * process finished the migrations meanwhile.
  */
-static int begin_migration(bti_store *st, int *done_out)
+static int begin_migration(bti_sqlite_store *st, int *done_out)
 {
 	int64_t deadline = bti_now_ms() + st->busy_timeout_ms;
 	size_t applied;
@@ -198,7 +199,7 @@ static int begin_migration(bti_store *st, int *done_out)
 
 /* Apply the first pending migration, if any, in its own transaction.
  * Sets *done_out when nothing was pending. */
-static int apply_next(bti_store *st, int *done_out)
+static int apply_next(bti_sqlite_store *st, int *done_out)
 {
 	const bti_migration *m;
 	size_t applied;
@@ -228,11 +229,11 @@ static int apply_next(bti_store *st, int *done_out)
 	}
 	return BT_OK;
 rollback:
-	bti_store_rollback(st);
+	bti_sqlite_op_rollback(&st->base);
 	return rc;
 }
 
-static int migrate_all(bti_store *st)
+static int migrate_all(bti_sqlite_store *st)
 {
 	int done = 0, rc = BT_OK;
 
@@ -241,7 +242,7 @@ static int migrate_all(bti_store *st)
 	return rc;
 }
 
-int bti_sqlite_migrate(bti_store *st)
+int bti_sqlite_migrate(bti_sqlite_store *st)
 {
 	size_t applied;
 	int current, rc;
@@ -260,15 +261,17 @@ int bti_sqlite_migrate(bti_store *st)
 	return migrate_all(st);
 }
 
-int bti_store_migrate(bti_store *st)
+int bti_sqlite_op_migrate(bti_store *base)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	if (st->flags & BT_OPEN_READONLY)
 		return bti_error(BT_EREADONLY, "bt_migrate: the database was opened read-only");
 	return migrate_all(st);
 }
 
-int bti_store_schema_version(bti_store *st, int *current_out)
+int bti_sqlite_op_schema_version(bti_store *base, int *current_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	size_t applied;
 
 	return bti_sqlite_schema_state(st, current_out, &applied);
@@ -276,8 +279,9 @@ int bti_store_schema_version(bti_store *st, int *current_out)
 
 /* ---- reading the record, and stamping an untracked database ---- */
 
-int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload)
+int bti_sqlite_op_migration_records(bti_store *base, bti_record_fn fn, void *payload)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt = NULL;
 	int64_t has_record = 0;
 	int rc = query_int(st, "SELECT count(*) FROM sqlite_master"
@@ -304,8 +308,9 @@ int bti_store_migration_records(bti_store *st, bti_record_fn fn, void *payload)
 
 /* The caller has compared the tables with what these migrations create;
  * recording them is all that is left. */
-int bti_store_stamp(bti_store *st, int version)
+int bti_sqlite_op_stamp(bti_store *base, int version)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	const bti_migration_set *set = st->migrations;
 	int64_t has_record = 0;
 	size_t i;

@@ -92,7 +92,7 @@ static const char SQL_MTTR[] =
 	" FROM r GROUP BY s";
 
 /* Finish a statement's rows: BT_OK, or the SQLite failure as an error. */
-static int finish(bti_store *st, sqlite3_stmt *stmt, int rc, const char *what)
+static int finish(bti_sqlite_store *st, sqlite3_stmt *stmt, int rc, const char *what)
 {
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW || rc == BT_OK)
 		rc = BT_OK;
@@ -103,7 +103,7 @@ static int finish(bti_store *st, sqlite3_stmt *stmt, int rc, const char *what)
 }
 
 /* A copy of text column @col (NULL stays NULL). */
-static int dup_column(bti_store *st, sqlite3_stmt *stmt, int col, char **out)
+static int dup_column(bti_sqlite_store *st, sqlite3_stmt *stmt, int col, char **out)
 {
 	const char *s = (const char *)sqlite3_column_text(stmt, col);
 
@@ -117,8 +117,9 @@ static int dup_column(bti_store *st, sqlite3_stmt *stmt, int col, char **out)
 	return *out ? BT_OK : bti_error(BT_ENOMEM, "reading a report: out of memory");
 }
 
-int bti_store_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out)
+int bti_sqlite_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_report_summary *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_SUMMARY, &stmt);
 
@@ -148,7 +149,7 @@ void bti_report_top_row_clear(bti_report_top_row *row)
 	row->number = row->status = row->severity = row->component = row->title = NULL;
 }
 
-static int read_top_row(bti_store *st, sqlite3_stmt *stmt, bti_report_top_row *row)
+static int read_top_row(bti_sqlite_store *st, sqlite3_stmt *stmt, bti_report_top_row *row)
 {
 	int rc;
 
@@ -170,9 +171,10 @@ static int read_top_row(bti_store *st, sqlite3_stmt *stmt, bti_report_top_row *r
 	return rc;
 }
 
-int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count,
+int bti_sqlite_op_report_top_page(bti_store *base, int64_t from, int64_t to, int64_t after_count,
 			      int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = 0;
 	int rc = bti_sqlite_stmt(st, SQL_TOP_PAGE, &stmt);
@@ -201,8 +203,9 @@ int bti_store_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t a
 	return BT_OK;
 }
 
-int bti_store_report_next_component(bti_store *st, const char *after, char **out)
+int bti_sqlite_op_report_next_component(bti_store *base, const char *after, char **out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, after ? SQL_NEXT_COMPONENT : SQL_FIRST_COMPONENT, &stmt);
 
@@ -217,9 +220,10 @@ int bti_store_report_next_component(bti_store *st, const char *after, char **out
 	return rc == BT_OK && !*out ? BT_ITEROVER : rc;
 }
 
-int bti_store_report_component(bti_store *st, int64_t from, int64_t to, const char *component,
+int bti_sqlite_op_report_component(bti_store *base, int64_t from, int64_t to, const char *component,
 			       bti_report_counts *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_COMPONENT, &stmt);
 
@@ -237,8 +241,9 @@ int bti_store_report_component(bti_store *st, int64_t from, int64_t to, const ch
 	return finish(st, stmt, rc, "reading a component");
 }
 
-int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out)
+int bti_sqlite_op_report_next_activity(bti_store *base, int64_t at, int64_t to, int64_t *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_NEXT_ACTIVITY, &stmt);
 
@@ -264,10 +269,11 @@ void bti_report_day_row_clear(bti_report_day_row *row)
 	row->component = NULL;
 }
 
-int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
+int bti_sqlite_op_report_day_page(bti_store *base, int64_t from, int64_t to, int has_after,
 			      const char *after, bti_report_day_row *rows, size_t cap,
 			      size_t *n_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = 0;
 	int rc = bti_sqlite_stmt(st, SQL_DAY_PAGE, &stmt);
@@ -298,8 +304,9 @@ int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_a
 	return BT_OK;
 }
 
-int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5])
+int bti_sqlite_op_report_mttr(bti_store *base, int64_t from, int64_t to, bti_report_mttr_row out[5])
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_MTTR, &stmt), i;
 

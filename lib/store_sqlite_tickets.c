@@ -67,7 +67,7 @@ static const char SQL_PAGE_COUNT[] = PAGE_SQL("occurrence_count");
 static const char SQL_PAGE_SEVERITY[] = PAGE_SQL(SEVERITY_RANK);
 static const char SQL_PAGE_CREATED[] = PAGE_SQL("created_at");
 
-static int read_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out)
+static int read_ticket(bti_sqlite_store *st, sqlite3_stmt *stmt, bt_ticket **out)
 {
 	bt_ticket *t = bti_calloc(1, sizeof(*t));
 	int i;
@@ -92,7 +92,7 @@ nomem:
 }
 
 /* Run a ticket query whose parameters are already bound. */
-static int query_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out, const char *what)
+static int query_ticket(bti_sqlite_store *st, sqlite3_stmt *stmt, bt_ticket **out, const char *what)
 {
 	int rc = sqlite3_step(stmt);
 
@@ -106,8 +106,9 @@ static int query_ticket(bti_store *st, sqlite3_stmt *stmt, bt_ticket **out, cons
 	return rc;
 }
 
-int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
+int bti_sqlite_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_TICKET_GET, &stmt);
 
@@ -117,9 +118,10 @@ int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
 	return query_ticket(st, stmt, out, "bt_ticket_get");
 }
 
-int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
+int bti_sqlite_op_dedup_lookup(bti_store *base, const char *fingerprint, int64_t now,
 			   int64_t dedup_window_ms, bt_ticket **out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_DEDUP_LOOKUP, &stmt);
 
@@ -163,9 +165,10 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, size_t cap
 	sqlite3_bind_int(stmt, 16, q->overdue_only);
 }
 
-int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
+int bti_sqlite_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
 			  int64_t *keys, size_t cap, size_t *n_out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = 0;
 	int rc = bti_sqlite_stmt(st, page_sql(q->sort), &stmt);

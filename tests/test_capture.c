@@ -53,7 +53,7 @@ static long long q_int(bt_db *db, const char *sql, const char *arg)
 	sqlite3_stmt *st = NULL;
 	long long v = -1;
 
-	if (sqlite3_prepare_v2(db->store->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(bti_sqlite_connection(db->store), sql, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "prepare failed: %s\n", sql);
 		return -2;
 	}
@@ -73,7 +73,7 @@ static const char *q_text(bt_db *db, const char *sql, const char *arg)
 	sqlite3_stmt *st = NULL;
 
 	out[0] = '\0';
-	if (sqlite3_prepare_v2(db->store->sql, sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(bti_sqlite_connection(db->store), sql, -1, &st, NULL) != SQLITE_OK)
 		return "(prepare failed)";
 	if (arg)
 		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
@@ -85,8 +85,8 @@ static const char *q_text(bt_db *db, const char *sql, const char *arg)
 
 static void exec_sql(bt_db *db, const char *sql)
 {
-	if (sqlite3_exec(db->store->sql, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, "exec failed: %s: %s\n", sql, sqlite3_errmsg(db->store->sql));
+	if (sqlite3_exec(bti_sqlite_connection(db->store), sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "exec failed: %s: %s\n", sql, sqlite3_errmsg(bti_sqlite_connection(db->store)));
 		check_failures++;
 	}
 }

@@ -70,7 +70,7 @@ static long long q_int(bt_db *db, const char *sql)
 	sqlite3_stmt *st = NULL;
 	long long v = -1;
 
-	if (sqlite3_prepare_v2(db->store->sql, sql, -1, &st, NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(bti_sqlite_connection(db->store), sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -525,7 +525,7 @@ static void test_pending(void)
 	size_t n;
 
 	/* More occurrences put crit_new ahead of the older crit_old. */
-	CHECK(sqlite3_exec(db->store->sql, "UPDATE tickets SET occurrence_count = 5 WHERE id = 3",
+	CHECK(sqlite3_exec(bti_sqlite_connection(db->store), "UPDATE tickets SET occurrence_count = 5 WHERE id = 3",
 			   NULL, NULL, NULL) == SQLITE_OK);
 	CHECK_RC(bt_ticket_set_status(db, low, BT_STATUS_RESOLVED, &o), BT_OK);
 

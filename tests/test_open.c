@@ -14,7 +14,7 @@
 
 static sqlite3 *conn(bt_db *db)
 {
-	return db->store->sql;
+	return bti_sqlite_connection(db->store);
 }
 
 static long long pragma_int(bt_db *db, const char *sql)

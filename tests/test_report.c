@@ -449,7 +449,7 @@ static void test_plans(void)
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
 	bt_db *db = NULL;
-	bti_store *st;
+	bti_sqlite_store *st;
 	int kind, checked = 0;
 	size_t i;
 
@@ -464,7 +464,7 @@ static void test_plans(void)
 
 		CHECK(render(db, (bt_aggregate_kind)kind, T0, T0 + 7 * DAY, 0, buf, sizeof(buf)) >= 0);
 	}
-	st = db->store;
+	st = (bti_sqlite_store *)db->store;
 	for (i = 0; i < st->cached; i++) {
 		const char *text = sqlite3_sql(st->cache[i].stmt);
 
