@@ -145,7 +145,6 @@ static const field_def fields[F_COUNT] = {
 };
 
 /* Every field may have to be removed from a record at once. */
-_Static_assert(F_COUNT <= BTI_JSON_REMOVE_MAX, "json_remove takes every field");
 
 /* ---- legacy vocabularies ---- */
 
@@ -565,7 +564,7 @@ static int legacy_time(importer *imp, const record *r, int f, int64_t *out)
  * would remain. */
 static int rest_of(importer *imp, const record *r, const int *remove, size_t n, char **out)
 {
-	const char *names[BTI_JSON_REMOVE_MAX];
+	const char *names[F_COUNT];
 	char *raw;
 	size_t i;
 	int rc;
@@ -579,9 +578,13 @@ static int rest_of(importer *imp, const record *r, const int *remove, size_t n, 
 	}
 	for (i = 0; i < n; i++)
 		names[i] = fields[remove[i]].name;
-	rc = bti_store_json_remove(imp->st, r->json, r->len, names, n, &raw);
+	rc = bti_json_remove(r->json, r->len, names, n, &raw);
 	if (rc != BT_OK)
 		return failed_in(imp, r, rc);
+	if (strcmp(raw, "{}") == 0) { /* a repeated member was all that was left */
+		bti_free(raw);
+		return BT_OK;
+	}
 	if (bti_utf8_valid(raw, strlen(raw))) {
 		*out = raw;
 		return BT_OK;
@@ -593,11 +596,10 @@ static int rest_of(importer *imp, const record *r, const int *remove, size_t n, 
 
 /* Redact @ctx in place as capture does: if redaction breaks the JSON, the
  * whole context becomes "[redacted]" rather than leak. */
-static int redact_context(importer *imp, const record *r, char **ctx)
+static int redact_context(importer *imp, char **ctx)
 {
 	const bt_db *db = imp->db;
 	char *red;
-	int type, rc;
 
 	if (!*ctx || (db->cfg.flags & BT_OPEN_NO_REDACT))
 		return BT_OK;
@@ -610,10 +612,7 @@ static int redact_context(importer *imp, const record *r, char **ctx)
 	}
 	bti_free(*ctx);
 	*ctx = red;
-	rc = bti_store_json_type(imp->st, red, strlen(red), &type);
-	if (rc != BT_OK)
-		return failed_in(imp, r, rc);
-	if (type == BTI_JSON_INVALID) {
+	if (bti_json_type(red, strlen(red)) == BTI_JSON_INVALID) {
 		bti_free(*ctx);
 		*ctx = bti_strdup("\"[redacted]\"");
 		return *ctx ? BT_OK : nomem();
@@ -904,13 +903,10 @@ static int native_context(importer *imp, record *r, bt_ticket *t)
 	size_t n = 0, need;
 	char *extra, *merged;
 	char *ctx = t->text[BTI_T_CONTEXT];
-	int f, rc, type;
+	int f, rc;
 
 	if (ctx && r->m[F_CONTEXT].type == BTI_JSON_TEXT) {
-		rc = bti_store_json_type(imp->st, ctx, strlen(ctx), &type);
-		if (rc != BT_OK)
-			return failed_in(imp, r, rc);
-		if (type == BTI_JSON_INVALID)
+		if (bti_json_type(ctx, strlen(ctx)) == BTI_JSON_INVALID)
 			return bad(imp, r, BT_EINVALID, "'context' is not valid JSON");
 	}
 	/* Legacy-only fields are unknown to an export record. */
@@ -1285,7 +1281,7 @@ static int import_record(importer *imp, int64_t index, const char *json, size_t 
 	r->json = json;
 	r->len = len;
 	imp->records++;
-	rc = bti_store_json_each(imp->st, 1, json, len, read_member, r);
+	rc = bti_json_each(json, len, read_member, r);
 	if (rc != BT_OK) {
 		rc = failed_in(imp, r, rc);
 		goto done;
@@ -1299,7 +1295,7 @@ static int import_record(importer *imp, int64_t index, const char *json, size_t 
 		if (rc == BT_OK)
 			rc = rest_of(imp, r, remove, nremove, &t.text[BTI_T_CONTEXT]);
 		if (rc == BT_OK)
-			rc = redact_context(imp, r, &t.text[BTI_T_CONTEXT]);
+			rc = redact_context(imp, &t.text[BTI_T_CONTEXT]);
 	}
 	if (rc == BT_OK)
 		rc = redact_columns(imp, &t, native);
@@ -1413,10 +1409,8 @@ static int without_nul_escapes(const char *json, size_t len, char **copy_out)
  * dry run a read transaction that only looks. */
 static int import_document(importer *imp, const char *json, size_t len)
 {
-	int type, rc = bti_store_json_type(imp->st, json, len, &type);
+	int type = bti_json_type(json, len), rc;
 
-	if (rc != BT_OK)
-		return rc;
 	if (type == BTI_JSON_INVALID)
 		return bti_error(BT_EINVALID, CALLER ": not valid JSON");
 	if (type != BTI_JSON_OBJECT && type != BTI_JSON_ARRAY)
@@ -1428,7 +1422,7 @@ static int import_document(importer *imp, const char *json, size_t len)
 	if (type == BTI_JSON_OBJECT)
 		rc = import_record(imp, 0, json, len);
 	else
-		rc = bti_store_json_each(imp->st, 0, json, len, visit_record, imp);
+		rc = bti_json_each(json, len, visit_record, imp);
 	if (rc == BT_OK)
 		rc = finish(imp);
 	if (rc == BT_OK && !imp->dry_run)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "bugtrack.h"
+#include "json.h"
 
 #define BTI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define BTI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -64,9 +65,5 @@ int bti_thread_join_until(pthread_t thread, int64_t deadline_mono_ms);
  * process's handles to be idle (lock waits then give up early). */
 int bti_fork_pending(void);
 
-/* json.c: whether @text (@len bytes) is one JSON value by RFC 8259, nested
- * at most BTI_JSON_MAX_DEPTH deep.  Pure and thread-safe. */
-#define BTI_JSON_MAX_DEPTH 1000
-int bti_json_valid(const char *text, size_t len);
 
 #endif

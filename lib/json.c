@@ -9,6 +9,8 @@
  */
 #include "internal.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *skip_ws(const char *s, const char *end)
@@ -159,4 +161,285 @@ key:
 			return 0;
 		s++;
 	}
+}
+
+/* ---- reading (import) ----
+ *
+ * Every function below validates its input first, so the scanning that
+ * follows can take each token as well formed. */
+
+/* Past the value at @s (which is valid JSON). */
+static const char *value_end(const char *s, const char *end)
+{
+	int depth = 0;
+
+	if (*s != '{' && *s != '[')
+		return scalar_end(s, end);
+	for (; s < end; s++) {
+		if (*s == '"')
+			s = string_end(s, end) - 1;
+		else if (*s == '{' || *s == '[')
+			depth++;
+		else if ((*s == '}' || *s == ']') && --depth == 0)
+			return s + 1;
+	}
+	return end;
+}
+
+static unsigned hex4(const char *s)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		v = v * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+static char *put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | cp >> 6);
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | cp >> 12);
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | cp >> 18);
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/* Decode the string token [s, e) (quotes included) into @o, which has room
+ * for e - s bytes: no escape decodes longer than it is written.  Returns
+ * the length; @o is NUL-terminated. */
+static size_t decode_string(const char *s, const char *e, char *o)
+{
+	char *start = o;
+
+	for (s++, e--; s < e; s++) {
+		unsigned cp;
+
+		if (*s != '\\') {
+			*o++ = *s;
+			continue;
+		}
+		switch (*++s) {
+		case 'b': *o++ = '\b'; continue;
+		case 'f': *o++ = '\f'; continue;
+		case 'n': *o++ = '\n'; continue;
+		case 'r': *o++ = '\r'; continue;
+		case 't': *o++ = '\t'; continue;
+		case 'u': break;
+		default: *o++ = *s; continue; /* " \ / */
+		}
+		cp = hex4(s + 1);
+		s += 4;
+		if (cp >= 0xd800 && cp < 0xdc00 && e - s > 6 && s[1] == '\\' && s[2] == 'u') {
+			unsigned lo = hex4(s + 3);
+
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				s += 6;
+			}
+		}
+		/* A NUL would end the text; a lone surrogate is no character. */
+		if (cp == 0 || (cp >= 0xd800 && cp < 0xe000))
+			cp = 0xfffd;
+		o = put_utf8(o, cp);
+	}
+	*o = '\0';
+	return (size_t)(o - start);
+}
+
+/* Copy the valid value [s, e) into @o without whitespace between tokens;
+ * strings and numbers stay as written, but for \u0000, written \ufffd as
+ * decoding gives it.  Returns the length; @o is NUL-terminated. */
+static size_t minify(const char *s, const char *e, char *o)
+{
+	char *start = o;
+
+	while (s < e) {
+		if (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			s++;
+		} else if (*s == '"') {
+			const char *q = string_end(s, e);
+
+			for (; s < q; s++) {
+				*o++ = *s;
+				if (*s == '\\' && s[1] == 'u' && memcmp(s + 2, "0000", 4) == 0) {
+					memcpy(o, "ufffd", 5);
+					o += 5;
+					s += 5;
+				} else if (*s == '\\') {
+					*o++ = *++s;
+				}
+			}
+		} else {
+			*o++ = *s++;
+		}
+	}
+	*o = '\0';
+	return (size_t)(o - start);
+}
+
+/* The type of the valid value at @s, ending at @e. */
+static int type_at(const char *s, const char *e)
+{
+	switch (*s) {
+	case '{': return BTI_JSON_OBJECT;
+	case '[': return BTI_JSON_ARRAY;
+	case '"': return BTI_JSON_TEXT;
+	case 't': return BTI_JSON_TRUE;
+	case 'f': return BTI_JSON_FALSE;
+	case 'n': return BTI_JSON_NULL;
+	default:
+		for (; s < e; s++)
+			if (*s == '.' || *s == 'e' || *s == 'E')
+				return BTI_JSON_REAL;
+		return BTI_JSON_INTEGER;
+	}
+}
+
+int bti_json_type(const char *json, size_t len)
+{
+	const char *end = json + len, *s;
+
+	if (!bti_json_valid(json, len))
+		return BTI_JSON_INVALID;
+	s = skip_ws(json, end);
+	return type_at(s, value_end(s, end));
+}
+
+/* Fill @it from the value [s, e), using @buf (room for e - s + 1 bytes). */
+static void read_value(const char *s, const char *e, char *buf, bti_json_item *it)
+{
+	it->type = type_at(s, e);
+	switch (it->type) {
+	case BTI_JSON_TEXT:
+		it->len = decode_string(s, e, buf);
+		it->text = buf;
+		break;
+	case BTI_JSON_ARRAY:
+	case BTI_JSON_OBJECT:
+		it->len = minify(s, e, buf);
+		it->text = buf;
+		break;
+	case BTI_JSON_INTEGER:
+	case BTI_JSON_REAL:
+		memcpy(buf, s, (size_t)(e - s));
+		buf[e - s] = '\0';
+		it->real = strtod(buf, NULL);
+		if (it->type == BTI_JSON_INTEGER) {
+			errno = 0;
+			it->integer = strtoll(buf, NULL, 10);
+			it->exact = errno != ERANGE;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* The members (elements) of the valid container at @s, one by one: *key
+ * and *key_end frame a member's name token (NULL for an element), and the
+ * value is [*v, *v_end).  Returns the position after them, or NULL at the
+ * container's end. */
+static const char *next_member(const char *s, const char *end, int object, const char **key,
+			       const char **key_end, const char **v, const char **v_end)
+{
+	s = skip_ws(s, end);
+	if (*s == ',')
+		s = skip_ws(s + 1, end);
+	if (*s == '}' || *s == ']')
+		return NULL;
+	*key = *key_end = NULL;
+	if (object) {
+		*key = s;
+		*key_end = string_end(s, end);
+		s = skip_ws(skip_ws(*key_end, end) + 1, end); /* past ':' */
+	}
+	*v = s;
+	*v_end = value_end(s, end);
+	return *v_end;
+}
+
+int bti_json_each(const char *json, size_t len, bti_json_visit_fn fn, void *payload)
+{
+	const char *end = json + len, *s, *k, *ke, *v, *ve;
+	char *key_buf = NULL, *val_buf = NULL;
+	bti_json_item it;
+	int64_t index = 0;
+	int object, rc = BT_OK;
+
+	s = skip_ws(json, end);
+	if (!bti_json_valid(json, len) || (*s != '{' && *s != '['))
+		return bti_error(BT_EINVALID, "not a JSON object or array");
+	object = *s == '{';
+	key_buf = bti_malloc(len + 1);
+	val_buf = bti_malloc(len + 1);
+	if (!key_buf || !val_buf)
+		rc = bti_error(BT_ENOMEM, "reading JSON: out of memory");
+	for (s++; rc == BT_OK && (s = next_member(s, end, object, &k, &ke, &v, &ve)); ) {
+		memset(&it, 0, sizeof(it));
+		it.index = index++;
+		if (k) {
+			decode_string(k, ke, key_buf);
+			it.key = key_buf;
+		}
+		read_value(v, ve, val_buf, &it);
+		rc = fn(&it, payload);
+	}
+	bti_free(key_buf);
+	bti_free(val_buf);
+	return rc;
+}
+
+int bti_json_remove(const char *json, size_t len, const char *const *names, size_t n,
+		    char **out)
+{
+	const char *end = json + len, *s, *k, *ke, *v, *ve;
+	char *buf, *key, *o;
+	size_t i;
+	int keep;
+
+	*out = NULL;
+	s = skip_ws(json, end);
+	if (!bti_json_valid(json, len) || *s != '{')
+		return bti_error(BT_EINVALID, "not a JSON object");
+	buf = bti_malloc(len + 2);
+	key = bti_malloc(len + 1);
+	if (!buf || !key) {
+		bti_free(buf);
+		bti_free(key);
+		return bti_error(BT_ENOMEM, "reading JSON: out of memory");
+	}
+	o = buf;
+	*o++ = '{';
+	for (s++; (s = next_member(s, end, 1, &k, &ke, &v, &ve)); ) {
+		decode_string(k, ke, key);
+		keep = 1;
+		for (i = 0; i < n && keep; i++)
+			keep = strcmp(key, names[i]) != 0;
+		if (!keep)
+			continue;
+		if (o > buf + 1)
+			*o++ = ',';
+		o += minify(k, ke, o);
+		*o++ = ':';
+		o += minify(v, ve, o);
+	}
+	*o++ = '}';
+	*o = '\0';
+	bti_free(key);
+	*out = buf;
+	return BT_OK;
 }

@@ -399,50 +399,10 @@ typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_
 			       void *payload);
 static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload);
 
-/* ---- import (store_sqlite_import.c): JSON read with SQLite's functions ---- */
-
-/* JSON value types, as json_type() names them. */
-enum bti_json_type {
-	BTI_JSON_INVALID = 0, BTI_JSON_NULL, BTI_JSON_TRUE, BTI_JSON_FALSE, BTI_JSON_INTEGER,
-	BTI_JSON_REAL, BTI_JSON_TEXT, BTI_JSON_ARRAY, BTI_JSON_OBJECT
-};
-
-/* One member of an object or element of an array, as json_each() reports
- * it.  The pointers are valid only during the visit. */
-typedef struct bti_json_item {
-	const char *key;          /* the member's name; NULL for array elements */
-	int64_t index;            /* its position, from 0 */
-	int type;                 /* enum bti_json_type */
-	const char *text;         /* TEXT: the decoded string; ARRAY, OBJECT: its JSON */
-	size_t len;
-	int64_t integer;          /* INTEGER */
-	int exact;                /* INTEGER: it fits in 64 bits */
-	double real;              /* INTEGER and REAL */
-} bti_json_item;
-
-typedef int (*bti_json_visit_fn)(const bti_json_item *item, void *payload);
+/* ---- import (store_sqlite_import.c) ---- */
 
 /* A read transaction (ended by bti_store_rollback): what a dry run sees. */
 static inline int bti_store_import_snapshot(bti_store *st);
-
-/* *type_out = the type of the JSON text @json (@len bytes), or
- * BTI_JSON_INVALID when it is not valid JSON. */
-static inline int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out);
-
-/* Visit each member (object) or element (array) of @json in order, stopping
- * at the first visit that does not return BT_OK, whose code is returned.
- * @level (0 or 1) picks one of two statements, so a visit may iterate an
- * inner value once. */
-static inline int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
-				 bti_json_visit_fn fn, void *payload);
-
-/* The most members bti_store_json_remove removes in one call. */
-#define BTI_JSON_REMOVE_MAX 64
-
-/* The object @json without its members named @names[0..n) (plain names,
- * n <= BTI_JSON_REMOVE_MAX), as a new string for the caller to bti_free. */
-static inline int bti_store_json_remove(bti_store *st, const char *json, size_t len,
-				 const char *const *names, size_t n, char **out);
 
 /* *id_out = the ticket whose external_id is @external_id, or BT_ENOTFOUND. */
 static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
@@ -554,11 +514,6 @@ struct bti_store_ops {
 	int (*check_rows)(bti_store *st, bti_check_rows *out);
 	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
 	int (*import_snapshot)(bti_store *st);
-	int (*json_type)(bti_store *st, const char *json, size_t len, int *type_out);
-	int (*json_each)(bti_store *st, int level, const char *json, size_t len,
-		bti_json_visit_fn fn, void *payload);
-	int (*json_remove)(bti_store *st, const char *json, size_t len, const char *const *names,
-		size_t n, char **out);
 	int (*ticket_by_external_id)(bti_store *st, const char *external_id, int64_t *id_out);
 	int (*ticket_origin)(bti_store *st, int64_t id, int64_t *created_at_out,
 		char **fingerprint_out);
@@ -819,23 +774,6 @@ static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *pay
 static inline int bti_store_import_snapshot(bti_store *st)
 {
 	return st->ops->import_snapshot(st);
-}
-
-static inline int bti_store_json_type(bti_store *st, const char *json, size_t len, int *type_out)
-{
-	return st->ops->json_type(st, json, len, type_out);
-}
-
-static inline int bti_store_json_each(bti_store *st, int level, const char *json, size_t len,
-				 bti_json_visit_fn fn, void *payload)
-{
-	return st->ops->json_each(st, level, json, len, fn, payload);
-}
-
-static inline int bti_store_json_remove(bti_store *st, const char *json, size_t len,
-				 const char *const *names, size_t n, char **out)
-{
-	return st->ops->json_remove(st, json, len, names, n, out);
 }
 
 static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,

@@ -279,33 +279,6 @@ int bti_sqlite_stmt(bti_sqlite_store *st, const char *sql_text, sqlite3_stmt **o
 	return BT_OK;
 }
 
-/* json() tells malformed text from memory; json_valid() once more then
- * keeps the answer strict where json() accepts JSON5 (SQLite >= 3.42). */
-static const char SQL_JSON_STRICT[] = "SELECT json(?1), json_valid(?1)";
-
-int bti_sqlite_json_recheck(bti_sqlite_store *st, const char *json, int len, int *valid_out)
-{
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_JSON_STRICT, &stmt);
-
-	*valid_out = 0;
-	if (rc != BT_OK)
-		return rc;
-	rc = sqlite3_bind_text(stmt, 1, json, len, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*valid_out = sqlite3_column_int(stmt, 1);
-		rc = BT_OK;
-	} else if (rc == SQLITE_ERROR) {
-		rc = BT_OK; /* "malformed JSON": the first answer stands */
-	} else {
-		rc = bti_sqlite_fail(st->sql, rc, "checking JSON");
-	}
-	bti_sqlite_release(stmt);
-	return rc;
-}
-
 int bti_sqlite_run_ids(bti_sqlite_store *st, const char *sql_text, int64_t a, int64_t b, int64_t c,
 		       const char *what, int64_t *first_out)
 {
@@ -448,9 +421,6 @@ const bti_store_ops bti_sqlite_ops = {
 	.wal_state = bti_sqlite_op_wal_state,
 	.counters = bti_sqlite_op_counters,
 	.import_snapshot = bti_sqlite_op_import_snapshot,
-	.json_type = bti_sqlite_op_json_type,
-	.json_each = bti_sqlite_op_json_each,
-	.json_remove = bti_sqlite_op_json_remove,
 	.ticket_by_external_id = bti_sqlite_op_ticket_by_external_id,
 	.ticket_origin = bti_sqlite_op_ticket_origin,
 	.ticket_id_high = bti_sqlite_op_ticket_id_high,

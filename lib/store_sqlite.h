@@ -45,12 +45,6 @@ void bti_sqlite_busy_install(bti_sqlite_store *st);
  * per connection, then reused.  Give it back with bti_sqlite_release(). */
 int bti_sqlite_stmt(bti_sqlite_store *st, const char *sql_text, sqlite3_stmt **out);
 
-/* json_valid() answers 0 both for malformed text and when SQLite ran out of
- * memory parsing it (SQLite 3.40).  Ask json(), which fails differently for
- * the two, before calling the host's JSON malformed: BT_OK with *valid_out
- * 0 (malformed) or 1 (the first answer was memory), or BT_ENOMEM. */
-int bti_sqlite_json_recheck(bti_sqlite_store *st, const char *json, int len, int *valid_out);
-
 /* Reset @stmt and clear its bindings, ready for the next use. */
 void bti_sqlite_release(sqlite3_stmt *stmt);
 
@@ -153,9 +147,6 @@ int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);
 void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out);
 int bti_sqlite_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
 int bti_sqlite_op_import_snapshot(bti_store *st);
-int bti_sqlite_op_json_type(bti_store *st, const char *json, size_t len, int *type_out);
-int bti_sqlite_op_json_each(bti_store *st, int level, const char *json, size_t len, bti_json_visit_fn fn, void *payload);
-int bti_sqlite_op_json_remove(bti_store *st, const char *json, size_t len, const char *const *names, size_t n, char **out);
 int bti_sqlite_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
 int bti_sqlite_op_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out, char **fingerprint_out);
 int bti_sqlite_op_ticket_id_high(bti_store *st, int64_t *high_out);

@@ -6,6 +6,8 @@
 #ifndef BT_CHECK_H
 #define BT_CHECK_H
 
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,25 @@ extern int check_failures;
 	if (!check_h_ || !strstr(check_h_, (needle))) { \
 		fprintf(stderr, "%s:%d: \"%s\" does not contain \"%s\"\n", __FILE__, __LINE__, \
 			check_h_ ? check_h_ : "(null)", (needle)); \
+		check_failures++; \
+	} \
+} while (0)
+
+/* Strings (either may be NULL) and integers, printing both when they differ. */
+#define CHECK_STR_EQ(a, b) do { \
+	const char *s_a_ = (a), *s_b_ = (b); \
+	if (!(s_a_ == s_b_ || (s_a_ && s_b_ && strcmp(s_a_, s_b_) == 0))) { \
+		fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, \
+			s_a_ ? s_a_ : "(null)", s_b_ ? s_b_ : "(null)"); \
+		check_failures++; \
+	} \
+} while (0)
+
+#define CHECK_INT_EQ(a, b) do { \
+	int64_t i_a_ = (int64_t)(a), i_b_ = (int64_t)(b); \
+	if (i_a_ != i_b_) { \
+		fprintf(stderr, "%s:%d: %s is %" PRId64 ", expected %" PRId64 "\n", __FILE__, \
+			__LINE__, #a, i_a_, i_b_); \
 		check_failures++; \
 	} \
 } while (0)

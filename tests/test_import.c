@@ -75,24 +75,6 @@ static int64_t total(bt_db *db)
 	return c.total;
 }
 
-#define STR_EQ(a, b) do { \
-	const char *s_a_ = (a), *s_b_ = (b); \
-	if (!(s_a_ == s_b_ || (s_a_ && s_b_ && strcmp(s_a_, s_b_) == 0))) { \
-		fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", __FILE__, __LINE__, #a, \
-			s_a_ ? s_a_ : "(null)", s_b_ ? s_b_ : "(null)"); \
-		check_failures++; \
-	} \
-} while (0)
-
-#define INT_EQ(a, b) do { \
-	int64_t i_a_ = (int64_t)(a), i_b_ = (int64_t)(b); \
-	if (i_a_ != i_b_) { \
-		fprintf(stderr, "%s:%d: %s is %" PRId64 ", expected %" PRId64 "\n", __FILE__, \
-			__LINE__, #a, i_a_, i_b_); \
-		check_failures++; \
-	} \
-} while (0)
-
 /* ---- a snapshot of everything, to prove that a failure changed nothing ---- */
 
 typedef struct buf {
@@ -210,42 +192,42 @@ static void test_legacy_fields(void)
 	int64_t submitted = INT64_C(1709296496789);
 
 	CHECK_RC(imp(db, full_report, &r), BT_OK);
-	INT_EQ(r.records, 1);
-	INT_EQ(r.imported, 1);
-	INT_EQ(r.skipped, 0);
-	INT_EQ(r.failed_record, -1);
+	CHECK_INT_EQ(r.records, 1);
+	CHECK_INT_EQ(r.imported, 1);
+	CHECK_INT_EQ(r.skipped, 0);
+	CHECK_INT_EQ(r.failed_record, -1);
 	t = by_external(db, "R-17");
 	CHECK(t != NULL);
 	if (!t)
 		goto done;
-	STR_EQ(bt_ticket_title(t), "Crash when saving");
-	STR_EQ(bt_ticket_description(t), "Crash when saving\nsteps: open, save");
+	CHECK_STR_EQ(bt_ticket_title(t), "Crash when saving");
+	CHECK_STR_EQ(bt_ticket_description(t), "Crash when saving\nsteps: open, save");
 	CHECK(bt_ticket_status(t) == BT_STATUS_IN_PROGRESS);
 	CHECK(bt_ticket_severity(t) == BT_SEVERITY_HIGH);
 	CHECK(bt_ticket_priority(t) == BT_PRIORITY_URGENT);
 	CHECK(bt_ticket_source(t) == BT_SOURCE_USER);
-	STR_EQ(bt_ticket_category(t), "ui");
-	STR_EQ(bt_ticket_component(t), "editor");
-	STR_EQ(bt_ticket_environment(t), "production");
-	STR_EQ(bt_ticket_trace_id(t), "trace-9");
-	STR_EQ(bt_ticket_request_id(t), "req-5");
-	STR_EQ(bt_ticket_reporter(t), "carol");
-	STR_EQ(bt_ticket_assignee(t), "dave");
-	STR_EQ(bt_ticket_release(t), "2.1.0");
-	STR_EQ(bt_ticket_resolution_notes(t), "n");
-	STR_EQ(bt_ticket_resolution_commit(t), "abc123");
-	STR_EQ(bt_ticket_resolved_by(t), "42");
-	STR_EQ(bt_ticket_fingerprint(t), NULL);
-	INT_EQ(bt_ticket_created_at(t), submitted);
-	INT_EQ(bt_ticket_first_occurred_at(t), submitted);
-	INT_EQ(bt_ticket_last_occurred_at(t), submitted);
-	INT_EQ(bt_ticket_updated_at(t), INT64_C(1709300000000)); /* epoch seconds */
-	INT_EQ(bt_ticket_resolved_at(t), 0);
-	INT_EQ(bt_ticket_sla_due_at(t), submitted + 24 * HOUR); /* high: 24 h */
-	INT_EQ(bt_ticket_occurrence_count(t), 1);
-	INT_EQ(bt_ticket_version(t), 1);
+	CHECK_STR_EQ(bt_ticket_category(t), "ui");
+	CHECK_STR_EQ(bt_ticket_component(t), "editor");
+	CHECK_STR_EQ(bt_ticket_environment(t), "production");
+	CHECK_STR_EQ(bt_ticket_trace_id(t), "trace-9");
+	CHECK_STR_EQ(bt_ticket_request_id(t), "req-5");
+	CHECK_STR_EQ(bt_ticket_reporter(t), "carol");
+	CHECK_STR_EQ(bt_ticket_assignee(t), "dave");
+	CHECK_STR_EQ(bt_ticket_release(t), "2.1.0");
+	CHECK_STR_EQ(bt_ticket_resolution_notes(t), "n");
+	CHECK_STR_EQ(bt_ticket_resolution_commit(t), "abc123");
+	CHECK_STR_EQ(bt_ticket_resolved_by(t), "42");
+	CHECK_STR_EQ(bt_ticket_fingerprint(t), NULL);
+	CHECK_INT_EQ(bt_ticket_created_at(t), submitted);
+	CHECK_INT_EQ(bt_ticket_first_occurred_at(t), submitted);
+	CHECK_INT_EQ(bt_ticket_last_occurred_at(t), submitted);
+	CHECK_INT_EQ(bt_ticket_updated_at(t), INT64_C(1709300000000)); /* epoch seconds */
+	CHECK_INT_EQ(bt_ticket_resolved_at(t), 0);
+	CHECK_INT_EQ(bt_ticket_sla_due_at(t), submitted + 24 * HOUR); /* high: 24 h */
+	CHECK_INT_EQ(bt_ticket_occurrence_count(t), 1);
+	CHECK_INT_EQ(bt_ticket_version(t), 1);
 	/* Everything without a column stays, numbers digit for digit. */
-	STR_EQ(bt_ticket_context(t),
+	CHECK_STR_EQ(bt_ticket_context(t),
 	       "{\"client_meta\":{\"os\":\"linux\",\"ratio\":0.30000000000000004},"
 	       "\"app_state\":{\"doc\":12345678901234567890123},\"recent_logs\":[\"a\",\"b\"],"
 	       "\"network_events\":[{\"url\":\"https://x\",\"status\":500}],\"events\":[],"
@@ -253,10 +235,10 @@ static void test_legacy_fields(void)
 	CHECK_RC(bt_audit_iter_new(db, bt_ticket_id(t), &ai), BT_OK);
 	CHECK_RC(bt_audit_iter_next(ai, &e), BT_OK);
 	if (e) {
-		STR_EQ(bt_audit_entry_kind(e), "imported");
-		STR_EQ(bt_audit_entry_actor(e), "user:importer");
-		STR_EQ(bt_audit_entry_note(e), "legacy report R-17 from test.json");
-		INT_EQ(bt_audit_entry_created_at(e), NOW);
+		CHECK_STR_EQ(bt_audit_entry_kind(e), "imported");
+		CHECK_STR_EQ(bt_audit_entry_actor(e), "user:importer");
+		CHECK_STR_EQ(bt_audit_entry_note(e), "legacy report R-17 from test.json");
+		CHECK_INT_EQ(bt_audit_entry_created_at(e), NOW);
 		bt_audit_entry_free(e);
 	}
 	CHECK_RC(bt_audit_iter_next(ai, &e), BT_ITEROVER);
@@ -279,14 +261,14 @@ static void test_legacy_minimal(void)
 	t = by_external(db, "7");
 	CHECK(t != NULL);
 	if (t) {
-		STR_EQ(bt_ticket_title(t), "Imported report 7");
+		CHECK_STR_EQ(bt_ticket_title(t), "Imported report 7");
 		CHECK(bt_ticket_status(t) == BT_STATUS_NEW);
 		CHECK(bt_ticket_severity(t) == BT_SEVERITY_MEDIUM);
 		CHECK(bt_ticket_priority(t) == BT_PRIORITY_MEDIUM);
-		INT_EQ(bt_ticket_created_at(t), NOW);
-		INT_EQ(bt_ticket_updated_at(t), NOW);
-		STR_EQ(bt_ticket_context(t), NULL);
-		STR_EQ(bt_ticket_description(t), NULL);
+		CHECK_INT_EQ(bt_ticket_created_at(t), NOW);
+		CHECK_INT_EQ(bt_ticket_updated_at(t), NOW);
+		CHECK_STR_EQ(bt_ticket_context(t), NULL);
+		CHECK_STR_EQ(bt_ticket_description(t), NULL);
 		bt_ticket_free(t);
 	}
 	t = by_external(db, "long");
@@ -340,7 +322,7 @@ static void test_status_table(void)
 			check_failures++;
 		}
 		/* A resolved report without resolved_at was resolved when last updated. */
-		INT_EQ(bt_ticket_resolved_at(t),
+		CHECK_INT_EQ(bt_ticket_resolved_at(t),
 		       cases[i].want == BT_STATUS_RESOLVED ? INT64_C(1735689600000) : 0);
 		bt_ticket_free(t);
 	}
@@ -428,13 +410,13 @@ static void test_times(void)
 		CHECK_RC(imp(db, json, &r), BT_EINVALID);
 		CHECK_STR_CONTAINS(bt_error_message(), "record 1 (report_id \"B\")");
 		CHECK_STR_CONTAINS(bt_error_message(), "submitted_at");
-		INT_EQ(r.failed_record, 1);
-		INT_EQ(r.imported, 0);
+		CHECK_INT_EQ(r.failed_record, 1);
+		CHECK_INT_EQ(r.imported, 0);
 	}
 	CHECK_RC(imp(db, "{\"report_id\": \"U\", \"submitted_at\": \"2024-03-02\","
 		     " \"updated_at\": \"2024-03-01\"}", NULL), BT_EINVALID);
 	CHECK_STR_CONTAINS(bt_error_message(), "before");
-	INT_EQ(total(db), (int64_t)(sizeof(good) / sizeof(good[0])));
+	CHECK_INT_EQ(total(db), (int64_t)(sizeof(good) / sizeof(good[0])));
 	bt_close(db);
 }
 
@@ -496,7 +478,7 @@ static void test_bad_inputs(void)
 	CHECK_RC(bt_import_json(db, "{\"report_id\": \"n\"}\0{", 20, NULL, NULL), BT_EINVALID);
 	CHECK_STR_CONTAINS(bt_error_message(), "NUL byte at offset 18");
 	after = snapshot(db);
-	STR_EQ(after, before);
+	CHECK_STR_EQ(after, before);
 	free(before);
 	free(after);
 	bt_close(db);
@@ -516,11 +498,11 @@ static void test_all_or_nothing(void)
 		len += (size_t)sprintf(json + len, "{\"report_id\": \"A-%d\"},", i);
 	sprintf(json + len, "{\"report_id\": \"A-bad\", \"status\": \"lost\"}]");
 	CHECK_RC(imp(db, json, &r), BT_EINVALID);
-	INT_EQ(r.failed_record, 200);
-	INT_EQ(r.imported, 0);
+	CHECK_INT_EQ(r.failed_record, 200);
+	CHECK_INT_EQ(r.imported, 0);
 	CHECK_STR_CONTAINS(bt_error_message(), "record 200 (report_id \"A-bad\"): unknown status 'lost'");
 	after = snapshot(db);
-	STR_EQ(after, before);
+	CHECK_STR_EQ(after, before);
 	CHECK(by_external(db, "A-0") == NULL);
 	free(before);
 	free(after);
@@ -538,19 +520,19 @@ static void test_idempotent(void)
 	bt_ticket *t;
 
 	CHECK_RC(imp(db, doc, &r), BT_OK);
-	INT_EQ(r.records, 4);
-	INT_EQ(r.imported, 2);
-	INT_EQ(r.skipped, 2); /* I-1 again in the same file, OLD-1 from before */
-	INT_EQ(total(db), 5);
+	CHECK_INT_EQ(r.records, 4);
+	CHECK_INT_EQ(r.imported, 2);
+	CHECK_INT_EQ(r.skipped, 2); /* I-1 again in the same file, OLD-1 from before */
+	CHECK_INT_EQ(total(db), 5);
 	t = by_external(db, "OLD-1");
-	STR_EQ(t ? bt_ticket_description(t) : NULL, "kept"); /* skipped, not updated */
+	CHECK_STR_EQ(t ? bt_ticket_description(t) : NULL, "kept"); /* skipped, not updated */
 	bt_ticket_free(t);
 	before = snapshot(db);
 	CHECK_RC(imp(db, doc, &r), BT_OK);
-	INT_EQ(r.imported, 0);
-	INT_EQ(r.skipped, 4);
+	CHECK_INT_EQ(r.imported, 0);
+	CHECK_INT_EQ(r.skipped, 4);
 	after = snapshot(db);
-	STR_EQ(after, before); /* not even an event */
+	CHECK_STR_EQ(after, before); /* not even an event */
 	free(before);
 	free(after);
 	bt_close(db);
@@ -567,19 +549,19 @@ static void test_dry_run(void)
 
 	o.dry_run = 1;
 	CHECK_RC(bt_import_json(db, doc, strlen(doc), &o, &r), BT_OK);
-	INT_EQ(r.records, 4);
-	INT_EQ(r.imported, 2);
-	INT_EQ(r.skipped, 2);
+	CHECK_INT_EQ(r.records, 4);
+	CHECK_INT_EQ(r.imported, 2);
+	CHECK_INT_EQ(r.skipped, 2);
 	after = snapshot(db);
-	STR_EQ(after, before);
+	CHECK_STR_EQ(after, before);
 	free(after);
 	/* A dry run of a bad document fails as the real one would. */
 	CHECK_RC(bt_import_json(db, "[{\"report_id\": 1}, {}]", 22, &o, &r), BT_EINVALID);
-	INT_EQ(r.failed_record, 1);
+	CHECK_INT_EQ(r.failed_record, 1);
 	/* The real run does what the dry run said. */
 	CHECK_RC(imp(db, doc, &r), BT_OK);
-	INT_EQ(r.imported, 2);
-	INT_EQ(r.skipped, 2);
+	CHECK_INT_EQ(r.imported, 2);
+	CHECK_INT_EQ(r.skipped, 2);
 	free(before);
 	bt_close(db);
 }
@@ -597,10 +579,10 @@ static void test_dry_run_ids(void)
 
 	o.dry_run = 1;
 	CHECK_RC(bt_import_json(db, doc, strlen(doc), &o, &r), BT_ECONFLICT);
-	INT_EQ(r.failed_record, 1);
+	CHECK_INT_EQ(r.failed_record, 1);
 	CHECK_RC(imp(db, doc, &r), BT_ECONFLICT);
-	INT_EQ(r.failed_record, 1);
-	INT_EQ(total(db), 0);
+	CHECK_INT_EQ(r.failed_record, 1);
+	CHECK_INT_EQ(total(db), 0);
 	bt_close(db);
 }
 
@@ -617,13 +599,13 @@ static void test_unicode_and_control(void)
 	t = by_external(db, "\xc3\xa9t\xc3\xa9-\xe4\xb8\xad");
 	CHECK(t != NULL);
 	if (t) {
-		STR_EQ(bt_ticket_title(t), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+		CHECK_STR_EQ(bt_ticket_title(t), "caf\xc3\xa9 \xf0\x9f\x98\x80");
 		/* \u0000 is kept as U+FFFD (a NUL would end the text); an escaped
 		 * backslash before u0000 is text. */
-		STR_EQ(bt_ticket_description(t),
+		CHECK_STR_EQ(bt_ticket_description(t),
 		       "tab\there\x01\x1b[31m nul\xef\xbf\xbd" "end \\u0000 stays");
-		STR_EQ(bt_ticket_component(t), "bad\xef\xbf\xbd\xef\xbf\xbd utf8");
-		STR_EQ(bt_ticket_context(t), "{\"note\":\"x\\ufffdy\"}");
+		CHECK_STR_EQ(bt_ticket_component(t), "bad\xef\xbf\xbd\xef\xbf\xbd utf8");
+		CHECK_STR_EQ(bt_ticket_context(t), "{\"note\":\"x\\ufffdy\"}");
 		bt_ticket_free(t);
 	}
 	bt_close(db);
@@ -639,13 +621,13 @@ static void test_redaction(void)
 
 	CHECK_RC(imp(db, doc, NULL), BT_OK);
 	t = by_external(db, "sec");
-	STR_EQ(t ? bt_ticket_description(t) : NULL, "login failed password=[redacted]");
-	STR_EQ(t ? bt_ticket_context(t) : NULL,
+	CHECK_STR_EQ(t ? bt_ticket_description(t) : NULL, "login failed password=[redacted]");
+	CHECK_STR_EQ(t ? bt_ticket_context(t) : NULL,
 	       "{\"app_state\":{\"user\":\"bob\",\"api_key\":\"[redacted]\"}}");
 	bt_ticket_free(t);
 	CHECK_RC(imp(raw, doc, NULL), BT_OK);
 	t = by_external(raw, "sec");
-	STR_EQ(t ? bt_ticket_description(t) : NULL, "login failed password=hunter2");
+	CHECK_STR_EQ(t ? bt_ticket_description(t) : NULL, "login failed password=hunter2");
 	bt_ticket_free(t);
 	bt_close(db);
 	bt_close(raw);
@@ -738,31 +720,31 @@ static void test_huge_array(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_RC(imp(db, bad, &r), BT_EINVALID);
 	fprintf(stderr, "     10,001 records, the last bad: %.3f s\n", seconds_since(&t0));
-	INT_EQ(r.failed_record, 10000);
+	CHECK_INT_EQ(r.failed_record, 10000);
 	after = snapshot(db);
-	STR_EQ(after, before);
+	CHECK_STR_EQ(after, before);
 	free(after);
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_RC(imp(db, json, &r), BT_OK);
 	fprintf(stderr, "     10,000 records: %.3f s\n", seconds_since(&t0));
-	INT_EQ(r.records, 10000);
-	INT_EQ(r.imported, 10000);
-	INT_EQ(total(db), 10003);
+	CHECK_INT_EQ(r.records, 10000);
+	CHECK_INT_EQ(r.imported, 10000);
+	CHECK_INT_EQ(total(db), 10003);
 	t = by_external(db, "H-09999");
 	CHECK(t != NULL);
 	if (t) {
-		INT_EQ(bt_ticket_created_at(t), INT64_C(1700009999000));
-		STR_EQ(bt_ticket_description(t), "report 9999");
-		STR_EQ(bt_ticket_context(t), "{\"app_state\":{\"i\":9999}}");
+		CHECK_INT_EQ(bt_ticket_created_at(t), INT64_C(1700009999000));
+		CHECK_STR_EQ(bt_ticket_description(t), "report 9999");
+		CHECK_STR_EQ(bt_ticket_context(t), "{\"app_state\":{\"i\":9999}}");
 		bt_ticket_free(t);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_RC(imp(db, json, &r), BT_OK);
 	fprintf(stderr, "     10,000 records again (all skipped): %.3f s\n", seconds_since(&t0));
-	INT_EQ(r.skipped, 10000);
-	INT_EQ(r.imported, 0);
-	INT_EQ(total(db), 10003);
+	CHECK_INT_EQ(r.skipped, 10000);
+	CHECK_INT_EQ(r.imported, 0);
+	CHECK_INT_EQ(total(db), 10003);
 	free(before);
 	free(json);
 	free(bad);
@@ -793,7 +775,7 @@ static void test_nested_junk(void)
 		len += (size_t)sprintf(want + len, "]}");
 	sprintf(want + len, ",\"odd key \\\"quoted\\\"\":-0.0}");
 	t = by_external(db, "deep");
-	STR_EQ(t ? bt_ticket_context(t) : NULL, want);
+	CHECK_STR_EQ(t ? bt_ticket_context(t) : NULL, want);
 	bt_ticket_free(t);
 
 	/* Deeper than SQLite's JSON parser goes: a clean failure. */
@@ -805,7 +787,7 @@ static void test_nested_junk(void)
 	sprintf(json + len, "}");
 	CHECK_RC(imp(db, json, NULL), BT_EINVALID);
 	CHECK_STR_CONTAINS(bt_error_message(), "not valid JSON");
-	INT_EQ(total(db), 1);
+	CHECK_INT_EQ(total(db), 1);
 	free(json);
 	free(want);
 	bt_close(db);
@@ -847,48 +829,48 @@ static void test_export_records(void)
 	CHECK_STR_CONTAINS(bt_error_message(), "record 0 (id 3): 'duplicate_of' appears twice");
 	doc = "[" EXPORT_RECORD(8, "") "]";
 	CHECK_RC(imp(db, doc, &r), BT_OK);
-	INT_EQ(r.imported, 1);
+	CHECK_INT_EQ(r.imported, 1);
 	CHECK_RC(bt_ticket_get(db, 8, &t), BT_OK);
 	if (t) {
-		STR_EQ(bt_ticket_number(t), "BUG-00008");
-		STR_EQ(bt_ticket_title(t), "Critical: db - refused");
-		STR_EQ(bt_ticket_description(t), "d");
+		CHECK_STR_EQ(bt_ticket_number(t), "BUG-00008");
+		CHECK_STR_EQ(bt_ticket_title(t), "Critical: db - refused");
+		CHECK_STR_EQ(bt_ticket_description(t), "d");
 		CHECK(bt_ticket_status(t) == BT_STATUS_IN_PROGRESS);
 		CHECK(bt_ticket_severity(t) == BT_SEVERITY_CRITICAL);
 		CHECK(bt_ticket_priority(t) == BT_PRIORITY_URGENT);
 		CHECK(bt_ticket_source(t) == BT_SOURCE_AGENT);
-		STR_EQ(bt_ticket_category(t), "infra");
-		STR_EQ(bt_ticket_reporter(t), "agent:watch");
-		STR_EQ(bt_ticket_assignee(t), "alice");
-		STR_EQ(bt_ticket_fingerprint(t), "fp8");
-		STR_EQ(bt_ticket_grouping_input(t), "component=db\ntype=");
-		STR_EQ(bt_ticket_error_type(t), "ECONNREFUSED");
-		STR_EQ(bt_ticket_error_message(t), "refused");
-		STR_EQ(bt_ticket_stack_trace(t), "#0 main");
-		INT_EQ(bt_ticket_occurrence_count(t), 12);
-		INT_EQ(bt_ticket_first_occurred_at(t), INT64_C(1794643200000));
-		INT_EQ(bt_ticket_last_occurred_at(t), INT64_C(1795257000000));
-		INT_EQ(bt_ticket_regression_count(t), 2);
-		STR_EQ(bt_ticket_service(t), "orders");
-		STR_EQ(bt_ticket_host(t), "h1");
-		STR_EQ(bt_ticket_environment(t), "prod");
-		STR_EQ(bt_ticket_release(t), "1.4.2");
-		STR_EQ(bt_ticket_trace_id(t), "tr");
-		STR_EQ(bt_ticket_request_id(t), "rq");
-		STR_EQ(bt_ticket_context(t), "{\"path\": \"/x\", \"n\": 1.0}"); /* as it was */
-		STR_EQ(bt_ticket_resolution_notes(t), NULL);
-		STR_EQ(bt_ticket_resolved_release(t), "1.4.1");
-		INT_EQ(bt_ticket_automation_attempts(t), 3);
-		STR_EQ(bt_ticket_claimed_by(t), "agent:fixer");
-		INT_EQ(bt_ticket_claimed_at(t), INT64_C(1795250000000));
-		INT_EQ(bt_ticket_claim_expires_at(t), INT64_C(1795290000000));
-		INT_EQ(bt_ticket_version(t), 9);
-		INT_EQ(bt_ticket_duplicate_of(t), 0);
-		STR_EQ(bt_ticket_external_id(t), NULL);
-		INT_EQ(bt_ticket_created_at(t), INT64_C(1794643200000));
-		INT_EQ(bt_ticket_updated_at(t), INT64_C(1795259700000));
-		INT_EQ(bt_ticket_resolved_at(t), 0);
-		INT_EQ(bt_ticket_sla_due_at(t), INT64_C(1794657600000));
+		CHECK_STR_EQ(bt_ticket_category(t), "infra");
+		CHECK_STR_EQ(bt_ticket_reporter(t), "agent:watch");
+		CHECK_STR_EQ(bt_ticket_assignee(t), "alice");
+		CHECK_STR_EQ(bt_ticket_fingerprint(t), "fp8");
+		CHECK_STR_EQ(bt_ticket_grouping_input(t), "component=db\ntype=");
+		CHECK_STR_EQ(bt_ticket_error_type(t), "ECONNREFUSED");
+		CHECK_STR_EQ(bt_ticket_error_message(t), "refused");
+		CHECK_STR_EQ(bt_ticket_stack_trace(t), "#0 main");
+		CHECK_INT_EQ(bt_ticket_occurrence_count(t), 12);
+		CHECK_INT_EQ(bt_ticket_first_occurred_at(t), INT64_C(1794643200000));
+		CHECK_INT_EQ(bt_ticket_last_occurred_at(t), INT64_C(1795257000000));
+		CHECK_INT_EQ(bt_ticket_regression_count(t), 2);
+		CHECK_STR_EQ(bt_ticket_service(t), "orders");
+		CHECK_STR_EQ(bt_ticket_host(t), "h1");
+		CHECK_STR_EQ(bt_ticket_environment(t), "prod");
+		CHECK_STR_EQ(bt_ticket_release(t), "1.4.2");
+		CHECK_STR_EQ(bt_ticket_trace_id(t), "tr");
+		CHECK_STR_EQ(bt_ticket_request_id(t), "rq");
+		CHECK_STR_EQ(bt_ticket_context(t), "{\"path\": \"/x\", \"n\": 1.0}"); /* as it was */
+		CHECK_STR_EQ(bt_ticket_resolution_notes(t), NULL);
+		CHECK_STR_EQ(bt_ticket_resolved_release(t), "1.4.1");
+		CHECK_INT_EQ(bt_ticket_automation_attempts(t), 3);
+		CHECK_STR_EQ(bt_ticket_claimed_by(t), "agent:fixer");
+		CHECK_INT_EQ(bt_ticket_claimed_at(t), INT64_C(1795250000000));
+		CHECK_INT_EQ(bt_ticket_claim_expires_at(t), INT64_C(1795290000000));
+		CHECK_INT_EQ(bt_ticket_version(t), 9);
+		CHECK_INT_EQ(bt_ticket_duplicate_of(t), 0);
+		CHECK_STR_EQ(bt_ticket_external_id(t), NULL);
+		CHECK_INT_EQ(bt_ticket_created_at(t), INT64_C(1794643200000));
+		CHECK_INT_EQ(bt_ticket_updated_at(t), INT64_C(1795259700000));
+		CHECK_INT_EQ(bt_ticket_resolved_at(t), 0);
+		CHECK_INT_EQ(bt_ticket_sla_due_at(t), INT64_C(1794657600000));
 		bt_ticket_free(t);
 	}
 	/* The restored claim is live with a new token: another agent waits. */
@@ -899,12 +881,12 @@ static void test_export_records(void)
 	}
 	/* Its fingerprint takes occurrences again. */
 	CHECK_RC(bt_dedup_lookup(db, "fp8", &t), BT_OK);
-	INT_EQ(t ? bt_ticket_id(t) : 0, 8);
+	CHECK_INT_EQ(t ? bt_ticket_id(t) : 0, 8);
 	bt_ticket_free(t);
 
 	/* Again: present by id, fingerprint and creation time. */
 	CHECK_RC(imp(db, doc, &r), BT_OK);
-	INT_EQ(r.skipped, 1);
+	CHECK_INT_EQ(r.skipped, 1);
 	/* The same id with another ticket's fingerprint: a conflict. */
 	CHECK_RC(imp(db, "[" EXPORT_RECORD(8, ", \"fingerprint\": \"other\"") "]", &r), BT_EINVALID);
 	CHECK_STR_CONTAINS(bt_error_message(), "'fingerprint' appears twice");
@@ -933,19 +915,19 @@ static void test_export_records(void)
 		p = strstr(d, "\"duplicate_of\": null");
 		memcpy(p, "\"duplicate_of\": 6   ", 20);
 		CHECK_RC(imp(db, d, &r), BT_OK);
-		INT_EQ(r.imported, 2);
+		CHECK_INT_EQ(r.imported, 2);
 		free(d);
 	}
 	CHECK_RC(bt_ticket_get(db, 5, &t), BT_OK);
 	if (t) {
-		INT_EQ(bt_ticket_duplicate_of(t), 6);
-		STR_EQ(bt_ticket_context(t),
+		CHECK_INT_EQ(bt_ticket_duplicate_of(t), 6);
+		CHECK_STR_EQ(bt_ticket_context(t),
 		       "{\"context\":{\"path\": \"/x\", \"n\": 1.0},\"x_extra\":[1,2],\"report_id\":\"r\"}");
 		bt_ticket_free(t);
 	}
 	/* The duplicate's fingerprint lands on its canonical ticket. */
 	CHECK_RC(bt_dedup_lookup(db, "fp5", &t), BT_OK);
-	INT_EQ(t ? bt_ticket_id(t) : 0, 6);
+	CHECK_INT_EQ(t ? bt_ticket_id(t) : 0, 6);
 	bt_ticket_free(t);
 
 	/* Bad export records. */
@@ -974,7 +956,7 @@ static void test_export_records(void)
 	CHECK_RC(imp(db, "{\"id\": 10, \"number\": \"x\", \"title\": \"t\", \"created_at\": 5,"
 		     " \"first_occurred_at\": 9, \"last_occurred_at\": 7}", &r), BT_EINVALID);
 	CHECK_STR_CONTAINS(bt_error_message(), "record 0 (id 10): ");
-	INT_EQ(total(db), 4);
+	CHECK_INT_EQ(total(db), 4);
 	bt_close(db);
 }
 
@@ -1006,7 +988,7 @@ static void test_arguments(void)
 	CHECK_RC(bt_import_json(db, "{\"report_id\": 1}", 16, NULL, NULL), BT_OK);
 	/* The length counts, not a NUL: only the first object is read. */
 	CHECK_RC(bt_import_json(db, "{\"report_id\": 2}{\"report_id\": 3}", 16, NULL, NULL), BT_OK);
-	INT_EQ(total(db), 2);
+	CHECK_INT_EQ(total(db), 2);
 	bt_close(db);
 }
 
@@ -1021,7 +1003,7 @@ static void test_readonly(void)
 	CHECK_RC(bt_open(&ro, check_path("ro.db"), &o), BT_OK);
 	CHECK(imp(ro, "{\"report_id\": \"new\"}", NULL) == BT_EREADONLY);
 	after = snapshot(ro);
-	STR_EQ(after, before);
+	CHECK_STR_EQ(after, before);
 	free(before);
 	free(after);
 	bt_close(ro);

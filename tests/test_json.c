@@ -3,7 +3,8 @@
  * caller's thread: a table of RFC 8259 cases, nesting at the limit, and a
  * differential run against SQLite's json_valid (a real SQLite): whatever we
  * accept, SQLite must accept too, since reports read contexts with its JSON
- * functions.
+ * functions.  Then the reader import walks documents with: bti_json_type,
+ * bti_json_each and bti_json_remove.
  */
 #include <stdint.h>
 
@@ -13,6 +14,78 @@
 static int valid(const char *s)
 {
 	return bti_json_valid(s, strlen(s));
+}
+
+static void test_type(void)
+{
+	static const struct { const char *text; int type; } cases[] = {
+		{ " {\"a\": 1} ", BTI_JSON_OBJECT }, { "[]", BTI_JSON_ARRAY }, { "\"x\"", BTI_JSON_TEXT },
+		{ "true", BTI_JSON_TRUE }, { "false", BTI_JSON_FALSE }, { "null", BTI_JSON_NULL },
+		{ "-0", BTI_JSON_INTEGER }, { "123456789012345678901234", BTI_JSON_INTEGER },
+		{ "1.5", BTI_JSON_REAL }, { "1e3", BTI_JSON_REAL }, { "{", BTI_JSON_INVALID },
+		{ "1 2", BTI_JSON_INVALID }, { "", BTI_JSON_INVALID },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_INT_EQ(bti_json_type(cases[i].text, strlen(cases[i].text)), cases[i].type);
+	}
+}
+
+/* What each visit saw, as one line per item: key|type|text or number. */
+static int collect(const bti_json_item *it, void *payload)
+{
+	char *out = payload, line[256];
+
+	if (it->type == BTI_JSON_INTEGER)
+		snprintf(line, sizeof(line), "%s|%d|%lld%s\n", it->key ? it->key : "-", it->type,
+			 (long long)it->integer, it->exact ? "" : " inexact");
+	else if (it->type == BTI_JSON_REAL)
+		snprintf(line, sizeof(line), "%s|%d|%g\n", it->key ? it->key : "-", it->type, it->real);
+	else
+		snprintf(line, sizeof(line), "%s|%d|%.*s\n", it->key ? it->key : "-", it->type,
+			 (int)it->len, it->text ? it->text : "");
+	strcat(out, line);
+	return it->index == 5 ? BT_EBUSY : BT_OK; /* a visit's code ends the walk */
+}
+
+static void test_each(void)
+{
+	const char *obj = "{ \"k\\u0065y\" : \"a\\tb\\u00e9\\ud83d\\ude00\\u0000\\ud800x\\\"\","
+			  " \"n\": -42, \"big\": 99999999999999999999, \"r\": 2.5e1,"
+			  " \"o\": { \"x\" : [ 1 , \"\\u0000 s\" ] }, \"t\": true, \"never\": 1 }";
+	char out[1024] = "";
+
+	CHECK_RC(bti_json_each(obj, strlen(obj), collect, out), BT_EBUSY);
+	CHECK_STR_EQ(out, "key|6|a\tb\xc3\xa9\xf0\x9f\x98\x80\xef\xbf\xbd\xef\xbf\xbdx\"\n"
+		    "n|4|-42\n"
+		    "big|4|9223372036854775807 inexact\n"
+		    "r|5|25\n"
+		    "o|8|{\"x\":[1,\"\\ufffd s\"]}\n"
+		    "t|2|\n");
+	out[0] = '\0';
+	CHECK_RC(bti_json_each("[ ]", 3, collect, out), BT_OK);
+	CHECK_STR_EQ(out, "");
+	CHECK_RC(bti_json_each("[null, [ ]]", 11, collect, out), BT_OK);
+	CHECK_STR_EQ(out, "-|1|\n-|7|[]\n");
+	CHECK_RC(bti_json_each("\"s\"", 3, collect, out), BT_EINVALID);
+	CHECK_RC(bti_json_each("[1,]", 4, collect, out), BT_EINVALID);
+}
+
+static void test_remove(void)
+{
+	static const char *const names[] = { "private", "b" };
+	const char *obj = "{ \"priva\\u0074e\": 1, \"a\" : [ 1, 2 ], \"b\": 2, \"c\\n\": \"x y\", \"b\": 3 }";
+	char *out = NULL;
+
+	/* A name written with escapes is the same name; so is a repeated one. */
+	CHECK_RC(bti_json_remove(obj, strlen(obj), names, 2, &out), BT_OK);
+	CHECK_STR_EQ(out, "{\"a\":[1,2],\"c\\n\":\"x y\"}");
+	bti_free(out);
+	CHECK_RC(bti_json_remove("{\"b\":1}", 7, names, 2, &out), BT_OK);
+	CHECK_STR_EQ(out, "{}");
+	bti_free(out);
+	CHECK_RC(bti_json_remove("[1]", 3, names, 2, &out), BT_EINVALID);
+	CHECK(out == NULL);
 }
 
 static void test_table(void)
@@ -117,6 +190,9 @@ static void test_against_sqlite(void)
 int main(void)
 {
 	RUN(test_table);
+	RUN(test_type);
+	RUN(test_each);
+	RUN(test_remove);
 	RUN(test_depth);
 	RUN(test_against_sqlite);
 	return check_finish();
