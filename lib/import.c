@@ -2,13 +2,13 @@
  * import.c - bt_import_json: legacy JSON bug reports, and bugtrack's own
  * `export tickets --format json` records, validated, mapped onto ticket
  * columns and stored one document per transaction (all of it or nothing).
- * The rules live here; SQLite's JSON functions parse, through the store
- * (store_sqlite_import.c), and no SQL is written in this file.
+ * The rules live here; json.c parses, the store (store_sqlite_import.c)
+ * writes, and no SQL is written in this file.
  *
  * A record is an export record when it has both "id" and "number"; every
  * other object is a legacy report.  Legacy members without a column stay
  * in the ticket's context, which is the record minus the members that went
- * into columns (json_remove keeps their text, numbers included, exactly).
+ * into columns (bti_json_remove keeps their text, numbers included, exactly).
  * Export records are restored column for column, id included, so a
  * database exported and imported again exports byte for byte the same.
  */
@@ -1372,9 +1372,10 @@ static void importer_free(importer *imp)
 
 /* ---- the document ---- */
 
-/* SQLite decodes the escape \u0000 into a NUL that ends its string, which
- * would lose the rest of the value: such escapes become \ufffd (U+FFFD, as
- * the library stores NUL bytes everywhere), same length.  *copy_out is NULL
+/* A \u0000 escape would decode into a NUL that ends a C string and lose
+ * the rest of the value: such escapes become \ufffd (U+FFFD, as the library
+ * stores NUL bytes everywhere), same length, in the whole document, so that
+ * the text a context keeps as written has none either.  *copy_out is NULL
  * when there is none. */
 static int without_nul_escapes(const char *json, size_t len, char **copy_out)
 {
