@@ -31,6 +31,7 @@
 #include "async.h"
 #include "capture.h"
 #include "db.h"
+#include "landing.h"
 
 #define DEFAULT_ENTRIES 4096u
 #define DEFAULT_BYTES ((size_t)4 << 20)
@@ -498,7 +499,7 @@ static int commit_range(bti_async *a, batch *b, prepared_item *pi, size_t from, 
 		o.count = b->items[i].count;
 		rc = bti_capture_stamp(db, &o, 1, "async capture");
 		if (rc == BT_OK)
-			rc = bti_store_record_in(db->store, &o, &landing);
+			rc = bti_land_record_in(db->store, &o, &landing);
 	}
 	if (rc == BT_OK && b->dropped && !b->drops_done)
 		rc = bti_store_counter_add(db->store, "async_dropped", (int64_t)b->dropped,

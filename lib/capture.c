@@ -16,6 +16,7 @@
 #include "context.h"
 #include "db.h"
 #include "fingerprint.h"
+#include "landing.h"
 #include "normalize.h"
 #include "redact.h"
 #include "text.h"
@@ -213,7 +214,7 @@ int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_lan
 	o->now = bti_db_now(db);
 	rc = bti_capture_stamp(db, o, 0, caller);
 	if (rc == BT_OK)
-		rc = bti_store_record(db->store, o, out);
+		rc = bti_land_record(db->store, o, out);
 	bti_db_unlock(db);
 	return rc;
 }

@@ -40,6 +40,7 @@
 #include "crash_parse.h"
 #include "db.h"
 #include "fingerprint.h"
+#include "landing.h"
 #include "text.h"
 #include "ticket.h"
 
@@ -209,7 +210,7 @@ static int store_crash(bt_db *db, const bti_crash_record *r)
 	if (t.ctx[3])
 		o.host = t.ctx[3];
 	if (rc == BT_OK)
-		rc = bti_store_record_in(db->store, &o, &landing);
+		rc = bti_land_record_in(db->store, &o, &landing);
 	crash_text_free(&t);
 	return rc;
 }
@@ -229,7 +230,7 @@ static int store_damaged(bt_db *db, int64_t offset, size_t len)
 	o.component = "crash";
 	o.message = message;
 	o.pid = db->cfg.pid;
-	return bti_store_record_in(db->store, &o, &landing);
+	return bti_land_record_in(db->store, &o, &landing);
 }
 
 /* ---- the spool ---- */

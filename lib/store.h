@@ -99,10 +99,47 @@ typedef struct bti_landing {
 	int regressed;             /* a resolved or closed ticket reopened */
 } bti_landing;
 
-/* Store @o in one transaction: its log row and its ticket landing. */
-static inline int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
-/* The same inside the caller's transaction (bti_store_begin), for batches. */
-static inline int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
+/* The steps an occurrence lands by (landing.c decides which; each is one
+ * statement, inside the caller's transaction).  @o's count and last_at say
+ * how many occurrences it stands for and when the last one happened. */
+
+/* The hot path: add @o's occurrences to the active ticket of its
+ * fingerprint if that ticket is open (not resolved or closed) and, with a
+ * dedup window, was last seen within it.  Fills out->ticket_id, number and
+ * occurrence (the count after); out->ticket_id stays 0 when none took it. */
+static inline int bti_store_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out);
+
+/* A ticket that may take @o's occurrences once the hot path missed. */
+typedef struct bti_land_candidate {
+	bti_landing at;            /* ticket_id 0: none */
+	int status;                /* bt_status */
+	int severity;              /* bt_severity */
+	int64_t last;              /* last seen (or created) */
+	int older_release;         /* @o's release was first seen before the one it was
+				    * resolved in: a recurrence, not a regression */
+} bti_land_candidate;
+
+/* The active ticket of @o's fingerprint in any status; with @alias, the
+ * active ticket the fingerprint was merged into (bt_ticket_merge). */
+static inline int bti_store_land_find(bti_store *st, const bti_occurrence *o, int alias,
+				      bti_land_candidate *out);
+/* Add @o's occurrences to ticket @id whatever its state; out->occurrence. */
+static inline int bti_store_land_count(bti_store *st, const bti_occurrence *o, int64_t id,
+				       bti_landing *out);
+/* Reopen resolved or closed ticket @id with @o's occurrences: status new,
+ * one more regression, its resolution cleared, due at @sla_due_at. */
+static inline int bti_store_land_reopen(bti_store *st, const bti_occurrence *o, int64_t id,
+					int64_t sla_due_at, bti_landing *out);
+/* Ticket @id stops taking its fingerprint's occurrences (history). */
+static inline int bti_store_land_retire(bti_store *st, int64_t id);
+/* A new ticket from @o (its "created" event is the caller's); fills @out. */
+static inline int bti_store_ticket_open(bti_store *st, const bti_occurrence *o, bti_landing *out);
+/* @o's log row, on ticket @ticket_id (0: none). */
+static inline int bti_store_log_insert(bti_store *st, const bti_occurrence *o, int64_t ticket_id);
+/* Delete ticket @ticket_id's log rows but its first @keep_first and latest
+ * @keep_last. */
+static inline int bti_store_log_prune(bti_store *st, int64_t ticket_id, int64_t keep_first,
+				      int64_t keep_last);
 
 /* Add @delta to the named counter (created at 0), e.g. "async_dropped". */
 static inline int bti_store_counter_add(bti_store *st, const char *name, int64_t delta,
@@ -463,8 +500,15 @@ struct bti_store_ops {
 	int (*schema_version)(bti_store *st, int *current_out);
 	int (*schema_latest)(const bti_store *st);
 	int (*migrate)(bti_store *st);
-	int (*record)(bti_store *st, const bti_occurrence *o, bti_landing *out);
-	int (*record_in)(bti_store *st, const bti_occurrence *o, bti_landing *out);
+	int (*land_hit)(bti_store *st, const bti_occurrence *o, bti_landing *out);
+	int (*land_find)(bti_store *st, const bti_occurrence *o, int alias, bti_land_candidate *out);
+	int (*land_count)(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out);
+	int (*land_reopen)(bti_store *st, const bti_occurrence *o, int64_t id, int64_t sla_due_at,
+		bti_landing *out);
+	int (*land_retire)(bti_store *st, int64_t id);
+	int (*ticket_open)(bti_store *st, const bti_occurrence *o, bti_landing *out);
+	int (*log_insert)(bti_store *st, const bti_occurrence *o, int64_t ticket_id);
+	int (*log_prune)(bti_store *st, int64_t ticket_id, int64_t keep_first, int64_t keep_last);
 	int (*counter_add)(bti_store *st, const char *name, int64_t delta, int64_t now);
 	int (*crash_claim)(bti_store *st, const char *hash, int64_t now, int *fresh_out);
 	int (*crash_mark_get)(bti_store *st, bti_crash_mark *out);
@@ -556,14 +600,48 @@ static inline int bti_store_migrate(bti_store *st)
 	return st->ops->migrate(st);
 }
 
-static inline int bti_store_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
+static inline int bti_store_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
-	return st->ops->record(st, o, out);
+	return st->ops->land_hit(st, o, out);
 }
 
-static inline int bti_store_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+static inline int bti_store_land_find(bti_store *st, const bti_occurrence *o, int alias,
+				      bti_land_candidate *out)
 {
-	return st->ops->record_in(st, o, out);
+	return st->ops->land_find(st, o, alias, out);
+}
+
+static inline int bti_store_land_count(bti_store *st, const bti_occurrence *o, int64_t id,
+				       bti_landing *out)
+{
+	return st->ops->land_count(st, o, id, out);
+}
+
+static inline int bti_store_land_reopen(bti_store *st, const bti_occurrence *o, int64_t id,
+					int64_t sla_due_at, bti_landing *out)
+{
+	return st->ops->land_reopen(st, o, id, sla_due_at, out);
+}
+
+static inline int bti_store_land_retire(bti_store *st, int64_t id)
+{
+	return st->ops->land_retire(st, id);
+}
+
+static inline int bti_store_ticket_open(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	return st->ops->ticket_open(st, o, out);
+}
+
+static inline int bti_store_log_insert(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
+{
+	return st->ops->log_insert(st, o, ticket_id);
+}
+
+static inline int bti_store_log_prune(bti_store *st, int64_t ticket_id, int64_t keep_first,
+				      int64_t keep_last)
+{
+	return st->ops->log_prune(st, ticket_id, keep_first, keep_last);
 }
 
 static inline int bti_store_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now)

@@ -1,16 +1,11 @@
 /*
- * store_sqlite_capture.c - recording occurrences: the log row and the
- * ticket an occurrence lands on, in one BEGIN IMMEDIATE transaction.
- *
- * BEGIN IMMEDIATE takes SQLite's write lock before anything is read, so the
- * landing decision and its write are atomic across threads and processes;
- * the partial unique index tickets_dedup makes a second active ticket for a
- * fingerprint impossible even for a writer that skipped the transaction.
- *
- * The hot path, a repeat of an open error, is one indexed UPDATE.  Only a
- * miss reads the ticket to decide between opening a new one, reopening a
- * resolved one (a regression), counting a recurrence from an older release,
- * or retiring a ticket whose dedup window has passed.
+ * store_sqlite_capture.c - the statements an occurrence lands with: the hot
+ * path's one UPDATE, the reads and writes of a miss, log rows.  Which of
+ * them run, and in what order, is decided in landing.c, inside one BEGIN
+ * IMMEDIATE transaction: SQLite's write lock is taken before anything is
+ * read, so the decision and its write are atomic across threads and
+ * processes.  The partial unique index tickets_dedup makes a second active
+ * ticket for a fingerprint impossible even for a writer that skipped it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +35,7 @@ static const char SQL_HIT[] =
 	" AND coalesce((SELECT first_seen_at FROM releases WHERE name = ?2), 9223372036854775807)" \
 	"   < coalesce((SELECT first_seen_at FROM releases WHERE name = tickets.resolved_release)," \
 	"              9223372036854775807)," \
-	" coalesce(last_occurred_at, created_at)" \
+	" coalesce(last_occurred_at, created_at), severity" \
 	" FROM tickets"
 static const char SQL_FIND[] = FIND_COLUMNS " WHERE fingerprint = ?1 AND dedup_active = 1";
 
@@ -56,18 +51,16 @@ static const char SQL_COUNT[] =
 	" first_occurred_at = coalesce(first_occurred_at, ?2)"
 	" WHERE id = ?1 RETURNING occurrence_count";
 
-/* ?1 id, ?2 now, ?3..?6 the SLA policy for low..critical, ?7 how many,
- * ?8 the last one's time.  The ticket is due again by its own severity; its
- * resolution stays in the trail only. */
+/* ?1 id, ?2 now, ?3 when it falls due again, ?4 how many, ?5 the last
+ * one's time.  Its resolution stays in the trail only. */
 static const char SQL_REOPEN[] =
-	"UPDATE tickets SET occurrence_count = occurrence_count + ?7,"
-	" last_occurred_at = max(coalesce(last_occurred_at, ?8), ?8),"
+	"UPDATE tickets SET occurrence_count = occurrence_count + ?4,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?5), ?5),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2),"
 	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"
 	" resolution_notes = NULL, resolution_commit = NULL, resolved_by = NULL,"
 	" resolved_release = NULL, version = version + 1, updated_at = max(updated_at, ?2),"
-	" sla_due_at = ?2 + CASE severity WHEN 'low' THEN ?3 WHEN 'medium' THEN ?4"
-	"                  WHEN 'high' THEN ?5 ELSE ?6 END"
+	" sla_due_at = ?3"
 	" WHERE id = ?1 RETURNING occurrence_count";
 
 static const char SQL_RETIRE[] = "UPDATE tickets SET dedup_active = 0 WHERE id = ?1";
@@ -133,8 +126,9 @@ static void read_landing(sqlite3_stmt *stmt, bti_landing *out)
 		out->occurrence = sqlite3_column_int64(stmt, 2);
 }
 
-static int insert_ticket(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *out)
+int bti_sqlite_op_ticket_open(bti_store *base, const bti_occurrence *o, bti_landing *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_INSERT_TICKET, &stmt);
 
@@ -174,15 +168,12 @@ static int insert_ticket(bti_sqlite_store *st, const bti_occurrence *o, bti_land
 		rc = bti_sqlite_fail(st->sql, rc, "opening a ticket");
 	}
 	bti_sqlite_release(stmt);
-	if (rc == BT_OK)
-		rc = bti_sqlite_op_event_add(&st->base, out->ticket_id, o->reporter ? o->reporter : o->source,
-					 "created", NULL, NULL, "new", NULL, o->now);
 	return rc;
 }
 
-/* The hot path.  Sets out->ticket_id when the occurrence landed. */
-static int try_hit(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *out)
+int bti_sqlite_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_HIT, &stmt);
 
@@ -203,24 +194,25 @@ static int try_hit(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *o
 	return rc;
 }
 
-/* Read the landing candidate @sql_text finds; *id_out stays 0 if none. */
-static int find(bti_sqlite_store *st, const char *sql_text, const bti_occurrence *o, bti_landing *out,
-		int64_t *id_out, char *status, size_t status_size, int *older, int64_t *last)
+int bti_sqlite_op_land_find(bti_store *base, const bti_occurrence *o, int alias,
+			    bti_land_candidate *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+	int rc = bti_sqlite_stmt(st, alias ? SQL_FIND_ALIAS : SQL_FIND, &stmt);
 
+	memset(out, 0, sizeof(*out));
 	if (rc != BT_OK)
 		return rc;
 	bti_bind_text(stmt, 1, o->fingerprint);
 	bti_bind_text(stmt, 2, o->release);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		read_landing(stmt, out);
-		*id_out = out->ticket_id;
-		snprintf(status, status_size, "%s", (const char *)sqlite3_column_text(stmt, 2));
-		*older = sqlite3_column_int(stmt, 3);
-		*last = sqlite3_column_int64(stmt, 4);
+		read_landing(stmt, &out->at);
+		out->status = bti_status_from_name((const char *)sqlite3_column_text(stmt, 2));
+		out->older_release = sqlite3_column_int(stmt, 3);
+		out->last = sqlite3_column_int64(stmt, 4);
+		out->severity = bti_severity_from_name((const char *)sqlite3_column_text(stmt, 5));
 		rc = SQLITE_DONE;
 	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "finding a ticket");
@@ -228,19 +220,20 @@ static int find(bti_sqlite_store *st, const char *sql_text, const bti_occurrence
 	return rc;
 }
 
-static int reopen(bti_sqlite_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
+int bti_sqlite_op_land_reopen(bti_store *base, const bti_occurrence *o, int64_t id,
+			      int64_t sla_due_at, bti_landing *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_REOPEN, &stmt), i;
+	int rc = bti_sqlite_stmt(st, SQL_REOPEN, &stmt);
 
 	if (rc != BT_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, o->now);
-	for (i = BT_SEVERITY_LOW; i <= BT_SEVERITY_CRITICAL; i++)
-		sqlite3_bind_int64(stmt, 2 + i, o->sla_ms ? o->sla_ms[i] : 0);
-	sqlite3_bind_int64(stmt, 7, occ_count(o));
-	sqlite3_bind_int64(stmt, 8, occ_last(o));
+	sqlite3_bind_int64(stmt, 3, sla_due_at);
+	sqlite3_bind_int64(stmt, 4, occ_count(o));
+	sqlite3_bind_int64(stmt, 5, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		out->occurrence = sqlite3_column_int64(stmt, 0);
@@ -251,9 +244,10 @@ static int reopen(bti_sqlite_store *st, const bti_occurrence *o, int64_t id, bti
 	return rc;
 }
 
-/* Count @o's occurrences on ticket @id, whatever its state. */
-static int count_on(bti_sqlite_store *st, const bti_occurrence *o, int64_t id, bti_landing *out)
+int bti_sqlite_op_land_count(bti_store *base, const bti_occurrence *o, int64_t id,
+			     bti_landing *out)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_COUNT, &stmt);
 
@@ -273,49 +267,15 @@ static int count_on(bti_sqlite_store *st, const bti_occurrence *o, int64_t id, b
 	return rc;
 }
 
-/* The slow path: no open ticket within the window took the occurrence. */
-static int land_miss(bti_sqlite_store *st, const bti_occurrence *o, bti_landing *out)
+int bti_sqlite_op_land_retire(bti_store *base, int64_t id)
 {
-	char status[32] = "";
-	int64_t id = 0, last = 0;
-	int older = 0, aliased = 0, rc;
-
-	rc = find(st, SQL_FIND, o, out, &id, status, sizeof(status), &older, &last);
-	if (rc == BT_OK && !id) {
-		rc = find(st, SQL_FIND_ALIAS, o, out, &id, status, sizeof(status), &older, &last);
-		aliased = id != 0;
-	}
-	if (rc != BT_OK)
-		return rc;
-
-	if (!id)
-		return insert_ticket(st, o, out);
-	if (strcmp(status, "resolved") != 0 && strcmp(status, "closed") != 0) {
-		/* A merged fingerprint lands on its canonical ticket under the
-		 * same window as the ticket's own. */
-		if (aliased && (!o->dedup_window_ms || last >= o->now - o->dedup_window_ms))
-			return count_on(st, o, id, out);
-		/* Open, but its dedup window has passed: it stays as history. */
-		rc = bti_sqlite_run_ids(st, SQL_RETIRE, id, 0, 0, "retiring a ticket", NULL);
-		return rc == BT_OK ? insert_ticket(st, o, out) : rc;
-	}
-	if (older)
-		return count_on(st, o, id, out);
-	rc = reopen(st, o, id, out);
-	if (rc == BT_OK) {
-		char note[160];
-
-		snprintf(note, sizeof(note), "recurred after it was %s%s%.100s", status,
-			 o->release ? "; release " : "", o->release ? o->release : "");
-		out->regressed = 1;
-		rc = bti_sqlite_op_event_add(&st->base, id, "system", "regressed", "status", status, "new", note,
-					 o->now);
-	}
-	return rc;
+	return bti_sqlite_run_ids((bti_sqlite_store *)base, SQL_RETIRE, id, 0, 0,
+				  "retiring a ticket", NULL);
 }
 
-static int insert_log(bti_sqlite_store *st, const bti_occurrence *o, int64_t ticket_id)
+int bti_sqlite_op_log_insert(bti_store *base, const bti_occurrence *o, int64_t ticket_id)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	int rc = bti_sqlite_stmt(st, SQL_INSERT_LOG, &stmt);
 
@@ -348,71 +308,11 @@ static int insert_log(bti_sqlite_store *st, const bti_occurrence *o, int64_t tic
 	return rc;
 }
 
-/* Whether the occurrence's log row is kept under the cap K: the first
- * ceil(K/2) occurrences of a ticket, then every K-th as a sample, of which
- * the latest floor(K/2) survive (*prune: drop older samples).  A storm of
- * one error thus writes one page per hit, not a log row per hit.  When @o
- * stands for n coalesced occurrences (numbers n_before+1 .. n_after), its
- * one row is a sample if a multiple of K lies among them. */
-static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prune)
+int bti_sqlite_op_log_prune(bti_store *base, int64_t ticket_id, int64_t keep_first,
+			    int64_t keep_last)
 {
-	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2, n = l->occurrence;
-	int64_t before = n - occ_count(o);
-
-	*prune = 0;
-	if (!l->ticket_id || k <= 0 || before < first)
-		return 1;
-	if (k - first > 0 && n / k > before / k) {
-		*prune = 1;
-		return 1;
-	}
-	return 0;
-}
-
-static int prune_samples(bti_sqlite_store *st, const bti_occurrence *o, int64_t ticket_id)
-{
-	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2;
-
-	return bti_sqlite_run_ids(st, SQL_PRUNE_SAMPLES, ticket_id, first, k - first,
-				  "pruning log rows", NULL);
-}
-
-int bti_sqlite_op_record(bti_store *base, const bti_occurrence *o, bti_landing *out)
-{
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	int rc = bti_sqlite_op_begin(&st->base);
-
-	if (rc != BT_OK) {
-		memset(out, 0, sizeof(*out));
-		return rc;
-	}
-	rc = bti_sqlite_op_record_in(&st->base, o, out);
-	if (rc == BT_OK)
-		rc = bti_sqlite_op_commit(&st->base);
-	if (rc != BT_OK) {
-		bti_sqlite_op_rollback(&st->base);
-		memset(out, 0, sizeof(*out));
-	}
-	return rc;
-}
-
-int bti_sqlite_op_record_in(bti_store *base, const bti_occurrence *o, bti_landing *out)
-{
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	int rc = BT_OK, prune = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (o->make_ticket) {
-		if (!o->fingerprint)
-			rc = insert_ticket(st, o, out);
-		else if ((rc = try_hit(st, o, out)) == BT_OK && !out->ticket_id && !o->hit_only)
-			rc = land_miss(st, o, out);
-	}
-	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune))
-		rc = insert_log(st, o, out->ticket_id);
-	if (rc == BT_OK && prune)
-		rc = prune_samples(st, o, out->ticket_id);
-	return rc;
+	return bti_sqlite_run_ids((bti_sqlite_store *)base, SQL_PRUNE_SAMPLES, ticket_id,
+				  keep_first, keep_last, "pruning log rows", NULL);
 }
 
 int bti_sqlite_op_release_seen(bti_store *base, const char *release, int64_t now)

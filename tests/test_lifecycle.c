@@ -649,14 +649,15 @@ static void test_regression_sla_and_alias_window(void)
 	ev.component = "x";
 	ev.message = "first error";
 	CHECK_RC(bt_log_event(db, &ev, &a), BT_OK);
-	CHECK_RC(bt_ticket_set_severity(db, a, BT_SEVERITY_LOW, &o), BT_OK);
+	/* Medium: neither the critical of the new occurrence, nor the lowest. */
+	CHECK_RC(bt_ticket_set_severity(db, a, BT_SEVERITY_MEDIUM, &o), BT_OK);
 	CHECK_RC(bt_ticket_resolve(db, a, "fixed", "abc", NULL, &o), BT_OK);
 	fake_now += 10 * 1000;
 	CHECK_RC(bt_log_event(db, &ev, &landed), BT_OK); /* critical again */
 	t = get(db, a);
 	CHECK(landed == a && bt_ticket_status(t) == BT_STATUS_NEW);
-	CHECK(bt_ticket_severity(t) == BT_SEVERITY_LOW);
-	CHECK(bt_ticket_sla_due_at(t) == fake_now + 30LL * 24 * 3600 * 1000);
+	CHECK(bt_ticket_severity(t) == BT_SEVERITY_MEDIUM);
+	CHECK(bt_ticket_sla_due_at(t) == fake_now + 7LL * 24 * 3600 * 1000);
 	CHECK(bt_ticket_resolution_commit(t) == NULL);
 	bt_ticket_free(t);
 

@@ -1,0 +1,149 @@
+/*
+ * landing.c - which ticket an occurrence lands on, and whether it keeps a
+ * log row: the rules, for every storage backend.  The backend gives the
+ * steps (store.h, "landing"), each one statement; the caller holds the
+ * write transaction, so the decision and its writes are atomic.
+ *
+ * The hot path, a repeat of an open error, is one step (land_hit).  Only a
+ * miss reads the ticket, to decide between opening a new one, reopening a
+ * resolved one (a regression), counting a recurrence from an older release,
+ * or retiring a ticket whose dedup window has passed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "landing.h"
+#include "ticket.h"
+
+static int is_done(int status)
+{
+	return status == BT_STATUS_RESOLVED || status == BT_STATUS_CLOSED;
+}
+
+static int open_ticket(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	int rc = bti_store_ticket_open(st, o, out);
+
+	if (rc == BT_OK)
+		rc = bti_store_event_add(st, out->ticket_id, o->reporter ? o->reporter : o->source,
+					 "created", NULL, NULL, "new", NULL, o->now);
+	return rc;
+}
+
+/* A resolved or closed ticket sees its error again: it reopens, due again
+ * by its own severity, and the trail says why. */
+static int regress(bti_store *st, const bti_occurrence *o, const bti_land_candidate *c,
+		   bti_landing *out)
+{
+	char note[160];
+	int64_t due = o->now;
+	int rc;
+
+	if (o->sla_ms)
+		due += o->sla_ms[c->severity ? c->severity : BT_SEVERITY_CRITICAL];
+	rc = bti_store_land_reopen(st, o, c->at.ticket_id, due, out);
+	if (rc != BT_OK)
+		return rc;
+	out->regressed = 1;
+	snprintf(note, sizeof(note), "recurred after it was %s%s%.100s",
+		 c->status == BT_STATUS_CLOSED ? "closed" : "resolved",
+		 o->release ? "; release " : "", o->release ? o->release : "");
+	return bti_store_event_add(st, c->at.ticket_id, "system", "regressed", "status",
+				   c->status == BT_STATUS_CLOSED ? "closed" : "resolved", "new",
+				   note, o->now);
+}
+
+/* The slow path: no open ticket within the window took the occurrence. */
+static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	bti_land_candidate c;
+	int aliased = 0, rc;
+
+	rc = bti_store_land_find(st, o, 0, &c);
+	if (rc == BT_OK && !c.at.ticket_id) {
+		rc = bti_store_land_find(st, o, 1, &c);
+		aliased = c.at.ticket_id != 0;
+	}
+	if (rc != BT_OK)
+		return rc;
+	if (!c.at.ticket_id)
+		return open_ticket(st, o, out);
+	*out = c.at;
+	if (!is_done(c.status)) {
+		/* A merged fingerprint lands on its canonical ticket under the
+		 * same window as the ticket's own. */
+		if (aliased && (!o->dedup_window_ms || c.last >= o->now - o->dedup_window_ms))
+			return bti_store_land_count(st, o, c.at.ticket_id, out);
+		/* Open, but its dedup window has passed: it stays as history. */
+		memset(out, 0, sizeof(*out));
+		rc = bti_store_land_retire(st, c.at.ticket_id);
+		return rc == BT_OK ? open_ticket(st, o, out) : rc;
+	}
+	if (c.older_release)
+		return bti_store_land_count(st, o, c.at.ticket_id, out);
+	return regress(st, o, &c, out);
+}
+
+static int64_t occ_count(const bti_occurrence *o)
+{
+	return o->count > 0 ? o->count : 1;
+}
+
+/* Whether the occurrence's log row is kept under the cap K: the first
+ * ceil(K/2) occurrences of a ticket, then every K-th as a sample, of which
+ * the latest floor(K/2) survive (*prune: drop older samples).  A storm of
+ * one error thus writes one page per hit, not a log row per hit.  When @o
+ * stands for n coalesced occurrences (numbers n_before+1 .. n_after), its
+ * one row is a sample if a multiple of K lies among them. */
+static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prune)
+{
+	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2, n = l->occurrence;
+	int64_t before = n - occ_count(o);
+
+	*prune = 0;
+	if (!l->ticket_id || k <= 0 || before < first)
+		return 1;
+	if (k - first > 0 && n / k > before / k) {
+		*prune = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int bti_land_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	int64_t k = o->log_rows_per_ticket;
+	int rc = BT_OK, prune = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (o->make_ticket) {
+		if (!o->fingerprint)
+			rc = open_ticket(st, o, out);
+		else if ((rc = bti_store_land_hit(st, o, out)) == BT_OK && !out->ticket_id &&
+			 !o->hit_only)
+			rc = land_miss(st, o, out);
+	}
+	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune))
+		rc = bti_store_log_insert(st, o, out->ticket_id);
+	if (rc == BT_OK && prune)
+		rc = bti_store_log_prune(st, out->ticket_id, (k + 1) / 2, k - (k + 1) / 2);
+	return rc;
+}
+
+int bti_land_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	int rc = bti_store_begin(st);
+
+	if (rc != BT_OK) {
+		memset(out, 0, sizeof(*out));
+		return rc;
+	}
+	rc = bti_land_record_in(st, o, out);
+	if (rc == BT_OK)
+		rc = bti_store_commit(st);
+	if (rc != BT_OK) {
+		bti_store_rollback(st);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}

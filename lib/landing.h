@@ -1,0 +1,15 @@
+/*
+ * landing.h - which ticket an occurrence lands on (landing.c): the rules,
+ * written once for every storage backend, over the steps of store.h.
+ */
+#ifndef BT_LANDING_H
+#define BT_LANDING_H
+
+#include "store.h"
+
+/* Store @o in one transaction: its ticket landing and its log row. */
+int bti_land_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
+/* The same inside the caller's transaction (bti_store_begin), for batches. */
+int bti_land_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
+
+#endif
