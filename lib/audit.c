@@ -4,6 +4,21 @@
  */
 #include "db.h"
 
+/* The entries are made by the backend (events_page) and freed here, one
+ * destructor for every backend. */
+void bt_audit_entry_free(bt_audit_entry *e)
+{
+	if (!e)
+		return;
+	bti_free(e->actor);
+	bti_free(e->kind);
+	bti_free(e->field);
+	bti_free(e->from);
+	bti_free(e->to);
+	bti_free(e->note);
+	bti_free(e);
+}
+
 #define PAGE_ROWS 64
 
 struct bt_audit_iter {

@@ -8,6 +8,19 @@
 
 #include "db.h"
 
+/* The entries are made by the backend (log_page) and freed here, one
+ * destructor for every backend. */
+void bt_log_entry_free(bt_log_entry *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < BTI_L_TEXT_COUNT; i++)
+		bti_free(e->text[i]);
+	bti_free(e);
+}
+
 #define PAGE_ROWS 64
 
 struct bt_log_iter {

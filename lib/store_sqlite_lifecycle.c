@@ -307,19 +307,6 @@ static char *dup_column(sqlite3_stmt *stmt, int i, int *failed)
 	return copy;
 }
 
-void bt_audit_entry_free(bt_audit_entry *e)
-{
-	if (!e)
-		return;
-	bti_free(e->actor);
-	bti_free(e->kind);
-	bti_free(e->field);
-	bti_free(e->from);
-	bti_free(e->to);
-	bti_free(e->note);
-	bti_free(e);
-}
-
 int bti_sqlite_op_events_page(bti_store *base, int64_t id, int64_t after_time, int64_t after_id,
 			  bt_audit_entry **rows, size_t cap, size_t *n_out)
 {

@@ -33,17 +33,6 @@ static const char SQL_ALL_ASC[] =
 static const char SQL_ALL_DESC[] =
 	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER BEFORE " ORDER BY created_at DESC, id DESC LIMIT ?8";
 
-void bt_log_entry_free(bt_log_entry *e)
-{
-	size_t i;
-
-	if (!e)
-		return;
-	for (i = 0; i < BTI_L_TEXT_COUNT; i++)
-		bti_free(e->text[i]);
-	bti_free(e);
-}
-
 static int read_entry(sqlite3_stmt *stmt, bt_log_entry **out)
 {
 	bt_log_entry *e = bti_calloc(1, sizeof(*e));
