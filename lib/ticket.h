@@ -7,7 +7,9 @@
 
 #include "internal.h"
 
-/* Text fields, in the column order the store selects them. */
+/* Text fields of the snapshot.  A backend fills them by index; the SQLite
+ * one selects its columns in this order (TICKET_COLUMNS), so a new field is
+ * added to both. */
 enum bti_ticket_text {
 	BTI_T_NUMBER, BTI_T_TITLE, BTI_T_STATUS, BTI_T_SEVERITY, BTI_T_COMPONENT,
 	BTI_T_FINGERPRINT, BTI_T_GROUPING_INPUT, BTI_T_ERROR_MESSAGE, BTI_T_STACK_TRACE,
@@ -20,7 +22,7 @@ enum bti_ticket_text {
 	BTI_T_TEXT_COUNT
 };
 
-/* Integer fields, selected after the text ones. */
+/* Integer fields (the SQLite backend selects them after the text ones). */
 enum bti_ticket_int {
 	BTI_T_ID, BTI_T_OCCURRENCES, BTI_T_REGRESSIONS, BTI_T_FIRST_OCCURRED,
 	BTI_T_LAST_OCCURRED, BTI_T_CLAIMED_AT, BTI_T_CLAIM_EXPIRES_AT,
