@@ -2,7 +2,7 @@
 """check_sql_source.py - issue 8: every SQL statement of the library is a
 constant string with bound parameters.
 
-It reads lib/*.c and finds every call that runs SQL text: SQLite's
+It reads lib/**/*.c and finds every call that runs SQL text: SQLite's
 sqlite3_prepare*() and sqlite3_exec(), and the library's own helpers that
 pass a parameter on to them (found, not listed: any function with a
 `const char *sql_text` parameter that reaches a sink).  The SQL argument of
@@ -16,7 +16,7 @@ each call must be constant:
     by a ternary);
   * an expression on ALLOWED, each with its reason.
 
-Also, in lib/store_sqlite*.c, nothing may build text with
+Also, in lib/store/sqlite/*.c (the SQLite backend), nothing may build text with
 sqlite3_mprintf / sqlite3_vmprintf / sqlite3_snprintf / sqlite3_str_*, use
 the %q %Q %w conversions, or snprintf/sprintf/strcat text that looks like
 SQL; and no other file of lib/ may call SQLite at all (every statement lives
@@ -39,8 +39,8 @@ import re  # noqa: E402
 ALLOWED = {
     # Migrations are SQL files embedded at build time (lib/gen_migrations.py
     # writes them as constant arrays); no value of the caller is in them.
-    ("store_sqlite_migrate.c", "m->sql"): "an embedded migration",
-    ("store_sqlite_doctor.c", "set->items[i].sql"): "an embedded migration, run in :memory:",
+    ("store/sqlite/migrate.c", "m->sql"): "an embedded migration",
+    ("store/sqlite/doctor.c", "set->items[i].sql"): "an embedded migration, run in :memory:",
 }
 
 SQLITE_SINKS = {"sqlite3_prepare": 1, "sqlite3_prepare_v2": 1, "sqlite3_prepare_v3": 1,
@@ -323,14 +323,14 @@ class Checker:
 
     def check(self):
         for src in self.sources:
-            store = src.name.startswith("store_sqlite")
+            store = src.name.startswith("store/sqlite/")
             for sink, k in self.sinks.items():
                 for args, func, line in src.calls(sink):
                     if args is None or len(args) <= k:
                         continue  # the definition itself, or a prototype
                     self.sink_calls += 1
                     if not store and sink in SQLITE_SINKS:
-                        self.violations.append(f"{src.name}:{line}: {sink}() outside store_sqlite*.c")
+                        self.violations.append(f"{src.name}:{line}: {sink}() outside store/sqlite/")
                     if not self.constant(src, args[k], func):
                         self.violations.append(f"{src.name}:{line}: {sink}() runs SQL that is not a "
                                                f"constant string: {args[k]}")
@@ -385,10 +385,10 @@ SELF_TEST_GOOD = (
 def self_test():
     failures = 0
     for what, code in SELF_TEST_BAD.items():
-        if not Checker([Source("store_sqlite_x.c", code)]).check():
+        if not Checker([Source("store/sqlite/x.c", code)]).check():
             print(f"FAIL: self-test: {what} was not refused")
             failures += 1
-    bad = Checker([Source("store_sqlite_x.c", SELF_TEST_GOOD)])
+    bad = Checker([Source("store/sqlite/x.c", SELF_TEST_GOOD)])
     if bad.check() or bad.sink_calls != 5:
         print(f"FAIL: self-test: constant SQL refused ({bad.sink_calls} calls): {bad.violations}")
         failures += 1
@@ -400,11 +400,12 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     failures = self_test()
-    files = sorted(glob.glob(os.path.join(argv[1], "lib", "*.c")))
+    lib = os.path.join(argv[1], "lib")
+    files = sorted(glob.glob(os.path.join(lib, "**", "*.c"), recursive=True))
     sources = []
     for path in files:
         with open(path, encoding="utf-8") as f:
-            sources.append(Source(os.path.basename(path), f.read()))
+            sources.append(Source(os.path.relpath(path, lib), f.read()))
     checker = Checker(sources)
     violations = checker.check()
     for v in violations:

@@ -27,7 +27,7 @@
  *
  * The seed is fixed (1) so that CI is repeatable; BT_REDACT_SEED=N picks
  * another, and BT_REDACT_SEED=random a fresh one (printed) for longer runs.
- * The two JSON forms last in the list leaked until lib/redact.c learnt
+ * The two JSON forms last in the list leaked until lib/capture/redact.c learnt
  * JSON escapes and line breaks around a quoted key's colon.
  */
 #include <errno.h>

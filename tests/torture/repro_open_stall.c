@@ -10,11 +10,11 @@
  * 1. A crash spool exists - even an empty one, kept open by a live process
  *    with the crash handler - and bt_open's ingestion begins BEGIN IMMEDIATE
  *    before it looks at the (zero) records: bti_crash_ingest_at_open ->
- *    bt_crash_ingest -> ingest_chunks (lib/crash_ingest.c).  bt_open then
+ *    bt_crash_ingest -> ingest_chunks (lib/crash/crash_ingest.c).  bt_open then
  *    succeeds, late, having ignored the failure.
  * 2. Two processes open a file that needs a migration; the first migrates
  *    and goes on writing.  The second read "pending" before that commit,
- *    then waits in BEGIN IMMEDIATE (apply_next, lib/store_sqlite_migrate.c)
+ *    then waits in BEGIN IMMEDIATE (apply_next, lib/store/sqlite/migrate.c)
  *    without ever looking again, and bt_open fails with BT_EBUSY ("starting
  *    migration: database is locked") although nothing is left to do.
  */

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_import.c - the SQL behind bt_import_json: writing imported
+ * store/sqlite/import.c - the SQL behind bt_import_json: writing imported
  * tickets whole, with their ids, times and counts.  What a field means and
  * whether a record is valid is decided in import.c, which reads the JSON
  * itself (json.c), so that every backend imports alike.

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_doctor.c - looking at a database file from outside bt_open:
+ * store/sqlite/doctor.c - looking at a database file from outside bt_open:
  * what a file is (bugtrack's, tracked or not, or something else), how its
  * schema differs from what the embedded migrations build, and the health
  * checks of `bugtrack doctor` (integrity, foreign keys, counts, orphans,

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_capture.c - the statements an occurrence lands with: the hot
+ * store/sqlite/capture.c - the statements an occurrence lands with: the hot
  * path's one UPDATE, the reads and writes of a miss, log rows.  Which of
  * them run, and in what order, is decided in landing.c, inside one BEGIN
  * IMMEDIATE transaction: SQLite's write lock is taken before anything is

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_reports.c - the SQL of the reports (bt_aggregate_iter).
+ * store/sqlite/reports.c - the SQL of the reports (bt_aggregate_iter).
  *
  * Every statement that reads error_logs is bounded by a range on created_at
  * (error_logs_created, or error_logs_component after an equality on the

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_migrate.c - schema migrations for the SQLite backend.
+ * store/sqlite/migrate.c - schema migrations for the SQLite backend.
  *
  * The database records every applied migration in schema_migrations with the
  * checksum of its SQL.  The record must be a prefix of the library's embedded

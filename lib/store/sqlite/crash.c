@@ -1,5 +1,5 @@
 /*
- * store_sqlite_crash.c - the crash spool's ledger: which records are
+ * store/sqlite/crash.c - the crash spool's ledger: which records are
  * already ingested, and how far into the spool ingestion got.
  */
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * import.c - bt_import_json: legacy JSON bug reports, and bugtrack's own
  * `export tickets --format json` records, validated, mapped onto ticket
  * columns and stored one document per transaction (all of it or nothing).
- * The rules live here; json.c parses, the store (store_sqlite_import.c)
+ * The rules live here; json.c parses, the store (store/sqlite/import.c)
  * writes, and no SQL is written in this file.
  *
  * A record is an export record when it has both "id" and "number"; every

@@ -7,7 +7,7 @@
  * (after which ticket, component or day) rather than an open statement, as
  * log_iter.c and ticket_iter.c do: memory stays constant, no read
  * transaction outlives a call, and other threads' writes are never held up
- * by a slow consumer.  All SQL is in store_sqlite_reports.c.
+ * by a slow consumer.  All SQL is in store/sqlite/reports.c.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * store_sqlite_logs.c - reading log rows, a page at a time.  Each access
+ * store/sqlite/logs.c - reading log rows, a page at a time.  Each access
  * path has its own statement so that SQLite drives it from an index: a
  * ticket's rows from error_logs_ticket (ticket_id, created_at), all rows
  * from error_logs_created.  Row-value comparisons keep the keyset position

@@ -1,7 +1,7 @@
 /*
  * store.h - the storage layer: the only interface through which the rest of
  * the library reaches the database.  Every SQL statement lives behind it, in
- * a backend (store_sqlite*.c), which fills the table of operations at the
+ * a backend (lib/store/sqlite/), which fills the table of operations at the
  * end of this file; a second backend (PostgreSQL) fills another, without
  * touching capture or lifecycle code, and one build can hold both.
  *
@@ -312,7 +312,7 @@ static inline int bti_store_purge_step(bti_store *st, bti_purge_batch *b);
 /* Ticket @id, or BT_ENOTFOUND. */
 static inline int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
 
-/* ---- reports (store_sqlite_reports.c; the rules live in aggregate.c) ----
+/* ---- reports (store/sqlite/reports.c; the rules live in aggregate.c) ----
  * Every range is [from, to), already resolved (INT64_MIN / INT64_MAX when
  * unbounded).  "Occurrences" are error_logs rows with a ticket. */
 
@@ -377,8 +377,8 @@ typedef struct bti_report_mttr_row {
 static inline int bti_store_report_mttr(bti_store *st, int64_t from, int64_t to,
 				 bti_report_mttr_row out[5]);
 
-/* ---- inspection, stamping and health checks (store_sqlite_doctor.c,
- * store_sqlite_migrate.c): for databases that bt_open may refuse ---- */
+/* ---- inspection, stamping and health checks (store/sqlite/doctor.c,
+ * store/sqlite/migrate.c): for databases that bt_open may refuse ---- */
 
 /* Open @path without configuring, validating or migrating it, and never
  * create it.  Read-write when @writable (BT_EREADONLY if the file is not),
@@ -436,7 +436,7 @@ typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_
 			       void *payload);
 static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *payload);
 
-/* ---- import (store_sqlite_import.c) ---- */
+/* ---- import (store/sqlite/import.c) ---- */
 
 /* A read transaction (ended by bti_store_rollback): what a dry run sees. */
 static inline int bti_store_import_snapshot(bti_store *st);
@@ -473,14 +473,14 @@ static inline int bti_store_fingerprint_activate(bti_store *st, const char *fing
 
 /* ---- the driver interface ----
  *
- * Each backend fills one bti_store_ops (store_sqlite.c: bti_sqlite_ops),
+ * Each backend fills one bti_store_ops (store/sqlite/connection.c: bti_sqlite_ops),
  * in the manner of SQLite's sqlite3_vfs and libgit2's git_odb_backend, and
  * each of its handles embeds struct bti_store first.  The members mean what
  * the functions of the same name above say: the library calls those, and
  * they call the backend of the handle.  open, inspect_open, identify and
  * wal_state take a location, not a handle: store.c picks the backend for
  * the location and calls them.  Results are BT_* codes: each backend maps
- * its own errors onto them (store_sqlite.c: bti_sqlite_fail), so that the
+ * its own errors onto them (store/sqlite/connection.c: bti_sqlite_fail), so that the
  * rest of the library never sees a backend's codes. */
 #define BTI_STORE_OPS_VERSION 1
 

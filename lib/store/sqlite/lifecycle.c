@@ -1,5 +1,5 @@
 /*
- * store_sqlite_lifecycle.c - the SQL behind ticket lifecycle changes:
+ * store/sqlite/lifecycle.c - the SQL behind ticket lifecycle changes:
  * transactions, one generic ticket UPDATE, audit events, merges, deletes,
  * the automation queue, counts, the audit trail and purging.  Which change
  * is allowed is decided in lifecycle.c; this file only carries it out.

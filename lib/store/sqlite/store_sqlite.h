@@ -1,5 +1,5 @@
 /*
- * store_sqlite.h - private to the SQLite backend (store_sqlite*.c).
+ * store_sqlite.h - private to the SQLite backend (lib/store/sqlite/).
  */
 #ifndef BT_STORE_SQLITE_H
 #define BT_STORE_SQLITE_H
@@ -19,7 +19,7 @@ typedef struct bti_sqlite_store {
 	const bti_migration_set *migrations;
 	unsigned int flags;
 	int busy_timeout_ms;
-	/* Lock waits (busy_wait in store_sqlite.c) end at the monotonic
+	/* Lock waits (busy_wait in connection.c) end at the monotonic
 	 * @deadline_ms of the call in progress when it is set (non-zero), and
 	 * otherwise @wait_ms after they start. */
 	int64_t deadline_ms;
@@ -86,7 +86,7 @@ int bti_sqlite_open(const char *path, int flags, sqlite3 **out);
  * (WAL recovery, journal-mode changes), so open-time setup retries itself. */
 int bti_sqlite_exec_retry(bti_sqlite_store *st, const char *sql_text, const char *what);
 
-/* Schema checks and migration (store_sqlite_migrate.c). */
+/* Schema checks and migration (store/sqlite/migrate.c). */
 int bti_sqlite_schema_state(bti_sqlite_store *st, int *current_out, size_t *applied_out);
 int bti_sqlite_migrate(bti_sqlite_store *st);
 

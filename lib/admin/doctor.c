@@ -1,6 +1,6 @@
 /*
  * doctor.c - bt_db_check: what `bugtrack doctor` reports.  The store
- * gathers the facts (store_sqlite_doctor.c); this file decides which of
+ * gathers the facts (store/sqlite/doctor.c); this file decides which of
  * them are problems and what to do about each, so the tool only prints.
  *
  * The check runs on its own connection and never writes, so that it can

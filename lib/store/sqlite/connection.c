@@ -1,5 +1,5 @@
 /*
- * store_sqlite.c - the SQLite backend's connection: creating the file with
+ * store/sqlite/connection.c - the SQLite backend's connection: creating the file with
  * safe permissions, opening it, the per-connection pragmas, and mapping
  * SQLite failures to libbugtrack error codes.
  */

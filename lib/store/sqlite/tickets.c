@@ -1,5 +1,5 @@
 /*
- * store_sqlite_tickets.c - reading tickets: one by id, the one a
+ * store/sqlite/tickets.c - reading tickets: one by id, the one a
  * fingerprint lands on, and filtered, keyset-paginated listings.
  */
 #include <string.h>
