@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "internal.h"
+#include "json.h"
 
 static int valid(const char *s)
 {

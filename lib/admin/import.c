@@ -21,8 +21,11 @@
 
 #include "db.h"
 #include "fingerprint.h"
+#include "json.h"
+#include "redact.h"
 #include "text.h"
 #include "ticket.h"
+#include "vocab.h"
 
 /* ---- the fields ---- */
 

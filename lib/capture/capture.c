@@ -16,11 +16,12 @@
 #include "context.h"
 #include "db.h"
 #include "fingerprint.h"
+#include "json.h"
 #include "landing.h"
 #include "normalize.h"
 #include "redact.h"
 #include "text.h"
-#include "ticket.h"
+#include "vocab.h"
 
 /* Host identifiers longer than this are cut: they are names, not text. */
 #define FIELD_MAX 1024

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "landing.h"
-#include "ticket.h"
 
 static int is_done(int status)
 {

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "internal.h"
 #include "normalize.h"
 #include "sink.h"
 
@@ -688,4 +689,14 @@ int bti_format_has_words(const char *fmt)
 		fmt++;
 	}
 	return 0;
+}
+
+char *bti_normalize_dup(const char *in, size_t len)
+{
+	size_t need = bti_normalize_message(in, len, NULL, 0);
+	char *out = bti_malloc(need + 1);
+
+	if (out)
+		bti_normalize_message(in, len, out, need + 1);
+	return out;
 }

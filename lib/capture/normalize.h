@@ -24,4 +24,7 @@ size_t bti_normalize_message(const char *in, size_t len, char *out, size_t cap);
  * does.  NULL counts as no words. */
 int bti_format_has_words(const char *fmt);
 
+/* bti_normalize_message() into a new string. */
+char *bti_normalize_dup(const char *in, size_t len);
+
 #endif

@@ -66,9 +66,6 @@ static inline int64_t bti_db_now(const bt_db *db)
 int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 		const bti_migration_set *migrations);
 
-/* context.c: the handle-wide context (host defaults to gethostname). */
-int bti_context_init(bt_db *db);
-void bti_context_free(bt_db *db);
 
 /* The process using @db: its pid is stored in each log row. */
 static inline long bti_db_pid(const bt_db *db)

@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "bugtrack.h"
-#include "json.h"
 
 #define BTI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define BTI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -8,6 +8,7 @@
  * into it.  Deeper nesting than BTI_JSON_MAX_DEPTH is refused.
  */
 #include "internal.h"
+#include "json.h"
 
 #include <errno.h>
 #include <stdlib.h>

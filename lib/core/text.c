@@ -7,8 +7,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "normalize.h"
-#include "redact.h"
 #include "text.h"
 
 static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
@@ -140,36 +138,4 @@ int bti_text_field(const char *s, size_t max, const char **out, char **owned)
 	*owned = bti_text_clean(s, len, max, NULL);
 	*out = *owned;
 	return *owned ? BT_OK : BT_ENOMEM;
-}
-
-/* Redaction rarely makes a text much longer ("[redacted]" replaces most
- * values), so one pass into a buffer with some room usually does; only a
- * text that outgrows it takes a second pass. */
-char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out)
-{
-	size_t cap = len + 64, need;
-	char *out = bti_malloc(cap);
-
-	if (!out)
-		return NULL;
-	need = bti_redact(in, len, keys, out, cap);
-	if (need >= cap) {
-		bti_free(out);
-		if (!(out = bti_malloc(need + 1)))
-			return NULL;
-		bti_redact(in, len, keys, out, need + 1);
-	}
-	if (len_out)
-		*len_out = need;
-	return out;
-}
-
-char *bti_normalize_dup(const char *in, size_t len)
-{
-	size_t need = bti_normalize_message(in, len, NULL, 0);
-	char *out = bti_malloc(need + 1);
-
-	if (out)
-		bti_normalize_message(in, len, out, need + 1);
-	return out;
 }

@@ -28,10 +28,5 @@ int bti_text_field(const char *s, size_t max, const char **out, char **owned);
 /* 1 if @len bytes of @s are valid UTF-8 without NUL bytes. */
 int bti_utf8_valid(const char *s, size_t len);
 
-/* bti_redact() into a new string. */
-char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out);
-
-/* bti_normalize_message() into a new string. */
-char *bti_normalize_dup(const char *in, size_t len);
 
 #endif

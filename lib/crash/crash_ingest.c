@@ -42,7 +42,6 @@
 #include "fingerprint.h"
 #include "landing.h"
 #include "text.h"
-#include "ticket.h"
 
 #define WINDOW ((size_t)4 << 20) /* the bytes read and stored at once */
 #define WINDOW_CHUNKS 4096       /* and the records */

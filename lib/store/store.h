@@ -473,15 +473,15 @@ static inline int bti_store_fingerprint_activate(bti_store *st, const char *fing
 
 /* ---- the driver interface ----
  *
- * Each backend fills one bti_store_ops (store/sqlite/connection.c: bti_sqlite_ops),
- * in the manner of SQLite's sqlite3_vfs and libgit2's git_odb_backend, and
- * each of its handles embeds struct bti_store first.  The members mean what
- * the functions of the same name above say: the library calls those, and
- * they call the backend of the handle.  open, inspect_open, identify and
- * wal_state take a location, not a handle: store.c picks the backend for
- * the location and calls them.  Results are BT_* codes: each backend maps
- * its own errors onto them (store/sqlite/connection.c: bti_sqlite_fail), so that the
- * rest of the library never sees a backend's codes. */
+ * Each backend fills one bti_store_ops (the SQLite one: bti_sqlite_ops in
+ * sqlite/connection.c), in the manner of SQLite's sqlite3_vfs and libgit2's
+ * git_odb_backend, and each of its handles embeds struct bti_store first.
+ * The members mean what the functions of the same name above say: the
+ * library calls those, and they call the backend of the handle.  open,
+ * inspect_open, identify and wal_state take a location, not a handle:
+ * backend.c picks the backend for the location and calls them.  Results
+ * are BT_* codes: each backend maps its own errors onto them (SQLite's:
+ * bti_sqlite_fail), so that the rest of the library never sees them. */
 #define BTI_STORE_OPS_VERSION 1
 
 struct bti_store_ops {

@@ -15,6 +15,7 @@
 #include "db.h"
 #include "redact.h"
 #include "ticket.h"
+#include "vocab.h"
 
 /* allowed[from][to], indexed by bt_status.  Forward through the workflow,
  * back from in_progress to triaged (work stopped) and from

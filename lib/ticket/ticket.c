@@ -1,86 +1,16 @@
 /*
- * ticket.c - tickets as the API sees them: the vocabulary (status, severity,
- * priority, source names), the SLA policy, the bt_ticket snapshot and its
- * getters, hand-filed reports and dedup lookups.
+ * ticket.c - tickets as the API sees them: the bt_ticket snapshot and its
+ * getters, reading one ticket, counting them.  The vocabulary (status and
+ * severity names, the SLA policy) is core/vocab.c.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
 
-#include "capture.h"
 #include "db.h"
 #include "ticket.h"
-
-static const char *const status_names[] = {
-	NULL, "new", "triaged", "in_progress", "awaiting_verification", "resolved", "closed"
-};
-static const char *const severity_names[] = { NULL, "low", "medium", "high", "critical" };
-static const char *const priority_names[] = { NULL, "low", "medium", "high", "urgent" };
-static const char *const source_names[] = { NULL, "user", "agent", "system" };
-
-#define NAME_OF(table, v) ((v) > 0 && (size_t)(v) < BTI_ARRAY_LEN(table) ? table[v] : NULL)
-
-static int index_of(const char *const *table, size_t n, const char *name)
-{
-	size_t i;
-
-	for (i = 1; name && i < n; i++)
-		if (strcmp(table[i], name) == 0)
-			return (int)i;
-	return 0;
-}
-
-const char *bt_status_name(bt_status status)
-{
-	return NAME_OF(status_names, status);
-}
-
-const char *bt_severity_name(bt_severity severity)
-{
-	return NAME_OF(severity_names, severity);
-}
-
-const char *bt_priority_name(bt_priority priority)
-{
-	return NAME_OF(priority_names, priority);
-}
-
-const char *bt_source_name(bt_source source)
-{
-	return NAME_OF(source_names, source);
-}
-
-const char *bti_severity_for_level(bt_level level)
-{
-	return level >= BT_CRITICAL ? "critical" : level >= BT_ERROR ? "high"
-		: level >= BT_WARNING ? "medium" : "low";
-}
-
-const char *bti_level_title(bt_level level)
-{
-	return level >= BT_CRITICAL ? "Critical" : level >= BT_ERROR ? "Error"
-		: level >= BT_WARNING ? "Warning" : level >= BT_INFO ? "Info" : "Debug";
-}
-
-void bti_sla_policy(const int64_t in[5], int64_t out[5])
-{
-	static const int64_t hour = 60 * 60 * 1000;
-	static const int64_t defaults[5] = {
-		0, 30 * 24 * hour, 7 * 24 * hour, 24 * hour, 4 * hour /* low .. critical */
-	};
-	int i;
-
-	for (i = 0; i < 5; i++)
-		out[i] = in && in[i] ? in[i] : defaults[i];
-}
-
-int64_t bti_sla_due(const int64_t policy[5], const char *severity, int64_t created)
-{
-	int sev = index_of(severity_names, BTI_ARRAY_LEN(severity_names), severity);
-
-	return created + policy[sev ? sev : BT_SEVERITY_LOW];
-}
+#include "vocab.h"
 
 /* ---- the snapshot ---- */
 
@@ -139,16 +69,6 @@ int64_t bt_ticket_updated_at(const bt_ticket *t) { return NUM(t, BTI_T_UPDATED_A
 int64_t bt_ticket_resolved_at(const bt_ticket *t) { return NUM(t, BTI_T_RESOLVED_AT); }
 int64_t bt_ticket_sla_due_at(const bt_ticket *t) { return NUM(t, BTI_T_SLA_DUE_AT); }
 
-int bti_status_from_name(const char *name)
-{
-	return index_of(status_names, BTI_ARRAY_LEN(status_names), name);
-}
-
-int bti_severity_from_name(const char *name)
-{
-	return index_of(severity_names, BTI_ARRAY_LEN(severity_names), name);
-}
-
 bt_status bt_ticket_status(const bt_ticket *t)
 {
 	return (bt_status)bti_status_from_name(TEXT(t, BTI_T_STATUS));
@@ -161,13 +81,12 @@ bt_severity bt_ticket_severity(const bt_ticket *t)
 
 bt_priority bt_ticket_priority(const bt_ticket *t)
 {
-	return (bt_priority)index_of(priority_names, BTI_ARRAY_LEN(priority_names),
-				     TEXT(t, BTI_T_PRIORITY));
+	return (bt_priority)bti_priority_from_name(TEXT(t, BTI_T_PRIORITY));
 }
 
 bt_source bt_ticket_source(const bt_ticket *t)
 {
-	return (bt_source)index_of(source_names, BTI_ARRAY_LEN(source_names), TEXT(t, BTI_T_SOURCE));
+	return (bt_source)bti_source_from_name(TEXT(t, BTI_T_SOURCE));
 }
 
 /* ---- reading ---- */
@@ -235,43 +154,5 @@ int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
 	/* Only the caller's version's fields exist in its struct. */
 	all.version = version;
 	memcpy(counts, &all, version == 1 ? offsetof(bt_ticket_counts, dropped) : sizeof(all));
-	return rc;
-}
-
-static int lookup(bt_db *db, const char *fingerprint, bt_ticket **out)
-{
-	int rc;
-
-	rc = bti_db_lock(db, "bt_dedup_lookup");
-	if (rc != BT_OK)
-		return rc;
-	rc = bti_store_dedup_lookup(db->store, fingerprint, bti_db_now(db), db->cfg.dedup_window_ms, out);
-	bti_db_unlock(db);
-	return rc;
-}
-
-int bt_dedup_lookup(bt_db *db, const char *fingerprint, bt_ticket **out)
-{
-	if (out)
-		*out = NULL;
-	if (!db || !fingerprint || !out)
-		return bti_error(BT_EINVALID, "bt_dedup_lookup: %s is NULL",
-				 !db ? "db" : !fingerprint ? "fingerprint" : "out");
-	return lookup(db, fingerprint, out);
-}
-
-int bt_dedup_lookup_event(bt_db *db, const bt_event *event, bt_ticket **out)
-{
-	char fp[BT_FINGERPRINT_SIZE];
-	int saved_errno = errno, rc;
-
-	if (out)
-		*out = NULL;
-	if (!db || !out)
-		return bti_error(BT_EINVALID, "bt_dedup_lookup_event: %s is NULL", db ? "out" : "db");
-	rc = bti_event_fingerprint(db, event, "bt_dedup_lookup_event", fp);
-	if (rc == BT_OK)
-		rc = lookup(db, fp, out);
-	errno = saved_errno;
 	return rc;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "store_sqlite.h"
-#include "ticket.h"
+#include "vocab.h"
 
 
 /* ?1 fingerprint, ?2 now (the first of the occurrences), ?3 window

@@ -368,7 +368,7 @@ void bti_sqlite_op_close_inherited(bti_store *base)
 	bti_sqlite_op_close(&st->base);
 }
 
-/* The SQLite backend, as store.c and the handles it opens see it. */
+/* The SQLite backend, as backend.c and the handles it opens see it. */
 const bti_store_ops bti_sqlite_ops = {
 	.version = BTI_STORE_OPS_VERSION,
 	.name = "sqlite",

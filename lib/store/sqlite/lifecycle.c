@@ -9,6 +9,7 @@
 
 #include "store_sqlite.h"
 #include "ticket.h"
+#include "vocab.h"
 
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";
 static const char SQL_BEGIN_READ[] = "BEGIN";

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "store_sqlite.h"
-#include "ticket.h"
+#include "vocab.h"
 
 #define OPEN_STATUSES "('new', 'triaged', 'in_progress', 'awaiting_verification')"
 /* A stored occurrence: a log row that landed on a ticket. */

@@ -999,3 +999,25 @@ int bti_redact_field(const struct bt_db *db, const char *text, const char **out,
 	*out = *owned;
 	return BT_OK;
 }
+
+/* Redaction rarely makes a text much longer ("[redacted]" replaces most
+ * values), so one pass into a buffer with some room usually does; only a
+ * text that outgrows it takes a second pass. */
+char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out)
+{
+	size_t cap = len + 64, need;
+	char *out = bti_malloc(cap);
+
+	if (!out)
+		return NULL;
+	need = bti_redact(in, len, keys, out, cap);
+	if (need >= cap) {
+		bti_free(out);
+		if (!(out = bti_malloc(need + 1)))
+			return NULL;
+		bti_redact(in, len, keys, out, need + 1);
+	}
+	if (len_out)
+		*len_out = need;
+	return out;
+}

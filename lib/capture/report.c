@@ -9,8 +9,8 @@
 #include "capture.h"
 #include "db.h"
 #include "fingerprint.h"
+#include "redact.h"
 #include "text.h"
-#include "ticket.h"
 
 static int check_report(const bt_report *r)
 {

@@ -38,4 +38,7 @@ struct bt_db;
  * default keys.  BT_OK, or BT_ENOMEM (then *@out is NULL). */
 int bti_redact_field(const struct bt_db *db, const char *text, const char **out, char **owned);
 
+/* bti_redact() into a new string. */
+char *bti_redact_dup(const char *in, size_t len, const char *const *keys, size_t *len_out);
+
 #endif

@@ -1,6 +1,6 @@
 /*
- * ticket.h - the bt_ticket snapshot and the ticket vocabulary (status,
- * severity and other enum names, the SLA policy).
+ * ticket.h - the bt_ticket snapshot: what a backend fills (store.h) and
+ * the getters read.  The names of its enums are vocab.h.
  */
 #ifndef BT_TICKET_H
 #define BT_TICKET_H
@@ -36,14 +36,6 @@ struct bt_ticket {
 	int64_t num[BTI_T_INT_COUNT];
 };
 
-int bti_status_from_name(const char *name);   /* 0 when unknown */
-int bti_severity_from_name(const char *name); /* 0 when unknown */
-const char *bti_severity_for_level(bt_level level);
-const char *bti_level_title(bt_level level);
-/* Resolve an SLA policy: @in's non-zero entries, the defaults elsewhere. */
-void bti_sla_policy(const int64_t in[5], int64_t out[5]);
-/* When a ticket of @severity created at @created falls due under @policy. */
-int64_t bti_sla_due(const int64_t policy[5], const char *severity, int64_t created);
 /* A new random claim token, 32 hex digits (lifecycle.c); on failure the
  * error message is @what and the reason. */
 int bti_claim_token(char out[BT_CLAIM_TOKEN_SIZE], const char *what);

@@ -1,5 +1,5 @@
 /*
- * store.c - which backend serves a location.  The calls that take a handle
+ * backend.c - which backend serves a location.  The calls that take a handle
  * go through its table (store.h); these take a location, so the backend
  * is chosen here, once per open.
  */

@@ -1,0 +1,233 @@
+/*
+ * open.c - bt_open and bt_close: options, the default path, and what a
+ * handle starts and stops (the store, the writer of asynchronous capture,
+ * the crash handler's spool, fork bookkeeping).
+ */
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "async.h"
+#include "context.h"
+#include "crash.h"
+#include "db.h"
+#include "vocab.h"
+
+#define DEFAULT_BUSY_TIMEOUT_MS 5000
+#define DEFAULT_MAX_MESSAGE 16384
+#define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
+			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE | \
+			  BT_OPEN_ASYNC | BT_OPEN_SYNC)
+
+/* How many bytes of bt_open_options each version has: a caller built
+ * against an older version passes a shorter struct, and the rest are
+ * defaults.  Each version ends where the next one's first field starts. */
+static size_t options_size(unsigned int version)
+{
+	switch (version) {
+	case 1:  return offsetof(bt_open_options, store_level);
+	case 2:  return offsetof(bt_open_options, log_rows_per_ticket);
+	case 3:  return offsetof(bt_open_options, async_queue_entries);
+	default: return sizeof(bt_open_options);
+	}
+}
+
+int bt_open_options_init(bt_open_options *opts, unsigned int version)
+{
+	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+
+	if (!opts)
+		return bti_error(BT_EINVALID, "bt_open_options_init: opts is NULL");
+	if (version == 0 || version > BT_OPEN_OPTIONS_VERSION)
+		return bti_error(BT_EINVALID,
+				 "bt_open_options_init: unknown options version %u (this library knows 1..%d)",
+				 version, BT_OPEN_OPTIONS_VERSION);
+	memcpy(opts, &defaults, options_size(version));
+	opts->version = version;
+	return BT_OK;
+}
+
+static int valid_level(bt_level level)
+{
+	return level == BT_DEBUG || level == BT_INFO || level == BT_WARNING ||
+	       level == BT_ERROR || level == BT_CRITICAL;
+}
+
+/* Copy the caller's options over the defaults, as far as its version goes. */
+static int read_options(const bt_open_options *in, bt_open_options *o)
+{
+	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+
+	*o = defaults;
+	if (!in)
+		return BT_OK;
+	if (in->version == 0 || in->version > BT_OPEN_OPTIONS_VERSION)
+		return bti_error(BT_EINVALID,
+				 "bt_open: unknown options version %u (this library knows 1..%d); "
+				 "initialise options with BT_OPEN_OPTIONS_INIT",
+				 in->version, BT_OPEN_OPTIONS_VERSION);
+	memcpy(o, in, options_size(in->version));
+	if (o->flags & ~KNOWN_OPEN_FLAGS)
+		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x", o->flags & ~KNOWN_OPEN_FLAGS);
+	if (o->busy_timeout_ms < 0)
+		return bti_error(BT_EINVALID, "bt_open: negative busy_timeout_ms %d", o->busy_timeout_ms);
+	if ((o->flags & BT_OPEN_SYNC) && (o->flags & BT_OPEN_ASYNC))
+		return bti_error(BT_EINVALID, "bt_open: BT_OPEN_SYNC and BT_OPEN_ASYNC exclude each other");
+	if (o->log_rows_per_ticket < BT_LOG_ROWS_UNLIMITED)
+		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
+				 o->log_rows_per_ticket);
+	for (size_t i = 0; i < BTI_ARRAY_LEN(o->sla_ms); i++)
+		if (o->sla_ms[i] < 0 || o->sla_ms[i] > BTI_TIME_MAX)
+			return bti_error(BT_EINVALID, "bt_open: sla_ms[%zu] %lld is outside 0..%lld",
+					 i, (long long)o->sla_ms[i], (long long)BTI_TIME_MAX);
+	if (o->dedup_window_ms < 0 || o->dedup_window_ms > BTI_TIME_MAX)
+		return bti_error(BT_EINVALID, "bt_open: dedup_window_ms %lld is outside 0..%lld",
+				 (long long)o->dedup_window_ms, (long long)BTI_TIME_MAX);
+	if ((o->store_level && !valid_level(o->store_level)) ||
+	    (o->ticket_level && !valid_level(o->ticket_level)) ||
+	    (o->stack_trace_level && !valid_level(o->stack_trace_level)))
+		return bti_error(BT_EINVALID, "bt_open: unknown level in store_level, ticket_level "
+				 "or stack_trace_level (use BT_DEBUG..BT_CRITICAL)");
+	return BT_OK;
+}
+
+static void free_keys(char **keys)
+{
+	size_t i;
+
+	for (i = 0; keys && keys[i]; i++)
+		bti_free(keys[i]);
+	bti_free(keys);
+}
+
+static int copy_keys(const char *const *keys, char ***out)
+{
+	size_t n = 0, i;
+	char **copy;
+
+	*out = NULL;
+	if (!keys)
+		return BT_OK;
+	while (keys[n])
+		n++;
+	copy = bti_calloc(n + 1, sizeof(*copy));
+	if (!copy)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	for (i = 0; i < n; i++) {
+		copy[i] = bti_strdup(keys[i]);
+		if (!copy[i]) {
+			free_keys(copy);
+			return bti_error(BT_ENOMEM, "bt_open: out of memory");
+		}
+	}
+	*out = copy;
+	return BT_OK;
+}
+
+static int resolve_config(const bt_open_options *o, bti_config *cfg)
+{
+	cfg->flags = o->flags;
+	if (cfg->flags & BT_OPEN_READONLY)
+		cfg->flags |= BT_OPEN_NO_MIGRATE;
+	cfg->store_level = o->store_level ? o->store_level : BT_INFO;
+	cfg->ticket_level = o->ticket_level ? o->ticket_level : BT_CRITICAL;
+	cfg->stack_level = o->stack_trace_level;
+	cfg->dedup_window_ms = o->dedup_window_ms;
+	cfg->max_message_bytes = o->max_message_bytes ? o->max_message_bytes : DEFAULT_MAX_MESSAGE;
+	cfg->clock = o->clock;
+	cfg->clock_payload = o->clock_payload;
+	cfg->log_rows_per_ticket = o->log_rows_per_ticket == BT_LOG_ROWS_UNLIMITED ? 0
+		: o->log_rows_per_ticket ? o->log_rows_per_ticket : 100;
+	cfg->pid = (long)getpid();
+	bti_sla_policy(o->sla_ms, cfg->sla_ms);
+	return copy_keys(o->redact_keys, &cfg->redact_keys);
+}
+
+static const char *default_path(const char *path)
+{
+	const char *env;
+
+	if (path && *path)
+		return path;
+	env = getenv("BUGTRACK_DB");
+	return env && *env ? env : "./bugtrack.db";
+}
+
+int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
+		const bti_migration_set *migrations)
+{
+	bt_open_options o;
+	bt_db *db;
+	int rc;
+
+	if (!out)
+		return bti_error(BT_EINVALID, "bt_open: out is NULL");
+	*out = NULL;
+	rc = read_options(opts, &o);
+	if (rc != BT_OK)
+		return rc;
+
+	db = bti_calloc(1, sizeof(*db));
+	if (!db)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	if (pthread_mutex_init(&db->lock, NULL) != 0) {
+		bti_free(db);
+		return bti_error(BT_ENOMEM, "bt_open: cannot create a mutex");
+	}
+	rc = resolve_config(&o, &db->cfg);
+	if (rc == BT_OK) {
+		db->path = bti_strdup(default_path(path));
+		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
+	}
+	int busy = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
+	db->busy_timeout_ms = busy;
+	db->fork_gen = bti_fork_generation();
+	db->migrations = migrations;
+	bti_process_open_begin();
+	if (rc == BT_OK)
+		rc = bti_store_open(&db->store, db->path, db->cfg.flags, busy, migrations);
+	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC) && (db->cfg.flags & BT_OPEN_READONLY))
+		rc = bti_error(BT_EINVALID, "bt_open: BT_OPEN_ASYNC and BT_OPEN_READONLY exclude each other");
+	/* Asynchronous capture is the default: a read-only handle captures
+	 * nothing, and BT_OPEN_SYNC asks for a commit per call. */
+	if (rc == BT_OK && !(db->cfg.flags & (BT_OPEN_SYNC | BT_OPEN_READONLY)))
+		rc = bti_async_start(db, &o, busy);
+	if (rc == BT_OK)
+		bti_process_add(db);
+	/* Crashes of an earlier run become tickets now (see crash_ingest.c). */
+	if (rc == BT_OK)
+		bti_crash_ingest_at_open(db);
+	bti_process_open_end();
+	if (rc != BT_OK) {
+		bt_close(db);
+		return rc;
+	}
+	*out = db;
+	return BT_OK;
+}
+
+int bt_open(bt_db **out, const char *path, const bt_open_options *opts)
+{
+	return bti_db_open(out, path, opts, &bti_builtin_migrations);
+}
+
+void bt_close(bt_db *db)
+{
+	if (!db)
+		return;
+	/* Out of the list first, so that fork() and exit leave it alone.  In
+	 * a child that never used an inherited handle, there is nothing of
+	 * its own to commit: the parent commits what was pending. */
+	bti_process_remove(db);
+	bti_crash_forget(db); /* the handler it installed, and its spool */
+	/* The writer commits what is pending through the store. */
+	bti_async_stop(db->async);
+	bti_store_close(db->store);
+	pthread_mutex_destroy(&db->lock);
+	bti_context_free(db);
+	free_keys(db->cfg.redact_keys);
+	bti_free(db->path);
+	bti_free(db);
+}
