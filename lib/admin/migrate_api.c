@@ -1,6 +1,6 @@
 /*
- * migrate_api.c - the schema's public face beyond bt_schema_version and
- * bt_migrate: the list of embedded migrations and what a database applied,
+ * migrate_api.c - the schema's public face: a handle's schema version and
+ * bt_migrate, the list of embedded migrations and what a database applied,
  * telling what a file is, and stamping a database built before migrations
  * were tracked.
  *
@@ -241,5 +241,37 @@ int bt_schema_stamp(const char *path, int version, unsigned int flags, int *vers
 	if (rc == BT_OK)
 		rc = stamp_open_store(st, path, version, flags, version_out);
 	bti_store_close(st);
+	return rc;
+}
+
+int bt_schema_version(bt_db *db, int *current_out, int *latest_out)
+{
+	int current = 0, rc;
+
+	if (!db)
+		return bti_error(BT_EINVALID, "bt_schema_version: db is NULL");
+	rc = bti_db_lock(db, "bt_schema_version");
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_store_schema_version(db->store, &current);
+	if (rc == BT_OK && latest_out)
+		*latest_out = bti_store_schema_latest(db->store);
+	bti_db_unlock(db);
+	if (rc == BT_OK && current_out)
+		*current_out = current;
+	return rc;
+}
+
+int bt_migrate(bt_db *db)
+{
+	int rc;
+
+	if (!db)
+		return bti_error(BT_EINVALID, "bt_migrate: db is NULL");
+	rc = bti_db_lock(db, "bt_migrate");
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_store_migrate(db->store);
+	bti_db_unlock(db);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /*
  * db.c - using an open bt_db handle: the mutex that makes one handle safe
- * to share between threads, and the schema calls.  Opening and closing it
- * is open.c.
+ * to share between threads.  Opening and closing it is open.c.
  */
 #include "async.h"
 #include "db.h"
@@ -34,36 +33,4 @@ int bti_db_lock(bt_db *db, const char *caller)
 	if (db->async && !bti_async_is_writer(db->async))
 		bti_async_flush(db->async, deadline, NULL);
 	return bti_db_lock_until(db, deadline, caller);
-}
-
-int bt_schema_version(bt_db *db, int *current_out, int *latest_out)
-{
-	int current = 0, rc;
-
-	if (!db)
-		return bti_error(BT_EINVALID, "bt_schema_version: db is NULL");
-	rc = bti_db_lock(db, "bt_schema_version");
-	if (rc != BT_OK)
-		return rc;
-	rc = bti_store_schema_version(db->store, &current);
-	if (rc == BT_OK && latest_out)
-		*latest_out = bti_store_schema_latest(db->store);
-	bti_db_unlock(db);
-	if (rc == BT_OK && current_out)
-		*current_out = current;
-	return rc;
-}
-
-int bt_migrate(bt_db *db)
-{
-	int rc;
-
-	if (!db)
-		return bti_error(BT_EINVALID, "bt_migrate: db is NULL");
-	rc = bti_db_lock(db, "bt_migrate");
-	if (rc != BT_OK)
-		return rc;
-	rc = bti_store_migrate(db->store);
-	bti_db_unlock(db);
-	return rc;
 }

@@ -97,3 +97,15 @@ int bti_source_from_name(const char *name)
 {
 	return index_of(source_names, BTI_ARRAY_LEN(source_names), name);
 }
+
+const char *bt_level_name(bt_level level)
+{
+	switch (level) {
+	case BT_DEBUG:    return "DEBUG";
+	case BT_INFO:     return "INFO";
+	case BT_WARNING:  return "WARNING";
+	case BT_ERROR:    return "ERROR";
+	case BT_CRITICAL: return "CRITICAL";
+	default:          return NULL;
+	}
+}

@@ -38,18 +38,6 @@ static int valid_level(int level)
 	       level == BT_ERROR || level == BT_CRITICAL;
 }
 
-const char *bt_level_name(bt_level level)
-{
-	switch (level) {
-	case BT_DEBUG:    return "DEBUG";
-	case BT_INFO:     return "INFO";
-	case BT_WARNING:  return "WARNING";
-	case BT_ERROR:    return "ERROR";
-	case BT_CRITICAL: return "CRITICAL";
-	default:          return NULL;
-	}
-}
-
 int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out)
 {
 	static const bt_log_filter all = BT_LOG_FILTER_INIT;
