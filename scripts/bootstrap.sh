@@ -12,6 +12,7 @@ packages=(
 	valgrind                       # the memcheck stage of the tests
 	scdoc                          # the man page, bugtrack(1)
 	clang libclang-rt-14-dev       # libFuzzer and clang's sanitizers: the fuzz targets
+	locales                        # de_DE's sources: test_json makes a decimal-comma locale
 )
 
 missing=()

@@ -6,7 +6,9 @@
  * functions.  Then the reader import walks documents with: bti_json_type,
  * bti_json_each and bti_json_remove.
  */
+#include <locale.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "internal.h"
@@ -70,6 +72,43 @@ static void test_each(void)
 	CHECK_STR_EQ(out, "-|1|\n-|7|[]\n");
 	CHECK_RC(bti_json_each("\"s\"", 3, collect, out), BT_EINVALID);
 	CHECK_RC(bti_json_each("[1,]", 4, collect, out), BT_EINVALID);
+}
+
+/* JSON's decimal point is '.' under any locale the host sets (found by
+ * review: strtod follows LC_NUMERIC).  Needs a locale whose decimal point
+ * is a comma; where none is installed, the case says so and checks
+ * nothing (LOCPATH can point at one made by localedef). */
+static void test_each_locale(void)
+{
+	static const char *const names[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "nl_NL.UTF-8" };
+	char out[256] = "", want[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (setlocale(LC_NUMERIC, names[i]) && strcmp(localeconv()->decimal_point, ",") == 0)
+			break;
+	if (i == sizeof(names) / sizeof(names[0]) && access("/usr/share/i18n/locales/de_DE", R_OK) == 0) {
+		/* None installed: make de_DE in the test's directory (Debian's
+		 * locales package has its source; scripts/bootstrap.sh installs it). */
+		char dir[512], cmd[1200];
+
+		snprintf(dir, sizeof(dir), "%s", check_path("locales"));
+		snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && localedef -i de_DE -f UTF-8 '%s/de_DE.UTF-8'"
+			 " >/dev/null 2>&1", dir, dir);
+		if (system(cmd) == 0 && setenv("LOCPATH", dir, 1) == 0 &&
+		    setlocale(LC_NUMERIC, "de_DE.UTF-8") && strcmp(localeconv()->decimal_point, ",") == 0)
+			i = 0;
+	}
+	if (i == sizeof(names) / sizeof(names[0])) {
+		fprintf(stderr, "test_each_locale: no locale with a decimal comma here; not checked\n");
+		setlocale(LC_NUMERIC, "C");
+		return;
+	}
+	/* Expected as this locale prints 1.5 and 2500 (with a comma). */
+	snprintf(want, sizeof(want), "-|5|%g\n-|5|%g\n", 1.5, 2500.0);
+	CHECK_RC(bti_json_each("[1.5, 2.5e3]", 12, collect, out), BT_OK);
+	CHECK_STR_EQ(out, want);
+	setlocale(LC_NUMERIC, "C");
 }
 
 static void test_remove(void)
@@ -193,6 +232,7 @@ int main(void)
 	RUN(test_table);
 	RUN(test_type);
 	RUN(test_each);
+	RUN(test_each_locale);
 	RUN(test_remove);
 	RUN(test_depth);
 	RUN(test_against_sqlite);

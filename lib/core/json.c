@@ -11,6 +11,8 @@
 #include "json.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,9 +111,12 @@ static const char *scalar_end(const char *s, const char *end)
 int bti_json_valid(const char *text, size_t len)
 {
 	char open[BTI_JSON_MAX_DEPTH]; /* '{' or '[' per open container */
-	const char *s = text, *end = text + len;
+	const char *s = text, *end;
 	int depth = 0;
 
+	if (!text)
+		return 0;
+	end = text + len;
 	for (;;) {
 		/* A value is expected. */
 		s = skip_ws(s, end);
@@ -320,6 +325,32 @@ int bti_json_type(const char *json, size_t len)
 	return type_at(s, value_end(s, end));
 }
 
+/* JSON's decimal point is '.', whatever locale the host set (strtod
+ * follows LC_NUMERIC: under de_DE "1.5" would read as 1).  A C locale
+ * object is made once; without one, the host locale's decimal point is
+ * written into the copy instead. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+static double c_strtod(char *buf)
+{
+	const char *point;
+	char *dot;
+
+	pthread_once(&c_locale_once, make_c_locale);
+	if (c_locale)
+		return strtod_l(buf, NULL, c_locale);
+	point = localeconv()->decimal_point;
+	if ((dot = strchr(buf, '.')) && point && point[0] && !point[1])
+		*dot = point[0];
+	return strtod(buf, NULL);
+}
+
 /* Fill @it from the value [s, e), using @buf (room for e - s + 1 bytes). */
 static void read_value(const char *s, const char *e, char *buf, bti_json_item *it)
 {
@@ -338,7 +369,7 @@ static void read_value(const char *s, const char *e, char *buf, bti_json_item *i
 	case BTI_JSON_REAL:
 		memcpy(buf, s, (size_t)(e - s));
 		buf[e - s] = '\0';
-		it->real = strtod(buf, NULL);
+		it->real = c_strtod(buf);
 		if (it->type == BTI_JSON_INTEGER) {
 			errno = 0;
 			it->integer = strtoll(buf, NULL, 10);
