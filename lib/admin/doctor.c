@@ -308,7 +308,6 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 {
 	checker k;
 	bti_store *st;
-	const char *env;
 	int rc;
 
 	if (!out)
@@ -316,10 +315,7 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 	if (out->version == 0 || out->version > BT_CHECK_RESULT_VERSION)
 		return bti_error(BT_EINVALID, "bt_db_check: unknown result version %u (this library "
 				 "knows 1..%d)", out->version, BT_CHECK_RESULT_VERSION);
-	if (!path || !*path) {
-		env = getenv("BUGTRACK_DB");
-		path = env && *env ? env : "./bugtrack.db";
-	}
+	path = bti_location_resolve(path);
 	memset((char *)out + sizeof(out->version), 0, sizeof(*out) - sizeof(out->version));
 	no_rows(out);
 	out->schema_latest = bti_builtin_migrations.count

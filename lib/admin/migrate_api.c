@@ -15,17 +15,6 @@
 
 #include "db.h"
 
-/* As bt_open: the argument, else $BUGTRACK_DB, else ./bugtrack.db. */
-static const char *resolve_path(const char *path)
-{
-	const char *env;
-
-	if (path && *path)
-		return path;
-	env = getenv("BUGTRACK_DB");
-	return env && *env ? env : "./bugtrack.db";
-}
-
 int bt_migration_count(void)
 {
 	return (int)bti_builtin_migrations.count;
@@ -236,7 +225,7 @@ int bt_schema_stamp(const char *path, int version, unsigned int flags, int *vers
 	if (version != 0 && !known_version(version))
 		return bti_error(BT_EINVALID, "bt_schema_stamp: this library has no schema version %d "
 				 "(it knows 1..%d)", version, latest());
-	path = resolve_path(path);
+	path = bti_location_resolve(path);
 	rc = bti_store_inspect_open(&st, path, !(flags & BT_STAMP_DRY_RUN), &bti_builtin_migrations);
 	if (rc == BT_OK)
 		rc = stamp_open_store(st, path, version, flags, version_out);

@@ -145,16 +145,6 @@ static int resolve_config(const bt_open_options *o, bti_config *cfg)
 	return copy_keys(o->redact_keys, &cfg->redact_keys);
 }
 
-static const char *default_path(const char *path)
-{
-	const char *env;
-
-	if (path && *path)
-		return path;
-	env = getenv("BUGTRACK_DB");
-	return env && *env ? env : "./bugtrack.db";
-}
-
 int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 		const bti_migration_set *migrations)
 {
@@ -178,7 +168,7 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 	}
 	rc = resolve_config(&o, &db->cfg);
 	if (rc == BT_OK) {
-		db->path = bti_strdup(default_path(path));
+		db->path = bti_strdup(bti_location_resolve(path));
 		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
 	}
 	int busy = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;

@@ -3,8 +3,20 @@
  * go through its table (store.h); these take a location, so the backend
  * is chosen here, once per open.
  */
+#include <stdlib.h>
+
 #include "store.h"
 #include "store_sqlite.h"
+
+const char *bti_location_resolve(const char *location)
+{
+	const char *env;
+
+	if (location && *location)
+		return location;
+	env = getenv("BUGTRACK_DB");
+	return env && *env ? env : "./bugtrack.db";
+}
 
 /* Every location is a SQLite database path today.  A backend for URIs
  * (postgresql://, issue 15) claims its scheme here, before SQLite. */

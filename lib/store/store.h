@@ -34,6 +34,10 @@ typedef struct bti_migration_set {
 /* The migrations generated from migrations/ (migrations_embedded.c). */
 extern const bti_migration_set bti_builtin_migrations;
 
+/* The location a call means: @location itself, else $BUGTRACK_DB, else
+ * ./bugtrack.db (bt_open, bt_db_check, bt_db_identify, bt_schema_stamp). */
+const char *bti_location_resolve(const char *location);
+
 /* Open the database at @path.  @flags are BT_OPEN_* bits; @busy_timeout_ms
  * is already resolved (> 0).  Applies pending @migrations unless the flags
  * say otherwise, and validates the schema against them. */
