@@ -45,11 +45,10 @@ static int regress(bti_store *st, const bti_occurrence *o, const bti_land_candid
 		return rc;
 	out->regressed = 1;
 	snprintf(note, sizeof(note), "recurred after it was %s%s%.100s",
-		 c->status == BT_STATUS_CLOSED ? "closed" : "resolved",
-		 o->release ? "; release " : "", o->release ? o->release : "");
+		 bt_status_name((bt_status)c->status), o->release ? "; release " : "",
+		 o->release ? o->release : "");
 	return bti_store_event_add(st, c->at.ticket_id, "system", "regressed", "status",
-				   c->status == BT_STATUS_CLOSED ? "closed" : "resolved", "new",
-				   note, o->now);
+				   bt_status_name((bt_status)c->status), "new", note, o->now);
 }
 
 /* The slow path: no open ticket within the window took the occurrence. */
@@ -83,11 +82,6 @@ static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 	return regress(st, o, &c, out);
 }
 
-static int64_t occ_count(const bti_occurrence *o)
-{
-	return o->count > 0 ? o->count : 1;
-}
-
 /* Whether the occurrence's log row is kept under the cap K: the first
  * ceil(K/2) occurrences of a ticket, then every K-th as a sample, of which
  * the latest floor(K/2) survive (*prune: drop older samples).  A storm of
@@ -97,7 +91,7 @@ static int64_t occ_count(const bti_occurrence *o)
 static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prune)
 {
 	int64_t k = o->log_rows_per_ticket, first = (k + 1) / 2, n = l->occurrence;
-	int64_t before = n - occ_count(o);
+	int64_t before = n - bti_occurrence_count(o);
 
 	*prune = 0;
 	if (!l->ticket_id || k <= 0 || before < first)

@@ -94,6 +94,12 @@ typedef struct bti_occurrence {
 	int64_t sla_due_at;
 } bti_occurrence;
 
+/* How many occurrences @o stands for (landing.c and every backend). */
+static inline int64_t bti_occurrence_count(const bti_occurrence *o)
+{
+	return o->count > 0 ? o->count : 1;
+}
+
 /* Where an occurrence landed. */
 typedef struct bti_landing {
 	int64_t ticket_id;         /* 0: no ticket */

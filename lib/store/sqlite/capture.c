@@ -97,12 +97,7 @@ static const char SQL_COUNTER_ADD[] =
 static const char SQL_RELEASE_SEEN[] =
 	"INSERT INTO releases (name, first_seen_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
 
-/* How many occurrences @o stands for, and when the last one happened. */
-static int64_t occ_count(const bti_occurrence *o)
-{
-	return o->count > 0 ? o->count : 1;
-}
-
+/* When the last of @o's occurrences happened. */
 static int64_t occ_last(const bti_occurrence *o)
 {
 	return o->last_at > o->now ? o->last_at : o->now;
@@ -157,7 +152,7 @@ int bti_sqlite_op_ticket_open(bti_store *base, const bti_occurrence *o, bti_land
 	bti_bind_text(stmt, 21, o->request_id);
 	bti_bind_text(stmt, 22, o->context);
 	bind_nonzero(stmt, 23, o->sla_due_at);
-	sqlite3_bind_int64(stmt, 24, occ_count(o));
+	sqlite3_bind_int64(stmt, 24, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 25, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -182,7 +177,7 @@ int bti_sqlite_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing
 	bti_bind_text(stmt, 1, o->fingerprint);
 	sqlite3_bind_int64(stmt, 2, o->now);
 	sqlite3_bind_int64(stmt, 3, o->dedup_window_ms);
-	sqlite3_bind_int64(stmt, 4, occ_count(o));
+	sqlite3_bind_int64(stmt, 4, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 5, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -232,7 +227,7 @@ int bti_sqlite_op_land_reopen(bti_store *base, const bti_occurrence *o, int64_t 
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, o->now);
 	sqlite3_bind_int64(stmt, 3, sla_due_at);
-	sqlite3_bind_int64(stmt, 4, occ_count(o));
+	sqlite3_bind_int64(stmt, 4, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 5, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
@@ -255,7 +250,7 @@ int bti_sqlite_op_land_count(bti_store *base, const bti_occurrence *o, int64_t i
 		return rc;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_int64(stmt, 2, o->now);
-	sqlite3_bind_int64(stmt, 3, occ_count(o));
+	sqlite3_bind_int64(stmt, 3, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 4, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
