@@ -368,6 +368,7 @@ typedef struct bt_capture_stats {
 } bt_capture_stats;
 
 #define BT_CAPTURE_STATS_VERSION 1
+#define BT_CAPTURE_STATS_INIT { BT_CAPTURE_STATS_VERSION, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Fill @p out (whose version the caller sets to BT_CAPTURE_STATS_VERSION)
@@ -490,6 +491,14 @@ typedef struct bt_event {
 #define BT_EVENT_VERSION 1
 #define BT_EVENT_INIT { BT_EVENT_VERSION, BT_ERROR, NULL, NULL, NULL, NULL, 0, \
 			NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Initialise @p event with the defaults of event version @p version, as
+ * BT_EVENT_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p event or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_event_init(bt_event *event, unsigned int version);
 
 /**
  * Capture a structured event.
@@ -676,6 +685,14 @@ typedef struct bt_report {
 			 (bt_priority)0, NULL, NULL, (bt_source)0, NULL, NULL, \
 			 NULL, NULL, NULL, NULL }
 
+/**
+ * Initialise @p report with the defaults of report version @p version, as
+ * BT_REPORT_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p report or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_report_init(bt_report *report, unsigned int version);
+
 /** Room for a ticket number such as "BUG-00042", with the NUL. */
 #define BT_TICKET_NUMBER_SIZE 24
 
@@ -827,6 +844,14 @@ typedef struct bt_ticket_filter {
 #define BT_TICKET_FILTER_INIT { BT_TICKET_FILTER_VERSION, 0u, (bt_severity)0, NULL, NULL, \
 				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0 }
 
+/**
+ * Initialise @p filter with the defaults of filter version @p version, as
+ * BT_TICKET_FILTER_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p filter or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_ticket_filter_init(bt_ticket_filter *filter, unsigned int version);
+
 /** A stream of tickets.  Opaque; free it with bt_ticket_iter_free(). */
 typedef struct bt_ticket_iter bt_ticket_iter;
 
@@ -925,6 +950,14 @@ typedef struct bt_update_options {
 
 #define BT_UPDATE_OPTIONS_VERSION 1
 #define BT_UPDATE_OPTIONS_INIT { BT_UPDATE_OPTIONS_VERSION, NULL, NULL, NULL, 0 }
+
+/**
+ * Initialise @p opts with the defaults of options version @p version, as
+ * BT_UPDATE_OPTIONS_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p opts or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_update_options_init(bt_update_options *opts, unsigned int version);
 
 /*
  * Every function below returns BT_OK or:
@@ -1085,6 +1118,14 @@ typedef struct bt_log_filter {
 #define BT_LOG_FILTER_VERSION 1
 #define BT_LOG_FILTER_INIT { BT_LOG_FILTER_VERSION, 0, (bt_level)0, NULL, 0, 0, 0 }
 
+/**
+ * Initialise @p filter with the defaults of filter version @p version, as
+ * BT_LOG_FILTER_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p filter or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_log_filter_init(bt_log_filter *filter, unsigned int version);
+
 /** One stored log row.  Opaque; free with bt_log_entry_free(). */
 typedef struct bt_log_entry bt_log_entry;
 /** A stream of log rows.  Opaque; free with bt_log_iter_free(). */
@@ -1161,6 +1202,14 @@ typedef struct bt_purge_options {
 
 #define BT_PURGE_OPTIONS_VERSION 2
 #define BT_PURGE_OPTIONS_INIT { BT_PURGE_OPTIONS_VERSION, 0, 0, 0, 0u, NULL, NULL }
+
+/**
+ * Initialise @p opts with the defaults of options version @p version, as
+ * BT_PURGE_OPTIONS_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p opts or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_purge_options_init(bt_purge_options *opts, unsigned int version);
 
 /** What bt_purge() removed (or would remove, in a dry run). */
 typedef struct bt_purge_result {
@@ -1696,6 +1745,14 @@ typedef struct bt_crash_options {
 #define BT_CRASH_OPTIONS_INIT { BT_CRASH_OPTIONS_VERSION, 0 }
 
 /**
+ * Initialise @p opts with the defaults of options version @p version, as
+ * BT_CRASH_OPTIONS_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p opts or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_crash_options_init(bt_crash_options *opts, unsigned int version);
+
+/**
  * Install the crash handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT.
  *
  * Opens (creating, mode 0600) the spool "<database path>.crash", records
@@ -1741,6 +1798,7 @@ typedef struct bt_crash_ingest_result {
 } bt_crash_ingest_result;
 
 #define BT_CRASH_INGEST_RESULT_VERSION 1
+#define BT_CRASH_INGEST_RESULT_INIT { BT_CRASH_INGEST_RESULT_VERSION, 0, 0, 0 }
 
 /**
  * Turn every complete record of @p db's spool into a critical occurrence,

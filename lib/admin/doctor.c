@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "db.h"
+#include "versioned.h"
 
 typedef struct checker {
 	const char *path;
@@ -306,31 +307,31 @@ static int run_checks(checker *k, bti_store *st)
 
 int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *payload)
 {
+	bt_check_result all;
 	checker k;
 	bti_store *st;
 	int rc;
 
-	if (!out)
-		return bti_error(BT_EINVALID, "bt_db_check: out is NULL");
-	if (out->version == 0 || out->version > BT_CHECK_RESULT_VERSION)
-		return bti_error(BT_EINVALID, "bt_db_check: unknown result version %u (this library "
-				 "knows 1..%d)", out->version, BT_CHECK_RESULT_VERSION);
+	if (bti_versioned_check(&bti_v_check_result, "bt_db_check", out) != BT_OK)
+		return BT_EINVALID;
 	path = bti_location_resolve(path);
-	memset((char *)out + sizeof(out->version), 0, sizeof(*out) - sizeof(out->version));
-	no_rows(out);
-	out->schema_latest = bti_builtin_migrations.count
+	memset(&all, 0, sizeof(all));
+	no_rows(&all);
+	all.schema_latest = bti_builtin_migrations.count
 		? bti_builtin_migrations.items[bti_builtin_migrations.count - 1].version : 0;
 	/* Before opening: opening may create it. */
-	out->wal_bytes = wal_size(path);
+	all.wal_bytes = wal_size(path);
 	rc = bti_store_inspect_open(&st, path, 0, &bti_builtin_migrations);
-	if (rc != BT_OK)
-		return rc;
-	memset(&k, 0, sizeof(k));
-	k.path = path;
-	k.out = out;
-	k.fn = fn;
-	k.payload = payload;
-	rc = run_checks(&k, st);
-	bti_store_close(st);
+	if (rc == BT_OK) {
+		memset(&k, 0, sizeof(k));
+		k.path = path;
+		k.out = &all;
+		k.fn = fn;
+		k.payload = payload;
+		rc = run_checks(&k, st);
+		bti_store_close(st);
+	}
+	/* What was found before a failure is kept, as before. */
+	bti_versioned_out(&bti_v_check_result, out, &all);
 	return rc;
 }

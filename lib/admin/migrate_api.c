@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "versioned.h"
 
 int bt_migration_count(void)
 {
@@ -41,15 +42,13 @@ static void find_record(int version, const char *name, const char *checksum, int
 
 int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out)
 {
+	bt_migration_info info = BT_MIGRATION_INFO_INIT;
 	const bti_migration *m;
 	applied_lookup l = { 0, 0, 0 };
 	int rc = BT_OK;
 
-	if (!out)
-		return bti_error(BT_EINVALID, "bt_migration_info_get: out is NULL");
-	if (out->version == 0 || out->version > BT_MIGRATION_INFO_VERSION)
-		return bti_error(BT_EINVALID, "bt_migration_info_get: unknown version %u (this library "
-				 "knows 1..%d)", out->version, BT_MIGRATION_INFO_VERSION);
+	if (bti_versioned_check(&bti_v_migration_info, "bt_migration_info_get", out) != BT_OK)
+		return BT_EINVALID;
 	if (index < 0 || (size_t)index >= bti_builtin_migrations.count)
 		return bti_error(BT_EINVALID, "bt_migration_info_get: index %d is out of range 0..%d",
 				 index, (int)bti_builtin_migrations.count - 1);
@@ -64,11 +63,12 @@ int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out)
 		if (rc != BT_OK)
 			return rc;
 	}
-	out->schema_version = m->version;
-	out->name = m->name;
-	out->checksum = m->checksum;
-	out->applied = l.found;
-	out->applied_at = l.applied_at;
+	info.schema_version = m->version;
+	info.name = m->name;
+	info.checksum = m->checksum;
+	info.applied = l.found;
+	info.applied_at = l.applied_at;
+	bti_versioned_out(&bti_v_migration_info, out, &info);
 	return BT_OK;
 }
 

@@ -32,6 +32,7 @@
 #include "capture.h"
 #include "db.h"
 #include "landing.h"
+#include "versioned.h"
 
 #define DEFAULT_ENTRIES 4096u
 #define DEFAULT_BYTES ((size_t)4 << 20)
@@ -871,18 +872,17 @@ int bt_flush(bt_db *db, int timeout_ms)
 
 int bt_capture_stats_get(bt_db *db, bt_capture_stats *out)
 {
+	bt_capture_stats all;
+
 	if (!db || !out)
 		return bti_error(BT_EINVALID, "bt_capture_stats_get: %s is NULL", db ? "out" : "db");
-	if (out->version == 0 || out->version > BT_CAPTURE_STATS_VERSION)
-		return bti_error(BT_EINVALID, "bt_capture_stats_get: unknown version %u (this library "
-				 "knows 1..%d)", out->version, BT_CAPTURE_STATS_VERSION);
-	if (db->async) {
-		bti_async_stats(db->async, out);
-	} else {
-		memset(out, 0, sizeof(*out));
-		out->version = BT_CAPTURE_STATS_VERSION;
-	}
+	if (bti_versioned_check(&bti_v_capture_stats, "bt_capture_stats_get", out) != BT_OK)
+		return BT_EINVALID;
+	memset(&all, 0, sizeof(all));
+	if (db->async)
+		bti_async_stats(db->async, &all);
 	/* Re-entered calls are refused before they reach the queue. */
-	out->dropped += __atomic_load_n(&db->refused, __ATOMIC_RELAXED);
+	all.dropped += __atomic_load_n(&db->refused, __ATOMIC_RELAXED);
+	bti_versioned_out(&bti_v_capture_stats, out, &all);
 	return BT_OK;
 }

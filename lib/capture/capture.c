@@ -22,6 +22,7 @@
 #include "redact.h"
 #include "text.h"
 #include "vocab.h"
+#include "versioned.h"
 
 /* Host identifiers longer than this are cut: they are names, not text. */
 #define FIELD_MAX 1024
@@ -463,25 +464,18 @@ int (bt_log)(bt_db *db, bt_level level, const char *component, const char *fmt, 
 	return rc;
 }
 
-/* How many bytes of bt_event a caller of @version passed: fields are only
- * appended, so an older caller's struct is a prefix of ours. */
-static size_t event_size(unsigned int version)
-{
-	(void)version; /* version 1 is the whole struct, for now */
-	return sizeof(bt_event);
-}
-
 /* Map a bt_event onto a capture input. */
 static int event_input(const bt_event *ev, const char *caller, bti_capture_in *in)
 {
+	int rc;
+
 	memset(in, 0, sizeof(*in));
 	in->caller = caller;
 	if (!ev)
 		return bti_error(BT_EINVALID, "%s: event is NULL", caller);
-	if (ev->version == 0 || ev->version > BT_EVENT_VERSION)
-		return bti_error(BT_EINVALID, "%s: unknown event version %u (this library knows 1..%d); "
-				 "initialise events with BT_EVENT_INIT", caller, ev->version, BT_EVENT_VERSION);
-	memcpy(&in->ev, ev, event_size(ev->version));
+	rc = bti_versioned_in(&bti_v_event, caller, ev, &in->ev);
+	if (rc != BT_OK)
+		return rc;
 	in->message_len = ev->message ? strlen(ev->message) : 0;
 	return BT_OK;
 }

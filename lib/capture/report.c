@@ -11,13 +11,10 @@
 #include "fingerprint.h"
 #include "redact.h"
 #include "text.h"
+#include "versioned.h"
 
 static int check_report(const bt_report *r)
 {
-	if (r->version == 0 || r->version > BT_REPORT_VERSION)
-		return bti_error(BT_EINVALID, "bt_report_create: unknown report version %u (this library "
-				 "knows 1..%d); initialise reports with BT_REPORT_INIT",
-				 r->version, BT_REPORT_VERSION);
 	if (!r->title || !*r->title)
 		return bti_error(BT_EINVALID, "bt_report_create: title is NULL or empty");
 	/* 0 selects the default; anything else must be a known value. */
@@ -113,6 +110,7 @@ int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
 	bti_occurrence o;
 	bti_landing landing;
 	report_text t;
+	bt_report given;
 
 	if (id_out)
 		*id_out = 0;
@@ -122,7 +120,10 @@ int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
 		rc = bti_error(BT_EINVALID, "bt_report_create: %s is NULL", db ? "report" : "db");
 		goto done;
 	}
-	rc = check_report(r);
+	rc = bti_versioned_in(&bti_v_report, "bt_report_create", r, &given);
+	r = &given;
+	if (rc == BT_OK)
+		rc = check_report(r);
 	if (rc != BT_OK)
 		goto done;
 	rc = prepare(db, r, &t);

@@ -13,6 +13,7 @@
 #include "context.h"
 #include "crash.h"
 #include "db.h"
+#include "versioned.h"
 #include "vocab.h"
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
@@ -20,34 +21,6 @@
 #define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
 			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE | \
 			  BT_OPEN_ASYNC | BT_OPEN_SYNC)
-
-/* How many bytes of bt_open_options each version has: a caller built
- * against an older version passes a shorter struct, and the rest are
- * defaults.  Each version ends where the next one's first field starts. */
-static size_t options_size(unsigned int version)
-{
-	switch (version) {
-	case 1:  return offsetof(bt_open_options, store_level);
-	case 2:  return offsetof(bt_open_options, log_rows_per_ticket);
-	case 3:  return offsetof(bt_open_options, async_queue_entries);
-	default: return sizeof(bt_open_options);
-	}
-}
-
-int bt_open_options_init(bt_open_options *opts, unsigned int version)
-{
-	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
-
-	if (!opts)
-		return bti_error(BT_EINVALID, "bt_open_options_init: opts is NULL");
-	if (version == 0 || version > BT_OPEN_OPTIONS_VERSION)
-		return bti_error(BT_EINVALID,
-				 "bt_open_options_init: unknown options version %u (this library knows 1..%d)",
-				 version, BT_OPEN_OPTIONS_VERSION);
-	memcpy(opts, &defaults, options_size(version));
-	opts->version = version;
-	return BT_OK;
-}
 
 static int valid_level(bt_level level)
 {
@@ -58,17 +31,10 @@ static int valid_level(bt_level level)
 /* Copy the caller's options over the defaults, as far as its version goes. */
 static int read_options(const bt_open_options *in, bt_open_options *o)
 {
-	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+	int rc = bti_versioned_in(&bti_v_open_options, "bt_open", in, o);
 
-	*o = defaults;
-	if (!in)
-		return BT_OK;
-	if (in->version == 0 || in->version > BT_OPEN_OPTIONS_VERSION)
-		return bti_error(BT_EINVALID,
-				 "bt_open: unknown options version %u (this library knows 1..%d); "
-				 "initialise options with BT_OPEN_OPTIONS_INIT",
-				 in->version, BT_OPEN_OPTIONS_VERSION);
-	memcpy(o, in, options_size(in->version));
+	if (rc != BT_OK)
+		return rc;
 	if (o->flags & ~KNOWN_OPEN_FLAGS)
 		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x", o->flags & ~KNOWN_OPEN_FLAGS);
 	if (o->busy_timeout_ms < 0)

@@ -80,6 +80,7 @@
 
 #include "crash.h"
 #include "db.h"
+#include "versioned.h"
 
 #define MAX_FRAMES 64
 #define MAX_MODULES 128
@@ -592,16 +593,16 @@ int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+	bt_crash_options o;
 	void *warm[4];
 	char path[PATH_MAX];
 	int frames, fd;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_crash_handler_install: db is NULL");
-	if (opts && (opts->version == 0 || opts->version > BT_CRASH_OPTIONS_VERSION))
-		return bti_error(BT_EINVALID, "bt_crash_handler_install: unknown options version %u "
-				 "(this library knows 1..%d)", opts->version, BT_CRASH_OPTIONS_VERSION);
-	frames = opts && opts->fingerprint_frames ? opts->fingerprint_frames : BTI_CRASH_DEFAULT_FRAMES;
+	if (bti_versioned_in(&bti_v_crash_options, "bt_crash_handler_install", opts, &o) != BT_OK)
+		return BT_EINVALID;
+	frames = o.fingerprint_frames ? o.fingerprint_frames : BTI_CRASH_DEFAULT_FRAMES;
 	if (frames < 1 || frames > BTI_CRASH_MAX_FRAMES)
 		return bti_error(BT_EINVALID, "bt_crash_handler_install: fingerprint_frames %d is outside "
 				 "1..%d", frames, BTI_CRASH_MAX_FRAMES);

@@ -42,6 +42,7 @@
 #include "fingerprint.h"
 #include "landing.h"
 #include "text.h"
+#include "versioned.h"
 
 #define WINDOW ((size_t)4 << 20) /* the bytes read and stored at once */
 #define WINDOW_CHUNKS 4096       /* and the records */
@@ -390,15 +391,15 @@ static int ingest_from(bt_db *db, int fd, const struct stat *st, int64_t offset,
 
 int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 {
-	bt_crash_ingest_result res = { BT_CRASH_INGEST_RESULT_VERSION, 0, 0, 0 };
+	bt_crash_ingest_result res = BT_CRASH_INGEST_RESULT_INIT;
 	char path[PATH_MAX];
 	struct stat st;
 	int fd, exclusive, all = 0, rc;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_crash_ingest: db is NULL");
-	if (out && (out->version == 0 || out->version > BT_CRASH_INGEST_RESULT_VERSION))
-		return bti_error(BT_EINVALID, "bt_crash_ingest: unknown result version %u", out->version);
+	if (out && bti_versioned_check(&bti_v_crash_ingest_result, "bt_crash_ingest", out) != BT_OK)
+		return BT_EINVALID;
 	if (db->cfg.flags & BT_OPEN_READONLY)
 		return bti_error(BT_EREADONLY, "bt_crash_ingest: the handle is read-only");
 	if (bti_crash_spool_path(db, path, sizeof(path)) != BT_OK)
@@ -423,7 +424,7 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 		return rc;
 done:
 	if (out)
-		*out = res;
+		bti_versioned_out(&bti_v_crash_ingest_result, out, &res);
 	return BT_OK;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "db.h"
+#include "versioned.h"
 
 #define PAGE_ROWS 64
 #define MAX_COLS 10
@@ -110,24 +111,8 @@ const char *bt_aggregate_kind_name(bt_aggregate_kind kind)
 	return kinds[kind].name;
 }
 
-int bt_aggregate_options_init(bt_aggregate_options *opts, unsigned int version)
-{
-	if (!opts)
-		return bti_error(BT_EINVALID, "bt_aggregate_options_init: opts is NULL");
-	if (version == 0 || version > BT_AGGREGATE_OPTIONS_VERSION)
-		return bti_error(BT_EINVALID, "bt_aggregate_options_init: unknown version %u "
-				 "(this library knows 1..%d)", version, BT_AGGREGATE_OPTIONS_VERSION);
-	memset(opts, 0, sizeof(*opts));
-	opts->version = version;
-	return BT_OK;
-}
-
 static int check_options(bt_aggregate_kind kind, const bt_aggregate_options *o)
 {
-	if (o->version == 0 || o->version > BT_AGGREGATE_OPTIONS_VERSION)
-		return bti_error(BT_EINVALID, "bt_aggregate_iter_new: unknown options version %u "
-				 "(this library knows 1..%d); use BT_AGGREGATE_OPTIONS_INIT",
-				 o->version, BT_AGGREGATE_OPTIONS_VERSION);
 	if (o->from && o->to && o->from >= o->to)
 		return bti_error(BT_EINVALID, "bt_aggregate_iter_new: the range ends before it "
 				 "starts (from must be before to)");
@@ -143,7 +128,7 @@ static int check_options(bt_aggregate_kind kind, const bt_aggregate_options *o)
 int bt_aggregate_iter_new(bt_db *db, bt_aggregate_kind kind, const bt_aggregate_options *opts,
 			  bt_aggregate_iter **out)
 {
-	static const bt_aggregate_options defaults = BT_AGGREGATE_OPTIONS_INIT;
+	bt_aggregate_options o;
 	bt_aggregate_iter *it;
 	int rc;
 
@@ -153,9 +138,9 @@ int bt_aggregate_iter_new(bt_db *db, bt_aggregate_kind kind, const bt_aggregate_
 		return bti_error(BT_EINVALID, "bt_aggregate_iter_new: %s is NULL", db ? "out" : "db");
 	if (!bt_aggregate_kind_name(kind))
 		return bti_error(BT_EINVALID, "bt_aggregate_iter_new: unknown kind %d", (int)kind);
-	if (!opts)
-		opts = &defaults;
-	rc = check_options(kind, opts);
+	rc = bti_versioned_in(&bti_v_aggregate_options, "bt_aggregate_iter_new", opts, &o);
+	if (rc == BT_OK)
+		rc = check_options(kind, &o);
 	if (rc != BT_OK)
 		return rc;
 	it = bti_calloc(1, sizeof(*it));
@@ -163,11 +148,11 @@ int bt_aggregate_iter_new(bt_db *db, bt_aggregate_kind kind, const bt_aggregate_
 		return bti_error(BT_ENOMEM, "bt_aggregate_iter_new: out of memory");
 	it->db = db;
 	it->def = &kinds[kind];
-	it->given_from = opts->from;
-	it->given_to = opts->to;
-	it->from = opts->from ? opts->from : INT64_MIN;
-	it->to = opts->to ? opts->to : INT64_MAX;
-	it->limit = opts->limit ? opts->limit : TOP_DEFAULT;
+	it->given_from = o.from;
+	it->given_to = o.to;
+	it->from = o.from ? o.from : INT64_MIN;
+	it->to = o.to ? o.to : INT64_MAX;
+	it->limit = o.limit ? o.limit : TOP_DEFAULT;
 	it->after_count = -1;
 	*out = it;
 	return BT_OK;

@@ -16,6 +16,7 @@
 #include "redact.h"
 #include "ticket.h"
 #include "vocab.h"
+#include "versioned.h"
 
 /* allowed[from][to], indexed by bt_status.  Forward through the workflow,
  * back from in_progress to triaged (work stopped) and from
@@ -53,11 +54,6 @@ typedef int (*apply_fn)(change *c, void *arg);
 
 static int check_options(const bt_update_options *o, const char *caller)
 {
-	if (!o)
-		return bti_error(BT_EINVALID, "%s: options are NULL (an actor is required)", caller);
-	if (o->version == 0 || o->version > BT_UPDATE_OPTIONS_VERSION)
-		return bti_error(BT_EINVALID, "%s: unknown options version %u; use BT_UPDATE_OPTIONS_INIT",
-				 caller, o->version);
 	if (!o->actor || !*o->actor)
 		return bti_error(BT_EINVALID, "%s: an actor is required, e.g. \"user:oncall\"", caller);
 	if (o->expected_version < 0)
@@ -106,15 +102,23 @@ static int check_expectations(const change *c)
 static int run_change(bt_db *db, int64_t id, const bt_update_options *opts, const char *caller,
 		      int need_actor, apply_fn fn, void *arg)
 {
-	change c = { db, opts, caller, NULL, 0, NULL };
+	change c = { db, NULL, caller, NULL, 0, NULL };
+	bt_update_options o;
 	int saved_errno = errno, rc;
 	char *owned_note = NULL;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "%s: db is NULL", caller);
-	rc = need_actor || opts ? check_options(opts, caller) : BT_OK;
-	if (rc != BT_OK)
-		return rc;
+	if (!opts && need_actor)
+		return bti_error(BT_EINVALID, "%s: options are NULL (an actor is required)", caller);
+	if (opts) {
+		rc = bti_versioned_in(&bti_v_update_options, caller, opts, &o);
+		if (rc == BT_OK)
+			rc = check_options(&o, caller);
+		if (rc != BT_OK)
+			return rc;
+		opts = c.opts = &o;
+	}
 	if (opts && bti_redact_field(db, opts->note, &c.note, &owned_note) != BT_OK)
 		return bti_error(BT_ENOMEM, "%s: out of memory", caller);
 	rc = bti_db_lock(db, caller);

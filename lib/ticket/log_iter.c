@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "versioned.h"
 
 /* The entries are made by the backend (log_page) and freed here, one
  * destructor for every backend. */
@@ -40,18 +41,16 @@ static int valid_level(int level)
 
 int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out)
 {
-	static const bt_log_filter all = BT_LOG_FILTER_INIT;
+	bt_log_filter f;
 	bt_log_iter *it;
 
 	if (out)
 		*out = NULL;
 	if (!db || !out)
 		return bti_error(BT_EINVALID, "bt_log_iter_new: %s is NULL", db ? "out" : "db");
-	if (!filter)
-		filter = &all;
-	if (filter->version == 0 || filter->version > BT_LOG_FILTER_VERSION)
-		return bti_error(BT_EINVALID, "bt_log_iter_new: unknown filter version %u; use "
-				 "BT_LOG_FILTER_INIT", filter->version);
+	if (bti_versioned_in(&bti_v_log_filter, "bt_log_iter_new", filter, &f) != BT_OK)
+		return BT_EINVALID;
+	filter = &f;
 	if (!valid_level(filter->min_level))
 		return bti_error(BT_EINVALID, "bt_log_iter_new: unknown level %d", (int)filter->min_level);
 	it = bti_calloc(1, sizeof(*it));

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "db.h"
+#include "versioned.h"
 
 int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 {
+	bt_purge_options o;
 	bti_purge_batch b;
 	int saved_errno = errno, rc = BT_OK;
 
@@ -16,8 +18,10 @@ int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 		memset(result, 0, sizeof(*result));
 	if (!db || !opts || !result)
 		return bti_error(BT_EINVALID, "bt_purge: %s is NULL", !db ? "db" : !opts ? "opts" : "result");
-	if (opts->version == 0 || opts->version > BT_PURGE_OPTIONS_VERSION)
-		return bti_error(BT_EINVALID, "bt_purge: unknown options version %u", opts->version);
+	rc = bti_versioned_in(&bti_v_purge_options, "bt_purge", opts, &o);
+	if (rc != BT_OK)
+		return rc;
+	opts = &o;
 	if (opts->older_than_days <= 0)
 		return bti_error(BT_EINVALID, "bt_purge: older_than_days must be positive, not %d",
 				 opts->older_than_days);
@@ -34,8 +38,7 @@ int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 			break;
 		rc = bti_store_purge_step(db->store, &b);
 		bti_db_unlock(db);
-		/* Version 1 callers' structs end before the callback. */
-		if (rc == BT_OK && opts->version >= 2 && opts->progress)
+		if (rc == BT_OK && opts->progress)
 			opts->progress(b.tickets, b.logs, b.events, opts->payload);
 	}
 	result->tickets = b.tickets;

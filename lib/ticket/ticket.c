@@ -11,6 +11,7 @@
 #include "db.h"
 #include "ticket.h"
 #include "vocab.h"
+#include "versioned.h"
 
 /* ---- the snapshot ---- */
 
@@ -137,22 +138,18 @@ bad:
 int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
 {
 	bt_ticket_counts all;
-	unsigned int version;
 	int rc;
 
 	if (!db || !counts)
 		return bti_error(BT_EINVALID, "bt_ticket_count: %s is NULL", db ? "counts" : "db");
-	version = counts->version;
-	if (version == 0 || version > BT_TICKET_COUNTS_VERSION)
-		return bti_error(BT_EINVALID, "bt_ticket_count: unknown counts version %u", version);
+	if (bti_versioned_check(&bti_v_ticket_counts, "bt_ticket_count", counts) != BT_OK)
+		return BT_EINVALID;
 	memset(&all, 0, sizeof(all));
 	rc = bti_db_lock(db, "bt_ticket_count");
 	if (rc != BT_OK)
 		return rc;
 	rc = bti_store_ticket_counts(db->store, bti_db_now(db), &all);
 	bti_db_unlock(db);
-	/* Only the caller's version's fields exist in its struct. */
-	all.version = version;
-	memcpy(counts, &all, version == 1 ? offsetof(bt_ticket_counts, dropped) : sizeof(all));
+	bti_versioned_out(&bti_v_ticket_counts, counts, &all);
 	return rc;
 }

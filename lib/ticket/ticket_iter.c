@@ -12,6 +12,7 @@
 
 #include "db.h"
 #include "ticket.h"
+#include "versioned.h"
 
 #define PAGE_ROWS 64
 #define VALID_STATUS_BITS 0x7Eu /* bits 1..6 */
@@ -69,10 +70,6 @@ static int parse_cursor(const char *cursor, bti_ticket_query *q)
 
 static int check_filter(const bt_ticket_filter *f)
 {
-	if (f->version == 0 || f->version > BT_TICKET_FILTER_VERSION)
-		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown filter version %u (this "
-				 "library knows 1..%d); use BT_TICKET_FILTER_INIT",
-				 f->version, BT_TICKET_FILTER_VERSION);
 	if (f->status_mask & ~VALID_STATUS_BITS)
 		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown bits 0x%x in status_mask",
 				 f->status_mask & ~VALID_STATUS_BITS);
@@ -103,7 +100,7 @@ static int copy_opt(const char *s, char **out)
 
 int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter **out)
 {
-	static const bt_ticket_filter all = BT_TICKET_FILTER_INIT;
+	bt_ticket_filter f;
 	bt_ticket_iter *it;
 	int rc;
 
@@ -111,9 +108,10 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 		*out = NULL;
 	if (!db || !out)
 		return bti_error(BT_EINVALID, "bt_ticket_iter_new: %s is NULL", db ? "out" : "db");
-	if (!filter)
-		filter = &all;
-	rc = check_filter(filter);
+	rc = bti_versioned_in(&bti_v_ticket_filter, "bt_ticket_iter_new", filter, &f);
+	filter = &f;
+	if (rc == BT_OK)
+		rc = check_filter(filter);
 	if (rc != BT_OK)
 		return rc;
 	it = bti_calloc(1, sizeof(*it));

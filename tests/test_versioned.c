@@ -1,0 +1,202 @@
+/*
+ * test_versioned.c - the one rule for versioned structs (lib/core/versioned.c):
+ * every table's versions grow, the latest is the whole struct, bt_*_init()
+ * writes only the bytes of the version asked for, input is read only as far
+ * as the caller's version goes (the rest are defaults), and output is
+ * written only as far as the caller's version goes.
+ */
+#include <stddef.h>
+
+#include "check.h"
+#include "versioned.h"
+
+static void test_tables(void)
+{
+	const bti_versioned *const *t;
+	int n = 0;
+
+	for (t = bti_versioned_all; *t; t++, n++) {
+		size_t prev = sizeof(unsigned int);
+
+		CHECK((*t)->latest >= 1 && (*t)->latest <= BTI_VERSIONED_MAX);
+		for (unsigned int v = 1; v <= (*t)->latest; v++) {
+			if ((*t)->sizes[v] <= prev)
+				fprintf(stderr, "%s: version %u is %zu bytes, not more than %zu\n",
+					(*t)->name, v, (*t)->sizes[v], prev);
+			CHECK((*t)->sizes[v] > prev);
+			prev = (*t)->sizes[v];
+		}
+		CHECK(strncmp((*t)->name, "bt_", 3) == 0);
+		CHECK(strncmp((*t)->init, "BT_", 3) == 0);
+	}
+	CHECK_INT_EQ(n, 16);
+	/* The latest version of each is the whole struct a caller declares. */
+	CHECK_INT_EQ(bti_v_open_options.sizes[BT_OPEN_OPTIONS_VERSION], sizeof(bt_open_options));
+	CHECK_INT_EQ(bti_v_ticket_counts.sizes[BT_TICKET_COUNTS_VERSION], sizeof(bt_ticket_counts));
+	CHECK_INT_EQ(bti_v_purge_options.sizes[BT_PURGE_OPTIONS_VERSION], sizeof(bt_purge_options));
+	CHECK_INT_EQ(bti_v_event.sizes[BT_EVENT_VERSION], sizeof(bt_event));
+}
+
+/* Each init function equals its INIT macro, and refuses what it must. */
+static void test_init_matches_macro(void)
+{
+	const bt_event ev0 = BT_EVENT_INIT;
+	const bt_report r0 = BT_REPORT_INIT;
+	const bt_ticket_filter f0 = BT_TICKET_FILTER_INIT;
+	const bt_update_options u0 = BT_UPDATE_OPTIONS_INIT;
+	const bt_log_filter l0 = BT_LOG_FILTER_INIT;
+	const bt_purge_options p0 = BT_PURGE_OPTIONS_INIT;
+	const bt_crash_options c0 = BT_CRASH_OPTIONS_INIT;
+	const bt_aggregate_options a0 = BT_AGGREGATE_OPTIONS_INIT;
+	bt_event ev;
+	bt_report r;
+	bt_ticket_filter f;
+	bt_update_options u;
+	bt_log_filter l;
+	bt_purge_options p;
+	bt_crash_options c;
+	bt_aggregate_options a;
+
+	memset(&ev, 0xa5, sizeof(ev));
+	CHECK_RC(bt_event_init(&ev, BT_EVENT_VERSION), BT_OK);
+	CHECK(ev.version == ev0.version && ev.level == ev0.level && ev.message == NULL);
+	memset(&r, 0xa5, sizeof(r));
+	CHECK_RC(bt_report_init(&r, BT_REPORT_VERSION), BT_OK);
+	CHECK(r.version == r0.version && r.title == NULL && r.fingerprint == NULL);
+	memset(&f, 0xa5, sizeof(f));
+	CHECK_RC(bt_ticket_filter_init(&f, BT_TICKET_FILTER_VERSION), BT_OK);
+	CHECK(f.version == f0.version && f.claimed == f0.claimed && f.cursor == NULL);
+	memset(&u, 0xa5, sizeof(u));
+	CHECK_RC(bt_update_options_init(&u, BT_UPDATE_OPTIONS_VERSION), BT_OK);
+	CHECK(u.version == u0.version && u.actor == NULL && u.expected_version == 0);
+	memset(&l, 0xa5, sizeof(l));
+	CHECK_RC(bt_log_filter_init(&l, BT_LOG_FILTER_VERSION), BT_OK);
+	CHECK(l.version == l0.version && l.newest_first == 0);
+	memset(&p, 0xa5, sizeof(p));
+	CHECK_RC(bt_purge_options_init(&p, BT_PURGE_OPTIONS_VERSION), BT_OK);
+	CHECK(p.version == p0.version && p.progress == NULL && p.payload == NULL);
+	memset(&c, 0xa5, sizeof(c));
+	CHECK_RC(bt_crash_options_init(&c, BT_CRASH_OPTIONS_VERSION), BT_OK);
+	CHECK(c.version == c0.version && c.fingerprint_frames == 0);
+	memset(&a, 0xa5, sizeof(a));
+	CHECK_RC(bt_aggregate_options_init(&a, BT_AGGREGATE_OPTIONS_VERSION), BT_OK);
+	CHECK(a.version == a0.version && a.from == 0 && a.limit == 0);
+
+	CHECK_RC(bt_event_init(NULL, 1), BT_EINVALID);
+	CHECK_RC(bt_report_init(&r, 0), BT_EINVALID);
+	CHECK_RC(bt_ticket_filter_init(&f, BT_TICKET_FILTER_VERSION + 1), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "bt_ticket_filter_init: unknown bt_ticket_filter version");
+}
+
+/* An older version's init writes only that version's bytes: a caller built
+ * against it has no room for more. */
+static void test_init_older_version(void)
+{
+	struct { bt_purge_options o; unsigned char after[64]; } buf;
+	const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+	bt_open_options o;
+	size_t v1 = bti_v_purge_options.sizes[1];
+
+	memset(&buf, 0xa5, sizeof(buf));
+	CHECK_RC(bt_purge_options_init(&buf.o, 1), BT_OK);
+	CHECK_INT_EQ(buf.o.version, 1);
+	for (size_t i = v1; i < sizeof(buf); i++)
+		if (((unsigned char *)&buf)[i] != 0xa5) {
+			fprintf(stderr, "byte %zu past version 1 was written\n", i);
+			CHECK(0);
+			break;
+		}
+	memset(&o, 0xa5, sizeof(o));
+	CHECK_RC(bt_open_options_init(&o, 2), BT_OK);
+	CHECK(o.version == 2 && o.store_level == defaults.store_level &&
+	      o.dedup_window_ms == defaults.dedup_window_ms);
+	CHECK(o.log_rows_per_ticket == (int)0xa5a5a5a5); /* version 3: untouched */
+}
+
+/* Input: an older caller's struct is read as far as its version, and the
+ * rest are defaults, whatever lies past it in memory. */
+static void test_in(void)
+{
+	struct { bt_open_options o; } given;
+	bt_open_options got;
+	const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
+
+	memset(&given, 0x5a, sizeof(given));
+	given.o.version = 1;
+	given.o.flags = BT_OPEN_SYNC;
+	given.o.busy_timeout_ms = 1234;
+	CHECK_RC(bti_versioned_in(&bti_v_open_options, "t", &given.o, &got), BT_OK);
+	CHECK_INT_EQ(got.version, BT_OPEN_OPTIONS_VERSION);
+	CHECK_INT_EQ(got.flags, BT_OPEN_SYNC);
+	CHECK_INT_EQ(got.busy_timeout_ms, 1234);
+	CHECK_INT_EQ(got.store_level, defaults.store_level);
+	CHECK_INT_EQ(got.async_queue_entries, defaults.async_queue_entries);
+	CHECK_RC(bti_versioned_in(&bti_v_open_options, "t", NULL, &got), BT_OK);
+	CHECK_INT_EQ(got.dedup_window_ms, defaults.dedup_window_ms);
+	given.o.version = 0;
+	CHECK_RC(bti_versioned_in(&bti_v_open_options, "caller", &given.o, &got), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "caller: unknown bt_open_options version 0");
+}
+
+/* Output: written only as far as the caller's version, which is kept. */
+static void test_out(void)
+{
+	struct { bt_ticket_counts c; unsigned char after[64]; } buf;
+	bt_ticket_counts all;
+	size_t v1 = bti_v_ticket_counts.sizes[1];
+
+	memset(&all, 0, sizeof(all));
+	all.version = BT_TICKET_COUNTS_VERSION;
+	all.total = 7;
+	all.dropped = 9;
+	memset(&buf, 0xa5, sizeof(buf));
+	buf.c.version = 1;
+	CHECK_RC(bti_versioned_check(&bti_v_ticket_counts, "t", &buf.c), BT_OK);
+	bti_versioned_out(&bti_v_ticket_counts, &buf.c, &all);
+	CHECK_INT_EQ(buf.c.version, 1);
+	CHECK_INT_EQ(buf.c.total, 7);
+	for (size_t i = v1; i < sizeof(buf); i++)
+		if (((unsigned char *)&buf)[i] != 0xa5) {
+			fprintf(stderr, "byte %zu past version 1 was written\n", i);
+			CHECK(0);
+			break;
+		}
+	CHECK_RC(bti_versioned_check(&bti_v_ticket_counts, "t", NULL), BT_EINVALID);
+}
+
+/* Through the API: bt_capture_stats_get and bt_db_check on a version they
+ * do not know change nothing; on a known one they fill it. */
+static void test_api_outputs(void)
+{
+	bt_capture_stats st;
+	bt_check_result cr;
+	bt_db *db = NULL;
+
+	CHECK_RC(bt_open(&db, check_path("v.db"), NULL), BT_OK);
+	memset(&st, 0xa5, sizeof(st));
+	st.version = BT_CAPTURE_STATS_VERSION + 1;
+	CHECK_RC(bt_capture_stats_get(db, &st), BT_EINVALID);
+	CHECK(st.accepted == 0xa5a5a5a5a5a5a5a5ull);
+	st.version = BT_CAPTURE_STATS_VERSION;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "v", "one"), BT_OK);
+	CHECK_RC(bt_capture_stats_get(db, &st), BT_OK);
+	CHECK_INT_EQ(st.version, BT_CAPTURE_STATS_VERSION);
+	CHECK_INT_EQ(st.accepted, 1);
+	bt_close(db);
+	memset(&cr, 0xa5, sizeof(cr));
+	cr.version = BT_CHECK_RESULT_VERSION;
+	CHECK_RC(bt_db_check(check_path("v.db"), &cr, NULL, NULL), BT_OK);
+	CHECK_INT_EQ(cr.problems, 0);
+	CHECK_INT_EQ(cr.tickets, 1);
+}
+
+int main(void)
+{
+	RUN(test_tables);
+	RUN(test_init_matches_macro);
+	RUN(test_init_older_version);
+	RUN(test_in);
+	RUN(test_out);
+	RUN(test_api_outputs);
+	return check_finish();
+}
