@@ -117,6 +117,7 @@ int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out);
 int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask);
 int cli_parse_status(cli *c, const char *text, bt_status *out);
 int cli_parse_severity(cli *c, const char *text, bt_severity *out);
+int cli_parse_level(cli *c, const char *text, bt_level *out);
 
 /* ---- the database (util.c) ---- */
 

@@ -243,21 +243,6 @@ static int parse_format(cli *c, const char *text, enum format *out)
 	return EXIT_OK;
 }
 
-static int parse_level(cli *c, const char *text, bt_level *out)
-{
-	static const bt_level levels[] = { BT_DEBUG, BT_INFO, BT_WARNING, BT_ERROR, BT_CRITICAL };
-	size_t i;
-
-	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		if (strcasecmp(text, bt_level_name(levels[i])) == 0) {
-			*out = levels[i];
-			return EXIT_OK;
-		}
-	}
-	return cli_usage_error(c, "unknown level '%s'; use debug, info, warning, error or critical",
-			       text);
-}
-
 static int parse_table(cli *c, const char *text, enum table_kind *out)
 {
 	size_t i;
@@ -282,7 +267,7 @@ static int apply_table_option(cli *c, export_args *a, int o, const char *arg)
 		switch (o) {
 		case OPT_TICKET:    a->ticket = arg; return EXIT_OK;
 		case OPT_COMPONENT: lf->component = arg; return EXIT_OK;
-		case OPT_LEVEL_MIN: return parse_level(c, arg, &lf->min_level);
+		case OPT_LEVEL_MIN: return cli_parse_level(c, arg, &lf->min_level);
 		case OPT_SINCE:     return cli_parse_time(c, "--since", arg, &lf->from);
 		case OPT_UNTIL:     return cli_parse_time(c, "--until", arg, &lf->to);
 		default:            break;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -269,43 +270,30 @@ int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out)
 			       "(UTC), or a time ago such as 7d, 24h or 30m", opt, text);
 }
 
-static int status_by_name(const char *name, size_t len, bt_status *out)
+/* A name the library's parser refused, as a usage error: its message lists
+ * the names it knows.  @extra is added after it ("" for nothing). */
+static int unknown_name(cli *c, const char *extra)
 {
-	int s;
-
-	for (s = BT_STATUS_NEW; s <= BT_STATUS_CLOSED; s++) {
-		const char *n = bt_status_name((bt_status)s);
-
-		if (n && strlen(n) == len && strncmp(n, name, len) == 0) {
-			*out = (bt_status)s;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int unknown_status(cli *c, const char *name, int len, int allow_open)
-{
-	return cli_usage_error(c, "unknown status '%.*s'; use new, triaged, in_progress, "
-			       "awaiting_verification, resolved or closed%s", len, name,
-			       allow_open ? " (or open, for the first four)" : "");
+	return cli_usage_error(c, "%s%s", without_function(bt_error_message()), extra);
 }
 
 int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask)
 {
 	const char *p = text;
+	char name[64];
 	bt_status s;
 
 	*mask = 0;
 	for (;;) {
 		size_t len = strcspn(p, ",");
 
-		if (len == 4 && strncmp(p, "open", 4) == 0)
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if (strcasecmp(name, "open") == 0)
 			*mask |= BT_STATUS_OPEN_MASK;
-		else if (status_by_name(p, len, &s))
+		else if (bt_status_from_name(name, &s) == BT_OK)
 			*mask |= BT_STATUS_BIT(s);
 		else
-			return unknown_status(c, p, (int)len, 1);
+			return unknown_name(c, " (or open, for the first four)");
 		if (!p[len])
 			return EXIT_OK;
 		p += len + 1;
@@ -314,24 +302,17 @@ int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask)
 
 int cli_parse_status(cli *c, const char *text, bt_status *out)
 {
-	if (status_by_name(text, strlen(text), out))
-		return EXIT_OK;
-	return unknown_status(c, text, (int)strlen(text), 0);
+	return bt_status_from_name(text, out) == BT_OK ? EXIT_OK : unknown_name(c, "");
 }
 
 int cli_parse_severity(cli *c, const char *text, bt_severity *out)
 {
-	int s;
+	return bt_severity_from_name(text, out) == BT_OK ? EXIT_OK : unknown_name(c, "");
+}
 
-	for (s = BT_SEVERITY_LOW; s <= BT_SEVERITY_CRITICAL; s++) {
-		const char *n = bt_severity_name((bt_severity)s);
-
-		if (n && strcmp(n, text) == 0) {
-			*out = (bt_severity)s;
-			return EXIT_OK;
-		}
-	}
-	return cli_usage_error(c, "unknown severity '%s'; use low, medium, high or critical", text);
+int cli_parse_level(cli *c, const char *text, bt_level *out)
+{
+	return bt_level_from_name(text, out) == BT_OK ? EXIT_OK : unknown_name(c, "");
 }
 
 /* ---- the database ---- */

@@ -3,7 +3,9 @@
  * priorities and sources as stored and shown, the severity and title a log
  * level gives, and the SLA policy.  One table per idea, for every layer.
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "internal.h"
 #include "vocab.h"
@@ -109,3 +111,49 @@ const char *bt_level_name(bt_level level)
 	default:          return NULL;
 	}
 }
+
+/* ---- names to values, for CLIs, configuration and the HTTP API ---- */
+
+static const char *const level_names[] = { "debug", "info", "warning", "error", "critical" };
+static const bt_level level_values[] = { BT_DEBUG, BT_INFO, BT_WARNING, BT_ERROR, BT_CRITICAL };
+
+/* The index of @name in @table[first..n) (ASCII case-insensitive), or -1
+ * with a message that lists the names. */
+static int parse_name(const char *caller, const char *what, const char *const *table,
+		      size_t first, size_t n, const char *name)
+{
+	char list[160];
+	size_t i, len = 0;
+
+	for (i = first; name && i < n; i++)
+		if (strcasecmp(table[i], name) == 0)
+			return (int)i;
+	list[0] = '\0';
+	for (i = first; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i == first ? "" : i + 1 == n ? " or " : ", ", table[i]);
+	if (!name)
+		bti_error(BT_EINVALID, "%s: name is NULL", caller);
+	else
+		bti_error(BT_EINVALID, "%s: unknown %s '%.64s'; use %s", caller, what, name, list);
+	return -1;
+}
+
+#define FROM_NAME(fn, T, what, table, first, value) \
+	int fn(const char *name, T *out) \
+	{ \
+		int i; \
+		if (!out) \
+			return bti_error(BT_EINVALID, #fn ": out is NULL"); \
+		i = parse_name(#fn, what, table, first, BTI_ARRAY_LEN(table), name); \
+		if (i < 0) \
+			return BT_EINVALID; \
+		*out = (T)(value); \
+		return BT_OK; \
+	}
+
+FROM_NAME(bt_status_from_name, bt_status, "status", status_names, 1, i)
+FROM_NAME(bt_severity_from_name, bt_severity, "severity", severity_names, 1, i)
+FROM_NAME(bt_priority_from_name, bt_priority, "priority", priority_names, 1, i)
+FROM_NAME(bt_source_from_name, bt_source, "source", source_names, 1, i)
+FROM_NAME(bt_level_from_name, bt_level, "level", level_names, 0, level_values[i])

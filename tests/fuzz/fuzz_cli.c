@@ -11,6 +11,7 @@
  * ticket ids against a database holding tickets 1, 2 and 3.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "fuzz.h"
@@ -169,7 +170,7 @@ static bt_db *ticket_db(void)
 	return db;
 }
 
-/* ---- statuses and severities ---- */
+/* ---- statuses and severities: names in any ASCII case ---- */
 
 static const char *const status_names[] = {
 	NULL, "new", "triaged", "in_progress", "awaiting_verification", "resolved", "closed"
@@ -181,12 +182,12 @@ static int ref_status_mask(const char *s, unsigned int *mask)
 	*mask = 0;
 	for (;;) {
 		size_t len = strcspn(s, ",");
-		int found = len == 4 && !strncmp(s, "open", 4);
+		int found = len == 4 && !strncasecmp(s, "open", 4);
 
 		if (found)
 			*mask |= BT_STATUS_OPEN_MASK;
 		for (int i = 1; i <= 6 && !found; i++)
-			if (strlen(status_names[i]) == len && !strncmp(s, status_names[i], len)) {
+			if (strlen(status_names[i]) == len && !strncasecmp(s, status_names[i], len)) {
 				*mask |= BT_STATUS_BIT(i);
 				found = 1;
 			}
@@ -268,7 +269,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int ref = 0;
 
 		for (int i = 1; i <= 4; i++)
-			if (!strcmp(arg, severity_names[i]))
+			if (!strcasecmp(arg, severity_names[i]))
 				ref = i;
 		QUIET(cli_parse_severity(&c, arg, &s));
 		FUZZ_ASSERT(rc == (ref ? EXIT_OK : EXIT_USAGE));
