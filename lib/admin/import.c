@@ -21,6 +21,7 @@
 
 #include "db.h"
 #include "fingerprint.h"
+#include "iso8601.h"
 #include "json.h"
 #include "redact.h"
 #include "text.h"
@@ -449,83 +450,6 @@ static const char *lookup(const alias *table, size_t n, const char *word)
 
 /* ---- times ---- */
 
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return 0;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 1;
-}
-
-/* ISO 8601: YYYY-MM-DD, optionally followed by T (or a space) HH:MM[:SS[.fff]]
- * and Z or an offset (+HH:MM, +HHMM, +HH); no zone means UTC. */
-static int parse_iso(const char *s, int64_t *out)
-{
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0, oh = 0, om = 0, sign = 0, leap;
-	const char *p = s;
-
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-	    !digits(&p, 2, &d))
-		return 0;
-	if (*p == 'T' || *p == 't' || *p == ' ') {
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-			return 0;
-		if (*p == ':') {
-			p++;
-			if (!digits(&p, 2, &sec))
-				return 0;
-			if (*p == '.' || *p == ',') {
-				int scale = 100;
-
-				if (*++p < '0' || *p > '9')
-					return 0;
-				for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
-					ms += (*p - '0') * scale;
-			}
-		}
-		if (*p == 'Z' || *p == 'z') {
-			p++;
-		} else if (*p == '+' || *p == '-') {
-			sign = *p++ == '-' ? -1 : 1;
-			if (!digits(&p, 2, &oh))
-				return 0;
-			if (*p == ':')
-				p++;
-			if (*p && !digits(&p, 2, &om))
-				return 0;
-		}
-	}
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
-	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
-		return 0;
-	if (sec == 60)
-		sec = 59; /* a leap second: the nearest representable time */
-	*out = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000 + sec * 1000 + ms -
-	       (int64_t)sign * (oh * 60 + om) * 60000;
-	return 1;
-}
-
 /* The last millisecond of 9999-12-31. */
 #define MAX_TIME INT64_C(253402300799999)
 
@@ -540,7 +464,7 @@ static int legacy_time(importer *imp, const record *r, int f, int64_t *out)
 	if (!m)
 		return BT_OK;
 	if (m->type == BTI_JSON_TEXT) {
-		if (!parse_iso(m->text, out))
+		if (!bti_iso8601_parse(m->text, 0, out))
 			return bad(imp, r, BT_EINVALID, "'%s' is not an ISO 8601 time: \"%.40s\"",
 				   fields[f].name, m->text);
 	} else if (m->type == BTI_JSON_INTEGER && m->exact) {
