@@ -980,10 +980,10 @@ static void test_arguments(void)
 	CHECK_RC(bt_import_result_init(&r, 7), BT_EINVALID);
 	o.version = 99;
 	CHECK_RC(bt_import_json(db, "{\"report_id\": 1}", 16, &o, NULL), BT_EINVALID);
-	CHECK_STR_CONTAINS(bt_error_message(), "unknown options version 99");
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown bt_import_options version 99");
 	r.version = 0;
 	CHECK_RC(bt_import_json(db, "{\"report_id\": 1}", 16, NULL, &r), BT_EINVALID);
-	CHECK_STR_CONTAINS(bt_error_message(), "unknown result version 0");
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown bt_import_result version 0");
 	/* NULL options and result: defaults, actor "system". */
 	CHECK_RC(bt_import_json(db, "{\"report_id\": 1}", 16, NULL, NULL), BT_OK);
 	/* The length counts, not a NUL: only the first object is read. */

@@ -4,7 +4,9 @@
  * The tool is a thin shell over the public API in bugtrack.h: it parses
  * arguments, calls the library, and renders what comes back as a table, as
  * text or as JSON.  It never touches SQL or the library's internals, so it
- * also shows what the public API can and cannot do.
+ * also shows what the public API can and cannot do.  The one exception is a
+ * pure function compiled in from lib/core (iso8601.c), so that the tool
+ * reads a date exactly as import does.
  */
 #ifndef BUGTRACK_CLI_H
 #define BUGTRACK_CLI_H

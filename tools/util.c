@@ -10,9 +10,9 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
+#include "iso8601.h"
 
 /* ---- errors ---- */
 
@@ -188,57 +188,6 @@ int cli_parse_int(cli *c, const char *opt, const char *text, int64_t min, int64_
 	return EXIT_OK;
 }
 
-/* Exactly @p n digits at *p. */
-static int digits(const char **p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if ((*p)[i] < '0' || (*p)[i] > '9')
-			return 0;
-		v = v * 10 + ((*p)[i] - '0');
-	}
-	*p += n;
-	*out = v;
-	return 1;
-}
-
-static int days_in_month(int year, int month)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
-/* YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]Z, strictly. */
-static int parse_absolute(const char *p, int64_t *out)
-{
-	struct tm tm;
-	int y, mo, d, h = 0, mi = 0, s = 0;
-
-	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-	    !digits(&p, 2, &d))
-		return 0;
-	if (*p == 'T') {
-		p++;
-		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
-			return 0;
-		if (*p == ':' && (p++, !digits(&p, 2, &s)))
-			return 0;
-		if (*p++ != 'Z')
-			return 0;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-	    s > 59)
-		return 0;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d;
-	tm.tm_hour = h, tm.tm_min = mi, tm.tm_sec = s;
-	*out = (int64_t)timegm(&tm) * 1000;
-	return 1;
-}
-
 /* 7d, 24h, 30m: that long before now. */
 static int parse_relative(const char *text, int64_t now, int64_t *out)
 {
@@ -264,7 +213,7 @@ static int parse_relative(const char *text, int64_t now, int64_t *out)
 
 int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out)
 {
-	if (parse_absolute(text, out) || parse_relative(text, c->now_ms, out))
+	if (bti_iso8601_parse(text, BTI_ISO8601_STRICT, out) || parse_relative(text, c->now_ms, out))
 		return EXIT_OK;
 	return cli_usage_error(c, "%s: '%s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
 			       "(UTC), or a time ago such as 7d, 24h or 30m", opt, text);

@@ -1,8 +1,8 @@
 /*
  * store/sqlite/import.c - the SQL behind bt_import_json: writing imported
  * tickets whole, with their ids, times and counts.  What a field means and
- * whether a record is valid is decided in import.c, which reads the JSON
- * itself (json.c), so that every backend imports alike.
+ * whether a record is valid is decided in lib/admin/import*.c, which read
+ * the JSON themselves (json.c), so that every backend imports alike.
  */
 #include <limits.h>
 #include <stdio.h>
