@@ -877,8 +877,10 @@ BT_EXTERN int bt_ticket_iter_next(bt_ticket_iter *iter, bt_ticket **out);
 
 /**
  * An opaque cursor positioned after the last ticket returned, for
- * bt_ticket_filter.cursor; NULL before the first.  Owned by @p iter, valid
- * until the next call on it.
+ * bt_ticket_filter.cursor; NULL before the first, and always NULL for the
+ * automation queue of bt_ticket_pending() (one page of a queue that moves
+ * as agents claim; ask again instead).  Owned by @p iter, valid until the
+ * next call on it.
  */
 BT_EXTERN const char *bt_ticket_iter_cursor(const bt_ticket_iter *iter);
 

@@ -548,6 +548,9 @@ static void test_pending(void)
 	CHECK_RC(bt_ticket_iter_next(it, &t), BT_OK);
 	CHECK(t && bt_ticket_id(t) == crit_new);
 	bt_ticket_free(t);
+	/* The queue has no cursor: one it gave would be refused by
+	 * bt_ticket_iter_new ("made for another sort order"). */
+	CHECK(bt_ticket_iter_cursor(it) == NULL);
 	CHECK_RC(bt_ticket_iter_next(it, &t), BT_ITEROVER); /* limit 1 */
 	bt_ticket_iter_free(it);
 

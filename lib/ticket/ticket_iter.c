@@ -192,7 +192,10 @@ int bt_ticket_iter_next(bt_ticket_iter *it, bt_ticket **out)
 	it->q.after_key = it->keys[it->next];
 	it->q.after_id = (*out)->num[BTI_T_ID];
 	it->next++;
-	format_cursor(it);
+	/* The automation queue is one page of a moving queue: a position in
+	 * it means nothing later, so it has no cursor to resume from. */
+	if (!it->pending)
+		format_cursor(it);
 	return BT_OK;
 }
 
