@@ -1076,10 +1076,38 @@ typedef struct bt_audit_iter bt_audit_iter;
  * the iterator must be used by one thread at a time and not outlive @p db.
  */
 BT_EXTERN int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out);
-/** @return BT_OK with an entry the caller frees, BT_ITEROVER, or an error. */
+/** @return BT_OK with an entry the caller frees, BT_ITEROVER, or an error.
+ *  On the feed (bt_audit_feed), BT_ITEROVER means "caught up": a later call
+ *  on the same iterator returns what was committed since. */
 BT_EXTERN int bt_audit_iter_next(bt_audit_iter *iter, bt_audit_entry **out);
 BT_EXTERN void bt_audit_iter_free(bt_audit_iter *iter);
 BT_EXTERN void bt_audit_entry_free(bt_audit_entry *entry);
+
+/**
+ * Follow the changes of every ticket: iterate the audit events committed
+ * after @p cursor (NULL: from the oldest kept), in commit order, a page at
+ * a time, with no read transaction held between calls.  This is the feed a
+ * polling agent or an HTTP service follows: keep bt_audit_iter_cursor()
+ * of the last entry handled and resume from it, in this process or
+ * another, and no event is seen twice or skipped (event ids are never
+ * given twice).  Each entry names its ticket (bt_audit_entry_ticket_id()).
+ * Every lifecycle change, new ticket, regression and merge is an event;
+ * repeated occurrences are not (a storm would flood the feed): follow
+ * those with bt_ticket_filter.occurred_from.  Events of deleted or purged
+ * tickets are gone from the feed.
+ * @return BT_OK, or BT_EINVALID (NULL @p db or @p out, malformed cursor).
+ * Thread-safe; the iterator is used by one thread at a time and must not
+ * outlive @p db.
+ */
+BT_EXTERN int bt_audit_feed(bt_db *db, const char *cursor, bt_audit_iter **out);
+
+/**
+ * An opaque cursor positioned after the last entry the feed returned (or
+ * the cursor it started from), for bt_audit_feed(); NULL before the first
+ * and for a ticket's trail (bt_audit_iter_new).  Owned by @p iter, valid
+ * until the next call on it.
+ */
+BT_EXTERN const char *bt_audit_iter_cursor(const bt_audit_iter *iter);
 
 /*
  * Entry getters; strings live until bt_audit_entry_free().  kind is one of
@@ -1088,6 +1116,8 @@ BT_EXTERN void bt_audit_entry_free(bt_audit_entry *entry);
  * merged, merged_into; field names the column for field_changed.
  */
 BT_EXTERN int64_t bt_audit_entry_id(const bt_audit_entry *entry);
+/** The ticket the entry belongs to. */
+BT_EXTERN int64_t bt_audit_entry_ticket_id(const bt_audit_entry *entry);
 BT_EXTERN const char *bt_audit_entry_actor(const bt_audit_entry *entry);
 BT_EXTERN const char *bt_audit_entry_kind(const bt_audit_entry *entry);
 BT_EXTERN const char *bt_audit_entry_field(const bt_audit_entry *entry);

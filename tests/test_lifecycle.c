@@ -5,6 +5,8 @@
  */
 #include <limits.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "db.h"
@@ -790,6 +792,144 @@ static void test_purge(void)
 	bt_close(b);
 }
 
+/* ---- the feed of every ticket's changes ---- */
+
+/* Read the feed from @cursor to the end: ids and tickets into the arrays,
+ * the last cursor into @cursor_out. */
+static size_t read_feed(bt_db *db, const char *cursor, int64_t *ids, int64_t *tickets, size_t cap,
+			char *cursor_out, size_t out_size)
+{
+	bt_audit_iter *it = NULL;
+	bt_audit_entry *e;
+	size_t n = 0;
+
+	CHECK_RC(bt_audit_feed(db, cursor, &it), BT_OK);
+	if (!it)
+		return 0;
+	while (bt_audit_iter_next(it, &e) == BT_OK) {
+		if (n < cap) {
+			ids[n] = bt_audit_entry_id(e);
+			tickets[n] = bt_audit_entry_ticket_id(e);
+		}
+		n++;
+		bt_audit_entry_free(e);
+	}
+	if (cursor_out)
+		snprintf(cursor_out, out_size, "%s", bt_audit_iter_cursor(it) ? bt_audit_iter_cursor(it) : "");
+	bt_audit_iter_free(it);
+	return n;
+}
+
+static void test_feed(void)
+{
+	bt_db *db = open_fresh();
+	bt_update_options o = as("user:a");
+	int64_t a = new_ticket(db, "first", BT_SEVERITY_HIGH), b, ids[64], tickets[64];
+	char cursor[64], again[64];
+	bt_audit_iter *it = NULL;
+	bt_audit_entry *e = NULL;
+	size_t n, i;
+
+	b = new_ticket(db, "second", BT_SEVERITY_LOW);
+	CHECK_RC(bt_ticket_note(db, a, "looking", &o), BT_OK);
+	n = read_feed(db, NULL, ids, tickets, 64, cursor, sizeof(cursor));
+	CHECK_INT_EQ(n, 3); /* created a, created b, note on a */
+	CHECK(tickets[0] == a && tickets[1] == b && tickets[2] == a);
+	for (i = 1; i < n; i++)
+		CHECK(ids[i] > ids[i - 1]);
+	CHECK_INT_EQ(strncmp(cursor, "e1.", 3), 0);
+
+	/* Resumed from its cursor, the feed has only what came after. */
+	CHECK_INT_EQ(read_feed(db, cursor, ids, tickets, 64, again, sizeof(again)), 0);
+	CHECK_STR_EQ(again, cursor);
+	CHECK_RC(bt_ticket_set_status(db, b, BT_STATUS_TRIAGED, &o), BT_OK);
+	CHECK_INT_EQ(read_feed(db, cursor, ids, tickets, 64, NULL, 0), 1);
+	CHECK_INT_EQ(tickets[0], b);
+
+	/* An iterator that is caught up sees what is committed later. */
+	CHECK_RC(bt_audit_feed(db, cursor, &it), BT_OK);
+	CHECK_RC(bt_audit_iter_next(it, &e), BT_OK);
+	bt_audit_entry_free(e);
+	CHECK_RC(bt_audit_iter_next(it, &e), BT_ITEROVER);
+	CHECK_RC(bt_ticket_note(db, b, "later", &o), BT_OK);
+	CHECK_RC(bt_audit_iter_next(it, &e), BT_OK);
+	CHECK_STR_EQ(bt_audit_entry_note(e), "later");
+	bt_audit_entry_free(e);
+	snprintf(cursor, sizeof(cursor), "%s", bt_audit_iter_cursor(it));
+	bt_audit_iter_free(it);
+
+	/* Deleting the ticket with the newest events must not let their ids
+	 * be given again: a follower past them would miss the next event. */
+	CHECK_RC(bt_ticket_delete(db, b, NULL), BT_OK);
+	CHECK_RC(bt_ticket_note(db, a, "after the delete", &o), BT_OK);
+	n = read_feed(db, cursor, ids, tickets, 64, NULL, 0);
+	CHECK_INT_EQ(n, 1);
+	CHECK_INT_EQ(tickets[0], a);
+
+	CHECK_RC(bt_audit_feed(db, "e1.x", &it), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "malformed cursor");
+	CHECK_RC(bt_audit_feed(db, "t1.1.2.3", &it), BT_EINVALID);
+	CHECK_RC(bt_audit_feed(db, "e1.", &it), BT_EINVALID);
+	CHECK_RC(bt_audit_feed(NULL, NULL, &it), BT_EINVALID);
+	bt_close(db);
+}
+
+/* Writers in several processes; a follower resuming by cursor, with a new
+ * iterator each time, sees every event exactly once, in id order. */
+static void test_feed_processes(void)
+{
+	enum { WRITERS = 3, NOTES = 60 };
+	bt_db *db = open_fresh();
+	int64_t ids[WRITERS], seen = 0, last = 0, want;
+	char cursor[64] = "";
+	pid_t pids[WRITERS];
+	int i, status, running = WRITERS, rounds = 0;
+
+	for (i = 0; i < WRITERS; i++)
+		ids[i] = new_ticket(db, "busy", BT_SEVERITY_MEDIUM);
+	want = WRITERS + WRITERS * NOTES; /* created events, then the notes */
+	for (i = 0; i < WRITERS; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			bt_db *own = NULL;
+			bt_update_options o = as("agent:w");
+			int rc = bt_open(&own, bt_db_path(db), NULL);
+
+			for (int k = 0; rc == BT_OK && k < NOTES; k++)
+				rc = bt_ticket_note(own, ids[i], "step", &o);
+			bt_close(own);
+			_exit(rc == BT_OK ? 0 : 1);
+		}
+	}
+	while (seen < want && rounds++ < 100000) {
+		bt_audit_iter *it = NULL;
+		bt_audit_entry *e;
+
+		CHECK_RC(bt_audit_feed(db, cursor[0] ? cursor : NULL, &it), BT_OK);
+		if (!it)
+			break;
+		while (bt_audit_iter_next(it, &e) == BT_OK) {
+			if (bt_audit_entry_id(e) <= last)
+				CHECK(!"an event id came twice or out of order");
+			last = bt_audit_entry_id(e);
+			seen++;
+			bt_audit_entry_free(e);
+		}
+		if (bt_audit_iter_cursor(it))
+			snprintf(cursor, sizeof(cursor), "%s", bt_audit_iter_cursor(it));
+		bt_audit_iter_free(it);
+		if (running && waitpid(-1, &status, WNOHANG) > 0) {
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			running--;
+		}
+	}
+	while (running-- > 0) {
+		CHECK(wait(&status) > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	CHECK_INT_EQ(seen, want);
+	bt_close(db);
+}
+
 int main(void)
 {
 	RUN(test_transition_table);
@@ -806,5 +946,7 @@ int main(void)
 	RUN(test_regression_sla_and_alias_window);
 	RUN(test_delete);
 	RUN(test_purge);
+	RUN(test_feed);
+	RUN(test_feed_processes);
 	return check_finish();
 }

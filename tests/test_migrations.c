@@ -226,6 +226,46 @@ static void test_rows_survive_later_migration(void)
 	}
 }
 
+/* 0007 rebuilds ticket_events with AUTOINCREMENT: a database at schema 6
+ * keeps every event and its id, its indexes, and gives no id twice after. */
+static void test_event_ids_survive_0007(void)
+{
+	const char *path = check_path("events6.db");
+	bti_migration_set six = bti_builtin_migrations;
+	bt_update_options o = BT_UPDATE_OPTIONS_INIT;
+	bt_db *db = NULL;
+	sqlite3 *sql;
+
+	while (six.count && six.items[six.count - 1].version >= 7)
+		six.count--;
+	CHECK_INT_EQ(six.items[six.count - 1].version, 6);
+	CHECK_RC(bti_db_open(&db, path, NULL, &six), BT_OK);
+	bt_close(db);
+	sql = raw_open(path);
+	CHECK(raw_exec(sql,
+		TICKET_COLS ", fingerprint, severity) VALUES ('kept', 11, 12, 'fp', 'high');"
+		"INSERT INTO ticket_events (id, ticket_id, actor, kind, note, created_at)"
+		" VALUES (5, 1, 'user:a', 'note', 'five', 14), (40, 1, 'user:a', 'note', 'forty', 15);") == SQLITE_OK);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM sqlite_sequence WHERE name = 'ticket_events'") == 0);
+	sqlite3_close(sql);
+
+	CHECK_RC(bt_open(&db, path, NULL), BT_OK);
+	o.actor = "user:b";
+	CHECK_RC(bt_ticket_note(db, 1, "after", &o), BT_OK);
+	bt_close(db);
+	sql = raw_open(path);
+	CHECK(strcmp(raw_text(sql, "SELECT group_concat(id || ':' || note, ',') FROM"
+			       " (SELECT id, note FROM ticket_events ORDER BY id)"), "5:five,40:forty,41:after") == 0);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+			      " AND tbl_name = 'ticket_events' AND name LIKE 'ticket_events_%'") == 2);
+	/* The newest deleted, the next id is still past it. */
+	CHECK(raw_exec(sql, "DELETE FROM ticket_events WHERE id = 41") == SQLITE_OK);
+	CHECK(raw_exec(sql, "INSERT INTO ticket_events (ticket_id, actor, kind, created_at)"
+			    " VALUES (1, 'user:c', 'note', 16)") == SQLITE_OK);
+	CHECK(check_query_int(sql, "SELECT max(id) FROM ticket_events") == 42);
+	sqlite3_close(sql);
+}
+
 static void test_checksum_mismatch(void)
 {
 	const char *path = check_path("edited.db");
@@ -326,6 +366,7 @@ int main(void)
 	RUN(test_fresh_schema_unique);
 	RUN(test_fresh_schema_checks);
 	RUN(test_rows_survive_later_migration);
+	RUN(test_event_ids_survive_0007);
 	RUN(test_checksum_mismatch);
 	RUN(test_missing_record);
 	RUN(test_foreign_database);

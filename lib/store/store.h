@@ -272,7 +272,7 @@ static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_
 
 /* One audit entry as read back. */
 struct bt_audit_entry {
-	int64_t id, created_at;
+	int64_t id, created_at, ticket_id;
 	char *actor, *kind, *field, *from, *to, *note;
 };
 
@@ -281,6 +281,11 @@ struct bt_audit_entry {
 static inline int bti_store_events_page(bti_store *st, int64_t id, int64_t after_time,
 				 int64_t after_id, bt_audit_entry **rows, size_t cap,
 				 size_t *n_out);
+/* Up to @cap events of every ticket with an id above @after_id, by id:
+ * the feed of changes.  Ids must never be given twice, and a follower at
+ * id N must never later see a new event below N (commit order). */
+static inline int bti_store_events_feed(bti_store *st, int64_t after_id, bt_audit_entry **rows,
+					size_t cap, size_t *n_out);
 static inline int bti_store_ticket_exists(bti_store *st, int64_t id);
 
 /* One stored log row as read back. */
@@ -544,6 +549,8 @@ struct bti_store_ops {
 	int (*ticket_counts)(bti_store *st, int64_t now, bt_ticket_counts *out);
 	int (*events_page)(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
 		bt_audit_entry **rows, size_t cap, size_t *n_out);
+	int (*events_feed)(bti_store *st, int64_t after_id, bt_audit_entry **rows, size_t cap,
+		size_t *n_out);
 	int (*ticket_exists)(bti_store *st, int64_t id);
 	int (*log_page)(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
 		size_t *n_out);
@@ -756,6 +763,11 @@ static inline int bti_store_events_page(bti_store *st, int64_t id, int64_t after
 				 int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out)
 {
 	return st->ops->events_page(st, id, after_time, after_id, rows, cap, n_out);
+}
+static inline int bti_store_events_feed(bti_store *st, int64_t after_id, bt_audit_entry **rows,
+					size_t cap, size_t *n_out)
+{
+	return st->ops->events_feed(st, after_id, rows, cap, n_out);
 }
 
 static inline int bti_store_ticket_exists(bti_store *st, int64_t id)

@@ -1,7 +1,14 @@
 /*
  * audit.c - reading a ticket's audit trail, oldest first, a page at a time
- * after the last (time, id) returned.
+ * after the last (time, id) returned; and the feed of every ticket's
+ * events, by id, which a follower resumes with a cursor.
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "db.h"
 
 /* The entries are made by the backend (events_page) and freed here, one
@@ -27,6 +34,8 @@ struct bt_audit_iter {
 	bt_audit_entry *rows[PAGE_ROWS];
 	size_t count, next;
 	int last_page;
+	int feed;         /* every ticket's events, by id (bt_audit_feed) */
+	char cursor[32];  /* "e1.<id>", for the feed */
 };
 
 int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out)
@@ -69,13 +78,18 @@ int bt_audit_iter_next(bt_audit_iter *it, bt_audit_entry **out)
 		rc = bti_db_lock(it->db, "bt_audit_iter_next");
 		if (rc != BT_OK)
 			return rc;
-		rc = bti_store_events_page(it->db->store, it->ticket_id, it->after_time, it->after_id,
-					   it->rows, PAGE_ROWS, &it->count);
+		if (it->feed)
+			rc = bti_store_events_feed(it->db->store, it->after_id, it->rows, PAGE_ROWS,
+						   &it->count);
+		else
+			rc = bti_store_events_page(it->db->store, it->ticket_id, it->after_time,
+						   it->after_id, it->rows, PAGE_ROWS, &it->count);
 		bti_db_unlock(it->db);
 		it->next = 0;
 		if (rc != BT_OK)
 			return rc;
-		if (it->count < PAGE_ROWS)
+		/* The feed reads on to what was committed since. */
+		if (it->count < PAGE_ROWS && !it->feed)
 			it->last_page = 1;
 		if (!it->count)
 			return BT_ITEROVER;
@@ -84,7 +98,55 @@ int bt_audit_iter_next(bt_audit_iter *it, bt_audit_entry **out)
 	it->rows[it->next++] = NULL;
 	it->after_time = (*out)->created_at;
 	it->after_id = (*out)->id;
+	if (it->feed)
+		snprintf(it->cursor, sizeof(it->cursor), "e1.%" PRId64, it->after_id);
 	return BT_OK;
+}
+
+/* Cursors read "e1.<id>": a version, then the last event id seen. */
+static int parse_feed_cursor(const char *cursor, int64_t *after_id)
+{
+	char *end;
+	long long id;
+
+	if (strncmp(cursor, "e1.", 3) != 0 || cursor[3] < '0' || cursor[3] > '9')
+		goto bad;
+	errno = 0;
+	id = strtoll(cursor + 3, &end, 10);
+	if (errno || *end)
+		goto bad;
+	*after_id = id;
+	return BT_OK;
+bad:
+	return bti_error(BT_EINVALID, "bt_audit_feed: malformed cursor \"%.40s\"", cursor);
+}
+
+int bt_audit_feed(bt_db *db, const char *cursor, bt_audit_iter **out)
+{
+	bt_audit_iter *it;
+	int64_t after_id = 0;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_audit_feed: %s is NULL", db ? "out" : "db");
+	if (cursor && parse_feed_cursor(cursor, &after_id) != BT_OK)
+		return BT_EINVALID;
+	it = bti_calloc(1, sizeof(*it));
+	if (!it)
+		return bti_error(BT_ENOMEM, "bt_audit_feed: out of memory");
+	it->db = db;
+	it->feed = 1;
+	it->after_id = after_id;
+	if (cursor)
+		snprintf(it->cursor, sizeof(it->cursor), "e1.%" PRId64, after_id);
+	*out = it;
+	return BT_OK;
+}
+
+const char *bt_audit_iter_cursor(const bt_audit_iter *it)
+{
+	return it && it->cursor[0] ? it->cursor : NULL;
 }
 
 void bt_audit_iter_free(bt_audit_iter *it)
@@ -97,6 +159,7 @@ void bt_audit_iter_free(bt_audit_iter *it)
 }
 
 int64_t bt_audit_entry_id(const bt_audit_entry *e) { return e ? e->id : 0; }
+int64_t bt_audit_entry_ticket_id(const bt_audit_entry *e) { return e ? e->ticket_id : 0; }
 int64_t bt_audit_entry_created_at(const bt_audit_entry *e) { return e ? e->created_at : 0; }
 const char *bt_audit_entry_actor(const bt_audit_entry *e) { return e ? e->actor : NULL; }
 const char *bt_audit_entry_kind(const bt_audit_entry *e) { return e ? e->kind : NULL; }

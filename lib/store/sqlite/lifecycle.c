@@ -69,10 +69,15 @@ static const char SQL_COUNT_OVERDUE[] =
 static const char SQL_COUNT_DROPPED[] =
 	"SELECT coalesce((SELECT value FROM counters WHERE name = 'async_dropped'), 0)";
 
+#define EVENT_COLUMNS "id, created_at, actor, kind, field, from_value, to_value, note, ticket_id"
 static const char SQL_EVENTS_PAGE[] =
-	"SELECT id, created_at, actor, kind, field, from_value, to_value, note FROM ticket_events"
+	"SELECT " EVENT_COLUMNS " FROM ticket_events"
 	" WHERE ticket_id = ?1 AND (created_at > ?2 OR (created_at = ?2 AND id > ?3))"
 	" ORDER BY created_at, id LIMIT ?4";
+/* Ids are AUTOINCREMENT (0007_event_feed): never given twice, and, as
+ * SQLite's writers take turns, given in commit order. */
+static const char SQL_EVENTS_FEED[] =
+	"SELECT " EVENT_COLUMNS " FROM ticket_events WHERE id > ?1 ORDER BY id LIMIT ?2";
 
 /* Tickets a purge takes: no activity since the cutoff, and closed unless
  * open ones were asked for.  ?1 cutoff, ?2 include_open. */
@@ -308,21 +313,13 @@ static char *dup_column(sqlite3_stmt *stmt, int i, int *failed)
 	return copy;
 }
 
-int bti_sqlite_op_events_page(bti_store *base, int64_t id, int64_t after_time, int64_t after_id,
-			  bt_audit_entry **rows, size_t cap, size_t *n_out)
+/* Up to @cap rows of EVENT_COLUMNS from the bound @stmt, which it releases. */
+static int read_events(bti_sqlite_store *st, sqlite3_stmt *stmt, bt_audit_entry **rows, size_t cap,
+		       size_t *n_out)
 {
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	sqlite3_stmt *stmt;
 	size_t n = 0;
-	int rc = bti_sqlite_stmt(st, SQL_EVENTS_PAGE, &stmt);
+	int rc = SQLITE_DONE;
 
-	*n_out = 0;
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, after_time);
-	sqlite3_bind_int64(stmt, 3, after_id);
-	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)cap);
 	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		bt_audit_entry *e = bti_calloc(1, sizeof(*e));
 		int failed = !e;
@@ -336,6 +333,7 @@ int bti_sqlite_op_events_page(bti_store *base, int64_t id, int64_t after_time, i
 			e->from = dup_column(stmt, 5, &failed);
 			e->to = dup_column(stmt, 6, &failed);
 			e->note = dup_column(stmt, 7, &failed);
+			e->ticket_id = sqlite3_column_int64(stmt, 8);
 		}
 		if (failed) {
 			bt_audit_entry_free(e);
@@ -356,6 +354,38 @@ int bti_sqlite_op_events_page(bti_store *base, int64_t id, int64_t after_time, i
 	}
 	*n_out = n;
 	return BT_OK;
+}
+
+int bti_sqlite_op_events_page(bti_store *base, int64_t id, int64_t after_time, int64_t after_id,
+			  bt_audit_entry **rows, size_t cap, size_t *n_out)
+{
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_EVENTS_PAGE, &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, after_time);
+	sqlite3_bind_int64(stmt, 3, after_id);
+	sqlite3_bind_int64(stmt, 4, (sqlite3_int64)cap);
+	return read_events(st, stmt, rows, cap, n_out);
+}
+
+int bti_sqlite_op_events_feed(bti_store *base, int64_t after_id, bt_audit_entry **rows,
+			      size_t cap, size_t *n_out)
+{
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_EVENTS_FEED, &stmt);
+
+	*n_out = 0;
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, after_id);
+	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)cap);
+	return read_events(st, stmt, rows, cap, n_out);
 }
 
 /* ---- purge ---- */
