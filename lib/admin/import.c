@@ -124,7 +124,7 @@ static int import_document(importer *imp, const char *json, size_t len)
 	if (type != BTI_JSON_OBJECT && type != BTI_JSON_ARRAY)
 		return bti_error(BT_EINVALID, CALLER ": the document is %s; expected a report "
 				 "object or an array of them", bti_import_type_name(type));
-	rc = imp->dry_run ? bti_store_import_snapshot(imp->st) : bti_store_begin(imp->st);
+	rc = imp->dry_run ? bti_store_begin_read(imp->st) : bti_store_begin(imp->st);
 	if (rc != BT_OK)
 		return rc;
 	if (type == BTI_JSON_OBJECT)

@@ -51,35 +51,80 @@ static int regress(bti_store *st, const bti_occurrence *o, const bti_land_candid
 				   bt_status_name((bt_status)c->status), "new", note, o->now);
 }
 
-/* The slow path: no open ticket within the window took the occurrence. */
+/* What a miss does with the ticket its fingerprint found. */
+typedef enum land_action {
+	LAND_OPEN,    /* no ticket: open one */
+	LAND_COUNT,   /* count it there */
+	LAND_RETIRE,  /* open, but its window has passed: it stays as history */
+	LAND_REGRESS  /* resolved or closed: reopen it */
+} land_action;
+
+/* The active ticket of @o's fingerprint, else the one it was merged into. */
+static int find_candidate(bti_store *st, const bti_occurrence *o, bti_land_candidate *c)
+{
+	int rc = bti_store_land_find(st, o, 0, c);
+
+	if (rc == BT_OK && !c->at.ticket_id)
+		rc = bti_store_land_find(st, o, 1, c);
+	return rc;
+}
+
+/* The rule, for capture and bt_dedup_lookup alike.  An open ticket takes
+ * its fingerprint's occurrences, and those merged into it, while its last
+ * one lies within the dedup window; a resolved or closed one takes them
+ * back as a regression, or as a recurrence from an older release. */
+static land_action decide(const bti_occurrence *o, const bti_land_candidate *c)
+{
+	if (!c->at.ticket_id)
+		return LAND_OPEN;
+	if (!is_done(c->status))
+		return !o->dedup_window_ms || c->last >= o->now - o->dedup_window_ms ? LAND_COUNT
+										      : LAND_RETIRE;
+	return c->older_release ? LAND_COUNT : LAND_REGRESS;
+}
+
+/* The slow path: the hot path (land_hit) found no open ticket within the
+ * window. */
 static int land_miss(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	bti_land_candidate c;
-	int aliased = 0, rc;
+	int rc = find_candidate(st, o, &c);
 
-	rc = bti_store_land_find(st, o, 0, &c);
-	if (rc == BT_OK && !c.at.ticket_id) {
-		rc = bti_store_land_find(st, o, 1, &c);
-		aliased = c.at.ticket_id != 0;
-	}
 	if (rc != BT_OK)
 		return rc;
-	if (!c.at.ticket_id)
-		return open_ticket(st, o, out);
-	*out = c.at;
-	if (!is_done(c.status)) {
-		/* A merged fingerprint lands on its canonical ticket under the
-		 * same window as the ticket's own. */
-		if (aliased && (!o->dedup_window_ms || c.last >= o->now - o->dedup_window_ms))
-			return bti_store_land_count(st, o, c.at.ticket_id, out);
-		/* Open, but its dedup window has passed: it stays as history. */
-		memset(out, 0, sizeof(*out));
+	switch (decide(o, &c)) {
+	case LAND_COUNT:
+		*out = c.at;
+		return bti_store_land_count(st, o, c.at.ticket_id, out);
+	case LAND_RETIRE:
 		rc = bti_store_land_retire(st, c.at.ticket_id);
 		return rc == BT_OK ? open_ticket(st, o, out) : rc;
+	case LAND_REGRESS:
+		*out = c.at;
+		return regress(st, o, &c, out);
+	case LAND_OPEN:
+	default:
+		return open_ticket(st, o, out);
 	}
-	if (c.older_release)
-		return bti_store_land_count(st, o, c.at.ticket_id, out);
-	return regress(st, o, &c, out);
+}
+
+int bti_land_lookup(bti_store *st, const bti_occurrence *o, int64_t *ticket_id)
+{
+	bti_land_candidate c;
+	int rc = bti_store_begin_read(st);
+
+	*ticket_id = 0;
+	if (rc != BT_OK)
+		return rc;
+	rc = find_candidate(st, o, &c);
+	bti_store_rollback(st);
+	if (rc == BT_OK) {
+		land_action a = decide(o, &c);
+
+		if (a == LAND_COUNT || a == LAND_REGRESS)
+			*ticket_id = c.at.ticket_id;
+	}
+	return rc;
 }
 
 /* Whether the occurrence's log row is kept under the cap K: the first

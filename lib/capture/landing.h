@@ -12,4 +12,8 @@ int bti_land_record(bti_store *st, const bti_occurrence *o, bti_landing *out);
 /* The same inside the caller's transaction (bti_store_begin), for batches. */
 int bti_land_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out);
 
+/* The ticket an occurrence @o would land on now (0: a new one), read in one
+ * snapshot, writing nothing: bt_dedup_lookup. */
+int bti_land_lookup(bti_store *st, const bti_occurrence *o, int64_t *ticket_id);
+
 #endif

@@ -175,10 +175,6 @@ static inline int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *
 /* Note that @release was seen now, if it is new: orders releases. */
 static inline int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
 
-/* The ticket an occurrence of @fingerprint would land on now, or
- * BT_ENOTFOUND. */
-static inline int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
-				 int64_t dedup_window_ms, bt_ticket **out);
 
 /* A ticket listing, resolved from bt_ticket_filter. */
 typedef struct bti_ticket_query {
@@ -204,6 +200,9 @@ static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q
 
 /* A write transaction (BEGIN IMMEDIATE), and its end. */
 static inline int bti_store_begin(bti_store *st);
+/* A read transaction, ended by bti_store_rollback: one snapshot for several
+ * reads (an import's dry run, a dedup lookup). */
+static inline int bti_store_begin_read(bti_store *st);
 static inline int bti_store_commit(bti_store *st);
 static inline void bti_store_rollback(bti_store *st);
 /* No transaction outlives the call that began it.  One can only be left
@@ -453,9 +452,6 @@ static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *pay
 
 /* ---- import (store/sqlite/import.c) ---- */
 
-/* A read transaction (ended by bti_store_rollback): what a dry run sees. */
-static inline int bti_store_import_snapshot(bti_store *st);
-
 /* *id_out = the ticket whose external_id is @external_id, or BT_ENOTFOUND. */
 static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
 				 int64_t *id_out);
@@ -529,11 +525,10 @@ struct bti_store_ops {
 	int (*crash_mark_get)(bti_store *st, bti_crash_mark *out);
 	int (*crash_mark_set)(bti_store *st, const bti_crash_mark *m);
 	int (*release_seen)(bti_store *st, const char *release, int64_t now);
-	int (*dedup_lookup)(bti_store *st, const char *fingerprint, int64_t now,
-		int64_t dedup_window_ms, bt_ticket **out);
 	int (*ticket_page)(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
 		int64_t *keys, size_t cap, size_t *n_out);
 	int (*begin)(bti_store *st);
+	int (*begin_read)(bti_store *st);
 	int (*commit)(bti_store *st);
 	void (*rollback)(bti_store *st);
 	void (*end_stray_txn)(bti_store *st);
@@ -574,7 +569,6 @@ struct bti_store_ops {
 	int (*check_integrity)(bti_store *st, int64_t *errors_out, char *first, size_t size);
 	int (*check_rows)(bti_store *st, bti_check_rows *out);
 	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
-	int (*import_snapshot)(bti_store *st);
 	int (*ticket_by_external_id)(bti_store *st, const char *external_id, int64_t *id_out);
 	int (*ticket_origin)(bti_store *st, int64_t id, int64_t *created_at_out,
 		char **fingerprint_out);
@@ -687,11 +681,6 @@ static inline int bti_store_release_seen(bti_store *st, const char *release, int
 	return st->ops->release_seen(st, release, now);
 }
 
-static inline int bti_store_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now,
-				 int64_t dedup_window_ms, bt_ticket **out)
-{
-	return st->ops->dedup_lookup(st, fingerprint, now, dedup_window_ms, out);
-}
 
 static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
 				 int64_t *keys, size_t cap, size_t *n_out)
@@ -702,6 +691,10 @@ static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q
 static inline int bti_store_begin(bti_store *st)
 {
 	return st->ops->begin(st);
+}
+static inline int bti_store_begin_read(bti_store *st)
+{
+	return st->ops->begin_read(st);
 }
 
 static inline int bti_store_commit(bti_store *st)
@@ -871,10 +864,6 @@ static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *pay
 	return st->ops->counters(st, fn, payload);
 }
 
-static inline int bti_store_import_snapshot(bti_store *st)
-{
-	return st->ops->import_snapshot(st);
-}
 
 static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
 				 int64_t *id_out)

@@ -11,7 +11,6 @@
 #include "store_sqlite.h"
 #include "ticket.h"
 
-static const char SQL_SNAPSHOT[] = "BEGIN";
 static const char SQL_BY_EXTERNAL_ID[] = "SELECT id FROM tickets WHERE external_id = ?1";
 static const char SQL_ORIGIN[] = "SELECT created_at, fingerprint FROM tickets WHERE id = ?1";
 /* AUTOINCREMENT keeps the largest id ever given in sqlite_sequence, even
@@ -46,12 +45,6 @@ static const char SQL_ACTIVATE[] =
 	"UPDATE tickets SET dedup_active = 1"
 	" WHERE id = (SELECT max(id) FROM tickets WHERE fingerprint = ?1 AND duplicate_of IS NULL)"
 	" AND NOT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1)";
-
-int bti_sqlite_op_import_snapshot(bti_store *base)
-{
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	return bti_sqlite_run(st, SQL_SNAPSHOT, "starting a read transaction");
-}
 
 int bti_sqlite_op_ticket_by_external_id(bti_store *base, const char *external_id, int64_t *id_out)
 {

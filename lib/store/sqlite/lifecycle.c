@@ -115,6 +115,13 @@ int bti_sqlite_op_begin(bti_store *base)
 	return bti_sqlite_run(st, SQL_BEGIN, "starting a transaction");
 }
 
+/* A deferred BEGIN: the first read takes the snapshot, and no write lock. */
+int bti_sqlite_op_begin_read(bti_store *base)
+{
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	return bti_sqlite_run(st, SQL_BEGIN_READ, "starting a read transaction");
+}
+
 int bti_sqlite_op_commit(bti_store *base)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;

@@ -121,9 +121,9 @@ int bti_sqlite_op_crash_claim(bti_store *st, const char *hash, int64_t now, int 
 int bti_sqlite_op_crash_mark_get(bti_store *st, bti_crash_mark *out);
 int bti_sqlite_op_crash_mark_set(bti_store *st, const bti_crash_mark *m);
 int bti_sqlite_op_release_seen(bti_store *st, const char *release, int64_t now);
-int bti_sqlite_op_dedup_lookup(bti_store *st, const char *fingerprint, int64_t now, int64_t dedup_window_ms, bt_ticket **out);
 int bti_sqlite_op_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out);
 int bti_sqlite_op_begin(bti_store *st);
+int bti_sqlite_op_begin_read(bti_store *st);
 int bti_sqlite_op_commit(bti_store *st);
 void bti_sqlite_op_rollback(bti_store *st);
 void bti_sqlite_op_end_stray_txn(bti_store *st);
@@ -157,7 +157,6 @@ int bti_sqlite_op_check_integrity(bti_store *st, int64_t *errors_out, char *firs
 int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);
 void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out);
 int bti_sqlite_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
-int bti_sqlite_op_import_snapshot(bti_store *st);
 int bti_sqlite_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
 int bti_sqlite_op_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out, char **fingerprint_out);
 int bti_sqlite_op_ticket_id_high(bti_store *st, int64_t *high_out);

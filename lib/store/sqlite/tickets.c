@@ -23,16 +23,6 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
 /* ?1 fingerprint, ?2 now, ?3 window: the ticket capture would land on:
  * the active ticket of the fingerprint if its window allows, else, when no
  * ticket is active for it, the ticket it was merged into. */
-static const char SQL_DEDUP_LOOKUP[] =
-	"SELECT " TICKET_COLUMNS " FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1"
-	" AND (status IN ('resolved', 'closed') OR ?3 = 0"
-	"      OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)"
-	" UNION ALL"
-	" SELECT " TICKET_COLUMNS " FROM tickets"
-	" WHERE id = (SELECT ticket_id FROM fingerprint_aliases WHERE fingerprint = ?1)"
-	" AND NOT EXISTS (SELECT 1 FROM tickets WHERE fingerprint = ?1 AND dedup_active = 1)"
-	" LIMIT 1";
-
 /* The ranks equal the bt_status and bt_severity values. */
 #define STATUS_RANK \
 	"(CASE status WHEN 'new' THEN 1 WHEN 'triaged' THEN 2 WHEN 'in_progress' THEN 3" \
@@ -116,21 +106,6 @@ int bti_sqlite_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, id);
 	return query_ticket(st, stmt, out, "bt_ticket_get");
-}
-
-int bti_sqlite_op_dedup_lookup(bti_store *base, const char *fingerprint, int64_t now,
-			   int64_t dedup_window_ms, bt_ticket **out)
-{
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_DEDUP_LOOKUP, &stmt);
-
-	if (rc != BT_OK)
-		return rc;
-	bti_bind_text(stmt, 1, fingerprint);
-	sqlite3_bind_int64(stmt, 2, now);
-	sqlite3_bind_int64(stmt, 3, dedup_window_ms);
-	return query_ticket(st, stmt, out, "bt_dedup_lookup");
 }
 
 static const char *page_sql(bt_ticket_sort sort)
