@@ -9,7 +9,8 @@
  *
  * The cases: exact counts under threads and processes, the landing rules
  * (dedup window, regressions, releases, merged fingerprints), claims and
- * leases, status transitions with their audit trail and optimistic locking.
+ * leases, status transitions with their audit trail and optimistic locking,
+ * cursor paging in every sort order and the automation queue, and purging.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -212,6 +213,31 @@ static audit_row trail_last(bt_db *db, int64_t id)
 	memset(&none, 0, sizeof(none));
 	CHECK(n > 0 && n <= 64);
 	return n > 0 && n <= 64 ? rows[n - 1] : none;
+}
+
+/* Log rows: of ticket @ticket (0: those without a ticket; -1: all),
+ * created before @before (0: any time). */
+static int64_t log_rows(bt_db *db, int64_t ticket, int64_t before)
+{
+	bt_log_filter f = BT_LOG_FILTER_INIT;
+	bt_log_iter *it = NULL;
+	bt_log_entry *e;
+	int64_t n = 0;
+	int rc;
+
+	f.ticket_id = ticket > 0 ? ticket : 0;
+	f.to = before;
+	CHECK_RC(bt_log_iter_new(db, &f, &it), BT_OK);
+	if (!it)
+		return -1;
+	while ((rc = bt_log_iter_next(it, &e)) == BT_OK) {
+		if (ticket != 0 || bt_log_entry_ticket_id(e) == 0)
+			n++;
+		bt_log_entry_free(e);
+	}
+	CHECK_RC(rc, BT_ITEROVER);
+	bt_log_iter_free(it);
+	return n;
 }
 
 /* ---- 1. exact counts under concurrency ---- */
@@ -1057,6 +1083,506 @@ static void test_versions_and_trail(void)
 	backend->drop(loc);
 }
 
+/* ---- 5. paging ---- */
+
+#define PAGING_TICKETS 250
+
+/* @n tickets whose sort keys tie in every order: created in threes on one
+ * millisecond, with 1 to 5 occurrences, four severities, and some
+ * occurring again later, one by one. */
+static void fill_tickets(bt_db *db, int n, int64_t *ids)
+{
+	int i, j;
+
+	for (i = 0; i < n; i++) {
+		bt_report r = BT_REPORT_INIT;
+		char title[32], fp[32];
+
+		if (i % 3 == 0)
+			advance(SECOND);
+		snprintf(title, sizeof(title), "paging %d", i);
+		snprintf(fp, sizeof(fp), "paging-%d", i);
+		r.title = title;
+		r.fingerprint = fp;
+		r.component = "paging";
+		r.severity = (bt_severity)(1 + (i * 7) % 4);
+		CHECK_RC(bt_report_create(db, &r, &ids[i], NULL), BT_OK);
+		for (j = 0; j < (i * 13) % 5; j++) {
+			int64_t again = 0;
+
+			CHECK_RC(bt_report_create(db, &r, &again, NULL), BT_OK);
+			CHECK_INT_EQ(again, ids[i]);
+		}
+	}
+	for (j = 0; j < n / 5; j++) {
+		bt_report r = BT_REPORT_INIT;
+		char fp[32];
+
+		advance(500);
+		snprintf(fp, sizeof(fp), "paging-%d", (j * 37) % n);
+		r.title = "again";
+		r.fingerprint = fp;
+		CHECK_RC(bt_report_create(db, &r, NULL, NULL), BT_OK);
+	}
+}
+
+static int64_t sort_key(const bt_ticket *t, bt_ticket_sort sort)
+{
+	switch (sort) {
+	case BT_SORT_OCCURRENCES: return bt_ticket_occurrence_count(t);
+	case BT_SORT_SEVERITY: return bt_ticket_severity(t);
+	case BT_SORT_CREATED: return bt_ticket_created_at(t);
+	default:
+		return bt_ticket_last_occurred_at(t) ? bt_ticket_last_occurred_at(t) : bt_ticket_created_at(t);
+	}
+}
+
+/* List every ticket @f matches, @per_page at a time: each page is a new
+ * iterator resumed from the previous one's cursor (0: one iterator for
+ * all).  @between, if not NULL, runs between pages.  Writes ids and keys
+ * (up to @cap) and returns how many were listed. */
+static size_t page_through(bt_db *db, const bt_ticket_filter *f, int per_page, int64_t *ids,
+			   int64_t *keys, size_t cap, void (*between)(bt_db *db))
+{
+	bt_ticket_filter pf = *f;
+	char cursor[256] = "";
+	size_t n = 0;
+	int pages = 0;
+
+	for (;;) {
+		bt_ticket_iter *it = NULL;
+		bt_ticket *t;
+		int got = 0, rc = BT_OK;
+
+		pf.cursor = cursor[0] ? cursor : NULL;
+		CHECK_RC(bt_ticket_iter_new(db, &pf, &it), BT_OK);
+		if (!it)
+			return n;
+		while ((per_page == 0 || got < per_page) && (rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+			if (n < cap) {
+				ids[n] = bt_ticket_id(t);
+				keys[n] = sort_key(t, pf.sort);
+			}
+			n++;
+			got++;
+			bt_ticket_free(t);
+		}
+		if (rc != BT_OK)
+			CHECK_RC(rc, BT_ITEROVER);
+		if (got)
+			CHECK(bt_ticket_iter_cursor(it) != NULL);
+		if (got && bt_ticket_iter_cursor(it))
+			snprintf(cursor, sizeof(cursor), "%s", bt_ticket_iter_cursor(it));
+		bt_ticket_iter_free(it);
+		if (per_page == 0 || got < per_page || rc != BT_OK)
+			break;
+		if (between)
+			between(db);
+		if (++pages > 2 * PAGING_TICKETS) {
+			CHECK(!"paging does not end");
+			break;
+		}
+	}
+	return n;
+}
+
+/* Every id of @ids (n of them) is listed exactly once in @listed. */
+static void check_exactly_once(const int64_t *ids, size_t n, const int64_t *listed, size_t m)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		int seen = 0;
+
+		for (j = 0; j < m; j++)
+			seen += listed[j] == ids[i];
+		if (seen != 1)
+			fprintf(stderr, "ticket %" PRId64 " listed %d times\n", ids[i], seen);
+		CHECK(seen == 1);
+	}
+}
+
+/* Descending by key, ties by id, with no id twice. */
+static void check_order(const int64_t *ids, const int64_t *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++) {
+		int ok = keys[i - 1] > keys[i] || (keys[i - 1] == keys[i] && ids[i - 1] > ids[i]);
+
+		if (!ok)
+			fprintf(stderr, "out of order at %zu: (%" PRId64 ", %" PRId64 ") then (%" PRId64
+				", %" PRId64 ")\n", i, keys[i - 1], ids[i - 1], keys[i], ids[i]);
+		CHECK(ok);
+	}
+}
+
+static void insert_one(bt_db *db)
+{
+	bt_report r = BT_REPORT_INIT;
+
+	advance(1);
+	r.title = "arrived between pages";
+	r.severity = BT_SEVERITY_MEDIUM;
+	CHECK_RC(bt_report_create(db, &r, NULL, NULL), BT_OK);
+}
+
+/* Room for the tickets and those inserted while paging. */
+#define MORE_CAP (3 * PAGING_TICKETS)
+
+static void test_paging(void)
+{
+	static const bt_ticket_sort sorts[] = {
+		BT_SORT_LAST_OCCURRED, BT_SORT_OCCURRENCES, BT_SORT_SEVERITY, BT_SORT_CREATED,
+	};
+	static const int page_sizes[] = { 25, 7, 1 };
+	static int64_t ids[PAGING_TICKETS], whole[PAGING_TICKETS + 8], whole_keys[PAGING_TICKETS + 8];
+	static int64_t paged[PAGING_TICKETS + 8], paged_keys[PAGING_TICKETS + 8];
+	static int64_t before[MORE_CAP], before_keys[MORE_CAP], more[MORE_CAP], more_keys[MORE_CAP];
+	const size_t cap = PAGING_TICKETS + 8;
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_update_options o = as("user:pager");
+	bt_ticket_iter *it = NULL;
+	bt_ticket *t = NULL;
+	char loc[1024], cursor[256];
+	size_t s, p, n, m, i, expect;
+	bt_db *db;
+
+	fresh("paging", loc, sizeof(loc));
+	db = open_loc(loc, BT_OPEN_SYNC, DAY);
+	fill_tickets(db, PAGING_TICKETS, ids);
+	CHECK_INT_EQ(ticket_total(db), PAGING_TICKETS);
+
+	for (s = 0; s < sizeof(sorts) / sizeof(sorts[0]); s++) {
+		f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+		f.sort = sorts[s];
+		n = page_through(db, &f, 0, whole, whole_keys, cap, NULL);
+		CHECK_INT_EQ(n, PAGING_TICKETS);
+		check_order(whole, whole_keys, n < cap ? n : cap);
+		check_exactly_once(ids, PAGING_TICKETS, whole, n < cap ? n : cap);
+		/* Stopped and resumed from the cursor: the very same list. */
+		for (p = 0; p < sizeof(page_sizes) / sizeof(page_sizes[0]); p++) {
+			m = page_through(db, &f, page_sizes[p], paged, paged_keys, cap, NULL);
+			CHECK_INT_EQ(m, n);
+			if (m == n && n <= cap && memcmp(paged, whole, n * sizeof(paged[0])) != 0) {
+				fprintf(stderr, "sort %d, pages of %d: not the unpaged order\n", (int)sorts[s],
+					page_sizes[p]);
+				CHECK(!"paged order differs");
+			}
+		}
+	}
+
+	/* A filtered listing pages the same way. */
+	for (n = 0; n < PAGING_TICKETS; n += 4)
+		CHECK_RC(bt_ticket_set_status(db, ids[n], BT_STATUS_RESOLVED, &o), BT_OK);
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.sort = BT_SORT_OCCURRENCES;
+	n = page_through(db, &f, 0, whole, whole_keys, cap, NULL);
+	for (expect = 0, m = 0; m < n && m < cap; m++) {
+		t = get(db, whole[m]);
+		expect += bt_ticket_status(t) != BT_STATUS_RESOLVED && bt_ticket_severity(t) >= BT_SEVERITY_HIGH;
+		bt_ticket_free(t);
+	}
+	f.status_mask = BT_STATUS_OPEN_MASK;
+	f.min_severity = BT_SEVERITY_HIGH;
+	m = page_through(db, &f, 10, paged, paged_keys, cap, NULL);
+	CHECK_INT_EQ(m, expect);
+	CHECK(expect > 0);
+	check_order(paged, paged_keys, m < cap ? m : cap);
+	for (n = 0; n < m && n < cap; n++) {
+		t = get(db, paged[n]);
+		CHECK(bt_ticket_status(t) != BT_STATUS_RESOLVED && bt_ticket_severity(t) >= BT_SEVERITY_HIGH);
+		bt_ticket_free(t);
+	}
+
+	/* A cursor belongs to its sort order; the last one ends the list. */
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.sort = BT_SORT_CREATED;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+	CHECK(bt_ticket_iter_cursor(it) == NULL); /* none before the first */
+	while (bt_ticket_iter_next(it, &t) == BT_OK) {
+		snprintf(cursor, sizeof(cursor), "%s", bt_ticket_iter_cursor(it));
+		bt_ticket_free(t);
+	}
+	bt_ticket_iter_free(it);
+	f.cursor = cursor;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+	CHECK_RC(bt_ticket_iter_next(it, &t), BT_ITEROVER);
+	bt_ticket_iter_free(it);
+	f.sort = BT_SORT_SEVERITY;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	CHECK(it == NULL);
+
+	/* Tickets inserted between pages: no ticket is listed twice, and every
+	 * one that was there from the start is listed. */
+	for (s = 0; s < sizeof(sorts) / sizeof(sorts[0]); s++) {
+		f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+		f.sort = sorts[s];
+		n = page_through(db, &f, 0, before, before_keys, MORE_CAP, NULL);
+		m = page_through(db, &f, 9, more, more_keys, MORE_CAP, insert_one);
+		CHECK(n < MORE_CAP && m < MORE_CAP && m >= n);
+		check_exactly_once(before, n, more, m);
+		for (i = 1; i < m && i < MORE_CAP; i++)
+			for (p = 0; p < i; p++)
+				CHECK(more[p] != more[i]);
+		if (sorts[s] == BT_SORT_CREATED)
+			CHECK_INT_EQ(m, n); /* newer ones sort before the cursor */
+	}
+	bt_close(db);
+	backend->drop(loc);
+}
+
+/* The automation queue's documented order: most severe first, then most
+ * occurrences, then oldest. */
+static int pending_in_order(const bt_ticket *a, const bt_ticket *b)
+{
+	if (bt_ticket_severity(a) != bt_ticket_severity(b))
+		return bt_ticket_severity(a) > bt_ticket_severity(b);
+	if (bt_ticket_occurrence_count(a) != bt_ticket_occurrence_count(b))
+		return bt_ticket_occurrence_count(a) > bt_ticket_occurrence_count(b);
+	return bt_ticket_created_at(a) <= bt_ticket_created_at(b);
+}
+
+/* bt_ticket_pending's list, checked for its order and its rules; writes
+ * the ids (up to @cap) and returns how many. */
+static size_t list_pending(bt_db *db, const char *agent, int max_attempts, unsigned int limit,
+			   int64_t *ids, size_t cap)
+{
+	bt_ticket_iter *it = NULL;
+	bt_ticket *t, *prev = NULL;
+	size_t n = 0;
+	int rc;
+
+	CHECK_RC(bt_ticket_pending(db, agent, max_attempts, limit, &it), BT_OK);
+	if (!it)
+		return 0;
+	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+		const char *holder = bt_ticket_claimed_by(t);
+
+		CHECK(bt_ticket_status(t) <= BT_STATUS_AWAITING_VERIFICATION);
+		CHECK(!holder || bt_ticket_claim_expires_at(t) <= now_ms() ||
+		      (agent && strcmp(holder, agent) == 0));
+		if (max_attempts)
+			CHECK(bt_ticket_automation_attempts(t) < max_attempts);
+		if (prev && !pending_in_order(prev, t)) {
+			fprintf(stderr, "pending: ticket %" PRId64 " before %" PRId64 "\n",
+				bt_ticket_id(prev), bt_ticket_id(t));
+			CHECK(!"pending out of order");
+		}
+		if (n < cap)
+			ids[n] = bt_ticket_id(t);
+		n++;
+		bt_ticket_free(prev);
+		prev = t;
+	}
+	CHECK_RC(rc, BT_ITEROVER);
+	bt_ticket_free(prev);
+	bt_ticket_iter_free(it);
+	return n;
+}
+
+static int has_id(const int64_t *ids, size_t n, int64_t id)
+{
+	while (n--)
+		if (ids[n] == id)
+			return 1;
+	return 0;
+}
+
+#define PENDING_TICKETS 60
+
+static void test_pending(void)
+{
+	int64_t ids[PENDING_TICKETS], all[PENDING_TICKETS], some[PENDING_TICKETS];
+	char loc[1024], tok_x[BT_CLAIM_TOKEN_SIZE], tok_y[BT_CLAIM_TOKEN_SIZE];
+	bt_update_options o = as("user:queue");
+	bt_ticket_iter *it = NULL;
+	size_t n, m, i;
+	bt_db *db;
+	bt_ticket *t;
+
+	fresh("pending", loc, sizeof(loc));
+	db = open_loc(loc, BT_OPEN_SYNC, DAY);
+	fill_tickets(db, PENDING_TICKETS, ids);
+	/* 7 done, 2 claimed: 51 wait for an agent. */
+	for (i = 0; i < PENDING_TICKETS; i += 10)
+		CHECK_RC(bt_ticket_set_status(db, ids[i], BT_STATUS_RESOLVED, &o), BT_OK);
+	CHECK_RC(bt_ticket_set_status(db, ids[5], BT_STATUS_CLOSED, &o), BT_OK);
+	CHECK_RC(bt_ticket_claim(db, ids[1], "agent:x", 60, tok_x), BT_OK);
+	CHECK_RC(bt_ticket_claim(db, ids[2], "agent:y", 10, tok_y), BT_OK);
+
+	n = list_pending(db, NULL, 0, 0, all, PENDING_TICKETS);
+	CHECK_INT_EQ(n, PENDING_TICKETS - 9);
+	CHECK(!has_id(all, n, ids[0]) && !has_id(all, n, ids[5]));
+	CHECK(!has_id(all, n, ids[1]) && !has_id(all, n, ids[2]));
+	t = n ? get(db, all[0]) : NULL;
+	CHECK(t && bt_ticket_severity(t) == BT_SEVERITY_CRITICAL);
+	bt_ticket_free(t);
+
+	/* An agent sees what it holds; a limit takes the head of the list. */
+	m = list_pending(db, "agent:x", 0, 0, some, PENDING_TICKETS);
+	CHECK_INT_EQ(m, n + 1);
+	CHECK(has_id(some, m, ids[1]) && !has_id(some, m, ids[2]));
+	m = list_pending(db, NULL, 0, 5, some, PENDING_TICKETS);
+	CHECK_INT_EQ(m, 5);
+	CHECK(m == 5 && memcmp(some, all, 5 * sizeof(all[0])) == 0);
+
+	/* An expired lease puts its ticket back, unless its attempts are used up. */
+	advance(10 * SECOND);
+	m = list_pending(db, NULL, 0, 0, some, PENDING_TICKETS);
+	CHECK_INT_EQ(m, n + 1);
+	CHECK(has_id(some, m, ids[2]));
+	m = list_pending(db, NULL, 1, 0, some, PENDING_TICKETS);
+	CHECK_INT_EQ(m, n);
+	CHECK(!has_id(some, m, ids[2]));
+
+	CHECK_RC(bt_ticket_pending(db, NULL, -1, 0, &it), BT_EINVALID);
+	CHECK_RC(bt_ticket_pending(db, NULL, 0, 1001, &it), BT_EINVALID);
+	CHECK(it == NULL);
+	bt_close(db);
+	backend->drop(loc);
+}
+
+/* ---- 6. purge ---- */
+
+typedef struct purge_seen {
+	int calls;
+	bt_purge_result last;
+} purge_seen;
+
+static void purge_progress(int64_t tickets, int64_t logs, int64_t events, void *payload)
+{
+	purge_seen *p = payload;
+
+	/* Running totals: they never go down. */
+	CHECK(tickets >= p->last.tickets && logs >= p->last.logs && events >= p->last.events);
+	p->last.tickets = tickets;
+	p->last.logs = logs;
+	p->last.events = events;
+	p->calls++;
+}
+
+static int exists(bt_db *db, int64_t id)
+{
+	bt_ticket *t = NULL;
+	int rc = bt_ticket_get(db, id, &t);
+
+	bt_ticket_free(t);
+	if (rc != BT_OK)
+		CHECK_RC(rc, BT_ENOTFOUND);
+	return rc == BT_OK;
+}
+
+#define CHECK_PURGED(r, want) do { \
+	CHECK_INT_EQ((r).tickets, (want).tickets); \
+	CHECK_INT_EQ((r).logs, (want).logs); \
+	CHECK_INT_EQ((r).events, (want).events); \
+} while (0)
+
+static void test_purge(void)
+{
+	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
+	bt_update_options o = as("user:janitor");
+	bt_purge_result want, got;
+	purge_seen seen;
+	int64_t old_res, old_closed, old_open, old_touched, new_res, cutoff, rows, events;
+	bt_audit_iter *ai = NULL;
+	char loc[1024];
+	bt_db *db;
+	int i;
+
+	fresh("purge", loc, sizeof(loc));
+	db = open_loc(loc, BT_OPEN_SYNC, DAY);
+
+	/* 40 days ago: */
+	old_res = occur(db, "purge", "old resolved fault");
+	CHECK_INT_EQ(occur(db, "purge", "old resolved fault"), old_res);
+	CHECK_RC(bt_ticket_resolve(db, old_res, "fixed", NULL, NULL, &o), BT_OK);
+	old_closed = file_report(db, "old closed report", BT_SEVERITY_LOW);
+	CHECK_RC(bt_ticket_set_status(db, old_closed, BT_STATUS_CLOSED, &o), BT_OK);
+	old_open = occur(db, "purge", "old open fault");
+	old_touched = occur(db, "purge", "old fault, touched lately");
+	CHECK_RC(bt_ticket_resolve(db, old_touched, "fixed", NULL, NULL, &o), BT_OK);
+	for (i = 0; i < 3; i++)
+		CHECK_RC(bt_log(db, BT_INFO, "purge", "old info line %d", i), BT_OK);
+	/* Today: */
+	advance(40 * DAY);
+	new_res = occur(db, "purge", "recent resolved fault");
+	CHECK_RC(bt_ticket_resolve(db, new_res, "fixed", NULL, NULL, &o), BT_OK);
+	CHECK_RC(bt_ticket_set_status(db, old_touched, BT_STATUS_CLOSED, &o), BT_OK);
+	for (i = 0; i < 2; i++)
+		CHECK_RC(bt_log(db, BT_INFO, "purge", "new info line %d", i), BT_OK);
+	cutoff = now_ms() - 30 * DAY;
+
+	/* What a 30-day purge must take: the two old done tickets with their
+	 * trails and rows, and the old rows that are unattached or on a done
+	 * ticket.  The old open ticket stays, and so does the old ticket with
+	 * recent activity (but not its old row). */
+	want.tickets = 2;
+	want.events = (int64_t)trail_length(db, old_res) + (int64_t)trail_length(db, old_closed);
+	want.logs = log_rows(db, old_res, 0) + log_rows(db, old_closed, 0) + log_rows(db, 0, cutoff) +
+		    log_rows(db, old_touched, cutoff);
+	CHECK_INT_EQ(want.logs, 2 + 0 + 3 + 1);
+	CHECK(want.events >= 4);
+	rows = log_rows(db, -1, 0);
+	events = (int64_t)trail_length(db, old_res);
+
+	/* A dry run counts exactly that, and removes nothing. */
+	po.older_than_days = 30;
+	po.dry_run = 1;
+	CHECK_RC(bt_purge(db, &po, &got), BT_OK);
+	CHECK_PURGED(got, want);
+	CHECK_INT_EQ(ticket_total(db), 5);
+	CHECK_INT_EQ(log_rows(db, -1, 0), rows);
+	CHECK_INT_EQ(trail_length(db, old_res), events);
+
+	/* The purge, one row per transaction, removes exactly that. */
+	memset(&seen, 0, sizeof(seen));
+	po.dry_run = 0;
+	po.batch_size = 1;
+	po.progress = purge_progress;
+	po.payload = &seen;
+	CHECK_RC(bt_purge(db, &po, &got), BT_OK);
+	CHECK_PURGED(got, want);
+	CHECK(seen.calls >= 2);
+	CHECK_PURGED(seen.last, want);
+	CHECK(!exists(db, old_res) && !exists(db, old_closed));
+	CHECK_RC(bt_audit_iter_new(db, old_res, &ai), BT_ENOTFOUND);
+	CHECK(exists(db, old_open) && exists(db, old_touched) && exists(db, new_res));
+	CHECK_INT_EQ(ticket_total(db), 3);
+	CHECK_INT_EQ(log_rows(db, -1, 0), rows - want.logs);
+	CHECK_INT_EQ(log_rows(db, 0, 0), 2); /* today's info lines */
+	CHECK_INT_EQ(log_rows(db, old_open, 0), 1);
+	CHECK_INT_EQ(log_rows(db, old_touched, 0), 0);
+	CHECK_INT_EQ(log_rows(db, new_res, 0), 1);
+
+	/* Nothing is left to purge. */
+	po.progress = NULL;
+	CHECK_RC(bt_purge(db, &po, &got), BT_OK);
+	CHECK(got.tickets == 0 && got.logs == 0 && got.events == 0);
+
+	/* include_open takes the old open ticket too. */
+	want.tickets = 1;
+	want.events = (int64_t)trail_length(db, old_open);
+	want.logs = log_rows(db, old_open, 0);
+	po.include_open = 1;
+	po.dry_run = 1;
+	CHECK_RC(bt_purge(db, &po, &got), BT_OK);
+	CHECK_PURGED(got, want);
+	CHECK(exists(db, old_open));
+	po.dry_run = 0;
+	po.batch_size = 0;
+	CHECK_RC(bt_purge(db, &po, &got), BT_OK);
+	CHECK_PURGED(got, want);
+	CHECK(!exists(db, old_open) && exists(db, old_touched) && exists(db, new_res));
+	CHECK_INT_EQ(ticket_total(db), 2);
+
+	po.older_than_days = 0;
+	CHECK_RC(bt_purge(db, &po, &got), BT_EINVALID);
+	bt_close(db);
+	backend->drop(loc);
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : getenv("BT_CONFORMANCE_BACKEND");
@@ -1082,5 +1608,8 @@ int main(int argc, char **argv)
 	RUN(test_claims);
 	RUN(test_transitions);
 	RUN(test_versions_and_trail);
+	RUN(test_paging);
+	RUN(test_pending);
+	RUN(test_purge);
 	return check_finish();
 }
