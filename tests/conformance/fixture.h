@@ -1,0 +1,31 @@
+/*
+ * fixture.h - the store backends the conformance suite runs on.  A backend
+ * is only a way to make a fresh, empty location (what bt_open takes) for
+ * each case and to drop it afterwards; everything else goes through the
+ * public API, so the cases run unchanged on every backend.
+ */
+#ifndef BT_CONFORMANCE_FIXTURE_H
+#define BT_CONFORMANCE_FIXTURE_H
+
+#include <stddef.h>
+
+typedef struct conf_backend {
+	/* What BT_CONFORMANCE_BACKEND (or the first argument) names. */
+	const char *name;
+	/* Non-zero when the backend can run here; otherwise @why says why
+	 * (the program then skips, with meson's exit code 77). */
+	int (*available)(char *why, size_t size);
+	/* Make a fresh, empty location for the case @tag and write it to @loc.
+	 * Returns 0, or -1 after saying why on stderr. */
+	int (*make)(const char *tag, char *loc, size_t size);
+	/* Remove everything make() made for @loc. */
+	void (*drop)(const char *loc);
+} conf_backend;
+
+/* The backend called @name, or NULL when the suite knows none by it. */
+const conf_backend *conf_backend_find(const char *name);
+
+/* The names the suite knows, for messages: "sqlite, postgresql". */
+const char *conf_backend_names(void);
+
+#endif
