@@ -5,9 +5,9 @@
 #   1. the developer build (-Wall -Wextra -Werror): every suite; then a
 #      release build (-O3, NDEBUG) must compile without a warning
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi
-#   3. ThreadSanitizer: the unit and concurrency suites, and the host shapes
-#      that fork no threaded process (signal handlers, dlclose)
-#   4. valgrind memcheck: the unit and migrations suites
+#   3. ThreadSanitizer: the unit, concurrency and conformance suites, and the
+#      host shapes that fork no threaded process (signal handlers, dlclose)
+#   4. valgrind memcheck: the unit, migrations and conformance suites
 #   5. libFuzzer (clang, ASan + UBSan): every fuzz target for fuzz_seconds
 #      (60 s) from the seed corpus, with a fixed seed (fuzz_seed); a crash
 #      input is printed in base64
@@ -72,12 +72,12 @@ fi
 
 export TSAN_OPTIONS=halt_on_error=1
 if stage tsan-build configure build-tsan -Db_sanitize=thread -Db_lundef=false -Dexamples=false; then
-	stage tsan run_tests build-tsan tsan --suite unit --suite concurrency --suite host-tsan
+	stage tsan run_tests build-tsan tsan --suite unit --suite concurrency --suite conformance --suite host-tsan
 else
 	echo "test: the thread-sanitizer build failed" >&2; logs+=(build-tsan/missing)
 fi
 
-stage valgrind run_tests build valgrind --setup valgrind --suite unit --suite migrations
+stage valgrind run_tests build valgrind --setup valgrind --suite unit --suite migrations --suite conformance
 
 # One sanitizer runtime for the fuzz executables and libbugtrack.so: clang's
 # shared one, found through an rpath.

@@ -681,11 +681,8 @@ static void test_landing_merged(void)
 	 * the error opens a ticket of its own, and bt_dedup_lookup, which
 	 * names the ticket an error "would land on now", must say so. */
 	advance(MINUTE + SECOND);
-	/* LIBRARY BUG, left failing on purpose until it is fixed: the SQLite
-	 * backend's bt_dedup_lookup (SQL_DEDUP_LOOKUP) follows the alias
-	 * without the window and dedup_active tests that capture applies
-	 * (land_miss in lib/capture/landing.c), so it still names the
-	 * canonical ticket here while the next capture opens a new one. */
+	/* bt_dedup_lookup answers by capture's rule: it once followed the
+	 * alias without the window and named the canonical ticket here. */
 	CHECK_INT_EQ(lookup(db, fp_b), 0);
 	c = occur(db, "payments", msg);
 	CHECK(c > 0 && c != a && c != b);
