@@ -78,6 +78,7 @@ BT_EXTERN const char *bt_version_string(void);
 #define BT_ECANTOPEN -11   /**< The database file cannot be opened or created. */
 #define BT_ITEROVER  -12   /**< An iterator has no more items (not a failure). */
 #define BT_ESTATE    -13   /**< Not allowed in the ticket's current status. */
+#define BT_ENOTSUP   -14   /**< Not supported by this build (e.g. a backend not built in). */
 
 /**
  * @return a static, human-readable description of @p code, such as
@@ -279,10 +280,16 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  * up to date.
  *
  * @param out   receives the new handle; set to NULL on failure.
- * @param path  the database file.  NULL or "" selects the default:
- *              $BUGTRACK_DB when set and non-empty, else "./bugtrack.db".
- *              A path is always a file's path: one that begins with
- *              "file:" names a file of that name, never a SQLite URI.
+ * @param path  the location of the database.  NULL or "" selects the
+ *              default: $BUGTRACK_DB when set and non-empty, else
+ *              "./bugtrack.db".  A location that begins with
+ *              "postgresql://" or "postgres://" (libpq's URI form) names a
+ *              PostgreSQL database: BT_ENOTSUP in a build without that
+ *              backend.  Anything else is a SQLite database file's path:
+ *              one that begins with "file:" names a file of that name,
+ *              never a SQLite URI (write "./postgresql://x" for a file of
+ *              that unlikely name).  bt_db_check(), bt_db_identify() and
+ *              bt_schema_stamp() take a location the same way.
  * @param opts  NULL for defaults, or options made with BT_OPEN_OPTIONS_INIT.
  *
  * A file that bt_open creates gets mode 0600 (its WAL and shared-memory files
@@ -305,7 +312,8 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  *    bt_schema_version() and bt_migrate() are meant to be used until the
  *    schema is current;
  *  - BT_EREADONLY: the file is read-only and BT_OPEN_READONLY was not given;
- *  - BT_EBUSY: another connection held a lock past the busy timeout.
+ *  - BT_EBUSY: another connection held a lock past the busy timeout;
+ *  - BT_ENOTSUP: a location of a backend this build does not have.
  *
  * The caller owns the handle and releases it with bt_close().  Thread-safe
  * (it reads the environment with getenv()).

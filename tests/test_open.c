@@ -61,7 +61,7 @@ static void test_strerror(void)
 {
 	int codes[] = { BT_OK, BT_EINTERNAL, BT_EINVALID, BT_ENOMEM, BT_ENOTFOUND, BT_EBUSY,
 			BT_ESCHEMA, BT_EIO, BT_ECORRUPT, BT_EREADONLY, BT_ECONFLICT,
-			BT_ECANTOPEN, BT_ITEROVER, BT_ESTATE };
+			BT_ECANTOPEN, BT_ITEROVER, BT_ESTATE, BT_ENOTSUP };
 	size_t i, j;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
@@ -301,6 +301,38 @@ static void test_file_colon_path(void)
 	CHECK(chdir(cwd) == 0);
 }
 
+/* The location grammar: a postgresql:// or postgres:// URI names a
+ * PostgreSQL database.  Without that backend built in it is refused with
+ * BT_ENOTSUP, by every call that takes a location, and never taken for a
+ * file path (no "postgresql:" directory or file appears); the message keeps
+ * the password out. */
+static void test_postgresql_location(void)
+{
+	static const char *const uris[] = {
+		"postgresql://bt:s3cret@db.example/bugs", "postgres://bt:s3cret@localhost:5432/bugs",
+	};
+	bt_check_result cr = BT_CHECK_RESULT_INIT;
+	bt_db_kind kind;
+	char cwd[512];
+	struct stat sb;
+
+	CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+	CHECK(chdir(check_tmpdir()) == 0);
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		bt_db *db = NULL;
+
+		CHECK_RC(bt_open(&db, uris[i], NULL), BT_ENOTSUP);
+		CHECK(db == NULL);
+		CHECK_STR_CONTAINS(bt_error_message(), "no PostgreSQL backend");
+		CHECK(strstr(bt_error_message(), "s3cret") == NULL);
+		CHECK_RC(bt_db_check(uris[i], &cr, NULL, NULL), BT_ENOTSUP);
+		CHECK_RC(bt_db_identify(uris[i], &kind), BT_ENOTSUP);
+		CHECK_RC(bt_schema_stamp(uris[i], 0, BT_STAMP_DRY_RUN, NULL), BT_ENOTSUP);
+	}
+	CHECK(stat("postgresql:", &sb) != 0 && stat("postgres:", &sb) != 0);
+	CHECK(chdir(cwd) == 0);
+}
+
 static void *fail_in_thread(void *arg)
 {
 	bt_db *db = NULL;
@@ -350,6 +382,7 @@ int main(void)
 	RUN(test_permissions);
 	RUN(test_default_path);
 	RUN(test_file_colon_path);
+	RUN(test_postgresql_location);
 	RUN(test_error_is_per_thread);
 	RUN(test_null_handle_calls);
 	return check_finish();

@@ -35,6 +35,7 @@ const char *bt_strerror(int code)
 	case BT_ECANTOPEN: return "cannot open database file";
 	case BT_ITEROVER:  return "no more items";
 	case BT_ESTATE:    return "not allowed in the ticket's current status";
+	case BT_ENOTSUP:   return "not supported by this build";
 	default:           return "unknown error";
 	}
 }

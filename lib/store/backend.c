@@ -4,6 +4,7 @@
  * is chosen here, once per open.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store.h"
 #include "store_sqlite.h"
@@ -18,32 +19,59 @@ const char *bti_location_resolve(const char *location)
 	return env && *env ? env : "./bugtrack.db";
 }
 
-/* Every location is a SQLite database path today.  A backend for URIs
- * (postgresql://, issue 15) claims its scheme here, before SQLite. */
+/* The location grammar (bt_open): a URI of libpq's form, "postgresql://..."
+ * or "postgres://...", names a PostgreSQL database; anything else is a
+ * SQLite database file's path.  The PostgreSQL backend (issue 15) claims
+ * its schemes here; until it is built in they are refused, never taken for
+ * a file named "postgresql:". */
+static int is_postgresql(const char *location)
+{
+	return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
+}
+
+/* The backend for @location, or NULL with BT_ENOTSUP left as the error.
+ * The message names the scheme only: the rest may hold a password. */
 static const bti_store_ops *backend_for(const char *location)
 {
-	(void)location;
+	if (is_postgresql(location)) {
+		bti_error(BT_ENOTSUP, "%.*s location: this build of libbugtrack has no PostgreSQL "
+			  "backend", (int)(strchr(location, ':') - location + 3), location);
+		return NULL;
+	}
 	return &bti_sqlite_ops;
 }
 
 int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 		   int busy_timeout_ms, const bti_migration_set *migrations)
 {
-	return backend_for(path)->open(out, path, flags, busy_timeout_ms, migrations);
+	const bti_store_ops *ops = backend_for(path);
+
+	*out = NULL;
+	return ops ? ops->open(out, path, flags, busy_timeout_ms, migrations) : BT_ENOTSUP;
 }
 
 int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 			   const bti_migration_set *migrations)
 {
-	return backend_for(path)->inspect_open(out, path, writable, migrations);
+	const bti_store_ops *ops = backend_for(path);
+
+	*out = NULL;
+	return ops ? ops->inspect_open(out, path, writable, migrations) : BT_ENOTSUP;
 }
 
 int bti_store_identify(const char *path, bt_db_kind *out)
 {
-	return backend_for(path)->identify(path, out);
+	const bti_store_ops *ops = backend_for(path);
+
+	return ops ? ops->identify(path, out) : BT_ENOTSUP;
 }
 
 void bti_store_wal_state(const char *path, bti_wal_state *out)
 {
-	backend_for(path)->wal_state(path, out);
+	const bti_store_ops *ops = backend_for(path);
+
+	if (ops)
+		ops->wal_state(path, out);
+	else
+		memset(out, 0, sizeof(*out));
 }
