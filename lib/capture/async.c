@@ -660,6 +660,15 @@ static void async_free(bti_async *a)
 	bti_free(a);
 }
 
+/* The handle's hook before a call reads (db.h, drain): commit what the
+ * handle accepted, unless the caller is the writer itself.  A writer that
+ * cannot commit does not stop the call; it sees the database as it is. */
+static void drain_for_reader(bti_async *a, int64_t deadline_ms)
+{
+	if (!bti_async_is_writer(a))
+		bti_async_flush(a, deadline_ms, NULL);
+}
+
 int bti_async_start(bt_db *db, const bt_open_options *o, int busy_timeout_ms)
 {
 	bti_async *a;
@@ -706,6 +715,7 @@ int bti_async_start(bt_db *db, const bt_open_options *o, int busy_timeout_ms)
 		return bt_error_code();
 	}
 	db->async = a;
+	db->drain = drain_for_reader;
 	return BT_OK;
 }
 

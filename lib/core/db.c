@@ -2,7 +2,6 @@
  * db.c - using an open bt_db handle: the mutex that makes one handle safe
  * to share between threads.  Opening and closing it is open.c.
  */
-#include "async.h"
 #include "db.h"
 
 const char *bt_db_path(const bt_db *db)
@@ -28,9 +27,8 @@ int bti_db_lock(bt_db *db, const char *caller)
 	if (rc != BT_OK)
 		return rc;
 	/* Read-your-writes: what this handle accepted is committed before the
-	 * call looks.  A writer that cannot commit does not stop the call; it
-	 * sees the database as it is. */
-	if (db->async && !bti_async_is_writer(db->async))
-		bti_async_flush(db->async, deadline, NULL);
+	 * call looks (async.c's drain). */
+	if (db->async)
+		db->drain(db->async, deadline);
 	return bti_db_lock_until(db, deadline, caller);
 }

@@ -41,6 +41,10 @@ struct bt_db {
 	/* The queue and writer of asynchronous capture (the default), else
 	 * NULL; set before the handle is returned, so read without the lock. */
 	struct bti_async *async;
+	/* Commits what @async accepted, by @deadline_ms, before a call reads
+	 * (read-your-writes).  async.c sets it with @async, so that the
+	 * handle's lock needs to know nothing of capture. */
+	void (*drain)(struct bti_async *async, int64_t deadline_ms);
 	int busy_timeout_ms;
 	/* The fork generation (process.c) the handle was last used in: when
 	 * it differs, the process is a child that inherited the handle, and
