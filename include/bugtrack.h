@@ -36,10 +36,10 @@ extern "C" {
  * BT_VERSION_* describe the header you compiled against;
  * bt_version_number() and bt_version_string() the library actually linked.
  * @{ */
-#define BT_VERSION_MAJOR 1
-#define BT_VERSION_MINOR 0
-#define BT_VERSION_PATCH 0
-#define BT_VERSION_STRING "1.0.0"
+#define BT_VERSION_MAJOR 1           /**< The header's major version. */
+#define BT_VERSION_MINOR 0           /**< The header's minor version. */
+#define BT_VERSION_PATCH 0           /**< The header's patch version. */
+#define BT_VERSION_STRING "1.0.0"    /**< "MAJOR.MINOR.PATCH" as a string. */
 /** MAJOR * 1000000 + MINOR * 1000 + PATCH, as SQLite does. */
 #define BT_VERSION_NUMBER \
 	(BT_VERSION_MAJOR * 1000000 + BT_VERSION_MINOR * 1000 + BT_VERSION_PATCH)
@@ -123,11 +123,11 @@ typedef struct bt_db bt_db;
 
 /** Severity levels of a log line.  The gaps leave room for more. */
 typedef enum bt_level {
-	BT_DEBUG = 10,
-	BT_INFO = 20,
-	BT_WARNING = 30,
-	BT_ERROR = 40,
-	BT_CRITICAL = 50
+	BT_DEBUG = 10,    /**< Diagnostics; below the default store level. */
+	BT_INFO = 20,     /**< Informational; the default store level. */
+	BT_WARNING = 30,  /**< Something unexpected that the service handled. */
+	BT_ERROR = 40,    /**< A failure of one operation. */
+	BT_CRITICAL = 50  /**< A failure that needs a fix; the default ticket level. */
 } bt_level;
 
 /** Open the database read-only.  Implies BT_OPEN_NO_MIGRATE. */
@@ -235,6 +235,7 @@ typedef struct bt_open_options {
 	 * 4 MiB).  Repeats of a pending occurrence take no room.
 	 */
 	unsigned int async_queue_entries;
+	/** The queue's cap in bytes of text; 0 selects 4 MiB (see above). */
 	size_t async_queue_bytes;
 	/**
 	 * The longest an accepted occurrence waits before the writer commits
@@ -251,6 +252,7 @@ typedef struct bt_open_options {
 	unsigned int site_cache_entries;
 } bt_open_options;
 
+/** bt_open_options.log_rows_per_ticket: keep every log row. */
 #define BT_LOG_ROWS_UNLIMITED (-1)
 
 /** What an asynchronous capture does when the queue is full. */
@@ -262,7 +264,9 @@ typedef enum bt_overflow_policy {
 	BT_OVERFLOW_BLOCK = 1
 } bt_overflow_policy;
 
+/** The current version of bt_open_options. */
 #define BT_OPEN_OPTIONS_VERSION 4
+/** An initialiser for bt_open_options with the current version's defaults. */
 #define BT_OPEN_OPTIONS_INIT \
 	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
 	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, { 0, 0, 0, 0, 0 }, \
@@ -375,7 +379,9 @@ typedef struct bt_capture_stats {
 	uint64_t queue_bytes_peak;
 } bt_capture_stats;
 
+/** The current version of bt_capture_stats. */
 #define BT_CAPTURE_STATS_VERSION 1
+/** An initialiser for bt_capture_stats: the current version, all zero. */
 #define BT_CAPTURE_STATS_INIT { BT_CAPTURE_STATS_VERSION, 0, 0, 0, 0, 0, 0 }
 
 /**
@@ -481,9 +487,11 @@ typedef struct bt_event {
 	const char *error_type;
 	/** errno or a host error code; 0 when there is none. */
 	int error_code;
-	/** The call site; any may be NULL/0. */
+	/** The call site's source file; NULL when unknown. */
 	const char *file;
+	/** The call site's line; 0 when unknown. */
 	int line;
+	/** The call site's function; NULL when unknown. */
 	const char *function;
 	/** A stack trace as text; NULL captures one if the options ask for it. */
 	const char *stack_trace;
@@ -491,12 +499,17 @@ typedef struct bt_event {
 	const char *fingerprint;
 	/** Context as JSON text; must be valid JSON. */
 	const char *context_json;
-	/** Override the thread's trace and request ids (bt_thread_context_set). */
+	/** Overrides the thread's trace id (bt_thread_context_set()); NULL
+	 *  keeps the thread's. */
 	const char *trace_id;
+	/** Overrides the thread's request id; NULL keeps the thread's. */
 	const char *request_id;
 } bt_event;
 
+/** The current version of bt_event. */
 #define BT_EVENT_VERSION 1
+/** An initialiser for bt_event: the current version, level BT_ERROR, the
+ *  rest NULL or 0. */
 #define BT_EVENT_INIT { BT_EVENT_VERSION, BT_ERROR, NULL, NULL, NULL, NULL, 0, \
 			NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
 
@@ -535,7 +548,7 @@ BT_EXTERN int bt_fingerprint(bt_db *db, const bt_event *event,
 
 /** Keys of the handle-wide context. */
 typedef enum bt_context_key {
-	BT_CONTEXT_SERVICE = 1,
+	BT_CONTEXT_SERVICE = 1,     /**< the service's name, e.g. "payments" */
 	BT_CONTEXT_RELEASE = 2,     /**< e.g. the git SHA of the running build */
 	BT_CONTEXT_ENVIRONMENT = 3, /**< e.g. "production" */
 	BT_CONTEXT_HOST = 4         /**< defaults to gethostname() */
@@ -579,6 +592,8 @@ BT_EXTERN int bt_thread_context_set(const char *trace_id, const char *request_id
 BT_EXTERN long long bt_track_int(bt_db *db, bt_level level, const char *component,
 				 long long value, int policy, const char *expr,
 				 const char *file, int line, const char *function);
+/** The pointer helper behind TRACK_ERRORS_PTR: a NULL @p value is the
+ * failure; returns @p value unchanged.  Thread-safe. */
 BT_EXTERN void *bt_track_ptr(bt_db *db, bt_level level, const char *component,
 			     void *value, const char *expr,
 			     const char *file, int line, const char *function);
@@ -633,33 +648,40 @@ BT_EXTERN void *bt_track_ptr(bt_db *db, bt_level level, const char *component,
 /** A snapshot of one ticket.  Opaque; free it with bt_ticket_free(). */
 typedef struct bt_ticket bt_ticket;
 
+/**
+ * A ticket's status (see "Lifecycle" below); named by bt_status_name().
+ * The first four are the open statuses.  Values are append-only.
+ */
 typedef enum bt_status {
-	BT_STATUS_NEW = 1,
-	BT_STATUS_TRIAGED = 2,
-	BT_STATUS_IN_PROGRESS = 3,
-	BT_STATUS_AWAITING_VERIFICATION = 4,
-	BT_STATUS_RESOLVED = 5,
-	BT_STATUS_CLOSED = 6
+	BT_STATUS_NEW = 1,                   /**< "new": opened or reopened, not yet looked at */
+	BT_STATUS_TRIAGED = 2,               /**< "triaged": looked at and accepted */
+	BT_STATUS_IN_PROGRESS = 3,           /**< "in_progress": being worked on */
+	BT_STATUS_AWAITING_VERIFICATION = 4, /**< "awaiting_verification": fixed, to be checked */
+	BT_STATUS_RESOLVED = 5,              /**< "resolved": fixed; a recurrence reopens it */
+	BT_STATUS_CLOSED = 6                 /**< "closed": done with, or merged into another */
 } bt_status;
 
+/** How bad a ticket is; sets its SLA.  Named by bt_severity_name(). */
 typedef enum bt_severity {
-	BT_SEVERITY_LOW = 1,
-	BT_SEVERITY_MEDIUM = 2,
-	BT_SEVERITY_HIGH = 3,
-	BT_SEVERITY_CRITICAL = 4
+	BT_SEVERITY_LOW = 1,      /**< "low" */
+	BT_SEVERITY_MEDIUM = 2,   /**< "medium": the default of hand-filed reports */
+	BT_SEVERITY_HIGH = 3,     /**< "high" */
+	BT_SEVERITY_CRITICAL = 4  /**< "critical" */
 } bt_severity;
 
+/** How soon a ticket should be worked on.  Named by bt_priority_name(). */
 typedef enum bt_priority {
-	BT_PRIORITY_LOW = 1,
-	BT_PRIORITY_MEDIUM = 2,
-	BT_PRIORITY_HIGH = 3,
-	BT_PRIORITY_URGENT = 4
+	BT_PRIORITY_LOW = 1,     /**< "low" */
+	BT_PRIORITY_MEDIUM = 2,  /**< "medium": the default */
+	BT_PRIORITY_HIGH = 3,    /**< "high" */
+	BT_PRIORITY_URGENT = 4   /**< "urgent" */
 } bt_priority;
 
+/** Who filed a ticket.  Named by bt_source_name(). */
 typedef enum bt_source {
-	BT_SOURCE_USER = 1,
-	BT_SOURCE_AGENT = 2,
-	BT_SOURCE_SYSTEM = 3
+	BT_SOURCE_USER = 1,   /**< "user": a person, through bt_report_create() */
+	BT_SOURCE_AGENT = 2,  /**< "agent": an automated agent */
+	BT_SOURCE_SYSTEM = 3  /**< "system": the library, from a captured error or crash */
 } bt_source;
 
 /** A hand-filed report.  Fields are only ever appended. */
@@ -668,17 +690,23 @@ typedef struct bt_report {
 	unsigned int version;
 	/** Required. */
 	const char *title;
+	/** Free text; may be NULL. */
 	const char *description;
 	/** 0 selects medium. */
 	bt_severity severity;
 	/** 0 selects medium. */
 	bt_priority priority;
+	/** A free-form category; may be NULL. */
 	const char *category;
+	/** The subsystem concerned; may be NULL. */
 	const char *component;
 	/** 0 selects BT_SOURCE_USER. */
 	bt_source source;
+	/** Who reports it, e.g. "user:oncall"; may be NULL. */
 	const char *reporter;
+	/** The trace id the report concerns; may be NULL. */
 	const char *trace_id;
+	/** The request id the report concerns; may be NULL. */
 	const char *request_id;
 	/** Defaults to the handle's BT_CONTEXT_RELEASE. */
 	const char *release_sha;
@@ -688,7 +716,9 @@ typedef struct bt_report {
 	const char *fingerprint;
 } bt_report;
 
+/** The current version of bt_report. */
 #define BT_REPORT_VERSION 1
+/** An initialiser for bt_report: the current version, the rest NULL or 0. */
 #define BT_REPORT_INIT { BT_REPORT_VERSION, NULL, NULL, (bt_severity)0, \
 			 (bt_priority)0, NULL, NULL, (bt_source)0, NULL, NULL, \
 			 NULL, NULL, NULL, NULL }
@@ -744,45 +774,102 @@ BT_EXTERN void bt_ticket_free(bt_ticket *ticket);
  * since the Unix epoch.  A NULL ticket gives NULL/0.  Safe to call from any
  * thread that owns the ticket.
  */
+/** @return the ticket's id (> 0, never reused); 0 for a NULL ticket. */
 BT_EXTERN int64_t bt_ticket_id(const bt_ticket *ticket);
+/** @return the ticket's number: "BUG-" and the id zero-padded to at least
+ * five digits ("BUG-00042", "BUG-123456").  Never NULL for a ticket the
+ * library returned; NULL for a NULL ticket. */
 BT_EXTERN const char *bt_ticket_number(const bt_ticket *ticket);
+/** @return the title, never NULL or empty for a ticket the library
+ * returned; NULL for a NULL ticket. */
 BT_EXTERN const char *bt_ticket_title(const bt_ticket *ticket);
+/** @return the current status; 0 for a NULL ticket. */
 BT_EXTERN bt_status bt_ticket_status(const bt_ticket *ticket);
+/** @return the severity; 0 for a NULL ticket. */
 BT_EXTERN bt_severity bt_ticket_severity(const bt_ticket *ticket);
+/** @return the component of the first occurrence or report; NULL when it
+ * has none. */
 BT_EXTERN const char *bt_ticket_component(const bt_ticket *ticket);
+/** @return the fingerprint the ticket groups by (32 lower-case hex digits
+ * for captured errors, see bt_fingerprint()); NULL for a report filed
+ * without one. */
 BT_EXTERN const char *bt_ticket_fingerprint(const bt_ticket *ticket);
 /** The exact text the fingerprint hashed, for explaining grouping. */
 BT_EXTERN const char *bt_ticket_grouping_input(const bt_ticket *ticket);
+/** @return how many occurrences the ticket has counted, exact (not limited
+ * by the log-row cap), including those folded in by bt_ticket_merge(). */
 BT_EXTERN int64_t bt_ticket_occurrence_count(const bt_ticket *ticket);
+/** @return how many times an occurrence reopened the ticket after it was
+ * resolved or closed (a regression); 0 when never. */
 BT_EXTERN int64_t bt_ticket_regression_count(const bt_ticket *ticket);
+/** @return when the first occurrence happened, in milliseconds since the
+ * Unix epoch; 0 when unknown. */
 BT_EXTERN int64_t bt_ticket_first_occurred_at(const bt_ticket *ticket);
+/** @return when the latest occurrence happened, in milliseconds since the
+ * Unix epoch; 0 when unknown. */
 BT_EXTERN int64_t bt_ticket_last_occurred_at(const bt_ticket *ticket);
+/** @return the message of the first occurrence (later ones are in the log
+ * rows); NULL when none, as for a hand-filed report. */
 BT_EXTERN const char *bt_ticket_error_message(const bt_ticket *ticket);
+/** @return the stack trace of the first occurrence; NULL when none was
+ * given or captured. */
 BT_EXTERN const char *bt_ticket_stack_trace(const bt_ticket *ticket);
+/** @return the description of a hand-filed report; NULL when none. */
 BT_EXTERN const char *bt_ticket_description(const bt_ticket *ticket);
+/** @return the priority; 0 for a NULL ticket. */
 BT_EXTERN bt_priority bt_ticket_priority(const bt_ticket *ticket);
+/** @return the category; NULL when none. */
 BT_EXTERN const char *bt_ticket_category(const bt_ticket *ticket);
+/** @return who filed the ticket (BT_SOURCE_SYSTEM for captured errors); 0
+ * for a NULL ticket. */
 BT_EXTERN bt_source bt_ticket_source(const bt_ticket *ticket);
+/** @return the reporter of a hand-filed report; NULL when none. */
 BT_EXTERN const char *bt_ticket_reporter(const bt_ticket *ticket);
+/** @return the assignee; NULL when unassigned. */
 BT_EXTERN const char *bt_ticket_assignee(const bt_ticket *ticket);
+/** @return the error type of the first occurrence ("ECONNREFUSED"); NULL
+ * when none. */
 BT_EXTERN const char *bt_ticket_error_type(const bt_ticket *ticket);
+/** @return the service (BT_CONTEXT_SERVICE) of the first occurrence; NULL
+ * when unset. */
 BT_EXTERN const char *bt_ticket_service(const bt_ticket *ticket);
+/** @return the host (BT_CONTEXT_HOST) of the first occurrence; NULL when
+ * unset. */
 BT_EXTERN const char *bt_ticket_host(const bt_ticket *ticket);
+/** @return the environment (BT_CONTEXT_ENVIRONMENT) of the first
+ * occurrence; NULL when unset. */
 BT_EXTERN const char *bt_ticket_environment(const bt_ticket *ticket);
+/** @return the release (BT_CONTEXT_RELEASE, e.g. a git SHA) of the first
+ * occurrence, or a report's release_sha; NULL when unset. */
 BT_EXTERN const char *bt_ticket_release(const bt_ticket *ticket);
+/** @return the trace id of the first occurrence; NULL when none. */
 BT_EXTERN const char *bt_ticket_trace_id(const bt_ticket *ticket);
+/** @return the request id of the first occurrence; NULL when none. */
 BT_EXTERN const char *bt_ticket_request_id(const bt_ticket *ticket);
 /** Context JSON of the first occurrence, or NULL. */
 BT_EXTERN const char *bt_ticket_context(const bt_ticket *ticket);
+/** @return the notes given to bt_ticket_resolve(); NULL when none, or when
+ * the ticket was reopened since (the trail keeps them). */
 BT_EXTERN const char *bt_ticket_resolution_notes(const bt_ticket *ticket);
+/** @return the fixing commit given to bt_ticket_resolve(); NULL when none,
+ * or when the ticket was reopened since. */
 BT_EXTERN const char *bt_ticket_resolution_commit(const bt_ticket *ticket);
+/** @return the actor of the last bt_ticket_resolve(); NULL when it was not
+ * resolved that way, or was reopened since. */
 BT_EXTERN const char *bt_ticket_resolved_by(const bt_ticket *ticket);
 /** The release the fix is in, as given to bt_ticket_resolve(). */
 BT_EXTERN const char *bt_ticket_resolved_release(const bt_ticket *ticket);
 /** The agent holding a claim, even an expired one; NULL when unclaimed. */
 BT_EXTERN const char *bt_ticket_claimed_by(const bt_ticket *ticket);
+/** @return when the current (possibly expired) claim was taken, in
+ * milliseconds since the Unix epoch (a renewal keeps it); 0 when
+ * unclaimed. */
 BT_EXTERN int64_t bt_ticket_claimed_at(const bt_ticket *ticket);
+/** @return when the current claim's lease ends, in milliseconds since the
+ * Unix epoch (in the past for an expired lease); 0 when unclaimed. */
 BT_EXTERN int64_t bt_ticket_claim_expires_at(const bt_ticket *ticket);
+/** @return how many automation attempts were counted: one per successful
+ * bt_ticket_claim() (an imported ticket keeps its recorded count). */
 BT_EXTERN int64_t bt_ticket_automation_attempts(const bt_ticket *ticket);
 /** Bumped by every lifecycle change (not by occurrences): optimistic locking. */
 BT_EXTERN int64_t bt_ticket_version(const bt_ticket *ticket);
@@ -790,9 +877,21 @@ BT_EXTERN int64_t bt_ticket_version(const bt_ticket *ticket);
 BT_EXTERN int64_t bt_ticket_duplicate_of(const bt_ticket *ticket);
 /** The report_id of an imported legacy report, or NULL. */
 BT_EXTERN const char *bt_ticket_external_id(const bt_ticket *ticket);
+/** @return when the ticket was created, in milliseconds since the Unix
+ * epoch. */
 BT_EXTERN int64_t bt_ticket_created_at(const bt_ticket *ticket);
+/** @return when a lifecycle change or a regression last changed the ticket
+ * (occurrences do not count), in milliseconds since the Unix epoch;
+ * created_at until then. */
 BT_EXTERN int64_t bt_ticket_updated_at(const bt_ticket *ticket);
+/** @return when the ticket was resolved, in milliseconds since the Unix
+ * epoch; 0 when it is not resolved (reopening clears it; closing a resolved
+ * ticket keeps it). */
 BT_EXTERN int64_t bt_ticket_resolved_at(const bt_ticket *ticket);
+/** @return when the ticket falls due: created_at (or the time of the
+ * regression that last reopened it) plus the SLA of its severity
+ * (bt_open_options.sla_ms; bt_ticket_set_severity() recomputes it from
+ * created_at), in milliseconds since the Unix epoch; 0 when unset. */
 BT_EXTERN int64_t bt_ticket_sla_due_at(const bt_ticket *ticket);
 
 /** Orders for listing tickets; each is descending, ties broken by id. */
@@ -811,7 +910,7 @@ typedef enum bt_ticket_sort {
 	 BT_STATUS_BIT(BT_STATUS_IN_PROGRESS) | BT_STATUS_BIT(BT_STATUS_AWAITING_VERIFICATION))
 
 /** Values of bt_ticket_filter.claimed. */
-#define BT_CLAIMED_ANY 0
+#define BT_CLAIMED_ANY 0 /**< claimed or not */
 #define BT_CLAIMED_YES 1 /**< a live lease */
 #define BT_CLAIMED_NO  2 /**< never claimed, released, or lease expired */
 
@@ -833,6 +932,7 @@ typedef struct bt_ticket_filter {
 	const char *assignee;
 	/** BT_CLAIMED_*. */
 	int claimed;
+	/** Bounds on created_at. */
 	int64_t created_from, created_to;
 	/** Bounds on last_occurred_at. */
 	int64_t occurred_from, occurred_to;
@@ -848,7 +948,9 @@ typedef struct bt_ticket_filter {
 	int overdue_only;
 } bt_ticket_filter;
 
+/** The current version of bt_ticket_filter. */
 #define BT_TICKET_FILTER_VERSION 1
+/** An initialiser for bt_ticket_filter: the current version, no filter. */
 #define BT_TICKET_FILTER_INIT { BT_TICKET_FILTER_VERSION, 0u, (bt_severity)0, NULL, NULL, \
 				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0 }
 
@@ -907,6 +1009,7 @@ BT_EXTERN int bt_ticket_get_by_number(bt_db *db, const char *number, bt_ticket *
 typedef struct bt_ticket_counts {
 	/** BT_TICKET_COUNTS_VERSION: set it before calling. */
 	unsigned int version;
+	/** All tickets, whatever their status. */
 	int64_t total;
 	/** Indexed by bt_status (index 0 unused). */
 	int64_t by_status[7];
@@ -921,7 +1024,9 @@ typedef struct bt_ticket_counts {
 	int64_t dropped;
 } bt_ticket_counts;
 
+/** The current version of bt_ticket_counts. */
 #define BT_TICKET_COUNTS_VERSION 2
+/** An initialiser for bt_ticket_counts: the current version, all zero. */
 #define BT_TICKET_COUNTS_INIT { BT_TICKET_COUNTS_VERSION, 0, { 0 }, { 0 }, 0, 0 }
 
 /**
@@ -958,7 +1063,10 @@ typedef struct bt_update_options {
 	int64_t expected_version;
 } bt_update_options;
 
+/** The current version of bt_update_options. */
 #define BT_UPDATE_OPTIONS_VERSION 1
+/** An initialiser for bt_update_options: the current version, the rest NULL
+ *  or 0 (set actor before use). */
 #define BT_UPDATE_OPTIONS_INIT { BT_UPDATE_OPTIONS_VERSION, NULL, NULL, NULL, 0 }
 
 /**
@@ -1002,6 +1110,7 @@ BT_EXTERN int bt_ticket_assign(bt_db *db, int64_t id, const char *assignee,
 /** Change the severity; the SLA due time is recomputed from created_at. */
 BT_EXTERN int bt_ticket_set_severity(bt_db *db, int64_t id, bt_severity severity,
 				     const bt_update_options *opts);
+/** Change the priority. */
 BT_EXTERN int bt_ticket_set_priority(bt_db *db, int64_t id, bt_priority priority,
 				     const bt_update_options *opts);
 /** @p category may be NULL to clear it. */
@@ -1088,7 +1197,10 @@ BT_EXTERN int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out);
  *  On the feed (bt_audit_feed), BT_ITEROVER means "caught up": a later call
  *  on the same iterator returns what was committed since. */
 BT_EXTERN int bt_audit_iter_next(bt_audit_iter *iter, bt_audit_entry **out);
+/** Free @p iter and the entries it still buffers (not those it returned,
+ * which the caller frees).  NULL is accepted. */
 BT_EXTERN void bt_audit_iter_free(bt_audit_iter *iter);
+/** Free an entry returned by bt_audit_iter_next().  NULL is accepted. */
 BT_EXTERN void bt_audit_entry_free(bt_audit_entry *entry);
 
 /**
@@ -1121,17 +1233,32 @@ BT_EXTERN const char *bt_audit_iter_cursor(const bt_audit_iter *iter);
  * Entry getters; strings live until bt_audit_entry_free().  kind is one of
  * created, status_changed, field_changed, assigned, note, claimed,
  * claim_renewed, claim_released, claim_taken_over, resolved, regressed,
- * merged, merged_into; field names the column for field_changed.
+ * merged, merged_into, imported; field names the column an event is about
+ * (the changed one for field_changed).
  */
+/** @return the event's id, unique and never reused; 0 for a NULL entry. */
 BT_EXTERN int64_t bt_audit_entry_id(const bt_audit_entry *entry);
 /** The ticket the entry belongs to. */
 BT_EXTERN int64_t bt_audit_entry_ticket_id(const bt_audit_entry *entry);
+/** @return who acted ("agent:fixer-1", "system"); never NULL for an entry
+ * the library returned. */
 BT_EXTERN const char *bt_audit_entry_actor(const bt_audit_entry *entry);
+/** @return the kind of event ("status_changed"); never NULL for an entry
+ * the library returned. */
 BT_EXTERN const char *bt_audit_entry_kind(const bt_audit_entry *entry);
+/** @return the field the event is about ("status", "assignee",
+ * "claimed_by"); NULL when it names none (created, note, merged). */
 BT_EXTERN const char *bt_audit_entry_field(const bt_audit_entry *entry);
+/** @return the value before the event, as text ("triaged" for a
+ * status_changed); NULL when there was none. */
 BT_EXTERN const char *bt_audit_entry_from(const bt_audit_entry *entry);
+/** @return the value after the event, as text ("new" for created); NULL
+ * when there is none. */
 BT_EXTERN const char *bt_audit_entry_to(const bt_audit_entry *entry);
+/** @return the note recorded with the event; NULL when none. */
 BT_EXTERN const char *bt_audit_entry_note(const bt_audit_entry *entry);
+/** @return when the event was recorded, in milliseconds since the Unix
+ * epoch. */
 BT_EXTERN int64_t bt_audit_entry_created_at(const bt_audit_entry *entry);
 /** @} */
 
@@ -1155,7 +1282,9 @@ typedef struct bt_log_filter {
 	int newest_first;
 } bt_log_filter;
 
+/** The current version of bt_log_filter. */
 #define BT_LOG_FILTER_VERSION 1
+/** An initialiser for bt_log_filter: the current version, no filter. */
 #define BT_LOG_FILTER_INIT { BT_LOG_FILTER_VERSION, 0, (bt_level)0, NULL, 0, 0, 0 }
 
 /**
@@ -1181,32 +1310,63 @@ typedef struct bt_log_iter bt_log_iter;
 BT_EXTERN int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out);
 /** @return BT_OK with a row the caller frees, BT_ITEROVER, or an error. */
 BT_EXTERN int bt_log_iter_next(bt_log_iter *iter, bt_log_entry **out);
+/** Free @p iter and the rows it still buffers (not those it returned, which
+ * the caller frees).  NULL is accepted. */
 BT_EXTERN void bt_log_iter_free(bt_log_iter *iter);
+/** Free a row returned by bt_log_iter_next().  NULL is accepted. */
 BT_EXTERN void bt_log_entry_free(bt_log_entry *entry);
 
 /* Row getters; strings live until bt_log_entry_free(); missing values are
  * NULL or 0. */
+/** @return the row's id; 0 for a NULL entry. */
 BT_EXTERN int64_t bt_log_entry_id(const bt_log_entry *entry);
+/** @return the id of the ticket the row landed on; 0 when it landed on none
+ * (a line below the ticket level). */
 BT_EXTERN int64_t bt_log_entry_ticket_id(const bt_log_entry *entry);
+/** @return the row's level, one of BT_DEBUG .. BT_CRITICAL; 0 for a NULL
+ * entry. */
 BT_EXTERN bt_level bt_log_entry_level(const bt_log_entry *entry);
+/** @return the component; never NULL for a row the library returned. */
 BT_EXTERN const char *bt_log_entry_component(const bt_log_entry *entry);
+/** @return the message as stored: redacted (unless BT_OPEN_NO_REDACT) and
+ * cut at max_message_bytes; never NULL for a row the library returned. */
 BT_EXTERN const char *bt_log_entry_message(const bt_log_entry *entry);
+/** @return the message template (the printf format, or the normalized
+ * message); NULL when none. */
 BT_EXTERN const char *bt_log_entry_template(const bt_log_entry *entry);
+/** @return the row's fingerprint; NULL when none. */
 BT_EXTERN const char *bt_log_entry_fingerprint(const bt_log_entry *entry);
+/** @return the error type ("ECONNREFUSED"); NULL when none. */
 BT_EXTERN const char *bt_log_entry_error_type(const bt_log_entry *entry);
+/** @return the errno or host error code; 0 when none (as for a code of 0). */
 BT_EXTERN int bt_log_entry_error_code(const bt_log_entry *entry);
+/** @return the call site's source file; NULL when not recorded. */
 BT_EXTERN const char *bt_log_entry_file(const bt_log_entry *entry);
+/** @return the call site's line; 0 when not recorded. */
 BT_EXTERN int bt_log_entry_line(const bt_log_entry *entry);
+/** @return the call site's function; NULL when not recorded. */
 BT_EXTERN const char *bt_log_entry_function(const bt_log_entry *entry);
+/** @return the stack trace given or captured; NULL when none. */
 BT_EXTERN const char *bt_log_entry_stack_trace(const bt_log_entry *entry);
+/** @return the context as JSON text; NULL when none. */
 BT_EXTERN const char *bt_log_entry_context(const bt_log_entry *entry);
+/** @return the trace id; NULL when none. */
 BT_EXTERN const char *bt_log_entry_trace_id(const bt_log_entry *entry);
+/** @return the request id; NULL when none. */
 BT_EXTERN const char *bt_log_entry_request_id(const bt_log_entry *entry);
+/** @return the service (BT_CONTEXT_SERVICE) at capture; NULL when unset. */
 BT_EXTERN const char *bt_log_entry_service(const bt_log_entry *entry);
+/** @return the host (BT_CONTEXT_HOST) at capture; NULL when unset. */
 BT_EXTERN const char *bt_log_entry_host(const bt_log_entry *entry);
+/** @return the id of the process that captured the row; 0 when unknown. */
 BT_EXTERN int64_t bt_log_entry_pid(const bt_log_entry *entry);
+/** @return the environment (BT_CONTEXT_ENVIRONMENT) at capture; NULL when
+ * unset. */
 BT_EXTERN const char *bt_log_entry_environment(const bt_log_entry *entry);
+/** @return the release (BT_CONTEXT_RELEASE) at capture; NULL when unset. */
 BT_EXTERN const char *bt_log_entry_release(const bt_log_entry *entry);
+/** @return when the line was captured, in milliseconds since the Unix
+ * epoch. */
 BT_EXTERN int64_t bt_log_entry_created_at(const bt_log_entry *entry);
 
 /** @return the upper-case name of @p level ("CRITICAL"), or NULL. */
@@ -1240,7 +1400,10 @@ typedef struct bt_purge_options {
 	void *payload;
 } bt_purge_options;
 
+/** The current version of bt_purge_options. */
 #define BT_PURGE_OPTIONS_VERSION 2
+/** An initialiser for bt_purge_options: the current version, the rest 0 or
+ *  NULL (set older_than_days before use). */
 #define BT_PURGE_OPTIONS_INIT { BT_PURGE_OPTIONS_VERSION, 0, 0, 0, 0u, NULL, NULL }
 
 /**
@@ -1253,8 +1416,11 @@ BT_EXTERN int bt_purge_options_init(bt_purge_options *opts, unsigned int version
 
 /** What bt_purge() removed (or would remove, in a dry run). */
 typedef struct bt_purge_result {
+	/** Tickets removed, with their events and log rows. */
 	int64_t tickets;
+	/** Log rows removed, those of removed tickets included. */
 	int64_t logs;
+	/** Audit events removed: those of the removed tickets. */
 	int64_t events;
 } bt_purge_result;
 
@@ -1344,7 +1510,10 @@ typedef struct bt_migration_info {
 	int64_t applied_at;
 } bt_migration_info;
 
+/** The current version of bt_migration_info. */
 #define BT_MIGRATION_INFO_VERSION 1
+/** An initialiser for bt_migration_info: the current version, the rest 0 or
+ *  NULL. */
 #define BT_MIGRATION_INFO_INIT { BT_MIGRATION_INFO_VERSION, 0, NULL, NULL, 0, 0 }
 
 /**
@@ -1451,7 +1620,9 @@ typedef struct bt_check_result {
 	int64_t orphan_logs, orphan_events, orphan_aliases, dangling_duplicates;
 } bt_check_result;
 
+/** The current version of bt_check_result. */
 #define BT_CHECK_RESULT_VERSION 1
+/** An initialiser for bt_check_result: the current version, all zero. */
 #define BT_CHECK_RESULT_INIT { BT_CHECK_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** Kinds of bt_check_item.  Values are append-only; ignore unknown ones. */
@@ -1468,6 +1639,7 @@ typedef enum bt_check_kind {
 typedef struct bt_check_item {
 	/** BT_CHECK_ITEM_VERSION of the library that filled it. */
 	unsigned int version;
+	/** A problem or a counter. */
 	bt_check_kind kind;
 	/** A problem's stable identifier ("integrity", "orphan_logs",
 	 *  "checksum", "pending", ...), or the counter's name. */
@@ -1482,6 +1654,7 @@ typedef struct bt_check_item {
 	const char *advice;
 } bt_check_item;
 
+/** The version of bt_check_item this library fills. */
 #define BT_CHECK_ITEM_VERSION 1
 
 /** Receives each finding; the item and its strings live until it returns. */
@@ -1584,7 +1757,10 @@ typedef struct bt_aggregate_options {
 	unsigned int limit;
 } bt_aggregate_options;
 
+/** The current version of bt_aggregate_options. */
 #define BT_AGGREGATE_OPTIONS_VERSION 1
+/** An initialiser for bt_aggregate_options: the current version, all of
+ *  time, the default limit. */
 #define BT_AGGREGATE_OPTIONS_INIT { BT_AGGREGATE_OPTIONS_VERSION, 0, 0, 0u }
 
 /**
@@ -1684,7 +1860,9 @@ typedef struct bt_import_options {
 	const char *source;
 } bt_import_options;
 
+/** The current version of bt_import_options. */
 #define BT_IMPORT_OPTIONS_VERSION 1
+/** An initialiser for bt_import_options: the current version's defaults. */
 #define BT_IMPORT_OPTIONS_INIT { BT_IMPORT_OPTIONS_VERSION, 0, NULL, NULL }
 
 /**
@@ -1711,7 +1889,9 @@ typedef struct bt_import_result {
 	int64_t failed_record;
 } bt_import_result;
 
+/** The current version of bt_import_result. */
 #define BT_IMPORT_RESULT_VERSION 1
+/** An initialiser for bt_import_result: counts 0, failed_record -1. */
 #define BT_IMPORT_RESULT_INIT { BT_IMPORT_RESULT_VERSION, 0, 0, 0, -1 }
 
 /**
@@ -1800,7 +1980,9 @@ typedef struct bt_crash_options {
 	int fingerprint_frames;
 } bt_crash_options;
 
+/** The current version of bt_crash_options. */
 #define BT_CRASH_OPTIONS_VERSION 1
+/** An initialiser for bt_crash_options with the current version's defaults. */
 #define BT_CRASH_OPTIONS_INIT { BT_CRASH_OPTIONS_VERSION, 0 }
 
 /**
@@ -1856,7 +2038,9 @@ typedef struct bt_crash_ingest_result {
 	int64_t damaged;
 } bt_crash_ingest_result;
 
+/** The current version of bt_crash_ingest_result. */
 #define BT_CRASH_INGEST_RESULT_VERSION 1
+/** An initialiser for bt_crash_ingest_result: the current version, all zero. */
 #define BT_CRASH_INGEST_RESULT_INIT { BT_CRASH_INGEST_RESULT_VERSION, 0, 0, 0 }
 
 /**
