@@ -7,9 +7,12 @@ A declaration is documented when a Doxygen comment, opened with "/**" (or
 comment that holds nothing but grouping commands ("@{", "@}", "@name ...")
 is a group marker, not a declaration's doc, and does not count.
 
-Usage: check_header_docs.py include/bugtrack.h
+Usage: check_header_docs.py HEADER_OR_DIR...
+A directory stands for the *.h files in it (include/bugtrack holds the parts
+of the umbrella include/bugtrack.h).
 Exits 1, listing the undocumented declarations, when there are any.
 """
+import os
 import re
 import sys
 
@@ -45,11 +48,9 @@ def is_group_marker(text):
     return not body.strip()
 
 
-def main(argv):
-    if len(argv) != 2:
-        print('usage: check_header_docs.py HEADER', file=sys.stderr)
-        return 2
-    with open(argv[1], encoding='utf-8') as f:
+def check(path):
+    """Print and return (declarations, undocumented) of one header."""
+    with open(path, encoding='utf-8') as f:
         lines = f.read().split('\n')
     missing = []
     count = 0
@@ -63,15 +64,36 @@ def main(argv):
         doc = doc_comment_above(lines, i)
         if doc is None or is_group_marker(doc):
             missing.append((i + 1, name))
-    if missing:
-        print('%s: %d of %d BT_EXTERN declarations have no /** ... */ comment '
-              'directly above them:' % (argv[1], len(missing), count))
-        for lineno, name in missing:
-            print('  %s:%d: %s' % (argv[1], lineno, name))
-        return 1
-    print('%s: all %d BT_EXTERN declarations are documented' % (argv[1], count))
-    return 0
+    for lineno, name in missing:
+        print('  %s:%d: %s has no /** ... */ comment directly above it'
+              % (path, lineno, name))
+    return count, len(missing)
 
+
+def main(argv):
+    if len(argv) < 2:
+        print('usage: check_header_docs.py HEADER_OR_DIR...', file=sys.stderr)
+        return 2
+    paths = []
+    for arg in argv[1:]:
+        if os.path.isdir(arg):
+            paths += sorted(os.path.join(arg, n) for n in os.listdir(arg)
+                            if n.endswith('.h'))
+        else:
+            paths.append(arg)
+    total = undocumented = 0
+    for path in paths:
+        count, missing = check(path)
+        total += count
+        undocumented += missing
+    if total == 0:
+        print('no BT_EXTERN declaration found in %s' % ' '.join(paths))
+        return 1
+    if undocumented:
+        print('%d of %d BT_EXTERN declarations are undocumented' % (undocumented, total))
+        return 1
+    print('all %d BT_EXTERN declarations in %d headers are documented' % (total, len(paths)))
+    return 0
 
 if __name__ == '__main__':
     sys.exit(main(sys.argv))

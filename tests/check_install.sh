@@ -12,6 +12,8 @@ test -n "$pc" || { echo "bugtrack.pc was not installed" >&2; exit 1; }
 lib=$(find "$dest" -name 'libbugtrack.so.1' | head -n 1)
 test -n "$lib" || { echo "libbugtrack.so.1 was not installed" >&2; exit 1; }
 test -n "$(find "$dest" -name bugtrack.h)" || { echo "bugtrack.h was not installed" >&2; exit 1; }
+test -n "$(find "$dest" -path "*/include/bugtrack/capture.h")" ||
+	{ echo "the parts of bugtrack.h (bugtrack/*.h) were not installed" >&2; exit 1; }
 test -n "$(find "$dest" -name libbugtrack.a)" || { echo "libbugtrack.a was not installed" >&2; exit 1; }
 
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$dest"

@@ -1,0 +1,259 @@
+/*
+ * bugtrack/capture.h - Capture: bt_log, events, fingerprints, context, TRACK_ERRORS.
+ *
+ * Part of libbugtrack's public API.  Include <bugtrack.h>, which includes
+ * every part; a part includes the parts it needs.
+ */
+#ifndef BUGTRACK_CAPTURE_H
+#define BUGTRACK_CAPTURE_H
+
+#include "db.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/** @name Capture
+ * Every line at or above the store level is written to error_logs; lines at
+ * or above the ticket level also land on a ticket, in the same transaction.
+ * Capture calls keep errno unchanged, and never print.
+ *
+ * By default (asynchronous capture) a capture call returns once the
+ * occurrence is queued (or counted on a pending one); a writer thread
+ * commits it within the flush interval, bt_flush() waits for that, and
+ * every other call on the handle (lists, lookups, lifecycle) first commits
+ * what the handle accepted, so a handle reads its own writes.  A full queue
+ * makes the call return BT_EBUSY (dropped and counted, see
+ * bt_open_options), never wait, unless BT_OVERFLOW_BLOCK was chosen.  What
+ * is accepted is committed at bt_close(), at exit() and at the library's
+ * unload, each within the busy timeout.
+ *
+ * With BT_OPEN_SYNC a capture call returns after its commit: a call that
+ * returned BT_OK survives a crash of the process right after it (WAL,
+ * synchronous=NORMAL; with BT_OPEN_SYNC_FULL it also survives power loss).
+ *
+ * Signals: no function of this library is async-signal-safe.  A capture
+ * call made by a signal handler that interrupted a capture call on the
+ * same thread is refused with BT_EBUSY and counted as dropped, rather than
+ * deadlock on the lock its own thread holds; use bt_crash_handler_install()
+ * to record fatal signals.
+ * @{ */
+
+/**
+ * Log a line.  @p fmt is a printf format and is the line's message template:
+ * two calls with the same format, component and call site group onto one
+ * ticket whatever their arguments.  A format with no literal word ("%s")
+ * falls back to the normalized formatted message.
+ *
+ * In C, bt_log() is a macro that adds the call site (__FILE__, __LINE__,
+ * __func__) through bt_log_at(); define BT_NO_CALLSITE_MACROS to call the
+ * plain function, which records no call site.
+ *
+ * @return BT_OK (also when the level is below the store level), or
+ * BT_EINVALID for a NULL @p db, @p component or @p fmt, or a storage error
+ * such as BT_EBUSY or BT_EIO (nothing is stored then).  Thread-safe.
+ */
+BT_EXTERN int bt_log(bt_db *db, bt_level level, const char *component,
+		     const char *fmt, ...) BT_PRINTF(4, 5);
+
+/** bt_log() with a va_list.  Thread-safe. */
+BT_EXTERN int bt_logv(bt_db *db, bt_level level, const char *component,
+		      const char *fmt, va_list ap) BT_PRINTF(4, 0);
+
+/**
+ * bt_log() with an explicit call site; @p file and @p function may be NULL
+ * and @p line 0.  This is what the bt_log() macro calls.  Thread-safe.
+ */
+BT_EXTERN int bt_log_at(bt_db *db, bt_level level, const char *component,
+			const char *file, int line, const char *function,
+			const char *fmt, ...) BT_PRINTF(7, 8);
+
+/** bt_log_at() with a va_list.  Thread-safe. */
+BT_EXTERN int bt_logv_at(bt_db *db, bt_level level, const char *component,
+			 const char *file, int line, const char *function,
+			 const char *fmt, va_list ap) BT_PRINTF(7, 0);
+
+#if !defined(BT_NO_CALLSITE_MACROS)
+#  define bt_log(db, level, component, ...) \
+	bt_log_at((db), (level), (component), __FILE__, __LINE__, __func__, __VA_ARGS__)
+#endif
+
+/**
+ * A structured event: what a printf line cannot carry.  Fields are only
+ * ever appended; unset pointers are NULL.
+ */
+typedef struct bt_event {
+	/** BT_EVENT_VERSION. */
+	unsigned int version;
+	/** Required. */
+	bt_level level;
+	/** Required: the subsystem, e.g. "db" or "payments". */
+	const char *component;
+	/** Required: the formatted message.  Never used as a format string. */
+	const char *message;
+	/** The template the message came from (e.g. its printf format).  When
+	 *  NULL or wordless, the message is normalized into one. */
+	const char *message_template;
+	/** The error's type or class, e.g. "ECONNREFUSED" or "TimeoutError". */
+	const char *error_type;
+	/** errno or a host error code; 0 when there is none. */
+	int error_code;
+	/** The call site's source file; NULL when unknown. */
+	const char *file;
+	/** The call site's line; 0 when unknown. */
+	int line;
+	/** The call site's function; NULL when unknown. */
+	const char *function;
+	/** A stack trace as text; NULL captures one if the options ask for it. */
+	const char *stack_trace;
+	/** An explicit fingerprint: overrides all grouping rules. */
+	const char *fingerprint;
+	/** Context as JSON text; must be valid JSON. */
+	const char *context_json;
+	/** Overrides the thread's trace id (bt_thread_context_set()); NULL
+	 *  keeps the thread's. */
+	const char *trace_id;
+	/** Overrides the thread's request id; NULL keeps the thread's. */
+	const char *request_id;
+} bt_event;
+
+/** The current version of bt_event. */
+#define BT_EVENT_VERSION 1
+/** An initialiser for bt_event: the current version, level BT_ERROR, the
+ *  rest NULL or 0. */
+#define BT_EVENT_INIT { BT_EVENT_VERSION, BT_ERROR, NULL, NULL, NULL, NULL, 0, \
+			NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Initialise @p event with the defaults of event version @p version, as
+ * BT_EVENT_INIT does for the latest version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p event or an unknown version.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_event_init(bt_event *event, unsigned int version);
+
+/**
+ * Capture a structured event.
+ * @param ticket_id_out  if not NULL, receives the id of the ticket the
+ *                       event landed on, or 0 when it made no ticket.
+ *                       Asking for it makes this call synchronous on an
+ *                       asynchronous handle: the ticket is known only once
+ *                       the occurrence is committed.
+ * @return BT_OK, BT_EINVALID (NULL db/event/component/message, bad version
+ * or level, context that is not JSON), or a storage error.  Nothing is
+ * stored partially.  Thread-safe.
+ */
+BT_EXTERN int bt_log_event(bt_db *db, const bt_event *event, int64_t *ticket_id_out);
+
+/** Length of a fingerprint: 32 lower-case hex digits plus the NUL. */
+#define BT_FINGERPRINT_SIZE 33
+
+/**
+ * Compute the fingerprint @p event would get on @p db, storing nothing.
+ * @p db may be NULL for the default options.
+ * @return BT_OK, or BT_EINVALID for a NULL event or output or a bad event.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_fingerprint(bt_db *db, const bt_event *event,
+			     char out[BT_FINGERPRINT_SIZE]);
+
+/** Keys of the handle-wide context. */
+typedef enum bt_context_key {
+	BT_CONTEXT_SERVICE = 1,     /**< the service's name, e.g. "payments" */
+	BT_CONTEXT_RELEASE = 2,     /**< e.g. the git SHA of the running build */
+	BT_CONTEXT_ENVIRONMENT = 3, /**< e.g. "production" */
+	BT_CONTEXT_HOST = 4         /**< defaults to gethostname() */
+} bt_context_key;
+
+/**
+ * Set a handle-wide context value, attached to every later log row and new
+ * ticket.  The pid is attached automatically.  @p value is copied; NULL
+ * clears it.  Setting the release also records when that release was first
+ * seen, which orders releases for regression detection.
+ * @return BT_OK, BT_EINVALID (NULL db, unknown key), or a storage error.
+ * Thread-safe.
+ */
+BT_EXTERN int bt_context_set(bt_db *db, bt_context_key key, const char *value);
+
+/** Longest trace or request id, in bytes, that bt_thread_context_set keeps. */
+#define BT_THREAD_CONTEXT_MAX 127
+
+/**
+ * Set this thread's trace and request ids, attached to every log row and new
+ * ticket captured on this thread, on any handle.  Each is copied; NULL
+ * clears it.
+ * @return BT_OK, or BT_EINVALID for a value longer than
+ * BT_THREAD_CONTEXT_MAX or not valid UTF-8 (nothing is changed then).  Thread-safe: the values
+ * are thread-local.
+ */
+BT_EXTERN int bt_thread_context_set(const char *trace_id, const char *request_id);
+
+/** Which results of a tracked expression count as failures. */
+#define BT_FAIL_NEGATIVE 0  /**< value < 0, as most libc calls */
+#define BT_FAIL_NONZERO  1  /**< value != 0, as pthread calls */
+
+/**
+ * Helpers behind the TRACK_ERRORS macros: if @p value is a failure by
+ * @p policy (or NULL, for bt_track_ptr), capture it at @p level with the
+ * expression text, call site and errno; return @p value unchanged either
+ * way.  errno is preserved.  A capture failure is not reported (the
+ * caller's own failure is what matters); see bt_error_message().
+ * Thread-safe.
+ */
+BT_EXTERN long long bt_track_int(bt_db *db, bt_level level, const char *component,
+				 long long value, int policy, const char *expr,
+				 const char *file, int line, const char *function);
+/** The pointer helper behind TRACK_ERRORS_PTR: a NULL @p value is the
+ * failure; returns @p value unchanged.  Thread-safe. */
+BT_EXTERN void *bt_track_ptr(bt_db *db, bt_level level, const char *component,
+			     void *value, const char *expr,
+			     const char *file, int line, const char *function);
+
+/** Level of the failures TRACK_ERRORS captures; define it to override. */
+#ifndef TRACK_ERRORS_LEVEL
+#  define TRACK_ERRORS_LEVEL BT_CRITICAL
+#endif
+
+/** Evaluate an int-returning expression; capture it if negative. */
+#define TRACK_ERRORS(db, component, expr) \
+	bt_track_int((db), TRACK_ERRORS_LEVEL, (component), (long long)(expr), \
+		     BT_FAIL_NEGATIVE, #expr, __FILE__, __LINE__, __func__)
+
+/** As TRACK_ERRORS, with a BT_FAIL_* policy. */
+#define TRACK_ERRORS_IF(db, component, policy, expr) \
+	bt_track_int((db), TRACK_ERRORS_LEVEL, (component), (long long)(expr), \
+		     (policy), #expr, __FILE__, __LINE__, __func__)
+
+/** Evaluate a pointer-returning expression; capture it if NULL. */
+#define TRACK_ERRORS_PTR(db, component, expr) \
+	bt_track_ptr((db), TRACK_ERRORS_LEVEL, (component), (void *)(expr), \
+		     #expr, __FILE__, __LINE__, __func__)
+
+/**
+ * Define `ret name params`, a wrapper that calls `target args` and captures
+ * a negative result: the C analogue of a decorator.  For example
+ *   TRACK_ERRORS_WRAP(int, tracked_close, (int fd), (fd), close, g_db, "io")
+ */
+#define TRACK_ERRORS_WRAP(ret, name, params, args, target, db, component) \
+	ret name params \
+	{ \
+		return (ret)bt_track_int((db), TRACK_ERRORS_LEVEL, (component), \
+					 (long long)(target args), BT_FAIL_NEGATIVE, \
+					 #target #args, __FILE__, __LINE__, #name); \
+	}
+
+/** TRACK_ERRORS_WRAP for pointer-returning functions (NULL is failure). */
+#define TRACK_ERRORS_WRAP_PTR(ret, name, params, args, target, db, component) \
+	ret name params \
+	{ \
+		return (ret)bt_track_ptr((db), TRACK_ERRORS_LEVEL, (component), \
+					 (void *)(target args), #target #args, \
+					 __FILE__, __LINE__, #name); \
+	}
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUGTRACK_CAPTURE_H */

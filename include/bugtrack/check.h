@@ -1,0 +1,113 @@
+/*
+ * bugtrack/check.h - Health check: bt_db_check.
+ *
+ * Part of libbugtrack's public API.  Include <bugtrack.h>, which includes
+ * every part; a part includes the parts it needs.
+ */
+#ifndef BUGTRACK_CHECK_H
+#define BUGTRACK_CHECK_H
+
+#include "db.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/** @name Health check
+ * bt_db_check() inspects a database file the way `bugtrack doctor` reports
+ * it.  It opens its own connection and never creates, migrates or repairs
+ * anything, so it also works on databases that bt_open() refuses.
+ * @{ */
+
+/** What bt_db_check() found.  Fields are only ever appended. */
+typedef struct bt_check_result {
+	/** BT_CHECK_RESULT_VERSION: set it before calling. */
+	unsigned int version;
+	/** How many problems were found (each one is also passed to the
+	 *  callback as a BT_CHECK_PROBLEM item); 0 means healthy. */
+	int problems;
+	/** 1 when PRAGMA integrity_check answered "ok". */
+	int integrity_ok;
+	/** Rows PRAGMA foreign_key_check reported. */
+	int64_t foreign_key_violations;
+	/** 1 when the database records its migrations (schema_migrations). */
+	int tracked;
+	/** The newest migration recorded (0: none), and the newest this
+	 *  library knows. */
+	int schema_current, schema_latest;
+	/** Recorded migrations whose checksum differs from the embedded one,
+	 *  or that this library does not have. */
+	int checksum_mismatches;
+	/** Size of the -wal file in bytes (0: none). */
+	int64_t wal_bytes;
+	/** Rows of tickets, error_logs and ticket_events; -1 when the table
+	 *  is missing or was not counted (the integrity check failed). */
+	int64_t tickets, error_logs, ticket_events;
+	/** Orphans, found with foreign keys off: log rows, events and
+	 *  fingerprint aliases whose ticket is missing, and tickets whose
+	 *  duplicate_of names a missing ticket; -1 when not checked. */
+	int64_t orphan_logs, orphan_events, orphan_aliases, dangling_duplicates;
+} bt_check_result;
+
+/** The current version of bt_check_result. */
+#define BT_CHECK_RESULT_VERSION 1
+/** An initialiser for bt_check_result: the current version, all zero. */
+#define BT_CHECK_RESULT_INIT { BT_CHECK_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+
+/** Kinds of bt_check_item.  Values are append-only; ignore unknown ones. */
+typedef enum bt_check_kind {
+	/** Something is wrong: @ref bt_check_item.message says what, and
+	 *  @ref bt_check_item.advice what to do. */
+	BT_CHECK_PROBLEM = 1,
+	/** One row of the counters table (such as async_dropped). */
+	BT_CHECK_COUNTER = 2
+} bt_check_kind;
+
+/** One finding, passed to a bt_check_fn.  The library fills it; fields are
+ *  only ever appended, and @ref version says which ones are there. */
+typedef struct bt_check_item {
+	/** BT_CHECK_ITEM_VERSION of the library that filled it. */
+	unsigned int version;
+	/** A problem or a counter. */
+	bt_check_kind kind;
+	/** A problem's stable identifier ("integrity", "orphan_logs",
+	 *  "checksum", "pending", ...), or the counter's name. */
+	const char *name;
+	/** How many rows or records a problem concerns; a counter's value. */
+	int64_t value;
+	/** A counter's updated_at (ms since the epoch); 0 for problems. */
+	int64_t updated_at;
+	/** A problem's description; NULL for counters. */
+	const char *message;
+	/** What to do about a problem; NULL for counters. */
+	const char *advice;
+} bt_check_item;
+
+/** The version of bt_check_item this library fills. */
+#define BT_CHECK_ITEM_VERSION 1
+
+/** Receives each finding; the item and its strings live until it returns. */
+typedef void (*bt_check_fn)(const bt_check_item *item, void *payload);
+
+/**
+ * Check the database at @p path (NULL or "": the default, as for bt_open()):
+ * SQLite's integrity and foreign-key checks, the recorded migrations against
+ * the embedded ones (version and checksums), the WAL file's size and a
+ * process whose read transaction keeps it from being checkpointed (problem
+ * "wal_reader"), row counts, orphaned rows, and the counters table.  Problems and counters are
+ * passed to @p fn (may be NULL) in a fixed order; @p out gets the totals.
+ * @return BT_OK when the check ran, whether or not it found problems (see
+ * out->problems); BT_EINVALID (NULL @p out, unknown version); BT_ENOTFOUND
+ * (no such file; it is not created); BT_ECANTOPEN (a directory); BT_ECORRUPT
+ * (not a SQLite database); BT_EBUSY; or a storage error.  Thread-safe (it
+ * uses its own connection).
+ */
+BT_EXTERN int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn,
+			  void *payload);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BUGTRACK_CHECK_H */
