@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "context.h"
-#include "async.h"
 #include "db.h"
 #include "text.h"
 
@@ -74,7 +73,9 @@ int bt_context_set(bt_db *db, bt_context_key key, const char *value)
 		return bti_error(BT_ENOMEM, "bt_context_set: out of memory");
 
 	/* Occurrences already accepted keep the context they were made in:
-	 * the asynchronous writer stamps it when it commits them. */
+	 * the asynchronous writer stamps it when it commits them, and
+	 * bti_db_lock first has it commit what this handle accepted (db.h's
+	 * drain hook), so context needs nothing of async. */
 	rc = bti_db_lock(db, "bt_context_set");
 	if (rc != BT_OK) {
 		bti_free(copy);
