@@ -29,9 +29,9 @@
 #include <unistd.h>
 
 #include "async.h"
-#include "capture.h"
 #include "db.h"
 #include "landing.h"
+#include "occurrence.h"
 #include "versioned.h"
 
 #define DEFAULT_ENTRIES 4096u
@@ -498,7 +498,7 @@ static int commit_range(bti_async *a, batch *b, prepared_item *pi, size_t from, 
 		o.now = b->items[i].first_at;
 		o.last_at = b->items[i].last_at;
 		o.count = b->items[i].count;
-		rc = bti_capture_stamp(db, &o, 1, "async capture");
+		rc = bti_occurrence_stamp(db, &o, 1, "async capture");
 		if (rc == BT_OK)
 			rc = bti_land_record_in(db->store, &o, &landing);
 	}
@@ -537,7 +537,7 @@ static int commit_batch(bti_async *a, batch *b)
 	for (size_t i = 0; rc == BT_OK && i < b->n; i++) {
 		if (b->items[i].done)
 			continue;
-		rc = bti_capture_prepare(a->db, &b->items[i].in, &pi[i].p, &pi[i].o);
+		rc = bti_occurrence_prepare(a->db, &b->items[i].in, &pi[i].p, &pi[i].o);
 		pi[i].ok = rc == BT_OK;
 	}
 	if (rc == BT_OK)

@@ -6,7 +6,9 @@
 #define BT_ASYNC_H
 
 #include "bugtrack.h"
-#include "capture.h"
+/* Only the input and occurrence types: the writer finishes occurrences
+ * itself (occurrence.h), so the queue sits below capture, never beside it. */
+#include "occurrence.h"
 
 typedef struct bti_async bti_async;
 

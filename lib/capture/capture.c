@@ -1,9 +1,10 @@
 /*
  * capture.c - the capture entry points: bt_log and friends, bt_log_event,
- * and the helpers behind TRACK_ERRORS.  Each turns host input into one
- * bti_occurrence - bounded, valid UTF-8, redacted, grouped - and hands it to
- * the store, which writes it in one transaction.  All the text work happens
- * before the handle's lock is taken.
+ * and the helpers behind TRACK_ERRORS.  Each checks the host's input and
+ * sends it one way, down: either finished here (occurrence.c) and landed
+ * before the call returns, or queued for the asynchronous writer (async.c),
+ * which finishes it on its own thread.  All the text work happens before
+ * the handle's lock is taken.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,47 +16,11 @@
 #include "capture.h"
 #include "context.h"
 #include "db.h"
-#include "fingerprint.h"
 #include "json.h"
-#include "landing.h"
 #include "normalize.h"
-#include "redact.h"
+#include "occurrence.h"
 #include "text.h"
-#include "vocab.h"
 #include "versioned.h"
-
-/* Host identifiers longer than this are cut: they are names, not text. */
-#define FIELD_MAX 1024
-
-void bti_prepared_free(bti_prepared *p)
-{
-	int i;
-
-	bti_free(p->message);
-	bti_free(p->context);
-	bti_free(p->stack);
-	bti_free(p->title);
-	bti_free(p->template_);
-	for (i = 0; i < BTI_F_COUNT; i++)
-		bti_free(p->owned[i]);
-	bti_grouping_free(&p->grouping);
-}
-
-/* Valid UTF-8 and bounded, like everything else that is stored. */
-static int clean_fields(const bti_capture_in *in, bti_prepared *p)
-{
-	const char *raw[BTI_F_COUNT] = {
-		in->ev.component, in->ev.error_type, in->ev.file, in->ev.function,
-		in->ev.trace_id ? in->ev.trace_id : bti_thread_trace_id(),
-		in->ev.request_id ? in->ev.request_id : bti_thread_request_id(),
-	};
-	int i;
-
-	for (i = 0; i < BTI_F_COUNT; i++)
-		if (bti_text_field(raw[i], FIELD_MAX, &p->field[i], &p->owned[i]) != BT_OK)
-			return BT_ENOMEM;
-	return BT_OK;
-}
 
 static int valid_level(bt_level level)
 {
@@ -79,189 +44,6 @@ static int check_input(const bt_db *db, const bti_capture_in *in)
 	if (!in->ev.message)
 		return bti_error(BT_EINVALID, "%s: message is NULL", in->caller);
 	return BT_OK;
-}
-
-/* Clean, then redact unless the handle says not to. */
-static char *safe_text(const bt_db *db, const char *in, size_t len, size_t max, size_t *len_out)
-{
-	size_t clean_len;
-	char *clean = bti_text_clean(in, len, max, &clean_len), *redacted;
-
-	if (!clean || (db->cfg.flags & BT_OPEN_NO_REDACT)) {
-		if (len_out)
-			*len_out = clean_len;
-		return clean;
-	}
-	redacted = bti_redact_dup(clean, clean_len, (const char *const *)db->cfg.redact_keys, len_out);
-	bti_free(clean);
-	return redacted;
-}
-
-static char *make_title(bt_level level, const char *component, const char *error_type,
-			const char *message)
-{
-	char title[200];
-
-	if (error_type && *error_type)
-		snprintf(title, sizeof(title), "%s: %s - %s", bti_level_title(level), component, error_type);
-	else
-		snprintf(title, sizeof(title), "%s: %s - %.80s", bti_level_title(level), component, message);
-	/* A cut may split a UTF-8 sequence; cleaning mends it. */
-	return bti_text_clean(title, strlen(title), 0, NULL);
-}
-
-static int prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p)
-{
-	size_t message_len;
-	bti_grouping_in g;
-
-	memset(p, 0, sizeof(*p));
-	if (clean_fields(in, p) != BT_OK)
-		goto nomem;
-	/* An error type is host text like the message ("AuthError token=x"):
-	 * redacted before the grouping and the title read it. */
-	{
-		const char *red;
-		char *owned;
-
-		if (bti_redact_field(db, p->field[BTI_F_ERROR_TYPE], &red, &owned) != BT_OK)
-			goto nomem;
-		if (owned) {
-			bti_free(p->owned[BTI_F_ERROR_TYPE]);
-			p->owned[BTI_F_ERROR_TYPE] = owned;
-			p->field[BTI_F_ERROR_TYPE] = red;
-		}
-	}
-	p->message = safe_text(db, in->ev.message, in->message_len, db->cfg.max_message_bytes, &message_len);
-	if (!p->message)
-		goto nomem;
-	/* A host template is host text like any other: bounded, cleaned and
-	 * redacted (a secret in a format string is still a secret). */
-	if (in->ev.message_template) {
-		p->template_ = safe_text(db, in->ev.message_template, strlen(in->ev.message_template),
-					 db->cfg.max_message_bytes, NULL);
-		if (!p->template_)
-			goto nomem;
-	}
-	if (in->ev.context_json) {
-		p->context = safe_text(db, in->ev.context_json, strlen(in->ev.context_json), 0, NULL);
-		if (!p->context)
-			goto nomem;
-	}
-	if (in->ev.stack_trace)
-		p->stack = safe_text(db, in->ev.stack_trace, strlen(in->ev.stack_trace), 0, NULL);
-	else if (db->cfg.stack_level && in->ev.level >= db->cfg.stack_level && !in->stack_taken)
-		p->stack = bti_backtrace_text(in->caller_pc);
-
-	g.component = p->field[BTI_F_COMPONENT];
-	g.error_type = p->field[BTI_F_ERROR_TYPE];
-	g.template_ = p->template_;
-	g.message = p->message;
-	g.message_len = message_len;
-	g.function = p->field[BTI_F_FUNCTION];
-	g.stack = (db->cfg.flags & BT_OPEN_STACK_IN_FINGERPRINT) ? p->stack : NULL;
-	g.explicit_fp = in->ev.fingerprint;
-	if (bti_grouping_compute(&p->grouping, &g) != BT_OK)
-		goto nomem;
-	if (in->ev.level >= db->cfg.ticket_level) {
-		p->title = make_title(in->ev.level, p->field[BTI_F_COMPONENT], p->field[BTI_F_ERROR_TYPE],
-				      p->message);
-		if (!p->title)
-			goto nomem;
-	}
-	return BT_OK;
-nomem:
-	bti_prepared_free(p);
-	return bti_error(BT_ENOMEM, "%s: out of memory", in->caller);
-}
-
-/* Context that is not JSON is the host's error.  Redaction can make valid
- * JSON invalid (a quote it cannot match); then the event is still worth
- * keeping, so the whole context becomes "[redacted]" rather than leak. */
-static int check_context(bti_occurrence *o, int lenient, const char *caller)
-{
-	const char *raw = o->context_raw ? o->context_raw : o->context;
-
-	if (!bti_json_valid(raw, strlen(raw))) {
-		if (!lenient)
-			return bti_error(BT_EINVALID, "%s: context is not valid JSON", caller);
-		o->context = "\"[invalid JSON]\"";
-		return BT_OK;
-	}
-	if (raw != o->context && strcmp(raw, o->context) != 0 &&
-	    !bti_json_valid(o->context, strlen(o->context)))
-		o->context = "\"[redacted]\"";
-	return BT_OK;
-}
-
-int bti_capture_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *caller)
-{
-	if (o->severity)
-		o->sla_due_at = bti_sla_due(db->cfg.sla_ms, o->severity, o->now);
-	o->sla_ms = db->cfg.sla_ms;
-	o->service = db->context[BT_CONTEXT_SERVICE];
-	if (!o->release)
-		o->release = db->context[BT_CONTEXT_RELEASE];
-	o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
-	o->host = db->context[BT_CONTEXT_HOST];
-	return o->context ? check_context(o, lenient, caller) : BT_OK;
-}
-
-int bti_capture_record(bt_db *db, bti_occurrence *o, const char *caller, bti_landing *out)
-{
-	int rc = bti_db_lock(db, caller);
-
-	if (rc != BT_OK)
-		return rc;
-	o->now = bti_db_now(db);
-	rc = bti_capture_stamp(db, o, 0, caller);
-	if (rc == BT_OK)
-		rc = bti_land_record(db->store, o, out);
-	bti_db_unlock(db);
-	return rc;
-}
-
-/* The occurrence @p amounts to, as every backend stores it. */
-static void fill_occurrence(const bt_db *db, const bti_capture_in *in, const bti_prepared *p,
-			    bti_occurrence *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->store_log = in->ev.level >= db->cfg.store_level;
-	o->make_ticket = in->ev.level >= db->cfg.ticket_level;
-	o->dedup_window_ms = db->cfg.dedup_window_ms;
-	o->fingerprint = p->grouping.fingerprint;
-	o->grouping_input = p->grouping.input;
-	o->grouping_version = BTI_GROUPING_VERSION;
-	o->level = in->ev.level;
-	o->component = p->field[BTI_F_COMPONENT];
-	o->message = p->message;
-	o->message_template = p->grouping.template_;
-	o->error_type = p->field[BTI_F_ERROR_TYPE];
-	o->error_code = in->ev.error_code;
-	o->file = p->field[BTI_F_FILE];
-	o->line = in->ev.line;
-	o->function = p->field[BTI_F_FUNCTION];
-	o->stack_trace = p->stack;
-	o->context = p->context;
-	o->context_raw = in->ev.context_json;
-	o->trace_id = p->field[BTI_F_TRACE_ID];
-	o->request_id = p->field[BTI_F_REQUEST_ID];
-	o->pid = bti_db_pid(db);
-	o->log_rows_per_ticket = db->cfg.log_rows_per_ticket;
-	o->title = p->title;
-	o->severity = bti_severity_for_level(in->ev.level);
-	o->source = "system";
-	o->priority = "medium";
-}
-
-int bti_capture_prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p,
-			bti_occurrence *o)
-{
-	int rc = prepare(db, in, p);
-
-	if (rc == BT_OK)
-		fill_occurrence(db, in, p, o);
-	return rc;
 }
 
 static int stack_wanted(const bt_db *db, bt_level level)
@@ -330,11 +112,11 @@ static int capture_sync(bt_db *db, const bti_capture_in *in, int64_t *ticket_out
 	bti_occurrence o;
 	bti_landing landing;
 	bti_prepared p;
-	int rc = bti_capture_prepare(db, in, &p, &o);
+	int rc = bti_occurrence_prepare(db, in, &p, &o);
 
 	if (rc != BT_OK)
 		return rc;
-	rc = bti_capture_record(db, &o, in->caller, &landing);
+	rc = bti_occurrence_record(db, &o, in->caller, &landing);
 	if (rc == BT_OK && ticket_out)
 		*ticket_out = landing.ticket_id;
 	bti_prepared_free(&p);
@@ -511,6 +293,7 @@ int bti_event_fingerprint(bt_db *db, const bt_event *event, const char *caller,
 	static const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
 	bt_db scratch;
 	bti_capture_in in;
+	bti_occurrence o; /* filled but unused: the grouping is what is asked */
 	bti_prepared p;
 	int rc;
 
@@ -528,7 +311,7 @@ int bti_event_fingerprint(bt_db *db, const bt_event *event, const char *caller,
 	rc = check_input(db, &in);
 	if (rc != BT_OK)
 		return rc;
-	rc = prepare(db, &in, &p);
+	rc = bti_occurrence_prepare(db, &in, &p, &o);
 	if (rc != BT_OK)
 		return rc;
 	memcpy(out, p.grouping.fingerprint, BT_FINGERPRINT_SIZE);

@@ -6,9 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "capture.h"
 #include "db.h"
 #include "fingerprint.h"
+#include "occurrence.h"
 #include "redact.h"
 #include "text.h"
 #include "versioned.h"
@@ -152,7 +152,7 @@ int bt_report_create(bt_db *db, const bt_report *r, int64_t *id_out,
 	o.context_raw = r->context_json;
 
 	o.release = t.field[R_RELEASE];
-	rc = bti_capture_record(db, &o, "bt_report_create", &landing);
+	rc = bti_occurrence_record(db, &o, "bt_report_create", &landing);
 	report_text_free(&t);
 	if (rc == BT_OK) {
 		if (id_out)

@@ -35,12 +35,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "capture.h"
 #include "crash.h"
 #include "crash_parse.h"
 #include "db.h"
 #include "fingerprint.h"
 #include "landing.h"
+#include "occurrence.h"
 #include "text.h"
 #include "versioned.h"
 
@@ -201,7 +201,7 @@ static int store_crash(bt_db *db, const bti_crash_record *r)
 	o.priority = "high";
 	o.source = "system";
 	o.release = t.ctx[1];
-	rc = bti_capture_stamp(db, &o, 1, "bt_crash_ingest");
+	rc = bti_occurrence_stamp(db, &o, 1, "bt_crash_ingest");
 	/* The crashed process's context, not this one's. */
 	if (t.ctx[0])
 		o.service = t.ctx[0];
