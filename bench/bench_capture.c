@@ -236,13 +236,17 @@ static int dedup_occurrences(const char *path, int64_t *out)
 	ev.function = DEDUP_FUNCTION;
 	if (lib_open_db(path, &db) != 0)
 		return -1;
-	rc = bt_dedup_lookup_event(db, &ev, &ticket);
+	char fp[BT_FINGERPRINT_SIZE];
+
+	rc = bt_fingerprint(db, &ev, fp);
+	if (rc == BT_OK)
+		rc = bt_dedup_lookup(db, fp, &ticket);
 	if (rc == BT_OK) {
 		*out = bt_ticket_occurrence_count(ticket);
 		bt_ticket_free(ticket);
 	}
 	bt_close(db);
-	return rc == BT_OK ? 0 : bench_bt_fail("bt_dedup_lookup_event (dedup ticket)", rc);
+	return rc == BT_OK ? 0 : bench_bt_fail("bt_fingerprint + bt_dedup_lookup (dedup ticket)", rc);
 }
 
 /* Log rows one ticket keeps for @n occurrences under the default cap of

@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	bt_context_set(db, BT_CONTEXT_RELEASE, "1.4.2");
 	bt_context_set(db, BT_CONTEXT_ENVIRONMENT, "demo");
 
-	printf("demo-orders 1.4.2: handling %d requests against %s\n", REQUESTS, bt_db_path(db));
+	printf("demo-orders 1.4.2: handling %d requests against %s\n", REQUESTS, bt_db_location(db));
 	for (n = 1; n <= REQUESTS; n++)
 		failures += handle_request(n) != 0;
 	printf("demo-orders: %d of %d requests failed; their critical errors became tickets.\n",

@@ -105,7 +105,7 @@ static void test_threads_each_own_deadline(void)
 static void test_async_close_bound(void)
 {
 	const char *p = check_path("close.db");
-	bt_db *db = open_with(p, BT_OPEN_ASYNC, 2 * BUSY_MS);
+	bt_db *db = open_with(p, 0 /* asynchronous */, 2 * BUSY_MS);
 	sqlite3 *lock = hold_lock(p);
 	long long t0, took;
 
@@ -123,7 +123,7 @@ static void test_async_close_bound(void)
 static void test_context_set_bound(void)
 {
 	const char *p = check_path("context.db");
-	bt_db *db = open_with(p, BT_OPEN_ASYNC, 2 * BUSY_MS);
+	bt_db *db = open_with(p, 0 /* asynchronous */, 2 * BUSY_MS);
 	sqlite3 *lock = hold_lock(p);
 	long long t0, took;
 	int rc;
@@ -150,7 +150,7 @@ static void test_context_set_bound(void)
 static void test_busy_timeout_int_max(void)
 {
 	const char *p = check_path("intmax.db");
-	bt_db *db = open_with(p, BT_OPEN_ASYNC, INT_MAX);
+	bt_db *db = open_with(p, 0 /* asynchronous */, INT_MAX);
 	sqlite3 *check;
 
 	CHECK_RC(bt_log(db, BT_CRITICAL, "bounds", "with the longest timeout %d", 1), BT_OK);

@@ -56,7 +56,7 @@ static void test_processes(void)
 					_exit(3);
 				rc = bt_open(&db, path, NULL);
 				if (rc == BT_OK)
-					rc = bt_schema_version(db, &current, &latest);
+					rc = bt_schema_version_get(db, &current, &latest);
 				bt_close(db);
 				if (rc != BT_OK)
 					fprintf(stderr, "child: %s\n", bt_error_message());
@@ -73,7 +73,7 @@ static void test_processes(void)
 				ok++;
 		}
 		CHECK(ok == PROCS);
-		CHECK(count_migrations(path) == (long long)bti_builtin_migrations.count);
+		CHECK(count_migrations(path) == (long long)bti_sqlite_migrations.count);
 	}
 }
 
@@ -113,7 +113,7 @@ static void test_threads(void)
 			CHECK((intptr_t)rc == BT_OK);
 		}
 		pthread_barrier_destroy(&barrier);
-		CHECK(count_migrations(thread_path) == (long long)bti_builtin_migrations.count);
+		CHECK(count_migrations(thread_path) == (long long)bti_sqlite_migrations.count);
 	}
 }
 
@@ -128,7 +128,7 @@ static void *use_shared(void *arg)
 	for (i = 0; i < 200; i++) {
 		int current = 0, latest = 0;
 
-		if (bt_schema_version(shared, &current, &latest) != BT_OK || current != latest)
+		if (bt_schema_version_get(shared, &current, &latest) != BT_OK || current != latest)
 			bad++;
 	}
 	return (void *)(intptr_t)bad;

@@ -71,7 +71,7 @@ static int64_t total(bt_db *db)
 {
 	bt_ticket_counts c = BT_TICKET_COUNTS_INIT;
 
-	CHECK_RC(bt_ticket_count(db, &c), BT_OK);
+	CHECK_RC(bt_ticket_counts_get(db, &c), BT_OK);
 	return c.total;
 }
 

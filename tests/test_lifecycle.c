@@ -393,15 +393,15 @@ static void test_severity_sla(void)
 	CHECK_RC(bt_ticket_iter_next(it, &t), BT_ITEROVER);
 	bt_ticket_iter_free(it);
 
-	CHECK_RC(bt_ticket_count(db, &counts), BT_OK);
-	CHECK(counts.total == 2 && counts.by_status[BT_STATUS_NEW] == 2 && counts.overdue == 1);
-	CHECK(counts.open_by_severity[BT_SEVERITY_CRITICAL] == 1 && counts.open_by_severity[BT_SEVERITY_MEDIUM] == 1);
+	CHECK_RC(bt_ticket_counts_get(db, &counts), BT_OK);
+	CHECK(counts.total == 2 && counts.status_new == 2 && counts.overdue == 1);
+	CHECK(counts.open_critical == 1 && counts.open_medium == 1 && counts.open_high == 0);
 	CHECK_RC(bt_ticket_set_status(db, id, BT_STATUS_CLOSED, &o), BT_OK);
-	CHECK_RC(bt_ticket_count(db, &counts), BT_OK);
-	CHECK(counts.by_status[BT_STATUS_CLOSED] == 1 && counts.overdue == 0 && counts.total == 2);
-	CHECK(counts.open_by_severity[BT_SEVERITY_CRITICAL] == 0);
+	CHECK_RC(bt_ticket_counts_get(db, &counts), BT_OK);
+	CHECK(counts.status_closed == 1 && counts.overdue == 0 && counts.total == 2);
+	CHECK(counts.open_critical == 0 && counts.open_medium == 1 && counts.status_new == 1);
 	counts.version = 0;
-	CHECK_RC(bt_ticket_count(db, &counts), BT_EINVALID);
+	CHECK_RC(bt_ticket_counts_get(db, &counts), BT_EINVALID);
 	bt_close(db);
 }
 
@@ -414,8 +414,8 @@ static void test_sla_policy(void)
 	int64_t id;
 
 	opts.clock = fake_clock;
-	opts.sla_ms[BT_SEVERITY_LOW] = 1000;
-	opts.sla_ms[BT_SEVERITY_HIGH] = 5000;
+	opts.sla_low_ms = 1000;
+	opts.sla_high_ms = 5000;
 	CHECK_RC(bt_open(&db, check_path("sla.db"), &opts), BT_OK);
 	id = new_ticket(db, "custom", BT_SEVERITY_LOW);
 	t = get(db, id);
@@ -430,8 +430,26 @@ static void test_sla_policy(void)
 	CHECK(bt_ticket_sla_due_at(t) - bt_ticket_created_at(t) == 7LL * 24 * 3600 * 1000);
 	bt_ticket_free(t);
 	bt_close(db);
-	opts.sla_ms[2] = -1;
+	opts.sla_medium_ms = -1;
 	CHECK_RC(bt_open(&db, check_path("sla2.db"), &opts), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "sla_medium_ms -1");
+	opts.sla_medium_ms = 0;
+	opts.sla_critical_ms = -2;
+	CHECK_RC(bt_open(&db, check_path("sla2.db"), &opts), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "sla_critical_ms -2");
+	/* Each field reaches its own severity. */
+	opts.sla_critical_ms = 3000;
+	opts.sla_medium_ms = 2000;
+	CHECK_RC(bt_open(&db, check_path("sla3.db"), &opts), BT_OK);
+	id = new_ticket(db, "medium", BT_SEVERITY_MEDIUM);
+	t = get(db, id);
+	CHECK(bt_ticket_sla_due_at(t) - bt_ticket_created_at(t) == 2000);
+	bt_ticket_free(t);
+	id = new_ticket(db, "critical", BT_SEVERITY_CRITICAL);
+	t = get(db, id);
+	CHECK(bt_ticket_sla_due_at(t) - bt_ticket_created_at(t) == 3000);
+	bt_ticket_free(t);
+	bt_close(db);
 }
 
 /* A clock at either end of int64_t: stored times are clamped to 0 ..
@@ -472,10 +490,10 @@ static void test_clock_extremes(void)
 	fake_now = saved;
 
 	db = NULL;
-	opts.sla_ms[BT_SEVERITY_LOW] = INT64_MAX;
+	opts.sla_low_ms = INT64_MAX;
 	CHECK_RC(bt_open(&db, check_path("sla-max.db"), &opts), BT_EINVALID);
-	CHECK(db == NULL && strstr(bt_error_message(), "sla_ms[1]"));
-	opts.sla_ms[BT_SEVERITY_LOW] = max;
+	CHECK(db == NULL && strstr(bt_error_message(), "sla_low_ms"));
+	opts.sla_low_ms = max;
 	opts.dedup_window_ms = INT64_MAX;
 	CHECK_RC(bt_open(&db, check_path("sla-max.db"), &opts), BT_EINVALID);
 	CHECK(db == NULL && strstr(bt_error_message(), "dedup_window_ms"));
@@ -748,7 +766,7 @@ static void fill_for_purge(bt_db *db, int64_t start)
 static void test_purge(void)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
-	bt_purge_result dry, real;
+	bt_purge_result dry = BT_PURGE_RESULT_INIT, real = BT_PURGE_RESULT_INIT;
 	bt_db *a = open_fresh(), *b = open_fresh();
 	const int64_t start = 1700000000000LL;
 
@@ -790,6 +808,55 @@ static void test_purge(void)
 	CHECK_RC(bt_purge(a, &po, &real), BT_EINVALID);
 	bt_close(a);
 	bt_close(b);
+}
+
+/* bt_purge_result is versioned: an unknown version is refused before
+ * anything is removed and leaves the caller's struct as it was; a known one
+ * is written, keeps its version, and not a byte past it is touched. */
+static void test_purge_result_version(void)
+{
+	static const unsigned int bad[] = { 0, BT_PURGE_RESULT_VERSION + 1 };
+	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
+	struct { bt_purge_result r; unsigned char after[32]; } buf;
+	const int64_t untouched = (int64_t)0xa5a5a5a5a5a5a5a5ull;
+	bt_db *db = open_fresh();
+	size_t i;
+
+	fill_for_purge(db, 1700000000000LL);
+	po.older_than_days = 30;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char want[64];
+
+		memset(&buf, 0xa5, sizeof(buf));
+		buf.r.version = bad[i];
+		CHECK_RC(bt_purge(db, &po, &buf.r), BT_EINVALID);
+		snprintf(want, sizeof(want), "bt_purge: unknown bt_purge_result version %u", bad[i]);
+		CHECK_STR_CONTAINS(bt_error_message(), want);
+		CHECK_INT_EQ(buf.r.version, bad[i]);
+		CHECK(buf.r.tickets == untouched && buf.r.logs == untouched && buf.r.events == untouched);
+		CHECK(q_int(db, "SELECT count(*) FROM tickets") == 11); /* nothing removed */
+	}
+	memset(&buf, 0xa5, sizeof(buf));
+	buf.r.version = BT_PURGE_RESULT_VERSION;
+	CHECK_RC(bt_purge(db, &po, &buf.r), BT_OK);
+	CHECK_INT_EQ(buf.r.version, BT_PURGE_RESULT_VERSION);
+	CHECK(buf.r.tickets == 3 && buf.r.logs == 7 && buf.r.events == 6);
+	for (i = 0; i < sizeof(buf.after); i++)
+		if (buf.after[i] != 0xa5) {
+			fprintf(stderr, "byte %zu past bt_purge_result was written\n", i);
+			CHECK(0);
+			break;
+		}
+	/* A purge refused after the check reports zero, not what was there. */
+	memset(&buf, 0xa5, sizeof(buf));
+	buf.r.version = BT_PURGE_RESULT_VERSION;
+	po.older_than_days = 0;
+	CHECK_RC(bt_purge(db, &po, &buf.r), BT_EINVALID);
+	CHECK(buf.r.tickets == 0 && buf.r.logs == 0 && buf.r.events == 0);
+	po.older_than_days = 30;
+	CHECK_RC(bt_purge(db, &po, NULL), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "bt_purge: out is NULL");
+	bt_close(db);
 }
 
 /* ---- the feed of every ticket's changes ---- */
@@ -893,7 +960,7 @@ static void test_feed_processes(void)
 		if (pids[i] == 0) {
 			bt_db *own = NULL;
 			bt_update_options o = as("agent:w");
-			int rc = bt_open(&own, bt_db_path(db), NULL);
+			int rc = bt_open(&own, bt_db_location(db), NULL);
 
 			for (int k = 0; rc == BT_OK && k < NOTES; k++)
 				rc = bt_ticket_note(own, ids[i], "step", &o);
@@ -946,6 +1013,7 @@ int main(void)
 	RUN(test_regression_sla_and_alias_window);
 	RUN(test_delete);
 	RUN(test_purge);
+	RUN(test_purge_result_version);
 	RUN(test_feed);
 	RUN(test_feed_processes);
 	return check_finish();

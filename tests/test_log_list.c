@@ -130,7 +130,7 @@ static void test_filters(void)
 static void test_no_full_scans(void)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
-	bt_purge_result res;
+	bt_purge_result res = BT_PURGE_RESULT_INIT;
 	bti_sqlite_store *st = (bti_sqlite_store *)db->store;
 	int checked = 0;
 	size_t i;

@@ -69,7 +69,7 @@ static void test_fresh_schema_tables(void)
 		snprintf(q, sizeof(q), "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%s'", tables[i]);
 		CHECK(check_query_int(sql, q) == 1);
 	}
-	CHECK(check_query_int(sql, "SELECT count(*) FROM schema_migrations") == (long long)bti_builtin_migrations.count);
+	CHECK(check_query_int(sql, "SELECT count(*) FROM schema_migrations") == (long long)bti_sqlite_migrations.count);
 	CHECK(strcmp(raw_text(sql, "SELECT name FROM schema_migrations WHERE version = 1"), "initial") == 0);
 	CHECK(strlen(raw_text(sql, "SELECT checksum FROM schema_migrations WHERE version = 1")) == 64);
 	CHECK(check_query_int(sql, "SELECT count(*) FROM pragma_foreign_key_check") == 0);
@@ -198,8 +198,12 @@ static void test_rows_survive_later_migration(void)
 	sqlite3_close(sql);
 
 	CHECK_RC(bti_db_open(&db, path, NULL, &bti_test_migrations_next), BT_OK);
-	CHECK_RC(bt_schema_version(db, &current, &latest), BT_OK);
+	CHECK_RC(bt_schema_version_get(db, &current, &latest), BT_OK);
 	CHECK(current == 9001 && latest == 9001);
+	/* The handle lists the set it was opened with; without a handle, a
+	 * database file's (the SQLite backend's own). */
+	CHECK_INT_EQ(bt_migration_count(db), (int)bti_test_migrations_next.count);
+	CHECK_INT_EQ(bt_migration_count(NULL), (int)bti_sqlite_migrations.count);
 	bt_close(db);
 
 	sql = raw_open(path);
@@ -221,7 +225,7 @@ static void test_rows_survive_later_migration(void)
 	{
 		char latest_str[16];
 		snprintf(latest_str, sizeof(latest_str), "library's %d",
-			 bti_builtin_migrations.items[bti_builtin_migrations.count - 1].version);
+			 bti_sqlite_migrations.items[bti_sqlite_migrations.count - 1].version);
 		CHECK_STR_CONTAINS(bt_error_message(), latest_str);
 	}
 }
@@ -231,7 +235,7 @@ static void test_rows_survive_later_migration(void)
 static void test_event_ids_survive_0007(void)
 {
 	const char *path = check_path("events6.db");
-	bti_migration_set six = bti_builtin_migrations;
+	bti_migration_set six = bti_sqlite_migrations;
 	bt_update_options o = BT_UPDATE_OPTIONS_INIT;
 	bt_db *db = NULL;
 	sqlite3 *sql;
@@ -327,10 +331,10 @@ static void test_no_migrate_and_read_only(void)
 
 	opts.flags = BT_OPEN_NO_MIGRATE;
 	CHECK_RC(bt_open(&db, check_path("empty.db"), &opts), BT_OK);
-	CHECK_RC(bt_schema_version(db, &current, &latest), BT_OK);
-	CHECK(current == 0 && latest == bti_builtin_migrations.items[bti_builtin_migrations.count - 1].version);
+	CHECK_RC(bt_schema_version_get(db, &current, &latest), BT_OK);
+	CHECK(current == 0 && latest == bti_sqlite_migrations.items[bti_sqlite_migrations.count - 1].version);
 	CHECK_RC(bt_migrate(db), BT_OK);
-	CHECK_RC(bt_schema_version(db, &current, &latest), BT_OK);
+	CHECK_RC(bt_schema_version_get(db, &current, &latest), BT_OK);
 	CHECK(current == latest && current >= 1);
 	CHECK_RC(bt_migrate(db), BT_OK); /* idempotent */
 	bt_close(db);

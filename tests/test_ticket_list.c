@@ -174,6 +174,116 @@ static void test_cursor_paging_under_inserts(void)
 	CHECK(total == 5);
 }
 
+/* changed_from: tickets updated, or with an occurrence, at or after T.
+ * Listed whole and a page of 2 at a time with cursors, in every sort order,
+ * the same tickets come back in the same order. */
+static void test_changed_from(void)
+{
+	static const bt_ticket_sort sorts[] = {
+		BT_SORT_LAST_OCCURRED, BT_SORT_OCCURRENCES, BT_SORT_SEVERITY, BT_SORT_CREATED,
+	};
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	bt_db *saved = db;
+	int64_t t0, ids[32], paged[32], want[32], untouched, updated, occurred, fresh, edge, early;
+	size_t n_want = 0;
+
+	opts.clock = fake_clock;
+	CHECK_RC(bt_open(&db, check_path("changed.db"), &opts), BT_OK);
+	u.actor = "user:test";
+	ev.level = BT_CRITICAL;
+	ev.component = "net";
+	/* Before T: */
+	untouched = report("Untouched", BT_SEVERITY_LOW, "ui");
+	updated = report("Triaged after T", BT_SEVERITY_HIGH, "ui");
+	ev.message = "timeout talking to the cache";
+	CHECK_RC(bt_log_event(db, &ev, &occurred), BT_OK);
+	ev.message = "refused by the queue";
+	CHECK_RC(bt_log_event(db, &ev, &early), BT_OK);
+	edge = report("Triaged exactly at T", BT_SEVERITY_MEDIUM, "db");
+	for (int i = 0; i < 5; i++) /* more than a page of old matches */
+		want[n_want++] = report("Old, triaged after T", BT_SEVERITY_CRITICAL, "db");
+	fake_now += 60000;
+	CHECK_RC(bt_ticket_set_status(db, early, BT_STATUS_TRIAGED, &u), BT_OK); /* T - 1 s */
+	fake_now += 1000;
+	t0 = fake_now;
+	/* At and after T: */
+	CHECK_RC(bt_ticket_set_status(db, edge, BT_STATUS_TRIAGED, &u), BT_OK);
+	fake_now += 1000;
+	CHECK_RC(bt_ticket_set_status(db, updated, BT_STATUS_TRIAGED, &u), BT_OK);
+	for (size_t i = 0; i < n_want; i++)
+		CHECK_RC(bt_ticket_set_status(db, want[i], BT_STATUS_TRIAGED, &u), BT_OK);
+	fake_now += 1000;
+	ev.message = "timeout talking to the cache"; /* an occurrence: updated_at stays */
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	fake_now += 1000;
+	fresh = report("Filed after T", BT_SEVERITY_LOW, "ui");
+	want[n_want++] = edge;
+	want[n_want++] = updated;
+	want[n_want++] = occurred;
+	want[n_want++] = fresh;
+
+	for (size_t s = 0; s < sizeof(sorts) / sizeof(sorts[0]); s++) {
+		bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+		char cursor[128] = "";
+		size_t n, got = 0, pages = 0;
+
+		f.sort = sorts[s];
+		f.changed_from = t0;
+		n = list(&f, ids, 32);
+		CHECK_INT_EQ(n, n_want);
+		for (size_t i = 0; i < n_want; i++) {
+			int found = 0;
+
+			for (size_t j = 0; j < n && j < 32; j++)
+				found += ids[j] == want[i];
+			if (found != 1)
+				fprintf(stderr, "sort %d: ticket %lld listed %d times, not once\n",
+					(int)sorts[s], (long long)want[i], found);
+			CHECK(found == 1);
+		}
+		for (size_t j = 0; j < n && j < 32; j++)
+			CHECK(ids[j] != untouched && ids[j] != early);
+		/* A page of 2 at a time, resuming from the cursor. */
+		for (;;) {
+			bt_ticket_iter *it = NULL;
+			bt_ticket *t;
+			int k = 0;
+
+			f.cursor = cursor[0] ? cursor : NULL;
+			CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+			while (k < 2 && it && bt_ticket_iter_next(it, &t) == BT_OK) {
+				if (got < 32)
+					paged[got] = bt_ticket_id(t);
+				got++;
+				k++;
+				bt_ticket_free(t);
+			}
+			if (k && bt_ticket_iter_cursor(it))
+				snprintf(cursor, sizeof(cursor), "%s", bt_ticket_iter_cursor(it));
+			bt_ticket_iter_free(it);
+			if (k < 2 || ++pages > 20)
+				break;
+		}
+		CHECK_INT_EQ(got, n);
+		for (size_t j = 0; j < got && j < n && j < 32; j++)
+			CHECK(paged[j] == ids[j]);
+	}
+	/* It narrows what the other filters let through, and 0 does not filter. */
+	{
+		bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+
+		f.changed_from = t0;
+		f.component = "ui";
+		CHECK(list(&f, ids, 32) == 2 && ids[0] == fresh && ids[1] == updated);
+		f.changed_from = 0;
+		CHECK(list(&f, ids, 32) == 3);
+	}
+	bt_close(db);
+	db = saved;
+}
+
 static void test_bad_filters(void)
 {
 	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
@@ -196,9 +306,16 @@ static void test_bad_filters(void)
 	f.status_mask = 1u << 9;
 	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
 	f.status_mask = 0;
-	f.claimed = 7;
+	/* An unknown claimed value is refused, not read as "unclaimed" by the
+	 * store (which only tells BT_CLAIMED_YES from the rest). */
+	f.claimed = (bt_claimed)3;
 	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
-	f.claimed = 0;
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown bt_ticket_filter.claimed 3");
+	f.claimed = (bt_claimed)-1;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "bt_ticket_filter.claimed -1");
+	CHECK(it == NULL);
+	f.claimed = BT_CLAIMED_ANY;
 	for (i = 0; i < sizeof(bad_cursors) / sizeof(bad_cursors[0]); i++) {
 		f.cursor = bad_cursors[i];
 		CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
@@ -219,6 +336,7 @@ int main(void)
 	RUN(test_sorts);
 	RUN(test_filters);
 	RUN(test_cursor_paging_under_inserts);
+	RUN(test_changed_from);
 	RUN(test_bad_filters);
 	bt_close(db);
 	return check_finish();

@@ -10,6 +10,32 @@
 #include "check.h"
 #include "versioned.h"
 
+/* The rule itself, on a two-version struct of the test's own: the 1.0
+ * freeze left most real tables with one version, and the rule must hold
+ * when the first of them gets a second. */
+typedef struct two {
+	unsigned int version;
+	int64_t a; /* version 1 */
+	int64_t b; /* version 2 */
+} two;
+
+static const two two_defaults = { 2, 11, 22 };
+static const bti_versioned two_table = {
+	"bt_two", "BT_TWO_INIT", 2, &two_defaults,
+	{ [1] = offsetof(two, b), [2] = sizeof(two) },
+};
+
+/* Whether the bytes of @p p from @p from to @p to are all still 0xa5. */
+static int untouched(const void *p, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (((const unsigned char *)p)[i] != 0xa5) {
+			fprintf(stderr, "byte %zu was written\n", i);
+			return 0;
+		}
+	return 1;
+}
+
 static void test_tables(void)
 {
 	const bti_versioned *const *t;
@@ -29,11 +55,24 @@ static void test_tables(void)
 		CHECK(strncmp((*t)->name, "bt_", 3) == 0);
 		CHECK(strncmp((*t)->init, "BT_", 3) == 0);
 	}
-	CHECK_INT_EQ(n, 16);
+	CHECK_INT_EQ(n, 17);
+	/* 1.0.0: nothing released before it, so every struct starts at 1. */
+	for (t = bti_versioned_all; *t; t++)
+		if ((*t)->latest != 1) {
+			fprintf(stderr, "%s is at version %u in 1.0\n", (*t)->name, (*t)->latest);
+			CHECK(0);
+		}
 	/* The latest version of each is the whole struct a caller declares. */
 	CHECK_INT_EQ(bti_v_open_options.sizes[BT_OPEN_OPTIONS_VERSION], sizeof(bt_open_options));
 	CHECK_INT_EQ(bti_v_ticket_counts.sizes[BT_TICKET_COUNTS_VERSION], sizeof(bt_ticket_counts));
 	CHECK_INT_EQ(bti_v_purge_options.sizes[BT_PURGE_OPTIONS_VERSION], sizeof(bt_purge_options));
+	CHECK_INT_EQ(bti_v_purge_result.sizes[BT_PURGE_RESULT_VERSION], sizeof(bt_purge_result));
+	CHECK_INT_EQ(bti_v_ticket_filter.sizes[BT_TICKET_FILTER_VERSION], sizeof(bt_ticket_filter));
+	/* Reset at the 1.0 freeze (nothing was released): one version each. */
+	CHECK_INT_EQ(BT_TICKET_COUNTS_VERSION, 1);
+	CHECK_INT_EQ(BT_PURGE_OPTIONS_VERSION, 1);
+	CHECK_INT_EQ(BT_PURGE_RESULT_VERSION, 1);
+	CHECK_INT_EQ(BT_TICKET_FILTER_VERSION, 1);
 	CHECK_INT_EQ(bti_v_event.sizes[BT_EVENT_VERSION], sizeof(bt_event));
 }
 
@@ -92,25 +131,25 @@ static void test_init_matches_macro(void)
  * against it has no room for more. */
 static void test_init_older_version(void)
 {
-	struct { bt_purge_options o; unsigned char after[64]; } buf;
+	struct { two t; unsigned char after[64]; } buf;
 	const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
 	bt_open_options o;
-	size_t v1 = bti_v_purge_options.sizes[1];
 
 	memset(&buf, 0xa5, sizeof(buf));
-	CHECK_RC(bt_purge_options_init(&buf.o, 1), BT_OK);
-	CHECK_INT_EQ(buf.o.version, 1);
-	for (size_t i = v1; i < sizeof(buf); i++)
-		if (((unsigned char *)&buf)[i] != 0xa5) {
-			fprintf(stderr, "byte %zu past version 1 was written\n", i);
-			CHECK(0);
-			break;
-		}
+	CHECK_RC(bti_versioned_init(&two_table, "t", &buf.t, 1), BT_OK);
+	CHECK_INT_EQ(buf.t.version, 1);
+	CHECK_INT_EQ(buf.t.a, 11);
+	CHECK(untouched(&buf, offsetof(two, b), sizeof(buf)));
+	CHECK_RC(bti_versioned_init(&two_table, "t", &buf.t, 2), BT_OK);
+	CHECK(buf.t.version == 2 && buf.t.a == 11 && buf.t.b == 22);
+	CHECK(untouched(&buf, sizeof(two), sizeof(buf)));
+	CHECK_RC(bti_versioned_init(&two_table, "t", &buf.t, 3), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "t: unknown bt_two version 3 (this library knows 1..2)");
 	memset(&o, 0xa5, sizeof(o));
-	CHECK_RC(bt_open_options_init(&o, 2), BT_OK);
-	CHECK(o.version == 2 && o.store_level == defaults.store_level &&
+	CHECK_RC(bt_open_options_init(&o, 1), BT_OK);
+	CHECK(o.version == 1 && o.store_level == defaults.store_level &&
 	      o.dedup_window_ms == defaults.dedup_window_ms);
-	CHECK(o.log_rows_per_ticket == (int)0xa5a5a5a5); /* version 3: untouched */
+	CHECK_RC(bt_open_options_init(&o, 2), BT_EINVALID);
 }
 
 /* Input: an older caller's struct is read as far as its version, and the
@@ -121,8 +160,9 @@ static void test_in(void)
 	bt_open_options got;
 	const bt_open_options defaults = BT_OPEN_OPTIONS_INIT;
 
-	memset(&given, 0x5a, sizeof(given));
-	given.o.version = 1;
+	/* 1.0 has one version of bt_open_options: read whole.  Older
+	 * versions are test_in_two's, on the test's own table. */
+	given.o = defaults;
 	given.o.flags = BT_OPEN_SYNC;
 	given.o.busy_timeout_ms = 1234;
 	CHECK_RC(bti_versioned_in(&bti_v_open_options, "t", &given.o, &got), BT_OK);
@@ -138,30 +178,54 @@ static void test_in(void)
 	CHECK_STR_CONTAINS(bt_error_message(), "caller: unknown bt_open_options version 0");
 }
 
+/* The same on the test's own table: version 1's b is the default. */
+static void test_in_two(void)
+{
+	two given, got;
+
+	memset(&given, 0x5a, sizeof(given));
+	given.version = 1;
+	given.a = 5;
+	CHECK_RC(bti_versioned_in(&two_table, "t", &given, &got), BT_OK);
+	CHECK(got.version == 2 && got.a == 5 && got.b == 22);
+	given.version = 2;
+	CHECK_RC(bti_versioned_in(&two_table, "t", &given, &got), BT_OK);
+	CHECK(got.version == 2 && got.a == 5 && got.b == given.b);
+	CHECK_RC(bti_versioned_in(&two_table, "t", NULL, &got), BT_OK);
+	CHECK(got.version == 2 && got.a == 11 && got.b == 22);
+}
+
 /* Output: written only as far as the caller's version, which is kept. */
 static void test_out(void)
 {
-	struct { bt_ticket_counts c; unsigned char after[64]; } buf;
-	bt_ticket_counts all;
-	size_t v1 = bti_v_ticket_counts.sizes[1];
+	struct { two t; unsigned char after[64]; } buf;
+	const two all = { 2, 7, 9 };
+	bt_ticket_counts c;
 
-	memset(&all, 0, sizeof(all));
-	all.version = BT_TICKET_COUNTS_VERSION;
-	all.total = 7;
-	all.dropped = 9;
 	memset(&buf, 0xa5, sizeof(buf));
-	buf.c.version = 1;
-	CHECK_RC(bti_versioned_check(&bti_v_ticket_counts, "t", &buf.c), BT_OK);
-	bti_versioned_out(&bti_v_ticket_counts, &buf.c, &all);
-	CHECK_INT_EQ(buf.c.version, 1);
-	CHECK_INT_EQ(buf.c.total, 7);
-	for (size_t i = v1; i < sizeof(buf); i++)
-		if (((unsigned char *)&buf)[i] != 0xa5) {
-			fprintf(stderr, "byte %zu past version 1 was written\n", i);
-			CHECK(0);
-			break;
-		}
+	buf.t.version = 1;
+	CHECK_RC(bti_versioned_check(&two_table, "t", &buf.t), BT_OK);
+	bti_versioned_out(&two_table, &buf.t, &all);
+	CHECK_INT_EQ(buf.t.version, 1);
+	CHECK_INT_EQ(buf.t.a, 7);
+	CHECK(untouched(&buf, offsetof(two, b), sizeof(buf)));
+	buf.t.version = 2;
+	bti_versioned_out(&two_table, &buf.t, &all);
+	CHECK(buf.t.version == 2 && buf.t.a == 7 && buf.t.b == 9);
+	CHECK(untouched(&buf, sizeof(two), sizeof(buf)));
+	/* A version the table does not know: nothing is written. */
+	memset(&buf, 0xa5, sizeof(buf));
+	buf.t.version = 3;
+	CHECK_RC(bti_versioned_check(&two_table, "t", &buf.t), BT_EINVALID);
+	bti_versioned_out(&two_table, &buf.t, &all);
+	CHECK(untouched(&buf, sizeof(unsigned int), sizeof(buf)));
 	CHECK_RC(bti_versioned_check(&bti_v_ticket_counts, "t", NULL), BT_EINVALID);
+	memset(&c, 0, sizeof(c));
+	CHECK_RC(bti_versioned_check(&bti_v_ticket_counts, "t", &c), BT_EINVALID);
+	c.version = 2;
+	CHECK_RC(bti_versioned_check(&bti_v_ticket_counts, "t", &c), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown bt_ticket_counts version 2 (this library knows "
+			   "1..1); initialise it with BT_TICKET_COUNTS_INIT");
 }
 
 /* Through the API: bt_capture_stats_get and bt_db_check on a version they
@@ -196,6 +260,7 @@ int main(void)
 	RUN(test_init_matches_macro);
 	RUN(test_init_older_version);
 	RUN(test_in);
+	RUN(test_in_two);
 	RUN(test_out);
 	RUN(test_api_outputs);
 	return check_finish();

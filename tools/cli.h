@@ -59,7 +59,7 @@ enum {
 	OPT_LOGS, OPT_NOTE, OPT_NOTES, OPT_ACTOR, OPT_EXPECT_VERSION, OPT_TOKEN,
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
-	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN
+	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE
 };
 
 /* Every command's option table starts with these two. */
@@ -75,6 +75,7 @@ enum {
 	{ "assignee", required_argument, NULL, OPT_ASSIGNEE }, \
 	{ "since", required_argument, NULL, OPT_SINCE }, \
 	{ "until", required_argument, NULL, OPT_UNTIL }, \
+	{ "changed-since", required_argument, NULL, OPT_CHANGED_SINCE }, \
 	{ "regressed", no_argument, NULL, OPT_REGRESSED }, \
 	{ "overdue", no_argument, NULL, OPT_OVERDUE }, \
 	{ "claimed", no_argument, NULL, OPT_CLAIMED }, \

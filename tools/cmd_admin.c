@@ -83,7 +83,7 @@ int cmd_purge(cli *c, int argc, char **argv)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
 	progress *p;
-	bt_purge_result r;
+	bt_purge_result r = BT_PURGE_RESULT_INIT;
 	int as_json = 0, rc;
 	bt_db *db;
 
@@ -143,7 +143,7 @@ typedef struct mig_result {
 static int latest_version(void)
 {
 	bt_migration_info mi = BT_MIGRATION_INFO_INIT;
-	int n = bt_migration_count();
+	int n = bt_migration_count(NULL);
 
 	return n > 0 && bt_migration_info_get(NULL, n - 1, &mi) == BT_OK ? mi.schema_version : 0;
 }
@@ -198,12 +198,12 @@ static void run_versions(const char *path, const mig_args *a, mig_result *r)
 		failed(r, rc, path);
 		return;
 	}
-	rc = bt_schema_version(db, &r->from, &r->latest);
+	rc = bt_schema_version_get(db, &r->from, &r->latest);
 	r->to = r->from;
 	if (rc == BT_OK && up && !a->dry_run) {
 		rc = bt_migrate(db);
 		if (rc == BT_OK)
-			rc = bt_schema_version(db, &r->to, &r->latest);
+			rc = bt_schema_version_get(db, &r->to, &r->latest);
 	} else if (up) {
 		r->to = r->latest;
 	}
@@ -246,7 +246,7 @@ static void run_one(const char *path, const mig_args *a, mig_result *r)
 static void print_pending(FILE *f, int from)
 {
 	bt_migration_info mi = BT_MIGRATION_INFO_INIT;
-	int i, n = bt_migration_count(), first = 1;
+	int i, n = bt_migration_count(NULL), first = 1;
 
 	for (i = 0; i < n; i++) {
 		if (bt_migration_info_get(NULL, i, &mi) != BT_OK || mi.schema_version <= from)
@@ -259,7 +259,7 @@ static void print_pending(FILE *f, int from)
 static void json_pending(json *j, const char *key, int from)
 {
 	bt_migration_info mi = BT_MIGRATION_INFO_INIT;
-	int i, n = bt_migration_count();
+	int i, n = bt_migration_count(NULL);
 
 	json_array_begin(j, key);
 	for (i = 0; i < n; i++) {
@@ -360,7 +360,7 @@ static int migrate_list(const char *path, int as_json)
 	static const int max[] = { 0, 0, 0, 0 };
 	bt_migration_info mi = BT_MIGRATION_INFO_INIT;
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
-	int i, n = bt_migration_count(), current = 0, latest = 0, rc;
+	int i, n = bt_migration_count(NULL), current = 0, latest = 0, rc;
 	table *t = NULL;
 	bt_db *db;
 	json j;
@@ -372,7 +372,7 @@ static int migrate_list(const char *path, int as_json)
 		rc = bt_open(&db, path, &o);
 	}
 	if (rc == BT_OK)
-		rc = bt_schema_version(db, &current, &latest);
+		rc = bt_schema_version_get(db, &current, &latest);
 	if (rc != BT_OK) {
 		bt_close(db);
 		return rc;
@@ -425,11 +425,7 @@ static int migrate_list(const char *path, int as_json)
 /* The database a command works on when no --all is given. */
 static const char *db_file(const cli *c)
 {
-	const char *env = getenv("BUGTRACK_DB");
-
-	if (c->db_path && *c->db_path)
-		return c->db_path;
-	return env && *env ? env : "./bugtrack.db";
+	return bt_location_resolve(c->db_path);
 }
 
 static int report_failure(const mig_result *r)
@@ -586,7 +582,7 @@ static const char *outcome_word(const mig_args *a, outcome o, int as_json)
 
 static void print_line(const char *path, const mig_args *a, const mig_result *r)
 {
-	int total = bt_migration_count();
+	int total = bt_migration_count(NULL);
 
 	printf("%s: ", path);
 	if (r->out == OUT_FAILED) {
@@ -646,7 +642,7 @@ static int all_one(const char *path, const char *dir_error, const mig_args *a, j
 		   int counts[OUT_COUNT])
 {
 	mig_result r;
-	bt_db_kind kind = BT_DB_NOT_SQLITE;
+	bt_db_kind kind = BT_DB_UNRECOGNIZED;
 	int rc = dir_error ? BT_OK : bt_db_identify(path, &kind);
 
 	if (!dir_error && rc == BT_OK && kind != BT_DB_TRACKED && kind != BT_DB_UNTRACKED)
@@ -808,6 +804,9 @@ typedef struct finding {
 typedef struct findings {
 	finding *items;
 	size_t n, cap;
+	/* The backend's metrics this tool shows (0 when it gives none). */
+	int integrity_ok;
+	int64_t foreign_key_violations, wal_bytes;
 } findings;
 
 static void keep_finding(const bt_check_item *item, void *payload)
@@ -815,6 +814,15 @@ static void keep_finding(const bt_check_item *item, void *payload)
 	findings *fs = payload;
 	finding *f;
 
+	if (item->kind == BT_CHECK_METRIC) {
+		if (strcmp(item->name, "integrity_ok") == 0)
+			fs->integrity_ok = item->value != 0;
+		else if (strcmp(item->name, "foreign_key_violations") == 0)
+			fs->foreign_key_violations = item->value;
+		else if (strcmp(item->name, "wal_bytes") == 0)
+			fs->wal_bytes = item->value;
+		return;
+	}
 	if (item->kind != BT_CHECK_PROBLEM && item->kind != BT_CHECK_COUNTER)
 		return; /* a kind this tool does not know yet */
 	if (fs->n == fs->cap) {
@@ -871,25 +879,25 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	char when[32];
 
 	printf("%-15s %s\n", "database", path);
-	printf("%-15s %s\n", "integrity", r->integrity_ok ? "ok" : "FAILED");
+	printf("%-15s %s\n", "integrity", fs->integrity_ok ? "ok" : "FAILED");
 	/* A damaged file is checked no further. */
-	if (!r->integrity_ok)
+	if (!fs->integrity_ok)
 		printf("%-15s -\n%-15s -\n%-15s -\n", "foreign keys", "schema", "checksums");
-	else if (r->foreign_key_violations)
-		printf("%-15s %lld violations\n", "foreign keys", (long long)r->foreign_key_violations);
+	else if (fs->foreign_key_violations)
+		printf("%-15s %lld violations\n", "foreign keys", (long long)fs->foreign_key_violations);
 	else
 		printf("%-15s ok\n", "foreign keys");
-	if (!r->integrity_ok)
+	if (!fs->integrity_ok)
 		;
 	else if (!r->tracked)
 		printf("%-15s not tracked (no schema_migrations)\n", "schema");
 	else
 		printf("%-15s %d of %d%s\n", "schema", r->schema_current, r->schema_latest,
 		       r->schema_current < r->schema_latest ? ", migrations pending" : "");
-	if (r->integrity_ok)
+	if (fs->integrity_ok)
 		printf("%-15s %s\n", "checksums", !r->tracked ? "-"
 		       : r->checksum_mismatches ? "MISMATCH" : "match");
-	printf("%-15s %lld bytes\n", "wal", (long long)r->wal_bytes);
+	printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
 	print_count("tickets", r->tickets);
 	print_count("error_logs", r->error_logs);
 	print_count("ticket_events", r->ticket_events);
@@ -910,7 +918,7 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 		       fs->items[i].name, (long long)fs->items[i].value, when);
 	}
 	if (!counters)
-		printf("%-15s %s\n", "counters", r->integrity_ok ? "none" : "-");
+		printf("%-15s %s\n", "counters", fs->integrity_ok ? "none" : "-");
 	if (r->problems)
 		printf("%-15s %d problem%s (listed on stderr)\n", "status", r->problems,
 		       r->problems == 1 ? "" : "s");
@@ -939,10 +947,10 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 		json_object_end(&j);
 	}
 	json_array_end(&j);
-	json_bool(&j, "integrity_ok", r->integrity_ok);
+	json_bool(&j, "integrity_ok", fs->integrity_ok);
 	/* A damaged file is checked no further: what was not checked is null. */
-	if (r->integrity_ok) {
-		json_int(&j, "foreign_key_violations", r->foreign_key_violations);
+	if (fs->integrity_ok) {
+		json_int(&j, "foreign_key_violations", fs->foreign_key_violations);
 		json_object_begin(&j, "schema");
 		json_bool(&j, "tracked", r->tracked);
 		json_int(&j, "current", r->schema_current);
@@ -953,7 +961,7 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 		json_null(&j, "foreign_key_violations");
 		json_null(&j, "schema");
 	}
-	json_int(&j, "wal_bytes", r->wal_bytes);
+	json_int(&j, "wal_bytes", fs->wal_bytes);
 	json_object_begin(&j, "rows");
 	json_count(&j, "tickets", r->tickets);
 	json_count(&j, "error_logs", r->error_logs);
@@ -965,7 +973,7 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 	json_count(&j, "fingerprint_aliases", r->orphan_aliases);
 	json_count(&j, "duplicate_of", r->dangling_duplicates);
 	json_object_end(&j);
-	if (!r->integrity_ok) {
+	if (!fs->integrity_ok) {
 		json_null(&j, "counters");
 		json_object_end(&j);
 		json_finish(&j);
@@ -989,7 +997,7 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 int cmd_doctor(cli *c, int argc, char **argv)
 {
 	bt_check_result r = BT_CHECK_RESULT_INIT;
-	findings fs = { NULL, 0, 0 };
+	findings fs = { NULL, 0, 0, 0, 0, 0 };
 	const char *path = db_file(c);
 	int o, as_json = 0, rc;
 	size_t i;

@@ -102,7 +102,7 @@ static int parse_sort(cli *c, const char *text, bt_ticket_sort *out)
 	return cli_usage_error(c, "unknown sort '%s'; use last, count, severity or created", text);
 }
 
-static int set_claimed(cli *c, bt_ticket_filter *f, int value)
+static int set_claimed(cli *c, bt_ticket_filter *f, bt_claimed value)
 {
 	if (f->claimed != BT_CLAIMED_ANY && f->claimed != value)
 		return cli_usage_error(c, "--claimed and --unclaimed exclude each other");
@@ -119,6 +119,7 @@ int cli_ticket_filter_option(cli *c, int o, const char *arg, bt_ticket_filter *f
 	case OPT_ASSIGNEE:     f->assignee = arg; return EXIT_OK;
 	case OPT_SINCE:        return cli_parse_time(c, "--since", arg, &f->occurred_from);
 	case OPT_UNTIL:        return cli_parse_time(c, "--until", arg, &f->occurred_to);
+	case OPT_CHANGED_SINCE: return cli_parse_time(c, "--changed-since", arg, &f->changed_from);
 	case OPT_REGRESSED:    f->regressed_only = 1; return EXIT_OK;
 	case OPT_OVERDUE:      f->overdue_only = 1; return EXIT_OK;
 	case OPT_CLAIMED:      return set_claimed(c, f, BT_CLAIMED_YES);
@@ -332,6 +333,32 @@ static int count_created(bt_db *db, int64_t from, int64_t *out)
 	return rc == BT_ITEROVER ? BT_OK : rc;
 }
 
+/* bt_ticket_counts names a field per status and per severity: these pick
+ * the one of a value, so that the output can loop over the vocabulary. */
+static int64_t status_count(const bt_ticket_counts *c, bt_status status)
+{
+	switch (status) {
+	case BT_STATUS_NEW:                   return c->status_new;
+	case BT_STATUS_TRIAGED:               return c->status_triaged;
+	case BT_STATUS_IN_PROGRESS:           return c->status_in_progress;
+	case BT_STATUS_AWAITING_VERIFICATION: return c->status_awaiting_verification;
+	case BT_STATUS_RESOLVED:              return c->status_resolved;
+	case BT_STATUS_CLOSED:                return c->status_closed;
+	}
+	return 0;
+}
+
+static int64_t open_severity_count(const bt_ticket_counts *c, bt_severity severity)
+{
+	switch (severity) {
+	case BT_SEVERITY_LOW:      return c->open_low;
+	case BT_SEVERITY_MEDIUM:   return c->open_medium;
+	case BT_SEVERITY_HIGH:     return c->open_high;
+	case BT_SEVERITY_CRITICAL: return c->open_critical;
+	}
+	return 0;
+}
+
 static int gather_stats(const cli *c, bt_db *db, stats *s)
 {
 	int64_t midnight = c->now_ms - ((c->now_ms % DAY_MS) + DAY_MS) % DAY_MS;
@@ -339,9 +366,9 @@ static int gather_stats(const cli *c, bt_db *db, stats *s)
 
 	memset(s, 0, sizeof(*s));
 	s->counts.version = BT_TICKET_COUNTS_VERSION;
-	rc = bt_ticket_count(db, &s->counts);
+	rc = bt_ticket_counts_get(db, &s->counts);
 	for (i = BT_STATUS_NEW; i <= BT_STATUS_AWAITING_VERIFICATION; i++)
-		s->open += s->counts.by_status[i];
+		s->open += status_count(&s->counts, (bt_status)i);
 	if (rc == BT_OK)
 		rc = count_created(db, midnight, &s->created_today);
 	if (rc == BT_OK)
@@ -370,11 +397,12 @@ static void stats_json_counts(json *j, const stats *s)
 	json_int(j, "created_last_7_days", s->created_week);
 	json_object_begin(j, "by_status");
 	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
-		json_int(j, bt_status_name((bt_status)i), s->counts.by_status[i]);
+		json_int(j, bt_status_name((bt_status)i), status_count(&s->counts, (bt_status)i));
 	json_object_end(j);
 	json_object_begin(j, "open_by_severity");
 	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--)
-		json_int(j, bt_severity_name((bt_severity)i), s->counts.open_by_severity[i]);
+		json_int(j, bt_severity_name((bt_severity)i),
+			 open_severity_count(&s->counts, (bt_severity)i));
 	json_object_end(j);
 }
 
@@ -413,7 +441,8 @@ static void stats_text_counts(const stats *s)
 		       (long long)s->counts.dropped);
 	printf("\nby status\n");
 	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
-		printf("  %-22s %6lld\n", bt_status_name((bt_status)i), (long long)s->counts.by_status[i]);
+		printf("  %-22s %6lld\n", bt_status_name((bt_status)i),
+		       (long long)status_count(&s->counts, (bt_status)i));
 	printf("\nopen by severity\n");
 	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--) {
 		const char *name = bt_severity_name((bt_severity)i);
@@ -422,7 +451,7 @@ static void stats_text_counts(const stats *s)
 		fputs("  ", stdout);
 		color_fputs(stdout, color, style_severity((bt_severity)i), name);
 		printf("%*s %6lld\n", 22 - (int)strlen(name), "",
-		       (long long)s->counts.open_by_severity[i]);
+		       (long long)open_severity_count(&s->counts, (bt_severity)i));
 	}
 }
 

@@ -271,15 +271,10 @@ static int64_t fixed_clock(void *payload)
 	return *(const int64_t *)payload;
 }
 
-/* The file bt_open will pick (the library's default), to name it in the
- * message when it does not exist. */
+/* The location bt_open will pick, to name it when it does not exist. */
 static const char *db_file(const cli *c)
 {
-	const char *env = getenv("BUGTRACK_DB");
-
-	if (c->db_path && *c->db_path)
-		return c->db_path;
-	return env && *env ? env : "./bugtrack.db";
+	return bt_location_resolve(c->db_path);
 }
 
 static int missing_db(const cli *c)
@@ -327,7 +322,7 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 	}
 	rc = bt_open(out, c->db_path, &o);
 	if (rc == BT_OK && mode == CLI_READ)
-		ingest_crashes(bt_db_path(*out), &o);
+		ingest_crashes(bt_db_location(*out), &o);
 	if (rc == BT_OK)
 		return EXIT_OK;
 	if (rc == BT_ENOTFOUND)

@@ -31,7 +31,7 @@ extern "C" {
  *
  * With BT_OPEN_SYNC a capture call returns after its commit: a call that
  * returned BT_OK survives a crash of the process right after it (WAL,
- * synchronous=NORMAL; with BT_OPEN_SYNC_FULL it also survives power loss).
+ * synchronous=NORMAL; with BT_OPEN_DURABLE it also survives power loss).
  *
  * Signals: no function of this library is async-signal-safe.  A capture
  * call made by a signal handler that interrupted a capture call on the
@@ -41,43 +41,35 @@ extern "C" {
  * @{ */
 
 /**
- * Log a line.  @p fmt is a printf format and is the line's message template:
- * two calls with the same format, component and call site group onto one
- * ticket whatever their arguments.  A format with no literal word ("%s")
- * falls back to the normalized formatted message.
- *
- * In C, bt_log() is a macro that adds the call site (__FILE__, __LINE__,
- * __func__) through bt_log_at(); define BT_NO_CALLSITE_MACROS to call the
- * plain function, which records no call site.
+ * Log a line from an explicit call site: what the bt_log() macro calls, and
+ * what a wrapper that forwards its own caller's site calls.  @p fmt is a
+ * printf format and is the line's message template: two calls with the same
+ * format, component and call site group onto one ticket whatever their
+ * arguments.  A format with no literal word ("%s") falls back to the
+ * normalized formatted message.  @p file and @p function may be NULL and
+ * @p line 0 (no call site).
  *
  * @return BT_OK (also when the level is below the store level), or
  * BT_EINVALID for a NULL @p db, @p component or @p fmt, or a storage error
  * such as BT_EBUSY or BT_EIO (nothing is stored then).  Thread-safe.
  */
-BT_EXTERN int bt_log(bt_db *db, bt_level level, const char *component,
-		     const char *fmt, ...) BT_PRINTF(4, 5);
-
-/** bt_log() with a va_list.  Thread-safe. */
-BT_EXTERN int bt_logv(bt_db *db, bt_level level, const char *component,
-		      const char *fmt, va_list ap) BT_PRINTF(4, 0);
-
-/**
- * bt_log() with an explicit call site; @p file and @p function may be NULL
- * and @p line 0.  This is what the bt_log() macro calls.  Thread-safe.
- */
 BT_EXTERN int bt_log_at(bt_db *db, bt_level level, const char *component,
 			const char *file, int line, const char *function,
 			const char *fmt, ...) BT_PRINTF(7, 8);
 
-/** bt_log_at() with a va_list.  Thread-safe. */
+/** bt_log_at() with a va_list, for a host's own printf-like wrapper.
+ * Thread-safe. */
 BT_EXTERN int bt_logv_at(bt_db *db, bt_level level, const char *component,
 			 const char *file, int line, const char *function,
 			 const char *fmt, va_list ap) BT_PRINTF(7, 0);
 
-#if !defined(BT_NO_CALLSITE_MACROS)
-#  define bt_log(db, level, component, ...) \
+/**
+ * Log a line: bt_log(db, level, component, fmt, ...).  A macro over
+ * bt_log_at() that adds the call site (__FILE__, __LINE__, __func__), which
+ * is part of the fingerprint.  Returns what bt_log_at() returns.
+ */
+#define bt_log(db, level, component, ...) \
 	bt_log_at((db), (level), (component), __FILE__, __LINE__, __func__, __VA_ARGS__)
-#endif
 
 /**
  * A structured event: what a printf line cannot carry.  Fields are only
@@ -190,19 +182,22 @@ BT_EXTERN int bt_context_set(bt_db *db, bt_context_key key, const char *value);
 BT_EXTERN int bt_thread_context_set(const char *trace_id, const char *request_id);
 
 /** Which results of a tracked expression count as failures. */
-#define BT_FAIL_NEGATIVE 0  /**< value < 0, as most libc calls */
-#define BT_FAIL_NONZERO  1  /**< value != 0, as pthread calls */
+typedef enum bt_fail_policy {
+	BT_FAIL_NEGATIVE = 0,  /**< value < 0, as most libc calls */
+	BT_FAIL_NONZERO = 1    /**< value != 0, as pthread calls */
+} bt_fail_policy;
 
 /**
  * Helpers behind the TRACK_ERRORS macros: if @p value is a failure by
  * @p policy (or NULL, for bt_track_ptr), capture it at @p level with the
  * expression text, call site and errno; return @p value unchanged either
  * way.  errno is preserved.  A capture failure is not reported (the
- * caller's own failure is what matters); see bt_error_message().
+ * caller's own failure is what matters); see bt_error_message().  An
+ * unknown @p policy captures nothing and leaves a message (BT_EINVALID).
  * Thread-safe.
  */
 BT_EXTERN long long bt_track_int(bt_db *db, bt_level level, const char *component,
-				 long long value, int policy, const char *expr,
+				 long long value, bt_fail_policy policy, const char *expr,
 				 const char *file, int line, const char *function);
 /** The pointer helper behind TRACK_ERRORS_PTR: a NULL @p value is the
  * failure; returns @p value unchanged.  Thread-safe. */

@@ -27,10 +27,6 @@ typedef struct bt_check_result {
 	/** How many problems were found (each one is also passed to the
 	 *  callback as a BT_CHECK_PROBLEM item); 0 means healthy. */
 	int problems;
-	/** 1 when PRAGMA integrity_check answered "ok". */
-	int integrity_ok;
-	/** Rows PRAGMA foreign_key_check reported. */
-	int64_t foreign_key_violations;
 	/** 1 when the database records its migrations (schema_migrations). */
 	int tracked;
 	/** The newest migration recorded (0: none), and the newest this
@@ -39,8 +35,6 @@ typedef struct bt_check_result {
 	/** Recorded migrations whose checksum differs from the embedded one,
 	 *  or that this library does not have. */
 	int checksum_mismatches;
-	/** Size of the -wal file in bytes (0: none). */
-	int64_t wal_bytes;
 	/** Rows of tickets, error_logs and ticket_events; -1 when the table
 	 *  is missing or was not counted (the integrity check failed). */
 	int64_t tickets, error_logs, ticket_events;
@@ -53,7 +47,7 @@ typedef struct bt_check_result {
 /** The current version of bt_check_result. */
 #define BT_CHECK_RESULT_VERSION 1
 /** An initialiser for bt_check_result: the current version, all zero. */
-#define BT_CHECK_RESULT_INIT { BT_CHECK_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
+#define BT_CHECK_RESULT_INIT { BT_CHECK_RESULT_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /** Kinds of bt_check_item.  Values are append-only; ignore unknown ones. */
 typedef enum bt_check_kind {
@@ -61,7 +55,18 @@ typedef enum bt_check_kind {
 	 *  @ref bt_check_item.advice what to do. */
 	BT_CHECK_PROBLEM = 1,
 	/** One row of the counters table (such as async_dropped). */
-	BT_CHECK_COUNTER = 2
+	BT_CHECK_COUNTER = 2,
+	/**
+	 * A measurement the storage backend makes of itself, named by it, in
+	 * @ref bt_check_item.value.  The SQLite backend gives "integrity_ok"
+	 * (1 when PRAGMA integrity_check answered "ok", else 0: the damage is
+	 * also a problem, "integrity"), "wal_bytes" (the size of the -wal
+	 * file, 0 when there is none) and, when the file is intact,
+	 * "foreign_key_violations" (rows PRAGMA foreign_key_check reports).
+	 * Another backend has its own; a program that looks for one must
+	 * accept its absence.
+	 */
+	BT_CHECK_METRIC = 3
 } bt_check_kind;
 
 /** One finding, passed to a bt_check_fn.  The library fills it; fields are
@@ -69,18 +74,19 @@ typedef enum bt_check_kind {
 typedef struct bt_check_item {
 	/** BT_CHECK_ITEM_VERSION of the library that filled it. */
 	unsigned int version;
-	/** A problem or a counter. */
+	/** A problem, a counter or a metric. */
 	bt_check_kind kind;
 	/** A problem's stable identifier ("integrity", "orphan_logs",
-	 *  "checksum", "pending", ...), or the counter's name. */
+	 *  "checksum", "pending", ...), or the counter's or metric's name. */
 	const char *name;
-	/** How many rows or records a problem concerns; a counter's value. */
+	/** How many rows or records a problem concerns; a counter's or a
+	 *  metric's value. */
 	int64_t value;
-	/** A counter's updated_at (ms since the epoch); 0 for problems. */
+	/** A counter's updated_at (ms since the epoch); 0 for the others. */
 	int64_t updated_at;
-	/** A problem's description; NULL for counters. */
+	/** A problem's description; NULL for counters and metrics. */
 	const char *message;
-	/** What to do about a problem; NULL for counters. */
+	/** What to do about a problem; NULL for counters and metrics. */
 	const char *advice;
 } bt_check_item;
 
@@ -91,12 +97,15 @@ typedef struct bt_check_item {
 typedef void (*bt_check_fn)(const bt_check_item *item, void *payload);
 
 /**
- * Check the database at @p path (NULL or "": the default, as for bt_open()):
- * SQLite's integrity and foreign-key checks, the recorded migrations against
- * the embedded ones (version and checksums), the WAL file's size and a
- * process whose read transaction keeps it from being checkpointed (problem
- * "wal_reader"), row counts, orphaned rows, and the counters table.  Problems and counters are
- * passed to @p fn (may be NULL) in a fixed order; @p out gets the totals.
+ * Check the database at @p path (a location, as for bt_open(); NULL or "":
+ * the default): the backend's own integrity checks (reported as
+ * BT_CHECK_METRIC items, and as problems when they fail), the recorded
+ * migrations against the embedded ones (version and checksums), a process
+ * whose read transaction keeps the WAL from being checkpointed (problem
+ * "wal_reader"), row counts, orphaned rows, and the counters table.
+ * Metrics, problems and counters are passed to @p fn (may be NULL) in a
+ * fixed order: the metrics "wal_bytes" and "integrity_ok" first, then what
+ * was checked in turn; @p out gets the totals.
  * @return BT_OK when the check ran, whether or not it found problems (see
  * out->problems); BT_EINVALID (NULL @p out, unknown version); BT_ENOTFOUND
  * (no such file; it is not created); BT_ECANTOPEN (a directory); BT_ECORRUPT

@@ -33,8 +33,13 @@ typedef enum bt_level {
 #define BT_OPEN_READONLY   0x1u
 /** Do not apply pending migrations (see bt_migrate()). */
 #define BT_OPEN_NO_MIGRATE 0x2u
-/** Use synchronous=FULL: a commit also survives power loss, at a cost. */
-#define BT_OPEN_SYNC_FULL  0x4u
+/**
+ * Durable commits: a committed occurrence or change also survives a power
+ * loss or an operating-system crash, at the cost of a sync to disk per
+ * commit (SQLite: synchronous=FULL).  Without it a commit survives a crash
+ * of the process, and the last commits may be lost with the power.
+ */
+#define BT_OPEN_DURABLE    0x4u
 /** Store messages and context as given: no redaction of secrets. */
 #define BT_OPEN_NO_REDACT  0x8u
 /** Make the captured stack trace part of the default fingerprint. */
@@ -42,22 +47,20 @@ typedef enum bt_level {
 /** Fail with BT_ENOTFOUND instead of creating a missing file. */
 #define BT_OPEN_NO_CREATE  0x20u
 /**
- * Asynchronous capture, the default (the flag is accepted and changes
- * nothing): bt_log() and the other capture calls copy their input into a
- * bounded in-memory queue and return; a background thread cleans, redacts,
- * groups and commits it in batches.  The host's thread never waits for a
- * database lock or a commit.  Repeats of an occurrence already waiting in
- * the queue only add to its count.  See bt_flush() and README,
- * "Capture modes and durability", for the loss window.
- */
-#define BT_OPEN_ASYNC      0x40u
-/**
  * Synchronous capture: each capture call commits before it returns, so
  * BT_OK means "committed", at the cost of waiting for the database on the
  * caller's thread (up to the busy timeout when another process holds the
- * write lock).  Excludes BT_OPEN_ASYNC.
+ * write lock).
+ *
+ * Without it, capture is asynchronous (the default): bt_log() and the other
+ * capture calls copy their input into a bounded in-memory queue and return;
+ * a background thread cleans, redacts, groups and commits it in batches.
+ * The host's thread never waits for a database lock or a commit.  Repeats
+ * of an occurrence already waiting in the queue only add to its count.  See
+ * bt_flush() and README, "Capture modes and durability", for the loss
+ * window.  A BT_OPEN_READONLY handle captures nothing.
  */
-#define BT_OPEN_SYNC       0x80u
+#define BT_OPEN_SYNC       0x40u
 
 /**
  * A clock for tests: returns milliseconds since the Unix epoch.  What it
@@ -65,13 +68,25 @@ typedef enum bt_level {
  */
 typedef int64_t (*bt_clock_fn)(void *payload);
 
+/** bt_open_options.log_rows_per_ticket: keep every log row. */
+#define BT_LOG_ROWS_UNLIMITED (-1)
+
+/** What an asynchronous capture does when the queue is full. */
+typedef enum bt_overflow_policy {
+	/** Never wait: count the occurrence as dropped (the default).  A repeat
+	 * of a pending occurrence is still counted on it. */
+	BT_OVERFLOW_DROP = 0,
+	/** Wait until the writer has made room. */
+	BT_OVERFLOW_BLOCK = 1
+} bt_overflow_policy;
+
 /**
- * Options for bt_open().  Fields are only ever appended: a caller built
- * against an older version passes that version and gets the defaults for
- * the fields it does not know.
+ * Options for bt_open().  Fields are only ever appended, in later versions:
+ * a caller built against an older version passes that version and gets the
+ * defaults for the fields it does not know.
  */
 typedef struct bt_open_options {
-	/** BT_OPEN_OPTIONS_VERSION, or an older version (1, 2). */
+	/** BT_OPEN_OPTIONS_VERSION, set by BT_OPEN_OPTIONS_INIT. */
 	unsigned int version;
 	/** A set of BT_OPEN_* flags; unknown bits are rejected. */
 	unsigned int flags;
@@ -81,8 +96,6 @@ typedef struct bt_open_options {
 	 * Negative values are rejected.
 	 */
 	int busy_timeout_ms;
-
-	/* ---- version 2 ---- */
 	/** Lines at or above this level are stored; 0 selects BT_INFO. */
 	bt_level store_level;
 	/** Lines at or above this level land on a ticket; 0 selects BT_CRITICAL. */
@@ -109,8 +122,6 @@ typedef struct bt_open_options {
 	bt_clock_fn clock;
 	/** Passed to @ref clock. */
 	void *clock_payload;
-
-	/* ---- version 3 ---- */
 	/**
 	 * At most this many log rows are kept per ticket (per dedup window):
 	 * the first K/2 occurrences, then every K-th occurrence, of which the
@@ -119,19 +130,23 @@ typedef struct bt_open_options {
 	 */
 	int log_rows_per_ticket;
 	/**
-	 * The SLA policy: how long a ticket of each severity may stay open, in
-	 * milliseconds, indexed by bt_severity (index 0 unused).  0 selects the
-	 * default: low 30 days, medium 7 days, high 24 hours, critical 4 hours.
-	 * Values below 0 or above 253402300799999 (about 8,000 years) are
-	 * rejected.
+	 * The SLA policy: how long a low-severity ticket may stay open, in
+	 * milliseconds.  0 selects the default, 30 days.  This and the three
+	 * below are rejected below 0 or above 253402300799999 (about 8,000
+	 * years).
 	 */
-	int64_t sla_ms[5];
-
-	/* ---- version 4: asynchronous capture (BT_OPEN_ASYNC) ---- */
+	int64_t sla_low_ms;
+	/** As sla_low_ms, for medium severity; 0 selects 7 days. */
+	int64_t sla_medium_ms;
+	/** As sla_low_ms, for high severity; 0 selects 24 hours. */
+	int64_t sla_high_ms;
+	/** As sla_low_ms, for critical severity; 0 selects 4 hours. */
+	int64_t sla_critical_ms;
 	/**
-	 * The queue's caps: at most this many distinct pending occurrences
-	 * (0 selects 4096) holding at most this many bytes of text (0 selects
-	 * 4 MiB).  Repeats of a pending occurrence take no room.
+	 * Asynchronous capture (without BT_OPEN_SYNC): the queue's caps, at most
+	 * this many distinct pending occurrences (0 selects 4096) holding at
+	 * most async_queue_bytes of text.  Repeats of a pending occurrence take
+	 * no room.
 	 */
 	unsigned int async_queue_entries;
 	/** The queue's cap in bytes of text; 0 selects 4 MiB (see above). */
@@ -142,8 +157,9 @@ typedef struct bt_open_options {
 	 * at most 60000.
 	 */
 	int async_flush_interval_ms;
-	/** What a capture does when the queue is full: a bt_overflow_policy. */
-	int async_overflow;
+	/** What a capture does when the queue is full; unknown values are
+	 * rejected. */
+	bt_overflow_policy async_overflow;
 	/**
 	 * How many call sites (component, format, function) remember their
 	 * fingerprint, so that a repeat is a hash and a lookup.  0 selects 1024.
@@ -151,24 +167,12 @@ typedef struct bt_open_options {
 	unsigned int site_cache_entries;
 } bt_open_options;
 
-/** bt_open_options.log_rows_per_ticket: keep every log row. */
-#define BT_LOG_ROWS_UNLIMITED (-1)
-
-/** What an asynchronous capture does when the queue is full. */
-typedef enum bt_overflow_policy {
-	/** Never wait: count the occurrence as dropped (the default).  A repeat
-	 * of a pending occurrence is still counted on it. */
-	BT_OVERFLOW_DROP = 0,
-	/** Wait until the writer has made room. */
-	BT_OVERFLOW_BLOCK = 1
-} bt_overflow_policy;
-
 /** The current version of bt_open_options. */
-#define BT_OPEN_OPTIONS_VERSION 4
+#define BT_OPEN_OPTIONS_VERSION 1
 /** An initialiser for bt_open_options with the current version's defaults. */
 #define BT_OPEN_OPTIONS_INIT \
 	{ BT_OPEN_OPTIONS_VERSION, 0u, 0, BT_INFO, BT_CRITICAL, \
-	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, { 0, 0, 0, 0, 0 }, \
+	  (int64_t)24 * 60 * 60 * 1000, 0, (bt_level)0, NULL, NULL, NULL, 0, 0, 0, 0, 0, \
 	  0u, 0, 0, BT_OVERFLOW_DROP, 0u }
 
 /**
@@ -198,7 +202,7 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  * A file that bt_open creates gets mode 0600 (its WAL and shared-memory files
  * follow), because error logs hold stack traces and sometimes secrets.  The
  * connection uses WAL mode, foreign keys, synchronous=NORMAL (FULL with
- * BT_OPEN_SYNC_FULL) and the busy timeout.  Pending embedded migrations are
+ * BT_OPEN_DURABLE) and the busy timeout.  Pending embedded migrations are
  * applied, each in its own transaction; when several processes open a fresh
  * file at once, exactly one of them migrates it.
  *
@@ -212,7 +216,7 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  *    migration's checksum differs from the embedded one, the file holds
  *    non-bugtrack tables, or (read-only) it needs migrating.  With
  *    BT_OPEN_NO_MIGRATE an older schema is accepted, and only
- *    bt_schema_version() and bt_migrate() are meant to be used until the
+ *    bt_schema_version_get() and bt_migrate() are meant to be used until the
  *    schema is current;
  *  - BT_EREADONLY: the file is read-only and BT_OPEN_READONLY was not given;
  *  - BT_EBUSY: another connection held a lock past the busy timeout;
@@ -232,6 +236,18 @@ BT_EXTERN int bt_open_options_init(bt_open_options *opts, unsigned int version);
  * daemons".
  */
 BT_EXTERN int bt_open(bt_db **out, const char *path, const bt_open_options *opts);
+
+/**
+ * @return the location bt_open(), bt_db_check(), bt_db_identify() and
+ * bt_schema_stamp() use for @p location: @p location itself when it is
+ * neither NULL nor "", else $BUGTRACK_DB when set and non-empty, else
+ * "./bugtrack.db".  The result is @p location, the environment's string or
+ * a static string: never NULL, never to be freed, and valid while they are.
+ * For a tool that must name the database before (or without) opening it.
+ * Thread-safe as getenv() is: not while another thread changes the
+ * environment.
+ */
+BT_EXTERN const char *bt_location_resolve(const char *location);
 
 /**
  * Close @p db and free everything it owns.  NULL is accepted and ignored.
@@ -293,11 +309,12 @@ typedef struct bt_capture_stats {
 BT_EXTERN int bt_capture_stats_get(bt_db *db, bt_capture_stats *out);
 
 /**
- * @return the path of the database file that @p db opened (after the default
- * was applied), owned by @p db and valid until bt_close(); NULL for a NULL
- * @p db.  Thread-safe.
+ * @return the location @p db opened, after the default was applied (see
+ * bt_open(): a file path, or a PostgreSQL URI with any password removed),
+ * owned by @p db and valid until bt_close(); NULL for a NULL @p db.
+ * Thread-safe.
  */
-BT_EXTERN const char *bt_db_path(const bt_db *db);
+BT_EXTERN const char *bt_db_location(const bt_db *db);
 /** @} */
 
 #ifdef __cplusplus

@@ -54,17 +54,16 @@ BT_EXTERN const char *bt_strerror(int code);
 BT_EXTERN const char *bt_error_message(void);
 
 /**
- * @return the code of the last failed call on this thread, or BT_OK when
- * none has failed since bt_error_clear().  Thread-safe.
+ * @return the storage backend's own code behind the last failed call on this
+ * thread, as "backend:code": "sqlite:522" (SQLite's extended result code
+ * SQLITE_IOERR_SHORT_READ), or, from the PostgreSQL backend,
+ * "postgresql:40P01" (its SQLSTATE).  "" when the last failure did not come
+ * from a backend, or after bt_error_clear().  For logs and bug reports: the
+ * BT_E* code the call returned is what a program should act on.  The string
+ * is owned by the library and stays valid until the next failing call on
+ * this thread.  Thread-safe (thread-local).
  */
-BT_EXTERN int bt_error_code(void);
-
-/**
- * @return the SQLite extended result code behind the last failed call on this
- * thread (for example 522 for SQLITE_IOERR_SHORT_READ), or 0 when the failure
- * did not come from SQLite.  Thread-safe.
- */
-BT_EXTERN int bt_error_sqlite_code(void);
+BT_EXTERN const char *bt_error_backend_code(void);
 
 /** Forget this thread's last error.  Thread-safe. */
 BT_EXTERN void bt_error_clear(void);

@@ -22,7 +22,7 @@ extern "C" {
  * not count; the log-row cap (bt_open_options.log_rows_per_ticket) and
  * asynchronous capture (which stores one row for coalesced repeats) can
  * leave fewer rows than a ticket's exact occurrence_count, so open the
- * database with BT_LOG_ROWS_UNLIMITED and without BT_OPEN_ASYNC where exact
+ * database with BT_LOG_ROWS_UNLIMITED and BT_OPEN_SYNC where exact
  * counts per range matter.  Days are UTC.  See README, "bugtrack report".
  * @{ */
 

@@ -24,7 +24,7 @@ extern "C" {
  * @return BT_OK, or BT_EINVALID for a NULL @p db, or a storage error.
  * Thread-safe.
  */
-BT_EXTERN int bt_schema_version(bt_db *db, int *current_out, int *latest_out);
+BT_EXTERN int bt_schema_version_get(bt_db *db, int *current_out, int *latest_out);
 
 /**
  * Apply the pending migrations to a database opened with BT_OPEN_NO_MIGRATE.
@@ -35,10 +35,12 @@ BT_EXTERN int bt_schema_version(bt_db *db, int *current_out, int *latest_out);
 BT_EXTERN int bt_migrate(bt_db *db);
 
 /**
- * @return how many migrations this library embeds (the newest one's
- * schema version is the "latest" of bt_schema_version()).  Thread-safe.
+ * @return how many migrations this library embeds for @p db's backend (the
+ * newest one's schema version is the "latest" of bt_schema_version_get());
+ * with a NULL @p db, for a database file (SQLite).  Each backend owns its
+ * set, in its own dialect.  Thread-safe.
  */
-BT_EXTERN int bt_migration_count(void);
+BT_EXTERN int bt_migration_count(const bt_db *db);
 
 /** One embedded migration, and whether a database has applied it.
  *  Fields are only ever appended. */
@@ -64,7 +66,7 @@ typedef struct bt_migration_info {
 #define BT_MIGRATION_INFO_INIT { BT_MIGRATION_INFO_VERSION, 0, NULL, NULL, 0, 0 }
 
 /**
- * Describe embedded migration @p index (0 .. bt_migration_count() - 1, in
+ * Describe embedded migration @p index (0 .. bt_migration_count(db) - 1, in
  * ascending schema version) and, when @p db is not NULL, whether @p db has
  * applied it.  The strings are static: owned by the library, never freed.
  * @return BT_OK; BT_EINVALID for a NULL @p out, an unknown version or an
@@ -75,7 +77,7 @@ BT_EXTERN int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out
 /** What a file holds, as bt_db_identify() sees it.  Values are append-only. */
 typedef enum bt_db_kind {
 	/** Not a SQLite database (this includes -wal and -shm files). */
-	BT_DB_NOT_SQLITE = 1,
+	BT_DB_UNRECOGNIZED = 1,
 	/** A SQLite database without tables (bt_open() would create the schema). */
 	BT_DB_EMPTY = 2,
 	/** A SQLite database whose tables are not bugtrack's. */

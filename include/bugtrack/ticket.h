@@ -127,9 +127,6 @@ BT_EXTERN int bt_report_create(bt_db *db, const bt_report *report, int64_t *id_o
  */
 BT_EXTERN int bt_dedup_lookup(bt_db *db, const char *fingerprint, bt_ticket **out);
 
-/** bt_dedup_lookup() for the fingerprint @p event would get. Thread-safe. */
-BT_EXTERN int bt_dedup_lookup_event(bt_db *db, const bt_event *event, bt_ticket **out);
-
 /**
  * Read ticket @p id.  @p out receives a ticket the caller frees with
  * bt_ticket_free().
@@ -281,10 +278,16 @@ typedef enum bt_ticket_sort {
 	(BT_STATUS_BIT(BT_STATUS_NEW) | BT_STATUS_BIT(BT_STATUS_TRIAGED) | \
 	 BT_STATUS_BIT(BT_STATUS_IN_PROGRESS) | BT_STATUS_BIT(BT_STATUS_AWAITING_VERIFICATION))
 
-/** Values of bt_ticket_filter.claimed. */
-#define BT_CLAIMED_ANY 0 /**< claimed or not */
-#define BT_CLAIMED_YES 1 /**< a live lease */
-#define BT_CLAIMED_NO  2 /**< never claimed, released, or lease expired */
+/**
+ * Which tickets bt_ticket_filter.claimed lets through, by their claim.  Any
+ * other value makes bt_ticket_iter_new() fail with BT_EINVALID.  Values are
+ * append-only.
+ */
+typedef enum bt_claimed {
+	BT_CLAIMED_ANY = 0, /**< claimed or not: the default */
+	BT_CLAIMED_YES = 1, /**< only tickets with a live lease */
+	BT_CLAIMED_NO = 2   /**< only tickets never claimed, released, or whose lease expired */
+} bt_claimed;
 
 /**
  * Which tickets to list, and in what order.  Zero and NULL fields do not
@@ -302,8 +305,8 @@ typedef struct bt_ticket_filter {
 	const char *component;
 	/** Exact assignee. */
 	const char *assignee;
-	/** BT_CLAIMED_*. */
-	int claimed;
+	/** By claim; BT_CLAIMED_ANY (0) does not filter. */
+	bt_claimed claimed;
 	/** Bounds on created_at. */
 	int64_t created_from, created_to;
 	/** Bounds on last_occurred_at. */
@@ -318,13 +321,21 @@ typedef struct bt_ticket_filter {
 	const char *cursor;
 	/** Non-zero: only open tickets past their sla_due_at. */
 	int overdue_only;
+	/**
+	 * Non-zero: only tickets that changed at or after this time, in
+	 * milliseconds since the Unix epoch: updated (a lifecycle change or
+	 * a regression, see bt_ticket_updated_at()) or with an occurrence
+	 * (bt_ticket_last_occurred_at()).  For polling "what changed since";
+	 * works with every sort and with cursors.
+	 */
+	int64_t changed_from;
 } bt_ticket_filter;
 
 /** The current version of bt_ticket_filter. */
 #define BT_TICKET_FILTER_VERSION 1
 /** An initialiser for bt_ticket_filter: the current version, no filter. */
 #define BT_TICKET_FILTER_INIT { BT_TICKET_FILTER_VERSION, 0u, (bt_severity)0, NULL, NULL, \
-				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0 }
+				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0, 0 }
 
 /**
  * Initialise @p filter with the defaults of filter version @p version, as
@@ -377,37 +388,58 @@ BT_EXTERN void bt_ticket_iter_free(bt_ticket_iter *iter);
  */
 BT_EXTERN int bt_ticket_get_by_number(bt_db *db, const char *number, bt_ticket **out);
 
-/** Ticket counts for an at-a-glance view.  Fields are only ever appended. */
+/**
+ * Ticket counts for an at-a-glance view.  One field per status and per
+ * severity, so that a status or severity added later is a field appended in
+ * a new version, not an array that grows.  Fields are only ever appended.
+ */
 typedef struct bt_ticket_counts {
 	/** BT_TICKET_COUNTS_VERSION: set it before calling. */
 	unsigned int version;
 	/** All tickets, whatever their status. */
 	int64_t total;
-	/** Indexed by bt_status (index 0 unused). */
-	int64_t by_status[7];
-	/** Open tickets, indexed by bt_severity (index 0 unused). */
-	int64_t open_by_severity[5];
+	/** Tickets in status "new" (BT_STATUS_NEW). */
+	int64_t status_new;
+	/** Tickets in status "triaged" (BT_STATUS_TRIAGED). */
+	int64_t status_triaged;
+	/** Tickets in status "in_progress" (BT_STATUS_IN_PROGRESS). */
+	int64_t status_in_progress;
+	/** Tickets in status "awaiting_verification"
+	 * (BT_STATUS_AWAITING_VERIFICATION). */
+	int64_t status_awaiting_verification;
+	/** Tickets in status "resolved" (BT_STATUS_RESOLVED). */
+	int64_t status_resolved;
+	/** Tickets in status "closed" (BT_STATUS_CLOSED). */
+	int64_t status_closed;
+	/** Open tickets of severity "low" (BT_SEVERITY_LOW). */
+	int64_t open_low;
+	/** Open tickets of severity "medium" (BT_SEVERITY_MEDIUM). */
+	int64_t open_medium;
+	/** Open tickets of severity "high" (BT_SEVERITY_HIGH). */
+	int64_t open_high;
+	/** Open tickets of severity "critical" (BT_SEVERITY_CRITICAL). */
+	int64_t open_critical;
 	/** Open tickets past their sla_due_at. */
 	int64_t overdue;
-
-	/* ---- version 2 ---- */
 	/** Occurrences that asynchronous capture dropped because its queue
 	 * was full, summed over every process (the async_dropped counter). */
 	int64_t dropped;
 } bt_ticket_counts;
 
 /** The current version of bt_ticket_counts. */
-#define BT_TICKET_COUNTS_VERSION 2
+#define BT_TICKET_COUNTS_VERSION 1
 /** An initialiser for bt_ticket_counts: the current version, all zero. */
-#define BT_TICKET_COUNTS_INIT { BT_TICKET_COUNTS_VERSION, 0, { 0 }, { 0 }, 0, 0 }
+#define BT_TICKET_COUNTS_INIT { BT_TICKET_COUNTS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 }
 
 /**
  * Count tickets by status, open tickets by severity, and overdue ones, in
- * one consistent read.
- * @return BT_OK, BT_EINVALID (NULL arguments, unknown version), or a
- * storage error.  Thread-safe.
+ * one consistent read, into @p out.
+ * @param out  the caller's struct, with its version set (BT_TICKET_COUNTS_INIT
+ * does that); it is written only as far as that version goes.
+ * @return BT_OK, BT_EINVALID (NULL arguments, unknown version; @p out is
+ * then unchanged), or a storage error.  Thread-safe.
  */
-BT_EXTERN int bt_ticket_count(bt_db *db, bt_ticket_counts *counts);
+BT_EXTERN int bt_ticket_counts_get(bt_db *db, bt_ticket_counts *out);
 /** @} */
 
 #ifdef __cplusplus

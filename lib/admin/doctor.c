@@ -17,9 +17,13 @@
 
 typedef struct checker {
 	const char *path;
+	const bti_migration_set *set; /* the backend's migrations */
 	bt_check_result *out;
 	bt_check_fn fn;
 	void *payload;
+	int64_t wal_bytes;  /* measured before the check's own connection */
+	bti_store *st;
+	char advice[400];
 	int newest_recorded;
 	int gap; /* the first embedded version missing below a recorded one */
 } checker;
@@ -50,13 +54,13 @@ static void problem(checker *k, const char *name, int64_t value, const char *adv
 	k->fn(&item, k->payload);
 }
 
-static const bti_migration *embedded(int version)
+static const bti_migration *embedded(const checker *k, int version)
 {
 	size_t i;
 
-	for (i = 0; i < bti_builtin_migrations.count; i++)
-		if (bti_builtin_migrations.items[i].version == version)
-			return &bti_builtin_migrations.items[i];
+	for (i = 0; i < k->set->count; i++)
+		if (k->set->items[i].version == version)
+			return &k->set->items[i];
 	return NULL;
 }
 
@@ -64,7 +68,7 @@ static void check_record(int version, const char *name, const char *checksum, in
 			 void *payload)
 {
 	checker *k = payload;
-	const bti_migration *m = embedded(version);
+	const bti_migration *m = embedded(k, version);
 
 	(void)applied_at;
 	if (version > k->newest_recorded)
@@ -106,8 +110,8 @@ static int check_gaps(checker *k, bti_store *st)
 	size_t i;
 	int rc = BT_OK;
 
-	for (i = 0; rc == BT_OK && i < bti_builtin_migrations.count; i++) {
-		const bti_migration *m = &bti_builtin_migrations.items[i];
+	for (i = 0; rc == BT_OK && i < k->set->count; i++) {
+		const bti_migration *m = &k->set->items[i];
 		seen_set s = { m->version, 0 };
 
 		if (m->version >= k->newest_recorded)
@@ -157,28 +161,32 @@ static int check_schema(checker *k, bti_store *st, bt_db_kind kind)
 	return rc;
 }
 
+/* Advice is the backend's: it names its own tools and statements. */
+static const char *advice_for(checker *k, const char *name, long pid)
+{
+	bti_store_advice(k->st, name, k->path, pid, k->advice, sizeof(k->advice));
+	return k->advice;
+}
+
 static void check_orphans(checker *k, const bti_check_rows *rows)
 {
 	int64_t explained = 0;
 
 	if (rows->orphan_logs > 0)
-		problem(k, "orphan_logs", rows->orphan_logs, "delete them: DELETE FROM error_logs WHERE "
-			"ticket_id NOT IN (SELECT id FROM tickets)",
+		problem(k, "orphan_logs", rows->orphan_logs, advice_for(k, "orphan_logs", 0),
 			"%lld error_logs rows belong to tickets that do not exist",
 			(long long)rows->orphan_logs);
 	if (rows->orphan_events > 0)
-		problem(k, "orphan_events", rows->orphan_events, "delete them: DELETE FROM "
-			"ticket_events WHERE ticket_id NOT IN (SELECT id FROM tickets)",
+		problem(k, "orphan_events", rows->orphan_events, advice_for(k, "orphan_events", 0),
 			"%lld ticket_events rows belong to tickets that do not exist",
 			(long long)rows->orphan_events);
 	if (rows->orphan_aliases > 0)
-		problem(k, "orphan_aliases", rows->orphan_aliases, "delete them: DELETE FROM "
-			"fingerprint_aliases WHERE ticket_id NOT IN (SELECT id FROM tickets)",
+		problem(k, "orphan_aliases", rows->orphan_aliases, advice_for(k, "orphan_aliases", 0),
 			"%lld fingerprint aliases lead to tickets that do not exist",
 			(long long)rows->orphan_aliases);
 	if (rows->dangling_duplicates > 0)
-		problem(k, "dangling_duplicates", rows->dangling_duplicates, "clear them: UPDATE "
-			"tickets SET duplicate_of = NULL WHERE duplicate_of NOT IN (SELECT id FROM tickets)",
+		problem(k, "dangling_duplicates", rows->dangling_duplicates,
+			advice_for(k, "dangling_duplicates", 0),
 			"%lld tickets are duplicates of tickets that do not exist",
 			(long long)rows->dangling_duplicates);
 	/* The orphans above are foreign-key violations too: report only what
@@ -187,15 +195,11 @@ static void check_orphans(checker *k, const bti_check_rows *rows)
 	explained += rows->orphan_events > 0 ? rows->orphan_events : 0;
 	explained += rows->orphan_aliases > 0 ? rows->orphan_aliases : 0;
 	explained += rows->dangling_duplicates > 0 ? rows->dangling_duplicates : 0;
-	if (rows->fk_violations > explained) {
-		char advice[400];
-
-		snprintf(advice, sizeof(advice), "list them with: sqlite3 %s 'PRAGMA foreign_key_check'",
-			 k->path);
-		problem(k, "foreign_keys", rows->fk_violations - explained, advice,
-			"PRAGMA foreign_key_check reports %lld rows that point nowhere",
+	if (rows->fk_violations > explained)
+		problem(k, "foreign_keys", rows->fk_violations - explained,
+			advice_for(k, "foreign_keys", 0),
+			"%s reports %lld rows that point nowhere", k->st->ops->foreign_key_check,
 			(long long)(rows->fk_violations - explained));
-	}
 }
 
 static void report_counter(const char *name, int64_t value, int64_t updated_at, void *payload)
@@ -214,21 +218,19 @@ static void report_counter(const char *name, int64_t value, int64_t updated_at, 
 	k->fn(&item, k->payload);
 }
 
-static int64_t wal_size(const char *path)
+/* A measurement the backend makes of itself (BT_CHECK_METRIC). */
+static void report_metric(checker *k, const char *name, int64_t value)
 {
-	size_t len = strlen(path);
-	char *wal = bti_malloc(len + 5);
-	struct stat sb;
-	int64_t size = 0;
+	bt_check_item item;
 
-	if (!wal)
-		return 0;
-	memcpy(wal, path, len);
-	memcpy(wal + len, "-wal", 5);
-	if (stat(wal, &sb) == 0)
-		size = (int64_t)sb.st_size;
-	bti_free(wal);
-	return size;
+	if (!k->fn)
+		return;
+	memset(&item, 0, sizeof(item));
+	item.version = BT_CHECK_ITEM_VERSION;
+	item.kind = BT_CHECK_METRIC;
+	item.name = name;
+	item.value = value;
+	k->fn(&item, k->payload);
 }
 
 /* A WAL that a reader keeps from being checkpointed grows without bound
@@ -237,17 +239,12 @@ static int64_t wal_size(const char *path)
 static void check_wal(checker *k)
 {
 	bti_wal_state w;
-	char advice[400];
 
 	bti_store_wal_state(k->path, &w);
 	if (!w.reader_pid || w.pending_frames <= 2 * w.autocheckpoint)
 		return;
-	snprintf(advice, sizeof(advice),
-		 "end that read transaction (a long query, a sqlite3 shell inside BEGIN, a backup "
-		 "tool; see which process with: ps -p %ld); the next "
-		 "write then checkpoints the WAL and it stops growing (README: a WAL that keeps "
-		 "growing)", w.reader_pid);
-	problem(k, "wal_reader", w.pending_frames * w.frame_bytes, advice,
+	problem(k, "wal_reader", w.pending_frames * w.frame_bytes,
+		advice_for(k, "wal_reader", w.reader_pid),
 		"the WAL holds %lld MB that no checkpoint can write back while process %ld "
 		"keeps a read transaction open",
 		(long long)(w.pending_frames * w.frame_bytes >> 20), w.reader_pid);
@@ -265,22 +262,18 @@ static int run_checks(checker *k, bti_store *st)
 	bti_check_rows rows;
 	bt_db_kind kind;
 	int64_t errors;
-	char first[256], advice[400];
+	char first[256];
 	/* Integrity first: damage in the schema itself makes every other
 	 * query fail, and is what needs reporting. */
 	int rc = bti_store_check_integrity(st, &errors, first, sizeof(first));
 
-	if (rc == BT_ECORRUPT)
-		return bti_error_with_sqlite(BT_ECORRUPT, bt_error_sqlite_code(),
-					     "%s: not a SQLite database", k->path);
 	if (rc != BT_OK)
-		return rc;
-	r->integrity_ok = errors == 0;
-	if (!r->integrity_ok) {
-		snprintf(advice, sizeof(advice), "restore a backup, or save what is readable: "
-			 "sqlite3 %s .recover | sqlite3 recovered.db", k->path);
-		problem(k, "integrity", errors, advice,
-			"PRAGMA integrity_check found %s%lld problem%s; the first: %s",
+		return rc; /* BT_ECORRUPT: not a database of this backend */
+	report_metric(k, "wal_bytes", k->wal_bytes);
+	report_metric(k, "integrity_ok", errors == 0);
+	if (errors) {
+		problem(k, "integrity", errors, advice_for(k, "integrity", 0),
+			"%s found %s%lld problem%s; the first: %s", st->ops->integrity_check,
 			errors >= 100 ? "at least " : "", (long long)errors, errors == 1 ? "" : "s",
 			first);
 		return BT_OK; /* counting rows in a damaged file tells nothing */
@@ -292,7 +285,7 @@ static int run_checks(checker *k, bti_store *st)
 		rc = bti_store_check_rows(st, &rows);
 	if (rc != BT_OK)
 		return rc;
-	r->foreign_key_violations = rows.fk_violations;
+	report_metric(k, "foreign_key_violations", rows.fk_violations);
 	r->tickets = rows.tickets;
 	r->error_logs = rows.error_logs;
 	r->ticket_events = rows.ticket_events;
@@ -309,22 +302,29 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 {
 	bt_check_result all;
 	checker k;
+	const bti_migration_set *set;
+	bti_wal_state wal;
 	bti_store *st;
 	int rc;
 
 	if (bti_versioned_check(&bti_v_check_result, "bt_db_check", out) != BT_OK)
 		return BT_EINVALID;
-	path = bti_location_resolve(path);
+	path = bt_location_resolve(path);
+	set = bti_store_migrations(path);
+	if (!set)
+		return BT_ENOTSUP;
 	memset(&all, 0, sizeof(all));
 	no_rows(&all);
-	all.schema_latest = bti_builtin_migrations.count
-		? bti_builtin_migrations.items[bti_builtin_migrations.count - 1].version : 0;
-	/* Before opening: opening may create it. */
-	all.wal_bytes = wal_size(path);
-	rc = bti_store_inspect_open(&st, path, 0, &bti_builtin_migrations);
+	all.schema_latest = set->count ? set->items[set->count - 1].version : 0;
+	/* The WAL's size before opening: opening may create one. */
+	bti_store_wal_state(path, &wal);
+	rc = bti_store_inspect_open(&st, path, 0, set);
 	if (rc == BT_OK) {
 		memset(&k, 0, sizeof(k));
+		k.wal_bytes = wal.wal_bytes;
+		k.st = st;
 		k.path = path;
+		k.set = set;
 		k.out = &all;
 		k.fn = fn;
 		k.payload = payload;

@@ -16,9 +16,15 @@
 #include "db.h"
 #include "versioned.h"
 
-int bt_migration_count(void)
+/* The migrations of @db's backend; with no handle, a database file's. */
+static const bti_migration_set *set_of(const bt_db *db)
 {
-	return (int)bti_builtin_migrations.count;
+	return db ? db->migrations : bti_store_migrations(NULL);
+}
+
+int bt_migration_count(const bt_db *db)
+{
+	return (int)set_of(db)->count;
 }
 
 typedef struct applied_lookup {
@@ -43,16 +49,17 @@ static void find_record(int version, const char *name, const char *checksum, int
 int bt_migration_info_get(bt_db *db, int index, bt_migration_info *out)
 {
 	bt_migration_info info = BT_MIGRATION_INFO_INIT;
+	const bti_migration_set *set = set_of(db);
 	const bti_migration *m;
 	applied_lookup l = { 0, 0, 0 };
 	int rc = BT_OK;
 
 	if (bti_versioned_check(&bti_v_migration_info, "bt_migration_info_get", out) != BT_OK)
 		return BT_EINVALID;
-	if (index < 0 || (size_t)index >= bti_builtin_migrations.count)
+	if (index < 0 || (size_t)index >= set->count)
 		return bti_error(BT_EINVALID, "bt_migration_info_get: index %d is out of range 0..%d",
-				 index, (int)bti_builtin_migrations.count - 1);
-	m = &bti_builtin_migrations.items[index];
+				 index, (int)set->count - 1);
+	m = &set->items[index];
 	if (db) {
 		l.version = m->version;
 		rc = bti_db_lock(db, "bt_migration_info_get");
@@ -98,19 +105,17 @@ static void collect_diff(const char *difference, void *payload)
 	snprintf(t->text + len, sizeof(t->text) - len, "%s%s", len ? "; " : "", difference);
 }
 
-static int latest(void)
+static int latest(const bti_migration_set *set)
 {
-	const bti_migration_set *set = &bti_builtin_migrations;
-
 	return set->count ? set->items[set->count - 1].version : 0;
 }
 
-static int known_version(int version)
+static int known_version(const bti_migration_set *set, int version)
 {
 	size_t i;
 
-	for (i = 0; i < bti_builtin_migrations.count; i++)
-		if (bti_builtin_migrations.items[i].version == version)
+	for (i = 0; i < set->count; i++)
+		if (set->items[i].version == version)
 			return 1;
 	return 0;
 }
@@ -133,14 +138,14 @@ static int mismatch(bti_store *st, const char *path, int version, int detected)
 
 /* The newest version whose schema the database has exactly, or the
  * closest one (fewest differences) in *closest_out. */
-static int detect_version(bti_store *st, int *match_out, int *closest_out)
+static int detect_version(bti_store *st, const bti_migration_set *set, int *match_out,
+			  int *closest_out)
 {
-	const bti_migration_set *set = &bti_builtin_migrations;
 	size_t i, best = (size_t)-1, n;
 	int rc;
 
 	*match_out = 0;
-	*closest_out = latest();
+	*closest_out = latest(set);
 	for (i = set->count; i-- > 0;) {
 		rc = bti_store_schema_diff(st, set->items[i].version, NULL, NULL, &n);
 		if (rc != BT_OK)
@@ -182,8 +187,8 @@ static int check_kind(bti_store *st, const char *path, int *version_out)
 	}
 }
 
-static int stamp_open_store(bti_store *st, const char *path, int version, unsigned int flags,
-			    int *version_out)
+static int stamp_open_store(bti_store *st, const bti_migration_set *set, const char *path,
+			    int version, unsigned int flags, int *version_out)
 {
 	int dry = (flags & BT_STAMP_DRY_RUN) != 0, match = version, closest, rc;
 	size_t n = 0;
@@ -193,7 +198,7 @@ static int stamp_open_store(bti_store *st, const char *path, int version, unsign
 	if (rc == BT_OK && !dry)
 		rc = bti_store_begin(st);
 	if (rc == BT_OK && version == 0) {
-		rc = detect_version(st, &match, &closest);
+		rc = detect_version(st, set, &match, &closest);
 		if (rc == BT_OK && !match)
 			rc = mismatch(st, path, closest, 1);
 	} else if (rc == BT_OK) {
@@ -216,30 +221,34 @@ static int stamp_open_store(bti_store *st, const char *path, int version, unsign
 
 int bt_schema_stamp(const char *path, int version, unsigned int flags, int *version_out)
 {
+	const bti_migration_set *set;
 	bti_store *st;
 	int rc;
 
 	if (flags & ~BT_STAMP_DRY_RUN)
 		return bti_error(BT_EINVALID, "bt_schema_stamp: unknown flags 0x%x",
 				 flags & ~BT_STAMP_DRY_RUN);
-	if (version != 0 && !known_version(version))
+	path = bt_location_resolve(path);
+	set = bti_store_migrations(path);
+	if (!set)
+		return BT_ENOTSUP;
+	if (version != 0 && !known_version(set, version))
 		return bti_error(BT_EINVALID, "bt_schema_stamp: this library has no schema version %d "
-				 "(it knows 1..%d)", version, latest());
-	path = bti_location_resolve(path);
-	rc = bti_store_inspect_open(&st, path, !(flags & BT_STAMP_DRY_RUN), &bti_builtin_migrations);
+				 "(it knows 1..%d)", version, latest(set));
+	rc = bti_store_inspect_open(&st, path, !(flags & BT_STAMP_DRY_RUN), set);
 	if (rc == BT_OK)
-		rc = stamp_open_store(st, path, version, flags, version_out);
+		rc = stamp_open_store(st, set, path, version, flags, version_out);
 	bti_store_close(st);
 	return rc;
 }
 
-int bt_schema_version(bt_db *db, int *current_out, int *latest_out)
+int bt_schema_version_get(bt_db *db, int *current_out, int *latest_out)
 {
 	int current = 0, rc;
 
 	if (!db)
-		return bti_error(BT_EINVALID, "bt_schema_version: db is NULL");
-	rc = bti_db_lock(db, "bt_schema_version");
+		return bti_error(BT_EINVALID, "bt_schema_version_get: db is NULL");
+	rc = bti_db_lock(db, "bt_schema_version_get");
 	if (rc != BT_OK)
 		return rc;
 	rc = bti_store_schema_version(db->store, &current);

@@ -677,8 +677,6 @@ int bti_async_start(bt_db *db, const bt_open_options *o, int busy_timeout_ms)
 	if (o->async_flush_interval_ms < 0 || o->async_flush_interval_ms > MAX_INTERVAL_MS)
 		return bti_error(BT_EINVALID, "bt_open: async_flush_interval_ms %d is outside 0..%d",
 				 o->async_flush_interval_ms, MAX_INTERVAL_MS);
-	if (o->async_overflow != BT_OVERFLOW_DROP && o->async_overflow != BT_OVERFLOW_BLOCK)
-		return bti_error(BT_EINVALID, "bt_open: unknown async_overflow %d", o->async_overflow);
 	if (o->async_queue_entries > (1u << 24))
 		return bti_error(BT_EINVALID, "bt_open: async_queue_entries %u is above 16777216",
 				 o->async_queue_entries);
@@ -712,7 +710,7 @@ int bti_async_start(bt_db *db, const bt_open_options *o, int busy_timeout_ms)
 	}
 	if (bti_async_restart(a) != BT_OK) {
 		async_free(a);
-		return bt_error_code();
+		return bti_error_last();
 	}
 	db->async = a;
 	db->drain = drain_for_reader;

@@ -229,22 +229,6 @@ int bt_log_at(bt_db *db, bt_level level, const char *component, const char *file
 	return rc;
 }
 
-int bt_logv(bt_db *db, bt_level level, const char *component, const char *fmt, va_list ap)
-{
-	return log_at(db, level, component, NULL, 0, NULL, __builtin_return_address(0), fmt, ap);
-}
-
-/* Parenthesised: bugtrack.h also defines bt_log as a call-site macro. */
-int (bt_log)(bt_db *db, bt_level level, const char *component, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = log_at(db, level, component, NULL, 0, NULL, __builtin_return_address(0), fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 /* Map a bt_event onto a capture input. */
 static int event_input(const bt_event *ev, const char *caller, bti_capture_in *in)
@@ -371,11 +355,19 @@ static void track(bt_db *db, bt_level level, const char *component, const char *
 }
 
 long long bt_track_int(bt_db *db, bt_level level, const char *component, long long value,
-		       int policy, const char *expr, const char *file, int line, const char *function)
+		       bt_fail_policy policy, const char *expr, const char *file, int line,
+		       const char *function)
 {
 	int saved_errno = errno;
 	int failed = policy == BT_FAIL_NONZERO ? value != 0 : value < 0;
 
+	if (policy != BT_FAIL_NEGATIVE && policy != BT_FAIL_NONZERO) {
+		/* A guess at what failure means could file a ticket for every
+		 * success: capture nothing, and say why. */
+		bti_error(BT_EINVALID, "bt_track_int: unknown policy %d (use BT_FAIL_NEGATIVE or "
+			  "BT_FAIL_NONZERO)", (int)policy);
+		failed = 0;
+	}
 	if (failed) {
 		/* pthread-style calls return the error number and leave errno
 		 * alone, so errno may be stale: the returned number wins. */

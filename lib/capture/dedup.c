@@ -1,6 +1,6 @@
 /*
- * dedup.c - bt_dedup_lookup and bt_dedup_lookup_event: the ticket an error
- * would land on now, by the rule capture lands it with (landing.c).
+ * dedup.c - bt_dedup_lookup: the ticket an error with a given fingerprint
+ * (bt_fingerprint) would land on now, by the rule capture lands it with (landing.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -40,20 +40,4 @@ int bt_dedup_lookup(bt_db *db, const char *fingerprint, bt_ticket **out)
 		return bti_error(BT_EINVALID, "bt_dedup_lookup: %s is NULL",
 				 !db ? "db" : !fingerprint ? "fingerprint" : "out");
 	return lookup(db, fingerprint, out);
-}
-
-int bt_dedup_lookup_event(bt_db *db, const bt_event *event, bt_ticket **out)
-{
-	char fp[BT_FINGERPRINT_SIZE];
-	int saved_errno = errno, rc;
-
-	if (out)
-		*out = NULL;
-	if (!db || !out)
-		return bti_error(BT_EINVALID, "bt_dedup_lookup_event: %s is NULL", db ? "out" : "db");
-	rc = bti_event_fingerprint(db, event, "bt_dedup_lookup_event", fp);
-	if (rc == BT_OK)
-		rc = lookup(db, fp, out);
-	errno = saved_errno;
-	return rc;
 }

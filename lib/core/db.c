@@ -4,7 +4,7 @@
  */
 #include "db.h"
 
-const char *bt_db_path(const bt_db *db)
+const char *bt_db_location(const bt_db *db)
 {
 	return db ? db->path : NULL;
 }

@@ -30,8 +30,8 @@ typedef struct bti_config {
 #define BTI_CONTEXT_SLOTS 5 /* indexed by bt_context_key */
 
 struct bt_db {
-	/* Serialises every use of @store and @context: SQLite connections are
-	 * not re-entrant, and a capture is several statements in one
+	/* Serialises every use of @store and @context: a backend's connection
+	 * is not re-entrant, and a capture is several statements in one
 	 * transaction. */
 	pthread_mutex_t lock;
 	bti_store *store;
@@ -50,7 +50,7 @@ struct bt_db {
 	 * it differs, the process is a child that inherited the handle, and
 	 * bti_db_enter adopts it first. */
 	unsigned int fork_gen;
-	/* process.c's list of open handles; @inherited: the SQLite connection
+	/* process.c's list of open handles; @inherited: the backend's connection
 	 * came from the parent through fork() and is never used again. */
 	struct bt_db *next, *prev;
 	int inherited, frozen, broken;
@@ -100,7 +100,8 @@ static inline int bti_db_enter(bt_db *db, const char *caller)
  * fork() and exit look after. */
 void bti_process_add(bt_db *db);
 void bti_process_remove(bt_db *db);
-/* Around the part of bt_open that uses SQLite: a fork() waits for it. */
+/* Around the part of bt_open that opens the backend's connection: a fork()
+ * waits for it. */
 void bti_process_open_begin(void);
 void bti_process_open_end(void);
 

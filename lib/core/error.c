@@ -11,10 +11,12 @@
 #include "internal.h"
 
 #define BTI_ERRMSG_MAX 512
+/* "backend:code": a backend name and its own code, as short as codes are. */
+#define BTI_NATIVE_MAX 48
 
 static _Thread_local struct {
 	int code;
-	int sqlite_code;
+	char native[BTI_NATIVE_MAX];
 	char message[BTI_ERRMSG_MAX];
 } last_error;
 
@@ -40,11 +42,17 @@ const char *bt_strerror(int code)
 	}
 }
 
-static int set_error(int code, int sqlite_code, const char *fmt, va_list ap)
+/* The message is formatted into a local buffer first: a caller may pass
+ * bt_error_message() itself as an argument, to re-word the last failure. */
+static int set_error(int code, const char *native, const char *fmt, va_list ap)
 {
+	char message[BTI_ERRMSG_MAX];
+
+	vsnprintf(message, sizeof(message), fmt, ap);
+	memcpy(last_error.message, message, sizeof(message));
 	last_error.code = code;
-	last_error.sqlite_code = sqlite_code;
-	vsnprintf(last_error.message, sizeof(last_error.message), fmt, ap);
+	if (native != last_error.native)
+		snprintf(last_error.native, sizeof(last_error.native), "%s", native);
 	return code;
 }
 
@@ -53,19 +61,34 @@ int bti_error(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	set_error(code, 0, fmt, ap);
+	set_error(code, "", fmt, ap);
 	va_end(ap);
 	return code;
 }
 
-int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...)
+int bti_error_native(int code, const char *native, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	set_error(code, sqlite_code, fmt, ap);
+	set_error(code, native ? native : "", fmt, ap);
 	va_end(ap);
 	return code;
+}
+
+int bti_error_rewrap(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_error(code, last_error.native, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int bti_error_last(void)
+{
+	return last_error.code;
 }
 
 const char *bt_error_message(void)
@@ -73,20 +96,15 @@ const char *bt_error_message(void)
 	return last_error.message;
 }
 
-int bt_error_code(void)
+const char *bt_error_backend_code(void)
 {
-	return last_error.code;
-}
-
-int bt_error_sqlite_code(void)
-{
-	return last_error.sqlite_code;
+	return last_error.native;
 }
 
 void bt_error_clear(void)
 {
 	last_error.code = BT_OK;
-	last_error.sqlite_code = 0;
+	last_error.native[0] = '\0';
 	last_error.message[0] = '\0';
 }
 

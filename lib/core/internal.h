@@ -31,7 +31,15 @@ void bti_alloc_set_fault_hook(bti_alloc_fault_fn fn);
 /* error.c: record the failure of the current call in this thread's error
  * slot.  Each returns @code so that callers can write `return bti_error(...)`. */
 int bti_error(int code, const char *fmt, ...) BTI_PRINTF(2, 3);
-int bti_error_with_sqlite(int code, int sqlite_code, const char *fmt, ...) BTI_PRINTF(3, 4);
+/* A failure a backend reports with its own code: @native is "backend:code"
+ * ("sqlite:522"), returned by bt_error_backend_code(). */
+int bti_error_native(int code, const char *native, const char *fmt, ...) BTI_PRINTF(3, 4);
+/* Re-word this thread's last failure (its message may be an argument),
+ * keeping its backend code. */
+int bti_error_rewrap(int code, const char *fmt, ...) BTI_PRINTF(2, 3);
+/* The code of this thread's last failure: the public API only returns
+ * codes, but a few internal paths pass one on from a callee. */
+int bti_error_last(void);
 /* The errno's symbolic name ("ENOENT"), or NULL if unknown: glibc's
  * strerrorname_np() where the build found it, else the portable table of
  * POSIX names, which names every errno it knows as glibc does. */

@@ -18,9 +18,9 @@
 
 #define DEFAULT_BUSY_TIMEOUT_MS 5000
 #define DEFAULT_MAX_MESSAGE 16384
-#define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_SYNC_FULL | \
+#define KNOWN_OPEN_FLAGS (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE | BT_OPEN_DURABLE | \
 			  BT_OPEN_NO_REDACT | BT_OPEN_STACK_IN_FINGERPRINT | BT_OPEN_NO_CREATE | \
-			  BT_OPEN_ASYNC | BT_OPEN_SYNC)
+			  BT_OPEN_SYNC)
 
 static int valid_level(bt_level level)
 {
@@ -39,15 +39,20 @@ static int read_options(const bt_open_options *in, bt_open_options *o)
 		return bti_error(BT_EINVALID, "bt_open: unknown flags 0x%x", o->flags & ~KNOWN_OPEN_FLAGS);
 	if (o->busy_timeout_ms < 0)
 		return bti_error(BT_EINVALID, "bt_open: negative busy_timeout_ms %d", o->busy_timeout_ms);
-	if ((o->flags & BT_OPEN_SYNC) && (o->flags & BT_OPEN_ASYNC))
-		return bti_error(BT_EINVALID, "bt_open: BT_OPEN_SYNC and BT_OPEN_ASYNC exclude each other");
+	if (o->async_overflow != BT_OVERFLOW_DROP && o->async_overflow != BT_OVERFLOW_BLOCK)
+		return bti_error(BT_EINVALID, "bt_open: unknown async_overflow %d (use "
+				 "BT_OVERFLOW_DROP or BT_OVERFLOW_BLOCK)", (int)o->async_overflow);
 	if (o->log_rows_per_ticket < BT_LOG_ROWS_UNLIMITED)
 		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
 				 o->log_rows_per_ticket);
-	for (size_t i = 0; i < BTI_ARRAY_LEN(o->sla_ms); i++)
-		if (o->sla_ms[i] < 0 || o->sla_ms[i] > BTI_TIME_MAX)
-			return bti_error(BT_EINVALID, "bt_open: sla_ms[%zu] %lld is outside 0..%lld",
-					 i, (long long)o->sla_ms[i], (long long)BTI_TIME_MAX);
+	const struct { const char *name; int64_t ms; } sla[] = {
+		{ "sla_low_ms", o->sla_low_ms }, { "sla_medium_ms", o->sla_medium_ms },
+		{ "sla_high_ms", o->sla_high_ms }, { "sla_critical_ms", o->sla_critical_ms },
+	};
+	for (size_t i = 0; i < BTI_ARRAY_LEN(sla); i++)
+		if (sla[i].ms < 0 || sla[i].ms > BTI_TIME_MAX)
+			return bti_error(BT_EINVALID, "bt_open: %s %lld is outside 0..%lld",
+					 sla[i].name, (long long)sla[i].ms, (long long)BTI_TIME_MAX);
 	if (o->dedup_window_ms < 0 || o->dedup_window_ms > BTI_TIME_MAX)
 		return bti_error(BT_EINVALID, "bt_open: dedup_window_ms %lld is outside 0..%lld",
 				 (long long)o->dedup_window_ms, (long long)BTI_TIME_MAX);
@@ -107,7 +112,11 @@ static int resolve_config(const bt_open_options *o, bti_config *cfg)
 	cfg->log_rows_per_ticket = o->log_rows_per_ticket == BT_LOG_ROWS_UNLIMITED ? 0
 		: o->log_rows_per_ticket ? o->log_rows_per_ticket : 100;
 	cfg->pid = (long)getpid();
-	bti_sla_policy(o->sla_ms, cfg->sla_ms);
+	/* The policy is indexed by bt_severity inside: the public struct
+	 * names each severity, so that one can be added without a new layout. */
+	const int64_t sla[5] = { 0, o->sla_low_ms, o->sla_medium_ms, o->sla_high_ms,
+				 o->sla_critical_ms };
+	bti_sla_policy(sla, cfg->sla_ms);
 	return copy_keys(o->redact_keys, &cfg->redact_keys);
 }
 
@@ -134,18 +143,17 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 	}
 	rc = resolve_config(&o, &db->cfg);
 	if (rc == BT_OK) {
-		db->path = bti_strdup(bti_location_resolve(path));
+		db->path = bti_strdup(bt_location_resolve(path));
 		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
 	}
 	int busy = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
 	db->busy_timeout_ms = busy;
 	db->fork_gen = bti_fork_generation();
-	db->migrations = migrations;
+	/* The backend's own set, unless a test brings a later one. */
+	db->migrations = migrations ? migrations : bti_store_migrations(db->path);
 	bti_process_open_begin();
 	if (rc == BT_OK)
-		rc = bti_store_open(&db->store, db->path, db->cfg.flags, busy, migrations);
-	if (rc == BT_OK && (db->cfg.flags & BT_OPEN_ASYNC) && (db->cfg.flags & BT_OPEN_READONLY))
-		rc = bti_error(BT_EINVALID, "bt_open: BT_OPEN_ASYNC and BT_OPEN_READONLY exclude each other");
+		rc = bti_store_open(&db->store, db->path, db->cfg.flags, busy, db->migrations);
 	/* Asynchronous capture is the default: a read-only handle captures
 	 * nothing, and BT_OPEN_SYNC asks for a commit per call. */
 	if (rc == BT_OK && !(db->cfg.flags & (BT_OPEN_SYNC | BT_OPEN_READONLY)))
@@ -166,7 +174,7 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 
 int bt_open(bt_db **out, const char *path, const bt_open_options *opts)
 {
-	return bti_db_open(out, path, opts, &bti_builtin_migrations);
+	return bti_db_open(out, path, opts, NULL);
 }
 
 void bt_close(bt_db *db)

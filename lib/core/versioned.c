@@ -81,10 +81,7 @@ int bti_versioned_init(const bti_versioned *t, const char *caller, void *dst,
 static const bt_open_options open_defaults = BT_OPEN_OPTIONS_INIT;
 const bti_versioned bti_v_open_options = {
 	"bt_open_options", "BT_OPEN_OPTIONS_INIT", BT_OPEN_OPTIONS_VERSION, &open_defaults,
-	{ [1] = offsetof(bt_open_options, store_level),
-	  [2] = offsetof(bt_open_options, log_rows_per_ticket),
-	  [3] = offsetof(bt_open_options, async_queue_entries),
-	  [4] = sizeof(bt_open_options) },
+	ONE_VERSION(bt_open_options),
 };
 
 static const bt_event event_defaults = BT_EVENT_INIT;
@@ -118,7 +115,7 @@ const bti_versioned bti_v_log_filter = {
 static const bt_purge_options purge_defaults = BT_PURGE_OPTIONS_INIT;
 const bti_versioned bti_v_purge_options = {
 	"bt_purge_options", "BT_PURGE_OPTIONS_INIT", BT_PURGE_OPTIONS_VERSION, &purge_defaults,
-	{ [1] = offsetof(bt_purge_options, progress), [2] = sizeof(bt_purge_options) },
+	ONE_VERSION(bt_purge_options),
 };
 
 static const bt_aggregate_options aggregate_defaults = BT_AGGREGATE_OPTIONS_INIT;
@@ -148,7 +145,12 @@ const bti_versioned bti_v_capture_stats = {
 
 const bti_versioned bti_v_ticket_counts = {
 	"bt_ticket_counts", "BT_TICKET_COUNTS_INIT", BT_TICKET_COUNTS_VERSION, NULL,
-	{ [1] = offsetof(bt_ticket_counts, dropped), [2] = sizeof(bt_ticket_counts) },
+	ONE_VERSION(bt_ticket_counts),
+};
+
+const bti_versioned bti_v_purge_result = {
+	"bt_purge_result", "BT_PURGE_RESULT_INIT", BT_PURGE_RESULT_VERSION, NULL,
+	ONE_VERSION(bt_purge_result),
 };
 
 static const bt_migration_info migration_info_defaults = BT_MIGRATION_INFO_INIT;
@@ -179,7 +181,8 @@ const bti_versioned *const bti_versioned_all[] = {
 	&bti_v_update_options, &bti_v_log_filter, &bti_v_purge_options,
 	&bti_v_aggregate_options, &bti_v_import_options, &bti_v_crash_options,
 	&bti_v_capture_stats, &bti_v_ticket_counts, &bti_v_migration_info,
-	&bti_v_check_result, &bti_v_import_result, &bti_v_crash_ingest_result, NULL,
+	&bti_v_check_result, &bti_v_import_result, &bti_v_crash_ingest_result,
+	&bti_v_purge_result, NULL,
 };
 
 /* ---- bt_*_init() of the structs a caller fills ---- */

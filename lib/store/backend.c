@@ -9,7 +9,7 @@
 #include "store.h"
 #include "store_sqlite.h"
 
-const char *bti_location_resolve(const char *location)
+const char *bt_location_resolve(const char *location)
 {
 	const char *env;
 
@@ -41,13 +41,22 @@ static const bti_store_ops *backend_for(const char *location)
 	return &bti_sqlite_ops;
 }
 
+const bti_migration_set *bti_store_migrations(const char *location)
+{
+	/* No location: a database file's, for a caller with no handle. */
+	const bti_store_ops *ops = location ? backend_for(location) : &bti_sqlite_ops;
+
+	return ops ? ops->migrations : NULL;
+}
+
 int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 		   int busy_timeout_ms, const bti_migration_set *migrations)
 {
 	const bti_store_ops *ops = backend_for(path);
 
 	*out = NULL;
-	return ops ? ops->open(out, path, flags, busy_timeout_ms, migrations) : BT_ENOTSUP;
+	return ops ? ops->open(out, path, flags, busy_timeout_ms,
+			       migrations ? migrations : ops->migrations) : BT_ENOTSUP;
 }
 
 int bti_store_inspect_open(bti_store **out, const char *path, int writable,
@@ -56,7 +65,8 @@ int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 	const bti_store_ops *ops = backend_for(path);
 
 	*out = NULL;
-	return ops ? ops->inspect_open(out, path, writable, migrations) : BT_ENOTSUP;
+	return ops ? ops->inspect_open(out, path, writable,
+				       migrations ? migrations : ops->migrations) : BT_ENOTSUP;
 }
 
 int bti_store_identify(const char *path, bt_db_kind *out)

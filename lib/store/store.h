@@ -31,16 +31,22 @@ typedef struct bti_migration_set {
 	size_t count;
 } bti_migration_set;
 
-/* The migrations generated from migrations/ (migrations_embedded.c). */
-extern const bti_migration_set bti_builtin_migrations;
+/* The SQLite backend's migrations, generated from migrations/sqlite/
+ * (migrations_embedded.c).  The rest of the library reaches a backend's
+ * set through its table (bti_store_ops.migrations, bti_store_migrations). */
+extern const bti_migration_set bti_sqlite_migrations;
 
-/* The location a call means: @location itself, else $BUGTRACK_DB, else
- * ./bugtrack.db (bt_open, bt_db_check, bt_db_identify, bt_schema_stamp). */
-const char *bti_location_resolve(const char *location);
+/* The migration set of the backend that serves @location (NULL: a
+ * database file's), or NULL with BT_ENOTSUP left as the error (backend.c). */
+const bti_migration_set *bti_store_migrations(const char *location);
+
+/* bt_location_resolve() is public (bugtrack/db.h), defined in backend.c:
+ * the one place the default location is decided. */
 
 /* Open the database at @path.  @flags are BT_OPEN_* bits; @busy_timeout_ms
- * is already resolved (> 0).  Applies pending @migrations unless the flags
- * say otherwise, and validates the schema against them. */
+ * is already resolved (> 0).  Applies pending @migrations (NULL: the
+ * backend's own set; the tests pass a later one) unless the flags say
+ * otherwise, and validates the schema against them. */
 int bti_store_open(bti_store **out, const char *path, unsigned int flags,
 		   int busy_timeout_ms, const bti_migration_set *migrations);
 static inline void bti_store_close(bti_store *st);
@@ -184,6 +190,7 @@ typedef struct bti_ticket_query {
 	const char *component, *assignee, *text;
 	int claimed;
 	int64_t created_from, created_to, occurred_from, occurred_to;
+	int64_t changed_from;     /* 0, or updated_at or last_occurred_at >= it */
 	int regressed_only;
 	int overdue_only;
 	int64_t now;              /* for lease expiry and SLA */
@@ -266,8 +273,17 @@ static inline int bti_store_ticket_delete(bti_store *st, int64_t id);
 static inline int bti_store_pending_page(bti_store *st, const char *agent, int max_attempts,
 				 int64_t now, bt_ticket **rows, size_t cap, size_t *n_out);
 
-/* Counts for bt_ticket_count, in one read transaction. */
-static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out);
+/* Counts for bt_ticket_counts_get, indexed by the bt_status and bt_severity
+ * values (index 0 unused).  The public struct names a field for each, so a
+ * new status or severity changes ticket.c's mapping, not the drivers. */
+typedef struct bti_ticket_counts {
+	int64_t by_status[BT_STATUS_CLOSED + 1];
+	int64_t open_by_severity[BT_SEVERITY_CRITICAL + 1];
+	int64_t overdue, dropped;
+} bti_ticket_counts;
+
+/* The counts, in one read transaction; @out is zeroed by the caller. */
+static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bti_ticket_counts *out);
 
 /* One audit entry as read back. */
 struct bt_audit_entry {
@@ -401,7 +417,7 @@ int bti_store_inspect_open(bti_store **out, const char *path, int writable,
 			   const bti_migration_set *migrations);
 /* What @path holds (a bt_db_kind), reading its header before SQLite. */
 int bti_store_identify(const char *path, bt_db_kind *out);
-/* The same for an open store (never BT_DB_NOT_SQLITE: that is BT_ECORRUPT). */
+/* The same for an open store (never BT_DB_UNRECOGNIZED: that is BT_ECORRUPT). */
 static inline int bti_store_kind(bti_store *st, const char *path, bt_db_kind *out);
 
 /* Compare @st's tables, columns, indexes, views and triggers (but not
@@ -432,6 +448,9 @@ typedef struct bti_check_rows {
 	int64_t tickets, error_logs, ticket_events;
 	int64_t orphan_logs, orphan_events, orphan_aliases, dangling_duplicates;
 } bti_check_rows;
+/* The backend's advice for a problem doctor found (bti_store_ops.advice). */
+static inline void bti_store_advice(bti_store *st, const char *problem, const char *location,
+				    long pid, char *buf, size_t size);
 static inline int bti_store_check_rows(bti_store *st, bti_check_rows *out);
 
 /* What the WAL holds that no checkpoint wrote back yet, and a process
@@ -442,6 +461,7 @@ typedef struct bti_wal_state {
 	int64_t frame_bytes;     /* a frame's size (page size + 24) */
 	int64_t autocheckpoint;  /* frames at which bt_open's handles checkpoint */
 	long reader_pid;         /* a process in a read transaction, or 0 */
+	int64_t wal_bytes;       /* the size of the WAL, 0 when there is none */
 } bti_wal_state;
 void bti_store_wal_state(const char *path, bti_wal_state *out);
 
@@ -498,6 +518,11 @@ static inline int bti_store_fingerprint_activate(bti_store *st, const char *fing
 struct bti_store_ops {
 	unsigned int version;        /* BTI_STORE_OPS_VERSION */
 	const char *name;            /* "sqlite" */
+	/* The backend's own migrations, in its dialect: it owns its schema. */
+	const bti_migration_set *migrations;
+	/* What its own integrity and foreign-key checks are called, for the
+	 * messages of the problems they find ("PRAGMA integrity_check"). */
+	const char *integrity_check, *foreign_key_check;
 	/* Given a location; the handle they make carries this table. */
 	int (*open)(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms,
 		const bti_migration_set *migrations);
@@ -541,7 +566,7 @@ struct bti_store_ops {
 	int (*ticket_delete)(bti_store *st, int64_t id);
 	int (*pending_page)(bti_store *st, const char *agent, int max_attempts, int64_t now,
 		bt_ticket **rows, size_t cap, size_t *n_out);
-	int (*ticket_counts)(bti_store *st, int64_t now, bt_ticket_counts *out);
+	int (*ticket_counts)(bti_store *st, int64_t now, bti_ticket_counts *out);
 	int (*events_page)(bti_store *st, int64_t id, int64_t after_time, int64_t after_id,
 		bt_audit_entry **rows, size_t cap, size_t *n_out);
 	int (*events_feed)(bti_store *st, int64_t after_id, bt_audit_entry **rows, size_t cap,
@@ -569,6 +594,13 @@ struct bti_store_ops {
 	int (*check_integrity)(bti_store *st, int64_t *errors_out, char *first, size_t size);
 	int (*check_rows)(bti_store *st, bti_check_rows *out);
 	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
+	/* The fix to advise for a problem bt_db_check found, by the problem's
+	 * name ("integrity", "foreign_keys", "orphan_logs", "orphan_events",
+	 * "orphan_aliases", "dangling_duplicates", "wal_reader"; @pid: the
+	 * reader's): each backend owns its advice, which names its own tools
+	 * and statements.  Writes "" for a name it has no advice for. */
+	void (*advice)(const char *problem, const char *location, long pid, char *buf,
+		       size_t size);
 	int (*ticket_by_external_id)(bti_store *st, const char *external_id, int64_t *id_out);
 	int (*ticket_origin)(bti_store *st, int64_t id, int64_t *created_at_out,
 		char **fingerprint_out);
@@ -747,7 +779,7 @@ static inline int bti_store_pending_page(bti_store *st, const char *agent, int m
 	return st->ops->pending_page(st, agent, max_attempts, now, rows, cap, n_out);
 }
 
-static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out)
+static inline int bti_store_ticket_counts(bti_store *st, int64_t now, bti_ticket_counts *out)
 {
 	return st->ops->ticket_counts(st, now, out);
 }
@@ -852,6 +884,12 @@ static inline int bti_store_check_integrity(bti_store *st, int64_t *errors_out, 
 				 size_t size)
 {
 	return st->ops->check_integrity(st, errors_out, first, size);
+}
+
+static inline void bti_store_advice(bti_store *st, const char *problem, const char *location,
+				    long pid, char *buf, size_t size)
+{
+	st->ops->advice(problem, location, pid, buf, size);
 }
 
 static inline int bti_store_check_rows(bti_store *st, bti_check_rows *out)

@@ -8,16 +8,32 @@
 #include "db.h"
 #include "versioned.h"
 
-int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
+/* Write what @b removed to the caller's @out, as far as its version goes. */
+static void report(const bti_purge_batch *b, bt_purge_result *out)
+{
+	bt_purge_result all = BT_PURGE_RESULT_INIT;
+
+	all.tickets = b->tickets;
+	all.logs = b->logs;
+	all.events = b->events;
+	bti_versioned_out(&bti_v_purge_result, out, &all);
+}
+
+int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *out)
 {
 	bt_purge_options o;
 	bti_purge_batch b;
 	int saved_errno = errno, rc = BT_OK;
 
-	if (result)
-		memset(result, 0, sizeof(*result));
-	if (!db || !opts || !result)
-		return bti_error(BT_EINVALID, "bt_purge: %s is NULL", !db ? "db" : !opts ? "opts" : "result");
+	if (!db || !opts || !out)
+		return bti_error(BT_EINVALID, "bt_purge: %s is NULL", !db ? "db" : !opts ? "opts" : "out");
+	/* Before anything is removed: a purge whose counts cannot be told
+	 * must not happen. */
+	rc = bti_versioned_check(&bti_v_purge_result, "bt_purge", out);
+	if (rc != BT_OK)
+		return rc;
+	memset(&b, 0, sizeof(b));
+	report(&b, out);
 	rc = bti_versioned_in(&bti_v_purge_options, "bt_purge", opts, &o);
 	if (rc != BT_OK)
 		return rc;
@@ -25,7 +41,6 @@ int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 	if (opts->older_than_days <= 0)
 		return bti_error(BT_EINVALID, "bt_purge: older_than_days must be positive, not %d",
 				 opts->older_than_days);
-	memset(&b, 0, sizeof(b));
 	b.include_open = opts->include_open != 0;
 	b.dry_run = opts->dry_run != 0;
 	b.batch_size = opts->batch_size ? opts->batch_size : 500;
@@ -41,9 +56,7 @@ int bt_purge(bt_db *db, const bt_purge_options *opts, bt_purge_result *result)
 		if (rc == BT_OK && opts->progress)
 			opts->progress(b.tickets, b.logs, b.events, opts->payload);
 	}
-	result->tickets = b.tickets;
-	result->logs = b.logs;
-	result->events = b.events;
+	report(&b, out);
 	errno = saved_errno;
 	return rc;
 }

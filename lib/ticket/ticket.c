@@ -135,21 +135,47 @@ bad:
 			 "such as BUG-00042", number);
 }
 
-int bt_ticket_count(bt_db *db, bt_ticket_counts *counts)
+/* The store counts by status and severity value; the API names a field for
+ * each (so that one added later is a field appended, not an array grown). */
+static void name_counts(const bti_ticket_counts *c, bt_ticket_counts *out)
 {
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->version = BT_TICKET_COUNTS_VERSION;
+	for (i = 1; i < BTI_ARRAY_LEN(c->by_status); i++)
+		out->total += c->by_status[i];
+	out->status_new = c->by_status[BT_STATUS_NEW];
+	out->status_triaged = c->by_status[BT_STATUS_TRIAGED];
+	out->status_in_progress = c->by_status[BT_STATUS_IN_PROGRESS];
+	out->status_awaiting_verification = c->by_status[BT_STATUS_AWAITING_VERIFICATION];
+	out->status_resolved = c->by_status[BT_STATUS_RESOLVED];
+	out->status_closed = c->by_status[BT_STATUS_CLOSED];
+	out->open_low = c->open_by_severity[BT_SEVERITY_LOW];
+	out->open_medium = c->open_by_severity[BT_SEVERITY_MEDIUM];
+	out->open_high = c->open_by_severity[BT_SEVERITY_HIGH];
+	out->open_critical = c->open_by_severity[BT_SEVERITY_CRITICAL];
+	out->overdue = c->overdue;
+	out->dropped = c->dropped;
+}
+
+int bt_ticket_counts_get(bt_db *db, bt_ticket_counts *out)
+{
+	bti_ticket_counts raw;
 	bt_ticket_counts all;
 	int rc;
 
-	if (!db || !counts)
-		return bti_error(BT_EINVALID, "bt_ticket_count: %s is NULL", db ? "counts" : "db");
-	if (bti_versioned_check(&bti_v_ticket_counts, "bt_ticket_count", counts) != BT_OK)
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_counts_get: %s is NULL", db ? "out" : "db");
+	if (bti_versioned_check(&bti_v_ticket_counts, "bt_ticket_counts_get", out) != BT_OK)
 		return BT_EINVALID;
-	memset(&all, 0, sizeof(all));
-	rc = bti_db_lock(db, "bt_ticket_count");
+	memset(&raw, 0, sizeof(raw));
+	rc = bti_db_lock(db, "bt_ticket_counts_get");
 	if (rc != BT_OK)
 		return rc;
-	rc = bti_store_ticket_counts(db->store, bti_db_now(db), &all);
+	rc = bti_store_ticket_counts(db->store, bti_db_now(db), &raw);
 	bti_db_unlock(db);
-	bti_versioned_out(&bti_v_ticket_counts, counts, &all);
+	name_counts(&raw, &all);
+	bti_versioned_out(&bti_v_ticket_counts, out, &all);
 	return rc;
 }

@@ -75,8 +75,13 @@ static int check_filter(const bt_ticket_filter *f)
 				 f->status_mask & ~VALID_STATUS_BITS);
 	if ((int)f->min_severity < 0 || f->min_severity > BT_SEVERITY_CRITICAL)
 		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown severity %d", (int)f->min_severity);
-	if (f->claimed < BT_CLAIMED_ANY || f->claimed > BT_CLAIMED_NO)
-		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown claimed value %d", f->claimed);
+	switch (f->claimed) {
+	case BT_CLAIMED_ANY: case BT_CLAIMED_YES: case BT_CLAIMED_NO:
+		break;
+	default:
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown bt_ticket_filter.claimed %d "
+				 "(BT_CLAIMED_ANY, BT_CLAIMED_YES or BT_CLAIMED_NO)", (int)f->claimed);
+	}
 	if ((int)f->sort < 0 || f->sort > BT_SORT_CREATED)
 		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown sort %d", (int)f->sort);
 	return BT_OK;
@@ -121,11 +126,12 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 	it->q.sort = filter->sort ? filter->sort : BT_SORT_LAST_OCCURRED;
 	it->q.status_mask = filter->status_mask;
 	it->q.min_severity = filter->min_severity;
-	it->q.claimed = filter->claimed;
+	it->q.claimed = (int)filter->claimed;
 	it->q.created_from = filter->created_from;
 	it->q.created_to = filter->created_to;
 	it->q.occurred_from = filter->occurred_from;
 	it->q.occurred_to = filter->occurred_to;
+	it->q.changed_from = filter->changed_from;
 	it->q.regressed_only = filter->regressed_only != 0;
 	it->q.overdue_only = filter->overdue_only != 0;
 	rc = alloc_page(it, PAGE_ROWS);

@@ -33,7 +33,7 @@ class Checker(clitest.Checker):
 
     def __init__(self, bugtrack, fixture, srcdir, update=False):
         super().__init__(bugtrack, fixture, srcdir, update)
-        self.migrations = os.path.normpath(os.path.join(os.path.abspath(srcdir), "..", "..", "migrations"))
+        self.migrations = os.path.normpath(os.path.join(os.path.abspath(srcdir), "..", "..", "migrations", "sqlite"))
 
     def command(self, args, db=None):
         # Without db, no --db: --all and the usage errors name their own.
@@ -112,7 +112,7 @@ class Checker(clitest.Checker):
         listing = json.loads(out or "{}")
         migrations = listing.get("migrations", [])
         on_disk = sorted(f for f in os.listdir(self.migrations) if f.endswith(".sql"))
-        self.same("migrate list names the migrations/ files",
+        self.same("migrate list names the migrations/sqlite/ files",
                   [f"{m['version']:04d}_{m['name']}.sql" for m in migrations], on_disk)
         self.same("migrate list checksums are the files' SHA-256",
                   [m["checksum"] for m in migrations],

@@ -201,6 +201,37 @@ class Checker(clitest.Checker):
             self.fail("paging with --limit/--cursor", f"pages {seen}\nwhole {everything}")
         self.expect("cursor of another sort", ["list", "--cursor", cursor or "x"], 2)
 
+    def check_changed_since(self):
+        """--changed-since T lists exactly the tickets updated or occurring at
+        or after T, in every sort and across --cursor pages."""
+        _, full, _ = self.expect("list --json", ["list", "--json"], 0)
+        tickets = self.parse_json("list", full) or []
+        for when, ms in (("2026-11-21T11:15Z", 1795259700000), ("2026-11-20", 1795132800000),
+                         ("26h", clitest.NOW_MS - 26 * 3600 * 1000)):
+            want = {t["number"] for t in tickets
+                    if t["updated_at"] >= ms or (t["last_occurred_at"] or 0) >= ms}
+            self.checks += 1
+            if not want or want == {t["number"] for t in tickets}:
+                self.fail(f"--changed-since {when}: the fixture does not tell it from no filter")
+            for sort in ("last", "count", "severity", "created"):
+                args = ["list", "--json", "--changed-since", when, "--sort", sort]
+                _, out, _ = self.expect(f"list --changed-since {when} --sort {sort}", args, 0)
+                whole = [t["number"] for t in self.parse_json("list", out) or []]
+                self.same(f"--changed-since {when} --sort {sort}", sorted(whole), sorted(want))
+                seen, cursor = [], None
+                for _ in range(10):
+                    page = args + ["--limit", "2"] + (["--cursor", cursor] if cursor else [])
+                    _, out, err = self.expect(f"list --changed-since {when} --limit 2", page, 0)
+                    seen += [t["number"] for t in self.parse_json("page", out) or []]
+                    m = re.search(r"^next page: --cursor (\S+)$", err, re.M)
+                    if not m:
+                        break
+                    cursor = m.group(1)
+                self.same(f"--changed-since {when} --sort {sort}, by pages", seen, whole)
+        self.expect("bad --changed-since", ["list", "--changed-since", "lately"], 2, "not a date")
+        self.expect("--changed-since on logs", ["export", "logs", "--changed-since", "1d"], 2,
+                    "does not apply")
+
     def check_errors(self):
         missing = os.path.join(self.tmp, "missing.db")
         for cmd in (["list"], ["show", "1"], ["stats"], ["events", "1"], ["pending"],
@@ -533,6 +564,7 @@ class Checker(clitest.Checker):
         if not self.update and not self.smoke:
             self.check_tty()
             self.check_paging()
+            self.check_changed_since()
             self.check_errors()
             self.check_help()
             self.check_export()

@@ -137,7 +137,7 @@ static int64_t ticket_total(bt_db *db)
 {
 	bt_ticket_counts c = BT_TICKET_COUNTS_INIT;
 
-	CHECK_RC(bt_ticket_count(db, &c), BT_OK);
+	CHECK_RC(bt_ticket_counts_get(db, &c), BT_OK);
 	return c.total;
 }
 
@@ -705,7 +705,7 @@ static void test_landing_merged(void)
 
 /* ---- 3. claims ---- */
 
-static int listed_as_claimed(bt_db *db, int64_t id, int claimed)
+static int listed_as_claimed(bt_db *db, int64_t id, bt_claimed claimed)
 {
 	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
 	bt_ticket_iter *it = NULL;
@@ -1480,7 +1480,7 @@ static void test_purge(void)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
 	bt_update_options o = as("user:janitor");
-	bt_purge_result want, got;
+	bt_purge_result want = BT_PURGE_RESULT_INIT, got = BT_PURGE_RESULT_INIT;
 	purge_seen seen;
 	int64_t old_res, old_closed, old_open, old_touched, new_res, cutoff, rows, events;
 	bt_audit_iter *ai = NULL;

@@ -21,7 +21,7 @@
  * acknowledged with BT_OK is still there.  Leaks are LeakSanitizer's and
  * valgrind's to find.
  *
- * A second, asynchronous workload (BT_OPEN_ASYNC: log, flush, close) runs
+ * A second, asynchronous workload (the default: log, flush, close) runs
  * under io and oom too; there the writer thread meets the faults, and what
  * bt_flush acknowledged must be durable, a clean close must commit every
  * accepted call, and no retried batch may count twice.
@@ -501,7 +501,11 @@ static int step_lookup(model *m)
 	ev.message = "ledger imbalance of 43 cents";
 	ev.message_template = "ledger imbalance of %d cents";
 	ev.error_type = "LedgerError";
-	rc = bt_dedup_lookup_event(m->db, &ev, &t);
+	char fp[BT_FINGERPRINT_SIZE];
+
+	rc = bt_fingerprint(m->db, &ev, fp);
+	if (rc == BT_OK)
+		rc = bt_dedup_lookup(m->db, fp, &t);
 	if (rc == BT_OK) {
 		CHECK(bt_ticket_occurrence_count(t) >= m->e_acked);
 		if (m->event_ticket)
@@ -609,7 +613,7 @@ static int step_import(model *m)
 static int step_purge(model *m)
 {
 	bt_purge_options p = BT_PURGE_OPTIONS_INIT;
-	bt_purge_result res;
+	bt_purge_result res = BT_PURGE_RESULT_INIT;
 	int rc;
 
 	p.older_than_days = 30;
@@ -637,7 +641,7 @@ static int step_open_async(model *m)
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
 
 	o.clock = test_clock;
-	o.flags = BT_OPEN_ASYNC;
+	o.flags = 0; /* asynchronous: the default */
 	/* Commits happen only when bt_flush asks (or at close), so that the
 	 * fault points are the same in every run. */
 	o.async_flush_interval_ms = 60000;

@@ -140,7 +140,8 @@ def slot(cmd, name, kind, build, allowed, stored=None, want=None, env=None):
 
 def read_slots():
     ticket_filters = [("status", {2}), ("severity-min", {2}), ("component", {0}),
-                      ("assignee", {0}), ("since", {2}), ("until", {2}), ("search", {0}),
+                      ("assignee", {0}), ("since", {2}), ("until", {2}), ("changed-since", {2}),
+                      ("search", {0}),
                       ("sort", {2})]
     for name, allowed in ticket_filters + [("limit", {2}), ("cursor", {2})]:
         over = {b"": {0, 2}} if name in ("cursor",) else {}

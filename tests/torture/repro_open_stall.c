@@ -104,7 +104,7 @@ static int64_t timed_open(const char *path, const bti_migration_set *set, int *r
 	int64_t t0 = mono_ms();
 	bt_db *db = NULL;
 
-	*rc_out = bti_db_open(&db, path, &o, set ? set : &bti_builtin_migrations);
+	*rc_out = bti_db_open(&db, path, &o, set ? set : &bti_sqlite_migrations);
 	t0 = mono_ms() - t0;
 	bt_close(db);
 	return t0;
@@ -214,7 +214,7 @@ static void test_open_after_a_concurrent_migration(void)
 
 	/* The migration was applied, once. */
 	CHECK_RC(bti_db_open(&db, path, NULL, &bti_test_migrations_next), BT_OK);
-	CHECK_RC(bt_schema_version(db, &current, &latest), BT_OK);
+	CHECK_RC(bt_schema_version_get(db, &current, &latest), BT_OK);
 	CHECK(current == latest && latest == 9001);
 	bt_close(db);
 	close(fds[0]);

@@ -247,13 +247,12 @@ static bt_db *child_open(const char *path, int64_t window, int interval, unsigne
 	o.dedup_window_ms = window;
 	o.log_rows_per_ticket = LOG_ROWS;
 	if (interval > 0) {
-		o.flags |= BT_OPEN_ASYNC;
 		o.async_flush_interval_ms = interval;
 	} else {
 		o.flags |= BT_OPEN_SYNC; /* acknowledged = committed (I5) */
 	}
 	if (flags & CHILD_SYNC_FULL)
-		o.flags |= BT_OPEN_SYNC_FULL;
+		o.flags |= BT_OPEN_DURABLE;
 	t0 = mono_ms();
 	rc = bt_open(&db, path, &o);
 	put_record(fd, "O%" PRId64 "\n", mono_ms() - t0);
@@ -989,7 +988,7 @@ static void check_reopen(torture *t, const char *path, tally *ty)
 		     bt_error_message());
 		return;
 	}
-	rc = bt_schema_version(db, &current_v, &latest);
+	rc = bt_schema_version_get(db, &current_v, &latest);
 	if (rc != BT_OK || current_v != latest)
 		fail("schema version %d of %d after the kills (rc %d)", current_v, latest, rc);
 	snprintf(spool, sizeof(spool), "%s.crash", path);

@@ -16,6 +16,7 @@
 int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what)
 {
 	int code;
+	char native[24];
 	int ext = sql ? sqlite3_extended_errcode(sql) : rc;
 	const char *msg = sql ? sqlite3_errmsg(sql) : sqlite3_errstr(rc);
 
@@ -43,7 +44,8 @@ int bti_sqlite_fail(sqlite3 *sql, int rc, const char *what)
 	if (ext == SQLITE_READONLY_DIRECTORY)
 		msg = "the directory is read-only, and a WAL database needs to create its -shm "
 		      "file there, even to read";
-	return bti_error_with_sqlite(code, ext, "%s: %s", what, msg);
+	snprintf(native, sizeof(native), "sqlite:%d", ext);
+	return bti_error_native(code, native, "%s: %s", what, msg);
 }
 
 static void sleep_ms(long ms)
@@ -179,10 +181,7 @@ static int configure(bti_sqlite_store *st, const char *what)
 	rc = bti_sqlite_schema_state(st, &current, &applied);
 	if (rc != BT_OK && rc != BT_ESCHEMA) {
 		/* A file that is not a database fails here: name it. */
-		char msg[256];
-
-		snprintf(msg, sizeof(msg), "%s", bt_error_message());
-		return bti_error_with_sqlite(rc, bt_error_sqlite_code(), "%s: %s", what, msg);
+		return bti_error_rewrap(rc, "%s: %s", what, bt_error_message());
 	}
 	if (rc == BT_OK)
 		rc = bti_sqlite_exec_retry(st, "PRAGMA journal_mode=WAL", what);
@@ -195,7 +194,7 @@ static int configure(bti_sqlite_store *st, const char *what)
 	if (rc == BT_OK)
 		rc = bti_sqlite_exec_retry(st, "PRAGMA journal_size_limit=16777216", what);
 	if (rc == BT_OK)
-		rc = bti_sqlite_exec_retry(st, (st->flags & BT_OPEN_SYNC_FULL)
+		rc = bti_sqlite_exec_retry(st, (st->flags & BT_OPEN_DURABLE)
 					   ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
 					   what);
 	return rc;
@@ -372,6 +371,9 @@ void bti_sqlite_op_close_inherited(bti_store *base)
 const bti_store_ops bti_sqlite_ops = {
 	.version = BTI_STORE_OPS_VERSION,
 	.name = "sqlite",
+	.migrations = &bti_sqlite_migrations,
+	.integrity_check = "PRAGMA integrity_check",
+	.foreign_key_check = "PRAGMA foreign_key_check",
 	.open = bti_sqlite_op_open,
 	.close = bti_sqlite_op_close,
 	.close_inherited = bti_sqlite_op_close_inherited,
@@ -426,6 +428,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.check_integrity = bti_sqlite_op_check_integrity,
 	.check_rows = bti_sqlite_op_check_rows,
 	.wal_state = bti_sqlite_op_wal_state,
+	.advice = bti_sqlite_op_advice,
 	.counters = bti_sqlite_op_counters,
 	.ticket_by_external_id = bti_sqlite_op_ticket_by_external_id,
 	.ticket_origin = bti_sqlite_op_ticket_origin,

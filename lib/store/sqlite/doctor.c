@@ -122,8 +122,7 @@ int bti_sqlite_op_kind(bti_store *base, const char *path, bt_db_kind *out)
 	}
 	/* The first read is where SQLite finds out; say which file. */
 	if (rc == BT_ECORRUPT)
-		rc = bti_error_with_sqlite(BT_ECORRUPT, bt_error_sqlite_code(),
-					   "%s: not a SQLite database, or malformed", path);
+		rc = bti_error_rewrap(BT_ECORRUPT, "%s: not a SQLite database, or malformed", path);
 	return rc;
 }
 
@@ -158,10 +157,10 @@ int bti_sqlite_op_identify(const char *path, bt_db_kind *out)
 		return rc;
 	if (!is_sqlite) {
 		/* SQLite takes an empty file for an empty database. */
-		*out = empty ? BT_DB_EMPTY : BT_DB_NOT_SQLITE;
+		*out = empty ? BT_DB_EMPTY : BT_DB_UNRECOGNIZED;
 		return BT_OK;
 	}
-	rc = bti_sqlite_op_inspect_open(&st, path, 0, &bti_builtin_migrations);
+	rc = bti_sqlite_op_inspect_open(&st, path, 0, &bti_sqlite_migrations);
 	if (rc == BT_OK)
 		rc = bti_sqlite_op_kind(st, path, out);
 	bti_sqlite_op_close(st);
@@ -382,7 +381,45 @@ int bti_sqlite_op_check_integrity(bti_store *base, int64_t *errors_out, char *fi
 		rc = bti_sqlite_fail(st->sql, rc, "PRAGMA integrity_check");
 	}
 	sqlite3_finalize(stmt);
+	if (rc == BT_ECORRUPT)
+		rc = bti_error_rewrap(BT_ECORRUPT, "%s: not a SQLite database",
+				      sqlite3_db_filename(st->sql, "main"));
 	return rc;
+}
+
+/* The fixes doctor advises, in SQLite's own terms: its shell, its pragmas
+ * and the statements that clear each kind of orphan. */
+void bti_sqlite_op_advice(const char *problem, const char *location, long pid, char *buf,
+			  size_t size)
+{
+	static const struct { const char *problem, *text; } fixed[] = {
+		{ "orphan_logs", "delete them: DELETE FROM error_logs WHERE "
+		  "ticket_id NOT IN (SELECT id FROM tickets)" },
+		{ "orphan_events", "delete them: DELETE FROM ticket_events WHERE "
+		  "ticket_id NOT IN (SELECT id FROM tickets)" },
+		{ "orphan_aliases", "delete them: DELETE FROM fingerprint_aliases WHERE "
+		  "ticket_id NOT IN (SELECT id FROM tickets)" },
+		{ "dangling_duplicates", "clear them: UPDATE tickets SET duplicate_of = NULL "
+		  "WHERE duplicate_of NOT IN (SELECT id FROM tickets)" },
+	};
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(problem, fixed[i].problem) == 0) {
+			snprintf(buf, size, "%s", fixed[i].text);
+			return;
+		}
+	if (strcmp(problem, "integrity") == 0)
+		snprintf(buf, size, "restore a backup, or save what is readable: "
+			 "sqlite3 %s .recover | sqlite3 recovered.db", location);
+	else if (strcmp(problem, "foreign_keys") == 0)
+		snprintf(buf, size, "list them with: sqlite3 %s '%s'", location,
+			 bti_sqlite_ops.foreign_key_check);
+	else if (strcmp(problem, "wal_reader") == 0)
+		snprintf(buf, size, "end that read transaction (a long query, a sqlite3 shell inside "
+			 "BEGIN, a backup tool; see which process with: ps -p %ld); the next write "
+			 "then checkpoints the WAL and it stops growing (README: a WAL that keeps "
+			 "growing)", pid);
 }
 
 static const char SQL_TABLE_EXISTS[] =
@@ -540,11 +577,16 @@ void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out)
 	struct flock lk;
 	int fd;
 
+	struct stat sb;
+
 	memset(out, 0, sizeof(*out));
 	out->autocheckpoint = BTI_SQLITE_AUTOCHECKPOINT;
 	if (!shm)
 		return;
 	memcpy(shm, path, len);
+	memcpy(shm + len, "-wal", 5);
+	if (stat(shm, &sb) == 0)
+		out->wal_bytes = (int64_t)sb.st_size;
 	memcpy(shm + len, "-shm", 5);
 	fd = open(shm, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	bti_free(shm);

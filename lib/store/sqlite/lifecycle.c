@@ -283,11 +283,10 @@ static int count_into(bti_sqlite_store *st, const char *sql_text, int64_t *slots
 	return rc;
 }
 
-int bti_sqlite_op_ticket_counts(bti_store *base, int64_t now, bt_ticket_counts *out)
+int bti_sqlite_op_ticket_counts(bti_store *base, int64_t now, bti_ticket_counts *out)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int rc = bti_sqlite_run(st, SQL_BEGIN_READ, "counting tickets");
-	size_t i;
 
 	if (rc != BT_OK)
 		return rc;
@@ -303,8 +302,6 @@ int bti_sqlite_op_ticket_counts(bti_store *base, int64_t now, bt_ticket_counts *
 	/* A read: the counts stand even if ending the snapshot fails. */
 	if (bti_sqlite_run(st, SQL_COMMIT, "counting tickets") != BT_OK)
 		bti_sqlite_op_rollback(&st->base);
-	for (i = 1; i < BTI_ARRAY_LEN(out->by_status); i++)
-		out->total += out->by_status[i];
 	return rc;
 }
 

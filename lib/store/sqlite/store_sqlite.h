@@ -133,7 +133,7 @@ int bti_sqlite_op_event_add(bti_store *st, int64_t ticket_id, const char *actor,
 int bti_sqlite_op_merge_links(bti_store *st, int64_t dup, int64_t canonical, const char *dup_fingerprint, int64_t now);
 int bti_sqlite_op_ticket_delete(bti_store *st, int64_t id);
 int bti_sqlite_op_pending_page(bti_store *st, const char *agent, int max_attempts, int64_t now, bt_ticket **rows, size_t cap, size_t *n_out);
-int bti_sqlite_op_ticket_counts(bti_store *st, int64_t now, bt_ticket_counts *out);
+int bti_sqlite_op_ticket_counts(bti_store *st, int64_t now, bti_ticket_counts *out);
 int bti_sqlite_op_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out);
 int bti_sqlite_op_events_feed(bti_store *st, int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out);
 int bti_sqlite_op_ticket_exists(bti_store *st, int64_t id);
@@ -156,6 +156,8 @@ int bti_sqlite_op_stamp(bti_store *st, int version);
 int bti_sqlite_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
 int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);
 void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out);
+void bti_sqlite_op_advice(const char *problem, const char *location, long pid, char *buf,
+			  size_t size);
 int bti_sqlite_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
 int bti_sqlite_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
 int bti_sqlite_op_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out, char **fingerprint_out);

@@ -44,7 +44,8 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
 	" AND (?11 = 0 OR regression_count > 0)" \
 	" AND (?12 IS NULL OR instr(lower(title), lower(?12)) > 0" \
 	"      OR instr(lower(coalesce(error_message, '')), lower(?12)) > 0)" \
-	" AND (?16 = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < ?6))"
+	" AND (?16 = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < ?6))" \
+	" AND (?17 = 0 OR updated_at >= ?17 OR last_occurred_at >= ?17)"
 
 /* Keyset pagination: rows strictly after (?13, ?14) in (key, id) order. */
 #define PAGE_SQL(key) \
@@ -138,6 +139,7 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, size_t cap
 	}
 	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)cap);
 	sqlite3_bind_int(stmt, 16, q->overdue_only);
+	sqlite3_bind_int64(stmt, 17, q->changed_from);
 }
 
 int bti_sqlite_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
