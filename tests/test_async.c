@@ -642,8 +642,9 @@ static void test_context_and_options(void)
 	CHECK_STR_CONTAINS(bt_error_message(), "async_overflow 7");
 }
 
-/* A child must not use its parent's handle: bt_flush refuses at once
- * instead of waiting for a writer thread that fork() did not copy. */
+/* A child keeps using its parent's handle, on a writer of its own (the
+ * parent's thread was not copied), and what was pending at the fork stays
+ * the parent's to commit. */
 static void test_fork(void)
 {
 	bt_db *db;
@@ -654,6 +655,15 @@ static void test_fork(void)
 
 	CHECK_RC(open_async(&db, check_path("fork.db"), NULL), BT_OK);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "fork", "pending in the parent %d", 1), BT_OK);
+	/* Under ASan a fork must not meet the writer inside malloc: GCC 12's
+	 * ASan allocator takes no lock around fork(), and the child blocked
+	 * for ever in 1 or 2 runs of 40 (check.h, CHECK_UNDER_ASAN; the host
+	 * tests do the same).  Elsewhere the occurrence is still pending at the
+	 * fork, which is the case this test is for. */
+	if (CHECK_UNDER_ASAN) {
+		CHECK_RC(bt_flush(db, 10000), BT_OK);
+		usleep(20 * 1000);
+	}
 	pid = fork();
 	if (pid == 0) {
 		/* An inherited handle keeps working in the child, on a
