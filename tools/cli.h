@@ -131,6 +131,9 @@ enum cli_open_mode {
 	CLI_CREATE_NO_MIGRATE /* read-write without migrating, created if missing */
 };
 
+/* The database a command works on (--db, else $BUGTRACK_DB, else the
+ * default): what bt_open will pick, to name it before or without opening. */
+const char *cli_db_location(const cli *c);
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out);
 /* Read ticket @p arg ("BUG-00042", "bug-42", "42"); reports errors. */
 int cli_ticket(bt_db *db, const char *arg, bt_ticket **out);

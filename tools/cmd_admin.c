@@ -422,11 +422,6 @@ static int migrate_list(const char *path, int as_json)
 	return rc;
 }
 
-/* The database a command works on when no --all is given. */
-static const char *db_file(const cli *c)
-{
-	return bt_location_resolve(c->db_path);
-}
 
 static int report_failure(const mig_result *r)
 {
@@ -442,7 +437,7 @@ static int report_failure(const mig_result *r)
 
 static int migrate_one(cli *c, const mig_args *a)
 {
-	const char *path = db_file(c);
+	const char *path = cli_db_location(c);
 	mig_result r;
 	int rc;
 
@@ -998,7 +993,7 @@ int cmd_doctor(cli *c, int argc, char **argv)
 {
 	bt_check_result r = BT_CHECK_RESULT_INIT;
 	findings fs = { NULL, 0, 0, 0, 0, 0 };
-	const char *path = db_file(c);
+	const char *path = cli_db_location(c);
 	int o, as_json = 0, rc;
 	size_t i;
 

@@ -271,15 +271,14 @@ static int64_t fixed_clock(void *payload)
 	return *(const int64_t *)payload;
 }
 
-/* The location bt_open will pick, to name it when it does not exist. */
-static const char *db_file(const cli *c)
+const char *cli_db_location(const cli *c)
 {
 	return bt_location_resolve(c->db_path);
 }
 
 static int missing_db(const cli *c)
 {
-	cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", db_file(c));
+	cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", cli_db_location(c));
 	return EXIT_NOTFOUND;
 }
 
@@ -332,7 +331,7 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 	/* The library's advice names an open flag, which no option sets. */
 	if (rc == BT_EREADONLY && mode != CLI_READ) {
 		cli_error("%s: the database is read-only for you; read commands (list, show, "
-			  "export...) still work", db_file(c));
+			  "export...) still work", cli_db_location(c));
 		return cli_exit_code(rc);
 	}
 	return cli_fail(rc, NULL);

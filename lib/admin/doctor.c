@@ -6,11 +6,8 @@
  * The check runs on its own connection and never writes, so that it can
  * look at exactly the databases bt_open refuses.
  */
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "db.h"
 #include "versioned.h"
@@ -54,21 +51,11 @@ static void problem(checker *k, const char *name, int64_t value, const char *adv
 	k->fn(&item, k->payload);
 }
 
-static const bti_migration *embedded(const checker *k, int version)
-{
-	size_t i;
-
-	for (i = 0; i < k->set->count; i++)
-		if (k->set->items[i].version == version)
-			return &k->set->items[i];
-	return NULL;
-}
-
 static void check_record(int version, const char *name, const char *checksum, int64_t applied_at,
 			 void *payload)
 {
 	checker *k = payload;
-	const bti_migration *m = embedded(k, version);
+	const bti_migration *m = bti_migration_find(k->set, version);
 
 	(void)applied_at;
 	if (version > k->newest_recorded)
@@ -315,7 +302,7 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 		return BT_ENOTSUP;
 	memset(&all, 0, sizeof(all));
 	no_rows(&all);
-	all.schema_latest = set->count ? set->items[set->count - 1].version : 0;
+	all.schema_latest = bti_migration_latest(set);
 	/* The WAL's size before opening: opening may create one. */
 	bti_store_wal_state(path, &wal);
 	rc = bti_store_inspect_open(&st, path, 0, set);

@@ -105,20 +105,6 @@ static void collect_diff(const char *difference, void *payload)
 	snprintf(t->text + len, sizeof(t->text) - len, "%s%s", len ? "; " : "", difference);
 }
 
-static int latest(const bti_migration_set *set)
-{
-	return set->count ? set->items[set->count - 1].version : 0;
-}
-
-static int known_version(const bti_migration_set *set, int version)
-{
-	size_t i;
-
-	for (i = 0; i < set->count; i++)
-		if (set->items[i].version == version)
-			return 1;
-	return 0;
-}
 
 /* Refuse, naming the differences from @version. */
 static int mismatch(bti_store *st, const char *path, int version, int detected)
@@ -145,7 +131,7 @@ static int detect_version(bti_store *st, const bti_migration_set *set, int *matc
 	int rc;
 
 	*match_out = 0;
-	*closest_out = latest(set);
+	*closest_out = bti_migration_latest(set);
 	for (i = set->count; i-- > 0;) {
 		rc = bti_store_schema_diff(st, set->items[i].version, NULL, NULL, &n);
 		if (rc != BT_OK)
@@ -232,9 +218,9 @@ int bt_schema_stamp(const char *path, int version, unsigned int flags, int *vers
 	set = bti_store_migrations(path);
 	if (!set)
 		return BT_ENOTSUP;
-	if (version != 0 && !known_version(set, version))
+	if (version != 0 && !bti_migration_find(set, version))
 		return bti_error(BT_EINVALID, "bt_schema_stamp: this library has no schema version %d "
-				 "(it knows 1..%d)", version, latest(set));
+				 "(it knows 1..%d)", version, bti_migration_latest(set));
 	rc = bti_store_inspect_open(&st, path, !(flags & BT_STAMP_DRY_RUN), set);
 	if (rc == BT_OK)
 		rc = stamp_open_store(st, set, path, version, flags, version_out);

@@ -2,10 +2,8 @@
  * dedup.c - bt_dedup_lookup: the ticket an error with a given fingerprint
  * (bt_fingerprint) would land on now, by the rule capture lands it with (landing.c).
  */
-#include <errno.h>
 #include <string.h>
 
-#include "capture.h"
 #include "db.h"
 #include "landing.h"
 

@@ -28,6 +28,18 @@ static int valid_level(bt_level level)
 	       level == BT_ERROR || level == BT_CRITICAL;
 }
 
+/* The SLA fields by bt_severity (index 0 unused), as the policy is kept
+ * inside: the public struct names each severity instead, so that one can
+ * be added without a new layout. */
+static void sla_by_severity(const bt_open_options *o, int64_t out[5])
+{
+	out[0] = 0;
+	out[BT_SEVERITY_LOW] = o->sla_low_ms;
+	out[BT_SEVERITY_MEDIUM] = o->sla_medium_ms;
+	out[BT_SEVERITY_HIGH] = o->sla_high_ms;
+	out[BT_SEVERITY_CRITICAL] = o->sla_critical_ms;
+}
+
 /* Copy the caller's options over the defaults, as far as its version goes. */
 static int read_options(const bt_open_options *in, bt_open_options *o)
 {
@@ -45,14 +57,14 @@ static int read_options(const bt_open_options *in, bt_open_options *o)
 	if (o->log_rows_per_ticket < BT_LOG_ROWS_UNLIMITED)
 		return bti_error(BT_EINVALID, "bt_open: log_rows_per_ticket %d is below BT_LOG_ROWS_UNLIMITED",
 				 o->log_rows_per_ticket);
-	const struct { const char *name; int64_t ms; } sla[] = {
-		{ "sla_low_ms", o->sla_low_ms }, { "sla_medium_ms", o->sla_medium_ms },
-		{ "sla_high_ms", o->sla_high_ms }, { "sla_critical_ms", o->sla_critical_ms },
-	};
-	for (size_t i = 0; i < BTI_ARRAY_LEN(sla); i++)
-		if (sla[i].ms < 0 || sla[i].ms > BTI_TIME_MAX)
-			return bti_error(BT_EINVALID, "bt_open: %s %lld is outside 0..%lld",
-					 sla[i].name, (long long)sla[i].ms, (long long)BTI_TIME_MAX);
+	int64_t sla[5];
+
+	sla_by_severity(o, sla);
+	for (int s = BT_SEVERITY_LOW; s <= BT_SEVERITY_CRITICAL; s++)
+		if (sla[s] < 0 || sla[s] > BTI_TIME_MAX)
+			return bti_error(BT_EINVALID, "bt_open: sla_%s_ms %lld is outside 0..%lld",
+					 bt_severity_name((bt_severity)s), (long long)sla[s],
+					 (long long)BTI_TIME_MAX);
 	if (o->dedup_window_ms < 0 || o->dedup_window_ms > BTI_TIME_MAX)
 		return bti_error(BT_EINVALID, "bt_open: dedup_window_ms %lld is outside 0..%lld",
 				 (long long)o->dedup_window_ms, (long long)BTI_TIME_MAX);
@@ -112,10 +124,9 @@ static int resolve_config(const bt_open_options *o, bti_config *cfg)
 	cfg->log_rows_per_ticket = o->log_rows_per_ticket == BT_LOG_ROWS_UNLIMITED ? 0
 		: o->log_rows_per_ticket ? o->log_rows_per_ticket : 100;
 	cfg->pid = (long)getpid();
-	/* The policy is indexed by bt_severity inside: the public struct
-	 * names each severity, so that one can be added without a new layout. */
-	const int64_t sla[5] = { 0, o->sla_low_ms, o->sla_medium_ms, o->sla_high_ms,
-				 o->sla_critical_ms };
+	int64_t sla[5];
+
+	sla_by_severity(o, sla);
 	bti_sla_policy(sla, cfg->sla_ms);
 	return copy_keys(o->redact_keys, &cfg->redact_keys);
 }

@@ -40,6 +40,21 @@ extern const bti_migration_set bti_sqlite_migrations;
  * database file's), or NULL with BT_ENOTSUP left as the error (backend.c). */
 const bti_migration_set *bti_store_migrations(const char *location);
 
+/* The newest schema version @set builds (0: an empty set). */
+static inline int bti_migration_latest(const bti_migration_set *set)
+{
+	return set->count ? set->items[set->count - 1].version : 0;
+}
+
+/* @set's migration of schema version @version, or NULL. */
+static inline const bti_migration *bti_migration_find(const bti_migration_set *set, int version)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (set->items[i].version == version)
+			return &set->items[i];
+	return NULL;
+}
+
 /* bt_location_resolve() is public (bugtrack/db.h), defined in backend.c:
  * the one place the default location is decided. */
 

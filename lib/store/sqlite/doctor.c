@@ -575,9 +575,8 @@ void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out)
 	uint32_t mx_frame, backfill;
 	uint16_t page;
 	struct flock lk;
-	int fd;
-
 	struct stat sb;
+	int fd;
 
 	memset(out, 0, sizeof(*out));
 	out->autocheckpoint = BTI_SQLITE_AUTOCHECKPOINT;

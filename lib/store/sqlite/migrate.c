@@ -23,15 +23,10 @@ static const char schema_table_sql[] =
 	" checksum   TEXT    NOT NULL,"
 	" applied_at INTEGER NOT NULL)";
 
-static int latest_version(const bti_migration_set *set)
-{
-	return set->count ? set->items[set->count - 1].version : 0;
-}
-
 int bti_sqlite_op_schema_latest(const bti_store *base)
 {
 	const bti_sqlite_store *st = (const bti_sqlite_store *)base;
-	return latest_version(st->migrations);
+	return bti_migration_latest(st->migrations);
 }
 
 /* One-row queries returning a single integer. */
@@ -98,7 +93,7 @@ done:
 static int read_schema_state(bti_sqlite_store *st, int *current_out, size_t *applied_out)
 {
 	int64_t has_record = 0, other_tables = 0, newest = 0;
-	int latest = latest_version(st->migrations);
+	int latest = bti_migration_latest(st->migrations);
 	int rc;
 
 	*current_out = 0;
@@ -255,7 +250,7 @@ int bti_sqlite_migrate(bti_sqlite_store *st)
 		return bti_error(BT_ESCHEMA,
 				 "database schema version %d is older than this library's %d: "
 				 "open it read-write to migrate it", current,
-				 latest_version(st->migrations));
+				 bti_migration_latest(st->migrations));
 	if (st->flags & BT_OPEN_NO_MIGRATE)
 		return BT_OK;
 	return migrate_all(st);
