@@ -8,6 +8,9 @@
 
 #include "store.h"
 #include "store_sqlite.h"
+#ifdef BTI_HAVE_POSTGRESQL
+#include "store_postgresql.h"
+#endif
 
 const char *bt_location_resolve(const char *location)
 {
@@ -21,9 +24,9 @@ const char *bt_location_resolve(const char *location)
 
 /* The location grammar (bt_open): a URI of libpq's form, "postgresql://..."
  * or "postgres://...", names a PostgreSQL database; anything else is a
- * SQLite database file's path.  The PostgreSQL backend (issue 15) claims
- * its schemes here; until it is built in they are refused, never taken for
- * a file named "postgresql:". */
+ * SQLite database file's path.  A build without the PostgreSQL backend
+ * (-Dpostgresql=disabled, or no libpq) refuses those schemes, never taking
+ * them for a file named "postgresql:". */
 static int is_postgresql(const char *location)
 {
 	return strncmp(location, "postgresql://", 13) == 0 || strncmp(location, "postgres://", 11) == 0;
@@ -34,6 +37,9 @@ static int is_postgresql(const char *location)
 static const bti_store_ops *backend_for(const char *location)
 {
 	if (is_postgresql(location)) {
+#ifdef BTI_HAVE_POSTGRESQL
+		return &bti_postgresql_ops;
+#endif
 		bti_error(BT_ENOTSUP, "%.*s location: this build of libbugtrack has no PostgreSQL "
 			  "backend", (int)(strchr(location, ':') - location + 3), location);
 		return NULL;

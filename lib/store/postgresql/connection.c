@@ -1,0 +1,657 @@
+/*
+ * store/postgresql/connection.c - the PostgreSQL backend's connection:
+ * reading the location, connecting (and connecting again after a fault),
+ * the session settings, running statements, transactions, and mapping
+ * PostgreSQL's errors (SQLSTATE) onto libbugtrack's codes.
+ */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_postgresql.h"
+
+/* ---- parameters ---- */
+
+void bti_pg_int(bti_pg_params *p, int64_t v)
+{
+	if (p->n >= BTI_PG_MAX_PARAMS)
+		return; /* a statement with more is a programming error; the server says so */
+	snprintf(p->buf[p->n], sizeof(p->buf[p->n]), "%" PRId64, v);
+	p->values[p->n] = p->buf[p->n];
+	p->n++;
+}
+
+void bti_pg_text(bti_pg_params *p, const char *s)
+{
+	if (p->n < BTI_PG_MAX_PARAMS)
+		p->values[p->n++] = s;
+}
+
+void bti_pg_time(bti_pg_params *p, int64_t t)
+{
+	if (t)
+		bti_pg_int(p, t);
+	else
+		bti_pg_text(p, NULL);
+}
+
+/* ---- errors ---- */
+
+/* The BT_* code for a SQLSTATE.  Retryable conditions (a lock or statement
+ * timeout, a serialization failure, a deadlock, a full server) are
+ * BT_EBUSY, as SQLite's locks are; a lost connection is BT_EIO, and the
+ * next call connects again. */
+static int code_for(const char *state)
+{
+	if (!state || strlen(state) != 5)
+		return BT_EIO;
+	if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+		return BT_EIO;
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") ||
+	    !strcmp(state, "57014") || !strcmp(state, "53300"))
+		return BT_EBUSY;
+	if (!strcmp(state, "53200"))
+		return BT_ENOMEM;
+	if (!strncmp(state, "53", 2) || !strncmp(state, "58", 2))
+		return BT_EIO;
+	if (!strncmp(state, "23", 2) || !strncmp(state, "22", 2))
+		return BT_EINVALID;
+	if (!strcmp(state, "25006") || !strcmp(state, "42501"))
+		return BT_EREADONLY;
+	if (!strncmp(state, "28", 2) || !strcmp(state, "3D000"))
+		return BT_ECANTOPEN;
+	if (!strcmp(state, "42P01") || !strcmp(state, "42703") || !strcmp(state, "3F000"))
+		return BT_ESCHEMA;
+	if (!strcmp(state, "XX001") || !strcmp(state, "XX002"))
+		return BT_ECORRUPT;
+	return BT_EINTERNAL;
+}
+
+/* libpq's messages end in a newline (and may hold several lines): keep the
+ * first line. */
+static void first_line(const char *msg, char *buf, size_t size)
+{
+	size_t n = strcspn(msg ? msg : "", "\n");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, msg ? msg : "", n);
+	buf[n] = '\0';
+}
+
+int bti_pg_fail(bti_pg_store *st, const PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char line[400], native[24];
+
+	if (!msg)
+		msg = st && st->conn ? PQerrorMessage(st->conn) : "out of memory";
+	if (!state && st && st->conn && PQstatus(st->conn) == CONNECTION_BAD)
+		state = "08006"; /* connection_failure: the server or the network went away */
+	first_line(msg, line, sizeof(line));
+	if (!*line)
+		snprintf(line, sizeof(line), "the server gave no reason");
+	snprintf(native, sizeof(native), "postgresql:%s", state ? state : "08006");
+	return bti_error_native(code_for(state), native, "%s: %s", what, line);
+}
+
+/* ---- the location ----
+ *
+ * libpq's own grammar (postgresql:// or postgres:// URIs, PG* variables),
+ * plus one parameter of ours, schema=NAME: the schema that holds this
+ * project's tables, so that several projects share one database.  libpq
+ * refuses query parameters it does not know, so schema= is taken out
+ * before it sees the URI. */
+
+static int schema_name_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 63 || (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Split @location into the conninfo libpq gets and the schema. */
+static int split_location(const char *location, char **conninfo, char **schema)
+{
+	const char *q = strchr(location, '?');
+	size_t len = strlen(location);
+	char *out = bti_malloc(len + 1), *o;
+	const char *p;
+
+	*conninfo = NULL;
+	*schema = NULL;
+	if (!out)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	if (!q) {
+		memcpy(out, location, len + 1);
+		*conninfo = out;
+		return BT_OK;
+	}
+	memcpy(out, location, (size_t)(q - location));
+	o = out + (q - location);
+	for (p = q + 1; *p;) {
+		size_t n = strcspn(p, "&");
+
+		if (n > 7 && strncmp(p, "schema=", 7) == 0) {
+			if (*schema || !schema_name_ok(p + 7, n - 7)) {
+				bti_free(out);
+				bti_free(*schema);
+				*schema = NULL;
+				return bti_error(BT_EINVALID, "bt_open: schema= in the location must be "
+						 "given once, as 1 to 63 lowercase letters, digits or '_', "
+						 "not starting with a digit");
+			}
+			*schema = bti_malloc(n - 6);
+			if (!*schema) {
+				bti_free(out);
+				return bti_error(BT_ENOMEM, "bt_open: out of memory");
+			}
+			memcpy(*schema, p + 7, n - 7);
+			(*schema)[n - 7] = '\0';
+		} else if (n) {
+			char sep = o == out + (q - location) ? '?' : '&';
+
+			*o++ = sep;
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+		if (*p == '&')
+			p++;
+	}
+	*o = '\0';
+	*conninfo = out;
+	return BT_OK;
+}
+
+/* ---- connecting ---- */
+
+/* The server's notices (NOTICE, WARNING) are not for the host's stderr. */
+static void quiet_notices(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+static const char SQL_SESSION[] =
+	"SELECT set_config('lock_timeout', $1::text, false),"
+	" set_config('client_min_messages', 'error', false),"
+	" set_config('search_path', coalesce($2::text, current_setting('search_path')), false)";
+
+/* Connect (again): the session settings and the schema's search_path. */
+static int connect_now(bti_pg_store *st, const char *what)
+{
+	static const char *const keys[] = { "connect_timeout", "fallback_application_name",
+					    "dbname", NULL };
+	char timeout[16], lock_ms[24], quoted[80];
+	const char *values[4];
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	if (st->conn) {
+		PQfinish(st->conn);
+		st->conn = NULL;
+	}
+	st->cached = 0;
+	st->in_txn = 0;
+	/* The URI's own connect_timeout, if it has one, comes later and wins. */
+	snprintf(timeout, sizeof(timeout), "%d", st->busy_timeout_ms / 1000 + 2);
+	values[0] = timeout;
+	values[1] = "libbugtrack";
+	values[2] = st->conninfo;
+	values[3] = NULL;
+	st->conn = PQconnectdbParams(keys, values, 1);
+	if (!st->conn)
+		return bti_error(BT_ENOMEM, "%s: out of memory", what);
+	PQsetNoticeReceiver(st->conn, quiet_notices, NULL);
+	if (PQstatus(st->conn) != CONNECTION_OK) {
+		char line[400];
+
+		first_line(PQerrorMessage(st->conn), line, sizeof(line));
+		rc = bti_error_native(BT_ECANTOPEN, "postgresql:08001", "%s: cannot connect: %s",
+				      what, line);
+		PQfinish(st->conn);
+		st->conn = NULL;
+		return rc;
+	}
+	snprintf(lock_ms, sizeof(lock_ms), "%d", st->busy_timeout_ms);
+	if (st->schema)
+		snprintf(quoted, sizeof(quoted), "\"%s\"", st->schema); /* checked: [a-z0-9_] */
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, lock_ms);
+	bti_pg_text(&p, st->schema ? quoted : NULL);
+	st->lock_timeout_set = st->busy_timeout_ms;
+	rc = bti_pg_exec(st, SQL_SESSION, &p, &res, what);
+	PQclear(res);
+	return rc;
+}
+
+/* Run whenever a call takes the handle (bti_store_end_stray_txn): a lost
+ * connection is made again here, so that the call after a fault works. */
+static int ensure_connected(bti_pg_store *st, const char *what)
+{
+	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
+		return BT_OK;
+	return connect_now(st, what);
+}
+
+/* Lock waits end at the call's deadline when one is set, else after the
+ * busy timeout: lock_timeout follows, and is only sent when it changes. */
+static int apply_lock_timeout(bti_pg_store *st)
+{
+	static const char SQL_LOCK_TIMEOUT[] = "SELECT set_config('lock_timeout', $1::text, false)";
+	int64_t ms = st->busy_timeout_ms;
+	char buf[24];
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	if (st->deadline_ms) {
+		int64_t left = st->deadline_ms - bti_mono_ms();
+
+		if (left < ms)
+			ms = left < 1 ? 1 : left;
+	}
+	if (ms == st->lock_timeout_set)
+		return BT_OK;
+	snprintf(buf, sizeof(buf), "%" PRId64, ms);
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, buf);
+	rc = bti_pg_exec(st, SQL_LOCK_TIMEOUT, &p, &res, "setting the lock timeout");
+	PQclear(res);
+	if (rc == BT_OK)
+		st->lock_timeout_set = (int)ms;
+	return rc;
+}
+
+int bti_pg_op_open(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms,
+		   const bti_migration_set *migrations)
+{
+	bti_pg_store *st;
+	int rc;
+
+	*out = NULL;
+	st = bti_calloc(1, sizeof(*st));
+	if (!st)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	st->base.ops = &bti_postgresql_ops;
+	st->migrations = migrations;
+	st->flags = flags;
+	st->busy_timeout_ms = busy_timeout_ms;
+	rc = split_location(path, &st->conninfo, &st->schema);
+	if (rc == BT_OK)
+		rc = connect_now(st, "bt_open");
+	if (rc == BT_OK)
+		rc = bti_pg_migrate(st);
+	if (rc != BT_OK) {
+		bti_pg_op_close(&st->base);
+		return rc;
+	}
+	*out = &st->base;
+	return BT_OK;
+}
+
+int bti_pg_op_inspect_open(bti_store **out, const char *path, int writable,
+			   const bti_migration_set *migrations)
+{
+	bti_pg_store *st;
+	int rc;
+
+	*out = NULL;
+	st = bti_calloc(1, sizeof(*st));
+	if (!st)
+		return bti_error(BT_ENOMEM, "bt_open: out of memory");
+	st->base.ops = &bti_postgresql_ops;
+	st->migrations = migrations;
+	st->flags = writable ? 0 : BT_OPEN_READONLY;
+	st->busy_timeout_ms = 5000;
+	rc = split_location(path, &st->conninfo, &st->schema);
+	if (rc == BT_OK)
+		rc = connect_now(st, "bt_open");
+	if (rc != BT_OK) {
+		bti_pg_op_close(&st->base);
+		return rc;
+	}
+	*out = &st->base;
+	return BT_OK;
+}
+
+void bti_pg_op_close(bti_store *base)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+
+	if (!st)
+		return;
+	if (st->conn)
+		PQfinish(st->conn);
+	bti_free(st->conninfo);
+	bti_free(st->schema);
+	bti_free(st);
+}
+
+/* The parent still talks to the server over the same socket: closing must
+ * not say goodbye on it (libpq's PQfinish sends a Terminate message, which
+ * would end the parent's session).  The socket's descriptor is pointed at
+ * /dev/null first, so the message goes nowhere and the parent's connection
+ * stays as it was. */
+void bti_pg_op_close_inherited(bti_store *base)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+
+	if (!st)
+		return;
+	if (st->conn && PQsocket(st->conn) >= 0) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (nul >= 0) {
+			dup2(nul, PQsocket(st->conn));
+			close(nul);
+		}
+	}
+	bti_pg_op_close(base);
+}
+
+/* ---- running statements ---- */
+
+static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char *what, int *slot)
+{
+	char name[16];
+	PGresult *res;
+	size_t i;
+
+	for (i = 0; i < st->cached; i++) {
+		if (st->cache[i] == sql) {
+			*slot = (int)i;
+			return BT_OK;
+		}
+	}
+	if (st->cached >= BTI_PG_STMT_CACHE) {
+		*slot = -1; /* run unprepared */
+		return BT_OK;
+	}
+	snprintf(name, sizeof(name), "s%zu", st->cached);
+	res = PQprepare(st->conn, name, sql, nparams, NULL);
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+		int rc = bti_pg_fail(st, res, what);
+
+		PQclear(res);
+		return rc;
+	}
+	PQclear(res);
+	st->cache[st->cached] = sql;
+	*slot = (int)st->cached++;
+	return BT_OK;
+}
+
+int bti_pg_exec(bti_pg_store *st, const char *sql, const bti_pg_params *p, PGresult **out,
+		const char *what)
+{
+	int n = p ? p->n : 0, slot = -1, rc;
+	const char *const *values = p ? p->values : NULL;
+	PGresult *res;
+	char name[16];
+
+	*out = NULL;
+	if (!st->conn)
+		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
+	rc = cache_slot(st, sql, n, what, &slot);
+	if (rc != BT_OK)
+		return rc;
+	if (slot >= 0) {
+		snprintf(name, sizeof(name), "s%d", slot);
+		res = PQexecPrepared(st->conn, name, n, values, NULL, NULL, 0);
+	} else {
+		res = PQexecParams(st->conn, sql, n, NULL, values, NULL, NULL, 0);
+	}
+	if (res && (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		    PQresultStatus(res) == PGRES_COMMAND_OK)) {
+		*out = res;
+		return BT_OK;
+	}
+	rc = bti_pg_fail(st, res, what);
+	PQclear(res);
+	return rc;
+}
+
+int bti_pg_run(bti_pg_store *st, const char *sql, const bti_pg_params *p, const char *what,
+	       int64_t *first_out, int64_t *changes_out)
+{
+	PGresult *res;
+	int rc = bti_pg_exec(st, sql, p, &res, what);
+
+	if (rc != BT_OK)
+		return rc;
+	if (first_out && PQntuples(res) > 0 && PQnfields(res) > 0)
+		*first_out = bti_pg_get_int(res, 0, 0);
+	if (changes_out) {
+		const char *n = PQcmdTuples(res);
+		*changes_out = n && *n ? strtoll(n, NULL, 10) : 0;
+	}
+	PQclear(res);
+	return BT_OK;
+}
+
+int bti_pg_exec_simple(bti_pg_store *st, const char *sql, const char *what)
+{
+	PGresult *res;
+	int rc = BT_OK;
+
+	if (!st->conn)
+		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
+	res = PQexec(st->conn, sql);
+	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		     PQresultStatus(res) != PGRES_TUPLES_OK))
+		rc = bti_pg_fail(st, res, what);
+	PQclear(res);
+	return rc;
+}
+
+int64_t bti_pg_get_int(const PGresult *r, int row, int col)
+{
+	if (PQgetisnull(r, row, col))
+		return 0;
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+int bti_pg_get_text(const PGresult *r, int row, int col, char **out)
+{
+	*out = NULL;
+	if (PQgetisnull(r, row, col))
+		return BT_OK;
+	*out = bti_strdup(PQgetvalue(r, row, col));
+	return *out ? BT_OK : bti_error(BT_ENOMEM, "reading a row: out of memory");
+}
+
+/* ---- transactions ---- */
+
+/* The writer lock of bti_pg_begin (store_postgresql.h): one key per schema
+ * of a database; 0x62756774 is "bugt". */
+int bti_pg_writer_lock_off;
+
+static const char SQL_WRITER_LOCK[] =
+	"SELECT pg_advisory_xact_lock(1651861364, hashtext(current_schema()))";
+
+int bti_pg_begin(bti_pg_store *st)
+{
+	int rc = ensure_connected(st, "starting a transaction");
+
+	if (rc == BT_OK)
+		rc = apply_lock_timeout(st);
+	if (rc == BT_OK)
+		rc = bti_pg_exec_simple(st, "BEGIN", "starting a transaction");
+	if (rc != BT_OK)
+		return rc;
+	st->in_txn = 1;
+	/* Only the race test's control leaves it out: without it, that test
+	 * must fail. */
+	if (!bti_pg_writer_lock_off)
+		rc = bti_pg_run(st, SQL_WRITER_LOCK, NULL, "waiting for the writer lock", NULL, NULL);
+	if (rc != BT_OK)
+		bti_pg_rollback(st);
+	return rc;
+}
+
+int bti_pg_op_begin(bti_store *base)
+{
+	return bti_pg_begin((bti_pg_store *)base);
+}
+
+int bti_pg_op_begin_read(bti_store *base)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	int rc = ensure_connected(st, "starting a read transaction");
+
+	if (rc == BT_OK)
+		rc = bti_pg_exec_simple(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+					"starting a read transaction");
+	if (rc == BT_OK)
+		st->in_txn = 1;
+	return rc;
+}
+
+int bti_pg_commit(bti_pg_store *st)
+{
+	int rc = bti_pg_exec_simple(st, "COMMIT", "committing");
+
+	/* COMMIT of a failed transaction answers ROLLBACK, without an error:
+	 * the caller must not think it stored anything. */
+	if (rc == BT_OK && st->conn && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+		rc = bti_error(BT_EINTERNAL, "committing: the transaction was not committed");
+	if (rc == BT_OK)
+		st->in_txn = 0;
+	return rc;
+}
+
+int bti_pg_op_commit(bti_store *base)
+{
+	return bti_pg_commit((bti_pg_store *)base);
+}
+
+/* Never records an error: the failure being rolled back is the one to
+ * report.  A connection that went away has no transaction left. */
+void bti_pg_rollback(bti_pg_store *st)
+{
+	st->in_txn = 0;
+	if (!st->conn || PQstatus(st->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(st->conn) == PQTRANS_IDLE)
+		return;
+	PQclear(PQexec(st->conn, "ROLLBACK"));
+}
+
+void bti_pg_op_rollback(bti_store *base)
+{
+	bti_pg_rollback((bti_pg_store *)base);
+}
+
+void bti_pg_op_end_stray_txn(bti_store *base)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+
+	if (!st)
+		return;
+	if (st->conn && PQstatus(st->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+		bti_pg_rollback(st);
+	/* A connection lost since the last call is made again now; if that
+	 * fails, the call's own first statement reports it. */
+	if (ensure_connected(st, "connecting again") != BT_OK)
+		bt_error_clear();
+}
+
+void bti_pg_op_set_deadline(bti_store *base, int64_t deadline_ms)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+
+	if (st)
+		st->deadline_ms = deadline_ms;
+}
+
+/* ---- the backend ---- */
+
+void bti_pg_op_wal_state(const char *path, bti_wal_state *out)
+{
+	(void)path;
+	memset(out, 0, sizeof(*out)); /* the server's WAL is not the client's concern */
+}
+
+const bti_store_ops bti_postgresql_ops = {
+	.version = BTI_STORE_OPS_VERSION,
+	.name = "postgresql",
+	.migrations = &bti_postgresql_migrations,
+	.integrity_check = "amcheck's bt_index_check",
+	.foreign_key_check = "a foreign-key check query",
+	.open = bti_pg_op_open,
+	.close = bti_pg_op_close,
+	.close_inherited = bti_pg_op_close_inherited,
+	.schema_version = bti_pg_op_schema_version,
+	.schema_latest = bti_pg_op_schema_latest,
+	.migrate = bti_pg_op_migrate,
+	.land_hit = bti_pg_op_land_hit,
+	.land_find = bti_pg_op_land_find,
+	.land_count = bti_pg_op_land_count,
+	.land_reopen = bti_pg_op_land_reopen,
+	.land_retire = bti_pg_op_land_retire,
+	.ticket_open = bti_pg_op_ticket_open,
+	.log_insert = bti_pg_op_log_insert,
+	.log_prune = bti_pg_op_log_prune,
+	.counter_add = bti_pg_op_counter_add,
+	.crash_claim = bti_pg_op_crash_claim,
+	.crash_mark_get = bti_pg_op_crash_mark_get,
+	.crash_mark_set = bti_pg_op_crash_mark_set,
+	.release_seen = bti_pg_op_release_seen,
+	.ticket_page = bti_pg_op_ticket_page,
+	.begin = bti_pg_op_begin,
+	.begin_read = bti_pg_op_begin_read,
+	.commit = bti_pg_op_commit,
+	.rollback = bti_pg_op_rollback,
+	.end_stray_txn = bti_pg_op_end_stray_txn,
+	.set_deadline = bti_pg_op_set_deadline,
+	.ticket_update = bti_pg_op_ticket_update,
+	.event_add = bti_pg_op_event_add,
+	.merge_links = bti_pg_op_merge_links,
+	.ticket_delete = bti_pg_op_ticket_delete,
+	.pending_page = bti_pg_op_pending_page,
+	.ticket_counts = bti_pg_op_ticket_counts,
+	.events_page = bti_pg_op_events_page,
+	.events_feed = bti_pg_op_events_feed,
+	.ticket_exists = bti_pg_op_ticket_exists,
+	.log_page = bti_pg_op_log_page,
+	.purge_step = bti_pg_op_purge_step,
+	.ticket_get = bti_pg_op_ticket_get,
+	.report_summary = bti_pg_op_report_summary,
+	.report_top_page = bti_pg_op_report_top_page,
+	.report_next_component = bti_pg_op_report_next_component,
+	.report_component = bti_pg_op_report_component,
+	.report_next_activity = bti_pg_op_report_next_activity,
+	.report_day_page = bti_pg_op_report_day_page,
+	.report_mttr = bti_pg_op_report_mttr,
+	.inspect_open = bti_pg_op_inspect_open,
+	.identify = bti_pg_op_identify,
+	.kind = bti_pg_op_kind,
+	.schema_diff = bti_pg_op_schema_diff,
+	.migration_records = bti_pg_op_migration_records,
+	.stamp = bti_pg_op_stamp,
+	.check_integrity = bti_pg_op_check_integrity,
+	.check_rows = bti_pg_op_check_rows,
+	.wal_state = bti_pg_op_wal_state,
+	.advice = bti_pg_op_advice,
+	.counters = bti_pg_op_counters,
+	.ticket_by_external_id = bti_pg_op_ticket_by_external_id,
+	.ticket_origin = bti_pg_op_ticket_origin,
+	.ticket_id_high = bti_pg_op_ticket_id_high,
+	.ticket_insert = bti_pg_op_ticket_insert,
+	.ticket_link = bti_pg_op_ticket_link,
+	.fingerprint_activate = bti_pg_op_fingerprint_activate,
+};
