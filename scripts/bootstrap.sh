@@ -7,7 +7,9 @@ packages=(
 	gcc g++ libc6-dev binutils     # compilers; g++ for the C++ header test
 	meson ninja-build pkg-config   # build
 	python3                        # meson itself, and the migration embedder
-	libsqlite3-dev                 # the one runtime dependency
+	libsqlite3-dev                 # the one required runtime dependency
+	libpq-dev                      # the PostgreSQL backend (optional in a user's build)
+	postgresql-15                  # the server the postgresql stage starts (pg_virtualenv)
 	abigail-tools                  # the ABI gate (abidw, abidiff)
 	valgrind                       # the memcheck stage of the tests
 	scdoc                          # the man page, bugtrack(1)

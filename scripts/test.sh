@@ -2,7 +2,8 @@
 # The whole test suite: install what is missing, build, run every test in
 # five stages, and end with "N passed, N failed" counted from meson's
 # per-test results of every stage.
-#   1. the developer build (-Wall -Wextra -Werror): every suite; then a
+#   1. the developer build (-Wall -Wextra -Werror): every suite; then the
+#      postgresql suite against a throwaway PostgreSQL 15 server; then a
 #      release build (-O3, NDEBUG) must compile without a warning
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi
 #   3. ThreadSanitizer: the unit, concurrency and conformance suites, and the
@@ -19,6 +20,7 @@ cd "$(dirname "$0")/.."
 
 scripts/bootstrap.sh || exit 1
 logs=()
+wrap=()
 
 stage() { # name, then the command; the time goes to stderr; returns its status
 	local name=$1 start=$SECONDS rc
@@ -40,10 +42,11 @@ configure() { # builddir, meson options...  Warnings are errors in every CI buil
 run_tests() { # builddir, stage name, meson test options...
 	# Each stage logs under its own name, so a later `meson test` in the
 	# same build directory cannot overwrite the results counted below.
+	# $wrap (an array, may be empty) runs meson under a command.
 	local dir=$1 name=$2
 	shift 2
 	rm -f "$dir/meson-logs/stage-$name"*.json
-	meson test -C "$dir" --print-errorlogs --logbase "stage-$name" "$@"
+	"${wrap[@]}" meson test -C "$dir" --print-errorlogs --logbase "stage-$name" "$@"
 	# meson appends the setup's name (stage-valgrind-valgrind.json)
 	local log
 	log=$(ls "$dir/meson-logs/stage-$name"*.json 2>/dev/null | head -n 1)
@@ -56,6 +59,16 @@ if ! scripts/build.sh; then
 	exit 1
 fi
 stage developer run_tests build developer
+
+# The PostgreSQL backend against a real, throwaway server: pg_virtualenv
+# (postgresql-common) creates a cluster, exports its PG* variables, runs the
+# suite and drops it.  Here a test that cannot reach the server fails
+# instead of skipping (BT_TEST_REQUIRE_POSTGRESQL).
+wrap=(pg_virtualenv -t -v 15)
+export BT_TEST_REQUIRE_POSTGRESQL=1
+stage postgresql run_tests build postgresql --suite postgresql
+unset BT_TEST_REQUIRE_POSTGRESQL
+wrap=()
 
 # With NDEBUG asserts vanish, and what only they used warns: compiled, not run
 # (the unit suite under it adds little to the five stages that run).

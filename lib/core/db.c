@@ -6,7 +6,7 @@
 
 const char *bt_db_location(const bt_db *db)
 {
-	return db ? db->path : NULL;
+	return db ? db->path_shown : NULL;
 }
 
 int bti_db_lock_until(bt_db *db, int64_t deadline_ms, const char *caller)

@@ -35,7 +35,8 @@ struct bt_db {
 	 * transaction. */
 	pthread_mutex_t lock;
 	bti_store *store;
-	char *path;
+	char *path;           /* the location, as the backend needs it */
+	char *path_shown;     /* as bt_db_location() shows it: no password */
 	bti_config cfg;
 	char *context[BTI_CONTEXT_SLOTS];
 	/* The queue and writer of asynchronous capture (the default), else

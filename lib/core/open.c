@@ -155,7 +155,9 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 	rc = resolve_config(&o, &db->cfg);
 	if (rc == BT_OK) {
 		db->path = bti_strdup(bt_location_resolve(path));
-		rc = db->path ? bti_context_init(db) : bti_error(BT_ENOMEM, "bt_open: out of memory");
+		db->path_shown = db->path ? bti_location_shown(db->path) : NULL;
+		rc = db->path_shown ? bti_context_init(db)
+				    : bti_error(BT_ENOMEM, "bt_open: out of memory");
 	}
 	int busy = o.busy_timeout_ms ? o.busy_timeout_ms : DEFAULT_BUSY_TIMEOUT_MS;
 	db->busy_timeout_ms = busy;
@@ -204,5 +206,6 @@ void bt_close(bt_db *db)
 	bti_context_free(db);
 	free_keys(db->cfg.redact_keys);
 	bti_free(db->path);
+	bti_free(db->path_shown);
 	bti_free(db);
 }

@@ -47,6 +47,50 @@ static const bti_store_ops *backend_for(const char *location)
 	return &bti_sqlite_ops;
 }
 
+char *bti_location_shown(const char *location)
+{
+	const char *at, *colon, *rest = location, *q;
+	size_t n = strlen(location), kept = 0;
+	char *out = bti_malloc(n + 1), *o = out;
+
+	if (!out || !is_postgresql(location)) {
+		if (out)
+			memcpy(out, location, n + 1);
+		return out;
+	}
+	/* scheme://user:password@host...: the password goes. */
+	rest = strstr(location, "://") + 3;
+	at = strchr(rest, '@');
+	q = strpbrk(rest, "/?");
+	colon = strchr(rest, ':');
+	if (at && (!q || at < q) && colon && colon < at) {
+		memcpy(o, location, (size_t)(colon - location));
+		o += colon - location;
+		rest = at;
+	} else {
+		memcpy(o, location, (size_t)(rest - location));
+		o += rest - location;
+	}
+	/* ...?password=...&...: so does that parameter. */
+	q = strchr(rest, '?');
+	n = q ? (size_t)(q - rest) : strlen(rest);
+	memcpy(o, rest, n);
+	o += n;
+	rest += n;
+	while (*rest) {
+		size_t len = strcspn(rest + 1, "&") + 1;
+
+		if (strncmp(rest + 1, "password=", 9) != 0) {
+			*o++ = kept++ ? '&' : '?';
+			memcpy(o, rest + 1, len - 1);
+			o += len - 1;
+		}
+		rest += len;
+	}
+	*o = '\0';
+	return out;
+}
+
 const bti_migration_set *bti_store_migrations(const char *location)
 {
 	/* No location: a database file's, for a caller with no handle. */

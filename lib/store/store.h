@@ -55,6 +55,11 @@ static inline const bti_migration *bti_migration_find(const bti_migration_set *s
 	return NULL;
 }
 
+/* @location as bt_db_location() shows it: a PostgreSQL URI without its
+ * password (in the user part, or a password= parameter), anything else as
+ * it is.  A new string (bti_free), or NULL when memory runs out. */
+char *bti_location_shown(const char *location);
+
 /* bt_location_resolve() is public (bugtrack/db.h), defined in backend.c:
  * the one place the default location is decided. */
 
