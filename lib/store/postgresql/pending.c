@@ -115,17 +115,6 @@ int bti_pg_op_release_seen(bti_store *st, const char *release, int64_t now)
 	return bti_error(BT_ENOTSUP, "release_seen: not written yet for PostgreSQL");
 }
 
-int bti_pg_op_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out)
-{
-	(void)st;
-	(void)q;
-	(void)rows;
-	(void)keys;
-	(void)cap;
-	(void)n_out;
-	return bti_error(BT_ENOTSUP, "ticket_page: not written yet for PostgreSQL");
-}
-
 int bti_pg_op_ticket_update(bti_store *st, int64_t id, const bti_ticket_update *u, int64_t now)
 {
 	(void)st;
@@ -230,14 +219,6 @@ int bti_pg_op_purge_step(bti_store *st, bti_purge_batch *b)
 	(void)st;
 	(void)b;
 	return bti_error(BT_ENOTSUP, "purge_step: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
-{
-	(void)st;
-	(void)id;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "ticket_get: not written yet for PostgreSQL");
 }
 
 int bti_pg_op_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out)
@@ -420,12 +401,4 @@ int bti_pg_op_fingerprint_activate(bti_store *st, const char *fingerprint)
 	(void)st;
 	(void)fingerprint;
 	return bti_error(BT_ENOTSUP, "fingerprint_activate: not written yet for PostgreSQL");
-}
-
-int bti_pg_read_ticket(const PGresult *r, int row, bt_ticket **out)
-{
-	(void)r;
-	(void)row;
-	(void)out;
-	return BT_ENOTSUP;
 }
