@@ -204,16 +204,6 @@ int bti_pg_op_ticket_exists(bti_store *st, int64_t id)
 	return bti_error(BT_ENOTSUP, "ticket_exists: not written yet for PostgreSQL");
 }
 
-int bti_pg_op_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap, size_t *n_out)
-{
-	(void)st;
-	(void)q;
-	(void)rows;
-	(void)cap;
-	(void)n_out;
-	return bti_error(BT_ENOTSUP, "log_page: not written yet for PostgreSQL");
-}
-
 int bti_pg_op_purge_step(bti_store *st, bti_purge_batch *b)
 {
 	(void)st;
