@@ -1,0 +1,171 @@
+/*
+ * store/postgresql/tickets.c - reading tickets: one by id, and filtered,
+ * keyset-paginated listings (store/sqlite/tickets.c in PostgreSQL's
+ * dialect).
+ */
+#include <string.h>
+
+#include "store_postgresql.h"
+#include "ticket.h"
+
+static const char SQL_TICKET_GET[] =
+	"SELECT " BTI_PG_TICKET_COLUMNS " FROM tickets WHERE id = $1::bigint";
+
+/* The ranks equal the bt_status and bt_severity values. */
+#define STATUS_RANK \
+	"(CASE status WHEN 'new' THEN 1 WHEN 'triaged' THEN 2 WHEN 'in_progress' THEN 3" \
+	" WHEN 'awaiting_verification' THEN 4 WHEN 'resolved' THEN 5 ELSE 6 END)"
+#define SEVERITY_RANK \
+	"(CASE severity WHEN 'low' THEN 1 WHEN 'medium' THEN 2 WHEN 'high' THEN 3 ELSE 4 END)"
+#define LAST_OCCURRED "coalesce(last_occurred_at, created_at)"
+
+/* A zero or NULL parameter disables its filter, so one statement per sort
+ * order serves every combination of filters.  Each parameter keeps one
+ * type wherever it is used: PostgreSQL deduces it once per statement.
+ * The text search is ASCII case-insensitive, as SQLite's lower() and the
+ * public contract are: lower() folds only ASCII under the "C" collation,
+ * whatever the database's locale. */
+#define FILTER_WHERE \
+	" WHERE ($1::bigint = 0 OR (($1::bigint >> " STATUS_RANK ") & 1) <> 0)" \
+	" AND ($2::integer = 0 OR " SEVERITY_RANK " >= $2::integer)" \
+	" AND ($3::text IS NULL OR component = $3::text)" \
+	" AND ($4::text IS NULL OR assignee = $4::text)" \
+	" AND ($5::integer = 0 OR ($5::integer = 1)" \
+	"      = (claim_expires_at IS NOT NULL AND claim_expires_at > $6::bigint))" \
+	" AND ($7::bigint = 0 OR created_at >= $7::bigint)" \
+	" AND ($8::bigint = 0 OR created_at < $8::bigint)" \
+	" AND ($9::bigint = 0 OR " LAST_OCCURRED " >= $9::bigint)" \
+	" AND ($10::bigint = 0 OR " LAST_OCCURRED " < $10::bigint)" \
+	" AND ($11::integer = 0 OR regression_count > 0)" \
+	" AND ($12::text IS NULL" \
+	"      OR strpos(lower(title COLLATE \"C\"), lower($12::text COLLATE \"C\")) > 0" \
+	"      OR strpos(lower(coalesce(error_message, '') COLLATE \"C\")," \
+	"                lower($12::text COLLATE \"C\")) > 0)" \
+	" AND ($16::integer = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < $6::bigint))" \
+	" AND ($17::bigint = 0 OR updated_at >= $17::bigint OR last_occurred_at >= $17::bigint)"
+
+/* Keyset pagination: rows strictly after ($13, $14) in (key, id) order.
+ * Every key is NOT NULL, so NULLs' place in the order does not matter. */
+#define PAGE_SQL(key) \
+	"SELECT " BTI_PG_TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE \
+	" AND ($13::bigint IS NULL OR " key " < $13::bigint" \
+	"      OR (" key " = $13::bigint AND id < $14::bigint))" \
+	" ORDER BY " key " DESC, id DESC LIMIT $15::bigint"
+
+static const char SQL_PAGE_LAST[] = PAGE_SQL(LAST_OCCURRED);
+static const char SQL_PAGE_COUNT[] = PAGE_SQL("occurrence_count");
+static const char SQL_PAGE_SEVERITY[] = PAGE_SQL(SEVERITY_RANK);
+static const char SQL_PAGE_CREATED[] = PAGE_SQL("created_at");
+
+int bti_pg_read_ticket(const PGresult *r, int row, bt_ticket **out)
+{
+	bt_ticket *t = bti_calloc(1, sizeof(*t));
+	int i;
+
+	*out = NULL;
+	if (!t)
+		return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
+	for (i = 0; i < BTI_T_TEXT_COUNT; i++) {
+		if (PQgetisnull(r, row, i))
+			continue;
+		t->text[i] = bti_strdup(PQgetvalue(r, row, i));
+		if (!t->text[i]) {
+			bt_ticket_free(t);
+			return bti_error(BT_ENOMEM, "reading a ticket: out of memory");
+		}
+	}
+	for (i = 0; i < BTI_T_INT_COUNT; i++)
+		t->num[i] = bti_pg_get_int(r, row, BTI_T_TEXT_COUNT + i);
+	*out = t;
+	return BT_OK;
+}
+
+int bti_pg_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	bti_pg_params_init(&p);
+	bti_pg_int(&p, id);
+	rc = bti_pg_exec(st, SQL_TICKET_GET, &p, &res, "bt_ticket_get");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0)
+		rc = bti_pg_read_ticket(res, 0, out);
+	else
+		rc = bti_error(BT_ENOTFOUND, "%s: no such ticket", "bt_ticket_get");
+	PQclear(res);
+	return rc;
+}
+
+static const char *page_sql(bt_ticket_sort sort)
+{
+	switch (sort) {
+	case BT_SORT_OCCURRENCES: return SQL_PAGE_COUNT;
+	case BT_SORT_SEVERITY:    return SQL_PAGE_SEVERITY;
+	case BT_SORT_CREATED:     return SQL_PAGE_CREATED;
+	default:                  return SQL_PAGE_LAST;
+	}
+}
+
+static void bind_query(bti_pg_params *p, const bti_ticket_query *q, size_t cap)
+{
+	bti_pg_params_init(p);
+	bti_pg_int(p, q->status_mask);
+	bti_pg_int(p, q->min_severity);
+	bti_pg_text(p, q->component);
+	bti_pg_text(p, q->assignee);
+	bti_pg_int(p, q->claimed);
+	bti_pg_int(p, q->now);
+	bti_pg_int(p, q->created_from);
+	bti_pg_int(p, q->created_to);
+	bti_pg_int(p, q->occurred_from);
+	bti_pg_int(p, q->occurred_to);
+	bti_pg_int(p, q->regressed_only);
+	bti_pg_text(p, q->text);
+	/* No position: NULL, the first page. */
+	if (q->has_position) {
+		bti_pg_int(p, q->after_key);
+		bti_pg_int(p, q->after_id);
+	} else {
+		bti_pg_text(p, NULL);
+		bti_pg_text(p, NULL);
+	}
+	bti_pg_int(p, (int64_t)cap);
+	bti_pg_int(p, q->overdue_only);
+	bti_pg_int(p, q->changed_from);
+}
+
+int bti_pg_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
+			  int64_t *keys, size_t cap, size_t *n_out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	size_t n = 0;
+	int rc, rows_back;
+
+	*n_out = 0;
+	bind_query(&p, q, cap);
+	rc = bti_pg_exec(st, page_sql(q->sort), &p, &res, "listing tickets");
+	if (rc != BT_OK)
+		return rc;
+	rows_back = PQntuples(res);
+	while (n < cap && (int)n < rows_back) {
+		rc = bti_pg_read_ticket(res, (int)n, &rows[n]);
+		if (rc != BT_OK)
+			break;
+		keys[n] = bti_pg_get_int(res, (int)n, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
+		n++;
+	}
+	PQclear(res);
+	if (rc != BT_OK) {
+		while (n)
+			bt_ticket_free(rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
