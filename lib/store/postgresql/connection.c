@@ -177,6 +177,9 @@ static int split_location(const char *location, char **conninfo, char **schema)
 
 /* ---- connecting ---- */
 
+#define BACKOFF_FIRST_MS 50
+#define BACKOFF_MAX_MS 5000
+
 /* The server's notices (NOTICE, WARNING) are not for the host's stderr. */
 static void quiet_notices(void *arg, const PGresult *res)
 {
@@ -217,15 +220,20 @@ static int connect_now(bti_pg_store *st, const char *what)
 		return bti_error(BT_ENOMEM, "%s: out of memory", what);
 	PQsetNoticeReceiver(st->conn, quiet_notices, NULL);
 	if (PQstatus(st->conn) != CONNECTION_OK) {
-		char line[400];
-
-		first_line(PQerrorMessage(st->conn), line, sizeof(line));
+		first_line(PQerrorMessage(st->conn), st->last_connect_error,
+			   sizeof(st->last_connect_error));
 		rc = bti_error_native(BT_ECANTOPEN, "postgresql:08001", "%s: cannot connect: %s",
-				      what, line);
+				      what, st->last_connect_error);
 		PQfinish(st->conn);
 		st->conn = NULL;
+		st->backoff_ms = st->backoff_ms ? st->backoff_ms * 2 : BACKOFF_FIRST_MS;
+		if (st->backoff_ms > BACKOFF_MAX_MS)
+			st->backoff_ms = BACKOFF_MAX_MS;
+		st->retry_at_ms = bti_mono_ms() + st->backoff_ms;
 		return rc;
 	}
+	st->backoff_ms = 0;
+	st->retry_at_ms = 0;
 	snprintf(lock_ms, sizeof(lock_ms), "%d", st->busy_timeout_ms);
 	if (st->schema)
 		snprintf(quoted, sizeof(quoted), "\"%s\"", st->schema); /* checked: [a-z0-9_] */
@@ -238,12 +246,19 @@ static int connect_now(bti_pg_store *st, const char *what)
 	return rc;
 }
 
-/* Run whenever a call takes the handle (bti_store_end_stray_txn): a lost
- * connection is made again here, so that the call after a fault works. */
+/* Run whenever a call takes the handle (bti_store_end_stray_txn) and
+ * before a transaction: a lost connection is made again here, so that the
+ * call after a fault works.  Within the back-off after a failed attempt,
+ * the call fails at once with the reason of that attempt. */
 static int ensure_connected(bti_pg_store *st, const char *what)
 {
 	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
 		return BT_OK;
+	if (!st->conn && st->retry_at_ms && bti_mono_ms() < st->retry_at_ms)
+		return bti_error_native(BT_EIO, "postgresql:08001", "%s: the server is unreachable "
+					"(%s); the next attempt is in %lld ms", what,
+					st->last_connect_error,
+					(long long)(st->retry_at_ms - bti_mono_ms()));
 	return connect_now(st, what);
 }
 

@@ -40,6 +40,13 @@ typedef struct bti_pg_store {
 	int64_t deadline_ms;     /* bti_store_set_deadline, 0: none */
 	int in_txn;              /* a transaction this handle began is open */
 	int lock_timeout_set;    /* the lock_timeout in effect (ms), to skip SETs */
+	/* Back-off after a failed connection: no attempt before @retry_at_ms
+	 * (monotonic), and the pause doubles up to a few seconds, so that an
+	 * asynchronous writer retrying every interval does not hammer a
+	 * server that is down. */
+	int64_t retry_at_ms;
+	int backoff_ms;
+	char last_connect_error[200];
 	/* Prepared statements, keyed by the address of their SQL constant;
 	 * named "s<index>" on the server.  Emptied when the connection is
 	 * made again. */
