@@ -9,6 +9,12 @@ The scripts import this module from their own directory, which Python puts
 first on sys.path, so they run from any working directory.  Set
 BUGTRACK_CLI_WRAPPER to run every bugtrack under a wrapper (valgrind), and
 BUGTRACK_KEEP to keep the temporary directory.
+
+With BUGTRACK_CLI_BACKEND=postgresql the fixture, and each copy of it, is a
+schema of its own on the server the PG* variables name (the postgresql
+suite runs under pg_virtualenv), and the goldens must come out the same as
+on SQLite; checks of files (permissions, corruption) are SQLite's only
+(self.postgresql tells them).
 """
 import csv
 import difflib
@@ -67,18 +73,45 @@ class Checker:
         self.failures = 0
         self.checks = 0
         self.tmp = tempfile.mkdtemp(prefix=f"bugtrack-{self.name}-")
-        self.db = os.path.join(self.tmp, "fixture.db")
+        self.postgresql = os.environ.get("BUGTRACK_CLI_BACKEND") == "postgresql"
+        self.schemas = []
+        self.db = self.location("fixture.db")
         self.wrapper = shlex.split(os.environ.get("BUGTRACK_CLI_WRAPPER", ""))
         self.env = clean_env(self.env_drop)
         self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "USER": "tester"}, **self.env_extra)
 
+    def location(self, name):
+        """A fresh location called @name: a file in the temporary directory,
+        or on PostgreSQL a schema named after it and this process."""
+        if not self.postgresql:
+            return os.path.join(self.tmp, name)
+        schema = f"cli_{self.name}_{os.getpid()}_{len(self.schemas)}"
+        self.schemas.append(schema)
+        return f"postgresql://?schema={schema}"
+
+    def drop_schemas(self):
+        if self.schemas:
+            sql = "SET client_min_messages = warning;" + "".join(
+                f"DROP SCHEMA IF EXISTS {s} CASCADE;" for s in self.schemas)
+            subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=False,
+                           stdout=subprocess.DEVNULL)
+
     def main(self):
+        if self.postgresql and not (os.environ.get("PGHOST") or os.environ.get("PGPORT")):
+            why = "no PostgreSQL server named: run it under pg_virtualenv (scripts/test.sh does)"
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if os.environ.get("BT_TEST_REQUIRE_POSTGRESQL"):
+                print(f"FAIL: {why}")
+                return 1
+            print(f"SKIP: {why}")
+            return 77
         try:
             subprocess.run([self.fixture, self.db], check=True)
             self.run_checks()
         finally:
             if not os.environ.get("BUGTRACK_KEEP"):
                 shutil.rmtree(self.tmp, ignore_errors=True)
+                self.drop_schemas()
         if self.update:
             print(f"golden files written to {self.golden_dir}")
             return 0
@@ -169,9 +202,13 @@ class Checker:
         return p.returncode, tty, out if stream == "stderr" else err
 
     def copy_db(self, name):
-        """A copy of the fixture, for commands that change it."""
-        path = os.path.join(self.tmp, name)
-        shutil.copyfile(self.db, path)
+        """A copy of the fixture, for commands that change it.  On PostgreSQL
+        the fixture is built again in a new schema: it is deterministic."""
+        path = self.location(name)
+        if self.postgresql:
+            subprocess.run([self.fixture, path], check=True)
+        else:
+            shutil.copyfile(self.db, path)
         return path
 
     # ---- parsing ----
