@@ -499,8 +499,14 @@ int bti_sqlite_op_pending_page(bti_store *base, const char *agent, int max_attem
 		ids[n++] = sqlite3_column_int64(stmt, 0);
 	rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? BT_OK : bti_sqlite_fail(st->sql, rc, "listing pending tickets");
 	bti_sqlite_release(stmt);
-	for (i = 0; rc == BT_OK && i < n; i++)
+	/* On a failure at i, rows 0..i-1 are ours to free; rows[i] was not
+	 * filled (the loop used to step past it, and free what the caller's
+	 * previous page left there). */
+	for (i = 0; rc == BT_OK && i < n; i++) {
 		rc = bti_sqlite_op_ticket_get(&st->base, ids[i], &rows[i]);
+		if (rc != BT_OK)
+			break;
+	}
 	if (rc != BT_OK) {
 		while (i)
 			bt_ticket_free(rows[--i]);
