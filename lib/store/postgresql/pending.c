@@ -4,9 +4,6 @@
  */
 #include "store_postgresql.h"
 
-
-
-
 int bti_pg_op_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	(void)st;
@@ -240,77 +237,6 @@ int bti_pg_op_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
 	return bti_error(BT_ENOTSUP, "ticket_get: not written yet for PostgreSQL");
 }
 
-int bti_pg_op_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out)
-{
-	(void)st;
-	(void)from;
-	(void)to;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "report_summary: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count, int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out)
-{
-	(void)st;
-	(void)from;
-	(void)to;
-	(void)after_count;
-	(void)after_id;
-	(void)rows;
-	(void)cap;
-	(void)n_out;
-	return bti_error(BT_ENOTSUP, "report_top_page: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_report_next_component(bti_store *st, const char *after, char **out)
-{
-	(void)st;
-	(void)after;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "report_next_component: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_report_component(bti_store *st, int64_t from, int64_t to, const char *component, bti_report_counts *out)
-{
-	(void)st;
-	(void)from;
-	(void)to;
-	(void)component;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "report_component: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out)
-{
-	(void)st;
-	(void)at;
-	(void)to;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "report_next_activity: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out)
-{
-	(void)st;
-	(void)from;
-	(void)to;
-	(void)has_after;
-	(void)after;
-	(void)rows;
-	(void)cap;
-	(void)n_out;
-	return bti_error(BT_ENOTSUP, "report_day_page: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5])
-{
-	(void)st;
-	(void)from;
-	(void)to;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "report_mttr: not written yet for PostgreSQL");
-}
-
 int bti_pg_op_identify(const char *path, bt_db_kind *out)
 {
 	(void)path;
@@ -335,8 +261,6 @@ int bti_pg_op_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, voi
 	(void)count_out;
 	return bti_error(BT_ENOTSUP, "schema_diff: not written yet for PostgreSQL");
 }
-
-
 
 int bti_pg_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size)
 {
