@@ -295,57 +295,6 @@ int bti_pg_op_counters(bti_store *st, bti_counter_fn fn, void *payload)
 	return bti_error(BT_ENOTSUP, "counters: not written yet for PostgreSQL");
 }
 
-int bti_pg_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out)
-{
-	(void)st;
-	(void)external_id;
-	(void)id_out;
-	return bti_error(BT_ENOTSUP, "ticket_by_external_id: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out, char **fingerprint_out)
-{
-	(void)st;
-	(void)id;
-	(void)created_at_out;
-	(void)fingerprint_out;
-	return bti_error(BT_ENOTSUP, "ticket_origin: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_ticket_id_high(bti_store *st, int64_t *high_out)
-{
-	(void)st;
-	(void)high_out;
-	return bti_error(BT_ENOTSUP, "ticket_id_high: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active, int grouping_version, int64_t *id_out)
-{
-	(void)st;
-	(void)row;
-	(void)dedup_active;
-	(void)grouping_version;
-	(void)id_out;
-	return bti_error(BT_ENOTSUP, "ticket_insert: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint, int64_t now)
-{
-	(void)st;
-	(void)id;
-	(void)canonical;
-	(void)fingerprint;
-	(void)now;
-	return bti_error(BT_ENOTSUP, "ticket_link: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_fingerprint_activate(bti_store *st, const char *fingerprint)
-{
-	(void)st;
-	(void)fingerprint;
-	return bti_error(BT_ENOTSUP, "fingerprint_activate: not written yet for PostgreSQL");
-}
-
 int bti_pg_read_ticket(const PGresult *r, int row, bt_ticket **out)
 {
 	(void)r;
