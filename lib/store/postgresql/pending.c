@@ -237,64 +237,6 @@ int bti_pg_op_ticket_get(bti_store *st, int64_t id, bt_ticket **out)
 	return bti_error(BT_ENOTSUP, "ticket_get: not written yet for PostgreSQL");
 }
 
-int bti_pg_op_identify(const char *path, bt_db_kind *out)
-{
-	(void)path;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "identify: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_kind(bti_store *st, const char *path, bt_db_kind *out)
-{
-	(void)st;
-	(void)path;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "kind: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, void *payload, size_t *count_out)
-{
-	(void)st;
-	(void)version;
-	(void)fn;
-	(void)payload;
-	(void)count_out;
-	return bti_error(BT_ENOTSUP, "schema_diff: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size)
-{
-	(void)st;
-	(void)errors_out;
-	(void)first;
-	(void)size;
-	return bti_error(BT_ENOTSUP, "check_integrity: not written yet for PostgreSQL");
-}
-
-int bti_pg_op_check_rows(bti_store *st, bti_check_rows *out)
-{
-	(void)st;
-	(void)out;
-	return bti_error(BT_ENOTSUP, "check_rows: not written yet for PostgreSQL");
-}
-
-void bti_pg_op_advice(const char *problem, const char *location, long pid, char *buf, size_t size)
-{
-	(void)problem;
-	(void)location;
-	(void)pid;
-	if (size)
-		buf[0] = '\0';
-}
-
-int bti_pg_op_counters(bti_store *st, bti_counter_fn fn, void *payload)
-{
-	(void)st;
-	(void)fn;
-	(void)payload;
-	return bti_error(BT_ENOTSUP, "counters: not written yet for PostgreSQL");
-}
-
 int bti_pg_read_ticket(const PGresult *r, int row, bt_ticket **out)
 {
 	(void)r;
