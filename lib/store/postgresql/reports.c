@@ -1,0 +1,337 @@
+/*
+ * store/postgresql/reports.c - the SQL of the reports (bt_aggregate_iter),
+ * in PostgreSQL's dialect: the statements of store/sqlite/reports.c, with
+ * the same bounds on created_at (error_logs_created, error_logs_component)
+ * and the same answers, so that a report reads the same on either backend.
+ *
+ * Two things differ from SQLite and are spelled out here:
+ *  - text order: SQLite compares text byte by byte; PostgreSQL by the
+ *    database's collation.  Where an order shows (the components, a day's
+ *    rows), the comparison is COLLATE "C", which is byte order.
+ *  - NULL order: SQLite sorts NULL first, PostgreSQL last; NULLS FIRST.
+ * Ranges arrive resolved: [from, to) with INT64_MIN / INT64_MAX for an open
+ * end.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "store_postgresql.h"
+#include "vocab.h"
+
+#define OPEN_STATUSES "('new', 'triaged', 'in_progress', 'awaiting_verification')"
+/* A stored occurrence: a log row that landed on a ticket. */
+#define OCCURRED(from, to) \
+	"created_at >= " from " AND created_at < " to " AND ticket_id IS NOT NULL"
+#define FROM "$1::bigint"
+#define TO "$2::bigint"
+
+/* One pass over the range's log rows for both of their counts. */
+static const char SQL_SUMMARY[] =
+	"SELECT o.n, o.seen,"
+	" (SELECT count(*) FROM tickets WHERE created_at >= " FROM " AND created_at < " TO "),"
+	" (SELECT count(*) FROM tickets WHERE resolved_at >= " FROM " AND resolved_at < " TO "),"
+	" (SELECT count(*) FROM ticket_events"
+	"  WHERE kind = 'regressed' AND created_at >= " FROM " AND created_at < " TO "),"
+	" (SELECT count(*) FROM tickets WHERE status IN " OPEN_STATUSES ")"
+	" FROM (SELECT count(*) AS n, count(DISTINCT ticket_id) AS seen FROM error_logs"
+	"       WHERE " OCCURRED(FROM, TO) ") AS o";
+
+/* $3 < 0: the first page; else the rows after ($3 occurrences, id $4). */
+static const char SQL_TOP_PAGE[] =
+	"SELECT t.id, g.n, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
+	" t.severity, t.component, t.title"
+	" FROM (SELECT ticket_id, count(*) AS n FROM error_logs WHERE " OCCURRED(FROM, TO)
+	"       GROUP BY ticket_id) AS g"
+	" JOIN tickets AS t ON t.id = g.ticket_id"
+	" WHERE $3::bigint < 0 OR g.n < $3::bigint OR (g.n = $3::bigint AND t.id > $4::bigint)"
+	" ORDER BY g.n DESC, t.id LIMIT $5::bigint";
+
+/* Each arm is a min() over component: two index seeks when the database's
+ * collation is "C"; otherwise (COLLATE "C" makes byte order, SQLite's, the
+ * order of the components) PostgreSQL reads the column. */
+static const char SQL_FIRST_COMPONENT[] =
+	"SELECT min(c) FROM (SELECT min(component COLLATE \"C\") AS c FROM error_logs"
+	" UNION ALL SELECT min(component COLLATE \"C\") FROM tickets"
+	" WHERE component IS NOT NULL) AS m";
+static const char SQL_NEXT_COMPONENT[] =
+	"SELECT min(c) FROM (SELECT min(component COLLATE \"C\") AS c FROM error_logs"
+	" WHERE component COLLATE \"C\" > $1::text"
+	" UNION ALL SELECT min(component COLLATE \"C\") FROM tickets"
+	" WHERE component COLLATE \"C\" > $1::text) AS m";
+
+/* SQLite's "component IS ?3" is one statement for a component and for
+ * NULL; PostgreSQL's IS NOT DISTINCT FROM would not use the indexes, so
+ * there is one statement for each.  Equality is the same in every
+ * collation. */
+#define COMPONENT_COUNTS(match) \
+	"SELECT" \
+	" (SELECT count(*) FROM error_logs WHERE " match " AND " OCCURRED(FROM, TO) ")," \
+	" (SELECT count(*) FROM tickets" \
+	"  WHERE " match " AND created_at >= " FROM " AND created_at < " TO ")," \
+	" (SELECT count(*) FROM tickets WHERE " match " AND status IN " OPEN_STATUSES ")"
+static const char SQL_COMPONENT[] = COMPONENT_COUNTS("component = $3::text");
+static const char SQL_COMPONENT_NULL[] = COMPONENT_COUNTS("component IS NULL");
+
+/* Any log row counts here, ticket or not: the day query then filters. */
+static const char SQL_NEXT_ACTIVITY[] =
+	"SELECT min(t) FROM (SELECT min(created_at) AS t FROM error_logs"
+	"  WHERE created_at >= " FROM " AND created_at < " TO
+	" UNION ALL SELECT min(created_at) FROM tickets"
+	"  WHERE created_at >= " FROM " AND created_at < " TO ") AS m";
+
+/* One day's components, NULL first; $3 = 0: from the start, else after $4
+ * (NULL: after the NULL component).  Byte order, as SQLite's. */
+static const char SQL_DAY_PAGE[] =
+	"SELECT c, sum(o), sum(n) FROM ("
+	"  SELECT component COLLATE \"C\" AS c, count(*) AS o, 0 AS n FROM error_logs"
+	"  WHERE " OCCURRED(FROM, TO) " GROUP BY component"
+	"  UNION ALL"
+	"  SELECT component COLLATE \"C\", 0, count(*) FROM tickets"
+	"  WHERE created_at >= " FROM " AND created_at < " TO " GROUP BY component) AS u"
+	" WHERE $3::integer = 0 OR ($4::text IS NULL AND c IS NOT NULL) OR c > $4::text"
+	" GROUP BY c ORDER BY c NULLS FIRST LIMIT $5::bigint";
+
+/* Per severity and over all ('all'): count, mean, and the median as the
+ * mean of the middle one or two values, exactly as SQLite computes them:
+ * its avg() of integers is the sum made a double, divided by the count as
+ * a double, and its round() is the sign times trunc(|x| + 0.5) in double
+ * (half away from zero).  PostgreSQL's avg(bigint) is an exact numeric and
+ * its round(float8) rounds half to even, so both are spelled out here in
+ * float8, which rounds as C's doubles do.  (n + 1) / 2 and (n + 2) / 2 are
+ * integer divisions on both. */
+#define SQLITE_ROUND(x) "(sign(" x ") * trunc(abs(" x ") + 0.5::float8))::bigint"
+#define SQLITE_AVG(t) "(sum(" t ")::float8 / count(" t ")::float8)"
+static const char SQL_MTTR[] =
+	"WITH d AS (SELECT severity AS s, resolved_at - created_at AS t FROM tickets"
+	"           WHERE resolved_at >= " FROM " AND resolved_at < " TO "),"
+	" a AS (SELECT s, t FROM d UNION ALL SELECT 'all', t FROM d),"
+	" r AS (SELECT s, t, row_number() OVER (PARTITION BY s ORDER BY t) AS i,"
+	"              count(*) OVER (PARTITION BY s) AS n FROM a),"
+	" g AS (SELECT s, count(*) AS n, " SQLITE_AVG("t") " AS mean,"
+	"       " SQLITE_AVG("CASE WHEN i IN ((n + 1) / 2, (n + 2) / 2) THEN t END") " AS mid"
+	"       FROM r GROUP BY s)"
+	" SELECT s, n, " SQLITE_ROUND("mean") ", " SQLITE_ROUND("mid") " FROM g";
+
+static void range_params(bti_pg_params *p, int64_t from, int64_t to)
+{
+	bti_pg_params_init(p);
+	bti_pg_int(p, from);
+	bti_pg_int(p, to);
+}
+
+int bti_pg_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_report_summary *out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	range_params(&p, from, to);
+	rc = bti_pg_exec(st, SQL_SUMMARY, &p, &res, "reading the summary");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0) {
+		out->occurrences = bti_pg_get_int(res, 0, 0);
+		out->tickets_seen = bti_pg_get_int(res, 0, 1);
+		out->new_tickets = bti_pg_get_int(res, 0, 2);
+		out->resolved = bti_pg_get_int(res, 0, 3);
+		out->regressions = bti_pg_get_int(res, 0, 4);
+		out->open_now = bti_pg_get_int(res, 0, 5);
+	}
+	PQclear(res);
+	return BT_OK;
+}
+
+/* bti_report_top_row_clear and bti_report_day_row_clear are the SQLite
+ * backend's (store/sqlite/reports.c), which every build has. */
+
+/* Out of memory copying a column: the SQLite backend's message. */
+static int dup_column(const PGresult *r, int row, int col, char **out)
+{
+	int rc = bti_pg_get_text(r, row, col, out);
+
+	return rc == BT_OK ? BT_OK : bti_error(BT_ENOMEM, "reading a report: out of memory");
+}
+
+static int read_top_row(const PGresult *r, int i, bti_report_top_row *row)
+{
+	int rc;
+
+	memset(row, 0, sizeof(*row));
+	row->id = bti_pg_get_int(r, i, 0);
+	row->occurrences = bti_pg_get_int(r, i, 1);
+	row->occurrence_count = bti_pg_get_int(r, i, 2);
+	row->last_occurred_at = bti_pg_get_int(r, i, 3);
+	rc = dup_column(r, i, 4, &row->number);
+	if (rc == BT_OK)
+		rc = dup_column(r, i, 5, &row->status);
+	if (rc == BT_OK)
+		rc = dup_column(r, i, 6, &row->severity);
+	if (rc == BT_OK)
+		rc = dup_column(r, i, 7, &row->component);
+	if (rc == BT_OK)
+		rc = dup_column(r, i, 8, &row->title);
+	if (rc != BT_OK)
+		bti_report_top_row_clear(row);
+	return rc;
+}
+
+int bti_pg_op_report_top_page(bti_store *base, int64_t from, int64_t to, int64_t after_count,
+			      int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	size_t n = 0;
+	int rc;
+
+	*n_out = 0;
+	range_params(&p, from, to);
+	bti_pg_int(&p, after_count);
+	bti_pg_int(&p, after_id);
+	bti_pg_int(&p, (int64_t)cap);
+	rc = bti_pg_exec(st, SQL_TOP_PAGE, &p, &res, "reading the top tickets");
+	if (rc != BT_OK)
+		return rc;
+	while (n < cap && n < (size_t)PQntuples(res)) {
+		rc = read_top_row(res, (int)n, &rows[n]);
+		if (rc != BT_OK)
+			break;
+		n++;
+	}
+	PQclear(res);
+	if (rc != BT_OK) {
+		while (n)
+			bti_report_top_row_clear(&rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
+
+int bti_pg_op_report_next_component(bti_store *base, const char *after, char **out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	*out = NULL;
+	bti_pg_params_init(&p);
+	if (after)
+		bti_pg_text(&p, after);
+	rc = bti_pg_exec(st, after ? SQL_NEXT_COMPONENT : SQL_FIRST_COMPONENT, &p, &res,
+			 "reading the components");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0)
+		rc = dup_column(res, 0, 0, out);
+	PQclear(res);
+	return rc == BT_OK && !*out ? BT_ITEROVER : rc;
+}
+
+int bti_pg_op_report_component(bti_store *base, int64_t from, int64_t to, const char *component,
+			       bti_report_counts *out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	range_params(&p, from, to);
+	if (component)
+		bti_pg_text(&p, component);
+	rc = bti_pg_exec(st, component ? SQL_COMPONENT : SQL_COMPONENT_NULL, &p, &res,
+			 "reading a component");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0) {
+		out->occurrences = bti_pg_get_int(res, 0, 0);
+		out->new_tickets = bti_pg_get_int(res, 0, 1);
+		out->open_now = bti_pg_get_int(res, 0, 2);
+	}
+	PQclear(res);
+	return BT_OK;
+}
+
+int bti_pg_op_report_next_activity(bti_store *base, int64_t at, int64_t to, int64_t *out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	range_params(&p, at, to);
+	rc = bti_pg_exec(st, SQL_NEXT_ACTIVITY, &p, &res, "reading the days");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		*out = bti_pg_get_int(res, 0, 0);
+	else
+		rc = BT_ITEROVER;
+	PQclear(res);
+	return rc;
+}
+
+int bti_pg_op_report_day_page(bti_store *base, int64_t from, int64_t to, int has_after,
+			      const char *after, bti_report_day_row *rows, size_t cap,
+			      size_t *n_out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	size_t n = 0;
+	int rc;
+
+	*n_out = 0;
+	range_params(&p, from, to);
+	bti_pg_int(&p, has_after != 0);
+	bti_pg_text(&p, after);
+	bti_pg_int(&p, (int64_t)cap);
+	rc = bti_pg_exec(st, SQL_DAY_PAGE, &p, &res, "reading a day");
+	if (rc != BT_OK)
+		return rc;
+	while (n < cap && n < (size_t)PQntuples(res)) {
+		rc = dup_column(res, (int)n, 0, &rows[n].component);
+		if (rc != BT_OK)
+			break;
+		rows[n].occurrences = bti_pg_get_int(res, (int)n, 1);
+		rows[n].new_tickets = bti_pg_get_int(res, (int)n, 2);
+		n++;
+	}
+	PQclear(res);
+	if (rc != BT_OK) {
+		while (n)
+			bti_report_day_row_clear(&rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}
+
+int bti_pg_op_report_mttr(bti_store *base, int64_t from, int64_t to, bti_report_mttr_row out[5])
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc, i;
+
+	for (i = 0; i < 5; i++)
+		out[i].resolved = out[i].mean_ms = out[i].median_ms = 0;
+	range_params(&p, from, to);
+	rc = bti_pg_exec(st, SQL_MTTR, &p, &res, "reading the time to resolve");
+	if (rc != BT_OK)
+		return rc;
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *s = PQgetvalue(res, i, 0);
+		int sev = strcmp(s, "all") == 0 ? 0 : bti_severity_from_name(s);
+
+		if (sev == 0 && strcmp(s, "all") != 0)
+			continue; /* cannot happen: severity has a CHECK */
+		out[sev].resolved = bti_pg_get_int(res, i, 1);
+		out[sev].mean_ms = bti_pg_get_int(res, i, 2);
+		out[sev].median_ms = bti_pg_get_int(res, i, 3);
+	}
+	PQclear(res);
+	return BT_OK;
+}
