@@ -538,12 +538,20 @@ int bti_pg_op_begin_read(bti_store *base)
 
 int bti_pg_commit(bti_pg_store *st)
 {
-	int rc = bti_pg_exec_simple(st, "COMMIT", "committing");
+	PGresult *res;
+	int rc = BT_OK;
 
-	/* COMMIT of a failed transaction answers ROLLBACK, without an error:
-	 * the caller must not think it stored anything. */
-	if (rc == BT_OK && st->conn && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
-		rc = bti_error(BT_EINTERNAL, "committing: the transaction was not committed");
+	if (!st->conn)
+		return bti_error_native(BT_EIO, "postgresql:08003", "committing: not connected");
+	res = PQexec(st->conn, "COMMIT");
+	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = bti_pg_fail(st, res, "committing");
+	/* COMMIT of a transaction a failed statement aborted answers ROLLBACK,
+	 * without an error: the caller must not think it stored anything. */
+	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
+		rc = bti_error(BT_EINTERNAL, "committing: the server rolled the transaction back "
+			       "(a statement in it had failed)");
+	PQclear(res);
 	if (rc == BT_OK)
 		st->in_txn = 0;
 	return rc;
