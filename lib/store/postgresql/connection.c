@@ -222,8 +222,10 @@ static int connect_now(bti_pg_store *st, const char *what)
 	if (PQstatus(st->conn) != CONNECTION_OK) {
 		first_line(PQerrorMessage(st->conn), st->last_connect_error,
 			   sizeof(st->last_connect_error));
-		rc = bti_error_native(BT_ECANTOPEN, "postgresql:08001", "%s: cannot connect: %s",
-				      what, st->last_connect_error);
+		/* At open, the database cannot be opened; later, the handle
+		 * lost its server, and the call failed for I/O. */
+		rc = bti_error_native(st->opened ? BT_EIO : BT_ECANTOPEN, "postgresql:08001",
+				      "%s: cannot connect: %s", what, st->last_connect_error);
 		PQfinish(st->conn);
 		st->conn = NULL;
 		st->backoff_ms = st->backoff_ms ? st->backoff_ms * 2 : BACKOFF_FIRST_MS;
@@ -310,6 +312,7 @@ int bti_pg_op_open(bti_store **out, const char *path, unsigned int flags, int bu
 		rc = connect_now(st, "bt_open");
 	if (rc == BT_OK)
 		rc = bti_pg_migrate(st);
+	st->opened = 1;
 	if (rc != BT_OK) {
 		bti_pg_op_close(&st->base);
 		return rc;
@@ -498,6 +501,22 @@ int bti_pg_writer_lock_off;
 static const char SQL_WRITER_LOCK[] =
 	"SELECT pg_advisory_xact_lock(1651861364, hashtext(current_schema()))";
 
+/* BEGIN, once more on a new connection if the one it went out on was
+ * dead (a server restart, an idle connection cut by the network, a
+ * backend terminated): nothing of the transaction was sent yet, so the
+ * retry cannot store anything twice, and the call after a fault works. */
+static int begin_retrying(bti_pg_store *st, const char *sql, const char *what)
+{
+	int rc = bti_pg_exec_simple(st, sql, what);
+
+	if (rc == BT_EIO && st->conn && PQstatus(st->conn) == CONNECTION_BAD &&
+	    connect_now(st, what) == BT_OK && apply_lock_timeout(st) == BT_OK) {
+		bt_error_clear();
+		rc = bti_pg_exec_simple(st, sql, what);
+	}
+	return rc;
+}
+
 int bti_pg_begin(bti_pg_store *st)
 {
 	int rc = ensure_connected(st, "starting a transaction");
@@ -505,7 +524,7 @@ int bti_pg_begin(bti_pg_store *st)
 	if (rc == BT_OK)
 		rc = apply_lock_timeout(st);
 	if (rc == BT_OK)
-		rc = bti_pg_exec_simple(st, "BEGIN", "starting a transaction");
+		rc = begin_retrying(st, "BEGIN", "starting a transaction");
 	if (rc != BT_OK)
 		return rc;
 	st->in_txn = 1;
@@ -529,8 +548,8 @@ int bti_pg_op_begin_read(bti_store *base)
 	int rc = ensure_connected(st, "starting a read transaction");
 
 	if (rc == BT_OK)
-		rc = bti_pg_exec_simple(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-					"starting a read transaction");
+		rc = begin_retrying(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+				    "starting a read transaction");
 	if (rc == BT_OK)
 		st->in_txn = 1;
 	return rc;

@@ -39,6 +39,7 @@ typedef struct bti_pg_store {
 	int busy_timeout_ms;
 	int64_t deadline_ms;     /* bti_store_set_deadline, 0: none */
 	int in_txn;              /* a transaction this handle began is open */
+	int opened;              /* bt_open is done: connection faults are BT_EIO */
 	int lock_timeout_set;    /* the lock_timeout in effect (ms), to skip SETs */
 	/* Back-off after a failed connection: no attempt before @retry_at_ms
 	 * (monotonic), and the pause doubles up to a few seconds, so that an

@@ -1,0 +1,174 @@
+/*
+ * test_pg_faults.c - connection faults (issue 15): a terminated backend, a
+ * server restart and a server that is down for a while.  Each call either
+ * stores its occurrence or fails with a clear code; the call after the
+ * fault works without the host doing anything; nothing acknowledged is
+ * lost and nothing is stored twice.
+ *
+ * Restarting and stopping the server needs the cluster pg_virtualenv made
+ * (PG_CLUSTER_CONF_ROOT); elsewhere those cases are skipped, saying so.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "check.h"
+#include "../conformance/fixture.h"
+
+static const conf_backend *pg;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t total(const char *loc)
+{
+	bt_ticket_iter *it = NULL;
+	bt_ticket *t;
+	bt_db *db = NULL;
+	int64_t n = 0;
+
+	CHECK_RC(bt_open(&db, loc, NULL), BT_OK);
+	CHECK_RC(bt_ticket_iter_new(db, NULL, &it), BT_OK);
+	while (it && bt_ticket_iter_next(it, &t) == BT_OK) {
+		n += bt_ticket_occurrence_count(t);
+		bt_ticket_free(t);
+	}
+	bt_ticket_iter_free(it);
+	bt_close(db);
+	return n;
+}
+
+static bt_db *open_sync(const char *loc)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_db *db = NULL;
+
+	opts.flags = BT_OPEN_SYNC;
+	opts.busy_timeout_ms = 2000;
+	CHECK_RC(bt_open(&db, loc, &opts), BT_OK);
+	if (!db)
+		exit(2);
+	return db;
+}
+
+/* The server ends every libbugtrack session (an administrator, a pooler,
+ * a failover): the next call connects again and stores. */
+static void test_terminated_backend(void)
+{
+	char loc[512];
+	bt_db *db;
+	PGconn *admin = PQconnectdb("");
+	PGresult *r;
+
+	CHECK(pg->make("terminated", loc, sizeof(loc)) == 0);
+	db = open_sync(loc);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	r = PQexec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			  " WHERE application_name = 'libbugtrack'");
+	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) >= 1);
+	PQclear(r);
+	PQfinish(admin);
+	usleep(200 * 1000); /* the backend is gone */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	bt_close(db);
+	CHECK_INT_EQ(total(loc), 3);
+	pg->drop(loc);
+}
+
+static int cluster(const char *action)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "pg_ctlcluster %s regress %s >&2",
+		 getenv("PGVERSION") ? getenv("PGVERSION") : "15", action);
+	return system(cmd);
+}
+
+/* The server restarts under open handles, one synchronous and one
+ * asynchronous; then it is down for a while: synchronous calls fail at
+ * once with BT_EIO, asynchronous ones are queued, and all of them are
+ * stored once it is back. */
+static void test_restart_and_outage(void)
+{
+	bt_db *db, *adb = NULL;
+	char loc[512];
+	int64_t start, acked = 0;
+	int rc, i;
+
+	if (!getenv("PG_CLUSTER_CONF_ROOT")) {
+		fprintf(stderr, "test_restart_and_outage skipped: not under pg_virtualenv -t\n");
+		return;
+	}
+	CHECK(pg->make("restart", loc, sizeof(loc)) == 0);
+	db = open_sync(loc);
+	CHECK_RC(bt_open(&adb, loc, NULL), BT_OK);
+	if (!adb)
+		return;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_RC(bt_log(adb, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_RC(bt_flush(adb, 10000), BT_OK);
+	acked = 2;
+
+	CHECK(cluster("restart") == 0);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_RC(bt_log(adb, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_RC(bt_flush(adb, 10000), BT_OK);
+	acked += 2;
+
+	CHECK(cluster("stop") == 0);
+	start = mono_ms();
+	rc = bt_log(db, BT_CRITICAL, "faults", "the same error");
+	CHECK_RC(rc, BT_EIO);
+	CHECK_STR_CONTAINS(bt_error_message(), "connect");
+	CHECK(strncmp(bt_error_backend_code(), "postgresql:08", 13) == 0);
+	/* Well inside the busy timeout: a refused connection is not waited on. */
+	CHECK(mono_ms() - start < 2000);
+	for (i = 0; i < 50; i++) {
+		/* Queued: the host is not held up by a server that is down. */
+		CHECK_RC(bt_log(adb, BT_CRITICAL, "faults", "the same error"), BT_OK);
+		acked++;
+	}
+	start = mono_ms();
+	CHECK(bt_flush(adb, 300) != BT_OK);
+	CHECK(mono_ms() - start < 1500);
+	CHECK(cluster("start") == 0);
+	CHECK_RC(bt_flush(adb, 20000), BT_OK);
+	/* The synchronous handle backs off for a few seconds at most. */
+	start = mono_ms();
+	while ((rc = bt_log(db, BT_CRITICAL, "faults", "the same error")) != BT_OK &&
+	       mono_ms() - start < 10000)
+		usleep(100 * 1000);
+	CHECK_RC(rc, BT_OK);
+	acked++;
+	bt_close(db);
+	bt_close(adb);
+	CHECK_INT_EQ(total(loc), acked);
+	pg->drop(loc);
+}
+
+int main(void)
+{
+	char why[512];
+
+	pg = conf_backend_find("postgresql");
+	if (!pg->available(why, sizeof(why))) {
+		if (getenv("BT_TEST_REQUIRE_POSTGRESQL")) {
+			printf("FAIL: PostgreSQL must run here, and cannot: %s\n", why);
+			return 1;
+		}
+		printf("SKIP: %s\n", why);
+		return 77;
+	}
+	RUN(test_terminated_backend);
+	RUN(test_restart_and_outage);
+	return check_finish();
+}
