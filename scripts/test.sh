@@ -63,8 +63,9 @@ stage developer run_tests build developer
 # The PostgreSQL backend against a real, throwaway server: pg_virtualenv
 # (postgresql-common) creates a cluster, exports its PG* variables, runs the
 # suite and drops it.  Here a test that cannot reach the server fails
-# instead of skipping (BT_TEST_REQUIRE_POSTGRESQL).
-wrap=(pg_virtualenv -t -v 15)
+# instead of skipping (BT_TEST_REQUIRE_POSTGRESQL).  Passwords on the Unix
+# socket too: the benchmark's smoke test connects there as well.
+wrap=(pg_virtualenv -t -v 15 -i '--auth-local=md5')
 export BT_TEST_REQUIRE_POSTGRESQL=1
 stage postgresql run_tests build postgresql --suite postgresql
 unset BT_TEST_REQUIRE_POSTGRESQL
