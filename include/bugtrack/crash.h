@@ -47,9 +47,12 @@ BT_EXTERN int bt_crash_options_init(bt_crash_options *opts, unsigned int version
 /**
  * Install the crash handler for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT.
  *
- * Opens (creating, mode 0600) the spool "<database path>.crash", records
- * the loaded modules and @p db's context (service, release, environment,
- * host) as they are now, warms up backtrace(), and installs the handlers
+ * Opens (creating, mode 0600) the spool, a local file: "<database
+ * path>.crash" for a database file; for a PostgreSQL location, which has no
+ * file, $BUGTRACK_CRASH_SPOOL, else a file named by a hash of the location
+ * in $XDG_STATE_HOME/bugtrack or ~/.local/state/bugtrack (made, mode 0700).
+ * It records the loaded modules and @p db's context (service, release,
+ * environment, host) as they are now, warms up backtrace(), and installs the handlers
  * with an alternate signal stack for the calling thread, so that a stack
  * overflow on that thread is caught too.  Other threads' crashes are caught
  * on their own stacks.  No thread's signal mask is changed.  A handler that

@@ -596,7 +596,7 @@ int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 	bt_crash_options o;
 	void *warm[4];
 	char path[PATH_MAX];
-	int frames, fd;
+	int frames, fd, rc;
 
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_crash_handler_install: db is NULL");
@@ -609,8 +609,8 @@ int bt_crash_handler_install(bt_db *db, const bt_crash_options *opts)
 	if (db->cfg.flags & BT_OPEN_READONLY)
 		return bti_error(BT_EINVALID, "bt_crash_handler_install: the handle is read-only; "
 				 "crashes could never be ingested");
-	if (bti_crash_spool_path(db, path, sizeof(path)) != BT_OK)
-		return bti_error(BT_EINVALID, "bt_crash_handler_install: the database path is too long");
+	if ((rc = bti_crash_spool_path(db, path, sizeof(path), 1)) != BT_OK)
+		return bti_error_rewrap(rc, "bt_crash_handler_install: %s", bt_error_message());
 
 	fd = open_spool(path);
 	if (fd < 0)

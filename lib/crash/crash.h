@@ -12,8 +12,9 @@
 #define BTI_CRASH_DEFAULT_FRAMES 5
 #define BTI_CRASH_MAX_FRAMES 32
 
-/* "<database path>.crash" into @buf; BT_EINVALID if it does not fit. */
-int bti_crash_spool_path(const bt_db *db, char *buf, size_t size);
+/* The spool of @db's location into @buf (bti_location_spool, store.h);
+ * with @create, its directory is made if it is missing. */
+int bti_crash_spool_path(const bt_db *db, char *buf, size_t size, int create);
 
 /* bt_close(@db): uninstall the crash handler if @db installed it (its
  * spool would otherwise stay open and locked, and its handler outlive

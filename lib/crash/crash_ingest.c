@@ -48,11 +48,9 @@
 #define WINDOW_CHUNKS 4096       /* and the records */
 #define HEAD 4096                /* bytes hashed to know the file again */
 
-int bti_crash_spool_path(const bt_db *db, char *buf, size_t size)
+int bti_crash_spool_path(const bt_db *db, char *buf, size_t size, int create)
 {
-	int n = snprintf(buf, size, "%s.crash", db->path);
-
-	return n < 0 || (size_t)n >= size ? BT_EINVALID : BT_OK;
+	return bti_location_spool(db->path, buf, size, create);
 }
 
 /* ---- turning a record into an occurrence ---- */
@@ -402,8 +400,8 @@ int bt_crash_ingest(bt_db *db, bt_crash_ingest_result *out)
 		return BT_EINVALID;
 	if (db->cfg.flags & BT_OPEN_READONLY)
 		return bti_error(BT_EREADONLY, "bt_crash_ingest: the handle is read-only");
-	if (bti_crash_spool_path(db, path, sizeof(path)) != BT_OK)
-		return bti_error(BT_EINVALID, "bt_crash_ingest: the database path is too long");
+	if (bti_crash_spool_path(db, path, sizeof(path), 0) != BT_OK)
+		return bti_error_rewrap(BT_EINVALID, "bt_crash_ingest: %s", bt_error_message());
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -434,7 +432,7 @@ void bti_crash_ingest_at_open(bt_db *db)
 	struct stat st;
 
 	if ((db->cfg.flags & (BT_OPEN_READONLY | BT_OPEN_NO_MIGRATE)) ||
-	    bti_crash_spool_path(db, path, sizeof(path)) != BT_OK || lstat(path, &st) != 0)
+	    bti_crash_spool_path(db, path, sizeof(path), 0) != BT_OK || lstat(path, &st) != 0)
 		return;
 	bt_crash_ingest(db, NULL);
 	bt_error_clear(); /* the open succeeded; the spool waits for next time */

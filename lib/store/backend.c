@@ -3,9 +3,13 @@
  * go through its table (store.h); these take a location, so the backend
  * is chosen here, once per open.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "fingerprint.h"
 #include "store.h"
 #include "store_sqlite.h"
 #ifdef BTI_HAVE_POSTGRESQL
@@ -134,4 +138,63 @@ void bti_store_wal_state(const char *path, bti_wal_state *out)
 		ops->wal_state(path, out);
 	else
 		memset(out, 0, sizeof(*out));
+}
+
+/* mkdir @dir (mode 0700) and each missing parent.  0, or -1 with errno. */
+static int make_dirs(char *dir)
+{
+	char *slash;
+
+	for (slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			*slash = '/';
+			return -1;
+		}
+		*slash = '/';
+	}
+	return mkdir(dir, 0700) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int bti_location_spool(const char *location, char *buf, size_t size, int create)
+{
+	const char *env = getenv("BUGTRACK_CRASH_SPOOL"), *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char *shown, hash[BT_FINGERPRINT_SIZE], dir[4096];
+	int n;
+
+	if (!is_postgresql(location)) {
+		n = snprintf(buf, size, "%s.crash", location);
+		return n < 0 || (size_t)n >= size
+			? bti_error(BT_EINVALID, "the database path is too long for its crash spool")
+			: BT_OK;
+	}
+	if (env && *env) {
+		n = snprintf(buf, size, "%s", env);
+		return n < 0 || (size_t)n >= size
+			? bti_error(BT_EINVALID, "BUGTRACK_CRASH_SPOOL is too long") : BT_OK;
+	}
+	if (state && *state == '/')
+		n = snprintf(dir, sizeof(dir), "%s/bugtrack", state);
+	else if (home && *home == '/' && strcmp(home, "/") != 0)
+		n = snprintf(dir, sizeof(dir), "%s/.local/state/bugtrack", home);
+	else
+		return bti_error(BT_EINVALID, "no place for the crash spool of a PostgreSQL location: "
+				 "set BUGTRACK_CRASH_SPOOL (or HOME or XDG_STATE_HOME)");
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return bti_error(BT_EINVALID, "the crash spool's directory name is too long");
+	/* One spool per store: named by a hash of the location without its
+	 * password, so that two stores of one host never share a spool. */
+	shown = bti_location_shown(location);
+	if (!shown)
+		return bti_error(BT_ENOMEM, "naming the crash spool: out of memory");
+	bti_hash128_hex(shown, strlen(shown), hash);
+	bti_free(shown);
+	n = snprintf(buf, size, "%s/%.16s.crash", dir, hash);
+	if (n < 0 || (size_t)n >= size)
+		return bti_error(BT_EINVALID, "the crash spool's name is too long");
+	if (create && make_dirs(dir) != 0)
+		return bti_error(BT_EIO, "cannot create the crash spool's directory %s: %s", dir,
+				 strerror(errno));
+	return BT_OK;
 }

@@ -60,6 +60,15 @@ static inline const bti_migration *bti_migration_find(const bti_migration_set *s
  * it is.  A new string (bti_free), or NULL when memory runs out. */
 char *bti_location_shown(const char *location);
 
+/* Where the crash spool of @location lives: next to a database file
+ * ("<path>.crash"); for a PostgreSQL location, which has no file, a local
+ * file: $BUGTRACK_CRASH_SPOOL, else "<hash of the location>.crash" in
+ * $XDG_STATE_HOME/bugtrack or ~/.local/state/bugtrack (made, mode 0700,
+ * when @create).  A crashing process cannot reach a server; the next
+ * bt_open of the location ingests the spool.  BT_OK, or an error code
+ * with the message left. */
+int bti_location_spool(const char *location, char *buf, size_t size, int create);
+
 /* bt_location_resolve() is public (bugtrack/db.h), defined in backend.c:
  * the one place the default location is decided. */
 

@@ -126,7 +126,7 @@ static void check_ingest(const char *p, size_t size, const bti_crash_chunk *c, s
 	bt_db *db = fuzz_fresh_db("crash.db", NULL);
 	char spool[4200];
 
-	FUZZ_ASSERT(bti_crash_spool_path(db, spool, sizeof(spool)) == BT_OK);
+	FUZZ_ASSERT(bti_crash_spool_path(db, spool, sizeof(spool), 0) == BT_OK);
 	fuzz_write_file(spool, p, size);
 	expected_counts(p, c, n, &want);
 	if (bt_crash_ingest(db, &got) != BT_OK) {
