@@ -41,7 +41,9 @@ static int host(const char *loc, int round, int ready_fd, int gate_fd)
 		fprintf(stderr, "host: bt_open: %s\n", bt_error_message());
 		return 101;
 	}
-	if (write(ready_fd, &c, 1) != 1 || read(gate_fd, &c, 1) < 0)
+	/* Closed once written: the parent reads until every host wrote or
+	 * exited, and never waits on one that failed. */
+	if (write(ready_fd, &c, 1) != 1 || close(ready_fd) != 0 || read(gate_fd, &c, 1) < 0)
 		return 102;
 	for (i = 0; i < CALLS; i++) {
 		if (bt_log(db, BT_CRITICAL, "race", "round %d: the same new error", round) != BT_OK) {
@@ -81,10 +83,10 @@ static void run_race(const char *loc, int round, race_result *r)
 	}
 	close(ready[1]);
 	close(gate[0]);
-	/* Every host is connected and waiting: open the gate for all at once. */
-	for (i = 0; i < PROCS; i++)
-		if (read(ready[0], &c, 1) != 1)
-			break;
+	/* Every host is connected and waiting (or gone): open the gate for
+	 * all at once. */
+	while (read(ready[0], &c, 1) == 1)
+		;
 	close(gate[1]);
 	close(ready[0]);
 	for (i = 0; i < PROCS; i++) {

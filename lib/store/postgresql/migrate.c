@@ -30,8 +30,13 @@ static const char SQL_TABLE[] =
 static const char SQL_HAS_RECORD[] =
 	"SELECT count(*) FROM pg_catalog.pg_tables"
 	" WHERE schemaname = " SCHEMA " AND tablename = 'schema_migrations'";
-static const char SQL_OTHER_TABLES[] =
-	"SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = " SCHEMA;
+/* Whether the record exists and how many tables there are, in one
+ * statement, so one snapshot: read apart, a migration another process
+ * commits in between would show its tables without their record, and the
+ * schema would be taken for a foreign one (the race test found it). */
+static const char SQL_TABLES[] =
+	"SELECT count(*) FILTER (WHERE tablename = 'schema_migrations'), count(*)"
+	" FROM pg_catalog.pg_tables WHERE schemaname = " SCHEMA;
 static const char SQL_NEWEST[] = "SELECT coalesce(max(version), 0) FROM schema_migrations";
 static const char SQL_RECORD[] =
 	"SELECT version, checksum, name, applied_at FROM schema_migrations ORDER BY version";
@@ -97,17 +102,22 @@ static int check_record(bti_pg_store *st, size_t *applied_out, int *current_out)
 
 int bti_pg_schema_state(bti_pg_store *st, int *current_out, size_t *applied_out)
 {
-	int64_t has_record = 0, other_tables = 0, newest = 0;
+	int64_t has_record, other_tables, newest = 0;
 	int latest = bti_migration_latest(st->migrations);
+	bti_pg_params p;
+	PGresult *res;
 	int rc;
 
 	*current_out = 0;
 	*applied_out = 0;
-	rc = query_schema_int(st, SQL_HAS_RECORD, &has_record);
-	if (rc == BT_OK && !has_record)
-		rc = query_schema_int(st, SQL_OTHER_TABLES, &other_tables);
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, st->schema);
+	rc = bti_pg_exec(st, SQL_TABLES, &p, &res, "reading schema state");
 	if (rc != BT_OK)
 		return rc;
+	has_record = bti_pg_get_int(res, 0, 0);
+	other_tables = bti_pg_get_int(res, 0, 1);
+	PQclear(res);
 	if (!has_record)
 		return other_tables
 			? bti_error(BT_ESCHEMA, "the schema holds tables but no schema_migrations: it is "
