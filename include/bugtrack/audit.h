@@ -63,6 +63,33 @@ BT_EXTERN int bt_audit_feed(bt_db *db, const char *cursor, bt_audit_iter **out);
  */
 BT_EXTERN const char *bt_audit_iter_cursor(const bt_audit_iter *iter);
 
+/** The longest bt_audit_wait() waits: one hour. */
+#define BT_AUDIT_WAIT_MAX_MS 3600000
+
+/**
+ * Wait until the feed @p iter follows (bt_audit_feed()) has an event after
+ * its position, or @p timeout_ms passes: a long poll without a busy loop.
+ * Agents wait here for new and regressed tickets, and for every other
+ * change, then read them with bt_audit_iter_next().  The wait holds no
+ * lock of the handle: other calls on @p db go on meanwhile.
+ *
+ * On PostgreSQL the iterator LISTENs on a connection of its own (made on
+ * the first call, kept until bt_audit_iter_free()), and every event
+ * notifies at its commit; on SQLite a connection of its own reads PRAGMA
+ * data_version every 20 ms, which any commit to the file changes (so a
+ * burst of occurrences may wake it with no event to read: it then waits
+ * on).  Nothing committed after the call began is missed.
+ *
+ * @param timeout_ms  0..BT_AUDIT_WAIT_MAX_MS; 0 only looks.
+ * @return BT_OK when bt_audit_iter_next() has an event to return;
+ * BT_ITEROVER when none came by the timeout (no error message is left);
+ * BT_EINVALID (NULL @p iter, not a feed, timeout out of range); a storage
+ * error (the server is unreachable past the busy timeout: the next call
+ * tries again).  The iterator is used by one thread at a time; in a child
+ * of fork() it makes a connection of its own.
+ */
+BT_EXTERN int bt_audit_wait(bt_audit_iter *iter, int timeout_ms);
+
 /*
  * Entry getters; strings live until bt_audit_entry_free().  kind is one of
  * created, status_changed, field_changed, assigned, note, claimed,

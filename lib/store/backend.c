@@ -130,6 +130,14 @@ int bti_store_identify(const char *path, bt_db_kind *out)
 	return ops ? ops->identify(path, out) : BT_ENOTSUP;
 }
 
+int bti_store_wait_open(const char *location, int busy_timeout_ms, bti_waiter **out)
+{
+	const bti_store_ops *ops = backend_for(location);
+
+	*out = NULL;
+	return ops ? ops->wait_open(location, busy_timeout_ms, out) : BT_ENOTSUP;
+}
+
 void bti_store_wal_state(const char *path, bti_wal_state *out)
 {
 	const bti_store_ops *ops = backend_for(path);

@@ -531,6 +531,24 @@ static inline int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canon
  * newest one that is not a duplicate take them (dedup_active). */
 static inline int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint);
 
+/* ---- waiting for the feed (bt_audit_wait) ----
+ * A waiter has a connection of its own, so that a wait never holds the
+ * handle: it only learns that something may have been committed, and the
+ * caller reads the feed to see what.  Wakes may be spurious; none is lost
+ * once the waiter is open (PostgreSQL: LISTEN; SQLite: PRAGMA
+ * data_version, which changes with every commit of another connection). */
+typedef struct bti_waiter {
+	const bti_store_ops *ops;    /* the backend's table */
+} bti_waiter;
+
+/* A waiter on @location, armed: commits after this return wake it. */
+int bti_store_wait_open(const char *location, int busy_timeout_ms, bti_waiter **out);
+/* Until a commit may have happened since the last wake (or the open), or
+ * the monotonic @deadline_ms: BT_OK, BT_ITEROVER at the deadline, or an
+ * error.  Used by one thread at a time. */
+static inline int bti_store_wait(bti_waiter *w, int64_t deadline_ms);
+static inline void bti_store_wait_close(bti_waiter *w);
+
 /* ---- the driver interface ----
  *
  * Each backend fills one bti_store_ops (the SQLite one: bti_sqlite_ops in
@@ -639,6 +657,10 @@ struct bti_store_ops {
 	int (*ticket_link)(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
 		int64_t now);
 	int (*fingerprint_activate)(bti_store *st, const char *fingerprint);
+	/* Feed waiters (above); wait_open takes a location. */
+	int (*wait_open)(const char *location, int busy_timeout_ms, bti_waiter **out);
+	int (*wait)(bti_waiter *w, int64_t deadline_ms);
+	void (*wait_close)(bti_waiter *w);
 };
 
 struct bti_store {
@@ -964,6 +986,17 @@ static inline int bti_store_ticket_link(bti_store *st, int64_t id, int64_t canon
 static inline int bti_store_fingerprint_activate(bti_store *st, const char *fingerprint)
 {
 	return st->ops->fingerprint_activate(st, fingerprint);
+}
+
+static inline int bti_store_wait(bti_waiter *w, int64_t deadline_ms)
+{
+	return w->ops->wait(w, deadline_ms);
+}
+
+static inline void bti_store_wait_close(bti_waiter *w)
+{
+	if (w) /* as free(NULL) */
+		w->ops->wait_close(w);
 }
 
 #endif

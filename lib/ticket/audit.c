@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
+#include "store.h"
 
 /* The entries are made by the backend (events_page) and freed here, one
  * destructor for every backend. */
@@ -30,6 +32,10 @@ void bt_audit_entry_free(bt_audit_entry *e)
 
 struct bt_audit_iter {
 	bt_db *db;
+	/* bt_audit_wait's connection, made on its first call; a child of
+	 * fork() makes its own (@waiter_pid). */
+	bti_waiter *waiter;
+	pid_t waiter_pid;
 	int64_t ticket_id, after_time, after_id;
 	bt_audit_entry *rows[PAGE_ROWS];
 	size_t count, next;
@@ -64,6 +70,31 @@ int bt_audit_iter_new(bt_db *db, int64_t id, bt_audit_iter **out)
 	return BT_OK;
 }
 
+/* Read the next page into @it (it->count 0: nothing after it yet). */
+static int fill(bt_audit_iter *it, const char *what)
+{
+	int rc = bti_db_lock(it->db, what);
+
+	if (rc != BT_OK)
+		return rc;
+	if (it->feed)
+		rc = bti_store_events_feed(it->db->store, it->after_id, it->rows, PAGE_ROWS,
+					   &it->count);
+	else
+		rc = bti_store_events_page(it->db->store, it->ticket_id, it->after_time,
+					   it->after_id, it->rows, PAGE_ROWS, &it->count);
+	bti_db_unlock(it->db);
+	it->next = 0;
+	if (rc != BT_OK) {
+		it->count = 0;
+		return rc;
+	}
+	/* The feed reads on to what was committed since. */
+	if (it->count < PAGE_ROWS && !it->feed)
+		it->last_page = 1;
+	return BT_OK;
+}
+
 int bt_audit_iter_next(bt_audit_iter *it, bt_audit_entry **out)
 {
 	int rc;
@@ -75,22 +106,9 @@ int bt_audit_iter_next(bt_audit_iter *it, bt_audit_entry **out)
 	if (it->next == it->count) {
 		if (it->last_page)
 			return BT_ITEROVER;
-		rc = bti_db_lock(it->db, "bt_audit_iter_next");
+		rc = fill(it, "bt_audit_iter_next");
 		if (rc != BT_OK)
 			return rc;
-		if (it->feed)
-			rc = bti_store_events_feed(it->db->store, it->after_id, it->rows, PAGE_ROWS,
-						   &it->count);
-		else
-			rc = bti_store_events_page(it->db->store, it->ticket_id, it->after_time,
-						   it->after_id, it->rows, PAGE_ROWS, &it->count);
-		bti_db_unlock(it->db);
-		it->next = 0;
-		if (rc != BT_OK)
-			return rc;
-		/* The feed reads on to what was committed since. */
-		if (it->count < PAGE_ROWS && !it->feed)
-			it->last_page = 1;
 		if (!it->count)
 			return BT_ITEROVER;
 	}
@@ -149,10 +167,50 @@ const char *bt_audit_iter_cursor(const bt_audit_iter *it)
 	return it && it->cursor[0] ? it->cursor : NULL;
 }
 
+int bt_audit_wait(bt_audit_iter *it, int timeout_ms)
+{
+	int64_t deadline;
+	int rc;
+
+	if (!it || !it->feed)
+		return bti_error(BT_EINVALID, "bt_audit_wait: %s", it ? "the iterator is not a feed "
+				 "(bt_audit_feed)" : "iter is NULL");
+	if (timeout_ms < 0 || timeout_ms > BT_AUDIT_WAIT_MAX_MS)
+		return bti_error(BT_EINVALID, "bt_audit_wait: timeout_ms %d is outside 0..%d",
+				 timeout_ms, BT_AUDIT_WAIT_MAX_MS);
+	if (it->next < it->count)
+		return BT_OK;
+	deadline = bti_mono_ms() + timeout_ms;
+	/* An inherited waiter is the parent's: leave its connection alone
+	 * (closing would end the parent's session) and make one here. */
+	if (it->waiter && it->waiter_pid != getpid())
+		it->waiter = NULL;
+	/* Armed before the first look, so that nothing committed between the
+	 * look and the wait is missed. */
+	if (!it->waiter) {
+		rc = bti_store_wait_open(it->db->path, it->db->busy_timeout_ms, &it->waiter);
+		if (rc != BT_OK)
+			return bti_error_rewrap(rc, "bt_audit_wait: %s", bt_error_message());
+		it->waiter_pid = getpid();
+	}
+	for (;;) {
+		rc = fill(it, "bt_audit_wait");
+		if (rc != BT_OK || it->count)
+			return rc;
+		rc = bti_store_wait(it->waiter, deadline);
+		if (rc == BT_ITEROVER)
+			return BT_ITEROVER; /* caught up, and nothing came: no error */
+		if (rc != BT_OK)
+			return bti_error_rewrap(rc, "bt_audit_wait: %s", bt_error_message());
+	}
+}
+
 void bt_audit_iter_free(bt_audit_iter *it)
 {
 	if (!it)
 		return;
+	if (it->waiter && it->waiter_pid == getpid())
+		bti_store_wait_close(it->waiter);
 	while (it->next < it->count)
 		bt_audit_entry_free(it->rows[it->next++]);
 	bti_free(it);

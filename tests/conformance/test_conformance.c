@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -1476,6 +1477,96 @@ static int exists(bt_db *db, int64_t id)
 	CHECK_INT_EQ((r).events, (want).events); \
 } while (0)
 
+/* ---- 7. waiting for the feed ---- */
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read the feed to its end; the number of entries read. */
+static int drain_feed(bt_audit_iter *it)
+{
+	bt_audit_entry *e;
+	int n = 0;
+
+	while (bt_audit_iter_next(it, &e) == BT_OK) {
+		bt_audit_entry_free(e);
+		n++;
+	}
+	return n;
+}
+
+/* bt_audit_wait: a long poll that returns when another process (a host of
+ * the fleet) commits an event, and not before; a timeout that is kept; and
+ * its bad arguments. */
+static void test_feed_wait(void)
+{
+	bt_audit_iter *feed = NULL, *trail = NULL;
+	bt_audit_entry *e = NULL;
+	int64_t start, waited;
+	char loc[1024];
+	bt_db *db;
+	pid_t pid;
+	int status = 0;
+
+	fresh("feed_wait", loc, sizeof(loc));
+	db = open_loc(loc, BT_OPEN_SYNC, MINUTE);
+	(void)occur(db, "feed", "the first error");
+	CHECK_RC(bt_audit_feed(db, NULL, &feed), BT_OK);
+	if (!feed)
+		return;
+	CHECK(drain_feed(feed) >= 1);
+
+	/* Nothing new: 0 only looks, and a timeout is kept. */
+	CHECK_RC(bt_audit_wait(feed, 0), BT_ITEROVER);
+	start = mono_ms();
+	CHECK_RC(bt_audit_wait(feed, 300), BT_ITEROVER);
+	waited = mono_ms() - start;
+	CHECK(waited >= 290 && waited < 3000);
+
+	/* Another process files a ticket after a while: the wait returns then,
+	 * with the event to read. */
+	pid = fork();
+	if (pid == 0) {
+		bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+		bt_db *other = NULL;
+		bt_event ev = BT_EVENT_INIT;
+		int64_t id = 0;
+
+		usleep(400 * 1000);
+		opts.flags = BT_OPEN_SYNC;
+		ev.level = BT_CRITICAL;
+		ev.component = "feed";
+		ev.message = "a second, different error";
+		_exit(bt_open(&other, loc, &opts) == BT_OK && bt_log_event(other, &ev, &id) == BT_OK
+		      ? (bt_close(other), 0) : 1);
+	}
+	CHECK(pid > 0);
+	start = mono_ms();
+	CHECK_RC(bt_audit_wait(feed, 20000), BT_OK);
+	waited = mono_ms() - start;
+	CHECK(waited >= 300 && waited < 10000);
+	CHECK_RC(bt_audit_iter_next(feed, &e), BT_OK);
+	CHECK(e && strcmp(bt_audit_entry_kind(e), "created") == 0);
+	bt_audit_entry_free(e);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* Bad arguments. */
+	CHECK_RC(bt_audit_wait(NULL, 0), BT_EINVALID);
+	CHECK_RC(bt_audit_wait(feed, -1), BT_EINVALID);
+	CHECK_RC(bt_audit_wait(feed, BT_AUDIT_WAIT_MAX_MS + 1), BT_EINVALID);
+	CHECK_RC(bt_audit_iter_new(db, 1, &trail), BT_OK);
+	CHECK_RC(bt_audit_wait(trail, 0), BT_EINVALID);
+	bt_audit_iter_free(trail);
+	bt_audit_iter_free(feed);
+	bt_close(db);
+	backend->drop(loc);
+}
+
 static void test_purge(void)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
@@ -1614,5 +1705,6 @@ int main(int argc, char **argv)
 	RUN(test_paging);
 	RUN(test_pending);
 	RUN(test_purge);
+	RUN(test_feed_wait);
 	return check_finish();
 }

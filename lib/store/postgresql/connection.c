@@ -252,7 +252,7 @@ static int connect_now(bti_pg_store *st, const char *what)
  * before a transaction: a lost connection is made again here, so that the
  * call after a fault works.  Within the back-off after a failed attempt,
  * the call fails at once with the reason of that attempt. */
-static int ensure_connected(bti_pg_store *st, const char *what)
+int bti_pg_ensure_connected(bti_pg_store *st, const char *what)
 {
 	if (st->conn && PQstatus(st->conn) == CONNECTION_OK)
 		return BT_OK;
@@ -293,8 +293,8 @@ static int apply_lock_timeout(bti_pg_store *st)
 	return rc;
 }
 
-int bti_pg_op_open(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms,
-		   const bti_migration_set *migrations)
+int bti_pg_connect_store(const char *location, unsigned int flags, int busy_timeout_ms,
+			 const bti_migration_set *migrations, bti_pg_store **out)
 {
 	bti_pg_store *st;
 	int rc;
@@ -307,14 +307,29 @@ int bti_pg_op_open(bti_store **out, const char *path, unsigned int flags, int bu
 	st->migrations = migrations;
 	st->flags = flags;
 	st->busy_timeout_ms = busy_timeout_ms;
-	rc = split_location(path, &st->conninfo, &st->schema);
+	rc = split_location(location, &st->conninfo, &st->schema);
 	if (rc == BT_OK)
 		rc = connect_now(st, "bt_open");
-	if (rc == BT_OK)
-		rc = bti_pg_migrate(st);
-	st->opened = 1;
 	if (rc != BT_OK) {
 		bti_pg_op_close(&st->base);
+		return rc;
+	}
+	st->opened = 1;
+	*out = st;
+	return BT_OK;
+}
+
+int bti_pg_op_open(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms,
+		   const bti_migration_set *migrations)
+{
+	bti_pg_store *st;
+	int rc = bti_pg_connect_store(path, flags, busy_timeout_ms, migrations, &st);
+
+	*out = NULL;
+	if (rc == BT_OK)
+		rc = bti_pg_migrate(st);
+	if (rc != BT_OK) {
+		bti_pg_op_close(st ? &st->base : NULL);
 		return rc;
 	}
 	*out = &st->base;
@@ -325,25 +340,10 @@ int bti_pg_op_inspect_open(bti_store **out, const char *path, int writable,
 			   const bti_migration_set *migrations)
 {
 	bti_pg_store *st;
-	int rc;
+	int rc = bti_pg_connect_store(path, writable ? 0 : BT_OPEN_READONLY, 5000, migrations, &st);
 
-	*out = NULL;
-	st = bti_calloc(1, sizeof(*st));
-	if (!st)
-		return bti_error(BT_ENOMEM, "bt_open: out of memory");
-	st->base.ops = &bti_postgresql_ops;
-	st->migrations = migrations;
-	st->flags = writable ? 0 : BT_OPEN_READONLY;
-	st->busy_timeout_ms = 5000;
-	rc = split_location(path, &st->conninfo, &st->schema);
-	if (rc == BT_OK)
-		rc = connect_now(st, "bt_open");
-	if (rc != BT_OK) {
-		bti_pg_op_close(&st->base);
-		return rc;
-	}
-	*out = &st->base;
-	return BT_OK;
+	*out = rc == BT_OK ? &st->base : NULL;
+	return rc;
 }
 
 void bti_pg_op_close(bti_store *base)
@@ -519,7 +519,7 @@ static int begin_retrying(bti_pg_store *st, const char *sql, const char *what)
 
 int bti_pg_begin(bti_pg_store *st)
 {
-	int rc = ensure_connected(st, "starting a transaction");
+	int rc = bti_pg_ensure_connected(st, "starting a transaction");
 
 	if (rc == BT_OK)
 		rc = apply_lock_timeout(st);
@@ -543,7 +543,7 @@ int bti_pg_op_begin(bti_store *base)
 int bti_pg_op_begin_read(bti_store *base)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
-	int rc = ensure_connected(st, "starting a read transaction");
+	int rc = bti_pg_ensure_connected(st, "starting a read transaction");
 
 	if (rc == BT_OK)
 		rc = begin_retrying(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -606,7 +606,7 @@ void bti_pg_op_end_stray_txn(bti_store *base)
 		bti_pg_rollback(st);
 	/* A connection lost since the last call is made again now; if that
 	 * fails, the call's own first statement reports it. */
-	if (ensure_connected(st, "connecting again") != BT_OK)
+	if (bti_pg_ensure_connected(st, "connecting again") != BT_OK)
 		bt_error_clear();
 }
 
@@ -694,4 +694,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.ticket_insert = bti_pg_op_ticket_insert,
 	.ticket_link = bti_pg_op_ticket_link,
 	.fingerprint_activate = bti_pg_op_fingerprint_activate,
+	.wait_open = bti_pg_op_wait_open,
+	.wait = bti_pg_op_wait,
+	.wait_close = bti_pg_op_wait_close,
 };

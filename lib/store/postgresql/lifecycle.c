@@ -47,10 +47,15 @@ static const char SQL_UPDATE[] =
 	" updated_at = greatest(updated_at, $24::bigint)"
 	" WHERE id = $1::bigint";
 
+/* The event, and a notification on channel "bugtrack" naming the schema,
+ * in one statement: the server sends it at commit (once per transaction
+ * and schema), and feed waiters (bt_audit_wait, store/postgresql/wait.c)
+ * wake.  A rolled-back event notifies nobody. */
 static const char SQL_INSERT_EVENT[] =
-	"INSERT INTO ticket_events (ticket_id, actor, kind, field, from_value, to_value, note,"
-	" created_at) VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text,"
-	" $7::text, $8::bigint)";
+	"WITH e AS (INSERT INTO ticket_events (ticket_id, actor, kind, field, from_value, to_value,"
+	" note, created_at) VALUES ($1::bigint, $2::text, $3::text, $4::text, $5::text, $6::text,"
+	" $7::text, $8::bigint) RETURNING id)"
+	" SELECT pg_notify('bugtrack', current_schema()) FROM e";
 
 static const char SQL_MOVE_LOGS[] =
 	"UPDATE error_logs SET ticket_id = $2::bigint WHERE ticket_id = $1::bigint";

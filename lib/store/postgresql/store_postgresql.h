@@ -117,6 +117,13 @@ extern int bti_pg_writer_lock_off;
 int bti_pg_commit(bti_pg_store *st);
 void bti_pg_rollback(bti_pg_store *st);
 
+/* A connected handle of @location that applies no migration (doctor's
+ * inspection, the feed's waiters). */
+int bti_pg_connect_store(const char *location, unsigned int flags, int busy_timeout_ms,
+			 const bti_migration_set *migrations, bti_pg_store **out);
+/* Connect again if the connection was lost (with back-off). */
+int bti_pg_ensure_connected(bti_pg_store *st, const char *what);
+
 /* The connection of a PostgreSQL handle (the tests run SQL through it). */
 static inline PGconn *bti_pg_connection(bti_store *st)
 {
@@ -194,6 +201,9 @@ int bti_pg_op_ticket_id_high(bti_store *st, int64_t *high_out);
 int bti_pg_op_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active, int grouping_version, int64_t *id_out);
 int bti_pg_op_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint, int64_t now);
 int bti_pg_op_fingerprint_activate(bti_store *st, const char *fingerprint);
+int bti_pg_op_wait_open(const char *location, int busy_timeout_ms, bti_waiter **out);
+int bti_pg_op_wait(bti_waiter *w, int64_t deadline_ms);
+void bti_pg_op_wait_close(bti_waiter *w);
 extern const bti_store_ops bti_postgresql_ops;
 
 /* Ticket rows (tickets.c): the columns in the order of enum

@@ -436,4 +436,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.ticket_insert = bti_sqlite_op_ticket_insert,
 	.ticket_link = bti_sqlite_op_ticket_link,
 	.fingerprint_activate = bti_sqlite_op_fingerprint_activate,
+	.wait_open = bti_sqlite_op_wait_open,
+	.wait = bti_sqlite_op_wait,
+	.wait_close = bti_sqlite_op_wait_close,
 };
