@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "internal.h"
 #include "landing.h"
 
 static int is_done(int status)
@@ -148,23 +149,96 @@ static int keep_log_row(const bti_occurrence *o, const bti_landing *l, int *prun
 	return 0;
 }
 
-int bti_land_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+/* A batch's log rows, written together (bti_store_log_inserts) when the
+ * batch ends or before a prune, which must see every row before it. */
+typedef struct log_rows {
+	const bti_occurrence **os;
+	int64_t *ids;
+	size_t n;
+} log_rows;
+
+static int flush_rows(bti_store *st, log_rows *rows)
+{
+	int rc = bti_store_log_inserts(st, rows->os, rows->ids, rows->n);
+
+	rows->n = 0;
+	return rc;
+}
+
+/* Land @o; with @hit_done, @out holds its hot path's result already, and
+ * its log row joins @rows (a batch: bti_land_record_batch). */
+static int land_record(bti_store *st, const bti_occurrence *o, bti_landing *out, int hit_done,
+		       log_rows *rows)
 {
 	int64_t k = o->log_rows_per_ticket;
 	int rc = BT_OK, prune = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (o->make_ticket) {
 		if (!o->fingerprint)
 			rc = open_ticket(st, o, out);
-		else if ((rc = bti_store_land_hit(st, o, out)) == BT_OK && !out->ticket_id &&
-			 !o->hit_only)
+		else if ((hit_done || (rc = bti_store_land_hit(st, o, out)) == BT_OK) &&
+			 !out->ticket_id && !o->hit_only)
 			rc = land_miss(st, o, out);
 	}
-	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune))
-		rc = bti_store_log_insert(st, o, out->ticket_id);
-	if (rc == BT_OK && prune)
-		rc = bti_store_log_prune(st, out->ticket_id, (k + 1) / 2, k - (k + 1) / 2);
+	if (rc == BT_OK && o->store_log && keep_log_row(o, out, &prune)) {
+		if (rows) {
+			rows->os[rows->n] = o;
+			rows->ids[rows->n++] = out->ticket_id;
+		} else {
+			rc = bti_store_log_insert(st, o, out->ticket_id);
+		}
+	}
+	if (rc == BT_OK && prune) {
+		if (rows)
+			rc = flush_rows(st, rows);
+		if (rc == BT_OK)
+			rc = bti_store_log_prune(st, out->ticket_id, (k + 1) / 2, k - (k + 1) / 2);
+	}
+	return rc;
+}
+
+int bti_land_record_in(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	memset(out, 0, sizeof(*out));
+	return land_record(st, o, out, 0, NULL);
+}
+
+int bti_land_record_batch(bti_store *st, const bti_occurrence *os, size_t n, bti_landing *outs)
+{
+	size_t m = 0, j = 0, cap = n ? n : 1;
+	const bti_occurrence **hot = bti_calloc(cap, sizeof(*hot));
+	bti_landing *hot_out = bti_calloc(cap, sizeof(*hot_out));
+	log_rows rows = { bti_calloc(cap, sizeof(*rows.os)), bti_calloc(cap, sizeof(*rows.ids)), 0 };
+	int rc = hot && hot_out && rows.os && rows.ids
+		? BT_OK : bti_error(BT_ENOMEM, "async capture: out of memory");
+
+	memset(outs, 0, n * sizeof(*outs));
+	for (size_t i = 0; rc == BT_OK && i < n; i++)
+		if (os[i].make_ticket && os[i].fingerprint)
+			hot[m++] = &os[i];
+	/* Every hot path at once; then each occurrence in order, as one by
+	 * one: a miss opens its ticket before a later occurrence of the same
+	 * fingerprint lands (that one missed too, and finds it); then the log
+	 * rows, at once. */
+	if (rc == BT_OK)
+		rc = bti_store_land_hits(st, hot, m, hot_out);
+	for (size_t i = 0; rc == BT_OK && i < n; i++) {
+		int hit_done = j < m && hot[j] == &os[i];
+
+		if (hit_done)
+			outs[i] = hot_out[j++];
+		/* A hit-only occurrence that an earlier one of the batch opened a
+		 * ticket for would have hit, one by one: it looks again. */
+		if (hit_done && !outs[i].ticket_id && os[i].hit_only)
+			hit_done = 0;
+		rc = land_record(st, &os[i], &outs[i], hit_done, &rows);
+	}
+	if (rc == BT_OK)
+		rc = flush_rows(st, &rows);
+	bti_free(hot);
+	bti_free(hot_out);
+	bti_free(rows.os);
+	bti_free(rows.ids);
 	return rc;
 }
 

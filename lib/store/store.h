@@ -154,6 +154,13 @@ typedef struct bti_landing {
  * occurrence (the count after); out->ticket_id stays 0 when none took it. */
 static inline int bti_store_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out);
 
+/* The hot path for @n occurrences at once (an asynchronous batch): as
+ * land_hit on each of @os in order, into @outs (zeroed by the caller).  A
+ * backend may send them together (PostgreSQL: one pipeline, one round
+ * trip); the results are those of the calls one by one. */
+static inline int bti_store_land_hits(bti_store *st, const bti_occurrence *const *os, size_t n,
+				      bti_landing *outs);
+
 /* A ticket that may take @o's occurrences once the hot path missed. */
 typedef struct bti_land_candidate {
 	bti_landing at;            /* ticket_id 0: none */
@@ -181,6 +188,10 @@ static inline int bti_store_land_retire(bti_store *st, int64_t id);
 static inline int bti_store_ticket_open(bti_store *st, const bti_occurrence *o, bti_landing *out);
 /* @o's log row, on ticket @ticket_id (0: none). */
 static inline int bti_store_log_insert(bti_store *st, const bti_occurrence *o, int64_t ticket_id);
+/* log_insert for each of @os, in order, on @ticket_ids (an asynchronous
+ * batch; PostgreSQL sends them in one pipeline). */
+static inline int bti_store_log_inserts(bti_store *st, const bti_occurrence *const *os,
+					const int64_t *ticket_ids, size_t n);
 /* Delete ticket @ticket_id's log rows but its first @keep_first and latest
  * @keep_last. */
 static inline int bti_store_log_prune(bti_store *st, int64_t ticket_id, int64_t keep_first,
@@ -584,6 +595,8 @@ struct bti_store_ops {
 	int (*schema_latest)(const bti_store *st);
 	int (*migrate)(bti_store *st);
 	int (*land_hit)(bti_store *st, const bti_occurrence *o, bti_landing *out);
+	int (*land_hits)(bti_store *st, const bti_occurrence *const *os, size_t n,
+		bti_landing *outs);
 	int (*land_find)(bti_store *st, const bti_occurrence *o, int alias, bti_land_candidate *out);
 	int (*land_count)(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out);
 	int (*land_reopen)(bti_store *st, const bti_occurrence *o, int64_t id, int64_t sla_due_at,
@@ -591,6 +604,8 @@ struct bti_store_ops {
 	int (*land_retire)(bti_store *st, int64_t id);
 	int (*ticket_open)(bti_store *st, const bti_occurrence *o, bti_landing *out);
 	int (*log_insert)(bti_store *st, const bti_occurrence *o, int64_t ticket_id);
+	int (*log_inserts)(bti_store *st, const bti_occurrence *const *os, const int64_t *ticket_ids,
+		size_t n);
 	int (*log_prune)(bti_store *st, int64_t ticket_id, int64_t keep_first, int64_t keep_last);
 	int (*counter_add)(bti_store *st, const char *name, int64_t delta, int64_t now);
 	int (*crash_claim)(bti_store *st, const char *hash, int64_t now, int *fresh_out);
@@ -699,6 +714,12 @@ static inline int bti_store_land_hit(bti_store *st, const bti_occurrence *o, bti
 	return st->ops->land_hit(st, o, out);
 }
 
+static inline int bti_store_land_hits(bti_store *st, const bti_occurrence *const *os, size_t n,
+				      bti_landing *outs)
+{
+	return st->ops->land_hits(st, os, n, outs);
+}
+
 static inline int bti_store_land_find(bti_store *st, const bti_occurrence *o, int alias,
 				      bti_land_candidate *out)
 {
@@ -730,6 +751,12 @@ static inline int bti_store_ticket_open(bti_store *st, const bti_occurrence *o, 
 static inline int bti_store_log_insert(bti_store *st, const bti_occurrence *o, int64_t ticket_id)
 {
 	return st->ops->log_insert(st, o, ticket_id);
+}
+
+static inline int bti_store_log_inserts(bti_store *st, const bti_occurrence *const *os,
+					const int64_t *ticket_ids, size_t n)
+{
+	return st->ops->log_inserts(st, os, ticket_ids, n);
 }
 
 static inline int bti_store_log_prune(bti_store *st, int64_t ticket_id, int64_t keep_first,

@@ -113,6 +113,16 @@ static void param_nonzero(bti_pg_params *p, int64_t v)
 		bti_pg_text(p, NULL);
 }
 
+static void hit_params(bti_pg_params *p, const bti_occurrence *o)
+{
+	bti_pg_params_init(p);
+	bti_pg_text(p, o->fingerprint);
+	bti_pg_int(p, o->now);
+	bti_pg_int(p, o->dedup_window_ms);
+	bti_pg_int(p, bti_occurrence_count(o));
+	bti_pg_int(p, occ_last(o));
+}
+
 /* Read the "id, number[, occurrence_count]" of row 0 into @out. */
 static void read_landing(const PGresult *res, bti_landing *out)
 {
@@ -171,12 +181,7 @@ int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *ou
 	PGresult *res;
 	int rc;
 
-	bti_pg_params_init(&p);
-	bti_pg_text(&p, o->fingerprint);
-	bti_pg_int(&p, o->now);
-	bti_pg_int(&p, o->dedup_window_ms);
-	bti_pg_int(&p, bti_occurrence_count(o));
-	bti_pg_int(&p, occ_last(o));
+	hit_params(&p, o);
 	rc = bti_pg_exec(st, SQL_HIT, &p, &res, "counting an occurrence");
 	if (rc != BT_OK)
 		return rc;
@@ -184,6 +189,110 @@ int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *ou
 		read_landing(res, out);
 	PQclear(res);
 	return BT_OK;
+}
+
+/* ---- pipelines: many statements, one round trip (asynchronous batches) ---- */
+
+/* Queries per pipeline sync: each result is small, and neither side reads
+ * while it writes, so a chunk must fit in the sockets' buffers (blocking
+ * sends on both sides would wait for each other). */
+#define PIPELINE_CHUNK 256
+
+/* The parameters of query @k, and what to do with its result. */
+typedef struct pipeline_job {
+	const char *sql, *what;
+	int nparams;
+	void (*params)(bti_pg_params *p, const struct pipeline_job *job, size_t k);
+	void (*result)(const PGresult *res, const struct pipeline_job *job, size_t k);
+	const bti_occurrence *const *os;
+	const int64_t *ids;
+	bti_landing *outs;
+} pipeline_job;
+
+/* Queries [@from, @to) of @job: send them all, one sync, then read each
+ * result in order.  libpq copies the parameters as each query is sent, so
+ * one set serves them all.  After a failed query the server skips the rest
+ * up to the sync (PGRES_PIPELINE_ABORTED): the first failure is the one
+ * reported, and the caller rolls the transaction back. */
+static int pipeline_chunk(bti_pg_store *st, const char *name, const pipeline_job *job,
+			  size_t from, size_t to)
+{
+	PGconn *c = st->conn;
+	bti_pg_params p;
+	PGresult *res;
+	int rc = BT_OK;
+	size_t k;
+
+	for (k = from; k < to; k++) {
+		job->params(&p, job, k);
+		if (!PQsendQueryPrepared(c, name, p.n, p.values, NULL, NULL, 0))
+			return bti_pg_fail(st, NULL, job->what);
+	}
+	if (!PQpipelineSync(c))
+		return bti_pg_fail(st, NULL, job->what);
+	for (k = from; k < to; k++) {
+		res = PQgetResult(c);
+		if (!res)
+			return bti_pg_fail(st, NULL, job->what);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK || PQresultStatus(res) == PGRES_COMMAND_OK) {
+			if (job->result)
+				job->result(res, job, k);
+		} else if (rc == BT_OK) {
+			rc = bti_pg_fail(st, res, job->what);
+		}
+		PQclear(res);
+		/* Each query's results end with a NULL. */
+		while ((res = PQgetResult(c)) != NULL)
+			PQclear(res);
+	}
+	/* The sync's own result closes the chunk. */
+	res = PQgetResult(c);
+	if (!res || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+		PQclear(res);
+		return rc != BT_OK ? rc : bti_pg_fail(st, NULL, job->what);
+	}
+	PQclear(res);
+	return rc;
+}
+
+static int pipeline(bti_pg_store *st, const pipeline_job *job, size_t n)
+{
+	char name[16];
+	int rc = bti_pg_prepared(st, job->sql, job->nparams, job->what, name);
+
+	if (rc != BT_OK)
+		return rc;
+	if (!PQenterPipelineMode(st->conn))
+		return bti_pg_fail(st, NULL, job->what);
+	for (size_t k = 0; rc == BT_OK && k < n; k += PIPELINE_CHUNK)
+		rc = pipeline_chunk(st, name, job, k, n - k < PIPELINE_CHUNK ? n : k + PIPELINE_CHUNK);
+	/* Leaves pipeline mode only once every result was read; a broken
+	 * connection is made again by the next call. */
+	if (!PQexitPipelineMode(st->conn) && rc == BT_OK)
+		rc = bti_pg_fail(st, NULL, job->what);
+	return rc;
+}
+
+static void hit_job_params(bti_pg_params *p, const pipeline_job *job, size_t k)
+{
+	hit_params(p, job->os[k]);
+}
+
+static void hit_job_result(const PGresult *res, const pipeline_job *job, size_t k)
+{
+	if (PQntuples(res) > 0)
+		read_landing(res, &job->outs[k]);
+}
+
+int bti_pg_op_land_hits(bti_store *base, const bti_occurrence *const *os, size_t n,
+			bti_landing *outs)
+{
+	pipeline_job job = { SQL_HIT, "counting occurrences", 5, hit_job_params, hit_job_result,
+			     os, NULL, outs };
+
+	if (n < 2) /* nothing to gain */
+		return n ? bti_pg_op_land_hit(base, os[0], &outs[0]) : BT_OK;
+	return pipeline((bti_pg_store *)base, &job, n);
 }
 
 int bti_pg_op_land_find(bti_store *base, const bti_occurrence *o, int alias,
@@ -263,33 +372,54 @@ int bti_pg_op_land_retire(bti_store *base, int64_t id)
 	return bti_pg_run((bti_pg_store *)base, SQL_RETIRE, &p, "retiring a ticket", NULL, NULL);
 }
 
+static void log_params(bti_pg_params *p, const bti_occurrence *o, int64_t ticket_id)
+{
+	bti_pg_params_init(p);
+	param_nonzero(p, ticket_id);
+	bti_pg_int(p, o->level);
+	bti_pg_text(p, o->component);
+	bti_pg_text(p, o->message);
+	bti_pg_text(p, o->message_template);
+	bti_pg_text(p, o->fingerprint);
+	bti_pg_text(p, o->error_type);
+	param_nonzero(p, o->error_code);
+	bti_pg_text(p, o->file);
+	param_nonzero(p, o->line);
+	bti_pg_text(p, o->function);
+	bti_pg_text(p, o->stack_trace);
+	bti_pg_text(p, o->context);
+	bti_pg_text(p, o->trace_id);
+	bti_pg_text(p, o->request_id);
+	bti_pg_text(p, o->service);
+	bti_pg_text(p, o->host);
+	param_nonzero(p, o->pid);
+	bti_pg_text(p, o->environment);
+	bti_pg_text(p, o->release);
+	bti_pg_int(p, o->now);
+}
+
 int bti_pg_op_log_insert(bti_store *base, const bti_occurrence *o, int64_t ticket_id)
 {
 	bti_pg_params p;
 
-	bti_pg_params_init(&p);
-	param_nonzero(&p, ticket_id);
-	bti_pg_int(&p, o->level);
-	bti_pg_text(&p, o->component);
-	bti_pg_text(&p, o->message);
-	bti_pg_text(&p, o->message_template);
-	bti_pg_text(&p, o->fingerprint);
-	bti_pg_text(&p, o->error_type);
-	param_nonzero(&p, o->error_code);
-	bti_pg_text(&p, o->file);
-	param_nonzero(&p, o->line);
-	bti_pg_text(&p, o->function);
-	bti_pg_text(&p, o->stack_trace);
-	bti_pg_text(&p, o->context);
-	bti_pg_text(&p, o->trace_id);
-	bti_pg_text(&p, o->request_id);
-	bti_pg_text(&p, o->service);
-	bti_pg_text(&p, o->host);
-	param_nonzero(&p, o->pid);
-	bti_pg_text(&p, o->environment);
-	bti_pg_text(&p, o->release);
-	bti_pg_int(&p, o->now);
+	log_params(&p, o, ticket_id);
 	return bti_pg_run((bti_pg_store *)base, SQL_INSERT_LOG, &p, "storing a log row", NULL, NULL);
+}
+
+static void log_job_params(bti_pg_params *p, const pipeline_job *job, size_t k)
+{
+	log_params(p, job->os[k], job->ids[k]);
+}
+
+int bti_pg_op_log_inserts(bti_store *base, const bti_occurrence *const *os,
+			  const int64_t *ticket_ids, size_t n)
+{
+	pipeline_job job = { SQL_INSERT_LOG, "storing log rows", 21, log_job_params, NULL,
+			     os, ticket_ids, NULL };
+
+	if (n < 2)
+		return n ? bti_pg_op_log_insert(base, os[0], ticket_ids[0]) : BT_OK;
+	return pipeline((bti_pg_store *)base, &job, n);
 }
 
 int bti_pg_op_log_prune(bti_store *base, int64_t ticket_id, int64_t keep_first, int64_t keep_last)

@@ -383,6 +383,21 @@ void bti_pg_op_close_inherited(bti_store *base)
 
 /* ---- running statements ---- */
 
+static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char *what,
+		      int *slot);
+
+int bti_pg_prepared(bti_pg_store *st, const char *sql, int nparams, const char *what,
+		    char name[16])
+{
+	int slot = -1, rc = cache_slot(st, sql, nparams, what, &slot);
+
+	if (rc == BT_OK && slot < 0)
+		rc = bti_error(BT_EINTERNAL, "%s: the statement cache is full", what);
+	if (rc == BT_OK)
+		snprintf(name, 16, "s%d", slot);
+	return rc;
+}
+
 static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char *what, int *slot)
 {
 	char name[16];
@@ -639,12 +654,14 @@ const bti_store_ops bti_postgresql_ops = {
 	.schema_latest = bti_pg_op_schema_latest,
 	.migrate = bti_pg_op_migrate,
 	.land_hit = bti_pg_op_land_hit,
+	.land_hits = bti_pg_op_land_hits,
 	.land_find = bti_pg_op_land_find,
 	.land_count = bti_pg_op_land_count,
 	.land_reopen = bti_pg_op_land_reopen,
 	.land_retire = bti_pg_op_land_retire,
 	.ticket_open = bti_pg_op_ticket_open,
 	.log_insert = bti_pg_op_log_insert,
+	.log_inserts = bti_pg_op_log_inserts,
 	.log_prune = bti_pg_op_log_prune,
 	.counter_add = bti_pg_op_counter_add,
 	.crash_claim = bti_pg_op_crash_claim,

@@ -83,6 +83,12 @@ void bti_pg_time(bti_pg_params *p, int64_t t);
 int bti_pg_exec(bti_pg_store *st, const char *sql, const bti_pg_params *p, PGresult **out,
 		const char *what);
 
+/* Prepare @sql (a string constant) on this connection if it is not yet,
+ * and write its server-side name to @name: for the pipelined sends of
+ * land_hits. */
+int bti_pg_prepared(bti_pg_store *st, const char *sql, int nparams, const char *what,
+		    char name[16]);
+
 /* Run @sql and drop its result.  *first_out (may be NULL) receives the
  * first column of the first row, if a row came back (RETURNING); it is
  * left alone otherwise.  *changes_out (may be NULL) the rows affected. */
@@ -146,12 +152,14 @@ int bti_pg_op_schema_version(bti_store *st, int *current_out);
 int bti_pg_op_schema_latest(const bti_store *st);
 int bti_pg_op_migrate(bti_store *st);
 int bti_pg_op_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out);
+int bti_pg_op_land_hits(bti_store *st, const bti_occurrence *const *os, size_t n, bti_landing *outs);
 int bti_pg_op_land_find(bti_store *st, const bti_occurrence *o, int alias, bti_land_candidate *out);
 int bti_pg_op_land_count(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out);
 int bti_pg_op_land_reopen(bti_store *st, const bti_occurrence *o, int64_t id, int64_t sla_due_at, bti_landing *out);
 int bti_pg_op_land_retire(bti_store *st, int64_t id);
 int bti_pg_op_ticket_open(bti_store *st, const bti_occurrence *o, bti_landing *out);
 int bti_pg_op_log_insert(bti_store *st, const bti_occurrence *o, int64_t ticket_id);
+int bti_pg_op_log_inserts(bti_store *st, const bti_occurrence *const *os, const int64_t *ticket_ids, size_t n);
 int bti_pg_op_log_prune(bti_store *st, int64_t ticket_id, int64_t keep_first, int64_t keep_last);
 int bti_pg_op_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now);
 int bti_pg_op_crash_claim(bti_store *st, const char *hash, int64_t now, int *fresh_out);

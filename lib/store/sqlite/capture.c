@@ -189,6 +189,17 @@ int bti_sqlite_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing
 	return rc;
 }
 
+/* One by one: a statement of SQLite costs no round trip. */
+int bti_sqlite_op_land_hits(bti_store *base, const bti_occurrence *const *os, size_t n,
+			    bti_landing *outs)
+{
+	int rc = BT_OK;
+
+	for (size_t i = 0; rc == BT_OK && i < n; i++)
+		rc = bti_sqlite_op_land_hit(base, os[i], &outs[i]);
+	return rc;
+}
+
 int bti_sqlite_op_land_find(bti_store *base, const bti_occurrence *o, int alias,
 			    bti_land_candidate *out)
 {
@@ -300,6 +311,16 @@ int bti_sqlite_op_log_insert(bti_store *base, const bti_occurrence *o, int64_t t
 	rc = sqlite3_step(stmt);
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "storing a log row");
 	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_sqlite_op_log_inserts(bti_store *base, const bti_occurrence *const *os,
+			      const int64_t *ticket_ids, size_t n)
+{
+	int rc = BT_OK;
+
+	for (size_t i = 0; rc == BT_OK && i < n; i++)
+		rc = bti_sqlite_op_log_insert(base, os[i], ticket_ids[i]);
 	return rc;
 }
 

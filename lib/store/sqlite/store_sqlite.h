@@ -105,6 +105,8 @@ int bti_sqlite_op_schema_version(bti_store *st, int *current_out);
 int bti_sqlite_op_schema_latest(const bti_store *st);
 int bti_sqlite_op_migrate(bti_store *st);
 int bti_sqlite_op_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out);
+int bti_sqlite_op_land_hits(bti_store *st, const bti_occurrence *const *os, size_t n,
+			    bti_landing *outs);
 int bti_sqlite_op_land_find(bti_store *st, const bti_occurrence *o, int alias,
 			    bti_land_candidate *out);
 int bti_sqlite_op_land_count(bti_store *st, const bti_occurrence *o, int64_t id,
@@ -114,6 +116,8 @@ int bti_sqlite_op_land_reopen(bti_store *st, const bti_occurrence *o, int64_t id
 int bti_sqlite_op_land_retire(bti_store *st, int64_t id);
 int bti_sqlite_op_ticket_open(bti_store *st, const bti_occurrence *o, bti_landing *out);
 int bti_sqlite_op_log_insert(bti_store *st, const bti_occurrence *o, int64_t ticket_id);
+int bti_sqlite_op_log_inserts(bti_store *st, const bti_occurrence *const *os,
+			      const int64_t *ticket_ids, size_t n);
 int bti_sqlite_op_log_prune(bti_store *st, int64_t ticket_id, int64_t keep_first,
 			    int64_t keep_last);
 int bti_sqlite_op_counter_add(bti_store *st, const char *name, int64_t delta, int64_t now);
