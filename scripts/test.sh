@@ -5,7 +5,8 @@
 #   1. the developer build (-Wall -Wextra -Werror): every suite; then the
 #      postgresql suite against a throwaway PostgreSQL 15 server; then a
 #      release build (-O3, NDEBUG) must compile without a warning
-#   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi,
+#      the postgresql suite against a throwaway server again
 #   3. ThreadSanitizer: the unit, concurrency and conformance suites, and the
 #      host shapes that fork no threaded process (signal handlers, dlclose)
 #   4. valgrind memcheck: the unit, migrations and conformance suites
@@ -65,7 +66,8 @@ stage developer run_tests build developer
 # suite and drops it.  Here a test that cannot reach the server fails
 # instead of skipping (BT_TEST_REQUIRE_POSTGRESQL).  Passwords on the Unix
 # socket too: the benchmark's smoke test connects there as well.
-wrap=(pg_virtualenv -t -v 15 -i '--auth-local=md5')
+pg=(pg_virtualenv -t -v 15 -i '--auth-local=md5')
+wrap=("${pg[@]}")
 export BT_TEST_REQUIRE_POSTGRESQL=1
 stage postgresql run_tests build postgresql --suite postgresql
 unset BT_TEST_REQUIRE_POSTGRESQL
@@ -79,7 +81,13 @@ fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if stage asan-build configure build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
+	# Under a server of its own, so that the postgresql suite runs under
+	# the sanitizers too.
+	wrap=("${pg[@]}")
+	export BT_TEST_REQUIRE_POSTGRESQL=1
 	stage asan run_tests build-asan asan --no-suite abi
+	unset BT_TEST_REQUIRE_POSTGRESQL
+	wrap=()
 else
 	echo "test: the sanitizer build failed" >&2; logs+=(build-asan/missing)
 fi

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "fixture.h"
@@ -169,6 +170,48 @@ const conf_backend *conf_backend_find(const char *name)
 		if (strcmp(backends[i].name, name) == 0)
 			return &backends[i];
 	return NULL;
+}
+
+int conf_postgresql_or_skip(const conf_backend **out)
+{
+	char why[512];
+
+	*out = conf_backend_find("postgresql");
+	if ((*out)->available(why, sizeof(why)))
+		return -1;
+	if (getenv("BT_TEST_REQUIRE_POSTGRESQL")) {
+		printf("FAIL: PostgreSQL must run here, and cannot: %s\n", why);
+		return 1;
+	}
+	printf("SKIP: %s\n", why);
+	return 77;
+}
+
+static int pg_ctl(const char *action)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "pg_ctlcluster %s regress %s >&2",
+		 getenv("PGVERSION") ? getenv("PGVERSION") : "15", action);
+	return system(cmd);
+}
+
+int conf_pg_cluster(const char *action)
+{
+	int i, rc;
+
+	if (strcmp(action, "restart") != 0)
+		return pg_ctl(action);
+	/* pg_ctlcluster's own restart was seen to start before the old server
+	 * was gone ("Cluster is already running") on a loaded machine. */
+	if (pg_ctl("stop -m fast") != 0)
+		return -1;
+	for (i = 0, rc = -1; i < 20 && rc != 0; i++) {
+		rc = pg_ctl("start");
+		if (rc != 0)
+			usleep(250 * 1000);
+	}
+	return rc;
 }
 
 const char *conf_backend_names(void)

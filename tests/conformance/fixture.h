@@ -25,6 +25,16 @@ typedef struct conf_backend {
 /* The backend called @name, or NULL when the suite knows none by it. */
 const conf_backend *conf_backend_find(const char *name);
 
+/* For the programs of tests/postgresql: the PostgreSQL backend in *@out and
+ * -1 to run; else the exit status after saying why (77, a skip; 1 when
+ * $BT_TEST_REQUIRE_POSTGRESQL says the server must be there, as in CI). */
+int conf_postgresql_or_skip(const conf_backend **out);
+
+/* pg_ctlcluster @action ("restart", "stop", "start") on the cluster
+ * pg_virtualenv made; 0 on success.  A restart is a stop that waits for
+ * the server to be down, then a start, retried for a few seconds. */
+int conf_pg_cluster(const char *action);
+
 /* The names the suite knows, for messages: "sqlite, postgresql". */
 const char *conf_backend_names(void);
 

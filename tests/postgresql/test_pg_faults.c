@@ -84,14 +84,6 @@ static void test_terminated_backend(void)
 	pg->drop(loc);
 }
 
-static int cluster(const char *action)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "pg_ctlcluster %s regress %s >&2",
-		 getenv("PGVERSION") ? getenv("PGVERSION") : "15", action);
-	return system(cmd);
-}
 
 /* The server restarts under open handles, one synchronous and one
  * asynchronous; then it is down for a while: synchronous calls fail at
@@ -118,13 +110,13 @@ static void test_restart_and_outage(void)
 	CHECK_RC(bt_flush(adb, 10000), BT_OK);
 	acked = 2;
 
-	CHECK(cluster("restart") == 0);
+	CHECK(conf_pg_cluster("restart") == 0);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	CHECK_RC(bt_log(adb, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	CHECK_RC(bt_flush(adb, 10000), BT_OK);
 	acked += 2;
 
-	CHECK(cluster("stop") == 0);
+	CHECK(conf_pg_cluster("stop") == 0);
 	start = mono_ms();
 	rc = bt_log(db, BT_CRITICAL, "faults", "the same error");
 	CHECK_RC(rc, BT_EIO);
@@ -140,7 +132,7 @@ static void test_restart_and_outage(void)
 	start = mono_ms();
 	CHECK(bt_flush(adb, 300) != BT_OK);
 	CHECK(mono_ms() - start < 1500);
-	CHECK(cluster("start") == 0);
+	CHECK(conf_pg_cluster("start") == 0);
 	CHECK_RC(bt_flush(adb, 20000), BT_OK);
 	/* The synchronous handle backs off for a few seconds at most. */
 	start = mono_ms();
@@ -157,17 +149,10 @@ static void test_restart_and_outage(void)
 
 int main(void)
 {
-	char why[512];
+	int rc = conf_postgresql_or_skip(&pg);
 
-	pg = conf_backend_find("postgresql");
-	if (!pg->available(why, sizeof(why))) {
-		if (getenv("BT_TEST_REQUIRE_POSTGRESQL")) {
-			printf("FAIL: PostgreSQL must run here, and cannot: %s\n", why);
-			return 1;
-		}
-		printf("SKIP: %s\n", why);
-		return 77;
-	}
+	if (rc >= 0)
+		return rc;
 	RUN(test_terminated_backend);
 	RUN(test_restart_and_outage);
 	return check_finish();

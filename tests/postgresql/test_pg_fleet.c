@@ -229,14 +229,6 @@ static int agent_main(int n)
 	return 0;
 }
 
-static int cluster(const char *action)
-{
-	char cmd[256];
-
-	snprintf(cmd, sizeof(cmd), "pg_ctlcluster %s regress %s >&2",
-		 getenv("PGVERSION") ? getenv("PGVERSION") : "15", action);
-	return system(cmd);
-}
 
 typedef struct trail_check {
 	int64_t claimed_events, violations, regressions;
@@ -287,7 +279,7 @@ static void test_fleet(void)
 	int64_t acked = 0, calls = 0, sync_failed = 0, refused = 0, unconfirmed = 0;
 	int64_t claims_ok = 0, claims_unknown = 0, busy = 0, resolves = 0, conflicts = 0;
 	int64_t tickets = 0, stored = 0, regression_count = 0, deadline;
-	int i, j, restarted = 0, dups = 0;
+	int i, j, dups = 0;
 	char fps[FPS][80];
 	trail_check tc = { 0, 0, 0 };
 	bt_ticket_iter *it = NULL;
@@ -316,8 +308,7 @@ static void test_fleet(void)
 	if (getenv("PG_CLUSTER_CONF_ROOT")) {
 		int64_t t0 = mono_ms();
 
-		CHECK(cluster("restart") == 0);
-		restarted = 1;
+		CHECK(conf_pg_cluster("restart") == 0);
 		fprintf(stderr, "server restarted at %lld ms (took %lld ms)\n",
 			(long long)(t0 - sh->start_ms), (long long)(mono_ms() - t0));
 	} else {
@@ -402,24 +393,16 @@ static void test_fleet(void)
 	CHECK(resolves > 0);
 	CHECK(tc.regressions > 0);
 	CHECK_INT_EQ(tc.regressions, regression_count);
-	(void)restarted;
 	pg->drop(loc);
 	munmap(sh, sizeof(*sh));
 }
 
 int main(void)
 {
-	char why[512];
+	int rc = conf_postgresql_or_skip(&pg);
 
-	pg = conf_backend_find("postgresql");
-	if (!pg->available(why, sizeof(why))) {
-		if (getenv("BT_TEST_REQUIRE_POSTGRESQL")) {
-			printf("FAIL: PostgreSQL must run here, and cannot: %s\n", why);
-			return 1;
-		}
-		printf("SKIP: %s\n", why);
-		return 77;
-	}
+	if (rc >= 0)
+		return rc;
 	RUN(test_fleet);
 	return check_finish();
 }

@@ -297,17 +297,10 @@ static void test_control_lock_held(void)
 
 int main(void)
 {
-	char why[512];
+	int rc = conf_postgresql_or_skip(&pg);
 
-	pg = conf_backend_find("postgresql");
-	if (!pg->available(why, sizeof(why))) {
-		if (getenv("BT_TEST_REQUIRE_POSTGRESQL")) {
-			printf("FAIL: PostgreSQL must run here, and cannot: %s\n", why);
-			return 1;
-		}
-		printf("SKIP: %s\n", why);
-		return 77;
-	}
+	if (rc >= 0)
+		return rc;
 	RUN(test_reference);
 	RUN(test_openers_race);
 	RUN(test_control_lock_held);
