@@ -3,8 +3,9 @@
 constant string with bound parameters.
 
 It reads lib/**/*.c and finds every call that runs SQL text: SQLite's
-sqlite3_prepare*() and sqlite3_exec(), and the library's own helpers that
-pass a parameter on to them (found, not listed: any function with a
+sqlite3_prepare*() and sqlite3_exec(), libpq's PQexec(), PQexecParams(),
+PQprepare() and PQsendQuery*(), and the library's own helpers that pass a
+parameter on to them (found, not listed: any function with a
 `const char *sql_text` parameter that reaches a sink).  The SQL argument of
 each call must be constant:
 
@@ -16,11 +17,11 @@ each call must be constant:
     by a ternary);
   * an expression on ALLOWED, each with its reason.
 
-Also, in lib/store/sqlite/*.c (the SQLite backend), nothing may build text with
-sqlite3_mprintf / sqlite3_vmprintf / sqlite3_snprintf / sqlite3_str_*, use
-the %q %Q %w conversions, or snprintf/sprintf/strcat text that looks like
-SQL; and no other file of lib/ may call SQLite at all (every statement lives
-behind store.h).
+Also, in lib/store/sqlite/*.c and lib/store/postgresql/*.c (the backends),
+nothing may build text with sqlite3_mprintf / sqlite3_vmprintf /
+sqlite3_snprintf / sqlite3_str_*, use the %q %Q %w conversions, or
+snprintf/sprintf/strcat text that looks like SQL; and no other file of lib/
+may call SQLite or libpq at all (every statement lives behind store.h).
 
 Before the real check, it checks itself on snippets that build SQL from a
 value and must each be refused, and on one that must pass.
@@ -41,8 +42,21 @@ ALLOWED = {
     # writes them as constant arrays); no value of the caller is in them.
     ("store/sqlite/migrate.c", "m->sql"): "an embedded migration",
     ("store/sqlite/doctor.c", "set->items[i].sql"): "an embedded migration, run in :memory:",
+    ("store/postgresql/migrate.c", "m->sql"): "an embedded migration",
+    ("store/postgresql/doctor.c", "set->items[i].sql"):
+        "an embedded migration, run in a scratch schema that is rolled back",
+    # doctor's checks are one statement per index or foreign key, which the
+    # server itself writes from its catalog with format('%I') (quote_ident):
+    # no text of the caller or of the rows is in them.
+    ("store/postgresql/doctor.c", "PQgetvalue(checks, i, 0)"):
+        "a statement the server built from catalog names with format('%I')",
+    ("store/postgresql/doctor.c", "PQgetvalue(queries, i, 0)"):
+        "a statement the server built from catalog names with format('%I')",
 }
 
+# libpq: the SQL argument's index (PQprepare's is the third).
+PG_SINKS = {"PQexec": 1, "PQexecParams": 1, "PQprepare": 2, "PQsendQuery": 1,
+            "PQsendQueryParams": 1, "PQsendPrepare": 2}
 SQLITE_SINKS = {"sqlite3_prepare": 1, "sqlite3_prepare_v2": 1, "sqlite3_prepare_v3": 1,
                 "sqlite3_prepare16": 1, "sqlite3_prepare16_v2": 1, "sqlite3_prepare16_v3": 1,
                 "sqlite3_exec": 1}
@@ -156,10 +170,12 @@ def ternary(expr):
 class Source:
     """One C file: its macros, constants, functions and calls."""
 
-    def __init__(self, name, text):
+    def __init__(self, name, text, header_macros=None):
         self.name = name
         self.text = strip_comments(text)
-        self.macros = self.find_macros()
+        # The library's private headers' macros (a column list shared by a
+        # backend's files), then the file's own, which win.
+        self.macros = dict(header_macros or {}, **self.find_macros())
         self.functions = self.find_functions()
         self.consts = self.find_consts()
 
@@ -232,7 +248,7 @@ class Checker:
         self.sources = sources
         self.violations = []
         self.sink_calls = 0
-        self.sinks = dict(SQLITE_SINKS)  # name -> index of the SQL argument
+        self.sinks = dict(SQLITE_SINKS, **PG_SINKS)  # name -> index of the SQL argument
         self.find_helpers()
 
     def find_helpers(self):
@@ -314,6 +330,10 @@ class Checker:
                 if len(args) != len(params):
                     return False
                 subst = dict(zip(params, args))
+                # #param is the argument as a string literal.
+                body = re.sub(r"#\s*([A-Za-z_]\w*)",
+                              lambda m: '"' + subst[m.group(1)] + '"' if m.group(1) in subst
+                              else m.group(0), body)
                 body = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: subst.get(m.group(0), m.group(0)),
                               body)
                 i = end
@@ -323,14 +343,18 @@ class Checker:
 
     def check(self):
         for src in self.sources:
-            store = src.name.startswith("store/sqlite/")
+            sqlite_store = src.name.startswith("store/sqlite/")
+            pg_store = src.name.startswith("store/postgresql/")
+            store = sqlite_store or pg_store
             for sink, k in self.sinks.items():
                 for args, func, line in src.calls(sink):
                     if args is None or len(args) <= k:
                         continue  # the definition itself, or a prototype
                     self.sink_calls += 1
-                    if not store and sink in SQLITE_SINKS:
+                    if not sqlite_store and sink in SQLITE_SINKS:
                         self.violations.append(f"{src.name}:{line}: {sink}() outside store/sqlite/")
+                    if not pg_store and sink in PG_SINKS:
+                        self.violations.append(f"{src.name}:{line}: {sink}() outside store/postgresql/")
                     if not self.constant(src, args[k], func):
                         self.violations.append(f"{src.name}:{line}: {sink}() runs SQL that is not a "
                                                f"constant string: {args[k]}")
@@ -402,15 +426,19 @@ def main(argv):
     failures = self_test()
     lib = os.path.join(argv[1], "lib")
     files = sorted(glob.glob(os.path.join(lib, "**", "*.c"), recursive=True))
+    header_macros = {}
+    for path in sorted(glob.glob(os.path.join(lib, "**", "*.h"), recursive=True)):
+        with open(path, encoding="utf-8") as f:
+            header_macros.update(Source(os.path.relpath(path, lib), f.read()).macros)
     sources = []
     for path in files:
         with open(path, encoding="utf-8") as f:
-            sources.append(Source(os.path.relpath(path, lib), f.read()))
+            sources.append(Source(os.path.relpath(path, lib), f.read(), header_macros))
     checker = Checker(sources)
     violations = checker.check()
     for v in violations:
         print("FAIL: " + v)
-    helpers = sorted(set(checker.sinks) - set(SQLITE_SINKS))
+    helpers = sorted(set(checker.sinks) - set(SQLITE_SINKS) - set(PG_SINKS))
     print(f"check_sql_source: {len(files)} files, {checker.sink_calls} calls that run SQL "
           f"(through {', '.join(helpers)}), {len(violations)} not constant")
     # A run that found no statement proves nothing.

@@ -200,7 +200,7 @@ int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *ou
 
 /* The parameters of query @k, and what to do with its result. */
 typedef struct pipeline_job {
-	const char *sql, *what;
+	const char *what;
 	int nparams;
 	void (*params)(bti_pg_params *p, const struct pipeline_job *job, size_t k);
 	void (*result)(const PGresult *res, const struct pipeline_job *job, size_t k);
@@ -255,10 +255,10 @@ static int pipeline_chunk(bti_pg_store *st, const char *name, const pipeline_job
 	return rc;
 }
 
-static int pipeline(bti_pg_store *st, const pipeline_job *job, size_t n)
+static int pipeline(bti_pg_store *st, const char *sql_text, const pipeline_job *job, size_t n)
 {
 	char name[16];
-	int rc = bti_pg_prepared(st, job->sql, job->nparams, job->what, name);
+	int rc = bti_pg_prepared(st, sql_text, job->nparams, job->what, name);
 
 	if (rc != BT_OK)
 		return rc;
@@ -287,12 +287,12 @@ static void hit_job_result(const PGresult *res, const pipeline_job *job, size_t 
 int bti_pg_op_land_hits(bti_store *base, const bti_occurrence *const *os, size_t n,
 			bti_landing *outs)
 {
-	pipeline_job job = { SQL_HIT, "counting occurrences", 5, hit_job_params, hit_job_result,
-			     os, NULL, outs };
+	pipeline_job job = { "counting occurrences", 5, hit_job_params, hit_job_result, os, NULL,
+			     outs };
 
 	if (n < 2) /* nothing to gain */
 		return n ? bti_pg_op_land_hit(base, os[0], &outs[0]) : BT_OK;
-	return pipeline((bti_pg_store *)base, &job, n);
+	return pipeline((bti_pg_store *)base, SQL_INSERT_LOG, &job, n);
 }
 
 int bti_pg_op_land_find(bti_store *base, const bti_occurrence *o, int alias,
@@ -323,11 +323,11 @@ int bti_pg_op_land_find(bti_store *base, const bti_occurrence *o, int alias,
 }
 
 /* Run @sql on ticket @id with @o's counts; out->occurrence from its RETURNING. */
-static int count_on(bti_pg_store *st, const char *sql, const bti_pg_params *p, bti_landing *out,
+static int count_on(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, bti_landing *out,
 		    const char *what)
 {
 	PGresult *res;
-	int rc = bti_pg_exec(st, sql, p, &res, what);
+	int rc = bti_pg_exec(st, sql_text, p, &res, what);
 
 	if (rc != BT_OK)
 		return rc;
@@ -414,12 +414,11 @@ static void log_job_params(bti_pg_params *p, const pipeline_job *job, size_t k)
 int bti_pg_op_log_inserts(bti_store *base, const bti_occurrence *const *os,
 			  const int64_t *ticket_ids, size_t n)
 {
-	pipeline_job job = { SQL_INSERT_LOG, "storing log rows", 21, log_job_params, NULL,
-			     os, ticket_ids, NULL };
+	pipeline_job job = { "storing log rows", 21, log_job_params, NULL, os, ticket_ids, NULL };
 
 	if (n < 2)
 		return n ? bti_pg_op_log_insert(base, os[0], ticket_ids[0]) : BT_OK;
-	return pipeline((bti_pg_store *)base, &job, n);
+	return pipeline((bti_pg_store *)base, SQL_INSERT_LOG, &job, n);
 }
 
 int bti_pg_op_log_prune(bti_store *base, int64_t ticket_id, int64_t keep_first, int64_t keep_last)

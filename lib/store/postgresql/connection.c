@@ -383,13 +383,13 @@ void bti_pg_op_close_inherited(bti_store *base)
 
 /* ---- running statements ---- */
 
-static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char *what,
+static int cache_slot(bti_pg_store *st, const char *sql_text, int nparams, const char *what,
 		      int *slot);
 
-int bti_pg_prepared(bti_pg_store *st, const char *sql, int nparams, const char *what,
+int bti_pg_prepared(bti_pg_store *st, const char *sql_text, int nparams, const char *what,
 		    char name[16])
 {
-	int slot = -1, rc = cache_slot(st, sql, nparams, what, &slot);
+	int slot = -1, rc = cache_slot(st, sql_text, nparams, what, &slot);
 
 	if (rc == BT_OK && slot < 0)
 		rc = bti_error(BT_EINTERNAL, "%s: the statement cache is full", what);
@@ -398,14 +398,14 @@ int bti_pg_prepared(bti_pg_store *st, const char *sql, int nparams, const char *
 	return rc;
 }
 
-static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char *what, int *slot)
+static int cache_slot(bti_pg_store *st, const char *sql_text, int nparams, const char *what, int *slot)
 {
 	char name[16];
 	PGresult *res;
 	size_t i;
 
 	for (i = 0; i < st->cached; i++) {
-		if (st->cache[i] == sql) {
+		if (st->cache[i] == sql_text) {
 			*slot = (int)i;
 			return BT_OK;
 		}
@@ -415,7 +415,7 @@ static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char
 		return BT_OK;
 	}
 	snprintf(name, sizeof(name), "s%zu", st->cached);
-	res = PQprepare(st->conn, name, sql, nparams, NULL);
+	res = PQprepare(st->conn, name, sql_text, nparams, NULL);
 	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
 		int rc = bti_pg_fail(st, res, what);
 
@@ -423,12 +423,12 @@ static int cache_slot(bti_pg_store *st, const char *sql, int nparams, const char
 		return rc;
 	}
 	PQclear(res);
-	st->cache[st->cached] = sql;
+	st->cache[st->cached] = sql_text;
 	*slot = (int)st->cached++;
 	return BT_OK;
 }
 
-int bti_pg_exec(bti_pg_store *st, const char *sql, const bti_pg_params *p, PGresult **out,
+int bti_pg_exec(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, PGresult **out,
 		const char *what)
 {
 	int n = p ? p->n : 0, slot = -1, rc;
@@ -439,14 +439,14 @@ int bti_pg_exec(bti_pg_store *st, const char *sql, const bti_pg_params *p, PGres
 	*out = NULL;
 	if (!st->conn)
 		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
-	rc = cache_slot(st, sql, n, what, &slot);
+	rc = cache_slot(st, sql_text, n, what, &slot);
 	if (rc != BT_OK)
 		return rc;
 	if (slot >= 0) {
 		snprintf(name, sizeof(name), "s%d", slot);
 		res = PQexecPrepared(st->conn, name, n, values, NULL, NULL, 0);
 	} else {
-		res = PQexecParams(st->conn, sql, n, NULL, values, NULL, NULL, 0);
+		res = PQexecParams(st->conn, sql_text, n, NULL, values, NULL, NULL, 0);
 	}
 	if (res && (PQresultStatus(res) == PGRES_TUPLES_OK ||
 		    PQresultStatus(res) == PGRES_COMMAND_OK)) {
@@ -458,11 +458,11 @@ int bti_pg_exec(bti_pg_store *st, const char *sql, const bti_pg_params *p, PGres
 	return rc;
 }
 
-int bti_pg_run(bti_pg_store *st, const char *sql, const bti_pg_params *p, const char *what,
+int bti_pg_run(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, const char *what,
 	       int64_t *first_out, int64_t *changes_out)
 {
 	PGresult *res;
-	int rc = bti_pg_exec(st, sql, p, &res, what);
+	int rc = bti_pg_exec(st, sql_text, p, &res, what);
 
 	if (rc != BT_OK)
 		return rc;
@@ -476,14 +476,14 @@ int bti_pg_run(bti_pg_store *st, const char *sql, const bti_pg_params *p, const 
 	return BT_OK;
 }
 
-int bti_pg_exec_simple(bti_pg_store *st, const char *sql, const char *what)
+int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what)
 {
 	PGresult *res;
 	int rc = BT_OK;
 
 	if (!st->conn)
 		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
-	res = PQexec(st->conn, sql);
+	res = PQexec(st->conn, sql_text);
 	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
 		     PQresultStatus(res) != PGRES_TUPLES_OK))
 		rc = bti_pg_fail(st, res, what);
@@ -520,14 +520,14 @@ static const char SQL_BEGIN_WRITE[] =
  * dead (a server restart, an idle connection cut by the network, a
  * backend terminated): nothing of the transaction was sent yet, so the
  * retry cannot store anything twice, and the call after a fault works. */
-static int begin_retrying(bti_pg_store *st, const char *sql, const char *what)
+static int begin_retrying(bti_pg_store *st, const char *sql_text, const char *what)
 {
-	int rc = bti_pg_exec_simple(st, sql, what);
+	int rc = bti_pg_exec_simple(st, sql_text, what);
 
 	if (rc == BT_EIO && st->conn && PQstatus(st->conn) == CONNECTION_BAD &&
 	    connect_now(st, what) == BT_OK && apply_lock_timeout(st) == BT_OK) {
 		bt_error_clear();
-		rc = bti_pg_exec_simple(st, sql, what);
+		rc = bti_pg_exec_simple(st, sql_text, what);
 	}
 	return rc;
 }

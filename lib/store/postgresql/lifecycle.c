@@ -133,7 +133,7 @@ static const char SQL_PURGE_LOGS[] =
 /* Run @sql with the integers @v[0..@n-1] as $1..$n: a prepared statement
  * takes exactly as many parameters as it has.  *changes_out (may be NULL)
  * receives the rows affected. */
-static int run_ids(bti_pg_store *st, const char *sql, int n, const int64_t *v, const char *what,
+static int run_ids(bti_pg_store *st, const char *sql_text, int n, const int64_t *v, const char *what,
 		   int64_t *changes_out)
 {
 	bti_pg_params p;
@@ -142,7 +142,7 @@ static int run_ids(bti_pg_store *st, const char *sql, int n, const int64_t *v, c
 	bti_pg_params_init(&p);
 	for (i = 0; i < n; i++)
 		bti_pg_int(&p, v[i]);
-	return bti_pg_run(st, sql, &p, what, NULL, changes_out);
+	return bti_pg_run(st, sql_text, &p, what, NULL, changes_out);
 }
 
 int bti_pg_op_ticket_update(bti_store *base, int64_t id, const bti_ticket_update *u, int64_t now)
@@ -243,11 +243,11 @@ int bti_pg_op_ticket_exists(bti_store *base, int64_t id)
 
 /* Add each row of @sql (run with @p, NULL: none) to @slots: by the name in
  * column 0 through @slot_of, or, without it, column 0 to slot 0. */
-static int count_into(bti_pg_store *st, const char *sql, const bti_pg_params *p, int64_t *slots,
+static int count_into(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, int64_t *slots,
 		      size_t n, int (*slot_of)(const char *))
 {
 	PGresult *res;
-	int rc = bti_pg_exec(st, sql, p, &res, "counting tickets"), i;
+	int rc = bti_pg_exec(st, sql_text, p, &res, "counting tickets"), i;
 
 	if (rc != BT_OK)
 		return rc;
@@ -304,12 +304,12 @@ static char *dup_column(const PGresult *r, int row, int col, int *failed)
 }
 
 /* Up to @cap rows of EVENT_COLUMNS from @sql run with @p. */
-static int read_events(bti_pg_store *st, const char *sql, const bti_pg_params *p,
+static int read_event_rows(bti_pg_store *st, const char *sql_text, const bti_pg_params *p,
 		       bt_audit_entry **rows, size_t cap, size_t *n_out)
 {
 	PGresult *res;
 	size_t n = 0;
-	int rc = bti_pg_exec(st, sql, p, &res, "reading the audit trail");
+	int rc = bti_pg_exec(st, sql_text, p, &res, "reading the audit trail");
 
 	if (rc != BT_OK)
 		return rc;
@@ -356,7 +356,7 @@ int bti_pg_op_events_page(bti_store *base, int64_t id, int64_t after_time, int64
 	bti_pg_int(&p, after_time);
 	bti_pg_int(&p, after_id);
 	bti_pg_int(&p, (int64_t)cap);
-	return read_events((bti_pg_store *)base, SQL_EVENTS_PAGE, &p, rows, cap, n_out);
+	return read_event_rows((bti_pg_store *)base, SQL_EVENTS_PAGE, &p, rows, cap, n_out);
 }
 
 int bti_pg_op_events_feed(bti_store *base, int64_t after_id, bt_audit_entry **rows, size_t cap,
@@ -368,14 +368,14 @@ int bti_pg_op_events_feed(bti_store *base, int64_t after_id, bt_audit_entry **ro
 	bti_pg_params_init(&p);
 	bti_pg_int(&p, after_id);
 	bti_pg_int(&p, (int64_t)cap);
-	return read_events((bti_pg_store *)base, SQL_EVENTS_FEED, &p, rows, cap, n_out);
+	return read_event_rows((bti_pg_store *)base, SQL_EVENTS_FEED, &p, rows, cap, n_out);
 }
 
 /* ---- purge ---- */
 
 /* Run a count of @sql: $1 cutoff, $2 include_open and, with @batched, $3
  * the batch size; tickets, events and logs come back in that order. */
-static int purge_count(bti_pg_store *st, const char *sql, int batched, const bti_purge_batch *b,
+static int purge_count(bti_pg_store *st, const char *sql_text, int batched, const bti_purge_batch *b,
 		       int64_t *t, int64_t *e, int64_t *l)
 {
 	bti_pg_params p;
@@ -387,7 +387,7 @@ static int purge_count(bti_pg_store *st, const char *sql, int batched, const bti
 	bti_pg_int(&p, b->include_open);
 	if (batched)
 		bti_pg_int(&p, b->batch_size);
-	rc = bti_pg_exec(st, sql, &p, &res, "counting what to purge");
+	rc = bti_pg_exec(st, sql_text, &p, &res, "counting what to purge");
 	if (rc != BT_OK)
 		return rc;
 	if (PQntuples(res) > 0) {

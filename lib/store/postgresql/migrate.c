@@ -53,14 +53,14 @@ int bti_pg_op_schema_latest(const bti_store *base)
 	return bti_migration_latest(st->migrations);
 }
 
-static int query_schema_int(bti_pg_store *st, const char *sql, int64_t *out)
+static int query_schema_int(bti_pg_store *st, const char *sql_text, int64_t *out)
 {
 	bti_pg_params p;
 
 	bti_pg_params_init(&p);
 	bti_pg_text(&p, st->schema);
 	*out = 0;
-	return bti_pg_run(st, sql, &p, "reading schema state", out, NULL);
+	return bti_pg_run(st, sql_text, &p, "reading schema state", out, NULL);
 }
 
 static int check_record(bti_pg_store *st, size_t *applied_out, int *current_out)
@@ -146,16 +146,26 @@ static int record_migration(bti_pg_store *st, const bti_migration *m)
 	return bti_pg_run(st, SQL_INSERT, &p, "recording migration", NULL, NULL);
 }
 
-/* The schema named in the location is created by the first opener. */
+/* The schema named in the location is created by the first opener: the
+ * name is a parameter, and the server quotes it (format's %I), so that the
+ * statements stay constant.  set_config(..., true) lasts until the
+ * migration's transaction ends. */
+static const char SQL_SCHEMA_NAME[] = "SELECT set_config('bugtrack.schema', $1::text, true)";
+static const char SQL_CREATE_SCHEMA[] =
+	"DO $$BEGIN EXECUTE format('CREATE SCHEMA IF NOT EXISTS %I',"
+	" current_setting('bugtrack.schema')); END$$";
+
 static int create_schema(bti_pg_store *st)
 {
-	char sql[128];
+	bti_pg_params p;
+	int rc;
 
 	if (!st->schema)
 		return BT_OK;
-	/* The name was checked to be [a-z0-9_]: quoting it is enough. */
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS \"%s\"", st->schema);
-	return bti_pg_exec_simple(st, sql, "creating the schema");
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, st->schema);
+	rc = bti_pg_run(st, SQL_SCHEMA_NAME, &p, "creating the schema", NULL, NULL);
+	return rc == BT_OK ? bti_pg_exec_simple(st, SQL_CREATE_SCHEMA, "creating the schema") : rc;
 }
 
 /* Every pending migration, in one transaction under the migration lock. */

@@ -76,28 +76,28 @@ void bti_pg_time(bti_pg_params *p, int64_t t);
 
 /* ---- running statements ---- */
 
-/* Run @sql (a string constant) with @p (NULL: no parameters).  On success
+/* Run @sql_text (a string constant) with @p (NULL: no parameters).  On success
  * *out holds the result (PGRES_TUPLES_OK or PGRES_COMMAND_OK), to be
  * PQclear'ed; on failure *out is NULL and the error is recorded, prefixed
  * with @what, and mapped to a BT_* code (bti_pg_fail). */
-int bti_pg_exec(bti_pg_store *st, const char *sql, const bti_pg_params *p, PGresult **out,
+int bti_pg_exec(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, PGresult **out,
 		const char *what);
 
-/* Prepare @sql (a string constant) on this connection if it is not yet,
+/* Prepare @sql_text (a string constant) on this connection if it is not yet,
  * and write its server-side name to @name: for the pipelined sends of
  * land_hits. */
-int bti_pg_prepared(bti_pg_store *st, const char *sql, int nparams, const char *what,
+int bti_pg_prepared(bti_pg_store *st, const char *sql_text, int nparams, const char *what,
 		    char name[16]);
 
-/* Run @sql and drop its result.  *first_out (may be NULL) receives the
+/* Run @sql_text and drop its result.  *first_out (may be NULL) receives the
  * first column of the first row, if a row came back (RETURNING); it is
  * left alone otherwise.  *changes_out (may be NULL) the rows affected. */
-int bti_pg_run(bti_pg_store *st, const char *sql, const bti_pg_params *p, const char *what,
+int bti_pg_run(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, const char *what,
 	       int64_t *first_out, int64_t *changes_out);
 
-/* Run @sql (no parameters, not prepared: one-off statements, several
+/* Run @sql_text (no parameters, not prepared: one-off statements, several
  * statements in one string such as a migration). */
-int bti_pg_exec_simple(bti_pg_store *st, const char *sql, const char *what);
+int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what);
 
 /* Record @res's error (NULL: the connection's) as this thread's error:
  * the SQLSTATE decides the BT_* code (08*: BT_EIO, 40001/40P01/55P03/57014:
