@@ -134,6 +134,9 @@ enum cli_open_mode {
 /* The database a command works on (--db, else $BUGTRACK_DB, else the
  * default): what bt_open will pick, to name it before or without opening. */
 const char *cli_db_location(const cli *c);
+/* @location as it may be shown (bt_location_display: no password), in a
+ * buffer the next call reuses. */
+const char *cli_shown(const char *location);
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out);
 /* Read ticket @p arg ("BUG-00042", "bug-42", "42"); reports errors. */
 int cli_ticket(bt_db *db, const char *arg, bt_ticket **out);

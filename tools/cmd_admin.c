@@ -168,7 +168,7 @@ static void failed(mig_result *r, int rc, const char *path)
 	r->out = OUT_FAILED;
 	r->rc = rc;
 	if (rc == BT_ENOTFOUND)
-		snprintf(r->error, sizeof(r->error), "no database at %s", path);
+		snprintf(r->error, sizeof(r->error), "no database at %s", cli_shown(path));
 	else
 		snprintf(r->error, sizeof(r->error), "%s", *bt_error_message() ? plain_message()
 										 : bt_strerror(rc));
@@ -345,7 +345,8 @@ static void print_stamp(const char *path, const mig_args *a, const mig_result *r
 		json_finish(&j);
 		return;
 	}
-	printf("%s %s at schema version %d", a->dry_run ? "would stamp" : "stamped", path, r->to);
+	printf("%s %s at schema version %d", a->dry_run ? "would stamp" : "stamped", cli_shown(path),
+	       r->to);
 	if (r->to < r->latest) {
 		printf("; then 'bugtrack migrate up' applies ");
 		print_pending(stdout, r->to);
@@ -802,6 +803,9 @@ typedef struct findings {
 	/* The backend's metrics this tool shows (0 when it gives none). */
 	int integrity_ok;
 	int64_t foreign_key_violations, wal_bytes;
+	/* -1: the backend did not give it (a server has no -wal file; a file
+	 * has no server). */
+	int64_t wal_bytes_given, server_version_num;
 } findings;
 
 static void keep_finding(const bt_check_item *item, void *payload)
@@ -815,7 +819,9 @@ static void keep_finding(const bt_check_item *item, void *payload)
 		else if (strcmp(item->name, "foreign_key_violations") == 0)
 			fs->foreign_key_violations = item->value;
 		else if (strcmp(item->name, "wal_bytes") == 0)
-			fs->wal_bytes = item->value;
+			fs->wal_bytes = item->value, fs->wal_bytes_given = 1;
+		else if (strcmp(item->name, "server_version_num") == 0)
+			fs->server_version_num = item->value;
 		return;
 	}
 	if (item->kind != BT_CHECK_PROBLEM && item->kind != BT_CHECK_COUNTER)
@@ -874,6 +880,10 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	char when[32];
 
 	printf("%-15s %s\n", "database", path);
+	if (fs->server_version_num > 0)
+		printf("%-15s PostgreSQL %lld.%lld\n", "server",
+		       (long long)(fs->server_version_num / 10000),
+		       (long long)(fs->server_version_num % 100));
 	printf("%-15s %s\n", "integrity", fs->integrity_ok ? "ok" : "FAILED");
 	/* A damaged file is checked no further. */
 	if (!fs->integrity_ok)
@@ -892,7 +902,8 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	if (fs->integrity_ok)
 		printf("%-15s %s\n", "checksums", !r->tracked ? "-"
 		       : r->checksum_mismatches ? "MISMATCH" : "match");
-	printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
+	if (fs->wal_bytes_given > 0)
+		printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
 	print_count("tickets", r->tickets);
 	print_count("error_logs", r->error_logs);
 	print_count("ticket_events", r->ticket_events);
@@ -956,7 +967,10 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 		json_null(&j, "foreign_key_violations");
 		json_null(&j, "schema");
 	}
-	json_int(&j, "wal_bytes", fs->wal_bytes);
+	if (fs->wal_bytes_given > 0)
+		json_int(&j, "wal_bytes", fs->wal_bytes);
+	if (fs->server_version_num > 0)
+		json_int(&j, "server_version_num", fs->server_version_num);
 	json_object_begin(&j, "rows");
 	json_count(&j, "tickets", r->tickets);
 	json_count(&j, "error_logs", r->error_logs);
@@ -992,7 +1006,7 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 int cmd_doctor(cli *c, int argc, char **argv)
 {
 	bt_check_result r = BT_CHECK_RESULT_INIT;
-	findings fs = { NULL, 0, 0, 0, 0, 0 };
+	findings fs = { NULL, 0, 0, 0, 0, 0, -1, -1 };
 	const char *path = cli_db_location(c);
 	int o, as_json = 0, rc;
 	size_t i;
@@ -1003,7 +1017,7 @@ int cmd_doctor(cli *c, int argc, char **argv)
 		return c->exit_code;
 	rc = bt_db_check(path, &r, keep_finding, &fs);
 	if (rc == BT_ENOTFOUND) {
-		cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", path);
+		cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", cli_shown(path));
 		findings_free(&fs);
 		return EXIT_NOTFOUND;
 	}
@@ -1017,9 +1031,9 @@ int cmd_doctor(cli *c, int argc, char **argv)
 			cli_error("%s; %s", fs.items[i].message, fs.items[i].advice);
 	fflush(stderr);
 	if (as_json)
-		doctor_json(path, &r, &fs);
+		doctor_json(cli_shown(path), &r, &fs);
 	else
-		doctor_text(path, &r, &fs);
+		doctor_text(cli_shown(path), &r, &fs);
 	findings_free(&fs);
 	return r.problems ? EXIT_ERROR : EXIT_OK;
 }

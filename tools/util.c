@@ -276,9 +276,19 @@ const char *cli_db_location(const cli *c)
 	return bt_location_resolve(c->db_path);
 }
 
+const char *cli_shown(const char *location)
+{
+	static char buf[4096];
+
+	if (bt_location_display(location, buf, sizeof(buf)) != BT_OK)
+		snprintf(buf, sizeof(buf), "the database");
+	return buf;
+}
+
 static int missing_db(const cli *c)
 {
-	cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", cli_db_location(c));
+	cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB",
+		  cli_shown(cli_db_location(c)));
 	return EXIT_NOTFOUND;
 }
 
@@ -331,7 +341,7 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 	/* The library's advice names an open flag, which no option sets. */
 	if (rc == BT_EREADONLY && mode != CLI_READ) {
 		cli_error("%s: the database is read-only for you; read commands (list, show, "
-			  "export...) still work", cli_db_location(c));
+			  "export...) still work", cli_shown(cli_db_location(c)));
 		return cli_exit_code(rc);
 	}
 	return cli_fail(rc, NULL);

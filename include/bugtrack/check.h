@@ -63,7 +63,10 @@ typedef enum bt_check_kind {
 	 * also a problem, "integrity"), "wal_bytes" (the size of the -wal
 	 * file, 0 when there is none) and, when the file is intact,
 	 * "foreign_key_violations" (rows PRAGMA foreign_key_check reports).
-	 * Another backend has its own; a program that looks for one must
+	 * The PostgreSQL backend gives "integrity_ok" (amcheck's
+	 * bt_index_check on the schema's indexes when the extension is there),
+	 * "foreign_key_violations" and "server_version_num" (150018 for
+	 * 15.18), and no "wal_bytes".  A program that looks for one must
 	 * accept its absence.
 	 */
 	BT_CHECK_METRIC = 3

@@ -250,6 +250,17 @@ BT_EXTERN int bt_open(bt_db **out, const char *path, const bt_open_options *opts
 BT_EXTERN const char *bt_location_resolve(const char *location);
 
 /**
+ * Write @p location as it may be shown to a person or a log into @p buf
+ * (@p size bytes, the NUL included): a PostgreSQL URI without its password
+ * (in its user part or a password= parameter), anything else as it is.
+ * bt_db_location() shows an open handle's location the same way.  A
+ * location longer than @p buf is cut, always terminated.
+ * @return BT_OK; BT_EINVALID for a NULL @p location or @p buf, or a
+ * @p size of 0; BT_ENOMEM.  Thread-safe.
+ */
+BT_EXTERN int bt_location_display(const char *location, char *buf, size_t size);
+
+/**
  * Close @p db and free everything it owns.  NULL is accepted and ignored.
  * On an asynchronous handle (the default), everything accepted is
  * committed first; if the database stays unwritable (locked past the busy

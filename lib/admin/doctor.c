@@ -220,6 +220,11 @@ static void report_metric(checker *k, const char *name, int64_t value)
 	k->fn(&item, k->payload);
 }
 
+static void backend_metric(const char *name, int64_t value, void *payload)
+{
+	report_metric(payload, name, value);
+}
+
 /* A WAL that a reader keeps from being checkpointed grows without bound
  * (3.4 GB in an afternoon behind one forgotten read transaction): the
  * library cannot checkpoint past a reader, so say which process reads. */
@@ -256,8 +261,11 @@ static int run_checks(checker *k, bti_store *st)
 
 	if (rc != BT_OK)
 		return rc; /* BT_ECORRUPT: not a database of this backend */
-	report_metric(k, "wal_bytes", k->wal_bytes);
+	if (st->ops->caps & BTI_CAP_WAL_FILE)
+		report_metric(k, "wal_bytes", k->wal_bytes);
 	report_metric(k, "integrity_ok", errors == 0);
+	if (st->ops->metrics && (rc = st->ops->metrics(st, backend_metric, k)) != BT_OK)
+		return rc;
 	if (errors) {
 		problem(k, "integrity", errors, advice_for(k, "integrity", 0),
 			"%s found %s%lld problem%s; the first: %s", st->ops->integrity_check,

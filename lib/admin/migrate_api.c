@@ -106,9 +106,18 @@ static void collect_diff(const char *difference, void *payload)
 }
 
 
+/* @path as messages may show it (no password). */
+static const char *shown(const char *path, char *buf, size_t size)
+{
+	if (bt_location_display(path, buf, size) != BT_OK)
+		snprintf(buf, size, "the database");
+	return buf;
+}
+
 /* Refuse, naming the differences from @version. */
 static int mismatch(bti_store *st, const char *path, int version, int detected)
 {
+	char name[512];
 	diff_text t;
 	size_t n = 0;
 	int rc;
@@ -117,7 +126,8 @@ static int mismatch(bti_store *st, const char *path, int version, int detected)
 	rc = bti_store_schema_diff(st, version, collect_diff, &t, &n);
 	if (rc != BT_OK)
 		return rc;
-	return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s %s schema version %d: %s%s", path,
+	return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s %s schema version %d: %s%s",
+			 shown(path, name, sizeof(name)),
 			 detected ? "matches no schema version; the closest is" : "does not match",
 			 version, t.text, n > STAMP_SHOWN ? " (and more)" : "");
 }
@@ -152,6 +162,7 @@ static int check_kind(bti_store *st, const char *path, int *version_out)
 {
 	bt_db_kind kind;
 	int current = 0, rc = bti_store_kind(st, path, &kind);
+	char name[512];
 
 	if (rc != BT_OK)
 		return rc;
@@ -163,13 +174,14 @@ static int check_kind(bti_store *st, const char *path, int *version_out)
 		if (version_out)
 			*version_out = current;
 		return bti_error(BT_ESTATE, "bt_schema_stamp: %s already records its migrations "
-				 "(schema version %d): nothing to stamp", path, current);
+				 "(schema version %d): nothing to stamp", shown(path, name, sizeof(name)),
+				 current);
 	case BT_DB_EMPTY:
 		return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s has no tables: nothing to stamp "
-				 "(opening it creates the schema)", path);
+				 "(opening it creates the schema)", shown(path, name, sizeof(name)));
 	default:
 		return bti_error(BT_ESCHEMA, "bt_schema_stamp: %s is not a bugtrack database "
-				 "(it has no tickets table)", path);
+				 "(it has no tickets table)", shown(path, name, sizeof(name)));
 	}
 }
 

@@ -95,6 +95,21 @@ char *bti_location_shown(const char *location)
 	return out;
 }
 
+int bt_location_display(const char *location, char *buf, size_t size)
+{
+	char *shown;
+
+	if (!location || !buf || !size)
+		return bti_error(BT_EINVALID, "bt_location_display: %s",
+				 !location ? "location is NULL" : !buf ? "buf is NULL" : "size is 0");
+	shown = bti_location_shown(location);
+	if (!shown)
+		return bti_error(BT_ENOMEM, "bt_location_display: out of memory");
+	snprintf(buf, size, "%s", shown);
+	bti_free(shown);
+	return BT_OK;
+}
+
 const bti_migration_set *bti_store_migrations(const char *location)
 {
 	/* No location: a database file's, for a caller with no handle. */

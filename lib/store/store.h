@@ -573,9 +573,19 @@ static inline void bti_store_wait_close(bti_waiter *w);
  * bti_sqlite_fail), so that the rest of the library never sees them. */
 #define BTI_STORE_OPS_VERSION 1
 
+/* What a backend has (bti_store_ops.caps). */
+enum {
+	BTI_CAP_WAL_FILE = 1 << 0    /* a -wal file next to the database (wal_state) */
+};
+
+/* A measurement a backend makes of itself, for bt_db_check's
+ * BT_CHECK_METRIC items. */
+typedef void (*bti_metric_fn)(const char *name, int64_t value, void *payload);
+
 struct bti_store_ops {
 	unsigned int version;        /* BTI_STORE_OPS_VERSION */
 	const char *name;            /* "sqlite" */
+	unsigned int caps;           /* BTI_CAP_* */
 	/* The backend's own migrations, in its dialect: it owns its schema. */
 	const bti_migration_set *migrations;
 	/* What its own integrity and foreign-key checks are called, for the
@@ -672,6 +682,9 @@ struct bti_store_ops {
 	int (*ticket_link)(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
 		int64_t now);
 	int (*fingerprint_activate)(bti_store *st, const char *fingerprint);
+	/* The backend's own metrics for bt_db_check (NULL: none beyond the
+	 * common ones), e.g. PostgreSQL's "server_version_num". */
+	int (*metrics)(bti_store *st, bti_metric_fn fn, void *payload);
 	/* Feed waiters (above); wait_open takes a location. */
 	int (*wait_open)(const char *location, int busy_timeout_ms, bti_waiter **out);
 	int (*wait)(bti_waiter *w, int64_t deadline_ms);

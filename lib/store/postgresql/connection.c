@@ -711,6 +711,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.ticket_insert = bti_pg_op_ticket_insert,
 	.ticket_link = bti_pg_op_ticket_link,
 	.fingerprint_activate = bti_pg_op_fingerprint_activate,
+	.metrics = bti_pg_op_metrics,
 	.wait_open = bti_pg_op_wait_open,
 	.wait = bti_pg_op_wait,
 	.wait_close = bti_pg_op_wait_close,

@@ -590,3 +590,18 @@ int bti_pg_op_counters(bti_store *base, bti_counter_fn fn, void *payload)
 	PQclear(res);
 	return BT_OK;
 }
+
+/* The server's version (as SHOW server_version_num gives it: 150018 is
+ * 15.18), for doctor's "server" line. */
+static const char SQL_SERVER_VERSION[] = "SELECT current_setting('server_version_num')::bigint";
+
+int bti_pg_op_metrics(bti_store *base, bti_metric_fn fn, void *payload)
+{
+	int64_t version = 0;
+	int rc = bti_pg_run((bti_pg_store *)base, SQL_SERVER_VERSION, NULL, "reading the server version",
+			    &version, NULL);
+
+	if (rc == BT_OK)
+		fn("server_version_num", version, payload);
+	return rc;
+}

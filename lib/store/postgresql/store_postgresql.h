@@ -209,6 +209,7 @@ int bti_pg_op_ticket_id_high(bti_store *st, int64_t *high_out);
 int bti_pg_op_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active, int grouping_version, int64_t *id_out);
 int bti_pg_op_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint, int64_t now);
 int bti_pg_op_fingerprint_activate(bti_store *st, const char *fingerprint);
+int bti_pg_op_metrics(bti_store *st, bti_metric_fn fn, void *payload);
 int bti_pg_op_wait_open(const char *location, int busy_timeout_ms, bti_waiter **out);
 int bti_pg_op_wait(bti_waiter *w, int64_t deadline_ms);
 void bti_pg_op_wait_close(bti_waiter *w);

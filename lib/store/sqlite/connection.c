@@ -371,6 +371,7 @@ void bti_sqlite_op_close_inherited(bti_store *base)
 const bti_store_ops bti_sqlite_ops = {
 	.version = BTI_STORE_OPS_VERSION,
 	.name = "sqlite",
+	.caps = BTI_CAP_WAL_FILE,
 	.migrations = &bti_sqlite_migrations,
 	.integrity_check = "PRAGMA integrity_check",
 	.foreign_key_check = "PRAGMA foreign_key_check",
