@@ -214,6 +214,26 @@ int conf_pg_cluster(const char *action)
 	return rc;
 }
 
+long long conf_occurrences(const char *loc, const char *title_has)
+{
+	bt_ticket_iter *it = NULL;
+	bt_ticket *t;
+	bt_db *db = NULL;
+	long long n = 0;
+
+	if (bt_open(&db, loc, NULL) != BT_OK)
+		return -1;
+	if (bt_ticket_iter_new(db, NULL, &it) == BT_OK)
+		while (bt_ticket_iter_next(it, &t) == BT_OK) {
+			if (!title_has || strstr(bt_ticket_title(t), title_has))
+				n += bt_ticket_occurrence_count(t);
+			bt_ticket_free(t);
+		}
+	bt_ticket_iter_free(it);
+	bt_close(db);
+	return n;
+}
+
 const char *conf_backend_names(void)
 {
 	return "sqlite, postgresql";

@@ -35,6 +35,10 @@ int conf_postgresql_or_skip(const conf_backend **out);
  * the server to be down, then a start, retried for a few seconds. */
 int conf_pg_cluster(const char *action);
 
+/* The occurrences on every ticket of @loc (whose title holds @title_has,
+ * when not NULL), read through the public API; -1 when it cannot open. */
+long long conf_occurrences(const char *loc, const char *title_has);
+
 /* The names the suite knows, for messages: "sqlite, postgresql". */
 const char *conf_backend_names(void);
 

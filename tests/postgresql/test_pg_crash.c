@@ -46,25 +46,6 @@ static void crash_child(const char *loc)
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
 }
 
-/* Occurrences on tickets whose title names SIGSEGV. */
-static int64_t crash_occurrences(const char *loc)
-{
-	bt_ticket_iter *it = NULL;
-	bt_ticket *t;
-	bt_db *db = NULL;
-	int64_t n = 0;
-
-	CHECK_RC(bt_open(&db, loc, NULL), BT_OK);
-	CHECK_RC(bt_ticket_iter_new(db, NULL, &it), BT_OK);
-	while (it && bt_ticket_iter_next(it, &t) == BT_OK) {
-		if (strstr(bt_ticket_title(t), "SIGSEGV"))
-			n += bt_ticket_occurrence_count(t);
-		bt_ticket_free(t);
-	}
-	bt_ticket_iter_free(it);
-	bt_close(db);
-	return n;
-}
 
 /* BUGTRACK_CRASH_SPOOL names the spool; OPENERS processes open at once,
  * and the crash is one occurrence. */
@@ -102,7 +83,7 @@ static void test_spool_ingested_once(void)
 		CHECK(waitpid(pids[i], &status, 0) == pids[i] && WIFEXITED(status) &&
 		      WEXITSTATUS(status) == 0);
 	}
-	CHECK_INT_EQ(crash_occurrences(loc), 1);
+	CHECK_INT_EQ(conf_occurrences(loc, "SIGSEGV"), 1);
 	/* Everything is stored and no process writes to it: it is gone. */
 	CHECK(stat(spool, &sb) != 0);
 	unsetenv("BUGTRACK_CRASH_SPOOL");
@@ -134,7 +115,7 @@ static void test_default_spool_place(void)
 	if (d)
 		closedir(d);
 	CHECK_INT_EQ(spools, 1);
-	CHECK_INT_EQ(crash_occurrences(loc), 1);
+	CHECK_INT_EQ(conf_occurrences(loc, "SIGSEGV"), 1);
 	if (saved)
 		setenv("HOME", saved, 1);
 	free(saved);

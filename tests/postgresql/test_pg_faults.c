@@ -28,23 +28,6 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t total(const char *loc)
-{
-	bt_ticket_iter *it = NULL;
-	bt_ticket *t;
-	bt_db *db = NULL;
-	int64_t n = 0;
-
-	CHECK_RC(bt_open(&db, loc, NULL), BT_OK);
-	CHECK_RC(bt_ticket_iter_new(db, NULL, &it), BT_OK);
-	while (it && bt_ticket_iter_next(it, &t) == BT_OK) {
-		n += bt_ticket_occurrence_count(t);
-		bt_ticket_free(t);
-	}
-	bt_ticket_iter_free(it);
-	bt_close(db);
-	return n;
-}
 
 static bt_db *open_sync(const char *loc)
 {
@@ -80,7 +63,7 @@ static void test_terminated_backend(void)
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	bt_close(db);
-	CHECK_INT_EQ(total(loc), 3);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), 3);
 	pg->drop(loc);
 }
 
@@ -143,7 +126,7 @@ static void test_restart_and_outage(void)
 	acked++;
 	bt_close(db);
 	bt_close(adb);
-	CHECK_INT_EQ(total(loc), acked);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), acked);
 	pg->drop(loc);
 }
 

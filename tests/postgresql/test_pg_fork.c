@@ -14,23 +14,6 @@
 
 static const conf_backend *pg;
 
-static int64_t total(const char *loc)
-{
-	bt_ticket_iter *it = NULL;
-	bt_ticket *t;
-	bt_db *db = NULL;
-	int64_t n = 0;
-
-	CHECK_RC(bt_open(&db, loc, NULL), BT_OK);
-	CHECK_RC(bt_ticket_iter_new(db, NULL, &it), BT_OK);
-	while (it && bt_ticket_iter_next(it, &t) == BT_OK) {
-		n += bt_ticket_occurrence_count(t);
-		bt_ticket_free(t);
-	}
-	bt_ticket_iter_free(it);
-	bt_close(db);
-	return n;
-}
 
 /* @flags: BT_OPEN_SYNC, or 0 for the default asynchronous capture. */
 static void fork_child_logs_and_closes(unsigned int flags)
@@ -63,7 +46,7 @@ static void fork_child_logs_and_closes(unsigned int flags)
 	CHECK_RC(bt_log(db, BT_CRITICAL, "fork", "the same error"), BT_OK);
 	CHECK_RC(bt_flush(db, 10000), BT_OK);
 	bt_close(db);
-	CHECK_INT_EQ(total(loc), 3);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), 3);
 	pg->drop(loc);
 }
 
