@@ -20,6 +20,8 @@
 
 static const conf_backend *pg;
 
+extern int bti_pg_test_lose_commit_reply; /* store_postgresql.h */
+
 static int64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -130,6 +132,40 @@ static void test_restart_and_outage(void)
 	pg->drop(loc);
 }
 
+/* The COMMIT goes out and the connection is cut before its answer: the
+ * transaction was committed, and the caller must hear BT_OK (its retry
+ * would store it twice), as the server's txid_status() tells a new
+ * connection.  Synchronous: the call's own answer.  Asynchronous: the
+ * batch is not landed again. */
+static void test_commit_reply_lost(void)
+{
+	bt_db *db, *adb = NULL;
+	char loc[512];
+	int i;
+
+	CHECK(pg->make("lost_commit", loc, sizeof(loc)) == 0);
+	db = open_sync(loc);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	bti_pg_test_lose_commit_reply = 1;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_INT_EQ(bti_pg_test_lose_commit_reply, 0); /* the fault happened */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	bt_close(db);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), 3);
+
+	CHECK_RC(bt_open(&adb, loc, NULL), BT_OK);
+	if (!adb)
+		return;
+	for (i = 0; i < 10; i++)
+		CHECK_RC(bt_log(adb, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	bti_pg_test_lose_commit_reply = 1;
+	CHECK_RC(bt_flush(adb, 20000), BT_OK);
+	CHECK_INT_EQ(bti_pg_test_lose_commit_reply, 0);
+	bt_close(adb);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), 13);
+	pg->drop(loc);
+}
+
 int main(void)
 {
 	int rc = conf_postgresql_or_skip(&pg);
@@ -138,5 +174,6 @@ int main(void)
 		return rc;
 	RUN(test_terminated_backend);
 	RUN(test_restart_and_outage);
+	RUN(test_commit_reply_lost);
 	return check_finish();
 }

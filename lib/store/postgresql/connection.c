@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store_postgresql.h"
@@ -513,21 +515,48 @@ int bti_pg_get_text(const PGresult *r, int row, int col, char **out)
  * of a database; 0x62756774 is "bugt". */
 int bti_pg_writer_lock_off;
 
+/* A write transaction: BEGIN, the writer lock and the transaction's id, in
+ * one round trip.  The id settles a COMMIT whose answer was lost
+ * (bti_pg_commit).  Only the race test's control leaves the lock out:
+ * without it, that test must fail. */
 static const char SQL_BEGIN_WRITE[] =
-	"BEGIN; SELECT pg_advisory_xact_lock(1651861364, hashtext(current_schema()))";
+	"BEGIN; SELECT pg_advisory_xact_lock(1651861364, hashtext(current_schema()));"
+	" SELECT txid_current()";
+static const char SQL_BEGIN_WRITE_UNLOCKED[] = "BEGIN; SELECT txid_current()";
+static const char SQL_BEGIN_READ[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/* Run @sql_text (several statements); *last_out (may be NULL) gets the
+ * first column of the last statement's first row. */
+static int exec_last(bti_pg_store *st, const char *sql_text, const char *what, int64_t *last_out)
+{
+	PGresult *res;
+	int rc = BT_OK;
+
+	if (!st->conn)
+		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
+	res = PQexec(st->conn, sql_text);
+	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		     PQresultStatus(res) != PGRES_TUPLES_OK))
+		rc = bti_pg_fail(st, res, what);
+	else if (last_out && PQntuples(res) > 0)
+		*last_out = bti_pg_get_int(res, 0, 0);
+	PQclear(res);
+	return rc;
+}
 
 /* BEGIN, once more on a new connection if the one it went out on was
  * dead (a server restart, an idle connection cut by the network, a
  * backend terminated): nothing of the transaction was sent yet, so the
  * retry cannot store anything twice, and the call after a fault works. */
-static int begin_retrying(bti_pg_store *st, const char *sql_text, const char *what)
+static int begin_retrying(bti_pg_store *st, const char *sql_text, const char *what,
+			  int64_t *last_out)
 {
-	int rc = bti_pg_exec_simple(st, sql_text, what);
+	int rc = exec_last(st, sql_text, what, last_out);
 
 	if (rc == BT_EIO && st->conn && PQstatus(st->conn) == CONNECTION_BAD &&
 	    connect_now(st, what) == BT_OK && apply_lock_timeout(st) == BT_OK) {
 		bt_error_clear();
-		rc = bti_pg_exec_simple(st, sql_text, what);
+		rc = exec_last(st, sql_text, what, last_out);
 	}
 	return rc;
 }
@@ -538,11 +567,10 @@ int bti_pg_begin(bti_pg_store *st)
 
 	if (rc == BT_OK)
 		rc = apply_lock_timeout(st);
-	/* BEGIN and the lock go out together, one round trip.  Only the race
-	 * test's control leaves the lock out: without it, that test must fail. */
+	st->txid = 0;
 	if (rc == BT_OK)
-		rc = begin_retrying(st, bti_pg_writer_lock_off ? "BEGIN" : SQL_BEGIN_WRITE,
-				    "starting a transaction");
+		rc = begin_retrying(st, bti_pg_writer_lock_off ? SQL_BEGIN_WRITE_UNLOCKED
+				    : SQL_BEGIN_WRITE, "starting a transaction", &st->txid);
 	if (rc == BT_OK)
 		st->in_txn = 1;
 	else if (st->conn && PQtransactionStatus(st->conn) != PQTRANS_IDLE)
@@ -561,22 +589,86 @@ int bti_pg_op_begin_read(bti_store *base)
 	int rc = bti_pg_ensure_connected(st, "starting a read transaction");
 
 	if (rc == BT_OK)
-		rc = begin_retrying(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-				    "starting a read transaction");
+		rc = begin_retrying(st, SQL_BEGIN_READ, "starting a read transaction", NULL);
 	if (rc == BT_OK)
 		st->in_txn = 1;
 	return rc;
 }
 
+int bti_pg_test_lose_commit_reply;
+
+static const char SQL_TXID_STATUS[] = "SELECT txid_status($1::bigint)";
+
+/* The COMMIT of transaction @st->txid went out and its answer was lost
+ * with the connection: it may or may not have been committed, and a caller
+ * that retried after a commit that happened would store it twice.  Ask a
+ * new connection (until the busy timeout) what became of it. */
+static int settle_lost_commit(bti_pg_store *st)
+{
+	int64_t deadline = bti_mono_ms() + st->busy_timeout_ms;
+	char txid[24], status[24] = "";
+
+	snprintf(txid, sizeof(txid), "%lld", (long long)st->txid);
+	for (;;) {
+		bti_pg_params p;
+		PGresult *res;
+
+		st->retry_at_ms = 0; /* no back-off here: the answer is wanted now */
+		if (connect_now(st, "committing") == BT_OK) {
+			bti_pg_params_init(&p);
+			bti_pg_text(&p, txid);
+			if (bti_pg_exec(st, SQL_TXID_STATUS, &p, &res, "committing") == BT_OK) {
+				snprintf(status, sizeof(status), "%s",
+					 PQgetisnull(res, 0, 0) ? "unknown" : PQgetvalue(res, 0, 0));
+				PQclear(res);
+			}
+		}
+		if (!strcmp(status, "committed")) {
+			bt_error_clear();
+			return BT_OK;
+		}
+		if (!strcmp(status, "aborted"))
+			return bti_error_native(BT_EIO, "postgresql:08006", "committing: the connection "
+						"was lost at COMMIT, and the server rolled the "
+						"transaction back");
+		if (!strcmp(status, "unknown") || bti_mono_ms() >= deadline)
+			return bti_error_native(BT_EIO, "postgresql:08007", "committing: the connection "
+						"was lost at COMMIT, and whether it was committed "
+						"cannot be known (%s)", *status ? "the server no "
+						"longer knows the transaction" : "the server is "
+						"unreachable");
+		{
+			struct timespec ts = { 0, 50 * 1000000L }; /* "in progress": its end */
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
 int bti_pg_commit(bti_pg_store *st)
 {
 	PGresult *res;
-	int rc = BT_OK;
+	int rc = BT_OK, lost;
 
 	if (!st->conn)
 		return bti_error_native(BT_EIO, "postgresql:08003", "committing: not connected");
-	res = PQexec(st->conn, "COMMIT");
-	if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
+	if (bti_pg_test_lose_commit_reply && st->txid) {
+		/* The test's fault: the COMMIT goes out, and its answer is never
+		 * read; the connection is dropped as if the network had cut it. */
+		bti_pg_test_lose_commit_reply--;
+		PQsendQuery(st->conn, "COMMIT");
+		PQflush(st->conn);
+		usleep(200 * 1000);
+		lost = 1;
+		res = NULL;
+	} else {
+		res = PQexec(st->conn, "COMMIT");
+		lost = (!res || PQresultStatus(res) != PGRES_COMMAND_OK) && st->txid &&
+		       PQstatus(st->conn) == CONNECTION_BAD;
+	}
+	if (lost)
+		rc = settle_lost_commit(st);
+	else if (!res || PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = bti_pg_fail(st, res, "committing");
 	/* COMMIT of a transaction a failed statement aborted answers ROLLBACK,
 	 * without an error: the caller must not think it stored anything. */
@@ -584,6 +676,7 @@ int bti_pg_commit(bti_pg_store *st)
 		rc = bti_error(BT_EINTERNAL, "committing: the server rolled the transaction back "
 			       "(a statement in it had failed)");
 	PQclear(res);
+	st->txid = 0;
 	if (rc == BT_OK)
 		st->in_txn = 0;
 	return rc;

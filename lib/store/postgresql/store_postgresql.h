@@ -39,6 +39,7 @@ typedef struct bti_pg_store {
 	int busy_timeout_ms;
 	int64_t deadline_ms;     /* bti_store_set_deadline, 0: none */
 	int in_txn;              /* a transaction this handle began is open */
+	int64_t txid;            /* the open write transaction's id (txid_current), 0: none */
 	int opened;              /* bt_open is done: connection faults are BT_EIO */
 	int lock_timeout_set;    /* the lock_timeout in effect (ms), to skip SETs */
 	/* Back-off after a failed connection: no attempt before @retry_at_ms
@@ -120,6 +121,9 @@ int bti_pg_begin(bti_pg_store *st);
 /* Set by the race test's control only (tests/postgresql): write
  * transactions then take no writer lock, and that test must fail. */
 extern int bti_pg_writer_lock_off;
+/* Set by tests/postgresql's faults test only: the next N COMMITs of a
+ * write transaction go out and their answer is lost with the connection. */
+extern int bti_pg_test_lose_commit_reply;
 int bti_pg_commit(bti_pg_store *st);
 void bti_pg_rollback(bti_pg_store *st);
 
