@@ -799,10 +799,21 @@ typedef struct finding {
 typedef struct findings {
 	finding *items;
 	size_t n, cap;
-	/* The backend's metrics this tool shows (0 when it gives none). */
+	/* The backend's metrics this tool shows (0 when it gives none); each
+	 * backend gives its own, and a line is shown when its metric came. */
 	int integrity_ok;
 	int64_t foreign_key_violations, wal_bytes;
+	int has_wal, has_server, has_amcheck, schema_exists;
+	int64_t server_version_num, amcheck_indexes;
+	char *server_version, *database, *schema;
 } findings;
+
+/* A metric's text, replacing @old (NULL stays NULL). */
+static char *keep_text(char *old, const char *text)
+{
+	free(old);
+	return text ? xstrdup(text) : NULL;
+}
 
 static void keep_finding(const bt_check_item *item, void *payload)
 {
@@ -814,8 +825,22 @@ static void keep_finding(const bt_check_item *item, void *payload)
 			fs->integrity_ok = item->value != 0;
 		else if (strcmp(item->name, "foreign_key_violations") == 0)
 			fs->foreign_key_violations = item->value;
-		else if (strcmp(item->name, "wal_bytes") == 0)
+		else if (strcmp(item->name, "wal_bytes") == 0) {
+			fs->has_wal = 1;
 			fs->wal_bytes = item->value;
+		} else if (strcmp(item->name, "server_version_num") == 0) {
+			fs->has_server = 1;
+			fs->server_version_num = item->value;
+			fs->server_version = keep_text(fs->server_version, item->message);
+		} else if (strcmp(item->name, "current_database") == 0) {
+			fs->database = keep_text(fs->database, item->message);
+		} else if (strcmp(item->name, "current_schema") == 0) {
+			fs->schema_exists = item->value != 0;
+			fs->schema = keep_text(fs->schema, item->message);
+		} else if (strcmp(item->name, "amcheck_indexes") == 0) {
+			fs->has_amcheck = 1;
+			fs->amcheck_indexes = item->value;
+		}
 		return;
 	}
 	if (item->kind != BT_CHECK_PROBLEM && item->kind != BT_CHECK_COUNTER)
@@ -847,6 +872,9 @@ static void findings_free(findings *fs)
 		free(fs->items[i].advice);
 	}
 	free(fs->items);
+	free(fs->server_version);
+	free(fs->database);
+	free(fs->schema);
 }
 
 /* A count, or "-" (JSON null) when it was not taken. */
@@ -874,7 +902,26 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	char when[32];
 
 	printf("%-15s %s\n", "database", path);
-	printf("%-15s %s\n", "integrity", fs->integrity_ok ? "ok" : "FAILED");
+	if (fs->has_server) {
+		printf("%-15s PostgreSQL %s\n", "server",
+		       fs->server_version ? fs->server_version : "?");
+		if (fs->schema)
+			printf("%-15s schema %s of database %s%s\n", "tables in", fs->schema,
+			       fs->database ? fs->database : "?",
+			       fs->schema_exists ? "" : " (no such schema yet)");
+		else
+			printf("%-15s no schema: none of the search_path exists\n", "tables in");
+	}
+	if (!fs->integrity_ok)
+		printf("%-15s FAILED\n", "integrity");
+	else if (!fs->has_amcheck)
+		printf("%-15s ok\n", "integrity");
+	else if (fs->amcheck_indexes < 0)
+		printf("%-15s not checked (amcheck is not installed, or not allowed)\n",
+		       "integrity");
+	else
+		printf("%-15s ok (amcheck: %lld index%s)\n", "integrity",
+		       (long long)fs->amcheck_indexes, fs->amcheck_indexes == 1 ? "" : "es");
 	/* A damaged file is checked no further. */
 	if (!fs->integrity_ok)
 		printf("%-15s -\n%-15s -\n%-15s -\n", "foreign keys", "schema", "checksums");
@@ -892,7 +939,8 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	if (fs->integrity_ok)
 		printf("%-15s %s\n", "checksums", !r->tracked ? "-"
 		       : r->checksum_mismatches ? "MISMATCH" : "match");
-	printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
+	if (fs->has_wal)
+		printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
 	print_count("tickets", r->tickets);
 	print_count("error_logs", r->error_logs);
 	print_count("ticket_events", r->ticket_events);
@@ -929,6 +977,15 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
 	json_string(&j, "path", path);
+	if (fs->has_server) {
+		json_object_begin(&j, "server");
+		json_string(&j, "version", fs->server_version);
+		json_int(&j, "version_num", fs->server_version_num);
+		json_string(&j, "database", fs->database);
+		json_string(&j, "schema", fs->schema);
+		json_bool(&j, "schema_exists", fs->schema_exists);
+		json_object_end(&j);
+	}
 	json_bool(&j, "healthy", r->problems == 0);
 	json_array_begin(&j, "problems");
 	for (i = 0; i < fs->n; i++) {
@@ -943,6 +1000,8 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 	}
 	json_array_end(&j);
 	json_bool(&j, "integrity_ok", fs->integrity_ok);
+	if (fs->has_amcheck)
+		json_count(&j, "amcheck_indexes", fs->amcheck_indexes);
 	/* A damaged file is checked no further: what was not checked is null. */
 	if (fs->integrity_ok) {
 		json_int(&j, "foreign_key_violations", fs->foreign_key_violations);
@@ -956,7 +1015,8 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 		json_null(&j, "foreign_key_violations");
 		json_null(&j, "schema");
 	}
-	json_int(&j, "wal_bytes", fs->wal_bytes);
+	if (fs->has_wal)
+		json_int(&j, "wal_bytes", fs->wal_bytes);
 	json_object_begin(&j, "rows");
 	json_count(&j, "tickets", r->tickets);
 	json_count(&j, "error_logs", r->error_logs);
@@ -992,11 +1052,12 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 int cmd_doctor(cli *c, int argc, char **argv)
 {
 	bt_check_result r = BT_CHECK_RESULT_INIT;
-	findings fs = { NULL, 0, 0, 0, 0, 0 };
+	findings fs;
 	const char *path = cli_db_location(c);
 	int o, as_json = 0, rc;
 	size_t i;
 
+	memset(&fs, 0, sizeof(fs));
 	while ((o = cli_next_opt(c, argc, argv, doctor_options)) == OPT_JSON)
 		as_json = 1;
 	if (o != 0 || cli_operands(c, argc, argv, 0, 0, ""))

@@ -703,6 +703,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.check_integrity = bti_pg_op_check_integrity,
 	.check_rows = bti_pg_op_check_rows,
 	.wal_state = bti_pg_op_wal_state,
+	.check_metrics = bti_pg_op_check_metrics,
 	.advice = bti_pg_op_advice,
 	.counters = bti_pg_op_counters,
 	.ticket_by_external_id = bti_pg_op_ticket_by_external_id,

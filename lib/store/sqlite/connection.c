@@ -430,6 +430,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.check_integrity = bti_sqlite_op_check_integrity,
 	.check_rows = bti_sqlite_op_check_rows,
 	.wal_state = bti_sqlite_op_wal_state,
+	.check_metrics = bti_sqlite_op_check_metrics,
 	.advice = bti_sqlite_op_advice,
 	.counters = bti_sqlite_op_counters,
 	.ticket_by_external_id = bti_sqlite_op_ticket_by_external_id,
