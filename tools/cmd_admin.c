@@ -1,6 +1,7 @@
 /*
  * cmd_admin.c - database maintenance: purge, migrate (status, up, stamp,
- * list, over one database or every one under a directory) and doctor.
+ * list, over one database, or several: files, PostgreSQL locations and
+ * every one under a directory) and doctor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -124,7 +125,10 @@ static const char *const mig_names[] = { "status", "up", "stamp", "list" };
 
 typedef struct mig_args {
 	mig_what what;
-	const char *dir; /* --all DIR, or NULL */
+	/* --all's locations (its values, then the operands after the
+	 * subcommand), or none: then --db's. */
+	const char **locations;
+	int nlocations;
 	int dry_run, as_json;
 	int version;     /* stamp VERSION; 0: the newest that matches */
 } mig_args;
@@ -174,6 +178,45 @@ static void failed(mig_result *r, int rc, const char *path)
 										 : bt_strerror(rc));
 }
 
+/* A location on a server (postgresql:// or postgres://), not a file path:
+ * the library decides the same way (README, bt_open). */
+static int is_server(const char *location)
+{
+	return strncmp(location, "postgresql://", 13) == 0 ||
+	       strncmp(location, "postgres://", 11) == 0;
+}
+
+/* @location as a result line shows it: a server's without its password
+ * (user:password@, or a password= parameter), as bt_db_location() does:
+ * the line may end up in a log. */
+static void shown(const char *location, char *buf, size_t size)
+{
+	const char *rest, *at, *colon, *q, *p;
+	size_t n = 0;
+
+	snprintf(buf, size, "%s", location);
+	if (!is_server(location) || size == 0)
+		return;
+	rest = strstr(location, "://") + 3;
+	at = strchr(rest, '@');
+	q = strpbrk(rest, "/?");
+	colon = strchr(rest, ':');
+	if (at && (!q || at < q) && colon && colon < at)
+		n = (size_t)snprintf(buf, size, "%.*s%.*s", (int)(colon - location), location,
+				     (int)strcspn(at, "?"), at);
+	else
+		n = (size_t)snprintf(buf, size, "%.*s", (int)(strcspn(location, "?")), location);
+	p = strchr(rest, '?');
+	for (int kept = 0; p && *p && n < size; p += strcspn(p + 1, "&") + 1) {
+		size_t len = strcspn(p + 1, "&");
+
+		if (strncmp(p + 1, "password=", 9) == 0)
+			continue;
+		n += (size_t)snprintf(buf + n, size - n, "%c%.*s", kept++ ? '&' : '?', (int)len,
+				      p + 1);
+	}
+}
+
 /* status, up and list: open without migrating.  A read-only file can
  * still report its version. */
 static void run_versions(const char *path, const mig_args *a, mig_result *r)
@@ -183,7 +226,8 @@ static void run_versions(const char *path, const mig_args *a, mig_result *r)
 	bt_db *db;
 
 	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | (up && !a->dry_run ? 0u : BT_OPEN_NO_CREATE);
-	r->created = up && access(path, F_OK) != 0;
+	/* A server location is never a file to create. */
+	r->created = up && !is_server(path) && access(path, F_OK) != 0;
 	rc = bt_open(&db, path, &o);
 	if (rc == BT_EREADONLY && !up) {
 		o.flags = BT_OPEN_READONLY;
@@ -460,26 +504,29 @@ static int migrate_one(cli *c, const mig_args *a)
 	return EXIT_OK;
 }
 
-/* ---- migrate --all DIR ---- */
+/* ---- migrate --all LOCATION... ---- */
 
 typedef struct found {
 	char **paths;
 	char **errors; /* an unreadable directory: why; else NULL */
+	int *named;    /* given as a location, not found in a directory */
 	size_t n, cap;
 } found;
 
-static void found_add(found *f, char *path, char *error)
+static void found_add(found *f, char *path, char *error, int named)
 {
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 32;
 		f->paths = realloc(f->paths, f->cap * sizeof(*f->paths));
 		f->errors = realloc(f->errors, f->cap * sizeof(*f->errors));
-		if (!f->paths || !f->errors) {
+		f->named = realloc(f->named, f->cap * sizeof(*f->named));
+		if (!f->paths || !f->errors || !f->named) {
 			cli_error("out of memory");
 			exit(EXIT_ERROR);
 		}
 	}
 	f->paths[f->n] = path;
+	f->named[f->n] = named;
 	f->errors[f->n++] = error;
 }
 
@@ -493,6 +540,7 @@ static void found_free(found *f)
 	}
 	free(f->paths);
 	free(f->errors);
+	free(f->named);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -526,7 +574,7 @@ static void walk(const char *dir, found *f)
 	int n = scandir(dir, &names, NULL, by_name), i;
 
 	if (n < 0) {
-		found_add(f, xstrdup(dir), xstrdup(strerror(errno)));
+		found_add(f, xstrdup(dir), xstrdup(strerror(errno)), 0);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -540,7 +588,7 @@ static void walk(const char *dir, found *f)
 		}
 		path = join_path(dir, name);
 		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-			found_add(f, path, NULL);
+			found_add(f, path, NULL, 0);
 		} else {
 			if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 				walk(path, f);
@@ -578,8 +626,10 @@ static const char *outcome_word(const mig_args *a, outcome o, int as_json)
 static void print_line(const char *path, const mig_args *a, const mig_result *r)
 {
 	int total = bt_migration_count(NULL);
+	char where[1024];
 
-	printf("%s: ", path);
+	shown(path, where, sizeof(where));
+	printf("%s: ", where);
 	if (r->out == OUT_FAILED) {
 		printf("failed: %s\n", r->error);
 		return;
@@ -614,8 +664,11 @@ static void print_line(const char *path, const mig_args *a, const mig_result *r)
 
 static void json_line(json *j, const char *path, const mig_args *a, const mig_result *r)
 {
+	char where[1024];
+
+	shown(path, where, sizeof(where));
 	json_object_begin(j, NULL);
-	json_string(j, "path", path);
+	json_string(j, "path", where);
 	json_string(j, "result", outcome_word(a, r->out, 1));
 	if (r->out == OUT_FAILED) {
 		json_null(j, "from");
@@ -632,13 +685,15 @@ static void json_line(json *j, const char *path, const mig_args *a, const mig_re
 	json_object_end(j);
 }
 
-/* One database of the walk: identify it, run the subcommand, report. */
-static int all_one(const char *path, const char *dir_error, const mig_args *a, json *j,
-		   int counts[OUT_COUNT])
+/* One database: identify it (unless it was @named: then it is one, and
+ * what is wrong with it is reported as with --db), run the subcommand,
+ * report. */
+static int all_one(const char *path, const char *dir_error, int named, const mig_args *a,
+		   json *j, int counts[OUT_COUNT])
 {
 	mig_result r;
-	bt_db_kind kind = BT_DB_UNRECOGNIZED;
-	int rc = dir_error ? BT_OK : bt_db_identify(path, &kind);
+	bt_db_kind kind = BT_DB_TRACKED;
+	int rc = dir_error || named ? BT_OK : bt_db_identify(path, &kind);
 
 	if (!dir_error && rc == BT_OK && kind != BT_DB_TRACKED && kind != BT_DB_UNTRACKED)
 		return 0; /* not a bugtrack database: ignored */
@@ -692,21 +747,36 @@ static void print_summary(const mig_args *a, int databases, int ignored,
 
 static int migrate_all(cli *c, const mig_args *a)
 {
-	int counts[OUT_COUNT] = { 0 }, databases = 0;
+	int counts[OUT_COUNT] = { 0 }, databases = 0, k;
 	struct stat sb;
 	progress *p;
 	found f;
 	size_t i;
 	json j;
 
-	if (stat(a->dir, &sb) != 0) {
-		cli_error("--all %s: %s", a->dir, strerror(errno));
-		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_ERROR;
+	/* Every file location first: --all never creates one, and a typo
+	 * should stop it before anything changes. */
+	for (k = 0; k < a->nlocations; k++) {
+		const char *loc = a->locations[k];
+
+		if (is_server(loc))
+			continue;
+		if (stat(loc, &sb) != 0) {
+			cli_error("--all %s: %s", loc, strerror(errno));
+			return errno == ENOENT ? EXIT_NOTFOUND : EXIT_ERROR;
+		}
+		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+			return cli_usage_error(c, "--all %s: not a directory or a database file", loc);
 	}
-	if (!S_ISDIR(sb.st_mode))
-		return cli_usage_error(c, "--all %s: not a directory", a->dir);
 	memset(&f, 0, sizeof(f));
-	walk(a->dir, &f);
+	for (k = 0; k < a->nlocations; k++) {
+		const char *loc = a->locations[k];
+
+		if (!is_server(loc) && stat(loc, &sb) == 0 && S_ISDIR(sb.st_mode))
+			walk(loc, &f);
+		else
+			found_add(&f, xstrdup(loc), NULL, 1);
+	}
 	if (a->as_json) {
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
@@ -716,7 +786,7 @@ static int migrate_all(cli *c, const mig_args *a)
 	}
 	p = progress_start("migrate", (int64_t)f.n);
 	for (i = 0; i < f.n; i++) {
-		databases += all_one(f.paths[i], f.errors[i], a, &j, counts);
+		databases += all_one(f.paths[i], f.errors[i], f.named[i], a, &j, counts);
 		progress_update(p, (int64_t)i + 1);
 		fflush(stdout);
 	}
@@ -728,8 +798,11 @@ static int migrate_all(cli *c, const mig_args *a)
 			  counts[OUT_FAILED], databases, databases == 1 ? "" : "s");
 		return EXIT_ERROR;
 	}
-	if (databases == 0)
-		cli_error("note: no bugtrack database under %s", a->dir);
+	if (databases == 0 && a->nlocations == 1)
+		cli_error("note: no bugtrack database under %s", a->locations[0]);
+	else if (databases == 0)
+		cli_error("note: no bugtrack database under any of the %d locations",
+			  a->nlocations);
 	return EXIT_OK;
 }
 
@@ -738,18 +811,22 @@ static int migrate_parse(cli *c, int argc, char **argv, mig_args *a)
 {
 	const char *what;
 	int64_t v;
-	int o, i;
+	int o, i, next;
 
 	memset(a, 0, sizeof(*a));
+	/* At most every argument is a location. */
+	a->locations = xmalloc((size_t)(argc + 1) * sizeof(*a->locations));
 	while ((o = cli_next_opt(c, argc, argv, migrate_options)) > 0) {
 		switch (o) {
 		case OPT_JSON:      a->as_json = 1; break;
 		case OPT_DRY_RUN:   a->dry_run = 1; break;
-		case ADMIN_OPT_ALL: a->dir = optarg; break;
+		case ADMIN_OPT_ALL: a->locations[a->nlocations++] = optarg; break;
 		default:            cli_usage_error(c, "unexpected option"); return 1;
 		}
 	}
-	if (o < 0 || cli_operands(c, argc, argv, 1, 2, "status, up, stamp or list"))
+	/* With --all, the operands after the subcommand are locations too. */
+	if (o < 0 || cli_operands(c, argc, argv, 1, a->nlocations ? argc : 2,
+				  "status, up, stamp or list"))
 		return 1;
 	what = argv[optind];
 	for (i = 0; i < 4 && strcmp(what, mig_names[i]) != 0; i++)
@@ -758,16 +835,23 @@ static int migrate_parse(cli *c, int argc, char **argv, mig_args *a)
 		return cli_usage_error(c, "unknown subcommand '%s'; use status, up, stamp or list",
 				       what) != 0;
 	a->what = (mig_what)i;
-	if (argc - optind == 2 && a->what != MIG_STAMP)
-		return cli_usage_error(c, "unexpected argument '%s'", argv[optind + 1]) != 0;
-	if (argc - optind == 2) {
-		if (cli_parse_int(c, "VERSION", argv[optind + 1], 1, latest_version(), &v))
+	next = optind + 1;
+	/* stamp's VERSION comes first; with --all, only a number is one (a
+	 * file named like one is ./N). */
+	if (next < argc && a->what == MIG_STAMP &&
+	    (!a->nlocations || strspn(argv[next], "0123456789") == strlen(argv[next]))) {
+		if (cli_parse_int(c, "VERSION", argv[next], 1, latest_version(), &v))
 			return 1;
 		a->version = (int)v;
+		next++;
 	}
+	if (next < argc && !a->nlocations)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[next]) != 0;
+	while (next < argc)
+		a->locations[a->nlocations++] = argv[next++];
 	if (a->dry_run && a->what != MIG_UP && a->what != MIG_STAMP)
 		return cli_usage_error(c, "--dry-run goes with up or stamp") != 0;
-	if (a->dir && c->db_path)
+	if (a->nlocations && c->db_path)
 		return cli_usage_error(c, "--all and --db exclude each other") != 0;
 	return 0;
 }
@@ -775,10 +859,14 @@ static int migrate_parse(cli *c, int argc, char **argv, mig_args *a)
 int cmd_migrate(cli *c, int argc, char **argv)
 {
 	mig_args a;
+	int rc;
 
 	if (migrate_parse(c, argc, argv, &a))
-		return c->exit_code;
-	return a.dir ? migrate_all(c, &a) : migrate_one(c, &a);
+		rc = c->exit_code;
+	else
+		rc = a.nlocations ? migrate_all(c, &a) : migrate_one(c, &a);
+	free(a.locations);
+	return rc;
 }
 
 /* ---- doctor ---- */
