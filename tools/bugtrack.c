@@ -179,7 +179,9 @@ static const command commands[] = {
 	{ "import", cmd_import, "import JSON bug reports: legacy files or an export",
 	  import_usage, NULL },
 	{ "migrate", cmd_migrate, "show, apply, stamp or list schema migrations",
-	  "usage: bugtrack migrate (status | up | stamp [VERSION] | list) [OPTIONS]\n\n"
+	  "usage: bugtrack migrate (status | up | stamp [VERSION] | list) [OPTIONS]\n"
+	  "       bugtrack migrate (status | up | stamp [VERSION] | list) --all LOCATION\n"
+	  "                        [LOCATION...] [OPTIONS]\n\n"
 	  "  status               the database's schema version, the latest one, and the\n"
 	  "                       pending migrations\n"
 	  "  up                   apply pending migrations (creates the database if missing)\n"
@@ -192,10 +194,15 @@ static const command commands[] = {
 	  "  list                 every migration this bugtrack knows: version, name,\n"
 	  "                       checksum, and when the database applied it\n\n"
 	  "options:\n"
-	  "  --all DIR            run on every bugtrack database under DIR (recursively;\n"
-	  "                       other files, -wal and -shm files and symbolic links are\n"
-	  "                       ignored): one result line per database, then a summary;\n"
-	  "                       exit 1 if any failed.  Progress on stderr on a terminal\n"
+	  "  --all LOCATION       run on several databases: LOCATION and further --all\n"
+	  "                       values, then every operand after the subcommand (after\n"
+	  "                       stamp's VERSION, a number); files and postgresql:// URIs\n"
+	  "                       may be mixed.  A directory stands for every bugtrack\n"
+	  "                       database under it (recursively; other files, -wal and\n"
+	  "                       -shm files and symbolic links are ignored).  Never\n"
+	  "                       creates a file; one result line per database, then a\n"
+	  "                       summary; exit 1 if any failed.  Progress on stderr on a\n"
+	  "                       terminal.  Not with --db\n"
 	  "  --dry-run            with up or stamp: report what would be done, change nothing\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
 	{ "doctor", cmd_doctor, "check a database: integrity, schema, orphans, counters",
@@ -204,9 +211,12 @@ static const command commands[] = {
 	  "foreign_key_check, the schema version and migration checksums against this\n"
 	  "bugtrack's, the size of the -wal file, row counts, orphaned rows (log rows,\n"
 	  "events and fingerprint aliases of missing tickets, duplicate_of pointing\n"
-	  "nowhere) and every counter (such as async_dropped).  Works on databases that\n"
-	  "other commands refuse.  Each problem goes to stderr as 'bugtrack: ...' with\n"
-	  "what to do; exit 0 when healthy, 1 when a problem was found.\n\n"
+	  "nowhere) and every counter (such as async_dropped).  On PostgreSQL: the\n"
+	  "server's version, the database and schema, amcheck's bt_index_check on each\n"
+	  "index when the extension is installed, a foreign-key query per constraint,\n"
+	  "and no -wal file.  Works on databases that other commands refuse.  Each\n"
+	  "problem goes to stderr as 'bugtrack: ...' with what to do; exit 0 when\n"
+	  "healthy, 1 when a problem was found.\n\n"
 	  "options:\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
 };

@@ -1,6 +1,7 @@
 /*
  * cmd_admin.c - database maintenance: purge, migrate (status, up, stamp,
- * list, over one database or every one under a directory) and doctor.
+ * list, over one database, or several: files, PostgreSQL locations and
+ * every one under a directory) and doctor.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -124,7 +125,10 @@ static const char *const mig_names[] = { "status", "up", "stamp", "list" };
 
 typedef struct mig_args {
 	mig_what what;
-	const char *dir; /* --all DIR, or NULL */
+	/* --all's locations (its values, then the operands after the
+	 * subcommand), or none: then --db's. */
+	const char **locations;
+	int nlocations;
 	int dry_run, as_json;
 	int version;     /* stamp VERSION; 0: the newest that matches */
 } mig_args;
@@ -174,6 +178,22 @@ static void failed(mig_result *r, int rc, const char *path)
 										 : bt_strerror(rc));
 }
 
+/* A location on a server (postgresql:// or postgres://), not a file path:
+ * the library decides the same way (README, bt_open). */
+static int is_server(const char *location)
+{
+	return strncmp(location, "postgresql://", 13) == 0 ||
+	       strncmp(location, "postgres://", 11) == 0;
+}
+
+/* @location as a result line shows it: a server's without its password
+ * (bt_location_display), since the line may end up in a log. */
+static void shown(const char *location, char *buf, size_t size)
+{
+	if (bt_location_display(location, buf, size) != BT_OK)
+		snprintf(buf, size, "%s", "the database");
+}
+
 /* status, up and list: open without migrating.  A read-only file can
  * still report its version. */
 static void run_versions(const char *path, const mig_args *a, mig_result *r)
@@ -183,7 +203,8 @@ static void run_versions(const char *path, const mig_args *a, mig_result *r)
 	bt_db *db;
 
 	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | (up && !a->dry_run ? 0u : BT_OPEN_NO_CREATE);
-	r->created = up && access(path, F_OK) != 0;
+	/* A server location is never a file to create. */
+	r->created = up && !is_server(path) && access(path, F_OK) != 0;
 	rc = bt_open(&db, path, &o);
 	if (rc == BT_EREADONLY && !up) {
 		o.flags = BT_OPEN_READONLY;
@@ -461,26 +482,29 @@ static int migrate_one(cli *c, const mig_args *a)
 	return EXIT_OK;
 }
 
-/* ---- migrate --all DIR ---- */
+/* ---- migrate --all LOCATION... ---- */
 
 typedef struct found {
 	char **paths;
 	char **errors; /* an unreadable directory: why; else NULL */
+	int *named;    /* given as a location, not found in a directory */
 	size_t n, cap;
 } found;
 
-static void found_add(found *f, char *path, char *error)
+static void found_add(found *f, char *path, char *error, int named)
 {
 	if (f->n == f->cap) {
 		f->cap = f->cap ? f->cap * 2 : 32;
 		f->paths = realloc(f->paths, f->cap * sizeof(*f->paths));
 		f->errors = realloc(f->errors, f->cap * sizeof(*f->errors));
-		if (!f->paths || !f->errors) {
+		f->named = realloc(f->named, f->cap * sizeof(*f->named));
+		if (!f->paths || !f->errors || !f->named) {
 			cli_error("out of memory");
 			exit(EXIT_ERROR);
 		}
 	}
 	f->paths[f->n] = path;
+	f->named[f->n] = named;
 	f->errors[f->n++] = error;
 }
 
@@ -494,6 +518,7 @@ static void found_free(found *f)
 	}
 	free(f->paths);
 	free(f->errors);
+	free(f->named);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -527,7 +552,7 @@ static void walk(const char *dir, found *f)
 	int n = scandir(dir, &names, NULL, by_name), i;
 
 	if (n < 0) {
-		found_add(f, xstrdup(dir), xstrdup(strerror(errno)));
+		found_add(f, xstrdup(dir), xstrdup(strerror(errno)), 0);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -541,7 +566,7 @@ static void walk(const char *dir, found *f)
 		}
 		path = join_path(dir, name);
 		if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
-			found_add(f, path, NULL);
+			found_add(f, path, NULL, 0);
 		} else {
 			if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 				walk(path, f);
@@ -579,8 +604,10 @@ static const char *outcome_word(const mig_args *a, outcome o, int as_json)
 static void print_line(const char *path, const mig_args *a, const mig_result *r)
 {
 	int total = bt_migration_count(NULL);
+	char where[1024];
 
-	printf("%s: ", path);
+	shown(path, where, sizeof(where));
+	printf("%s: ", where);
 	if (r->out == OUT_FAILED) {
 		printf("failed: %s\n", r->error);
 		return;
@@ -615,8 +642,11 @@ static void print_line(const char *path, const mig_args *a, const mig_result *r)
 
 static void json_line(json *j, const char *path, const mig_args *a, const mig_result *r)
 {
+	char where[1024];
+
+	shown(path, where, sizeof(where));
 	json_object_begin(j, NULL);
-	json_string(j, "path", path);
+	json_string(j, "path", where);
 	json_string(j, "result", outcome_word(a, r->out, 1));
 	if (r->out == OUT_FAILED) {
 		json_null(j, "from");
@@ -633,13 +663,15 @@ static void json_line(json *j, const char *path, const mig_args *a, const mig_re
 	json_object_end(j);
 }
 
-/* One database of the walk: identify it, run the subcommand, report. */
-static int all_one(const char *path, const char *dir_error, const mig_args *a, json *j,
-		   int counts[OUT_COUNT])
+/* One database: identify it (unless it was @named: then it is one, and
+ * what is wrong with it is reported as with --db), run the subcommand,
+ * report. */
+static int all_one(const char *path, const char *dir_error, int named, const mig_args *a,
+		   json *j, int counts[OUT_COUNT])
 {
 	mig_result r;
-	bt_db_kind kind = BT_DB_UNRECOGNIZED;
-	int rc = dir_error ? BT_OK : bt_db_identify(path, &kind);
+	bt_db_kind kind = BT_DB_TRACKED;
+	int rc = dir_error || named ? BT_OK : bt_db_identify(path, &kind);
 
 	if (!dir_error && rc == BT_OK && kind != BT_DB_TRACKED && kind != BT_DB_UNTRACKED)
 		return 0; /* not a bugtrack database: ignored */
@@ -693,21 +725,36 @@ static void print_summary(const mig_args *a, int databases, int ignored,
 
 static int migrate_all(cli *c, const mig_args *a)
 {
-	int counts[OUT_COUNT] = { 0 }, databases = 0;
+	int counts[OUT_COUNT] = { 0 }, databases = 0, k;
 	struct stat sb;
 	progress *p;
 	found f;
 	size_t i;
 	json j;
 
-	if (stat(a->dir, &sb) != 0) {
-		cli_error("--all %s: %s", a->dir, strerror(errno));
-		return errno == ENOENT ? EXIT_NOTFOUND : EXIT_ERROR;
+	/* Every file location first: --all never creates one, and a typo
+	 * should stop it before anything changes. */
+	for (k = 0; k < a->nlocations; k++) {
+		const char *loc = a->locations[k];
+
+		if (is_server(loc))
+			continue;
+		if (stat(loc, &sb) != 0) {
+			cli_error("--all %s: %s", loc, strerror(errno));
+			return errno == ENOENT ? EXIT_NOTFOUND : EXIT_ERROR;
+		}
+		if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+			return cli_usage_error(c, "--all %s: not a directory or a database file", loc);
 	}
-	if (!S_ISDIR(sb.st_mode))
-		return cli_usage_error(c, "--all %s: not a directory", a->dir);
 	memset(&f, 0, sizeof(f));
-	walk(a->dir, &f);
+	for (k = 0; k < a->nlocations; k++) {
+		const char *loc = a->locations[k];
+
+		if (!is_server(loc) && stat(loc, &sb) == 0 && S_ISDIR(sb.st_mode))
+			walk(loc, &f);
+		else
+			found_add(&f, xstrdup(loc), NULL, 1);
+	}
 	if (a->as_json) {
 		json_init(&j, stdout);
 		json_object_begin(&j, NULL);
@@ -717,7 +764,7 @@ static int migrate_all(cli *c, const mig_args *a)
 	}
 	p = progress_start("migrate", (int64_t)f.n);
 	for (i = 0; i < f.n; i++) {
-		databases += all_one(f.paths[i], f.errors[i], a, &j, counts);
+		databases += all_one(f.paths[i], f.errors[i], f.named[i], a, &j, counts);
 		progress_update(p, (int64_t)i + 1);
 		fflush(stdout);
 	}
@@ -729,8 +776,11 @@ static int migrate_all(cli *c, const mig_args *a)
 			  counts[OUT_FAILED], databases, databases == 1 ? "" : "s");
 		return EXIT_ERROR;
 	}
-	if (databases == 0)
-		cli_error("note: no bugtrack database under %s", a->dir);
+	if (databases == 0 && a->nlocations == 1)
+		cli_error("note: no bugtrack database under %s", a->locations[0]);
+	else if (databases == 0)
+		cli_error("note: no bugtrack database under any of the %d locations",
+			  a->nlocations);
 	return EXIT_OK;
 }
 
@@ -739,18 +789,22 @@ static int migrate_parse(cli *c, int argc, char **argv, mig_args *a)
 {
 	const char *what;
 	int64_t v;
-	int o, i;
+	int o, i, next;
 
 	memset(a, 0, sizeof(*a));
+	/* At most every argument is a location. */
+	a->locations = xmalloc((size_t)(argc + 1) * sizeof(*a->locations));
 	while ((o = cli_next_opt(c, argc, argv, migrate_options)) > 0) {
 		switch (o) {
 		case OPT_JSON:      a->as_json = 1; break;
 		case OPT_DRY_RUN:   a->dry_run = 1; break;
-		case ADMIN_OPT_ALL: a->dir = optarg; break;
+		case ADMIN_OPT_ALL: a->locations[a->nlocations++] = optarg; break;
 		default:            cli_usage_error(c, "unexpected option"); return 1;
 		}
 	}
-	if (o < 0 || cli_operands(c, argc, argv, 1, 2, "status, up, stamp or list"))
+	/* With --all, the operands after the subcommand are locations too. */
+	if (o < 0 || cli_operands(c, argc, argv, 1, a->nlocations ? argc : 2,
+				  "status, up, stamp or list"))
 		return 1;
 	what = argv[optind];
 	for (i = 0; i < 4 && strcmp(what, mig_names[i]) != 0; i++)
@@ -759,16 +813,23 @@ static int migrate_parse(cli *c, int argc, char **argv, mig_args *a)
 		return cli_usage_error(c, "unknown subcommand '%s'; use status, up, stamp or list",
 				       what) != 0;
 	a->what = (mig_what)i;
-	if (argc - optind == 2 && a->what != MIG_STAMP)
-		return cli_usage_error(c, "unexpected argument '%s'", argv[optind + 1]) != 0;
-	if (argc - optind == 2) {
-		if (cli_parse_int(c, "VERSION", argv[optind + 1], 1, latest_version(), &v))
+	next = optind + 1;
+	/* stamp's VERSION comes first; with --all, only a number is one (a
+	 * file named like one is ./N). */
+	if (next < argc && a->what == MIG_STAMP &&
+	    (!a->nlocations || strspn(argv[next], "0123456789") == strlen(argv[next]))) {
+		if (cli_parse_int(c, "VERSION", argv[next], 1, latest_version(), &v))
 			return 1;
 		a->version = (int)v;
+		next++;
 	}
+	if (next < argc && !a->nlocations)
+		return cli_usage_error(c, "unexpected argument '%s'", argv[next]) != 0;
+	while (next < argc)
+		a->locations[a->nlocations++] = argv[next++];
 	if (a->dry_run && a->what != MIG_UP && a->what != MIG_STAMP)
 		return cli_usage_error(c, "--dry-run goes with up or stamp") != 0;
-	if (a->dir && c->db_path)
+	if (a->nlocations && c->db_path)
 		return cli_usage_error(c, "--all and --db exclude each other") != 0;
 	return 0;
 }
@@ -776,10 +837,14 @@ static int migrate_parse(cli *c, int argc, char **argv, mig_args *a)
 int cmd_migrate(cli *c, int argc, char **argv)
 {
 	mig_args a;
+	int rc;
 
 	if (migrate_parse(c, argc, argv, &a))
-		return c->exit_code;
-	return a.dir ? migrate_all(c, &a) : migrate_one(c, &a);
+		rc = c->exit_code;
+	else
+		rc = a.nlocations ? migrate_all(c, &a) : migrate_one(c, &a);
+	free(a.locations);
+	return rc;
 }
 
 /* ---- doctor ---- */
@@ -800,13 +865,21 @@ typedef struct finding {
 typedef struct findings {
 	finding *items;
 	size_t n, cap;
-	/* The backend's metrics this tool shows (0 when it gives none). */
+	/* The backend's metrics this tool shows (0 when it gives none); each
+	 * backend gives its own, and a line is shown when its metric came. */
 	int integrity_ok;
 	int64_t foreign_key_violations, wal_bytes;
-	/* -1: the backend did not give it (a server has no -wal file; a file
-	 * has no server). */
-	int64_t wal_bytes_given, server_version_num;
+	int has_wal, has_server, has_amcheck, schema_exists;
+	int64_t server_version_num, amcheck_indexes;
+	char *server_version, *database, *schema;
 } findings;
+
+/* A metric's text, replacing @old (NULL stays NULL). */
+static char *keep_text(char *old, const char *text)
+{
+	free(old);
+	return text ? xstrdup(text) : NULL;
+}
 
 static void keep_finding(const bt_check_item *item, void *payload)
 {
@@ -818,10 +891,22 @@ static void keep_finding(const bt_check_item *item, void *payload)
 			fs->integrity_ok = item->value != 0;
 		else if (strcmp(item->name, "foreign_key_violations") == 0)
 			fs->foreign_key_violations = item->value;
-		else if (strcmp(item->name, "wal_bytes") == 0)
-			fs->wal_bytes = item->value, fs->wal_bytes_given = 1;
-		else if (strcmp(item->name, "server_version_num") == 0)
+		else if (strcmp(item->name, "wal_bytes") == 0) {
+			fs->has_wal = 1;
+			fs->wal_bytes = item->value;
+		} else if (strcmp(item->name, "server_version_num") == 0) {
+			fs->has_server = 1;
 			fs->server_version_num = item->value;
+			fs->server_version = keep_text(fs->server_version, item->message);
+		} else if (strcmp(item->name, "current_database") == 0) {
+			fs->database = keep_text(fs->database, item->message);
+		} else if (strcmp(item->name, "current_schema") == 0) {
+			fs->schema_exists = item->value != 0;
+			fs->schema = keep_text(fs->schema, item->message);
+		} else if (strcmp(item->name, "amcheck_indexes") == 0) {
+			fs->has_amcheck = 1;
+			fs->amcheck_indexes = item->value;
+		}
 		return;
 	}
 	if (item->kind != BT_CHECK_PROBLEM && item->kind != BT_CHECK_COUNTER)
@@ -853,6 +938,9 @@ static void findings_free(findings *fs)
 		free(fs->items[i].advice);
 	}
 	free(fs->items);
+	free(fs->server_version);
+	free(fs->database);
+	free(fs->schema);
 }
 
 /* A count, or "-" (JSON null) when it was not taken. */
@@ -880,11 +968,26 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	char when[32];
 
 	printf("%-15s %s\n", "database", path);
-	if (fs->server_version_num > 0)
-		printf("%-15s PostgreSQL %lld.%lld\n", "server",
-		       (long long)(fs->server_version_num / 10000),
-		       (long long)(fs->server_version_num % 100));
-	printf("%-15s %s\n", "integrity", fs->integrity_ok ? "ok" : "FAILED");
+	if (fs->has_server) {
+		printf("%-15s PostgreSQL %s\n", "server",
+		       fs->server_version ? fs->server_version : "?");
+		if (fs->schema)
+			printf("%-15s schema %s of database %s%s\n", "tables in", fs->schema,
+			       fs->database ? fs->database : "?",
+			       fs->schema_exists ? "" : " (no such schema yet)");
+		else
+			printf("%-15s no schema: none of the search_path exists\n", "tables in");
+	}
+	if (!fs->integrity_ok)
+		printf("%-15s FAILED\n", "integrity");
+	else if (!fs->has_amcheck)
+		printf("%-15s ok\n", "integrity");
+	else if (fs->amcheck_indexes < 0)
+		printf("%-15s not checked (amcheck is not installed, or not allowed)\n",
+		       "integrity");
+	else
+		printf("%-15s ok (amcheck: %lld index%s)\n", "integrity",
+		       (long long)fs->amcheck_indexes, fs->amcheck_indexes == 1 ? "" : "es");
 	/* A damaged file is checked no further. */
 	if (!fs->integrity_ok)
 		printf("%-15s -\n%-15s -\n%-15s -\n", "foreign keys", "schema", "checksums");
@@ -902,7 +1005,7 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	if (fs->integrity_ok)
 		printf("%-15s %s\n", "checksums", !r->tracked ? "-"
 		       : r->checksum_mismatches ? "MISMATCH" : "match");
-	if (fs->wal_bytes_given > 0)
+	if (fs->has_wal)
 		printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
 	print_count("tickets", r->tickets);
 	print_count("error_logs", r->error_logs);
@@ -940,6 +1043,15 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 	json_init(&j, stdout);
 	json_object_begin(&j, NULL);
 	json_string(&j, "path", path);
+	if (fs->has_server) {
+		json_object_begin(&j, "server");
+		json_string(&j, "version", fs->server_version);
+		json_int(&j, "version_num", fs->server_version_num);
+		json_string(&j, "database", fs->database);
+		json_string(&j, "schema", fs->schema);
+		json_bool(&j, "schema_exists", fs->schema_exists);
+		json_object_end(&j);
+	}
 	json_bool(&j, "healthy", r->problems == 0);
 	json_array_begin(&j, "problems");
 	for (i = 0; i < fs->n; i++) {
@@ -954,6 +1066,8 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 	}
 	json_array_end(&j);
 	json_bool(&j, "integrity_ok", fs->integrity_ok);
+	if (fs->has_amcheck)
+		json_count(&j, "amcheck_indexes", fs->amcheck_indexes);
 	/* A damaged file is checked no further: what was not checked is null. */
 	if (fs->integrity_ok) {
 		json_int(&j, "foreign_key_violations", fs->foreign_key_violations);
@@ -967,10 +1081,8 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 		json_null(&j, "foreign_key_violations");
 		json_null(&j, "schema");
 	}
-	if (fs->wal_bytes_given > 0)
+	if (fs->has_wal)
 		json_int(&j, "wal_bytes", fs->wal_bytes);
-	if (fs->server_version_num > 0)
-		json_int(&j, "server_version_num", fs->server_version_num);
 	json_object_begin(&j, "rows");
 	json_count(&j, "tickets", r->tickets);
 	json_count(&j, "error_logs", r->error_logs);
@@ -1006,11 +1118,12 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 int cmd_doctor(cli *c, int argc, char **argv)
 {
 	bt_check_result r = BT_CHECK_RESULT_INIT;
-	findings fs = { NULL, 0, 0, 0, 0, 0, -1, -1 };
+	findings fs;
 	const char *path = cli_db_location(c);
 	int o, as_json = 0, rc;
 	size_t i;
 
+	memset(&fs, 0, sizeof(fs));
 	while ((o = cli_next_opt(c, argc, argv, doctor_options)) == OPT_JSON)
 		as_json = 1;
 	if (o != 0 || cli_operands(c, argc, argv, 0, 0, ""))

@@ -63,11 +63,15 @@ typedef enum bt_check_kind {
 	 * also a problem, "integrity"), "wal_bytes" (the size of the -wal
 	 * file, 0 when there is none) and, when the file is intact,
 	 * "foreign_key_violations" (rows PRAGMA foreign_key_check reports).
-	 * The PostgreSQL backend gives "integrity_ok" (amcheck's
-	 * bt_index_check on the schema's indexes when the extension is there),
-	 * "foreign_key_violations" and "server_version_num" (150018 for
-	 * 15.18), and no "wal_bytes".  A program that looks for one must
-	 * accept its absence.
+	 * The PostgreSQL backend gives no "wal_bytes" (the server's WAL is
+	 * not the client's concern) but "server_version_num" (as the server
+	 * says it, e.g. 150018; its text is the server_version setting),
+	 * "current_database" and "current_schema" (value 1 when the schema
+	 * exists; the text is the name), "amcheck_indexes" (the B-tree indexes
+	 * amcheck's bt_index_check checked, -1 when amcheck is not installed or
+	 * this role may not run it: then nothing was checked),
+	 * "integrity_ok" and "foreign_key_violations".  Another backend has its
+	 * own; a program that looks for one must accept its absence.
 	 */
 	BT_CHECK_METRIC = 3
 } bt_check_kind;
@@ -87,7 +91,8 @@ typedef struct bt_check_item {
 	int64_t value;
 	/** A counter's updated_at (ms since the epoch); 0 for the others. */
 	int64_t updated_at;
-	/** A problem's description; NULL for counters and metrics. */
+	/** A problem's description; a metric's text when the backend gives
+	 *  one (see BT_CHECK_METRIC), else NULL; NULL for counters. */
 	const char *message;
 	/** What to do about a problem; NULL for counters and metrics. */
 	const char *advice;
@@ -107,8 +112,9 @@ typedef void (*bt_check_fn)(const bt_check_item *item, void *payload);
  * whose read transaction keeps the WAL from being checkpointed (problem
  * "wal_reader"), row counts, orphaned rows, and the counters table.
  * Metrics, problems and counters are passed to @p fn (may be NULL) in a
- * fixed order: the metrics "wal_bytes" and "integrity_ok" first, then what
- * was checked in turn; @p out gets the totals.
+ * fixed order: the backend's own metrics (SQLite: "wal_bytes") and
+ * "integrity_ok" first, then what was checked in turn; @p out gets the
+ * totals.
  * @return BT_OK when the check ran, whether or not it found problems (see
  * out->problems); BT_EINVALID (NULL @p out, unknown version); BT_ENOTFOUND
  * (no such file; it is not created); BT_ECANTOPEN (a directory); BT_ECORRUPT

@@ -18,7 +18,7 @@ typedef struct checker {
 	bt_check_result *out;
 	bt_check_fn fn;
 	void *payload;
-	int64_t wal_bytes;  /* measured before the check's own connection */
+	bti_wal_state wal;  /* measured before the check's own connection */
 	bti_store *st;
 	char advice[400];
 	int newest_recorded;
@@ -205,8 +205,9 @@ static void report_counter(const char *name, int64_t value, int64_t updated_at, 
 	k->fn(&item, k->payload);
 }
 
-/* A measurement the backend makes of itself (BT_CHECK_METRIC). */
-static void report_metric(checker *k, const char *name, int64_t value)
+/* A measurement the backend makes of itself (BT_CHECK_METRIC), with its
+ * text when it has one (PostgreSQL's server version, schema). */
+static void report_metric(checker *k, const char *name, int64_t value, const char *text)
 {
 	bt_check_item item;
 
@@ -217,12 +218,13 @@ static void report_metric(checker *k, const char *name, int64_t value)
 	item.kind = BT_CHECK_METRIC;
 	item.name = name;
 	item.value = value;
+	item.message = text;
 	k->fn(&item, k->payload);
 }
 
-static void backend_metric(const char *name, int64_t value, void *payload)
+static void backend_metric(const char *name, int64_t value, const char *text, void *payload)
 {
-	report_metric(payload, name, value);
+	report_metric(payload, name, value, text);
 }
 
 /* A WAL that a reader keeps from being checkpointed grows without bound
@@ -261,11 +263,12 @@ static int run_checks(checker *k, bti_store *st)
 
 	if (rc != BT_OK)
 		return rc; /* BT_ECORRUPT: not a database of this backend */
-	if (st->ops->caps & BTI_CAP_WAL_FILE)
-		report_metric(k, "wal_bytes", k->wal_bytes);
-	report_metric(k, "integrity_ok", errors == 0);
-	if (st->ops->metrics && (rc = st->ops->metrics(st, backend_metric, k)) != BT_OK)
+	/* What only this backend has (SQLite's WAL size, PostgreSQL's
+	 * server): named by it, passed on as they come. */
+	rc = bti_store_check_metrics(st, &k->wal, backend_metric, k);
+	if (rc != BT_OK)
 		return rc;
+	report_metric(k, "integrity_ok", errors == 0, NULL);
 	if (errors) {
 		problem(k, "integrity", errors, advice_for(k, "integrity", 0),
 			"%s found %s%lld problem%s; the first: %s", st->ops->integrity_check,
@@ -280,7 +283,7 @@ static int run_checks(checker *k, bti_store *st)
 		rc = bti_store_check_rows(st, &rows);
 	if (rc != BT_OK)
 		return rc;
-	report_metric(k, "foreign_key_violations", rows.fk_violations);
+	report_metric(k, "foreign_key_violations", rows.fk_violations, NULL);
 	r->tickets = rows.tickets;
 	r->error_logs = rows.error_logs;
 	r->ticket_events = rows.ticket_events;
@@ -316,7 +319,7 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 	rc = bti_store_inspect_open(&st, path, 0, set);
 	if (rc == BT_OK) {
 		memset(&k, 0, sizeof(k));
-		k.wal_bytes = wal.wal_bytes;
+		k.wal = wal;
 		k.st = st;
 		k.path = path;
 		k.set = set;

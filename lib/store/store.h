@@ -505,6 +505,15 @@ typedef struct bti_wal_state {
 } bti_wal_state;
 void bti_store_wal_state(const char *path, bti_wal_state *out);
 
+/* A measurement a backend makes of itself, for bt_db_check's
+ * BT_CHECK_METRIC items: a name, a value and a text (NULL: none). */
+typedef void (*bti_metric_fn)(const char *name, int64_t value, const char *text,
+			      void *payload);
+/* The backend's own metrics (bti_store_ops.check_metrics), reported after
+ * check_integrity and before "integrity_ok": what only this backend has. */
+static inline int bti_store_check_metrics(bti_store *st, const bti_wal_state *wal,
+					  bti_metric_fn fn, void *payload);
+
 /* Each row of the counters table, by name; none when it is missing. */
 typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
 			       void *payload);
@@ -573,19 +582,9 @@ static inline void bti_store_wait_close(bti_waiter *w);
  * bti_sqlite_fail), so that the rest of the library never sees them. */
 #define BTI_STORE_OPS_VERSION 1
 
-/* What a backend has (bti_store_ops.caps). */
-enum {
-	BTI_CAP_WAL_FILE = 1 << 0    /* a -wal file next to the database (wal_state) */
-};
-
-/* A measurement a backend makes of itself, for bt_db_check's
- * BT_CHECK_METRIC items. */
-typedef void (*bti_metric_fn)(const char *name, int64_t value, void *payload);
-
 struct bti_store_ops {
 	unsigned int version;        /* BTI_STORE_OPS_VERSION */
 	const char *name;            /* "sqlite" */
-	unsigned int caps;           /* BTI_CAP_* */
 	/* The backend's own migrations, in its dialect: it owns its schema. */
 	const bti_migration_set *migrations;
 	/* What its own integrity and foreign-key checks are called, for the
@@ -666,6 +665,13 @@ struct bti_store_ops {
 	int (*check_integrity)(bti_store *st, int64_t *errors_out, char *first, size_t size);
 	int (*check_rows)(bti_store *st, bti_check_rows *out);
 	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
+	/* What doctor shows of this backend alone, as metrics, called once
+	 * check_integrity has run: SQLite's "wal_bytes" (from @wal, measured
+	 * before the check's connection opened, which may make a -wal file);
+	 * PostgreSQL's server version, database, schema and how many indexes
+	 * amcheck checked.  The common code knows none of these names. */
+	int (*check_metrics)(bti_store *st, const bti_wal_state *wal, bti_metric_fn fn,
+		void *payload);
 	/* The fix to advise for a problem bt_db_check found, by the problem's
 	 * name ("integrity", "foreign_keys", "orphan_logs", "orphan_events",
 	 * "orphan_aliases", "dangling_duplicates", "wal_reader"; @pid: the
@@ -682,9 +688,6 @@ struct bti_store_ops {
 	int (*ticket_link)(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint,
 		int64_t now);
 	int (*fingerprint_activate)(bti_store *st, const char *fingerprint);
-	/* The backend's own metrics for bt_db_check (NULL: none beyond the
-	 * common ones), e.g. PostgreSQL's "server_version_num". */
-	int (*metrics)(bti_store *st, bti_metric_fn fn, void *payload);
 	/* Feed waiters (above); wait_open takes a location. */
 	int (*wait_open)(const char *location, int busy_timeout_ms, bti_waiter **out);
 	int (*wait)(bti_waiter *w, int64_t deadline_ms);
@@ -993,6 +996,11 @@ static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *pay
 	return st->ops->counters(st, fn, payload);
 }
 
+static inline int bti_store_check_metrics(bti_store *st, const bti_wal_state *wal,
+					  bti_metric_fn fn, void *payload)
+{
+	return st->ops->check_metrics(st, wal, fn, payload);
+}
 
 static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
 				 int64_t *id_out)

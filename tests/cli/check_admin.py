@@ -15,6 +15,14 @@ The folder for --all holds a current database, an old one (tracked at
 version 1), one built before migrations were tracked (version 1's tables,
 no schema_migrations), a nested directory, a text file, a SQLite database
 of another program, an empty file and a stray -wal file.
+
+With BUGTRACK_CLI_BACKEND=postgresql every location is a schema on the
+server the PG* variables name (clitest.Checker.location), the old and
+untracked databases are built with psql from migrations/postgresql/, and
+what is about files (a folder of them, damaged or missing files) is
+skipped.  Where the output legitimately differs (doctor's server lines,
+PostgreSQL's own migration checksums, locations that are URIs) the golden
+is admin_NAME_postgresql.
 """
 import hashlib
 import json
@@ -22,6 +30,7 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 
 import clitest
@@ -33,7 +42,10 @@ class Checker(clitest.Checker):
 
     def __init__(self, bugtrack, fixture, srcdir, update=False):
         super().__init__(bugtrack, fixture, srcdir, update)
-        self.migrations = os.path.normpath(os.path.join(os.path.abspath(srcdir), "..", "..", "migrations", "sqlite"))
+        # The backend's own migrations: their checksums are what it records.
+        self.migrations = os.path.normpath(os.path.join(
+            os.path.abspath(srcdir), "..", "..", "migrations",
+            "postgresql" if self.postgresql else "sqlite"))
 
     def command(self, args, db=None):
         # Without db, no --db: --all and the usage errors name their own.
@@ -47,14 +59,29 @@ class Checker(clitest.Checker):
         text = re.sub(r'"applied_at": \d+', '"applied_at": 0', text)
         text = re.sub(r'"applied_at_iso": "[^"]*"', '"applied_at_iso": "ISO"', text)
         text = re.sub(r"^(wal +)\d+ bytes$", r"\1N bytes", text, flags=re.M)
-        return re.sub(r'"wal_bytes": \d+', '"wal_bytes": 0', text)
+        text = re.sub(r'"wal_bytes": \d+', '"wal_bytes": 0', text)
+        # PostgreSQL: schemas are named after this process; the server's
+        # version and database, and whether amcheck is installed, are the
+        # cluster's.
+        text = re.sub(r"cli_admin_\d+_", "cli_admin_PID_", text)
+        text = re.sub(r"^(server +)PostgreSQL .*$", r"\1PostgreSQL N", text, flags=re.M)
+        text = re.sub(r"^(tables in +schema \S+ of database )\S+", r"\1DB", text, flags=re.M)
+        text = re.sub(r"^(integrity +)(ok \(amcheck: \d+ index(es)?\)|not checked \(amcheck.*)$",
+                      r"\1AMCHECK", text, flags=re.M)
+        text = re.sub(r'"amcheck_indexes": (\d+|null)', '"amcheck_indexes": 0', text)
+        text = re.sub(r'("version": )"[^"]*"', r'\1"N"', text)
+        text = re.sub(r'"version_num": \d+', '"version_num": 0', text)
+        return re.sub(r'("database": )"[^"]*"', r'\1"DB"', text)
 
-    def golden(self, name, args, code, db=None):
+    def golden(self, name, args, code, db=None, per_backend=False):
+        """@per_backend: the output differs on PostgreSQL, whose golden is
+        admin_NAME_postgresql."""
         _, out, _ = self.expect(name, args, code, db=db)
         if name.endswith("_json"):
             self.parse_json(name, out)
         out = self.normalise(out)
-        path = os.path.join(self.golden_dir, f"admin_{name}.{'json' if name.endswith('_json') else 'txt'}")
+        base = f"admin_{name}" + ("_postgresql" if per_backend and self.postgresql else "")
+        path = os.path.join(self.golden_dir, f"{base}.{'json' if name.endswith('_json') else 'txt'}")
         self.compare_golden(name, path, out, args)
         return out
 
@@ -65,6 +92,18 @@ class Checker(clitest.Checker):
 
     def make_v1(self, path, tracked):
         """Version 1's tables, as bugtrack built them; recorded or not."""
+        if self.postgresql and path.startswith("postgresql://"):
+            text = self.sql_file("0001_initial.sql") + \
+                "INSERT INTO tickets (title, created_at, updated_at) VALUES ('old', 1, 1);"
+            if tracked:
+                digest = hashlib.sha256(open(os.path.join(self.migrations, "0001_initial.sql"),
+                                             "rb").read()).hexdigest()
+                text += ("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY,"
+                         " name TEXT NOT NULL, checksum TEXT NOT NULL,"
+                         " applied_at BIGINT NOT NULL);"
+                         f"INSERT INTO schema_migrations VALUES (1, 'initial', '{digest}', 1);")
+            self.sql(path, text, create=True)
+            return
         os.makedirs(os.path.dirname(path), exist_ok=True)
         con = sqlite3.connect(path)
         con.executescript(self.sql_file("0001_initial.sql"))
@@ -79,7 +118,17 @@ class Checker(clitest.Checker):
         con.commit()
         con.close()
 
-    def sql(self, path, text):
+    def sql(self, path, text, create=False):
+        """Run @text on the database at @path: a file, or a schema (made
+        first with @create), with psql, which keeps no session state."""
+        if path.startswith("postgresql://"):
+            schema = path.split("schema=", 1)[1]
+            head = f"CREATE SCHEMA {schema};" if create else ""
+            subprocess.run(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-1", "-c",
+                            f"SET client_min_messages = warning; {head}"
+                            f"SET search_path TO {schema}; {text}"],
+                           check=True, stdout=subprocess.DEVNULL)
+            return
         con = sqlite3.connect(path)
         con.executescript(text)
         con.commit()
@@ -106,13 +155,14 @@ class Checker(clitest.Checker):
     # ---- checks ----
 
     def check_migrate_one(self):
-        self.golden("migrate_list", ["migrate", "list"], 0, db=self.db)
-        self.golden("migrate_list_json", ["migrate", "list", "--json"], 0, db=self.db)
+        self.golden("migrate_list", ["migrate", "list"], 0, db=self.db, per_backend=True)
+        self.golden("migrate_list_json", ["migrate", "list", "--json"], 0, db=self.db,
+                    per_backend=True)
         _, out, _ = self.expect("migrate list --json", ["migrate", "list", "--json"], 0, db=self.db)
         listing = json.loads(out or "{}")
         migrations = listing.get("migrations", [])
         on_disk = sorted(f for f in os.listdir(self.migrations) if f.endswith(".sql"))
-        self.same("migrate list names the migrations/sqlite/ files",
+        self.same(f"migrate list names the {os.path.basename(self.migrations)} migrations' files",
                   [f"{m['version']:04d}_{m['name']}.sql" for m in migrations], on_disk)
         self.same("migrate list checksums are the files' SHA-256",
                   [m["checksum"] for m in migrations],
@@ -121,7 +171,7 @@ class Checker(clitest.Checker):
         self.same("all applied", {m["applied"] for m in migrations}, {True})
 
         # stamp: a database built before migrations were tracked.
-        legacy = os.path.join(self.tmp, "legacy.db")
+        legacy = self.location("legacy.db")
         self.make_v1(legacy, tracked=False)
         self.expect("status of an untracked database", ["migrate", "status"], 1,
                     "migrate stamp", db=legacy)
@@ -129,7 +179,7 @@ class Checker(clitest.Checker):
                     db=legacy)
         _, out, _ = self.expect("stamp --dry-run", ["migrate", "stamp", "--dry-run"], 0, db=legacy)
         self.same("stamp --dry-run", self.normalise(out).split(";")[0],
-                  "would stamp TMP/legacy.db at schema version 1")
+                  f"would stamp {self.normalise(legacy)} at schema version 1")
         self.expect("still untracked", ["migrate", "status"], 1, db=legacy)
         self.expect("stamp at a version it does not match", ["migrate", "stamp", "2"], 1,
                     "does not match schema version 2", db=legacy)
@@ -145,13 +195,17 @@ class Checker(clitest.Checker):
         self.same("up after stamp", (state.get("from"), state.get("up_to_date")), (1, True))
         self.expect("doctor after stamp and up", ["doctor"], 0, db=legacy)
 
-        broken = os.path.join(self.tmp, "broken.db")
+        broken = self.location("broken.db")
         self.make_v1(broken, tracked=False)
         self.sql(broken, "ALTER TABLE error_logs DROP COLUMN host")
         self.expect("stamp of a table without a column", ["migrate", "stamp"], 1,
                     "table error_logs lacks column host", db=broken)
         self.expect("nothing stamped", ["migrate", "status"], 1, "migrate stamp", db=broken)
 
+        self.expect("stamp of the fixture", ["migrate", "stamp"], 4, "already records",
+                    db=self.db)
+        if self.postgresql:
+            return  # a missing file; a schema that is not there yet is empty
         missing = os.path.join(self.tmp, "missing.db")
         self.expect("up --dry-run of a missing database", ["migrate", "up", "--dry-run"], 0,
                     db=missing)
@@ -159,11 +213,11 @@ class Checker(clitest.Checker):
             self.expect(f"{' '.join(args)} of a missing database", args, 3, "no database",
                         db=missing)
         self.same("nothing created", os.path.exists(missing), False)
-        self.expect("stamp of the fixture", ["migrate", "stamp"], 4, "already records",
-                    db=self.db)
 
     def check_usage(self):
         dbs = os.path.join(self.tmp, "dbs")
+        fifo = os.path.join(self.tmp, "fifo")
+        os.mkfifo(fifo)
         for args, has in ((["migrate", "list", "--dry-run"], "--dry-run goes with up or stamp"),
                           (["migrate", "status", "--dry-run"], "--dry-run"),
                           (["migrate", "stamp", "0"], "VERSION"),
@@ -174,19 +228,24 @@ class Checker(clitest.Checker):
                           (["migrate"], "missing"),
                           (["migrate", "sideways"], "unknown subcommand"),
                           (["migrate", "status", "--all"], "needs a value"),
-                          (["migrate", "status", "--all", "dbs/nested/notes.txt"], "not a directory"),
+                          (["migrate", "status", "--all", "fifo"], "not a directory or a database file"),
+                          (["migrate", "status", "--all", self.db, "--all", "fifo"], "fifo"),
                           (["--db", "x.db", "migrate", "up", "--all", "dbs"], "exclude"),
                           (["doctor", "extra"], "unexpected argument"),
                           (["doctor", "--frobnicate"], "unknown option")):
             self.expect(" ".join(args), args, 2, has)
         self.expect("--all of a missing directory", ["migrate", "up", "--all", "nowhere"], 3,
                     "nowhere")
+        # Every file location is looked at before anything runs.
+        self.expect("--all with a missing file among others",
+                    ["migrate", "up", "--all", self.db, "nowhere.db"], 3, "nowhere.db")
         for cmd in (["migrate", "--help"], ["doctor", "--help"], ["help", "doctor"]):
             _, out, _ = self.expect(" ".join(cmd), cmd, 0)
             self.checks += 1
             if not out.startswith(f"usage: bugtrack {cmd[-1] if cmd[0] == 'help' else cmd[0]}"):
                 self.fail(f"{' '.join(cmd)}: no usage line", out)
-        self.same("no files left in dbs by usage errors", os.path.isdir(dbs), True)
+        if not self.postgresql:
+            self.same("no files left in dbs by usage errors", os.path.isdir(dbs), True)
 
     def check_all(self):
         dbs = self.make_folder()
@@ -214,6 +273,37 @@ class Checker(clitest.Checker):
         self.same("summary of nothing", out, "0 databases: 0 migrated, 0 up to date, 0 failed; "
                   "0 other files ignored\n")
 
+    def check_locations(self):
+        """--all with locations named one by one: files and URIs mixed (on
+        SQLite files and a directory), each reported whatever it holds."""
+        old, legacy = self.location("old-all.db"), self.location("legacy-all.db")
+        os.makedirs(os.path.join(self.tmp, "more"))
+        self.make_v1(old if self.postgresql else os.path.join(self.tmp, "more", "old.db"),
+                     tracked=True)
+        self.make_v1(legacy, tracked=False)
+        current = self.copy_db("current-all.db")
+        # A SQLite file among the schemas; on SQLite, a directory among files.
+        subprocess.run([self.fixture, os.path.join(self.tmp, "file.db")], check=True)
+        with open(os.path.join(self.tmp, "notes.txt"), "w") as f:
+            f.write("not a database\n")
+        locations = [current, old if self.postgresql else "more", legacy, "file.db"]
+        self.golden("migrate_all_locations", ["migrate", "status", "--all"] + locations
+                    + ["notes.txt"], 1, per_backend=True)
+        self.golden("migrate_all_locations_stamp", ["migrate", "stamp", "--all"] + locations,
+                    0, per_backend=True)
+        self.golden("migrate_all_locations_up", ["migrate", "up", "--all", locations[0],
+                                                 "--all", locations[1]] + locations[2:],
+                    0, per_backend=True)
+        self.golden("migrate_all_locations_json", ["migrate", "list", "--json", "--all"]
+                    + locations, 0, per_backend=True)
+        if self.postgresql:
+            secret = current.replace("?", "?password=hunter2&")
+            # Whether the server takes that password or not (exit 0 or 1).
+            _, out, err = self.run("migrate", "status", "--all", secret)
+            self.check("hunter2" not in out + err, "--all shows a location's password",
+                       out + err)
+            self.check("?schema=" in out, "--all shows the location without its password", out)
+
     def check_progress(self):
         """On a terminal, --all draws a progress line on stderr and erases it."""
         ran = self.run_on_pty("--all progress check", ["migrate", "status", "--all", "dbs"],
@@ -231,20 +321,26 @@ class Checker(clitest.Checker):
 
     def check_doctor(self):
         db = self.copy_db("doctor.db")
+        if self.postgresql:
+            # Orphans get in only with PostgreSQL's foreign-key triggers off.
+            self.sql_orphans = "SET session_replication_role = replica;"
+        else:
+            self.sql_orphans = ""
         self.sql(db, "INSERT INTO counters VALUES ('async_dropped', 3, 1795258800000);"
                      "INSERT INTO counters VALUES ('other_counter', 0, 1795258800000);")
-        self.golden("doctor", ["doctor"], 0, db=db)
-        self.golden("doctor_json", ["doctor", "--json"], 0, db=db)
+        self.golden("doctor", ["doctor"], 0, db=db, per_backend=True)
+        self.golden("doctor_json", ["doctor", "--json"], 0, db=db, per_backend=True)
         _, out, err = self.expect("healthy doctor is quiet on stderr", ["doctor"], 0, db=db)
         self.same("healthy doctor stderr", err, "")
 
         # Orphans, made with foreign keys off (as the sqlite3 shell has them).
-        self.sql(db, "INSERT INTO error_logs (ticket_id, level, component, message, created_at)"
+        self.sql(db, self.sql_orphans +
+                     "INSERT INTO error_logs (ticket_id, level, component, message, created_at)"
                      " VALUES (999, 50, 'db', 'orphan', 1);"
                      "INSERT INTO ticket_events (ticket_id, actor, kind, created_at)"
                      " VALUES (998, 'user:x', 'note', 1);"
                      "UPDATE tickets SET duplicate_of = 997 WHERE id = 3;")
-        self.golden("doctor_orphans", ["doctor"], 1, db=db)
+        self.golden("doctor_orphans", ["doctor"], 1, db=db, per_backend=True)
         _, out, err = self.expect("doctor finds orphans", ["doctor", "--json"], 1,
                                   "DELETE FROM error_logs", db=db)
         report = json.loads(out or "{}")
@@ -267,6 +363,12 @@ class Checker(clitest.Checker):
         self.same("checksum mismatch", json.loads(out or "{}").get("schema", {})
                   .get("checksum_mismatches"), 1)
 
+        legacy = self.location("doctor-legacy.db")
+        self.make_v1(legacy, tracked=False)
+        self.golden("doctor_untracked", ["doctor"], 1, db=legacy, per_backend=True)
+        if self.postgresql:
+            return  # the rest is about files
+
         # A damaged file: the integrity check reports it, nothing else is read.
         corrupt = self.copy_db("corrupt.db")
         with open(corrupt, "r+b") as f:
@@ -276,10 +378,7 @@ class Checker(clitest.Checker):
         self.expect("doctor of a damaged file", ["doctor", "--json"], 1, "integrity_check",
                     db=corrupt)
 
-        # Untracked, and not a database at all.
-        legacy = os.path.join(self.tmp, "doctor-legacy.db")
-        self.make_v1(legacy, tracked=False)
-        self.golden("doctor_untracked", ["doctor"], 1, db=legacy)
+        # Not a database at all.
         text = os.path.join(self.tmp, "notes.db")
         with open(text, "w") as f:
             f.write("this is not a SQLite database, just text\n")
@@ -287,7 +386,9 @@ class Checker(clitest.Checker):
 
     def run_checks(self):
         self.check_migrate_one()
-        self.check_all()
+        if not self.postgresql:
+            self.check_all()  # a folder of files
+        self.check_locations()
         self.check_doctor()
         if not self.update:
             self.check_usage()

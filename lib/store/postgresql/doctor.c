@@ -330,6 +330,8 @@ int bti_pg_op_check_integrity(bti_store *base, int64_t *errors_out, char *first,
 
 	*errors_out = 0;
 	first[0] = '\0';
+	st->amcheck_checked = 0;
+	st->amcheck_refused = 0;
 	bti_pg_params_init(&p);
 	bti_pg_text(&p, st->schema);
 	rc = bti_pg_exec(st, SQL_INDEX_CHECKS, &p, &checks, "amcheck's bt_index_check");
@@ -342,12 +344,14 @@ int bti_pg_op_check_integrity(bti_store *base, int64_t *errors_out, char *first,
 		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 		if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+			st->amcheck_checked++;
 			PQclear(res);
 			continue;
 		}
 		if (state && (!strcmp(state, "XX001") || !strcmp(state, "XX002"))) {
 			const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 
+			st->amcheck_checked++;
 			if (++*errors_out == 1)
 				snprintf(first, size, "index %s: %s", PQgetvalue(checks, i, 1),
 					 msg ? msg : "(no message)");
@@ -358,6 +362,7 @@ int bti_pg_op_check_integrity(bti_store *base, int64_t *errors_out, char *first,
 		 * (42883): the check is not available, as without the
 		 * extension. */
 		if (state && (!strcmp(state, "42501") || !strcmp(state, "42883"))) {
+			st->amcheck_refused = 1;
 			PQclear(res);
 			break;
 		}
@@ -367,6 +372,43 @@ int bti_pg_op_check_integrity(bti_store *base, int64_t *errors_out, char *first,
 	}
 	PQclear(checks);
 	return rc;
+}
+
+/* What doctor shows of the server: its version, the database, the schema
+ * the tables are in (the location's, or the search_path's first that
+ * exists) and whether it exists, and whether amcheck is installed. */
+static const char SQL_SERVER_FACTS[] =
+	"SELECT current_setting('server_version_num')::integer,"
+	" current_setting('server_version'), current_database(), " SCHEMA ","
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = " SCHEMA "),"
+	" EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'amcheck')";
+
+int bti_pg_op_check_metrics(bti_store *base, const bti_wal_state *wal, bti_metric_fn fn,
+			    void *payload)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc, exists;
+
+	(void)wal; /* the server's WAL is not the client's concern */
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, st->schema);
+	rc = bti_pg_exec(st, SQL_SERVER_FACTS, &p, &res, "reading the server's settings");
+	if (rc != BT_OK)
+		return rc;
+	exists = PQgetvalue(res, 0, 4)[0] == 't';
+	fn("server_version_num", bti_pg_get_int(res, 0, 0), PQgetvalue(res, 0, 1), payload);
+	fn("current_database", 1, PQgetvalue(res, 0, 2), payload);
+	/* NULL when no schema of the search_path exists. */
+	fn("current_schema", exists, PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
+	   payload);
+	/* -1: the integrity check could not run amcheck (not installed, or
+	 * this role may not call it), so it checked nothing. */
+	fn("amcheck_indexes", PQgetvalue(res, 0, 5)[0] == 't' && !st->amcheck_refused
+	   ? st->amcheck_checked : -1, NULL, payload);
+	PQclear(res);
+	return BT_OK;
 }
 
 /* The schema= of a location, for the statements of the advice ("" when
@@ -589,19 +631,4 @@ int bti_pg_op_counters(bti_store *base, bti_counter_fn fn, void *payload)
 		   payload);
 	PQclear(res);
 	return BT_OK;
-}
-
-/* The server's version (as SHOW server_version_num gives it: 150018 is
- * 15.18), for doctor's "server" line. */
-static const char SQL_SERVER_VERSION[] = "SELECT current_setting('server_version_num')::bigint";
-
-int bti_pg_op_metrics(bti_store *base, bti_metric_fn fn, void *payload)
-{
-	int64_t version = 0;
-	int rc = bti_pg_run((bti_pg_store *)base, SQL_SERVER_VERSION, NULL, "reading the server version",
-			    &version, NULL);
-
-	if (rc == BT_OK)
-		fn("server_version_num", version, payload);
-	return rc;
 }

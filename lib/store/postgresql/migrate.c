@@ -121,7 +121,8 @@ int bti_pg_schema_state(bti_pg_store *st, int *current_out, size_t *applied_out)
 	if (!has_record)
 		return other_tables
 			? bti_error(BT_ESCHEMA, "the schema holds tables but no schema_migrations: it is "
-				    "not a bugtrack schema (give another with schema= in the location)")
+				    "not a bugtrack schema (give another with schema= in the location), "
+				    "or predates tracked migrations (see 'bugtrack migrate stamp')")
 			: BT_OK;
 	rc = bti_pg_run(st, SQL_NEWEST, NULL, "reading schema state", &newest, NULL);
 	if (rc != BT_OK)

@@ -54,6 +54,10 @@ typedef struct bti_pg_store {
 	 * made again. */
 	const char *cache[BTI_PG_STMT_CACHE];
 	size_t cached;
+	/* What the last check_integrity did, for check_metrics: the indexes
+	 * amcheck looked at, and whether the server refused to run it. */
+	int64_t amcheck_checked;
+	int amcheck_refused;
 } bti_pg_store;
 
 /* ---- parameters ---- */
@@ -205,6 +209,8 @@ int bti_pg_op_stamp(bti_store *st, int version);
 int bti_pg_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
 int bti_pg_op_check_rows(bti_store *st, bti_check_rows *out);
 void bti_pg_op_wal_state(const char *path, bti_wal_state *out);
+int bti_pg_op_check_metrics(bti_store *st, const bti_wal_state *wal, bti_metric_fn fn,
+			    void *payload);
 void bti_pg_op_advice(const char *problem, const char *location, long pid, char *buf, size_t size);
 int bti_pg_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
 int bti_pg_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
@@ -213,7 +219,6 @@ int bti_pg_op_ticket_id_high(bti_store *st, int64_t *high_out);
 int bti_pg_op_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active, int grouping_version, int64_t *id_out);
 int bti_pg_op_ticket_link(bti_store *st, int64_t id, int64_t canonical, const char *fingerprint, int64_t now);
 int bti_pg_op_fingerprint_activate(bti_store *st, const char *fingerprint);
-int bti_pg_op_metrics(bti_store *st, bti_metric_fn fn, void *payload);
 int bti_pg_op_wait_open(const char *location, int busy_timeout_ms, bti_waiter **out);
 int bti_pg_op_wait(bti_waiter *w, int64_t deadline_ms);
 void bti_pg_op_wait_close(bti_waiter *w);

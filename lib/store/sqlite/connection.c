@@ -371,7 +371,6 @@ void bti_sqlite_op_close_inherited(bti_store *base)
 const bti_store_ops bti_sqlite_ops = {
 	.version = BTI_STORE_OPS_VERSION,
 	.name = "sqlite",
-	.caps = BTI_CAP_WAL_FILE,
 	.migrations = &bti_sqlite_migrations,
 	.integrity_check = "PRAGMA integrity_check",
 	.foreign_key_check = "PRAGMA foreign_key_check",
@@ -431,6 +430,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.check_integrity = bti_sqlite_op_check_integrity,
 	.check_rows = bti_sqlite_op_check_rows,
 	.wal_state = bti_sqlite_op_wal_state,
+	.check_metrics = bti_sqlite_op_check_metrics,
 	.advice = bti_sqlite_op_advice,
 	.counters = bti_sqlite_op_counters,
 	.ticket_by_external_id = bti_sqlite_op_ticket_by_external_id,

@@ -609,3 +609,13 @@ void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out)
 		out->reader_pid = (long)lk.l_pid;
 	close(fd);
 }
+
+/* SQLite's one metric of its own: the size of the -wal file, measured
+ * before the check opened it (opening may create one). */
+int bti_sqlite_op_check_metrics(bti_store *st, const bti_wal_state *wal, bti_metric_fn fn,
+				void *payload)
+{
+	(void)st;
+	fn("wal_bytes", wal->wal_bytes, NULL, payload);
+	return BT_OK;
+}

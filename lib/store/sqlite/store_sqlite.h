@@ -160,6 +160,8 @@ int bti_sqlite_op_stamp(bti_store *st, int version);
 int bti_sqlite_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
 int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);
 void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out);
+int bti_sqlite_op_check_metrics(bti_store *st, const bti_wal_state *wal, bti_metric_fn fn,
+				void *payload);
 void bti_sqlite_op_advice(const char *problem, const char *location, long pid, char *buf,
 			  size_t size);
 int bti_sqlite_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
