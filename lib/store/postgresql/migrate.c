@@ -173,8 +173,8 @@ static int create_schema(bti_pg_store *st)
 static int migrate_all(bti_pg_store *st)
 {
 	bti_pg_params p;
-	size_t applied, i;
-	int current, rc;
+	size_t applied = 0, i;
+	int current = 0, rc;
 	char what[160];
 
 	rc = bti_pg_exec_simple(st, "BEGIN", "starting migration");

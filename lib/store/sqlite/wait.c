@@ -70,7 +70,7 @@ int bti_sqlite_op_wait_open(const char *location, int busy_timeout_ms, bti_waite
 int bti_sqlite_op_wait(bti_waiter *base, int64_t deadline_ms)
 {
 	sqlite_waiter *w = (sqlite_waiter *)base;
-	int64_t now, version;
+	int64_t now, version = 0;
 
 	for (;;) {
 		int rc = read_version(w, &version);
