@@ -186,14 +186,6 @@ static int is_server(const char *location)
 	       strncmp(location, "postgres://", 11) == 0;
 }
 
-/* @location as a result line shows it: a server's without its password
- * (bt_location_display), since the line may end up in a log. */
-static void shown(const char *location, char *buf, size_t size)
-{
-	if (bt_location_display(location, buf, size) != BT_OK)
-		snprintf(buf, size, "%s", "the database");
-}
-
 /* status, up and list: open without migrating.  A read-only file can
  * still report its version. */
 static void run_versions(const char *path, const mig_args *a, mig_result *r)
@@ -604,10 +596,9 @@ static const char *outcome_word(const mig_args *a, outcome o, int as_json)
 static void print_line(const char *path, const mig_args *a, const mig_result *r)
 {
 	int total = bt_migration_count(NULL);
-	char where[1024];
 
-	shown(path, where, sizeof(where));
-	printf("%s: ", where);
+	/* Without its password: the line may end up in a log. */
+	printf("%s: ", cli_shown(path));
 	if (r->out == OUT_FAILED) {
 		printf("failed: %s\n", r->error);
 		return;
@@ -642,11 +633,8 @@ static void print_line(const char *path, const mig_args *a, const mig_result *r)
 
 static void json_line(json *j, const char *path, const mig_args *a, const mig_result *r)
 {
-	char where[1024];
-
-	shown(path, where, sizeof(where));
 	json_object_begin(j, NULL);
-	json_string(j, "path", where);
+	json_string(j, "path", cli_shown(path));
 	json_string(j, "result", outcome_word(a, r->out, 1));
 	if (r->out == OUT_FAILED) {
 		json_null(j, "from");
