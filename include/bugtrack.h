@@ -7,8 +7,8 @@
  *
  * This file is the one include.  The API is declared by concern in the
  * files of include/bugtrack/ (version, errors, db, capture, ticket,
- * lifecycle, audit, log, purge, vocab, schema, check, report, import, crash);
- * each part includes the parts it needs.
+ * lifecycle, audit, log, purge, vocab, schema, check, report, import, crash,
+ * token); each part includes the parts it needs.
  *
  * ABI rules (see README, "Stability"):
  *  - handles are opaque; option structs are versioned by their first member;
@@ -38,5 +38,6 @@
 #include "bugtrack/report.h"
 #include "bugtrack/import.h"
 #include "bugtrack/crash.h"
+#include "bugtrack/token.h"
 
 #endif /* BUGTRACK_H */
