@@ -59,6 +59,7 @@ typedef struct batch {
 	uint64_t dropped;      /* drops to record with this batch */
 	uint64_t drop_seq;     /* drops up to here are recorded with it */
 	int drops_done;
+	uint64_t commits;      /* transactions of it committed, not yet in stats */
 	int64_t opened_ms;     /* monotonic time of its first item */
 } batch;
 
@@ -529,6 +530,7 @@ static int commit_range(bti_async *a, batch *b, prepared_item *pi, size_t from, 
 		for (size_t i = from; i < to; i++)
 			b->items[i].done = 1;
 		b->drops_done = 1;
+		b->commits++;
 		return BT_OK;
 	}
 	if (rc == BT_EIO && to - from > 1) {
@@ -575,6 +577,10 @@ static int urgent(const bti_async *a)
 /* Under @mu: account for what a commit attempt of @b did. */
 static void settle(bti_async *a, batch *b)
 {
+	/* Each transaction counts, a split batch's parts too (a split that
+	 * should not happen then shows). */
+	a->stats.batches += b->commits;
+	b->commits = 0;
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->items[i].done && b->items[i].count) {
 			a->stats.committed += (uint64_t)b->items[i].count;
@@ -616,7 +622,6 @@ static void *writer_main(void *arg)
 		if (rc == BT_OK) {
 			a->seq_committed = drain->last_seq;
 			a->drops_recorded = drain->drop_seq;
-			a->stats.batches++;
 			a->last_rc = BT_OK;
 		} else {
 			a->last_rc = rc;

@@ -292,7 +292,7 @@ int bti_pg_op_land_hits(bti_store *base, const bti_occurrence *const *os, size_t
 
 	if (n < 2) /* nothing to gain */
 		return n ? bti_pg_op_land_hit(base, os[0], &outs[0]) : BT_OK;
-	return pipeline((bti_pg_store *)base, SQL_INSERT_LOG, &job, n);
+	return pipeline((bti_pg_store *)base, SQL_HIT, &job, n);
 }
 
 int bti_pg_op_land_find(bti_store *base, const bti_occurrence *o, int alias,
