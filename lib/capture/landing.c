@@ -242,10 +242,28 @@ int bti_land_record_batch(bti_store *st, const bti_occurrence *os, size_t n, bti
 	return rc;
 }
 
+/* The hot path in one step of its own where the backend offers it
+ * (bti_store_land_hit_alone): a repeat of an open error that keeps no log
+ * row, the common case of a storm, then needs no transaction around it.
+ * With unlimited log rows every occurrence keeps one: never alone. */
+static int land_alone(bti_store *st, const bti_occurrence *o, bti_landing *out)
+{
+	int64_t k = o->log_rows_per_ticket;
+
+	if (!o->make_ticket || !o->fingerprint || (o->store_log && k <= 0))
+		return BT_OK;
+	return bti_store_land_hit_alone(st, o, (k + 1) / 2, o->store_log ? k : 0, out);
+}
+
 int bti_land_record(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
-	int rc = bti_store_begin(st);
+	int rc;
 
+	memset(out, 0, sizeof(*out));
+	rc = land_alone(st, o, out);
+	if (rc != BT_OK || out->ticket_id)
+		return rc;
+	rc = bti_store_begin(st);
 	if (rc != BT_OK) {
 		memset(out, 0, sizeof(*out));
 		return rc;

@@ -154,6 +154,18 @@ typedef struct bti_landing {
  * occurrence (the count after); out->ticket_id stays 0 when none took it. */
 static inline int bti_store_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out);
 
+/* The hot path as a transaction of its own, for a backend where a
+ * transaction costs round trips (PostgreSQL: one instead of four).  It
+ * lands @o only when that is all landing would do: on an open ticket, as
+ * land_hit, and keeping no log row by the cap's rule (landing.c,
+ * keep_log_row) with @log_first and @log_every (0: no row is kept at all).
+ * Otherwise it changes nothing and out->ticket_id stays 0.  Called outside
+ * any transaction.  Optional: a backend whose transactions are local
+ * (SQLite) leaves it NULL, and out->ticket_id stays 0. */
+static inline int bti_store_land_hit_alone(bti_store *st, const bti_occurrence *o,
+					   int64_t log_first, int64_t log_every,
+					   bti_landing *out);
+
 /* The hot path for @n occurrences at once (an asynchronous batch): as
  * land_hit on each of @os in order, into @outs (zeroed by the caller).  A
  * backend may send them together (PostgreSQL: one pipeline, one round
@@ -606,6 +618,8 @@ struct bti_store_ops {
 	int (*land_hit)(bti_store *st, const bti_occurrence *o, bti_landing *out);
 	int (*land_hits)(bti_store *st, const bti_occurrence *const *os, size_t n,
 		bti_landing *outs);
+	int (*land_hit_alone)(bti_store *st, const bti_occurrence *o, int64_t log_first,
+		int64_t log_every, bti_landing *out); /* may be NULL */
 	int (*land_find)(bti_store *st, const bti_occurrence *o, int alias, bti_land_candidate *out);
 	int (*land_count)(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out);
 	int (*land_reopen)(bti_store *st, const bti_occurrence *o, int64_t id, int64_t sla_due_at,
@@ -728,6 +742,14 @@ static inline int bti_store_migrate(bti_store *st)
 static inline int bti_store_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	return st->ops->land_hit(st, o, out);
+}
+
+static inline int bti_store_land_hit_alone(bti_store *st, const bti_occurrence *o,
+					   int64_t log_first, int64_t log_every,
+					   bti_landing *out)
+{
+	return st->ops->land_hit_alone ? st->ops->land_hit_alone(st, o, log_first, log_every, out)
+				       : BT_OK;
 }
 
 static inline int bti_store_land_hits(bti_store *st, const bti_occurrence *const *os, size_t n,

@@ -21,6 +21,7 @@
 static const conf_backend *pg;
 
 extern int bti_pg_test_lose_commit_reply; /* store_postgresql.h */
+extern int bti_pg_test_lose_alone_reply;
 
 static int64_t mono_ms(void)
 {
@@ -166,6 +167,44 @@ static void test_commit_reply_lost(void)
 	pg->drop(loc);
 }
 
+/* A storm's hot path, a hit that keeps no log row, is one statement that
+ * commits by itself (no transaction around it).  After the server ended
+ * the session, it is sent again on a new connection: it had not run.  When
+ * its answer is lost after it ran, the outcome cannot be known: BT_EIO
+ * with postgresql:08007, and the occurrence is counted once, never
+ * twice. */
+static void test_hot_path_faults(void)
+{
+	char loc[512];
+	bt_db *db;
+	PGconn *admin = PQconnectdb("");
+	PGresult *r;
+	int i;
+
+	CHECK(pg->make("hot_faults", loc, sizeof(loc)) == 0);
+	db = open_sync(loc);
+	for (i = 0; i < 60; i++) /* past the ticket's first log rows */
+		CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	r = PQexec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+			  " WHERE application_name = 'libbugtrack'");
+	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) >= 1);
+	PQclear(r);
+	PQfinish(admin);
+	usleep(200 * 1000); /* the backend is gone */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), 62);
+
+	bti_pg_test_lose_alone_reply = 1;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_EIO);
+	CHECK_INT_EQ(bti_pg_test_lose_alone_reply, 0); /* the fault happened */
+	CHECK(strcmp(bt_error_backend_code(), "postgresql:08007") == 0);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
+	bt_close(db);
+	CHECK_INT_EQ(conf_occurrences(loc, NULL), 64);
+	pg->drop(loc);
+}
+
 int main(void)
 {
 	int rc = conf_postgresql_or_skip(&pg);
@@ -175,5 +214,6 @@ int main(void)
 	RUN(test_terminated_backend);
 	RUN(test_restart_and_outage);
 	RUN(test_commit_reply_lost);
+	RUN(test_hot_path_faults);
 	return check_finish();
 }

@@ -25,6 +25,22 @@ static const char SQL_HIT[] =
 	" AND ($3::bigint = 0 OR coalesce(last_occurred_at, created_at) >= $2::bigint - $3::bigint)"
 	" RETURNING id, number, occurrence_count";
 
+/* SQL_HIT, taken only when the occurrence keeps no log row: $6 the cap's
+ * first rows (the count must be past them), $7 the cap (a multiple of it
+ * must not be crossed, or it keeps a sample; 0: no row is ever kept).  The
+ * condition is read on the row's latest version, after any concurrent
+ * update of it committed, so it is exact across hosts without the writer
+ * lock; a hit it refuses goes the whole way, in a transaction. */
+static const char SQL_HIT_ALONE[] =
+	"UPDATE tickets SET occurrence_count = occurrence_count + $4::bigint,"
+	" last_occurred_at = greatest(coalesce(last_occurred_at, $5::bigint), $5::bigint)"
+	" WHERE fingerprint = $1::text AND dedup_active = 1"
+	" AND status NOT IN ('resolved', 'closed')"
+	" AND ($3::bigint = 0 OR coalesce(last_occurred_at, created_at) >= $2::bigint - $3::bigint)"
+	" AND ($7::bigint = 0 OR (occurrence_count >= $6::bigint AND ($7::bigint <= $6::bigint"
+	" OR (occurrence_count + $4::bigint) / $7::bigint = occurrence_count / $7::bigint)))"
+	" RETURNING id, number, occurrence_count";
+
 /* $1 fingerprint, $2 the occurrence's release; the fourth column as in the
  * SQLite backend: that release is older than the one the ticket was
  * resolved in, by when each was first seen. */
@@ -183,6 +199,26 @@ int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *ou
 
 	hit_params(&p, o);
 	rc = bti_pg_exec(st, SQL_HIT, &p, &res, "counting an occurrence");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0)
+		read_landing(res, out);
+	PQclear(res);
+	return BT_OK;
+}
+
+int bti_pg_op_land_hit_alone(bti_store *base, const bti_occurrence *o, int64_t log_first,
+			     int64_t log_every, bti_landing *out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	hit_params(&p, o);
+	bti_pg_int(&p, log_first);
+	bti_pg_int(&p, log_every);
+	rc = bti_pg_exec_alone(st, SQL_HIT_ALONE, &p, &res, "counting an occurrence");
 	if (rc != BT_OK)
 		return rc;
 	if (PQntuples(res) > 0)

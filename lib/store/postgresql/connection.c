@@ -182,11 +182,17 @@ static int split_location(const char *location, char **conninfo, char **schema)
 #define BACKOFF_FIRST_MS 50
 #define BACKOFF_MAX_MS 5000
 
-/* The server's notices (NOTICE, WARNING) are not for the host's stderr. */
+/* The server's notices (NOTICE, WARNING) are not for the host's stderr.
+ * A FATAL that arrives here came between queries: the server ended the
+ * session (a restart, a terminated backend) before any statement of ours
+ * could run, which bti_pg_exec_alone needs to know. */
 static void quiet_notices(void *arg, const PGresult *res)
 {
-	(void)arg;
-	(void)res;
+	bti_pg_store *st = arg;
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+
+	if (severity && (!strcmp(severity, "FATAL") || !strcmp(severity, "PANIC")))
+		st->session_ended = 1;
 }
 
 static const char SQL_SESSION[] =
@@ -211,6 +217,7 @@ static int connect_now(bti_pg_store *st, const char *what)
 	}
 	st->cached = 0;
 	st->in_txn = 0;
+	st->session_ended = 0;
 	/* The URI's own connect_timeout, if it has one, comes later and wins. */
 	snprintf(timeout, sizeof(timeout), "%d", st->busy_timeout_ms / 1000 + 2);
 	values[0] = timeout;
@@ -220,7 +227,7 @@ static int connect_now(bti_pg_store *st, const char *what)
 	st->conn = PQconnectdbParams(keys, values, 1);
 	if (!st->conn)
 		return bti_error(BT_ENOMEM, "%s: out of memory", what);
-	PQsetNoticeReceiver(st->conn, quiet_notices, NULL);
+	PQsetNoticeReceiver(st->conn, quiet_notices, st);
 	if (PQstatus(st->conn) != CONNECTION_OK) {
 		first_line(PQerrorMessage(st->conn), st->last_connect_error,
 			   sizeof(st->last_connect_error));
@@ -266,8 +273,11 @@ int bti_pg_ensure_connected(bti_pg_store *st, const char *what)
 	return connect_now(st, what);
 }
 
-/* Lock waits end at the call's deadline when one is set, else after the
- * busy timeout: lock_timeout follows, and is only sent when it changes. */
+/* Lock waits end at the call's deadline when one is set (within
+ * LOCK_TIMEOUT_SLACK_MS), else after the busy timeout: lock_timeout
+ * follows, and is only sent when it changes by more than the slack. */
+#define LOCK_TIMEOUT_SLACK_MS 20
+
 static int apply_lock_timeout(bti_pg_store *st)
 {
 	static const char SQL_LOCK_TIMEOUT[] = "SELECT set_config('lock_timeout', $1::text, false)";
@@ -283,7 +293,10 @@ static int apply_lock_timeout(bti_pg_store *st)
 		if (left < ms)
 			ms = left < 1 ? 1 : left;
 	}
-	if (ms == st->lock_timeout_set)
+	/* Each call sets its deadline, so the time left differs by a few ms
+	 * from call to call: a lock_timeout set a little longer stands, or the
+	 * hot path would pay a round trip to move it every time. */
+	if (ms <= st->lock_timeout_set && st->lock_timeout_set - ms <= LOCK_TIMEOUT_SLACK_MS)
 		return BT_OK;
 	snprintf(buf, sizeof(buf), "%" PRId64, ms);
 	bti_pg_params_init(&p);
@@ -430,15 +443,16 @@ static int cache_slot(bti_pg_store *st, const char *sql_text, int nparams, const
 	return BT_OK;
 }
 
-int bti_pg_exec(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, PGresult **out,
-		const char *what)
+/* Send @sql_text, prepared once per connection; *res_out is the server's
+ * answer (NULL when none came).  BT_OK means it was sent and answered. */
+static int exec_raw(bti_pg_store *st, const char *sql_text, const bti_pg_params *p,
+		    const char *what, PGresult **res_out)
 {
 	int n = p ? p->n : 0, slot = -1, rc;
 	const char *const *values = p ? p->values : NULL;
-	PGresult *res;
 	char name[16];
 
-	*out = NULL;
+	*res_out = NULL;
 	if (!st->conn)
 		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
 	rc = cache_slot(st, sql_text, n, what, &slot);
@@ -446,12 +460,29 @@ int bti_pg_exec(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, 
 		return rc;
 	if (slot >= 0) {
 		snprintf(name, sizeof(name), "s%d", slot);
-		res = PQexecPrepared(st->conn, name, n, values, NULL, NULL, 0);
+		*res_out = PQexecPrepared(st->conn, name, n, values, NULL, NULL, 0);
 	} else {
-		res = PQexecParams(st->conn, sql_text, n, NULL, values, NULL, NULL, 0);
+		*res_out = PQexecParams(st->conn, sql_text, n, NULL, values, NULL, NULL, 0);
 	}
-	if (res && (PQresultStatus(res) == PGRES_TUPLES_OK ||
-		    PQresultStatus(res) == PGRES_COMMAND_OK)) {
+	return BT_OK;
+}
+
+static int result_ok(const PGresult *res)
+{
+	return res && (PQresultStatus(res) == PGRES_TUPLES_OK ||
+		       PQresultStatus(res) == PGRES_COMMAND_OK);
+}
+
+int bti_pg_exec(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, PGresult **out,
+		const char *what)
+{
+	PGresult *res;
+	int rc = exec_raw(st, sql_text, p, what, &res);
+
+	*out = NULL;
+	if (rc != BT_OK)
+		return rc;
+	if (result_ok(res)) {
 		*out = res;
 		return BT_OK;
 	}
@@ -557,6 +588,77 @@ static int begin_retrying(bti_pg_store *st, const char *sql_text, const char *wh
 	    connect_now(st, what) == BT_OK && apply_lock_timeout(st) == BT_OK) {
 		bt_error_clear();
 		rc = exec_last(st, sql_text, what, last_out);
+	}
+	return rc;
+}
+
+int bti_pg_test_lose_alone_reply;
+
+static int answer_lost(const char *what)
+{
+	return bti_error_native(BT_EIO, "postgresql:08007", "%s: the connection was lost before "
+				"the server answered; the change may or may not have been made",
+				what);
+}
+
+int bti_pg_exec_alone(bti_pg_store *st, const char *sql_text, const bti_pg_params *p,
+		      PGresult **out, const char *what)
+{
+	int rc = bti_pg_ensure_connected(st, what);
+
+	*out = NULL;
+	for (int attempt = 0; rc == BT_OK; attempt++) {
+		PGresult *res = NULL;
+		int dead, unsent;
+
+		/* What the server said while we were idle (no wait: the
+		 * socket is read only if something came): a session it ended is
+		 * made again before anything is sent. */
+		if (attempt == 0 && (!PQconsumeInput(st->conn) || st->session_ended ||
+				     PQstatus(st->conn) == CONNECTION_BAD)) {
+			rc = connect_now(st, what);
+			if (rc != BT_OK)
+				return rc;
+		}
+		rc = apply_lock_timeout(st);
+		unsent = rc != BT_OK;
+		if (rc == BT_OK) {
+			rc = exec_raw(st, sql_text, p, what, &res);
+			unsent = rc != BT_OK; /* not connected, or its PREPARE failed */
+		}
+		if (rc == BT_OK && result_ok(res) && bti_pg_test_lose_alone_reply > 0) {
+			/* The test's fault: the statement ran, and its answer is
+			 * lost with the connection. */
+			bti_pg_test_lose_alone_reply--;
+			PQclear(res);
+			PQfinish(st->conn);
+			st->conn = NULL;
+			return answer_lost(what);
+		}
+		if (rc == BT_OK && result_ok(res)) {
+			*out = res;
+			return BT_OK;
+		}
+		/* An error the server sent (it has a SQLSTATE) ended the
+		 * statement's transaction: rolled back, if it ran at all.  With
+		 * no word from the server, it may have committed. */
+		if (rc == BT_OK) {
+			unsent = st->session_ended ||
+				 (res && PQresultErrorField(res, PG_DIAG_SQLSTATE));
+			rc = bti_pg_fail(st, res, what);
+		}
+		PQclear(res);
+		dead = st->conn && PQstatus(st->conn) == CONNECTION_BAD;
+		if (!dead)
+			return rc;
+		if (!unsent)
+			return answer_lost(what);
+		/* The session had ended (a restart, a terminated backend): as
+		 * for BEGIN, nothing ran, so once more on a new connection. */
+		if (attempt > 0 || connect_now(st, what) != BT_OK)
+			return rc;
+		bt_error_clear();
+		rc = BT_OK;
 	}
 	return rc;
 }
@@ -748,6 +850,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.migrate = bti_pg_op_migrate,
 	.land_hit = bti_pg_op_land_hit,
 	.land_hits = bti_pg_op_land_hits,
+	.land_hit_alone = bti_pg_op_land_hit_alone,
 	.land_find = bti_pg_op_land_find,
 	.land_count = bti_pg_op_land_count,
 	.land_reopen = bti_pg_op_land_reopen,

@@ -42,6 +42,7 @@ typedef struct bti_pg_store {
 	int64_t txid;            /* the open write transaction's id (txid_current), 0: none */
 	int opened;              /* bt_open is done: connection faults are BT_EIO */
 	int lock_timeout_set;    /* the lock_timeout in effect (ms), to skip SETs */
+	int session_ended;       /* the server sent a FATAL: this session is over */
 	/* Back-off after a failed connection: no attempt before @retry_at_ms
 	 * (monotonic), and the pause doubles up to a few seconds, so that an
 	 * asynchronous writer retrying every interval does not hammer a
@@ -88,6 +89,16 @@ void bti_pg_time(bti_pg_params *p, int64_t t);
 int bti_pg_exec(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, PGresult **out,
 		const char *what);
 
+/* As bti_pg_exec, for one statement that is a transaction of its own
+ * (outside bti_pg_begin: the hot path's one round trip).  A dead
+ * connection whose server ended the session (an error with a SQLSTATE, as
+ * after a restart) is made again and the statement sent once more: it had
+ * not run.  An answer lost with no word from the server leaves the
+ * statement's fate unknown: BT_EIO with postgresql:08007, never a second
+ * send that could apply it twice. */
+int bti_pg_exec_alone(bti_pg_store *st, const char *sql_text, const bti_pg_params *p,
+		      PGresult **out, const char *what);
+
 /* Prepare @sql_text (a string constant) on this connection if it is not yet,
  * and write its server-side name to @name: for the pipelined sends of
  * land_hits. */
@@ -128,6 +139,9 @@ extern int bti_pg_writer_lock_off;
 /* Set by tests/postgresql's faults test only: the next N COMMITs of a
  * write transaction go out and their answer is lost with the connection. */
 extern int bti_pg_test_lose_commit_reply;
+/* Likewise for the next N statements of bti_pg_exec_alone: each runs, and
+ * its answer is lost with the connection. */
+extern int bti_pg_test_lose_alone_reply;
 int bti_pg_commit(bti_pg_store *st);
 void bti_pg_rollback(bti_pg_store *st);
 
@@ -160,6 +174,8 @@ int bti_pg_op_schema_version(bti_store *st, int *current_out);
 int bti_pg_op_schema_latest(const bti_store *st);
 int bti_pg_op_migrate(bti_store *st);
 int bti_pg_op_land_hit(bti_store *st, const bti_occurrence *o, bti_landing *out);
+int bti_pg_op_land_hit_alone(bti_store *st, const bti_occurrence *o, int64_t log_first,
+			     int64_t log_every, bti_landing *out);
 int bti_pg_op_land_hits(bti_store *st, const bti_occurrence *const *os, size_t n, bti_landing *outs);
 int bti_pg_op_land_find(bti_store *st, const bti_occurrence *o, int alias, bti_land_candidate *out);
 int bti_pg_op_land_count(bti_store *st, const bti_occurrence *o, int64_t id, bti_landing *out);
