@@ -219,6 +219,8 @@ static const command commands[] = {
 	  "healthy, 1 when a problem was found.\n\n"
 	  "options:\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
+	{ "token", cmd_token, "create, list or revoke the API tokens a front end checks",
+	  token_usage, NULL },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -43,9 +43,11 @@ typedef enum bt_token_scope {
  * does not hold it; bt_token_iter_new() lists tokens.
  * @param scopes  a non-empty OR of bt_token_scope.
  * @param size    at least BT_TOKEN_SIZE.
+ * The random bytes come from the kernel (getrandom) and nothing else.  On
+ * failure @p token_out is left empty ("", when @p size allows).
  * @return BT_OK, BT_EINVALID (bad name, scopes or @p size), BT_ECONFLICT
- * (a live token has that name), BT_EREADONLY, or a storage error.
- * Thread-safe.
+ * (a live token has that name), BT_EREADONLY, BT_ENOTSUP (the kernel gives
+ * no random bytes), or a storage error.  Thread-safe.
  */
 BT_EXTERN int bt_token_create(bt_db *db, const char *name, unsigned int scopes,
 			      char *token_out, size_t size);
@@ -56,9 +58,14 @@ BT_EXTERN int bt_token_create(bt_db *db, const char *name, unsigned int scopes,
  * its name.  The comparison takes the same time whatever the token's
  * bytes, so timing does not leak how much of a guess was right.  A token's
  * last use is recorded at most once a minute, so checking costs one read.
- * @return BT_OK; BT_ENOTFOUND (no such token, or revoked: the message does
- * not repeat the token); BT_EINVALID (NULL arguments, @p name_size too
- * small); or a storage error.  Thread-safe.
+ * That record is bookkeeping: when it cannot be written (the database busy
+ * past the busy timeout) the check still succeeds, and a handle opened
+ * with BT_OPEN_READONLY checks without writing.  A check does not wait for
+ * the handle's queued asynchronous captures.  On failure @p scopes_out is
+ * 0 and @p name_out "".
+ * @return BT_OK; BT_ENOTFOUND (no such token, a malformed one, or revoked:
+ * the message does not repeat the token); BT_EINVALID (NULL arguments,
+ * @p name_size too small); or a storage error.  Thread-safe.
  */
 BT_EXTERN int bt_token_check(bt_db *db, const char *token, unsigned int *scopes_out,
 			     char *name_out, size_t name_size);

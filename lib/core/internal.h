@@ -68,6 +68,12 @@ int64_t bti_mono_ms(void);
 int bti_mutex_lock_until(pthread_mutex_t *mu, int64_t deadline_mono_ms);
 int bti_thread_join_until(pthread_t thread, int64_t deadline_mono_ms);
 
+/* random.c: fill @buf with @len bytes from the kernel's CSPRNG (getrandom),
+ * through interruptions and short reads.  BT_OK, or BT_ENOTSUP (no
+ * getrandom) or BT_EINTERNAL with a message naming @what; never a weaker
+ * source. */
+int bti_random_bytes(void *buf, size_t len, const char *what);
+
 /* process.c: whether a fork() in another thread is waiting for this
  * process's handles to be idle (lock waits then give up early). */
 int bti_fork_pending(void);

@@ -233,6 +233,39 @@ static inline int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *
 /* Note that @release was seen now, if it is new: orders releases. */
 static inline int bti_store_release_seen(bti_store *st, const char *release, int64_t now);
 
+/* ---- API tokens (store/<backend>/tokens.c; the rules, the hashing and
+ * the constant-time comparison live in auth/token.c) ---- */
+
+/* One row of api_tokens: what bt_token_info shows, and what a check reads. */
+struct bt_token_info {
+	int64_t id;
+	char name[BT_TOKEN_NAME_MAX + 1];
+	char hash[65];             /* SHA-256 of the token, lowercase hex; "" in a listing */
+	unsigned int scopes;       /* bt_token_scope bits */
+	int64_t created_at;
+	int64_t last_used_at;      /* 0: never */
+	int64_t revoked_at;        /* 0: live */
+};
+
+/* Add a live token @name whose hash is @hash.  BT_ECONFLICT, with no
+ * message, when a live token has that name (or a token that hash): the
+ * caller words it. */
+static inline int bti_store_token_insert(bti_store *st, const char *name, const char *hash,
+					 unsigned int scopes, int64_t now);
+/* The token, live or revoked, whose hash is @hash, by the unique index;
+ * BT_ENOTFOUND, with no message, when there is none. */
+static inline int bti_store_token_find(bti_store *st, const char *hash, bt_token_info *out);
+/* Set token @id's last use to @at, unless it is at or after @at already
+ * (two checkers of one minute write once; a slow one never moves it back). */
+static inline int bti_store_token_touch(bti_store *st, int64_t id, int64_t at);
+/* Revoke the live token @name at @now; BT_ENOTFOUND, with no message, when
+ * no live token has that name. */
+static inline int bti_store_token_revoke(bti_store *st, const char *name, int64_t now);
+/* Up to @cap live tokens after name @after ("": from the first), by name in
+ * byte order, without their hashes. */
+static inline int bti_store_token_page(bti_store *st, const char *after, bt_token_info *rows,
+				       size_t cap, size_t *n_out);
+
 
 /* A ticket listing, resolved from bt_ticket_filter. */
 typedef struct bti_ticket_query {
@@ -635,6 +668,13 @@ struct bti_store_ops {
 	int (*crash_mark_get)(bti_store *st, bti_crash_mark *out);
 	int (*crash_mark_set)(bti_store *st, const bti_crash_mark *m);
 	int (*release_seen)(bti_store *st, const char *release, int64_t now);
+	int (*token_insert)(bti_store *st, const char *name, const char *hash, unsigned int scopes,
+		int64_t now);
+	int (*token_find)(bti_store *st, const char *hash, bt_token_info *out);
+	int (*token_touch)(bti_store *st, int64_t id, int64_t at);
+	int (*token_revoke)(bti_store *st, const char *name, int64_t now);
+	int (*token_page)(bti_store *st, const char *after, bt_token_info *rows, size_t cap,
+		size_t *n_out);
 	int (*ticket_page)(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
 		int64_t *keys, size_t cap, size_t *n_out);
 	int (*begin)(bti_store *st);
@@ -827,6 +867,33 @@ static inline int bti_store_crash_mark_set(bti_store *st, const bti_crash_mark *
 static inline int bti_store_release_seen(bti_store *st, const char *release, int64_t now)
 {
 	return st->ops->release_seen(st, release, now);
+}
+
+static inline int bti_store_token_insert(bti_store *st, const char *name, const char *hash,
+					 unsigned int scopes, int64_t now)
+{
+	return st->ops->token_insert(st, name, hash, scopes, now);
+}
+
+static inline int bti_store_token_find(bti_store *st, const char *hash, bt_token_info *out)
+{
+	return st->ops->token_find(st, hash, out);
+}
+
+static inline int bti_store_token_touch(bti_store *st, int64_t id, int64_t at)
+{
+	return st->ops->token_touch(st, id, at);
+}
+
+static inline int bti_store_token_revoke(bti_store *st, const char *name, int64_t now)
+{
+	return st->ops->token_revoke(st, name, now);
+}
+
+static inline int bti_store_token_page(bti_store *st, const char *after, bt_token_info *rows,
+				       size_t cap, size_t *n_out)
+{
+	return st->ops->token_page(st, after, rows, cap, n_out);
 }
 
 

@@ -29,7 +29,7 @@ import clitest
 
 COMMANDS = ["list", "show", "stats", "update", "assign", "claim", "release", "renew",
             "resolve", "note", "events", "merge", "delete", "purge", "pending", "migrate",
-            "export"]
+            "export", "token"]
 
 # `bugtrack export TABLE --format FORMAT` goldens: golden/export_TABLE.FORMAT.
 EXPORT_TABLES = ["tickets", "logs", "events"]

@@ -10,7 +10,8 @@
  * The cases: exact counts under threads and processes, the landing rules
  * (dedup window, regressions, releases, merged fingerprints), claims and
  * leases, status transitions with their audit trail and optimistic locking,
- * cursor paging in every sort order and the automation queue, and purging.
+ * cursor paging in every sort order and the automation queue, purging, the
+ * feed's long poll, and API tokens.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -1720,6 +1721,84 @@ static void test_purge(void)
 	backend->drop(loc);
 }
 
+/* API tokens: the same rules on every backend.  A token checks until it is
+ * revoked; a token differing in one character never does; a live name is
+ * taken, a revoked one is free; the listing is live tokens in byte order;
+ * last use is the minute of a check, written once a minute. */
+static void test_tokens(void)
+{
+	char loc[1024], a[BT_TOKEN_SIZE], b[BT_TOKEN_SIZE], c[BT_TOKEN_SIZE], bad[BT_TOKEN_SIZE];
+	char name[BT_TOKEN_NAME_MAX + 1];
+	const char *want[] = { "Zed", "agent-1", "ingest.web" };
+	const bt_token_info *info;
+	bt_token_iter *it = NULL;
+	unsigned int scopes = 0;
+	int64_t minute;
+	bt_db *db;
+	size_t n = 0;
+	int rc;
+
+	fresh("tokens", loc, sizeof(loc));
+	db = open_loc(loc, BT_OPEN_SYNC, MINUTE);
+	CHECK_RC(bt_token_create(db, "agent-1", BT_SCOPE_AGENT | BT_SCOPE_READ, a, sizeof(a)), BT_OK);
+	CHECK_RC(bt_token_create(db, "ingest.web", BT_SCOPE_INGEST, b, sizeof(b)), BT_OK);
+	CHECK_RC(bt_token_create(db, "Zed", BT_SCOPE_ADMIN, c, sizeof(c)), BT_OK);
+	CHECK(strlen(a) == BT_TOKEN_SIZE - 1 && strncmp(a, "btk_", 4) == 0);
+	CHECK_RC(bt_token_create(db, "agent-1", BT_SCOPE_READ, bad, sizeof(bad)), BT_ECONFLICT);
+
+	CHECK_RC(bt_token_check(db, a, &scopes, name, sizeof(name)), BT_OK);
+	CHECK_STR_EQ(name, "agent-1");
+	CHECK_INT_EQ(scopes, BT_SCOPE_AGENT | BT_SCOPE_READ);
+	CHECK_RC(bt_token_check(db, b, &scopes, name, sizeof(name)), BT_OK);
+	CHECK_STR_EQ(name, "ingest.web");
+	memcpy(bad, a, sizeof(bad));
+	bad[20] = bad[20] == 'A' ? 'B' : 'A';
+	CHECK_RC(bt_token_check(db, bad, &scopes, name, sizeof(name)), BT_ENOTFOUND);
+	CHECK(scopes == 0 && !strstr(bt_error_message(), a + 4));
+
+	/* Listed by name in byte order (upper case first), with the minute
+	 * of the last check: a check later in the same minute changes
+	 * nothing, one in the next minute moves it. */
+	minute = now_ms() - now_ms() % MINUTE;
+	advance(30 * SECOND);
+	CHECK_RC(bt_token_check(db, a, &scopes, name, sizeof(name)), BT_OK);
+	CHECK_RC(bt_token_iter_new(db, &it), BT_OK);
+	while (it && (rc = bt_token_iter_next(it, &info)) == BT_OK) {
+		CHECK(n < 3 && strcmp(bt_token_info_name(info), want[n]) == 0);
+		if (n == 1) {
+			CHECK_INT_EQ(bt_token_info_last_used_at(info),
+				     now_ms() - now_ms() % MINUTE);
+			CHECK(bt_token_info_last_used_at(info) >= minute);
+		}
+		if (n == 2)
+			CHECK_INT_EQ(bt_token_info_scopes(info), BT_SCOPE_INGEST);
+		CHECK(bt_token_info_created_at(info) > 0);
+		n++;
+	}
+	CHECK_INT_EQ(n, 3);
+	bt_token_iter_free(it);
+
+	/* Revoked: no longer checks, no longer listed; the name is free. */
+	CHECK_RC(bt_token_revoke(db, "agent-1"), BT_OK);
+	CHECK_RC(bt_token_check(db, a, &scopes, name, sizeof(name)), BT_ENOTFOUND);
+	CHECK_RC(bt_token_revoke(db, "agent-1"), BT_ENOTFOUND);
+	CHECK_RC(bt_token_create(db, "agent-1", BT_SCOPE_READ, bad, sizeof(bad)), BT_OK);
+	CHECK_RC(bt_token_check(db, bad, &scopes, name, sizeof(name)), BT_OK);
+	CHECK_INT_EQ(scopes, BT_SCOPE_READ);
+	CHECK_RC(bt_token_check(db, a, &scopes, name, sizeof(name)), BT_ENOTFOUND);
+	CHECK_RC(bt_token_create(db, "bad name", BT_SCOPE_READ, bad, sizeof(bad)), BT_EINVALID);
+	CHECK_RC(bt_token_create(db, "x", 0, bad, sizeof(bad)), BT_EINVALID);
+
+	/* Another handle (a daemon's, beside the tool's) sees the same. */
+	bt_close(db);
+	db = open_loc(loc, BT_OPEN_SYNC, MINUTE);
+	CHECK_RC(bt_token_check(db, c, &scopes, name, sizeof(name)), BT_OK);
+	CHECK_STR_EQ(name, "Zed");
+	CHECK_RC(bt_token_check(db, a, &scopes, name, sizeof(name)), BT_ENOTFOUND);
+	bt_close(db);
+	backend->drop(loc);
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : getenv("BT_CONFORMANCE_BACKEND");
@@ -1756,5 +1835,6 @@ int main(int argc, char **argv)
 	RUN(test_pending);
 	RUN(test_purge);
 	RUN(test_feed_wait);
+	RUN(test_tokens);
 	return check_finish();
 }

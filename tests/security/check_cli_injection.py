@@ -169,6 +169,11 @@ def read_slots():
     slot("migrate", "SUBCOMMAND", "read", operand(["migrate"]), ({2}, {}))
     slot("migrate", "stamp VERSION", "read", operand(["migrate", "stamp"]), ({2}, {}))
     slot("help", "COMMAND", "read", operand(["help"]), ({2}, {}))
+    # No hostile string is a valid token name or scope: each is refused, and
+    # nothing is stored.
+    slot("token", "NAME", "read", operand(["token", "revoke"]), ({2}, {}))
+    slot("token", "create NAME", "read", operand(["token", "create", "--scope=read"]), ({2}, {}))
+    slot("token", "--scope", "read", with_opt(["token", "create", "x"], "scope"), ({2}, {}))
     slot("bugtrack", "COMMAND", "read", lambda h: [h], ({2}, {}))
     slot("bugtrack", "BUGTRACK_NOW_MS", "read", lambda h: ["list"], ({2}, {b"": {0}}),
          env="BUGTRACK_NOW_MS")
@@ -265,7 +270,8 @@ path_slots()
 # coverage check fails on anything else that takes a value.
 NOT_TEXT = {"--db"}  # every command's --db is covered by the bugtrack --db slots
 # Operands of the help that one slot covers under another name.
-ALIASES = {("import", "DIR"): "FILE"}  # the same operand: a path
+ALIASES = {("import", "DIR"): "FILE",  # the same operand: a path
+           ("token", "SCOPE"): "--scope"}  # --scope's value, named in the usage line
 
 
 def json_escape_bytes(h):

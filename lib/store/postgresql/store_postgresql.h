@@ -190,6 +190,13 @@ int bti_pg_op_crash_claim(bti_store *st, const char *hash, int64_t now, int *fre
 int bti_pg_op_crash_mark_get(bti_store *st, bti_crash_mark *out);
 int bti_pg_op_crash_mark_set(bti_store *st, const bti_crash_mark *m);
 int bti_pg_op_release_seen(bti_store *st, const char *release, int64_t now);
+int bti_pg_op_token_insert(bti_store *st, const char *name, const char *hash,
+			   unsigned int scopes, int64_t now);
+int bti_pg_op_token_find(bti_store *st, const char *hash, bt_token_info *out);
+int bti_pg_op_token_touch(bti_store *st, int64_t id, int64_t at);
+int bti_pg_op_token_revoke(bti_store *st, const char *name, int64_t now);
+int bti_pg_op_token_page(bti_store *st, const char *after, bt_token_info *rows, size_t cap,
+			 size_t *n_out);
 int bti_pg_op_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out);
 int bti_pg_op_begin(bti_store *st);
 int bti_pg_op_begin_read(bti_store *st);
