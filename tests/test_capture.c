@@ -391,6 +391,85 @@ static void test_regression_release_aware(void)
 	bt_close(old_build);
 }
 
+/* bt_event version 2: an event's own service, host, environment and
+ * release (a collector's handle records many services); a release it
+ * brings is recorded as seen, so regressions order it; a caller built
+ * against version 1 is read as far as its struct goes. */
+static void test_event_context(void)
+{
+	bt_db *db;
+	bt_event ev = BT_EVENT_INIT;
+	int64_t id = 0;
+
+	fake_now = 1700000000000LL;
+	db = open_fresh(BT_OPEN_SYNC, NULL);
+	CHECK_RC(bt_context_set(db, BT_CONTEXT_HOST, "collector"), BT_OK);
+	CHECK_RC(bt_context_set(db, BT_CONTEXT_SERVICE, "bugtrackd"), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "pay";
+	ev.message = "card declined";
+	ev.service = "payments";
+	ev.host = "web-7";
+	ev.environment = "production";
+	ev.release = "v1";
+	CHECK_RC(bt_log_event(db, &ev, &id), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT service || ' ' || host || ' ' || environment || ' ' ||"
+			    " release_sha FROM tickets", NULL), "payments web-7 production v1") == 0);
+	CHECK(strcmp(q_text(db, "SELECT host FROM error_logs", NULL), "web-7") == 0);
+	CHECK(q_int(db, "SELECT count(*) FROM releases WHERE name = 'v1'", NULL) == 1);
+
+	/* Resolved in v2, seen after v1: v1 failing again is old code, not a
+	 * regression; v3, first seen now, is. */
+	fake_now += 1000;
+	ev.release = "v2";
+	ev.component = "other";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	exec_sql(db, "UPDATE tickets SET status = 'resolved', resolved_release = 'v2'"
+		     " WHERE component = 'pay'");
+	fake_now += 1000;
+	ev.component = "pay";
+	ev.release = "v1";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT status FROM tickets WHERE component = 'pay'", NULL),
+		     "resolved") == 0);
+	ev.release = "v3";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT status FROM tickets WHERE component = 'pay'", NULL),
+		     "new") == 0);
+
+	/* Version 1: the fields past it are not read (here: garbage). */
+	{
+		struct { bt_event ev; } v1;
+
+		memset(&v1, 0xff, sizeof(v1));
+		memcpy(&v1.ev, &(bt_event)BT_EVENT_INIT, offsetof(bt_event, service));
+		v1.ev.version = 1;
+		v1.ev.level = BT_CRITICAL;
+		v1.ev.component = "old";
+		v1.ev.message = "built against 1.0";
+		CHECK_RC(bt_log_event(db, &v1.ev, NULL), BT_OK);
+		CHECK(strcmp(q_text(db, "SELECT host FROM tickets WHERE component = 'old'", NULL),
+			     "collector") == 0);
+	}
+	bt_close(db);
+
+	/* Asynchronous: the queue keeps its own copy of the event's strings. */
+	db = open_fresh(0, NULL);
+	{
+		char host[16];
+
+		snprintf(host, sizeof(host), "web-%d", 9);
+		ev.host = host;
+		ev.release = "v9";
+		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+		memset(host, 'x', sizeof(host) - 1); /* the caller's buffer is reused */
+	}
+	CHECK_RC(bt_flush(db, -1), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT host || ' ' || release_sha FROM tickets", NULL),
+		     "web-9 v9") == 0);
+	bt_close(db);
+}
+
 /* ---- levels, thresholds, stack traces ---- */
 
 static void test_thresholds(void)
@@ -1034,6 +1113,7 @@ int main(void)
 	RUN(test_dedup_window);
 	RUN(test_regression_reopens);
 	RUN(test_regression_release_aware);
+	RUN(test_event_context);
 	RUN(test_thresholds);
 	RUN(test_stack_traces);
 	RUN(test_report_create);

@@ -56,12 +56,20 @@ static void test_tables(void)
 		CHECK(strncmp((*t)->init, "BT_", 3) == 0);
 	}
 	CHECK_INT_EQ(n, 17);
-	/* 1.0.0: nothing released before it, so every struct starts at 1. */
-	for (t = bti_versioned_all; *t; t++)
-		if ((*t)->latest != 1) {
-			fprintf(stderr, "%s is at version %u in 1.0\n", (*t)->name, (*t)->latest);
+	/* 1.0.0: nothing released before it, so every struct started at 1;
+	 * since then only bt_event grew (1.1: version 2).  A struct that grows
+	 * is added here, so a version bump is never an accident. */
+	for (t = bti_versioned_all; *t; t++) {
+		unsigned int want = *t == &bti_v_event ? 2 : 1;
+
+		if ((*t)->latest != want) {
+			fprintf(stderr, "%s is at version %u, expected %u\n", (*t)->name,
+				(*t)->latest, want);
 			CHECK(0);
 		}
+	}
+	/* Version 1 of bt_event is 1.0.0's struct: it ended at request_id. */
+	CHECK_INT_EQ(bti_v_event.sizes[1], offsetof(bt_event, request_id) + sizeof(const char *));
 	/* The latest version of each is the whole struct a caller declares. */
 	CHECK_INT_EQ(bti_v_open_options.sizes[BT_OPEN_OPTIONS_VERSION], sizeof(bt_open_options));
 	CHECK_INT_EQ(bti_v_ticket_counts.sizes[BT_TICKET_COUNTS_VERSION], sizeof(bt_ticket_counts));

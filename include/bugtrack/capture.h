@@ -108,14 +108,31 @@ typedef struct bt_event {
 	const char *trace_id;
 	/** Overrides the thread's request id; NULL keeps the thread's. */
 	const char *request_id;
+	/* Version 2 (libbugtrack 1.1): where the event happened, for a
+	 * handle that records events of many services (a collector such as
+	 * bugtrackd).  Each overrides the handle's context (bt_context_set())
+	 * for this event; NULL keeps the handle's.  None enters the
+	 * fingerprint. */
+	/** The service's name; overrides BT_CONTEXT_SERVICE. */
+	const char *service;
+	/** The host's name; overrides BT_CONTEXT_HOST. */
+	const char *host;
+	/** The environment, e.g. "production"; overrides BT_CONTEXT_ENVIRONMENT. */
+	const char *environment;
+	/** The release (version or commit); overrides BT_CONTEXT_RELEASE.  A
+	 *  release first seen here is recorded as seen, as bt_context_set()
+	 *  records the handle's, so release-aware regressions order it. */
+	const char *release;
 } bt_event;
 
-/** The current version of bt_event. */
-#define BT_EVENT_VERSION 1
+/** The current version of bt_event: 2 since libbugtrack 1.1 (service,
+ *  host, environment, release); a caller built for version 1 still works. */
+#define BT_EVENT_VERSION 2
 /** An initialiser for bt_event: the current version, level BT_ERROR, the
  *  rest NULL or 0. */
 #define BT_EVENT_INIT { BT_EVENT_VERSION, BT_ERROR, NULL, NULL, NULL, NULL, 0, \
-			NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+			NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, \
+			NULL, NULL, NULL, NULL }
 
 /**
  * Initialise @p event with the defaults of event version @p version, as

@@ -225,7 +225,8 @@ static const size_t EV_STRINGS[] = {
 	offsetof(bt_event, error_type), offsetof(bt_event, file), offsetof(bt_event, function),
 	offsetof(bt_event, stack_trace), offsetof(bt_event, fingerprint),
 	offsetof(bt_event, context_json), offsetof(bt_event, trace_id),
-	offsetof(bt_event, request_id),
+	offsetof(bt_event, request_id), offsetof(bt_event, service), offsetof(bt_event, host),
+	offsetof(bt_event, environment), offsetof(bt_event, release),
 };
 
 static const char **ev_string(bt_event *ev, size_t i)

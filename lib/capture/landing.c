@@ -173,7 +173,10 @@ static int land_record(bti_store *st, const bti_occurrence *o, bti_landing *out,
 	int64_t k = o->log_rows_per_ticket;
 	int rc = BT_OK, prune = 0;
 
-	if (o->make_ticket) {
+	/* Before landing: a regression's decision orders releases. */
+	if (o->note_release && o->release)
+		rc = bti_store_release_seen(st, o->release, o->now);
+	if (rc == BT_OK && o->make_ticket) {
 		if (!o->fingerprint)
 			rc = open_ticket(st, o, out);
 		else if ((hit_done || (rc = bti_store_land_hit(st, o, out)) == BT_OK) &&
@@ -250,7 +253,7 @@ static int land_alone(bti_store *st, const bti_occurrence *o, bti_landing *out)
 {
 	int64_t k = o->log_rows_per_ticket;
 
-	if (!o->make_ticket || !o->fingerprint || (o->store_log && k <= 0))
+	if (!o->make_ticket || !o->fingerprint || (o->store_log && k <= 0) || o->note_release)
 		return BT_OK;
 	return bti_store_land_hit_alone(st, o, (k + 1) / 2, o->store_log ? k : 0, out);
 }

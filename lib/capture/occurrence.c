@@ -43,6 +43,7 @@ static int clean_fields(const bti_capture_in *in, bti_prepared *p)
 		in->ev.component, in->ev.error_type, in->ev.file, in->ev.function,
 		in->ev.trace_id ? in->ev.trace_id : bti_thread_trace_id(),
 		in->ev.request_id ? in->ev.request_id : bti_thread_request_id(),
+		in->ev.service, in->ev.host, in->ev.environment, in->ev.release,
 	};
 	int i;
 
@@ -170,11 +171,14 @@ int bti_occurrence_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *
 	if (o->severity)
 		o->sla_due_at = bti_sla_due(db->cfg.sla_ms, o->severity, o->now);
 	o->sla_ms = db->cfg.sla_ms;
-	o->service = db->context[BT_CONTEXT_SERVICE];
+	if (!o->service)
+		o->service = db->context[BT_CONTEXT_SERVICE];
 	if (!o->release)
 		o->release = db->context[BT_CONTEXT_RELEASE];
-	o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
-	o->host = db->context[BT_CONTEXT_HOST];
+	if (!o->environment)
+		o->environment = db->context[BT_CONTEXT_ENVIRONMENT];
+	if (!o->host)
+		o->host = db->context[BT_CONTEXT_HOST];
 	return o->context ? check_context(o, lenient, caller) : BT_OK;
 }
 
@@ -217,6 +221,12 @@ static void fill_occurrence(const bt_db *db, const bti_capture_in *in, const bti
 	o->context_raw = in->ev.context_json;
 	o->trace_id = p->field[BTI_F_TRACE_ID];
 	o->request_id = p->field[BTI_F_REQUEST_ID];
+	/* The event's own context; the handle's fills the rest when stamped. */
+	o->service = p->field[BTI_F_SERVICE];
+	o->host = p->field[BTI_F_HOST];
+	o->environment = p->field[BTI_F_ENVIRONMENT];
+	o->release = p->field[BTI_F_RELEASE];
+	o->note_release = o->release != NULL;
 	o->pid = bti_db_pid(db);
 	o->log_rows_per_ticket = db->cfg.log_rows_per_ticket;
 	o->title = p->title;

@@ -23,7 +23,8 @@ typedef struct bti_capture_in {
 
 /* The host's short fields, as they may be stored. */
 enum { BTI_F_COMPONENT, BTI_F_ERROR_TYPE, BTI_F_FILE, BTI_F_FUNCTION, BTI_F_TRACE_ID,
-       BTI_F_REQUEST_ID, BTI_F_COUNT };
+       BTI_F_REQUEST_ID, BTI_F_SERVICE, BTI_F_HOST, BTI_F_ENVIRONMENT, BTI_F_RELEASE,
+       BTI_F_COUNT };
 
 /* What preparing an occurrence allocated: the strings it points to. */
 typedef struct bti_prepared {
@@ -42,7 +43,7 @@ int bti_occurrence_prepare(const bt_db *db, const bti_capture_in *in, bti_prepar
 void bti_prepared_free(bti_prepared *p);
 
 /* Under the handle's lock (held by the caller): stamp @o with its SLA and
- * the handle-wide context, and check its context JSON.  @lenient (the
+ * the handle-wide context (what the event set itself wins), and check its context JSON.  @lenient (the
  * asynchronous writer, which has no caller to tell) replaces invalid
  * context with a marker instead of failing. */
 int bti_occurrence_stamp(bt_db *db, bti_occurrence *o, int lenient, const char *caller);

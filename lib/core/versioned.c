@@ -86,7 +86,8 @@ const bti_versioned bti_v_open_options = {
 
 static const bt_event event_defaults = BT_EVENT_INIT;
 const bti_versioned bti_v_event = {
-	"bt_event", "BT_EVENT_INIT", BT_EVENT_VERSION, &event_defaults, ONE_VERSION(bt_event),
+	"bt_event", "BT_EVENT_INIT", BT_EVENT_VERSION, &event_defaults,
+	{ [1] = offsetof(bt_event, service), [2] = sizeof(bt_event) },
 };
 
 static const bt_report report_defaults = BT_REPORT_INIT;

@@ -117,6 +117,7 @@ typedef struct bti_occurrence {
 	const char *context_raw;   /* the host's context before redaction */
 	const char *trace_id, *request_id;
 	const char *service, *host, *environment, *release;
+	int note_release;          /* @release came with the event: record it seen */
 	long pid;
 
 	/* The SLA policy, by bt_severity: a reopened ticket is due again by
