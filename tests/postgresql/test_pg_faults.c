@@ -45,24 +45,31 @@ static bt_db *open_sync(const char *loc)
 	return db;
 }
 
+/* The server ends every libbugtrack session, as an administrator, a
+ * pooler or a failover would; returns once the backends are gone. */
+static void terminate_sessions(void)
+{
+	PGconn *admin = PQconnectdb("");
+	PGresult *r = PQexec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+				    " WHERE application_name = 'libbugtrack'");
+
+	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) >= 1);
+	PQclear(r);
+	PQfinish(admin);
+	usleep(200 * 1000);
+}
+
 /* The server ends every libbugtrack session (an administrator, a pooler,
  * a failover): the next call connects again and stores. */
 static void test_terminated_backend(void)
 {
 	char loc[512];
 	bt_db *db;
-	PGconn *admin = PQconnectdb("");
-	PGresult *r;
 
 	CHECK(pg->make("terminated", loc, sizeof(loc)) == 0);
 	db = open_sync(loc);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
-	r = PQexec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-			  " WHERE application_name = 'libbugtrack'");
-	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) >= 1);
-	PQclear(r);
-	PQfinish(admin);
-	usleep(200 * 1000); /* the backend is gone */
+	terminate_sessions();
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	bt_close(db);
@@ -177,20 +184,13 @@ static void test_hot_path_faults(void)
 {
 	char loc[512];
 	bt_db *db;
-	PGconn *admin = PQconnectdb("");
-	PGresult *r;
 	int i;
 
 	CHECK(pg->make("hot_faults", loc, sizeof(loc)) == 0);
 	db = open_sync(loc);
 	for (i = 0; i < 60; i++) /* past the ticket's first log rows */
 		CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
-	r = PQexec(admin, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-			  " WHERE application_name = 'libbugtrack'");
-	CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && atoi(PQgetvalue(r, 0, 0)) >= 1);
-	PQclear(r);
-	PQfinish(admin);
-	usleep(200 * 1000); /* the backend is gone */
+	terminate_sessions();
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	CHECK_RC(bt_log(db, BT_CRITICAL, "faults", "the same error"), BT_OK);
 	CHECK_INT_EQ(conf_occurrences(loc, NULL), 62);

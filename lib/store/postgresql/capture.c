@@ -190,15 +190,9 @@ int bti_pg_op_ticket_open(bti_store *base, const bti_occurrence *o, bti_landing 
 	return BT_OK;
 }
 
-int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *out)
+/* A hit's answer: the ticket it landed on, if any (the result is freed). */
+static int hit_landed(int rc, PGresult *res, bti_landing *out)
 {
-	bti_pg_store *st = (bti_pg_store *)base;
-	bti_pg_params p;
-	PGresult *res;
-	int rc;
-
-	hit_params(&p, o);
-	rc = bti_pg_exec(st, SQL_HIT, &p, &res, "counting an occurrence");
 	if (rc != BT_OK)
 		return rc;
 	if (PQntuples(res) > 0)
@@ -207,10 +201,20 @@ int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *ou
 	return BT_OK;
 }
 
+int bti_pg_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing *out)
+{
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	hit_params(&p, o);
+	rc = bti_pg_exec((bti_pg_store *)base, SQL_HIT, &p, &res, "counting an occurrence");
+	return hit_landed(rc, res, out);
+}
+
 int bti_pg_op_land_hit_alone(bti_store *base, const bti_occurrence *o, int64_t log_first,
 			     int64_t log_every, bti_landing *out)
 {
-	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
 	PGresult *res;
 	int rc;
@@ -218,13 +222,9 @@ int bti_pg_op_land_hit_alone(bti_store *base, const bti_occurrence *o, int64_t l
 	hit_params(&p, o);
 	bti_pg_int(&p, log_first);
 	bti_pg_int(&p, log_every);
-	rc = bti_pg_exec_alone(st, SQL_HIT_ALONE, &p, &res, "counting an occurrence");
-	if (rc != BT_OK)
-		return rc;
-	if (PQntuples(res) > 0)
-		read_landing(res, out);
-	PQclear(res);
-	return BT_OK;
+	rc = bti_pg_exec_alone((bti_pg_store *)base, SQL_HIT_ALONE, &p, &res,
+			       "counting an occurrence");
+	return hit_landed(rc, res, out);
 }
 
 /* ---- pipelines: many statements, one round trip (asynchronous batches) ---- */
