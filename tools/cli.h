@@ -305,6 +305,25 @@ void ticket_table_add(table *tab, const bt_ticket *t);
 const char *style_status(const bt_ticket *t);
 const char *style_severity(bt_severity s);
 
+/* ---- whole --json documents, to any stream (emit.c) ---- */
+
+/* The tickets of @p it, at most @p limit of them (0: all), as JSON array
+ * elements on @p j or rows of @p tab (the other is NULL).  *@p more_out
+ * receives the cursor of the next page (free it) when the limit stopped
+ * the listing early, else NULL.  Returns BT_OK or the iterator's error. */
+int emit_tickets(bt_ticket_iter *it, int64_t limit, json *j, table *tab, char **more_out);
+/* list --json and pending --json: emit_tickets as a JSON document on @p f;
+ * on an error the array is left unclosed (the caller reports it). */
+int emit_tickets_json(FILE *f, bt_ticket_iter *it, int64_t limit, char **more_out);
+/* The "logs" array of show --json: @p t's newest @p max log rows. */
+int emit_logs_json(json *j, bt_db *db, const bt_ticket *t, int64_t max);
+/* @p t's events, oldest first, as elements of the array open on @p j. */
+int emit_events_items(json *j, bt_db *db, const bt_ticket *t);
+/* show --json: {"ticket", "logs" (at most @p logs), "events"}. */
+int emit_show_json(FILE *f, bt_db *db, const bt_ticket *t, int64_t logs);
+/* events --json: the array of @p t's events. */
+int emit_events_json(FILE *f, bt_db *db, const bt_ticket *t);
+
 /* ---- list filters (cmd_list.c) ---- */
 
 /* Apply filter option @p o (one of CLI_TICKET_FILTER_OPTIONS) with its
