@@ -119,6 +119,14 @@ int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out);
 /* A comma-separated list of statuses (or "open") into a status mask. */
 int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask);
 int cli_parse_status(cli *c, const char *text, bt_status *out);
+/* The parsers above without a cli, for bugtrackd's query parameters:
+ * parse_time_value returns non-zero when @p text is a time (as --since
+ * reads it, relative to @p now_ms); the others BT_OK or BT_EINVALID (the
+ * library's message names the known values for a status). */
+int parse_time_value(const char *text, int64_t now_ms, int64_t *out);
+int parse_status_mask(const char *text, unsigned int *mask);
+/* last, count, severity or created. */
+int parse_sort_name(const char *text, bt_ticket_sort *out);
 int cli_parse_severity(cli *c, const char *text, bt_severity *out);
 int cli_parse_level(cli *c, const char *text, bt_level *out);
 

@@ -48,18 +48,8 @@ typedef struct list_args {
 
 static int parse_sort(cli *c, const char *text, bt_ticket_sort *out)
 {
-	static const struct { const char *name; bt_ticket_sort sort; } sorts[] = {
-		{ "last", BT_SORT_LAST_OCCURRED }, { "count", BT_SORT_OCCURRENCES },
-		{ "severity", BT_SORT_SEVERITY }, { "created", BT_SORT_CREATED },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
-		if (strcmp(text, sorts[i].name) == 0) {
-			*out = sorts[i].sort;
-			return EXIT_OK;
-		}
-	}
+	if (parse_sort_name(text, out) == BT_OK)
+		return EXIT_OK;
 	return cli_usage_error(c, "unknown sort '%s'; use last, count, severity or created", text);
 }
 
