@@ -106,6 +106,8 @@ void cli_print_usage(const command *cmd, FILE *f);
 /* Print "bugtrack: <msg>" on stderr, <msg> cleaned by text_clean(): it may
  * hold stored text or arguments, hence terminal escapes. */
 void cli_error(const char *fmt, ...) BT_PRINTF(1, 2);
+/* @p msg (a library message) without its leading "bt_function: ". */
+const char *without_function(const char *msg);
 /* The exit code for a library return code. */
 int cli_exit_code(int rc);
 /* Report the library's last error (with an optional hint) and return the

@@ -67,7 +67,7 @@ int cli_exit_code(int rc)
 
 /* Library messages start with the failing function ("bt_ticket_claim: "),
  * which means nothing to someone at a shell. */
-static const char *without_function(const char *msg)
+const char *without_function(const char *msg)
 {
 	const char *p = msg;
 
