@@ -23,10 +23,16 @@ static const char *const list_params[] = {
 /* A flag parameter: present and empty, true/1, or false/0. */
 static int flag(request *r, const char *key, int *out, enum MHD_Result *res)
 {
-	const char *v = query(r, key);
+	const char *v = NULL;
+	size_t len;
 
-	if (!v)
+	/* "?regressed" has a key and no value: query() cannot tell it from
+	 * an absent key. */
+	if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, key, strlen(key), &v,
+					  &len) != MHD_YES)
 		return 1;
+	if (!v)
+		v = "";
 	if (!*v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
 		*out = 1;
 	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
