@@ -133,6 +133,11 @@ class Check(clitest.Checker):
             for d in self.daemons:
                 d.stop(signal.SIGKILL)
                 d.log.close()
+                # A sanitizer's report, or what a crashed daemon said last.
+                log = d.text()
+                m = re.search(r"(ERROR: \w+Sanitizer|runtime error:|LeakSanitizer)", log)
+                self.check(not m, f"{d.log_path}: no sanitizer report", log[m.start() - 200:]
+                           if m else "")
 
     # ---- reads: the tool's bytes ----
 

@@ -66,9 +66,10 @@ json_t *body_object(request *r, const char *const *allowed, enum MHD_Result *res
 		for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
 			;
 		if (!allowed[i]) {
-			json_decref(o);
+			/* key lives in o: reply, then free. */
 			*res = reply_error(r, HTTP_UNPROCESSABLE, "invalid",
 					   "unknown member \"%.64s\"", key);
+			json_decref(o);
 			return NULL;
 		}
 	}

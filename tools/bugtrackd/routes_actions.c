@@ -160,10 +160,11 @@ enum MHD_Result route_ticket_merge(request *r)
 	}
 	rc = bt_ticket_get_by_number(r->srv->db, into, &canonical);
 	if (rc != BT_OK) {
+		/* The ticket of the path exists: the body names the one missing
+		 * (into lives in the body: reply, then free). */
+		res = reply_error(r, HTTP_UNPROCESSABLE, "invalid", "\"into\": no ticket %.64s", into);
 		json_decref(a.body);
-		/* The ticket of the path exists: the body names the one missing. */
-		return reply_error(r, HTTP_UNPROCESSABLE, "invalid",
-				   "\"into\": no ticket %.64s", into);
+		return res;
 	}
 	rc = bt_ticket_merge(r->srv->db, a.id, bt_ticket_id(canonical), &a.u);
 	bt_ticket_free(canonical);
