@@ -5,6 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f build/build.ninja ]; then
-	meson setup build -Dwerror=true >/dev/null
+	meson setup build -Dwerror=true -Dbugtrackd=enabled >/dev/null
 fi
 meson compile -C build >/dev/null

@@ -33,10 +33,12 @@ stage() { # name, then the command; the time goes to stderr; returns its status
 	return $rc
 }
 
-configure() { # builddir, meson options...  Warnings are errors in every CI build.
+configure() { # builddir, meson options...  Warnings are errors in every CI build,
+	# and bugtrackd is built in each (enabled: a missing library fails the
+	# build rather than dropping the daemon and its tests unseen).
 	local dir=$1
 	shift
-	[ -f "$dir/build.ninja" ] || meson setup "$dir" -Dwerror=true "$@" >/dev/null
+	[ -f "$dir/build.ninja" ] || meson setup "$dir" -Dwerror=true -Dbugtrackd=enabled "$@" >/dev/null
 	meson compile -C "$dir" >/dev/null
 }
 

@@ -106,6 +106,8 @@ void cli_print_usage(const command *cmd, FILE *f);
 /* Print "bugtrack: <msg>" on stderr, <msg> cleaned by text_clean(): it may
  * hold stored text or arguments, hence terminal escapes. */
 void cli_error(const char *fmt, ...) BT_PRINTF(1, 2);
+/* @p msg (a library message) without its leading "bt_function: ". */
+const char *without_function(const char *msg);
 /* The exit code for a library return code. */
 int cli_exit_code(int rc);
 /* Report the library's last error (with an optional hint) and return the
@@ -119,6 +121,14 @@ int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out);
 /* A comma-separated list of statuses (or "open") into a status mask. */
 int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask);
 int cli_parse_status(cli *c, const char *text, bt_status *out);
+/* The parsers above without a cli, for bugtrackd's query parameters:
+ * parse_time_value returns non-zero when @p text is a time (as --since
+ * reads it, relative to @p now_ms); the others BT_OK or BT_EINVALID (the
+ * library's message names the known values for a status). */
+int parse_time_value(const char *text, int64_t now_ms, int64_t *out);
+int parse_status_mask(const char *text, unsigned int *mask);
+/* last, count, severity or created. */
+int parse_sort_name(const char *text, bt_ticket_sort *out);
 int cli_parse_severity(cli *c, const char *text, bt_severity *out);
 int cli_parse_level(cli *c, const char *text, bt_level *out);
 
@@ -304,6 +314,25 @@ void ticket_table_add(table *tab, const bt_ticket *t);
  * that regressed magenta. */
 const char *style_status(const bt_ticket *t);
 const char *style_severity(bt_severity s);
+
+/* ---- whole --json documents, to any stream (emit.c) ---- */
+
+/* The tickets of @p it, at most @p limit of them (0: all), as JSON array
+ * elements on @p j or rows of @p tab (the other is NULL).  *@p more_out
+ * receives the cursor of the next page (free it) when the limit stopped
+ * the listing early, else NULL.  Returns BT_OK or the iterator's error. */
+int emit_tickets(bt_ticket_iter *it, int64_t limit, json *j, table *tab, char **more_out);
+/* list --json and pending --json: emit_tickets as a JSON document on @p f;
+ * on an error the array is left unclosed (the caller reports it). */
+int emit_tickets_json(FILE *f, bt_ticket_iter *it, int64_t limit, char **more_out);
+/* The "logs" array of show --json: @p t's newest @p max log rows. */
+int emit_logs_json(json *j, bt_db *db, const bt_ticket *t, int64_t max);
+/* @p t's events, oldest first, as elements of the array open on @p j. */
+int emit_events_items(json *j, bt_db *db, const bt_ticket *t);
+/* show --json: {"ticket", "logs" (at most @p logs), "events"}. */
+int emit_show_json(FILE *f, bt_db *db, const bt_ticket *t, int64_t logs);
+/* events --json: the array of @p t's events. */
+int emit_events_json(FILE *f, bt_db *db, const bt_ticket *t);
 
 /* ---- list filters (cmd_list.c) ---- */
 

@@ -9,63 +9,24 @@
 
 #define DAY_MS ((int64_t)86400000)
 
-/* Print the tickets of @p it, at most @p limit of them (0: all), as a JSON
- * array or with @p tab.  *@p more_out receives the cursor of the next page
- * when the limit stopped the listing early, else NULL. */
-static int emit_tickets(bt_ticket_iter *it, int64_t limit, json *j, table *tab, char **more_out)
-{
-	bt_ticket *t;
-	int64_t n = 0;
-	int rc = BT_OK;
-
-	*more_out = NULL;
-	while ((!limit || n < limit) && (rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
-		if (j)
-			render_ticket_json(j, NULL, t);
-		else
-			ticket_table_add(tab, t);
-		bt_ticket_free(t);
-		n++;
-	}
-	if (limit && n == limit && rc == BT_OK) {
-		/* The cursor is only valid until the next call: copy it first,
-		 * then look whether another page exists at all. */
-		char *cursor = xstrdup(bt_ticket_iter_cursor(it));
-
-		rc = bt_ticket_iter_next(it, &t);
-		if (rc == BT_OK) {
-			bt_ticket_free(t);
-			*more_out = cursor;
-		} else {
-			free(cursor);
-		}
-	}
-	return rc == BT_ITEROVER ? BT_OK : rc;
-}
-
-/* Run @p it to its end (or @p limit) as a JSON array or a ticket table. */
+/* Run @p it to its end (or @p limit) as a JSON array or a ticket table.
+ * *@p more_out receives the cursor of the next page when the limit stopped
+ * the listing early, else NULL. */
 static int print_tickets(bt_ticket_iter *it, int64_t limit, int as_json, char **more_out)
 {
-	table *tab = as_json ? NULL : ticket_table_new();
-	json j;
+	table *tab;
 	int rc;
 
-	json_init(&j, stdout);
-	if (as_json)
-		json_array_begin(&j, NULL);
-	rc = emit_tickets(it, limit, as_json ? &j : NULL, tab, more_out);
-	if (rc != BT_OK) {
-		table_free(tab);
-		return cli_fail(rc, NULL);
-	}
 	if (as_json) {
-		json_array_end(&j);
-		json_finish(&j);
-	} else {
-		table_print(tab, stdout, output_width());
-		table_free(tab);
+		rc = emit_tickets_json(stdout, it, limit, more_out);
+		return rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);
 	}
-	return EXIT_OK;
+	tab = ticket_table_new();
+	rc = emit_tickets(it, limit, NULL, tab, more_out);
+	if (rc == BT_OK)
+		table_print(tab, stdout, output_width());
+	table_free(tab);
+	return rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);
 }
 
 /* ---- list ---- */
@@ -87,18 +48,8 @@ typedef struct list_args {
 
 static int parse_sort(cli *c, const char *text, bt_ticket_sort *out)
 {
-	static const struct { const char *name; bt_ticket_sort sort; } sorts[] = {
-		{ "last", BT_SORT_LAST_OCCURRED }, { "count", BT_SORT_OCCURRENCES },
-		{ "severity", BT_SORT_SEVERITY }, { "created", BT_SORT_CREATED },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
-		if (strcmp(text, sorts[i].name) == 0) {
-			*out = sorts[i].sort;
-			return EXIT_OK;
-		}
-	}
+	if (parse_sort_name(text, out) == BT_OK)
+		return EXIT_OK;
 	return cli_usage_error(c, "unknown sort '%s'; use last, count, severity or created", text);
 }
 

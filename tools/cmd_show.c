@@ -139,15 +139,6 @@ static void show_workflow(const cli *c, bt_db *db, const bt_ticket *t)
 
 /* ---- occurrences (log rows) ---- */
 
-static int open_logs(bt_db *db, const bt_ticket *t, bt_log_iter **out)
-{
-	bt_log_filter f = BT_LOG_FILTER_INIT;
-
-	f.ticket_id = bt_ticket_id(t);
-	f.newest_first = 1;
-	return bt_log_iter_new(db, &f, out);
-}
-
 /* "at file:42 in fn  request req-1  trace t-1  release 1.4.2", or "". */
 static void log_detail(const bt_log_entry *e, char *buf, size_t size)
 {
@@ -188,64 +179,55 @@ static void print_log_text(const bt_log_entry *e)
 	free(msg);
 }
 
-/* The newest @p max log rows, as JSON (@p j) or text. */
-static int show_logs(bt_db *db, const bt_ticket *t, int64_t max, json *j)
+/* The newest @p max log rows, as text. */
+static int show_logs(bt_db *db, const bt_ticket *t, int64_t max)
 {
+	bt_log_filter f = BT_LOG_FILTER_INIT;
 	bt_log_entry *e;
 	bt_log_iter *it;
 	int64_t n = 0;
 	int rc = BT_ITEROVER;
 
-	if (j)
-		json_array_begin(j, "logs");
-	else if (max > 0)
+	f.ticket_id = bt_ticket_id(t);
+	f.newest_first = 1;
+	if (max > 0)
 		printf("\noccurrences, newest first (at most %lld)\n", (long long)max);
-	if (max > 0 && (rc = open_logs(db, t, &it)) == BT_OK) {
+	if (max > 0 && (rc = bt_log_iter_new(db, &f, &it)) == BT_OK) {
 		while (n < max && (rc = bt_log_iter_next(it, &e)) == BT_OK) {
-			if (j)
-				render_log_json(j, e);
-			else
-				print_log_text(e);
+			print_log_text(e);
 			bt_log_entry_free(e);
 			n++;
 		}
 		bt_log_iter_free(it);
 	}
-	if (j)
-		json_array_end(j);
-	else if (n == 0 && max > 0)
+	if (n == 0 && max > 0)
 		printf("  (none stored)\n");
 	return rc == BT_OK || rc == BT_ITEROVER ? BT_OK : rc;
 }
 
 /* ---- the audit trail ---- */
 
-/* The events of ticket @p t, oldest first: JSON elements of the array
- * already open on @p j, or a table on stdout. */
-static int emit_events(bt_db *db, const bt_ticket *t, json *j)
+/* The events of ticket @p t, oldest first, as a table on stdout. */
+static int print_events(bt_db *db, const bt_ticket *t)
 {
 	static const char *const header[] = { "TIME", "ACTOR", "KIND", "DETAIL" };
 	static const int max[] = { 0, 0, 0, 0 };
-	table *tab = j ? NULL : table_new(4, header, "llll", max);
+	table *tab = table_new(4, header, "llll", max);
 	bt_audit_entry *e;
 	bt_audit_iter *it;
 	int rc = bt_audit_iter_new(db, bt_ticket_id(t), &it);
 
 	while (rc == BT_OK && (rc = bt_audit_iter_next(it, &e)) == BT_OK) {
-		if (j) {
-			render_event_json(j, t, e);
-		} else {
-			const char *cells[4];
-			char when[32], *detail;
+		const char *cells[4];
+		char when[32], *detail;
 
-			event_cells(e, when, sizeof(when), &detail, cells);
-			table_add(tab, cells);
-			free(detail);
-		}
+		event_cells(e, when, sizeof(when), &detail, cells);
+		table_add(tab, cells);
+		free(detail);
 		bt_audit_entry_free(e);
 	}
 	bt_audit_iter_free(it);
-	if (tab && rc == BT_ITEROVER)
+	if (rc == BT_ITEROVER)
 		table_print(tab, stdout, 0); /* notes are read in full, never cut */
 	table_free(tab);
 	return rc == BT_ITEROVER ? BT_OK : rc;
@@ -272,30 +254,12 @@ static int show_text(const cli *c, bt_db *db, const bt_ticket *t, int64_t logs)
 	show_identity(t);
 	show_occurrences(t);
 	show_workflow(c, db, t);
-	rc = show_logs(db, t, logs, NULL);
+	rc = show_logs(db, t, logs);
 	if (rc == BT_OK) {
 		printf("\nevents, oldest first\n");
 		fflush(stdout);
-		rc = emit_events(db, t, NULL);
+		rc = print_events(db, t);
 	}
-	return rc;
-}
-
-static int show_json(bt_db *db, const bt_ticket *t, int64_t logs)
-{
-	json j;
-	int rc;
-
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	render_ticket_json(&j, "ticket", t);
-	rc = show_logs(db, t, logs, &j);
-	json_array_begin(&j, "events");
-	if (rc == BT_OK)
-		rc = emit_events(db, t, &j);
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
 	return rc;
 }
 
@@ -319,7 +283,7 @@ int cmd_show(cli *c, int argc, char **argv)
 		return rc;
 	rc = cli_ticket(db, argv[optind], &t);
 	if (rc == EXIT_OK) {
-		rc = as_json ? show_json(db, t, logs) : show_text(c, db, t, logs);
+		rc = as_json ? emit_show_json(stdout, db, t, logs) : show_text(c, db, t, logs);
 		rc = rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);
 		bt_ticket_free(t);
 	}
@@ -340,7 +304,6 @@ int cmd_events(cli *c, int argc, char **argv)
 	int o, as_json = 0, rc;
 	bt_ticket *t;
 	bt_db *db;
-	json j;
 
 	while ((o = cli_next_opt(c, argc, argv, events_options)) == OPT_JSON)
 		as_json = 1;
@@ -351,14 +314,7 @@ int cmd_events(cli *c, int argc, char **argv)
 		return rc;
 	rc = cli_ticket(db, argv[optind], &t);
 	if (rc == EXIT_OK) {
-		json_init(&j, stdout);
-		if (as_json)
-			json_array_begin(&j, NULL);
-		rc = emit_events(db, t, as_json ? &j : NULL);
-		if (as_json) {
-			json_array_end(&j);
-			json_finish(&j);
-		}
+		rc = as_json ? emit_events_json(stdout, db, t) : print_events(db, t);
 		rc = rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);
 		bt_ticket_free(t);
 	}

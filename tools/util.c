@@ -67,7 +67,7 @@ int cli_exit_code(int rc)
 
 /* Library messages start with the failing function ("bt_ticket_claim: "),
  * which means nothing to someone at a shell. */
-static const char *without_function(const char *msg)
+const char *without_function(const char *msg)
 {
 	const char *p = msg;
 
@@ -211,9 +211,14 @@ static int parse_relative(const char *text, int64_t now, int64_t *out)
 	return 1;
 }
 
+int parse_time_value(const char *text, int64_t now_ms, int64_t *out)
+{
+	return bti_iso8601_parse(text, BTI_ISO8601_STRICT, out) || parse_relative(text, now_ms, out);
+}
+
 int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out)
 {
-	if (bti_iso8601_parse(text, BTI_ISO8601_STRICT, out) || parse_relative(text, c->now_ms, out))
+	if (parse_time_value(text, c->now_ms, out))
 		return EXIT_OK;
 	return cli_usage_error(c, "%s: '%s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
 			       "(UTC), or a time ago such as 7d, 24h or 30m", opt, text);
@@ -226,11 +231,12 @@ static int unknown_name(cli *c, const char *extra)
 	return cli_usage_error(c, "%s%s", without_function(bt_error_message()), extra);
 }
 
-int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask)
+int parse_status_mask(const char *text, unsigned int *mask)
 {
 	const char *p = text;
 	char name[64];
 	bt_status s;
+	int rc;
 
 	*mask = 0;
 	for (;;) {
@@ -239,14 +245,37 @@ int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask)
 		snprintf(name, sizeof(name), "%.*s", (int)len, p);
 		if (strcasecmp(name, "open") == 0)
 			*mask |= BT_STATUS_OPEN_MASK;
-		else if (bt_status_from_name(name, &s) == BT_OK)
+		else if ((rc = bt_status_from_name(name, &s)) == BT_OK)
 			*mask |= BT_STATUS_BIT(s);
 		else
-			return unknown_name(c, " (or open, for the first four)");
+			return rc;
 		if (!p[len])
-			return EXIT_OK;
+			return BT_OK;
 		p += len + 1;
 	}
+}
+
+int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask)
+{
+	return parse_status_mask(text, mask) == BT_OK ? EXIT_OK
+	       : unknown_name(c, " (or open, for the first four)");
+}
+
+int parse_sort_name(const char *text, bt_ticket_sort *out)
+{
+	static const struct { const char *name; bt_ticket_sort sort; } sorts[] = {
+		{ "last", BT_SORT_LAST_OCCURRED }, { "count", BT_SORT_OCCURRENCES },
+		{ "severity", BT_SORT_SEVERITY }, { "created", BT_SORT_CREATED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(sorts) / sizeof(sorts[0]); i++) {
+		if (strcmp(text, sorts[i].name) == 0) {
+			*out = sorts[i].sort;
+			return BT_OK;
+		}
+	}
+	return BT_EINVALID;
 }
 
 int cli_parse_status(cli *c, const char *text, bt_status *out)

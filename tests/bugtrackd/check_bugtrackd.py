@@ -1,0 +1,480 @@
+#!/usr/bin/env python3
+"""bugtrackd over loopback, with real clients: Python's urllib, raw sockets
+and curl.
+
+usage: check_bugtrackd.py BUGTRACKD BUGTRACK CLI_FIXTURE
+
+Each daemon is started on port 0 (a free port, read back from its first
+log line) against the CLI fixture (tests/cli/cli_fixture.c) or a fresh
+database.  Checks: every GET body is byte for byte the tool's --json output
+for the same question; paging and the feed's cursors; each write route and
+its refusals (bad JSON, too deep, too big, unknown ticket, wrong method,
+stale If-Match...); the long poll; a stalled client cut by the timeout while
+others are served; SIGTERM under load loses no acknowledged ticket; the log
+holds no query, header or body.
+
+With BUGTRACK_CLI_BACKEND=postgresql every database is a schema on the
+server the PG* variables name (tests/cli/clitest.py); without one it skips.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+import clitest  # noqa: E402
+
+
+class Daemon:
+    """A bugtrackd on @db, started with @args; url(path) is below /api/v1."""
+
+    def __init__(self, checker, db, *args):
+        self.log_path = os.path.join(checker.tmp, f"bugtrackd-{len(checker.daemons)}.log")
+        self.log = open(self.log_path, "w+")
+        self.proc = subprocess.Popen([checker.bugtrackd, "--db", db, "--listen", "127.0.0.1:0"]
+                                     + list(args), stdout=subprocess.DEVNULL, stderr=self.log,
+                                     env=checker.env)
+        checker.daemons.append(self)
+        deadline = time.time() + 30
+        self.port = None
+        while time.time() < deadline and self.port is None and self.proc.poll() is None:
+            time.sleep(0.02)
+            m = re.search(r"\(port (\d+)\)", self.text())
+            if m:
+                self.port = int(m.group(1))
+        if self.port is None:
+            raise RuntimeError(f"bugtrackd did not start: {self.text()}")
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}/api/v1{path}"
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+
+
+class Check(clitest.Checker):
+    name = "bugtrackd"
+
+    def __init__(self, bugtrackd, bugtrack, fixture):
+        super().__init__(bugtrack, fixture)
+        self.bugtrackd = os.path.abspath(bugtrackd)
+        self.daemons = []
+        # The daemon runs on the real clock: so must the tool, for claims'
+        # leases (live or not) to be read alike.
+        self.env.pop("BUGTRACK_NOW_MS", None)
+
+    # ---- HTTP ----
+
+    def http(self, d, method, path, body=None, headers=None, raw=None):
+        """(status, headers, body bytes) of one request; @body is JSON'd
+        unless @raw bytes are given."""
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None
+                                            else None)
+        req = urllib.request.Request(d.url(path), data=data, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def want(self, what, got, status, code=None):
+        """Check @got's status, and for an error its JSON error code."""
+        st, hdrs, body = got
+        self.checks += 1
+        if st != status:
+            self.fail(f"{what}: HTTP {st}, expected {status}", body.decode(errors="replace"))
+            return None
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            self.fail(f"{what}: not JSON", body)
+            return None
+        if code is not None:
+            err = doc.get("error", {}) if isinstance(doc, dict) else {}
+            self.checks += 1
+            if err.get("code") != code or not err.get("message"):
+                self.fail(f"{what}: error {err!r}, expected code {code!r} and a message")
+        return doc
+
+    def cli_json(self, db, *args):
+        rc, out, err = self.run(*args, db=db)
+        self.check(rc == 0, f"bugtrack {' '.join(args)}", err)
+        return out
+
+    def run_checks(self):
+        try:
+            self.check_same_bytes()
+            self.check_writes()
+            self.check_refusals()
+            self.check_feed()
+            self.check_long_poll()
+            self.check_slow_client()
+            self.check_sigterm_under_load()
+        finally:
+            for d in self.daemons:
+                d.stop(signal.SIGKILL)
+                d.log.close()
+                # A sanitizer's report, or what a crashed daemon said last.
+                log = d.text()
+                m = re.search(r"(ERROR: \w+Sanitizer|runtime error:|LeakSanitizer)", log)
+                self.check(not m, f"{d.log_path}: no sanitizer report", log[m.start() - 200:]
+                           if m else "")
+
+    # ---- reads: the tool's bytes ----
+
+    def check_same_bytes(self):
+        db = self.copy_db("same.db")
+        d = Daemon(self, db)
+        pairs = [
+            ("/tickets", ["list", "--json"]),
+            ("/tickets?status=open&sort=count", ["list", "--status", "open", "--sort", "count",
+                                                 "--json"]),
+            ("/tickets?severity-min=critical&component=db&since=2026-11-20"
+             "&until=2026-11-21T11:00Z",
+             ["list", "--severity-min", "critical", "--component", "db", "--since",
+              "2026-11-20", "--until", "2026-11-21T11:00Z", "--json"]),
+            ("/tickets?regressed", ["list", "--regressed", "--json"]),
+            ("/tickets?claimed=true", ["list", "--claimed", "--json"]),
+            ("/tickets?search=checkout", ["list", "--search", "checkout", "--json"]),
+            ("/tickets?status=awaiting_verification", ["list", "--status",
+                                                       "awaiting_verification", "--json"]),
+            ("/tickets/1", ["show", "1", "--json"]),
+            ("/tickets/BUG-00007", ["show", "7", "--json"]),
+            ("/tickets/bug-3?logs=0", ["show", "3", "--logs", "0", "--json"]),
+            ("/tickets/2/events", ["events", "2", "--json"]),
+            ("/tickets/BUG-00006/events", ["events", "6", "--json"]),
+            ("/pending", ["pending", "--json"]),
+            ("/pending?agent=agent:fixer-1&limit=2", ["pending", "--agent", "agent:fixer-1",
+                                                       "--limit", "2", "--json"]),
+        ]
+        for path, args in pairs:
+            st, hdrs, body = self.http(d, "GET", path)
+            want = self.cli_json(db, *args)
+            self.check(st == 200 and body.decode() == want,
+                       f"GET {path} is `bugtrack {' '.join(args)}` byte for byte",
+                       f"HTTP {st}\n{body.decode(errors='replace')[:600]}\n--- expected\n{want[:600]}")
+        st, hdrs, body = self.http(d, "GET", "/tickets/1")
+        self.same("GET /tickets/1 ETag", hdrs.get("ETag"),
+                  '"%d"' % json.loads(body)["ticket"]["version"])
+        # Paging: pages of 2 put together are the whole list, in order.
+        whole = json.loads(self.cli_json(db, "list", "--sort", "created", "--json"))
+        got, cursor, pages = [], None, 0
+        while pages < 20:
+            q = "/tickets?sort=created&limit=2" + (f"&cursor={cursor}" if cursor else "")
+            st, hdrs, body = self.http(d, "GET", q)
+            if not self.check(st == 200, f"GET {q}", body):
+                break
+            got += [t["number"] for t in json.loads(body)]
+            pages += 1
+            cursor = hdrs.get("X-Next-Cursor")
+            if not cursor:
+                break
+        self.same("pages of 2 make the list", got, [t["number"] for t in whole])
+        self.check(pages == (len(whole) + 1) // 2, f"{pages} pages for {len(whole)} tickets")
+        self.check(d.stop() == 0, "bugtrackd exits 0 on SIGTERM", d.text())
+
+    # ---- writes ----
+
+    def check_writes(self):
+        db = self.copy_db("writes.db")
+        d = Daemon(self, db)
+        new = self.want("POST /tickets", self.http(d, "POST", "/tickets", {
+            "title": "checkout page blank", "description": "since 1.5", "severity": "high",
+            "priority": "urgent", "category": "ui", "component": "web",
+            "context": {"browser": "firefox"}}), 201)
+        if not new:
+            return
+        num = new["number"]
+        self.same("new ticket's reporter is the actor", new["reporter"], "api:anonymous")
+        self.same("new ticket's context", json.loads(new["context"]), {"browser": "firefox"})
+        st, hdrs, _ = self.http(d, "GET", f"/tickets/{num}")
+        self.same("GET the new ticket", st, 200)
+        v = new["version"]
+        patched = self.want("PATCH with If-Match", self.http(
+            d, "PATCH", f"/tickets/{num}",
+            {"status": "triaged", "severity": "critical", "assignee": "alice", "note": "on it"},
+            {"If-Match": f'"{v}"'}), 200)
+        if patched:
+            self.same("PATCH changed status", patched["status"], "triaged")
+            self.same("PATCH changed severity", patched["severity"], "critical")
+            self.same("PATCH changed assignee", patched["assignee"], "alice")
+            self.same("PATCH bumped the version once per field", patched["version"], v + 3)
+        self.want("PATCH with a stale If-Match", self.http(
+            d, "PATCH", f"/tickets/{num}", {"priority": "low"}, {"If-Match": f'"{v}"'}),
+            412, "precondition_failed")
+        self.want("PATCH clears the category", self.http(
+            d, "PATCH", f"/tickets/{num}", {"category": None}), 200)
+        claim = self.want("claim", self.http(d, "POST", f"/tickets/{num}/claim",
+                                             {"agent": "agent:fixer-9", "lease": 60}), 200)
+        token = claim and claim["claim_token"]
+        if claim:
+            self.same("claim: holder", claim["ticket"]["claimed_by"], "agent:fixer-9")
+        self.want("claim by another agent", self.http(
+            d, "POST", f"/tickets/{num}/claim", {"agent": "agent:other"}), 409, "claimed")
+        self.want("renew", self.http(d, "POST", f"/tickets/{num}/renew",
+                                     {"token": token, "lease": 120}), 200)
+        self.want("renew with a wrong token", self.http(
+            d, "POST", f"/tickets/{num}/renew", {"token": "0" * 32}), 409, "conflict")
+        trail = self.want("note", self.http(d, "POST", f"/tickets/{num}/events",
+                                            {"note": "looked at the logs", "token": token}), 201)
+        if trail:
+            self.same("note: last event", (trail[-1]["kind"], trail[-1]["note"]),
+                      ("note", "looked at the logs"))
+            self.same("GET events after the note", self.http(
+                d, "GET", f"/tickets/{num}/events")[2].decode(),
+                self.cli_json(db, "events", num, "--json"))
+        self.want("release", self.http(d, "POST", f"/tickets/{num}/release", {"token": token}), 200)
+        res = self.want("resolve", self.http(d, "POST", f"/tickets/{num}/resolve", {
+            "notes": "null check", "commit": "abc123", "release": "1.5.1"}), 200)
+        if res:
+            self.same("resolve", (res["status"], res["resolution_commit"], res["resolved_by"]),
+                      ("resolved", "abc123", "api:anonymous"))
+        self.want("claim a resolved ticket", self.http(
+            d, "POST", f"/tickets/{num}/claim", {}), 409, "state")
+        other = self.want("POST a second ticket", self.http(
+            d, "POST", "/tickets", {"title": "checkout page blank again"}), 201)
+        if other:
+            merged = self.want("merge", self.http(
+                d, "POST", f"/tickets/{other['number']}/merge", {"into": num}), 200)
+            if merged:
+                self.same("merge: duplicate_of", merged["duplicate_of"], new["id"])
+            self.want("merge into itself", self.http(
+                d, "POST", f"/tickets/{num}/merge", {"into": num}), 422, "invalid")
+        shown = json.loads(self.cli_json(db, "show", num, "--json"))
+        # The claim's events name the agent (claim) or "claimant" (renew,
+        # release: the library takes no actor for them).
+        actors = {e["actor"] for e in shown["events"] if not e["kind"].startswith("claim")}
+        self.same("every change's actor, as the tool shows it", actors, {"api:anonymous"})
+        d.stop()
+
+    # ---- refusals ----
+
+    def check_refusals(self):
+        db = self.copy_db("refusals.db")
+        d = Daemon(self, db, "--max-body", "4096", "--max-depth", "8")
+        self.want("bad JSON", self.http(d, "POST", "/tickets", raw=b'{"title": '), 400, "bad_json")
+        self.want("not an object", self.http(d, "POST", "/tickets", raw=b'[1]'), 400, "bad_json")
+        self.want("duplicate member", self.http(d, "POST", "/tickets",
+                                                raw=b'{"title":"a","title":"b"}'), 400, "bad_json")
+        self.want("too deep", self.http(d, "POST", "/tickets",
+                                        raw=b'{"title":"x","context":' + b'[' * 9 + b']' * 9 + b'}'),
+                  400, "too_deep")
+        self.want("as deep as allowed", self.http(
+            d, "POST", "/tickets", raw=b'{"title":"x","context":' + b'[' * 7 + b']' * 7 + b'}'),
+            201)
+        self.want("too big", self.http(d, "POST", "/tickets",
+                                       {"title": "x", "description": "y" * 5000}), 413, "too_large")
+        # Without a Content-Length (chunked), the cap holds as the body comes.
+        p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                            "-H", "Transfer-Encoding: chunked", "--data-binary", "@-",
+                            d.url("/tickets")], input=b'{"title":"' + b"y" * 9000 + b'"}',
+                           capture_output=True, timeout=30)
+        self.same("too big, chunked (curl)", p.stdout, b"413")
+        self.want("missing title", self.http(d, "POST", "/tickets", {"severity": "low"}),
+                  422, "invalid")
+        self.want("unknown member", self.http(d, "POST", "/tickets", {"title": "x", "sevrity": 1}),
+                  422, "invalid")
+        self.want("unknown severity", self.http(d, "POST", "/tickets",
+                                                {"title": "x", "severity": "dire"}), 422, "invalid")
+        self.want("a number for a string", self.http(d, "POST", "/tickets", {"title": 5}),
+                  422, "invalid")
+        self.want("unknown ticket", self.http(d, "GET", "/tickets/9999"), 404, "not_found")
+        self.want("not a ticket id", self.http(d, "GET", "/tickets/nonsense"), 404, "not_found")
+        self.want("unknown ticket's events", self.http(d, "GET", "/tickets/BUG-09999/events"),
+                  404, "not_found")
+        self.want("PATCH an unknown ticket", self.http(d, "PATCH", "/tickets/9999",
+                                                       {"status": "triaged"}), 404, "not_found")
+        self.want("unknown route", self.http(d, "GET", "/nothing"), 404, "not_found")
+        self.want("outside /api/v1", self.http(d, "GET", "/../tickets"), 404, "not_found")
+        got = self.http(d, "DELETE", "/tickets/1")
+        self.want("wrong method", got, 405, "method_not_allowed")
+        self.same("405's Allow", got[1].get("Allow"), "GET, PATCH")
+        self.want("unknown query parameter", self.http(d, "GET", "/tickets?stauts=new"),
+                  400, "bad_request")
+        self.want("unknown status", self.http(d, "GET", "/tickets?status=done"), 400, "bad_request")
+        self.want("bad limit", self.http(d, "GET", "/tickets?limit=0"), 400, "bad_request")
+        self.want("bad date", self.http(d, "GET", "/tickets?since=yesterday"), 400, "bad_request")
+        self.want("malformed cursor", self.http(d, "GET", "/tickets?cursor=zz"), 400, "bad_request")
+        self.want("bad If-Match", self.http(d, "PATCH", "/tickets/1", {"status": "triaged"},
+                                            {"If-Match": "W/abc"}), 400, "bad_request")
+        self.want("nothing to change", self.http(d, "PATCH", "/tickets/1", {}), 422, "invalid")
+        self.want("a move the lifecycle forbids", self.http(
+            d, "PATCH", "/tickets/3", {"status": "triaged"}), 409, "state")
+        self.want("release without a token", self.http(d, "POST", "/tickets/2/release", {}),
+                  422, "invalid")
+        self.want("merge into nothing", self.http(d, "POST", "/tickets/1/merge",
+                                                  {"into": "BUG-09999"}), 422, "invalid")
+        self.want("healthz", self.http(d, "GET", "/healthz"), 200)
+        # The log: a line per request, never a query, a header or a body.
+        self.http(d, "GET", "/tickets?search=SECRETQUERY",
+                  headers={"Authorization": "Bearer SECRETTOKEN"})
+        self.http(d, "POST", "/tickets", {"title": "SECRETBODY"})
+        d.stop()
+        log = d.text()
+        for secret in ("SECRETQUERY", "SECRETTOKEN", "SECRETBODY"):
+            self.check(secret not in log, f"the log does not hold {secret}", log[-2000:])
+        self.check(re.search(r"127\.0\.0\.1 GET /tickets 200 [0-9.]+ ms", log),
+                   "the log has a line per request", log[-2000:])
+
+    # ---- the feed ----
+
+    def check_feed(self):
+        db = self.copy_db("feed.db")
+        d = Daemon(self, db)
+        ids, cursor, seen_pages = [], None, 0
+        while seen_pages < 100:
+            q = "/changes?limit=3" + (f"&since={cursor}" if cursor else "")
+            doc = self.want(f"GET {q}", self.http(d, "GET", q), 200)
+            if not doc:
+                return
+            seen_pages += 1
+            ids += [e["id"] for e in doc["events"]]
+            if not doc["events"]:
+                break
+            cursor = doc["cursor"]
+        self.check(ids and ids == sorted(set(ids)), "the feed: every event once, in order", ids)
+        # What happens next comes after the cursor, and only that.
+        self.want("a change", self.http(d, "POST", "/tickets/1/events", {"note": "later"}), 201)
+        doc = self.want("GET /changes?since=<end>", self.http(d, "GET", f"/changes?since={cursor}"),
+                        200)
+        if doc:
+            self.same("the feed after its end", [(e["ticket_number"], e["kind"], e["note"])
+                                                 for e in doc["events"]],
+                      [("BUG-00001", "note", "later")])
+        self.want("malformed since", self.http(d, "GET", "/changes?since=%%%"), 400)
+        d.stop()
+
+    # ---- the long poll ----
+
+    def check_long_poll(self):
+        db = self.location("poll.db")
+        d = Daemon(self, db, "--threads", "1")
+        t0 = time.time()
+        got = self.want("an empty queue's long poll", self.http(d, "GET", "/pending?wait=1"), 200)
+        took = time.time() - t0
+        self.same("an empty queue answers [] at the end of the wait", got, [])
+        self.check(0.9 <= took < 3, f"wait=1 took {took:.2f} s")
+        # A ticket filed during the wait ends it at once.
+        result = {}
+
+        def poll():
+            t = time.time()
+            result["doc"] = self.http(d, "GET", "/pending?wait=20")
+            result["at"] = time.time()
+            result["took"] = result["at"] - t
+
+        th = threading.Thread(target=poll)
+        th.start()
+        time.sleep(0.5)
+        # Parked, the poll holds no worker: with one thread, others are served.
+        t = time.time()
+        self.want("healthz while a poll waits", self.http(d, "GET", "/healthz"), 200)
+        self.check(time.time() - t < 1, "healthz is served at once beside a parked poll")
+        filed = time.time()
+        self.want("a ticket during the wait", self.http(d, "POST", "/tickets", {"title": "wake"}), 201)
+        th.join(30)
+        st, _, body = result.get("doc", (None, None, b""))
+        self.check(st == 200 and [t["title"] for t in json.loads(body or b"null") or []] == ["wake"],
+                   "the long poll answers with the new ticket", body)
+        late = result.get("at", 99e9) - filed
+        self.check(late < 0.5, f"the long poll woke {late * 1000:.0f} ms after the ticket")
+        self.want("wait above --max-wait", self.http(d, "GET", "/pending?wait=99999"), 400,
+                  "bad_request")
+        # A poll parked at SIGTERM is answered, and the stop does not wait for it.
+        self.http(d, "POST", "/tickets/1/resolve", {})
+        th = threading.Thread(target=poll)
+        result.clear()
+        th.start()
+        time.sleep(0.5)
+        t = time.time()
+        rc = d.stop()
+        th.join(30)
+        self.check(rc == 0 and time.time() - t < 5, f"SIGTERM with a parked poll: exit {rc}",
+                   d.text()[-1000:])
+        self.same("the parked poll's answer at SIGTERM", result.get("doc", (None,))[0], 200)
+
+    # ---- slow clients ----
+
+    def check_slow_client(self):
+        db = self.location("slow.db")
+        d = Daemon(self, db, "--threads", "1", "--timeout", "1")
+        stalled = []
+        # Half a request line; full headers with a body that never comes.
+        for data in (b"GET /api/v1/healthz HTTP/1.1\r\nHost: x\r\n",
+                     b"POST /api/v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"):
+            s = socket.create_connection(("127.0.0.1", d.port))
+            s.sendall(data)
+            stalled.append(s)
+        t = time.time()
+        for i in range(5):
+            self.want(f"request {i} beside stalled clients", self.http(d, "GET", "/healthz"), 200)
+        self.check(time.time() - t < 1, "stalled clients hold no worker (--threads 1)")
+        for i, s in enumerate(stalled):
+            s.settimeout(10)
+            t = time.time()
+            try:
+                closed = s.recv(4096) == b""
+            except (ConnectionResetError, socket.timeout):
+                closed = True
+            took = time.time() - t
+            self.check(closed and took < 5, f"stalled client {i} cut by the 1 s timeout "
+                       f"(after {took:.1f} s)")
+            s.close()
+        d.stop()
+
+    # ---- SIGTERM under load ----
+
+    def check_sigterm_under_load(self):
+        db = self.location("load.db")
+        d = Daemon(self, db)
+        acked, lock, stop = [], threading.Lock(), threading.Event()
+
+        def writer(n):
+            i = 0
+            while not stop.is_set():
+                i += 1
+                try:
+                    st, _, body = self.http(d, "POST", "/tickets", {"title": f"load {n}.{i}"})
+                except (OSError, urllib.error.URLError):
+                    continue  # refused once it stops: not acknowledged
+                if st == 201:
+                    with lock:
+                        acked.append(json.loads(body)["number"])
+
+        threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+        for th in threads:
+            th.start()
+        time.sleep(1.0)
+        rc = d.stop()
+        stop.set()
+        for th in threads:
+            th.join(30)
+        self.same("exit status after SIGTERM under load", rc, 0)
+        self.check("bugtrackd: stopped" in d.text(), "bugtrackd says it stopped", d.text()[-500:])
+        stored = {t["number"] for t in json.loads(self.cli_json(db, "list", "--json") or "[]")}
+        missing = [n for n in acked if n not in stored]
+        self.check(len(acked) > 10 and not missing,
+                   f"{len(acked)} acknowledged, {len(stored)} stored, {len(missing)} lost", missing)
+
+
+if __name__ == "__main__":
+    sys.exit(clitest.main(Check, sys.argv, __doc__, 3))

@@ -1,0 +1,160 @@
+/*
+ * main.c - bugtrackd's command line, its database handle, and its signals:
+ * it runs in the foreground until SIGTERM or SIGINT, then finishes the
+ * requests under way and closes the database (bt_close's bounded flush).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+static const char usage[] =
+	"usage: bugtrackd --db LOCATION --listen ADDR:PORT [OPTIONS]\n\n"
+	"Serve the bug database at LOCATION (a SQLite file or a postgresql:// URI)\n"
+	"over HTTP: a JSON API under " API_PREFIX "/.  Runs in the foreground, logs one\n"
+	"line per request to stderr, and stops cleanly on SIGTERM or SIGINT.\n\n"
+	"options:\n"
+	"  --db LOCATION          the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
+	"  --listen ADDR:PORT     where to listen, e.g. 127.0.0.1:8080 or [::1]:8080\n"
+	"                         (default 127.0.0.1:8080; port 0 picks a free one)\n"
+	"  --threads N            worker threads (default 4)\n"
+	"  --max-connections N    connections at once; more are refused (default 256)\n"
+	"  --timeout SECONDS      a connection idle or slow this long is closed (default 10)\n"
+	"  --max-body BYTES       larger request bodies get 413 (default 1048576)\n"
+	"  --max-depth N          JSON nested deeper gets 400 (default 32)\n"
+	"  --busy-timeout MS      a database locked this long gives 503 (default 2000)\n"
+	"  --max-wait SECONDS     the longest long poll, GET /pending?wait= (default 60)\n"
+	"  --version              print the version and exit\n"
+	"  -h, --help             print this help\n";
+
+enum { O_DB = 256, O_LISTEN, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_MAXDEPTH,
+       O_BUSY, O_MAXWAIT, O_VERSION };
+
+static const struct option options[] = {
+	{ "db", required_argument, NULL, O_DB },
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "max-connections", required_argument, NULL, O_MAXCONN },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "max-body", required_argument, NULL, O_MAXBODY },
+	{ "max-depth", required_argument, NULL, O_MAXDEPTH },
+	{ "busy-timeout", required_argument, NULL, O_BUSY },
+	{ "max-wait", required_argument, NULL, O_MAXWAIT },
+	{ "version", no_argument, NULL, O_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int number(const char *opt, const char *text, long long min, long long max, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(text, &end, 10);
+	if (errno || end == text || *end || *out < min || *out > max) {
+		fprintf(stderr, "bugtrackd: --%s: '%s' is not a whole number from %lld to %lld\n",
+			opt, text, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_option(config *cfg, int o, const char *arg)
+{
+	long long v = 0;
+	int rc = 0;
+
+	switch (o) {
+	case O_DB:       cfg->db = arg; return 0;
+	case O_LISTEN:   cfg->listen = arg; return 0;
+	case O_THREADS:  rc = number("threads", arg, 1, 256, &v); cfg->threads = (unsigned int)v; break;
+	case O_MAXCONN:  rc = number("max-connections", arg, 1, 100000, &v); cfg->max_conns = (unsigned int)v; break;
+	case O_TIMEOUT:  rc = number("timeout", arg, 1, 3600, &v); cfg->timeout_s = (unsigned int)v; break;
+	case O_MAXBODY:  rc = number("max-body", arg, 1, 1 << 30, &v); cfg->max_body = (size_t)v; break;
+	case O_MAXDEPTH: rc = number("max-depth", arg, 1, 1000, &v); cfg->max_depth = (int)v; break;
+	case O_BUSY:     rc = number("busy-timeout", arg, 1, 600000, &v); cfg->busy_timeout_ms = (int)v; break;
+	case O_MAXWAIT:  rc = number("max-wait", arg, 0, 3600, &v); cfg->max_wait_s = (int)v; break;
+	default:         return -1;
+	}
+	return rc;
+}
+
+/* 0 to run, else the exit code + 1 (so --help exits 0). */
+static int parse_args(config *cfg, int argc, char **argv)
+{
+	int o;
+
+	while ((o = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		if (o == 'h') {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (o == O_VERSION) {
+			printf("bugtrackd %s (libbugtrack %s)\n", BT_VERSION_STRING, bt_version_string());
+			return 1;
+		}
+		if (o == '?' || parse_option(cfg, o, optarg) != 0) {
+			fprintf(stderr, "see 'bugtrackd --help'\n");
+			return 3;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bugtrackd: unexpected argument '%s'; see 'bugtrackd --help'\n", argv[optind]);
+		return 3;
+	}
+	return 0;
+}
+
+static int open_db(const config *cfg, bt_db **out)
+{
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+	int rc;
+
+	/* Synchronous: a 2xx reply means committed, so that a SIGTERM or a
+	 * crash after the reply loses nothing acknowledged. */
+	o.flags = BT_OPEN_SYNC;
+	o.busy_timeout_ms = cfg->busy_timeout_ms;
+	rc = bt_open(out, cfg->db, &o);
+	if (rc != BT_OK)
+		fprintf(stderr, "bugtrackd: %s: %s\n", cli_shown(bt_location_resolve(cfg->db)),
+			without_function(bt_error_message()));
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60 };
+	server srv;
+	sigset_t stop;
+	int rc, sig;
+
+	rc = parse_args(&cfg, argc, argv);
+	if (rc)
+		return rc - 1;
+	/* Every thread MHD starts inherits this mask: the signals come to
+	 * sigwait below, never into a worker in the middle of a request. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cfg = &cfg;
+	if (open_db(&cfg, &srv.db) != BT_OK)
+		return 1;
+	if (server_start(&srv) != 0) {
+		bt_close(srv.db);
+		return 1;
+	}
+	fflush(stdout);
+	while (sigwait(&stop, &sig) != 0)
+		;
+	fprintf(stderr, "bugtrackd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_stop(&srv);
+	bt_close(srv.db);
+	fprintf(stderr, "bugtrackd: stopped\n");
+	return 0;
+}
