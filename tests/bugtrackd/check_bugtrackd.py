@@ -51,6 +51,11 @@ class Daemon:
                 self.port = int(m.group(1))
         if self.port is None:
             raise RuntimeError(f"bugtrackd did not start: {self.text()}")
+        # Every route but /healthz wants a bearer token: an admin one, made
+        # with the tool as an operator would (once the daemon made the
+        # database), whose name is the actor.
+        self.token_name = f"agent-{len(checker.daemons)}"
+        self.token = checker.make_token(db, self.token_name, "admin")
 
     def text(self):
         with open(self.log_path) as f:
@@ -83,13 +88,25 @@ class Check(clitest.Checker):
 
     # ---- HTTP ----
 
-    def http(self, d, method, path, body=None, headers=None, raw=None):
+    def make_token(self, db, name, scope):
+        """A new token's text, from `bugtrack token create` (its last line)."""
+        rc, out, err = self.run("token", "create", name, "--scope", scope, db=db)
+        self.check(rc == 0, f"bugtrack token create {name}", err)
+        return out.strip().splitlines()[-1] if rc == 0 else ""
+
+    def http(self, d, method, path, body=None, headers=None, raw=None, token=True):
         """(status, headers, body bytes) of one request; @body is JSON'd
-        unless @raw bytes are given."""
+        unless @raw bytes are given.  With @token True, @d's token goes
+        along; a string sends that one; None sends none."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None
                                             else None)
+        headers = dict(headers or {})
+        if token is True:
+            token = d.token
+        if token is not None:
+            headers.setdefault("Authorization", f"Bearer {token}")
         req = urllib.request.Request(d.url(path), data=data, method=method,
-                                     headers=headers or {})
+                                     headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, resp.headers, resp.read()
@@ -125,6 +142,7 @@ class Check(clitest.Checker):
             self.check_same_bytes()
             self.check_writes()
             self.check_refusals()
+            self.check_auth()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -204,7 +222,7 @@ class Check(clitest.Checker):
         if not new:
             return
         num = new["number"]
-        self.same("new ticket's reporter is the actor", new["reporter"], "api:anonymous")
+        self.same("new ticket's reporter is the actor", new["reporter"], d.token_name)
         self.same("new ticket's context", json.loads(new["context"]), {"browser": "firefox"})
         st, hdrs, _ = self.http(d, "GET", f"/tickets/{num}")
         self.same("GET the new ticket", st, 200)
@@ -247,7 +265,7 @@ class Check(clitest.Checker):
             "notes": "null check", "commit": "abc123", "release": "1.5.1"}), 200)
         if res:
             self.same("resolve", (res["status"], res["resolution_commit"], res["resolved_by"]),
-                      ("resolved", "abc123", "api:anonymous"))
+                      ("resolved", "abc123", d.token_name))
         self.want("claim a resolved ticket", self.http(
             d, "POST", f"/tickets/{num}/claim", {}), 409, "state")
         other = self.want("POST a second ticket", self.http(
@@ -263,7 +281,44 @@ class Check(clitest.Checker):
         # The claim's events name the agent (claim) or "claimant" (renew,
         # release: the library takes no actor for them).
         actors = {e["actor"] for e in shown["events"] if not e["kind"].startswith("claim")}
-        self.same("every change's actor, as the tool shows it", actors, {"api:anonymous"})
+        self.same("every change's actor, as the tool shows it", actors, {d.token_name})
+        d.stop()
+
+    # ---- auth ----
+
+    def check_auth(self):
+        db = self.copy_db("auth.db")
+        d = Daemon(self, db)
+        reader = self.make_token(db, "reader", "read")
+        ingest = self.make_token(db, "collector", "ingest")
+        agent = self.make_token(db, "fixer", "agent")
+        self.want("healthz needs no token", self.http(d, "GET", "/healthz", token=None), 200)
+        got = self.http(d, "GET", "/tickets", token=None)
+        self.want("no token", got, 401, "unauthorized")
+        self.same("401 names its scheme", (got[1].get("WWW-Authenticate") or "")[:6], "Bearer")
+        self.want("not a bearer", self.http(d, "GET", "/tickets", token=None,
+                                            headers={"Authorization": f"Basic {reader}"}),
+                  401, "unauthorized")
+        got = self.http(d, "GET", "/tickets", token=reader[:-1] + ("A" if reader[-1] != "A"
+                                                                    else "B"))
+        self.want("a token one character off", got, 401, "unauthorized")
+        self.check(reader[4:] not in got[2].decode(errors="replace"),
+                   "a refusal never repeats the token")
+        self.want("read token reads", self.http(d, "GET", "/tickets", token=reader), 200)
+        self.want("read token cannot write", self.http(
+            d, "POST", "/tickets", {"title": "x"}, token=reader), 403, "forbidden")
+        self.want("ingest token cannot read", self.http(d, "GET", "/tickets", token=ingest),
+                  403, "forbidden")
+        made = self.want("agent token writes", self.http(
+            d, "POST", "/tickets", {"title": "filed by an agent"}, token=agent), 201)
+        if made:
+            self.same("the agent's token names the actor", made["reporter"], "fixer")
+        self.want("agent token reads", self.http(d, "GET", "/tickets", token=agent), 200)
+        rc, _, err = self.run("token", "revoke", "fixer", db=db)
+        self.check(rc == 0, "bugtrack token revoke", err)
+        self.want("revoked", self.http(d, "GET", "/tickets", token=agent), 401, "unauthorized")
+        for secret in (reader, ingest, agent, d.token):
+            self.check(secret[4:] not in d.text(), "the log never holds a token")
         d.stop()
 
     # ---- refusals ----
@@ -285,7 +340,8 @@ class Check(clitest.Checker):
                                        {"title": "x", "description": "y" * 5000}), 413, "too_large")
         # Without a Content-Length (chunked), the cap holds as the body comes.
         p = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                            "-H", "Transfer-Encoding: chunked", "--data-binary", "@-",
+                            "-H", "Transfer-Encoding: chunked", "-H",
+                            f"Authorization: Bearer {d.token}", "--data-binary", "@-",
                             d.url("/tickets")], input=b'{"title":"' + b"y" * 9000 + b'"}',
                            capture_output=True, timeout=30)
         self.same("too big, chunked (curl)", p.stdout, b"413")
@@ -332,7 +388,7 @@ class Check(clitest.Checker):
         log = d.text()
         for secret in ("SECRETQUERY", "SECRETTOKEN", "SECRETBODY"):
             self.check(secret not in log, f"the log does not hold {secret}", log[-2000:])
-        self.check(re.search(r"127\.0\.0\.1 GET /tickets 200 [0-9.]+ ms", log),
+        self.check(re.search(r"127\.0\.0\.1 GET /tickets 401 [0-9.]+ ms", log),
                    "the log has a line per request", log[-2000:])
 
     # ---- the feed ----

@@ -81,6 +81,8 @@ typedef struct request {
 	char *allow;              /* a 405's Allow header */
 	char *location;           /* a 201's Location header */
 	char *next_cursor;        /* X-Next-Cursor: the next page of a list */
+	int unauthorized;         /* a 401: reply_send adds WWW-Authenticate */
+	char actor[BT_TOKEN_NAME_MAX + 1]; /* the bearer token's name */
 	/* a parked long poll (routes_feed.c) */
 	int poll_started;
 	int64_t poll_deadline_ms;
@@ -109,11 +111,8 @@ typedef struct route {
 
 /* Find @p r's route and run it, or reply 404/405. */
 enum MHD_Result route_dispatch(request *r);
-/*
- * Who acts for this request: the actor of every change it makes.
- * PLACEHOLDER until auth: a fixed name.  Auth replaces it with the name of
- * the request's bearer token (bt_token_check).
- */
+/* Who acts for this request, the actor of every change it makes: the
+ * name of its bearer token (bt_token_check). */
 const char *request_actor(const request *r);
 
 /* ---- replies (reply.c) ---- */

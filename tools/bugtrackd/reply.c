@@ -51,6 +51,9 @@ static enum MHD_Result send_(request *r, reply *b, unsigned int status, int64_t 
 	}
 	if (r->allow)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->unauthorized)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"bugtrackd\"");
 	if (r->location)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (r->next_cursor)

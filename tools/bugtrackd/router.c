@@ -1,11 +1,12 @@
 /*
  * router.c - the route table: each route's method, path, the token scope
  * it needs, and its handler; matching a request to it (404, 405 with
- * Allow); and the one place where auth will check the scope and name the
- * actor.
+ * Allow); and auth, the one place that checks the bearer token's scope and
+ * names the actor.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "daemon.h"
 
@@ -63,24 +64,70 @@ static int match(const char *pattern, const char *path, char **arg)
 	return 1;
 }
 
+/* Whether @p have (a token's scopes) covers @p need: admin covers all;
+ * agent covers read; ingest covers only itself. */
+static int scope_covers(unsigned int have, unsigned int need)
+{
+	if (have & BT_SCOPE_ADMIN)
+		return 1;
+	if ((have & BT_SCOPE_AGENT) && need == BT_SCOPE_READ)
+		return 1;
+	return (have & need) == need;
+}
+
+static const char *scope_name(unsigned int scope)
+{
+	return scope == BT_SCOPE_READ ? "read" : scope == BT_SCOPE_AGENT ? "agent"
+	       : scope == BT_SCOPE_INGEST ? "ingest" : "admin";
+}
+
 /*
- * Whether @p r may run @p rt.  AUTH GOES HERE: read the bearer token,
- * bt_token_check it, refuse with 401/403, keep its name for
- * request_actor().  Until then every request may run every route.
+ * Whether @p r may run @p rt: every route but /healthz needs a bearer
+ * token (Authorization: Bearer btk_...) whose scopes cover the route's.
+ * Unknown or revoked: 401; too narrow: 403.  The token is never logged or
+ * repeated; its name becomes the request's actor.
  */
 static int authorize(request *r, const route *rt, enum MHD_Result *res)
 {
-	(void)r;
-	(void)rt;
-	(void)res;
+	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	unsigned int scopes = 0;
+	int rc;
+
+	if (!rt->scope)
+		return 1;
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+		r->unauthorized = 1;
+		*res = reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				   "this route needs a bearer token (Authorization: Bearer ...)");
+		return 0;
+	}
+	h += 7;
+	while (*h == ' ')
+		h++;
+	rc = bt_token_check(r->srv->db, h, &scopes, r->actor, sizeof(r->actor));
+	if (rc == BT_ENOTFOUND) {
+		r->unauthorized = 1;
+		*res = reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				   "the token is unknown or revoked");
+		return 0;
+	}
+	if (rc != BT_OK) {
+		*res = reply_bt(r, rc);
+		return 0;
+	}
+	if (!scope_covers(scopes, rt->scope)) {
+		*res = reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+				   "token %s lacks the %s scope this route needs", r->actor,
+				   scope_name(rt->scope));
+		return 0;
+	}
 	return 1;
 }
 
 const char *request_actor(const request *r)
 {
-	(void)r;
-	/* PLACEHOLDER(auth): the token's name, once auth lands. */
-	return "api:anonymous";
+	return r->actor;
 }
 
 enum MHD_Result route_dispatch(request *r)
