@@ -17,6 +17,7 @@ With BUGTRACK_CLI_BACKEND=postgresql every database is a schema on the
 server the PG* variables name (tests/cli/clitest.py); without one it skips.
 """
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -73,6 +74,28 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
             return None
+
+
+INGEST_CALLS = 20
+
+
+def ingest_worker(job):
+    """One process: INGEST_CALLS requests of 10 occurrences over 2 errors;
+    returns how many occurrences the daemon acknowledged."""
+    url, token, k = job
+    acked = 0
+    for n in range(INGEST_CALLS):
+        body = [{"level": "critical", "component": "ingest", "message": f"queue {i} full",
+                 "error_type": "QueueFull" if i % 2 else "QueueStuck", "host": f"proc-{k}"}
+                for i in range(10)]
+        req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                acked += json.loads(resp.read())["accepted"]
+        except urllib.error.HTTPError:
+            pass
+    return acked
 
 
 class Check(clitest.Checker):
@@ -143,6 +166,7 @@ class Check(clitest.Checker):
             self.check_writes()
             self.check_refusals()
             self.check_auth()
+            self.check_ingest()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -319,6 +343,56 @@ class Check(clitest.Checker):
         self.want("revoked", self.http(d, "GET", "/tickets", token=agent), 401, "unauthorized")
         for secret in (reader, ingest, agent, d.token):
             self.check(secret[4:] not in d.text(), "the log never holds a token")
+        d.stop()
+
+    # ---- ingest ----
+
+    def check_ingest(self):
+        db = self.copy_db("ingest.db")
+        d = Daemon(self, db)
+        ingest = self.make_token(db, "collector", "ingest")
+        one = {"level": "critical", "component": "payments", "message": "card 4242 declined after 30 s",
+               "error_type": "CardDeclined", "service": "checkout-py", "host": "py-3",
+               "environment": "production", "release": "2.7.1", "context": {"order": 17}}
+        got = self.want("one occurrence", self.http(d, "POST", "/occurrences", one, token=ingest),
+                        201)
+        tid = got["tickets"][0] if got else 0
+        self.check(tid > 0 and got["accepted"] == 1, "it made a ticket", got)
+        # The same error with other numbers, from another host: the message
+        # is normalized into the same template, so the same ticket.
+        more = [dict(one, message=f"card {n} declined after {n % 60} s", host=f"py-{n}")
+                for n in range(3)]
+        got = self.want("an array", self.http(d, "POST", "/occurrences", more, token=ingest), 201)
+        if got:
+            self.same("the same ticket for each", set(got["tickets"]), {tid})
+        shown = json.loads(self.cli_json(db, "show", str(tid), "--json"))["ticket"]
+        self.same("counted, with the event's own context",
+                  (shown["occurrence_count"], shown["service"], shown["host"],
+                   shown["environment"], shown["release_sha"]),
+                  (4, "checkout-py", "py-3", "production", "2.7.1"))
+        # Bad input stores nothing of the request, even its good ones.
+        for what, body in (("no message", [one, {"component": "x"}]),
+                           ("a bad level", dict(one, level="fatal")),
+                           ("an unknown member", dict(one, colour="red")),
+                           ("not an object", [one, 7]),
+                           ("empty", []),
+                           ("too many", [one] * 1001)):
+            self.want(what, self.http(d, "POST", "/occurrences", body, token=ingest), 422,
+                      "invalid")
+        self.same("nothing of a refused request is stored",
+                  json.loads(self.cli_json(db, "show", str(tid), "--json"))["ticket"]["occurrence_count"],
+                  4)
+        self.want("a read token cannot ingest", self.http(d, "POST", "/occurrences", one,
+                                                          token=self.make_token(db, "r", "read")),
+                  403, "forbidden")
+        # Four processes at once, each its own connections: exact counts.
+        jobs = [(d.url("/occurrences"), ingest, k) for k in range(4)]
+        with multiprocessing.get_context("fork").Pool(4) as pool:
+            acked = sum(pool.map(ingest_worker, jobs))
+        self.same("every acknowledged occurrence acknowledged", acked, 4 * INGEST_CALLS * 10)
+        rows = json.loads(self.cli_json(db, "list", "--component", "ingest", "--json"))
+        self.same("one ticket per error", len(rows), 2)
+        self.same("stored equals acknowledged", sum(t["occurrence_count"] for t in rows), acked)
         d.stop()
 
     # ---- refusals ----

@@ -37,43 +37,75 @@ int json_depth(const char *text, size_t len)
 	return max;
 }
 
-json_t *body_object(request *r, const char *const *allowed, enum MHD_Result *res)
+json_t *body_json(request *r, enum MHD_Result *res)
 {
 	json_error_t err;
-	const char *key;
-	json_t *o, *value;
-	size_t i;
+	json_t *v;
 
-	if (!r->body_len)
-		return json_object();
 	if (json_depth(r->body, r->body_len) > r->srv->cfg->max_depth) {
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "too_deep",
 				   "the body is nested deeper than %d levels", r->srv->cfg->max_depth);
 		return NULL;
 	}
-	o = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
-	if (!o) {
+	v = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+	if (!v)
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_json", "not JSON: %s (line %d, column %d)",
 				   err.text, err.line, err.column);
-		return NULL;
+	return v;
+}
+
+int body_members(request *r, json_t *o, const char *const *allowed, enum MHD_Result *res)
+{
+	const char *key;
+	json_t *value;
+	size_t i;
+
+	json_object_foreach(o, key, value) {
+		for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
+			;
+		if (!allowed[i]) {
+			*res = reply_error(r, HTTP_UNPROCESSABLE, "invalid",
+					   "unknown member \"%.64s\"", key);
+			return 0;
+		}
 	}
+	return 1;
+}
+
+json_t *body_object(request *r, const char *const *allowed, enum MHD_Result *res)
+{
+	json_t *o;
+
+	if (!r->body_len)
+		return json_object();
+	if (!(o = body_json(r, res)))
+		return NULL;
 	if (!json_is_object(o)) {
 		json_decref(o);
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_json", "the body must be a JSON object");
 		return NULL;
 	}
-	json_object_foreach(o, key, value) {
-		for (i = 0; allowed[i] && strcmp(allowed[i], key) != 0; i++)
-			;
-		if (!allowed[i]) {
-			/* key lives in o: reply, then free. */
-			*res = reply_error(r, HTTP_UNPROCESSABLE, "invalid",
-					   "unknown member \"%.64s\"", key);
-			json_decref(o);
-			return NULL;
-		}
+	if (!body_members(r, o, allowed, res)) {
+		json_decref(o); /* after the reply, which names a key of it */
+		return NULL;
 	}
 	return o;
+}
+
+/* "context": any JSON value, kept as its compact text. */
+int body_context(request *r, json_t *o, char **out, enum MHD_Result *res)
+{
+	json_t *v = json_object_get(o, "context");
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 1;
+	*out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!*out) {
+		*res = reply_error(r, HTTP_UNPROCESSABLE, "invalid", "\"context\" cannot be kept");
+		return 0;
+	}
+	return 1;
 }
 
 int body_string(request *r, json_t *o, const char *key, int required, const char **out,

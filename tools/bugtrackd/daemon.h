@@ -145,6 +145,15 @@ enum MHD_Result reply_ticket(request *r, int64_t id, unsigned int status);
 
 /* ---- request parts (body.c) ---- */
 
+/* The body as JSON of any type: NULL after replying 400 (not JSON, too
+ * deep).  The caller json_decref()s it. */
+json_t *body_json(request *r, enum MHD_Result *res);
+/* 1 when every member of object @p o is in @p allowed (NULL-terminated);
+ * else 0 after replying 422. */
+int body_members(request *r, json_t *o, const char *const *allowed, enum MHD_Result *res);
+/* Member "context" of @p o, any JSON, as its compact text in *@p out
+ * (NULL when absent; free()); 0 after replying 422. */
+int body_context(request *r, json_t *o, char **out, enum MHD_Result *res);
 /* The body as a JSON object (an empty body is {}): NULL after replying
  * 400 (not JSON, too deep, not an object) or 422 (a member not in
  * @p allowed, a NULL-terminated list).  The caller json_decref()s it. */
@@ -194,6 +203,7 @@ enum MHD_Result route_ticket_merge(request *r);
 enum MHD_Result route_ticket_note(request *r);
 enum MHD_Result route_changes(request *r);
 enum MHD_Result route_pending(request *r);
+enum MHD_Result route_occurrences(request *r);
 
 /* The long poll's waiter thread (routes_feed.c). */
 int waiter_start(server *s);

@@ -28,6 +28,7 @@ static const route routes[] = {
 	{ "POST",  "/tickets/{id}/merge",    AGENT, route_ticket_merge },
 	{ "GET",   "/changes",               READ,  route_changes },
 	{ "GET",   "/pending",               READ,  route_pending },
+	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

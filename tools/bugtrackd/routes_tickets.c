@@ -201,22 +201,6 @@ static const char *const report_members[] = {
 	"reporter", "trace_id", "request_id", "release_sha", "context", "fingerprint", NULL
 };
 
-/* "context": any JSON value, kept as its compact text. */
-static int context_member(request *r, json_t *o, char **out, enum MHD_Result *res)
-{
-	json_t *v = json_object_get(o, "context");
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 1;
-	*out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (!*out) {
-		*res = reply_error(r, HTTP_UNPROCESSABLE, "invalid", "\"context\" cannot be kept");
-		return 0;
-	}
-	return 1;
-}
-
 static int report_from(request *r, json_t *o, bt_report *rep, char **context,
 		       enum MHD_Result *res)
 {
@@ -234,7 +218,7 @@ static int report_from(request *r, json_t *o, bt_report *rep, char **context,
 	    !body_string(r, o, "request_id", 0, &rep->request_id, res) ||
 	    !body_string(r, o, "release_sha", 0, &rep->release_sha, res) ||
 	    !body_string(r, o, "fingerprint", 0, &rep->fingerprint, res) ||
-	    !context_member(r, o, context, res))
+	    !body_context(r, o, context, res))
 		return 0;
 	rep->severity = (bt_severity)severity;
 	rep->priority = (bt_priority)priority;
