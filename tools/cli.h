@@ -334,6 +334,28 @@ int emit_show_json(FILE *f, bt_db *db, const bt_ticket *t, int64_t logs);
 /* events --json: the array of @p t's events. */
 int emit_events_json(FILE *f, bt_db *db, const bt_ticket *t);
 
+/* report: the kind named @p name (summary, top, components, daily,
+ * mttr): 1 with *@p out, or 0. */
+int report_kind_from_name(const char *name, bt_aggregate_kind *out);
+/* report --json: @p it's rows on @p f, one object (@p single: summary) or
+ * an array; BT_ITEROVER when all was written, else the error. */
+int emit_report_json(FILE *f, bt_aggregate_iter *it, int single);
+
+/* stats: the counts, and tickets created today and in the last 7 days
+ * (UTC, from @p now_ms). */
+typedef struct stats {
+	bt_ticket_counts counts;
+	int64_t open, created_today, created_week;
+} stats;
+int stats_gather(bt_db *db, int64_t now_ms, stats *s);
+/* The count of one status, or of the open tickets of one severity. */
+int64_t stats_status_count(const bt_ticket_counts *c, bt_status status);
+int64_t stats_open_severity_count(const bt_ticket_counts *c, bt_severity severity);
+/* The open tickets, most occurrences first. */
+int stats_top_recurring(bt_db *db, bt_ticket_iter **out);
+/* stats --json on @p f: @p s and the top 10 recurring; BT_OK or the error. */
+int emit_stats_json(FILE *f, bt_db *db, const stats *s);
+
 /* ---- list filters (cmd_list.c) ---- */
 
 /* Apply filter option @p o (one of CLI_TICKET_FILTER_OPTIONS) with its

@@ -7,7 +7,6 @@
 
 #include "cli.h"
 
-#define DAY_MS ((int64_t)86400000)
 
 /* Run @p it to its end (or @p limit) as a JSON array or a ticket table.
  * *@p more_out receives the cursor of the next page when the limit stopped
@@ -256,127 +255,6 @@ static const struct option stats_options[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-typedef struct stats {
-	bt_ticket_counts counts;
-	int64_t open, created_today, created_week;
-} stats;
-
-/* Tickets created at or after @p from.  The API has no filtered count, so
- * this walks the matching tickets. */
-static int count_created(bt_db *db, int64_t from, int64_t *out)
-{
-	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
-	bt_ticket_iter *it;
-	bt_ticket *t;
-	int rc;
-
-	*out = 0;
-	f.created_from = from;
-	f.sort = BT_SORT_CREATED;
-	rc = bt_ticket_iter_new(db, &f, &it);
-	if (rc != BT_OK)
-		return rc;
-	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
-		bt_ticket_free(t);
-		(*out)++;
-	}
-	bt_ticket_iter_free(it);
-	return rc == BT_ITEROVER ? BT_OK : rc;
-}
-
-/* bt_ticket_counts names a field per status and per severity: these pick
- * the one of a value, so that the output can loop over the vocabulary. */
-static int64_t status_count(const bt_ticket_counts *c, bt_status status)
-{
-	switch (status) {
-	case BT_STATUS_NEW:                   return c->status_new;
-	case BT_STATUS_TRIAGED:               return c->status_triaged;
-	case BT_STATUS_IN_PROGRESS:           return c->status_in_progress;
-	case BT_STATUS_AWAITING_VERIFICATION: return c->status_awaiting_verification;
-	case BT_STATUS_RESOLVED:              return c->status_resolved;
-	case BT_STATUS_CLOSED:                return c->status_closed;
-	}
-	return 0;
-}
-
-static int64_t open_severity_count(const bt_ticket_counts *c, bt_severity severity)
-{
-	switch (severity) {
-	case BT_SEVERITY_LOW:      return c->open_low;
-	case BT_SEVERITY_MEDIUM:   return c->open_medium;
-	case BT_SEVERITY_HIGH:     return c->open_high;
-	case BT_SEVERITY_CRITICAL: return c->open_critical;
-	}
-	return 0;
-}
-
-static int gather_stats(const cli *c, bt_db *db, stats *s)
-{
-	int64_t midnight = c->now_ms - ((c->now_ms % DAY_MS) + DAY_MS) % DAY_MS;
-	int rc, i;
-
-	memset(s, 0, sizeof(*s));
-	s->counts.version = BT_TICKET_COUNTS_VERSION;
-	rc = bt_ticket_counts_get(db, &s->counts);
-	for (i = BT_STATUS_NEW; i <= BT_STATUS_AWAITING_VERIFICATION; i++)
-		s->open += status_count(&s->counts, (bt_status)i);
-	if (rc == BT_OK)
-		rc = count_created(db, midnight, &s->created_today);
-	if (rc == BT_OK)
-		rc = count_created(db, c->now_ms - 7 * DAY_MS, &s->created_week);
-	return rc;
-}
-
-static int top_recurring(bt_db *db, bt_ticket_iter **out)
-{
-	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
-
-	f.status_mask = BT_STATUS_OPEN_MASK;
-	f.sort = BT_SORT_OCCURRENCES;
-	return bt_ticket_iter_new(db, &f, out);
-}
-
-static void stats_json_counts(json *j, const stats *s)
-{
-	int i;
-
-	json_int(j, "total", s->counts.total);
-	json_int(j, "open", s->open);
-	json_int(j, "overdue", s->counts.overdue);
-	json_int(j, "dropped_occurrences", s->counts.dropped);
-	json_int(j, "created_today", s->created_today);
-	json_int(j, "created_last_7_days", s->created_week);
-	json_object_begin(j, "by_status");
-	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
-		json_int(j, bt_status_name((bt_status)i), status_count(&s->counts, (bt_status)i));
-	json_object_end(j);
-	json_object_begin(j, "open_by_severity");
-	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--)
-		json_int(j, bt_severity_name((bt_severity)i),
-			 open_severity_count(&s->counts, (bt_severity)i));
-	json_object_end(j);
-}
-
-static int stats_json(const stats *s, bt_ticket_iter *top)
-{
-	bt_ticket *t;
-	json j;
-	int rc = BT_ITEROVER, n = 0;
-
-	json_init(&j, stdout);
-	json_object_begin(&j, NULL);
-	stats_json_counts(&j, s);
-	json_array_begin(&j, "top_recurring");
-	while (n++ < 10 && (rc = bt_ticket_iter_next(top, &t)) == BT_OK) {
-		render_ticket_json(&j, NULL, t);
-		bt_ticket_free(t);
-	}
-	json_array_end(&j);
-	json_object_end(&j);
-	json_finish(&j);
-	return n > 10 || rc == BT_ITEROVER ? EXIT_OK : cli_fail(rc, NULL);
-}
-
 static void stats_text_counts(const stats *s)
 {
 	int i, color = color_enabled(stdout);
@@ -393,7 +271,7 @@ static void stats_text_counts(const stats *s)
 	printf("\nby status\n");
 	for (i = BT_STATUS_NEW; i <= BT_STATUS_CLOSED; i++)
 		printf("  %-22s %6lld\n", bt_status_name((bt_status)i),
-		       (long long)status_count(&s->counts, (bt_status)i));
+		       (long long)stats_status_count(&s->counts, (bt_status)i));
 	printf("\nopen by severity\n");
 	for (i = BT_SEVERITY_CRITICAL; i >= BT_SEVERITY_LOW; i--) {
 		const char *name = bt_severity_name((bt_severity)i);
@@ -402,7 +280,7 @@ static void stats_text_counts(const stats *s)
 		fputs("  ", stdout);
 		color_fputs(stdout, color, style_severity((bt_severity)i), name);
 		printf("%*s %6lld\n", 22 - (int)strlen(name), "",
-		       (long long)open_severity_count(&s->counts, (bt_severity)i));
+		       (long long)stats_open_severity_count(&s->counts, (bt_severity)i));
 	}
 }
 
@@ -432,13 +310,15 @@ int cmd_stats(cli *c, int argc, char **argv)
 	rc = cli_open(c, CLI_READ, &db);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = gather_stats(c, db, &s);
-	if (rc == BT_OK)
-		rc = top_recurring(db, &top);
+	rc = stats_gather(db, c->now_ms, &s);
+	if (rc == BT_OK && as_json)
+		rc = emit_stats_json(stdout, db, &s);
+	else if (rc == BT_OK)
+		rc = stats_top_recurring(db, &top);
 	if (rc != BT_OK)
 		rc = cli_fail(rc, NULL);
-	else
-		rc = as_json ? stats_json(&s, top) : stats_text(&s, top);
+	else if (!as_json)
+		rc = stats_text(&s, top);
 	bt_ticket_iter_free(top);
 	bt_close(db);
 	return rc;

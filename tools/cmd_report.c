@@ -16,19 +16,6 @@
 
 #include "cli.h"
 
-static const struct report_kind {
-	const char *name;
-	bt_aggregate_kind kind;
-} report_kinds[] = {
-	{ "summary", BT_AGGREGATE_SUMMARY },
-	{ "top", BT_AGGREGATE_TOP },
-	{ "components", BT_AGGREGATE_COMPONENTS },
-	{ "daily", BT_AGGREGATE_DAILY },
-	{ "mttr", BT_AGGREGATE_MTTR },
-};
-
-#define NKINDS (sizeof(report_kinds) / sizeof(report_kinds[0]))
-
 const char report_usage[] =
 	"usage: bugtrack report (summary | top | components | daily | mttr) [OPTIONS]\n\n"
 	"Aggregate what happened over a time range.  An occurrence here is a stored\n"
@@ -253,53 +240,6 @@ static int emit_csv(bt_aggregate_iter *it)
 	return rc;
 }
 
-static void json_row(json *j, const bt_aggregate_iter *it)
-{
-	int ncols = bt_aggregate_iter_column_count(it), i;
-
-	json_object_begin(j, NULL);
-	for (i = 0; i < ncols; i++) {
-		const char *name = bt_aggregate_iter_column_name(it, i);
-		bt_aggregate_type type = bt_aggregate_iter_column_type(it, i);
-		int null = bt_aggregate_iter_is_null(it, i);
-
-		if (type == BT_AGGREGATE_TIME && null) {
-			char iso_key[96];
-
-			snprintf(iso_key, sizeof(iso_key), "%s_iso", name);
-			json_null(j, name);
-			json_null(j, iso_key);
-		} else if (type == BT_AGGREGATE_TIME) {
-			json_time(j, name, bt_aggregate_iter_int(it, i));
-		} else if (null) {
-			json_null(j, name);
-		} else if (type == BT_AGGREGATE_TEXT) {
-			json_string(j, name, bt_aggregate_iter_text(it, i));
-		} else {
-			json_int(j, name, bt_aggregate_iter_int(it, i));
-		}
-	}
-	json_object_end(j);
-}
-
-static int emit_json(bt_aggregate_iter *it, int single)
-{
-	json j;
-	int rc;
-
-	json_init(&j, stdout);
-	if (!single)
-		json_array_begin(&j, NULL);
-	while ((rc = bt_aggregate_iter_next(it)) == BT_OK)
-		json_row(&j, it);
-	if (rc == BT_ITEROVER) {
-		if (!single)
-			json_array_end(&j);
-		json_finish(&j);
-	}
-	return rc;
-}
-
 /* ---- options ---- */
 
 static const struct option report_options[] = {
@@ -314,14 +254,8 @@ static const struct option report_options[] = {
 
 static int parse_kind(cli *c, const char *text, bt_aggregate_kind *out)
 {
-	size_t i;
-
-	for (i = 0; i < NKINDS; i++) {
-		if (strcmp(text, report_kinds[i].name) == 0) {
-			*out = report_kinds[i].kind;
-			return EXIT_OK;
-		}
-	}
+	if (report_kind_from_name(text, out))
+		return EXIT_OK;
 	return cli_usage_error(c, "unknown report '%s'; use summary, top, components, daily or "
 			       "mttr", text);
 }
@@ -393,7 +327,7 @@ int cmd_report(cli *c, int argc, char **argv)
 
 		switch (a.format) {
 		case REPORT_CSV:  rc = emit_csv(it); break;
-		case REPORT_JSON: rc = emit_json(it, single); break;
+		case REPORT_JSON: rc = emit_report_json(stdout, it, single); break;
 		default:          rc = single ? emit_pairs(it) : emit_table(it); break;
 		}
 		bt_aggregate_iter_free(it);

@@ -207,6 +207,14 @@ class Check(clitest.Checker):
             ("/pending", ["pending", "--json"]),
             ("/pending?agent=agent:fixer-1&limit=2", ["pending", "--agent", "agent:fixer-1",
                                                        "--limit", "2", "--json"]),
+            ("/reports/summary", ["report", "summary", "--json"]),
+            ("/reports/top?limit=3&since=2026-11-20", ["report", "top", "--limit", "3",
+                                                      "--since", "2026-11-20", "--json"]),
+            ("/reports/components", ["report", "components", "--json"]),
+            ("/reports/daily?until=2026-11-22", ["report", "daily", "--until", "2026-11-22",
+                                                "--json"]),
+            ("/reports/mttr", ["report", "mttr", "--json"]),
+            ("/stats", ["stats", "--json"]),
         ]
         for path, args in pairs:
             st, hdrs, body = self.http(d, "GET", path)
@@ -214,6 +222,11 @@ class Check(clitest.Checker):
             self.check(st == 200 and body.decode() == want,
                        f"GET {path} is `bugtrack {' '.join(args)}` byte for byte",
                        f"HTTP {st}\n{body.decode(errors='replace')[:600]}\n--- expected\n{want[:600]}")
+        self.want("an unknown report", self.http(d, "GET", "/reports/weekly"), 404, "not_found")
+        self.want("limit is top's", self.http(d, "GET", "/reports/daily?limit=3"), 400,
+                  "bad_request")
+        self.want("since before until", self.http(
+            d, "GET", "/reports/summary?since=2026-11-22&until=2026-11-21"), 400, "bad_request")
         st, hdrs, body = self.http(d, "GET", "/tickets/1")
         self.same("GET /tickets/1 ETag", hdrs.get("ETag"),
                   '"%d"' % json.loads(body)["ticket"]["version"])

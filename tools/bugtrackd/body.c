@@ -287,3 +287,15 @@ bt_ticket *request_ticket(request *r, enum MHD_Result *res)
 		*res = reply_bt(r, rc);
 	return NULL;
 }
+
+int query_time(request *r, const char *key, int64_t *out, enum MHD_Result *res)
+{
+	const char *v = query(r, key);
+
+	if (!v || parse_time_value(v, now_ms(), out))
+		return 1;
+	*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+			   "%s: '%.64s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
+			   "(UTC), or a time ago such as 7d, 24h or 30m", key, v);
+	return 0;
+}

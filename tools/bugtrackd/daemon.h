@@ -175,6 +175,9 @@ int query_check(request *r, const char *const *allowed, enum MHD_Result *res);
  * leaves *@p out. */
 int query_int(request *r, const char *key, int64_t min, int64_t max, int64_t *out,
 	      enum MHD_Result *res);
+/* Query parameter @p key as a time, as the tool's --since reads it
+ * (absent leaves *@p out); 0 after replying 400. */
+int query_time(request *r, const char *key, int64_t *out, enum MHD_Result *res);
 /* If-Match: 0 when absent, else the version (a bare or quoted number);
  * -1 after replying 400 for anything else. */
 int64_t if_match(request *r, enum MHD_Result *res);
@@ -204,6 +207,8 @@ enum MHD_Result route_ticket_note(request *r);
 enum MHD_Result route_changes(request *r);
 enum MHD_Result route_pending(request *r);
 enum MHD_Result route_occurrences(request *r);
+enum MHD_Result route_report(request *r);
+enum MHD_Result route_stats(request *r);
 
 /* The long poll's waiter thread (routes_feed.c). */
 int waiter_start(server *s);

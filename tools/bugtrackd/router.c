@@ -29,6 +29,8 @@ static const route routes[] = {
 	{ "GET",   "/changes",               READ,  route_changes },
 	{ "GET",   "/pending",               READ,  route_pending },
 	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences },
+	{ "GET",   "/reports/{kind}",        READ,  route_report },
+	{ "GET",   "/stats",                 READ,  route_stats },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -45,18 +45,6 @@ static int flag(request *r, const char *key, int *out, enum MHD_Result *res)
 	return 1;
 }
 
-static int time_param(request *r, const char *key, int64_t *out, enum MHD_Result *res)
-{
-	const char *v = query(r, key);
-
-	if (!v || parse_time_value(v, now_ms(), out))
-		return 1;
-	*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-			   "%s: '%.64s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
-			   "(UTC), or a time ago such as 7d, 24h or 30m", key, v);
-	return 0;
-}
-
 static int names_param(request *r, bt_ticket_filter *f, enum MHD_Result *res)
 {
 	const char *v;
@@ -85,9 +73,9 @@ static int list_filter(request *r, bt_ticket_filter *f, int64_t *limit, enum MHD
 	int claimed = 0, unclaimed = 0;
 
 	if (!query_check(r, list_params, res) || !names_param(r, f, res) ||
-	    !time_param(r, "since", &f->occurred_from, res) ||
-	    !time_param(r, "until", &f->occurred_to, res) ||
-	    !time_param(r, "changed-since", &f->changed_from, res) ||
+	    !query_time(r, "since", &f->occurred_from, res) ||
+	    !query_time(r, "until", &f->occurred_to, res) ||
+	    !query_time(r, "changed-since", &f->changed_from, res) ||
 	    !flag(r, "regressed", &f->regressed_only, res) ||
 	    !flag(r, "overdue", &f->overdue_only, res) || !flag(r, "claimed", &claimed, res) ||
 	    !flag(r, "unclaimed", &unclaimed, res) ||
