@@ -167,6 +167,7 @@ class Check(clitest.Checker):
             self.check_refusals()
             self.check_auth()
             self.check_ingest()
+            self.check_metrics()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -406,6 +407,42 @@ class Check(clitest.Checker):
         rows = json.loads(self.cli_json(db, "list", "--component", "ingest", "--json"))
         self.same("one ticket per error", len(rows), 2)
         self.same("stored equals acknowledged", sum(t["occurrence_count"] for t in rows), acked)
+        d.stop()
+
+    # ---- metrics ----
+
+    def check_metrics(self):
+        db = self.copy_db("metrics.db")
+        d = Daemon(self, db)
+        for _ in range(3):
+            self.http(d, "GET", "/tickets")
+        self.http(d, "GET", "/no/such/route")
+        self.want("metrics need a token", self.http(d, "GET", "/metrics", token=None), 401,
+                  "unauthorized")
+        st, hdrs, body = self.http(d, "GET", "/metrics")
+        self.same("GET /metrics", st, 200)
+        self.same("Prometheus' text format", (hdrs.get("Content-Type") or "")[:10], "text/plain")
+        values = {}
+        for line in body.decode().splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                values[name] = float(value)
+        stats = json.loads(self.cli_json(db, "stats", "--json"))
+        for status, n in stats["by_status"].items():
+            self.same(f"tickets {status}", values.get(f'bugtrack_tickets{{status="{status}"}}'), n)
+        for sev, n in stats["open_by_severity"].items():
+            self.same(f"open {sev}", values.get(f'bugtrack_open_tickets{{severity="{sev}"}}'), n)
+        route = 'route="GET /tickets"'
+        self.same("requests counted by route and class",
+                  values.get(f'bugtrackd_requests_total{{{route},code="2xx"}}'), 3)
+        self.same("an unmatched request", values.get(
+            'bugtrackd_requests_total{route="none",code="4xx"}'), 1)
+        buckets = [v for k, v in values.items()
+                   if k.startswith(f"bugtrackd_request_duration_seconds_bucket{{{route}")]
+        self.check(buckets == sorted(buckets) and buckets and buckets[-1] == 3,
+                   "the histogram's buckets are cumulative, +Inf the count", buckets)
+        self.same("the histogram's count", values.get(
+            f"bugtrackd_request_duration_seconds_count{{{route}}}"), 3)
         d.stop()
 
     # ---- refusals ----

@@ -51,12 +51,14 @@ typedef struct config {
 /* ---- the server (server.c) ---- */
 
 typedef struct waiter waiter;
+typedef struct metrics metrics;
 
 typedef struct server {
 	const config *cfg;
 	bt_db *db;
 	struct MHD_Daemon *mhd;
 	waiter *waiter;           /* the long poll's (routes_feed.c) */
+	metrics *metrics;         /* request counts and latencies (metrics.c) */
 	pthread_mutex_t lock;     /* inflight */
 	pthread_cond_t idle;      /* inflight fell to 0 */
 	unsigned int inflight;    /* requests begun and not yet answered */
@@ -81,6 +83,7 @@ typedef struct request {
 	char *allow;              /* a 405's Allow header */
 	char *location;           /* a 201's Location header */
 	char *next_cursor;        /* X-Next-Cursor: the next page of a list */
+	const char *content_type; /* NULL: application/json */
 	int unauthorized;         /* a 401: reply_send adds WWW-Authenticate */
 	char actor[BT_TOKEN_NAME_MAX + 1]; /* the bearer token's name */
 	/* a parked long poll (routes_feed.c) */
@@ -109,6 +112,9 @@ typedef struct route {
 	route_fn fn;
 } route;
 
+/* The route table: how many routes, and route @p i (for metrics). */
+size_t route_count(void);
+const route *route_at(size_t i);
 /* Find @p r's route and run it, or reply 404/405. */
 enum MHD_Result route_dispatch(request *r);
 /* Who acts for this request, the actor of every change it makes: the
@@ -209,6 +215,16 @@ enum MHD_Result route_pending(request *r);
 enum MHD_Result route_occurrences(request *r);
 enum MHD_Result route_report(request *r);
 enum MHD_Result route_stats(request *r);
+
+/* ---- metrics (metrics.c) ---- */
+
+/* NULL when out of memory (the server then keeps none). */
+metrics *metrics_new(void);
+void metrics_free(metrics *m);
+/* Count a finished request: its route (NULL: none matched), status and
+ * time.  Lock-free: any worker thread may call it. */
+void metrics_observe(metrics *m, const route *rt, int status, int64_t elapsed_us);
+enum MHD_Result route_metrics(request *r);
 
 /* The long poll's waiter thread (routes_feed.c). */
 int waiter_start(server *s);

@@ -44,7 +44,8 @@ static enum MHD_Result send_(request *r, reply *b, unsigned int status, int64_t 
 		return MHD_NO;
 	}
 	b->buf = NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->content_type ? r->content_type : "application/json");
 	if (version > 0) {
 		snprintf(etag, sizeof(etag), "\"%lld\"", (long long)version);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);

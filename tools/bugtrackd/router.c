@@ -31,9 +31,20 @@ static const route routes[] = {
 	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences },
 	{ "GET",   "/reports/{kind}",        READ,  route_report },
 	{ "GET",   "/stats",                 READ,  route_stats },
+	{ "GET",   "/metrics",               READ,  route_metrics },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+size_t route_count(void)
+{
+	return NROUTES;
+}
+
+const route *route_at(size_t i)
+{
+	return i < NROUTES ? &routes[i] : NULL;
+}
 
 /* Whether @p path matches @p pattern; the {name} segment goes to *@p arg
  * (allocated) when there is one. */

@@ -175,6 +175,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 				  addr, sizeof(addr));
 	}
+	if (r->srv->metrics)
+		metrics_observe(r->srv->metrics, r->route, r->status, mono_us() - r->started_us);
 	path = text_clean(r->path, 0);
 	fprintf(stderr, "bugtrackd: %s %s %s %d %.1f ms%s\n", addr, r->method, path,
 		r->status, (double)(mono_us() - r->started_us) / 1000.0,
@@ -236,8 +238,11 @@ int server_start(server *s)
 		flags |= MHD_USE_IPv6;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
-	if (waiter_start(s) != 0)
+	s->metrics = metrics_new();
+	if (waiter_start(s) != 0) {
+		metrics_free(s->metrics);
 		return -1;
+	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 				  MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
@@ -249,6 +254,7 @@ int server_start(server *s)
 	if (!s->mhd) {
 		fprintf(stderr, "bugtrackd: cannot listen on %s\n", cfg->listen);
 		waiter_stop(s);
+		metrics_free(s->metrics);
 		return -1;
 	}
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -284,4 +290,6 @@ void server_stop(server *s)
 	s->mhd = NULL;
 	pthread_cond_destroy(&s->idle);
 	pthread_mutex_destroy(&s->lock);
+	metrics_free(s->metrics);
+	s->metrics = NULL;
 }
