@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -37,6 +38,7 @@ class Daemon:
     """A bugtrackd on @db, started with @args; url(path) is below /api/v1."""
 
     def __init__(self, checker, db, *args):
+        self.args = list(args)
         self.log_path = os.path.join(checker.tmp, f"bugtrackd-{len(checker.daemons)}.log")
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([checker.bugtrackd, "--db", db, "--listen", "127.0.0.1:0"]
@@ -47,7 +49,7 @@ class Daemon:
         self.port = None
         while time.time() < deadline and self.port is None and self.proc.poll() is None:
             time.sleep(0.02)
-            m = re.search(r"\(port (\d+)\)", self.text())
+            m = re.search(r"\(port (\d+)", self.text())
             if m:
                 self.port = int(m.group(1))
         if self.port is None:
@@ -63,7 +65,8 @@ class Daemon:
             return f.read()
 
     def url(self, path):
-        return f"http://127.0.0.1:{self.port}/api/v1{path}"
+        scheme = "https" if "--tls-cert" in self.args else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/api/v1{path}"
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
@@ -168,6 +171,7 @@ class Check(clitest.Checker):
             self.check_auth()
             self.check_ingest()
             self.check_metrics()
+            self.check_tls()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -444,6 +448,39 @@ class Check(clitest.Checker):
         self.same("the histogram's count", values.get(
             f"bugtrackd_request_duration_seconds_count{{{route}}}"), 3)
         d.stop()
+
+    # ---- TLS ----
+
+    def check_tls(self):
+        if not shutil.which("openssl"):
+            print("SKIP check_tls: no openssl to make a certificate")
+            return
+        cert, key = os.path.join(self.tmp, "cert.pem"), os.path.join(self.tmp, "key.pem")
+        p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True)
+        if not self.check(p.returncode == 0, "openssl makes a certificate", p.stderr):
+            return
+        db = self.copy_db("tls.db")
+        d = Daemon(self, db, "--tls-cert", cert, "--tls-key", key)
+        # curl checks the certificate against the one we made.
+        p = subprocess.run(["curl", "-sS", "--cacert", cert, "-H", f"Authorization: Bearer {d.token}",
+                            "-o", "/dev/null", "-w", "%{http_code}", d.url("/tickets")],
+                           capture_output=True, timeout=30)
+        self.same("HTTPS with the certificate (curl)", p.stdout, b"200")
+        p = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                            d.url("/healthz").replace("https:", "http:")],
+                           capture_output=True, timeout=30)
+        self.check(p.stdout != b"200", "plain HTTP is not served on a TLS port", p.stdout)
+        d.stop()
+        bad = subprocess.run([self.bugtrackd, "--db", db, "--listen", "127.0.0.1:0",
+                              "--tls-cert", cert], capture_output=True, timeout=30)
+        self.check(bad.returncode == 2 and b"go together" in bad.stderr,
+                   "--tls-cert without --tls-key is refused", bad.stderr)
+        bad = subprocess.run([self.bugtrackd, "--db", db, "--listen", "127.0.0.1:0",
+                              "--tls-cert", cert, "--tls-key", cert], capture_output=True,
+                             timeout=30)
+        self.check(bad.returncode != 0, "a key that is not a key is refused", bad.stderr)
 
     # ---- refusals ----
 

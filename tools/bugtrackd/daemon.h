@@ -46,6 +46,8 @@ typedef struct config {
 	int max_depth;           /* --max-depth: deeper JSON gets 400 */
 	int busy_timeout_ms;     /* --busy-timeout: then 503 */
 	int max_wait_s;          /* --max-wait: the longest long poll */
+	const char *tls_cert;    /* --tls-cert: PEM file; NULL: plain HTTP */
+	const char *tls_key;     /* --tls-key: PEM file */
 } config;
 
 /* ---- the server (server.c) ---- */
@@ -59,6 +61,7 @@ typedef struct server {
 	struct MHD_Daemon *mhd;
 	waiter *waiter;           /* the long poll's (routes_feed.c) */
 	metrics *metrics;         /* request counts and latencies (metrics.c) */
+	char *tls_cert, *tls_key; /* the PEM texts MHD serves HTTPS with */
 	pthread_mutex_t lock;     /* inflight */
 	pthread_cond_t idle;      /* inflight fell to 0 */
 	unsigned int inflight;    /* requests begun and not yet answered */

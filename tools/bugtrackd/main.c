@@ -26,11 +26,14 @@ static const char usage[] =
 	"  --max-depth N          JSON nested deeper gets 400 (default 32)\n"
 	"  --busy-timeout MS      a database locked this long gives 503 (default 2000)\n"
 	"  --max-wait SECONDS     the longest long poll, GET /pending?wait= (default 60)\n"
+	"  --tls-cert FILE        serve HTTPS with this PEM certificate (chain)...\n"
+	"  --tls-key FILE         ...and this PEM private key (both, or neither: plain\n"
+	"                         HTTP, e.g. behind a reverse proxy that does TLS)\n"
 	"  --version              print the version and exit\n"
 	"  -h, --help             print this help\n";
 
 enum { O_DB = 256, O_LISTEN, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_MAXDEPTH,
-       O_BUSY, O_MAXWAIT, O_VERSION };
+       O_BUSY, O_MAXWAIT, O_VERSION, O_TLS_CERT, O_TLS_KEY };
 
 static const struct option options[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -43,6 +46,8 @@ static const struct option options[] = {
 	{ "busy-timeout", required_argument, NULL, O_BUSY },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "version", no_argument, NULL, O_VERSION },
+	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
+	{ "tls-key", required_argument, NULL, O_TLS_KEY },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
@@ -69,6 +74,8 @@ static int parse_option(config *cfg, int o, const char *arg)
 	switch (o) {
 	case O_DB:       cfg->db = arg; return 0;
 	case O_LISTEN:   cfg->listen = arg; return 0;
+	case O_TLS_CERT: cfg->tls_cert = arg; return 0;
+	case O_TLS_KEY:  cfg->tls_key = arg; return 0;
 	case O_THREADS:  rc = number("threads", arg, 1, 256, &v); cfg->threads = (unsigned int)v; break;
 	case O_MAXCONN:  rc = number("max-connections", arg, 1, 100000, &v); cfg->max_conns = (unsigned int)v; break;
 	case O_TIMEOUT:  rc = number("timeout", arg, 1, 3600, &v); cfg->timeout_s = (unsigned int)v; break;
@@ -100,6 +107,10 @@ static int parse_args(config *cfg, int argc, char **argv)
 			return 3;
 		}
 	}
+	if (!cfg->tls_cert != !cfg->tls_key) {
+		fprintf(stderr, "bugtrackd: --tls-cert and --tls-key go together\n");
+		return 3;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "bugtrackd: unexpected argument '%s'; see 'bugtrackd --help'\n", argv[optind]);
 		return 3;
@@ -125,7 +136,7 @@ static int open_db(const config *cfg, bt_db **out)
 
 int main(int argc, char **argv)
 {
-	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60 };
+	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL };
 	server srv;
 	sigset_t stop;
 	int rc, sig;

@@ -221,6 +221,63 @@ static int parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t
 	return 0;
 }
 
+/* The whole of PEM file @p path, NUL-terminated (free()); NULL after
+ * saying why on stderr. */
+static char *read_pem(const char *opt, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (!f) {
+		fprintf(stderr, "bugtrackd: --%s: %s: %s\n", opt, path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && len < (1u << 20)) {
+		char *more = realloc(buf, len + n + 1);
+
+		if (!more)
+			break;
+		buf = more;
+		memcpy(buf + len, chunk, n);
+		len += n;
+		buf[len] = '\0';
+	}
+	if (ferror(f) || !buf) {
+		fprintf(stderr, "bugtrackd: --%s: %s: cannot read it\n", opt, path);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* MHD with TLS when --tls-cert and --tls-key are given: it copies
+ * neither, so they live in @p s until server_stop. */
+static int tls_setup(server *s, unsigned int *flags)
+{
+	if (!s->cfg->tls_cert)
+		return 0;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		fprintf(stderr, "bugtrackd: this libmicrohttpd was built without TLS\n");
+		return -1;
+	}
+	s->tls_cert = read_pem("tls-cert", s->cfg->tls_cert);
+	s->tls_key = s->tls_cert ? read_pem("tls-key", s->cfg->tls_key) : NULL;
+	if (!s->tls_key)
+		return -1;
+	*flags |= MHD_USE_TLS;
+	return 0;
+}
+
+static void tls_free(server *s)
+{
+	free(s->tls_cert);
+	free(s->tls_key);
+	s->tls_cert = s->tls_key = NULL;
+}
+
 int server_start(server *s)
 {
 	const config *cfg = s->cfg;
@@ -236,6 +293,10 @@ int server_start(server *s)
 	}
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (tls_setup(s, &flags) != 0) {
+		tls_free(s);
+		return -1;
+	}
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	s->metrics = metrics_new();
@@ -250,17 +311,24 @@ int server_start(server *s)
 				  MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 				  MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+				  /* Ignored without MHD_USE_TLS; NULL ends the list
+				   * early, so the TLS pair comes last. */
+				  s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+				  s->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, s->tls_key,
 				  MHD_OPTION_END);
 	if (!s->mhd) {
-		fprintf(stderr, "bugtrackd: cannot listen on %s\n", cfg->listen);
+		fprintf(stderr, "bugtrackd: cannot listen on %s%s\n", cfg->listen,
+			s->tls_cert ? " (or the TLS certificate and key were refused)" : "");
 		waiter_stop(s);
 		metrics_free(s->metrics);
+		tls_free(s);
 		return -1;
 	}
 	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	/* Tests start it on port 0 and read the port from this line. */
-	fprintf(stderr, "bugtrackd: listening on %s (port %u), database %s\n", cfg->listen,
-		info ? (unsigned int)info->port : 0u, cli_shown(bt_db_location(s->db)));
+	fprintf(stderr, "bugtrackd: listening on %s (port %u%s), database %s\n", cfg->listen,
+		info ? (unsigned int)info->port : 0u, s->tls_cert ? ", https" : "",
+		cli_shown(bt_db_location(s->db)));
 	return 0;
 }
 
@@ -292,4 +360,5 @@ void server_stop(server *s)
 	pthread_mutex_destroy(&s->lock);
 	metrics_free(s->metrics);
 	s->metrics = NULL;
+	tls_free(s);
 }
