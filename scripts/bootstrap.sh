@@ -14,7 +14,7 @@ packages=(
 	valgrind                       # the memcheck stage of the tests
 	scdoc                          # the man page, bugtrack(1)
 	libmicrohttpd-dev libjansson-dev  # bugtrackd, the HTTP daemon (optional in a user's build)
-	curl                           # a client of bugtrackd's tests
+	curl openssl                   # a client of bugtrackd's tests; its test certificate
 	clang libclang-rt-14-dev       # libFuzzer and clang's sanitizers: the fuzz targets
 	locales                        # de_DE's sources: test_json makes a decimal-comma locale
 )
