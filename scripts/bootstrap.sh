@@ -7,6 +7,7 @@ packages=(
 	gcc g++ libc6-dev binutils     # compilers; g++ for the C++ header test
 	meson ninja-build pkg-config   # build
 	python3                        # meson itself, and the migration embedder
+	python3-yaml                   # parses doc/openapi.yaml in bugtrackd's test
 	libsqlite3-dev                 # the one required runtime dependency
 	libpq-dev                      # the PostgreSQL backend (optional in a user's build)
 	postgresql-15                  # the server the postgresql stage starts (pg_virtualenv)

@@ -172,6 +172,8 @@ class Check(clitest.Checker):
             self.check_ingest()
             self.check_metrics()
             self.check_tls()
+            self.check_openapi()
+            self.check_agent_example()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -481,6 +483,82 @@ class Check(clitest.Checker):
                               "--tls-cert", cert, "--tls-key", cert], capture_output=True,
                              timeout=30)
         self.check(bad.returncode != 0, "a key that is not a key is refused", bad.stderr)
+
+    # ---- the OpenAPI description against the routes served ----
+
+    def check_openapi(self):
+        spec_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "doc",
+                                 "openapi.yaml")
+        spec, path, method = set(), None, None
+        for line in open(spec_path):
+            m = re.match(r"^  (/\S*):\s*$", line)
+            if m:
+                path, method = m.group(1), None
+                continue
+            if re.match(r"^\S", line):
+                path = None if not line.startswith("paths:") else path
+                continue
+            m = re.match(r"^    (get|post|patch|put|delete):\s*$", line)
+            if m and path:
+                method = m.group(1).upper()
+                continue
+            m = re.match(r"^      x-scope:\s*(\w+)\s*$", line)
+            if m and path and method:
+                spec.add((method, path, m.group(1)))
+        p = subprocess.run([self.bugtrackd, "--routes"], capture_output=True, text=True)
+        served = set()
+        for line in p.stdout.splitlines():
+            method, route, scope = line.split()
+            served.add((method, route.replace("/api/v1", "", 1), scope))
+        self.check(len(served) >= 18, "bugtrackd --routes lists its routes", p.stdout)
+        for op in sorted(served - spec):
+            self.fail(f"served but not in doc/openapi.yaml (or with another x-scope): {op}")
+        for op in sorted(spec - served):
+            self.fail(f"in doc/openapi.yaml but not served: {op}")
+        self.checks += 1
+        # And the daemon answers each with the route, not 404/405 of none.
+        db = self.copy_db("openapi.db")
+        d = Daemon(self, db)
+        for method, route, _ in sorted(spec):
+            path = route.replace("{id}", "1").replace("{kind}", "summary")
+            st, _, body = self.http(d, method, path + ("?wait=0" if route == "/pending" else ""),
+                                    raw=b"{}" if method != "GET" else None)
+            routed = st != 405 and not (st == 404 and b"no route" in body)
+            self.check(routed, f"{method} {path} is served", body)
+        d.stop()
+        try:
+            import yaml
+        except ImportError:
+            print("note: no python3-yaml; doc/openapi.yaml's YAML syntax was not parsed")
+            return
+        doc = yaml.safe_load(open(spec_path))
+        self.same("an OpenAPI 3 document", str(doc.get("openapi", ""))[:2], "3.")
+
+    # ---- examples/agent.py, a stdlib-only agent ----
+
+    def check_agent_example(self):
+        agent = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "examples",
+                             "agent.py")
+        db = self.copy_db("agent.db")
+        d = Daemon(self, db)
+        token = self.make_token(db, "example-agent", "agent")
+        env = dict(os.environ, BUGTRACKD_TOKEN=token)
+        p = subprocess.run([sys.executable, agent, "--url", d.url("").rsplit("/api/v1", 1)[0],
+                            "--agent", "agent:example", "--wait", "5", "--once"],
+                           capture_output=True, text=True, env=env, timeout=120)
+        self.check(p.returncode == 0 and "resolved BUG-" in p.stdout,
+                   "examples/agent.py claims, notes and resolves a ticket", p.stdout + p.stderr)
+        m = re.search(r"resolved (BUG-\d+)", p.stdout)
+        if m:
+            shown = json.loads(self.cli_json(db, "show", m.group(1), "--json"))
+            t = shown["ticket"]
+            self.same("resolved by the agent's token, with its commit",
+                      (t["status"], t["resolved_by"], t["resolution_commit"]),
+                      ("resolved", "example-agent", "0" * 39 + "1"))
+            notes = [e for e in shown["events"] if e["kind"] == "note"]
+            self.check(any("agent:example is looking" in (e.get("note") or "") for e in notes),
+                       "the agent's note is in the trail", notes)
+        d.stop()
 
     # ---- refusals ----
 

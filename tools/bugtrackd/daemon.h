@@ -118,6 +118,8 @@ typedef struct route {
 /* The route table: how many routes, and route @p i (for metrics). */
 size_t route_count(void);
 const route *route_at(size_t i);
+/* "read", "agent", "ingest", "admin", or "none" for 0. */
+const char *route_scope_name(unsigned int scope);
 /* Find @p r's route and run it, or reply 404/405. */
 enum MHD_Result route_dispatch(request *r);
 /* Who acts for this request, the actor of every change it makes: the

@@ -29,11 +29,12 @@ static const char usage[] =
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate (chain)...\n"
 	"  --tls-key FILE         ...and this PEM private key (both, or neither: plain\n"
 	"                         HTTP, e.g. behind a reverse proxy that does TLS)\n"
+	"  --routes               print the routes served (METHOD PATH SCOPE) and exit\n"
 	"  --version              print the version and exit\n"
 	"  -h, --help             print this help\n";
 
 enum { O_DB = 256, O_LISTEN, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_MAXDEPTH,
-       O_BUSY, O_MAXWAIT, O_VERSION, O_TLS_CERT, O_TLS_KEY };
+       O_BUSY, O_MAXWAIT, O_VERSION, O_TLS_CERT, O_TLS_KEY, O_ROUTES };
 
 static const struct option options[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -46,6 +47,7 @@ static const struct option options[] = {
 	{ "busy-timeout", required_argument, NULL, O_BUSY },
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "version", no_argument, NULL, O_VERSION },
+	{ "routes", no_argument, NULL, O_ROUTES },
 	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
 	{ "tls-key", required_argument, NULL, O_TLS_KEY },
 	{ "help", no_argument, NULL, 'h' },
@@ -96,6 +98,15 @@ static int parse_args(config *cfg, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		if (o == 'h') {
 			fputs(usage, stdout);
+			return 1;
+		}
+		if (o == O_ROUTES) {
+			for (size_t i = 0; i < route_count(); i++) {
+				const route *rt = route_at(i);
+
+				printf("%s %s%s %s\n", rt->method, API_PREFIX, rt->pattern,
+				       route_scope_name(rt->scope));
+			}
 			return 1;
 		}
 		if (o == O_VERSION) {

@@ -89,9 +89,9 @@ static int scope_covers(unsigned int have, unsigned int need)
 	return (have & need) == need;
 }
 
-static const char *scope_name(unsigned int scope)
+const char *route_scope_name(unsigned int scope)
 {
-	return scope == BT_SCOPE_READ ? "read" : scope == BT_SCOPE_AGENT ? "agent"
+	return !scope ? "none" : scope == BT_SCOPE_READ ? "read" : scope == BT_SCOPE_AGENT ? "agent"
 	       : scope == BT_SCOPE_INGEST ? "ingest" : "admin";
 }
 
@@ -133,7 +133,7 @@ static int authorize(request *r, const route *rt, enum MHD_Result *res)
 	if (!scope_covers(scopes, rt->scope)) {
 		*res = reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
 				   "token %s lacks the %s scope this route needs", r->actor,
-				   scope_name(rt->scope));
+				   route_scope_name(rt->scope));
 		return 0;
 	}
 	return 1;
