@@ -174,6 +174,7 @@ class Check(clitest.Checker):
             self.check_tls()
             self.check_openapi()
             self.check_agent_example()
+            self.check_rate_limit()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -558,6 +559,29 @@ class Check(clitest.Checker):
             notes = [e for e in shown["events"] if e["kind"] == "note"]
             self.check(any("agent:example is looking" in (e.get("note") or "") for e in notes),
                        "the agent's note is in the trail", notes)
+        d.stop()
+
+    # ---- per-token rate limits ----
+
+    def check_rate_limit(self):
+        db = self.copy_db("rate.db")
+        d = Daemon(self, db, "--rate-limit", "5")
+        other = self.make_token(db, "other", "read")
+        got = [self.http(d, "GET", "/healthz") for _ in range(2)]  # no token: not limited
+        self.same("healthz is not limited", {g[0] for g in got}, {200})
+        got = [self.http(d, "GET", "/tickets?limit=1") for _ in range(30)]
+        codes = [g[0] for g in got]
+        self.check(codes.count(200) >= 10 and codes.count(429) >= 5,
+                   "a burst of 10 passes, then 429", codes)
+        limited = next((g for g in got if g[0] == 429), None)
+        if limited:
+            self.want("429's body", limited, 429, "rate_limited")
+            retry = int(limited[1].get("Retry-After") or 0)
+            self.check(retry >= 1, "429 says when to retry", limited[1])
+        self.want("another token has its own bucket",
+                  self.http(d, "GET", "/tickets?limit=1", token=other), 200)
+        time.sleep(1.2)
+        self.want("after the wait, allowed again", self.http(d, "GET", "/tickets?limit=1"), 200)
         d.stop()
 
     # ---- refusals ----

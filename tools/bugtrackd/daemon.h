@@ -48,12 +48,14 @@ typedef struct config {
 	int max_wait_s;          /* --max-wait: the longest long poll */
 	const char *tls_cert;    /* --tls-cert: PEM file; NULL: plain HTTP */
 	const char *tls_key;     /* --tls-key: PEM file */
+	unsigned int rate_limit; /* --rate-limit: requests a second per token; 0: none */
 } config;
 
 /* ---- the server (server.c) ---- */
 
 typedef struct waiter waiter;
 typedef struct metrics metrics;
+typedef struct limiter limiter;
 
 typedef struct server {
 	const config *cfg;
@@ -62,6 +64,7 @@ typedef struct server {
 	waiter *waiter;           /* the long poll's (routes_feed.c) */
 	metrics *metrics;         /* request counts and latencies (metrics.c) */
 	char *tls_cert, *tls_key; /* the PEM texts MHD serves HTTPS with */
+	limiter *limiter;         /* per-token rate limits; NULL: none (limiter.c) */
 	pthread_mutex_t lock;     /* inflight */
 	pthread_cond_t idle;      /* inflight fell to 0 */
 	unsigned int inflight;    /* requests begun and not yet answered */
@@ -88,6 +91,7 @@ typedef struct request {
 	char *next_cursor;        /* X-Next-Cursor: the next page of a list */
 	const char *content_type; /* NULL: application/json */
 	int unauthorized;         /* a 401: reply_send adds WWW-Authenticate */
+	int retry_after_s;        /* a 429: reply_send adds Retry-After */
 	char actor[BT_TOKEN_NAME_MAX + 1]; /* the bearer token's name */
 	/* a parked long poll (routes_feed.c) */
 	int poll_started;
@@ -220,6 +224,15 @@ enum MHD_Result route_pending(request *r);
 enum MHD_Result route_occurrences(request *r);
 enum MHD_Result route_report(request *r);
 enum MHD_Result route_stats(request *r);
+
+/* ---- rate limits (limiter.c) ---- */
+
+/* NULL for 0 (no limit) or out of memory. */
+limiter *limiter_new(unsigned int per_second);
+void limiter_free(limiter *l);
+/* 1 when the token named @p name may make a request now (and it is
+ * counted); else 0 with the seconds until it may.  A NULL @p l allows all. */
+int limiter_take(limiter *l, const char *name, int64_t now_ms, int *retry_after_s);
 
 /* ---- metrics (metrics.c) ---- */
 

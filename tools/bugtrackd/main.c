@@ -26,6 +26,8 @@ static const char usage[] =
 	"  --max-depth N          JSON nested deeper gets 400 (default 32)\n"
 	"  --busy-timeout MS      a database locked this long gives 503 (default 2000)\n"
 	"  --max-wait SECONDS     the longest long poll, GET /pending?wait= (default 60)\n"
+	"  --rate-limit N         requests a second per token, with bursts of 2N; more\n"
+	"                         get 429 and Retry-After (default 1000; 0: no limit)\n"
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate (chain)...\n"
 	"  --tls-key FILE         ...and this PEM private key (both, or neither: plain\n"
 	"                         HTTP, e.g. behind a reverse proxy that does TLS)\n"
@@ -34,7 +36,8 @@ static const char usage[] =
 	"  -h, --help             print this help\n";
 
 enum { O_DB = 256, O_LISTEN, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_MAXDEPTH,
-       O_BUSY, O_MAXWAIT, O_VERSION, O_TLS_CERT, O_TLS_KEY, O_ROUTES };
+       O_BUSY, O_MAXWAIT, O_VERSION, O_TLS_CERT, O_TLS_KEY, O_ROUTES,
+       O_RATE };
 
 static const struct option options[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -48,6 +51,7 @@ static const struct option options[] = {
 	{ "max-wait", required_argument, NULL, O_MAXWAIT },
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "routes", no_argument, NULL, O_ROUTES },
+	{ "rate-limit", required_argument, NULL, O_RATE },
 	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
 	{ "tls-key", required_argument, NULL, O_TLS_KEY },
 	{ "help", no_argument, NULL, 'h' },
@@ -85,6 +89,7 @@ static int parse_option(config *cfg, int o, const char *arg)
 	case O_MAXDEPTH: rc = number("max-depth", arg, 1, 1000, &v); cfg->max_depth = (int)v; break;
 	case O_BUSY:     rc = number("busy-timeout", arg, 1, 600000, &v); cfg->busy_timeout_ms = (int)v; break;
 	case O_MAXWAIT:  rc = number("max-wait", arg, 0, 3600, &v); cfg->max_wait_s = (int)v; break;
+	case O_RATE:     rc = number("rate-limit", arg, 0, 1000000, &v); cfg->rate_limit = (unsigned int)v; break;
 	default:         return -1;
 	}
 	return rc;
@@ -147,7 +152,7 @@ static int open_db(const config *cfg, bt_db **out)
 
 int main(int argc, char **argv)
 {
-	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL };
+	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL, 1000 };
 	server srv;
 	sigset_t stop;
 	int rc, sig;

@@ -61,6 +61,12 @@ static enum MHD_Result send_(request *r, reply *b, unsigned int status, int64_t 
 		MHD_add_response_header(resp, "X-Next-Cursor", r->next_cursor);
 	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+	if (r->retry_after_s > 0) {
+		char secs[16];
+
+		snprintf(secs, sizeof(secs), "%d", r->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+	}
 	/* A client on a kept-alive connection must not hold the stop up. */
 	if (r->srv->stopping || r->body_too_large)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");

@@ -130,6 +130,12 @@ static int authorize(request *r, const route *rt, enum MHD_Result *res)
 		*res = reply_bt(r, rc);
 		return 0;
 	}
+	if (!limiter_take(r->srv->limiter, r->actor, now_ms(), &r->retry_after_s))
+		*res = reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited",
+				   "token %s made more than %u requests a second; try again in %d s",
+				   r->actor, r->srv->cfg->rate_limit, r->retry_after_s);
+	if (r->retry_after_s > 0)
+		return 0;
 	if (!scope_covers(scopes, rt->scope)) {
 		*res = reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
 				   "token %s lacks the %s scope this route needs", r->actor,

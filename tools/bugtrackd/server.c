@@ -300,8 +300,10 @@ int server_start(server *s)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	s->metrics = metrics_new();
+	s->limiter = limiter_new(cfg->rate_limit);
 	if (waiter_start(s) != 0) {
 		metrics_free(s->metrics);
+		limiter_free(s->limiter);
 		return -1;
 	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -321,6 +323,7 @@ int server_start(server *s)
 			s->tls_cert ? " (or the TLS certificate and key were refused)" : "");
 		waiter_stop(s);
 		metrics_free(s->metrics);
+		limiter_free(s->limiter);
 		tls_free(s);
 		return -1;
 	}
@@ -360,5 +363,7 @@ void server_stop(server *s)
 	pthread_mutex_destroy(&s->lock);
 	metrics_free(s->metrics);
 	s->metrics = NULL;
+	limiter_free(s->limiter);
+	s->limiter = NULL;
 	tls_free(s);
 }
