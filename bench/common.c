@@ -182,7 +182,7 @@ int bench_barrier_wait(pthread_barrier_t *barrier)
 int bench_run_threads(int n, void *(*fn)(void *), void *args, size_t size,
 		      pthread_barrier_t *barrier)
 {
-	pthread_t tid[16];
+	pthread_t tid[64];
 	int t, rc, ret = 0;
 
 	if (n < 1 || n > (int)(sizeof(tid) / sizeof(tid[0]))) {
