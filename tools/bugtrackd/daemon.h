@@ -155,6 +155,8 @@ enum MHD_Result reply_bt(request *r, int rc);
 /* As reply_bt, when the call was asked for @p expected_version: a version
  * conflict is 412, precondition failed. */
 enum MHD_Result reply_bt_versioned(request *r, int rc, int64_t id, int64_t expected_version);
+/* Ticket @p t's trail as `events --json`; frees @p t. */
+enum MHD_Result reply_events(request *r, bt_ticket *t, unsigned int status);
 /* The ticket @p id as its --json object, with its ETag. */
 enum MHD_Result reply_ticket(request *r, int64_t id, unsigned int status);
 

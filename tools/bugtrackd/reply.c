@@ -197,3 +197,21 @@ enum MHD_Result reply_ticket(request *r, int64_t id, unsigned int status)
 	bt_ticket_free(t);
 	return reply_send_etag(r, &b, status, version);
 }
+
+enum MHD_Result reply_events(request *r, bt_ticket *t, unsigned int status)
+{
+	reply b;
+	int rc;
+
+	if (reply_open(&b) != 0) {
+		bt_ticket_free(t);
+		return MHD_NO;
+	}
+	rc = emit_events_json(b.f, r->srv->db, t);
+	bt_ticket_free(t);
+	if (rc != BT_OK) {
+		reply_drop(&b);
+		return reply_bt(r, rc);
+	}
+	return reply_send(r, &b, status);
+}

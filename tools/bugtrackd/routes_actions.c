@@ -180,7 +180,6 @@ enum MHD_Result route_ticket_note(request *r)
 	const char *note;
 	bt_ticket *t;
 	action a;
-	reply b;
 	int rc;
 
 	if (!begin(r, members, &a, &res))
@@ -196,15 +195,5 @@ enum MHD_Result route_ticket_note(request *r)
 		return reply_bt_versioned(r, rc, a.id, a.expected);
 	if ((rc = bt_ticket_get(r->srv->db, a.id, &t)) != BT_OK)
 		return reply_bt(r, rc);
-	if (reply_open(&b) != 0) {
-		bt_ticket_free(t);
-		return MHD_NO;
-	}
-	rc = emit_events_json(b.f, r->srv->db, t);
-	bt_ticket_free(t);
-	if (rc != BT_OK) {
-		reply_drop(&b);
-		return reply_bt(r, rc);
-	}
-	return reply_send(r, &b, MHD_HTTP_CREATED);
+	return reply_events(r, t, MHD_HTTP_CREATED);
 }

@@ -164,22 +164,10 @@ enum MHD_Result route_ticket_events(request *r)
 	static const char *const params[] = { NULL };
 	enum MHD_Result res = MHD_NO;
 	bt_ticket *t;
-	reply b;
-	int rc;
 
 	if (!query_check(r, params, &res) || !(t = request_ticket(r, &res)))
 		return res;
-	if (reply_open(&b) != 0) {
-		bt_ticket_free(t);
-		return MHD_NO;
-	}
-	rc = emit_events_json(b.f, r->srv->db, t);
-	bt_ticket_free(t);
-	if (rc != BT_OK) {
-		reply_drop(&b);
-		return reply_bt(r, rc);
-	}
-	return reply_send(r, &b, MHD_HTTP_OK);
+	return reply_events(r, t, MHD_HTTP_OK);
 }
 
 /* ---- POST /tickets ---- */
