@@ -15,6 +15,7 @@ packages=(
 	valgrind                       # the memcheck stage of the tests
 	scdoc                          # the man page, bugtrack(1)
 	libmicrohttpd-dev libjansson-dev  # bugtrackd, the HTTP daemon (optional in a user's build)
+	libcurl4-gnutls-dev libgnutls28-dev  # bugtrackd's webhooks: delivery, HMAC signatures
 	curl openssl                   # a client of bugtrackd's tests; its test certificate
 	clang libclang-rt-14-dev       # libFuzzer and clang's sanitizers: the fuzz targets
 	locales                        # de_DE's sources: test_json makes a decimal-comma locale

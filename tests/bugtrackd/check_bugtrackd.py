@@ -175,6 +175,7 @@ class Check(clitest.Checker):
             self.check_openapi()
             self.check_agent_example()
             self.check_rate_limit()
+            self.check_webhooks()
             self.check_feed()
             self.check_long_poll()
             self.check_slow_client()
@@ -583,6 +584,76 @@ class Check(clitest.Checker):
         time.sleep(1.2)
         self.want("after the wait, allowed again", self.http(d, "GET", "/tickets?limit=1"), 200)
         d.stop()
+
+    # ---- webhooks ----
+
+    def check_webhooks(self):
+        import hashlib
+        import hmac
+        import http.server
+
+        got, lock = [], threading.Lock()
+        fail_first = {"left": 1}
+
+        class Receiver(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with lock:
+                    refuse = fail_first["left"] > 0
+                    fail_first["left"] -= 1
+                    got.append((refuse, dict(self.headers), body))
+                self.send_response(500 if refuse else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        secret_file = os.path.join(self.tmp, "hook.secret")
+        with open(secret_file, "w") as f:
+            f.write("s3cret\n")
+        exec_log = os.path.join(self.tmp, "notify.log")
+        db = self.copy_db("hooks.db")
+        d = Daemon(self, db, "--webhook", f"http://127.0.0.1:{srv.server_port}/hook",
+                   "--webhook-secret-file", secret_file, "--notify-exec", f"cat >> {exec_log}; echo >> {exec_log}")
+
+        def delivered(kind, timeout=15):
+            deadline = time.time() + timeout
+            while time.time() < deadline:
+                with lock:
+                    for refused, hdrs, body in got:
+                        if not refused and json.loads(body).get("event") == kind:
+                            return hdrs, body
+                time.sleep(0.1)
+            return None, None
+
+        made = self.want("a new ticket", self.http(d, "POST", "/tickets",
+                                                   {"title": "webhook me"}), 201)
+        hdrs, body = delivered("ticket.created")
+        self.check(body is not None, "the new ticket is delivered, after a 500 and a retry", got)
+        if body:
+            doc = json.loads(body)
+            self.same("the event's ticket", doc["ticket"]["number"], made and made["number"])
+            self.check("webhook me" in doc["text"], "a text, for Slack", doc)
+            want = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+            self.same("signed with HMAC-SHA256 of the body", hdrs.get("X-Bugtrack-Signature"),
+                      want)
+            self.check(sum(1 for r, _, b in got if r) == 1, "the 500 was retried", got)
+        occ = [{"level": "critical", "component": "hooks", "message": "disk full"}] * 12
+        self.want("12 occurrences of one error", self.http(d, "POST", "/occurrences", occ), 201)
+        _, body = delivered("ticket.threshold")
+        self.check(body is not None and json.loads(body)["threshold"] == 10,
+                   "the 10th occurrence is told", body)
+        deadline = time.time() + 10
+        while time.time() < deadline and not (os.path.exists(exec_log) and
+                                              "ticket.threshold" in open(exec_log).read()):
+            time.sleep(0.1)
+        self.check(os.path.exists(exec_log) and "ticket.created" in open(exec_log).read(),
+                   "--notify-exec gets the events on stdin")
+        self.check("s3cret" not in d.text(), "the secret is never logged")
+        d.stop()
+        srv.shutdown()
 
     # ---- refusals ----
 

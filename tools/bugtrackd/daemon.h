@@ -49,6 +49,10 @@ typedef struct config {
 	const char *tls_cert;    /* --tls-cert: PEM file; NULL: plain HTTP */
 	const char *tls_key;     /* --tls-key: PEM file */
 	unsigned int rate_limit; /* --rate-limit: requests a second per token; 0: none */
+	const char *webhooks[8]; /* --webhook URL, up to 8 */
+	int nwebhooks;
+	char *webhook_secret;    /* from --webhook-secret-file; NULL: unsigned */
+	const char *notify_exec; /* --notify-exec CMD: run with each event on stdin */
 } config;
 
 /* ---- the server (server.c) ---- */
@@ -56,6 +60,7 @@ typedef struct config {
 typedef struct waiter waiter;
 typedef struct metrics metrics;
 typedef struct limiter limiter;
+typedef struct webhooks webhooks;
 
 typedef struct server {
 	const config *cfg;
@@ -65,6 +70,7 @@ typedef struct server {
 	metrics *metrics;         /* request counts and latencies (metrics.c) */
 	char *tls_cert, *tls_key; /* the PEM texts MHD serves HTTPS with */
 	limiter *limiter;         /* per-token rate limits; NULL: none (limiter.c) */
+	webhooks *webhooks;       /* NULL: none configured (webhooks.c) */
 	pthread_mutex_t lock;     /* inflight */
 	pthread_cond_t idle;      /* inflight fell to 0 */
 	unsigned int inflight;    /* requests begun and not yet answered */
@@ -235,6 +241,14 @@ void limiter_free(limiter *l);
 /* 1 when the token named @p name may make a request now (and it is
  * counted); else 0 with the seconds until it may.  A NULL @p l allows all. */
 int limiter_take(limiter *l, const char *name, int64_t now_ms, int *retry_after_s);
+
+/* ---- webhooks (webhooks.c) ---- */
+
+/* Start following the feed and delivering events; NULL when none is
+ * configured (or out of memory). */
+webhooks *webhooks_start(server *s);
+/* Stop both threads; what is still queued is dropped.  NULL is fine. */
+void webhooks_stop(webhooks *w);
 
 /* ---- metrics (metrics.c) ---- */
 

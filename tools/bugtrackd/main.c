@@ -28,6 +28,11 @@ static const char usage[] =
 	"  --max-wait SECONDS     the longest long poll, GET /pending?wait= (default 60)\n"
 	"  --rate-limit N         requests a second per token, with bursts of 2N; more\n"
 	"                         get 429 and Retry-After (default 1000; 0: no limit)\n"
+	"  --webhook URL          POST each event (new ticket, regression, 10th, 100th...\n"
+	"                         occurrence, SLA breach) as JSON here; repeatable (8)\n"
+	"  --webhook-secret-file FILE  sign webhooks: X-Bugtrack-Signature: sha256=HMAC\n"
+	"                         of the body with the file's first line as the key\n"
+	"  --notify-exec CMD      run CMD (sh -c) with each event's JSON on stdin\n"
 	"  --tls-cert FILE        serve HTTPS with this PEM certificate (chain)...\n"
 	"  --tls-key FILE         ...and this PEM private key (both, or neither: plain\n"
 	"                         HTTP, e.g. behind a reverse proxy that does TLS)\n"
@@ -37,7 +42,7 @@ static const char usage[] =
 
 enum { O_DB = 256, O_LISTEN, O_THREADS, O_MAXCONN, O_TIMEOUT, O_MAXBODY, O_MAXDEPTH,
        O_BUSY, O_MAXWAIT, O_VERSION, O_TLS_CERT, O_TLS_KEY, O_ROUTES,
-       O_RATE };
+       O_RATE, O_WEBHOOK, O_SECRET, O_EXEC };
 
 static const struct option options[] = {
 	{ "db", required_argument, NULL, O_DB },
@@ -52,6 +57,9 @@ static const struct option options[] = {
 	{ "version", no_argument, NULL, O_VERSION },
 	{ "routes", no_argument, NULL, O_ROUTES },
 	{ "rate-limit", required_argument, NULL, O_RATE },
+	{ "webhook", required_argument, NULL, O_WEBHOOK },
+	{ "webhook-secret-file", required_argument, NULL, O_SECRET },
+	{ "notify-exec", required_argument, NULL, O_EXEC },
 	{ "tls-cert", required_argument, NULL, O_TLS_CERT },
 	{ "tls-key", required_argument, NULL, O_TLS_KEY },
 	{ "help", no_argument, NULL, 'h' },
@@ -72,6 +80,27 @@ static int number(const char *opt, const char *text, long long min, long long ma
 	return 0;
 }
 
+/* The first line of @p path: the webhooks' HMAC key (kept out of argv,
+ * where ps would show it). */
+static int read_secret(config *cfg, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(line, sizeof(line), f)) {
+		fprintf(stderr, "bugtrackd: --webhook-secret-file: %s: cannot read a line\n", path);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	free(cfg->webhook_secret);
+	cfg->webhook_secret = *line ? strdup(line) : NULL;
+	explicit_bzero(line, sizeof(line));
+	return 0;
+}
+
 static int parse_option(config *cfg, int o, const char *arg)
 {
 	long long v = 0;
@@ -82,6 +111,16 @@ static int parse_option(config *cfg, int o, const char *arg)
 	case O_LISTEN:   cfg->listen = arg; return 0;
 	case O_TLS_CERT: cfg->tls_cert = arg; return 0;
 	case O_TLS_KEY:  cfg->tls_key = arg; return 0;
+	case O_EXEC:     cfg->notify_exec = arg; return 0;
+	case O_WEBHOOK:
+		if (cfg->nwebhooks == 8 || (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))) {
+			fprintf(stderr, "bugtrackd: --webhook: '%s' is not an http(s) URL, or there "
+				"are more than 8\n", arg);
+			return -1;
+		}
+		cfg->webhooks[cfg->nwebhooks++] = arg;
+		return 0;
+	case O_SECRET:   return read_secret(cfg, arg);
 	case O_THREADS:  rc = number("threads", arg, 1, 256, &v); cfg->threads = (unsigned int)v; break;
 	case O_MAXCONN:  rc = number("max-connections", arg, 1, 100000, &v); cfg->max_conns = (unsigned int)v; break;
 	case O_TIMEOUT:  rc = number("timeout", arg, 1, 3600, &v); cfg->timeout_s = (unsigned int)v; break;
@@ -152,14 +191,16 @@ static int open_db(const config *cfg, bt_db **out)
 
 int main(int argc, char **argv)
 {
-	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL, 1000 };
+	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL, 1000, { NULL }, 0, NULL, NULL };
 	server srv;
 	sigset_t stop;
 	int rc, sig;
 
 	rc = parse_args(&cfg, argc, argv);
-	if (rc)
+	if (rc) {
+		free(cfg.webhook_secret);
 		return rc - 1;
+	}
 	/* Every thread MHD starts inherits this mask: the signals come to
 	 * sigwait below, never into a worker in the middle of a request. */
 	sigemptyset(&stop);
@@ -170,10 +211,13 @@ int main(int argc, char **argv)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
-	if (open_db(&cfg, &srv.db) != BT_OK)
+	if (open_db(&cfg, &srv.db) != BT_OK) {
+		free(cfg.webhook_secret);
 		return 1;
+	}
 	if (server_start(&srv) != 0) {
 		bt_close(srv.db);
+		free(cfg.webhook_secret);
 		return 1;
 	}
 	fflush(stdout);
@@ -182,6 +226,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "bugtrackd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(&srv);
 	bt_close(srv.db);
+	free(cfg.webhook_secret);
 	fprintf(stderr, "bugtrackd: stopped\n");
 	return 0;
 }

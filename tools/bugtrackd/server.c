@@ -301,7 +301,9 @@ int server_start(server *s)
 	pthread_cond_init(&s->idle, NULL);
 	s->metrics = metrics_new();
 	s->limiter = limiter_new(cfg->rate_limit);
+	s->webhooks = webhooks_start(s);
 	if (waiter_start(s) != 0) {
+		webhooks_stop(s->webhooks);
 		metrics_free(s->metrics);
 		limiter_free(s->limiter);
 		return -1;
@@ -322,6 +324,7 @@ int server_start(server *s)
 		fprintf(stderr, "bugtrackd: cannot listen on %s%s\n", cfg->listen,
 			s->tls_cert ? " (or the TLS certificate and key were refused)" : "");
 		waiter_stop(s);
+		webhooks_stop(s->webhooks);
 		metrics_free(s->metrics);
 		limiter_free(s->limiter);
 		tls_free(s);
@@ -357,6 +360,8 @@ void server_stop(server *s)
 			s->inflight, s->cfg->timeout_s);
 	pthread_mutex_unlock(&s->lock);
 	waiter_stop(s);
+	webhooks_stop(s->webhooks);
+	s->webhooks = NULL;
 	MHD_stop_daemon(s->mhd);
 	s->mhd = NULL;
 	pthread_cond_destroy(&s->idle);
