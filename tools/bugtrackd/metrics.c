@@ -53,12 +53,9 @@ void metrics_free(metrics *m)
 
 void metrics_observe(metrics *m, const route *rt, int status, int64_t elapsed_us)
 {
-	size_t i = m->nroutes, b = 0;
-	route_tally *rs;
-
-	while (rt && i > 0 && route_at(i - 1) != rt)
-		i--;
-	rs = &m->routes[rt && i > 0 ? i - 1 : m->nroutes];
+	/* The route table is one array: a route's index is its offset. */
+	route_tally *rs = &m->routes[rt ? (size_t)(rt - route_at(0)) : m->nroutes];
+	size_t b = 0;
 	if (status >= 100 && status < 600)
 		atomic_fetch_add(&rs->by_class[status / 100 - 1], 1);
 	while (b < NBUCKETS && elapsed_us > bucket_us[b])

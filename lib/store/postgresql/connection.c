@@ -509,21 +509,6 @@ int bti_pg_run(bti_pg_store *st, const char *sql_text, const bti_pg_params *p, c
 	return BT_OK;
 }
 
-int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what)
-{
-	PGresult *res;
-	int rc = BT_OK;
-
-	if (!st->conn)
-		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
-	res = PQexec(st->conn, sql_text);
-	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-		     PQresultStatus(res) != PGRES_TUPLES_OK))
-		rc = bti_pg_fail(st, res, what);
-	PQclear(res);
-	return rc;
-}
-
 int64_t bti_pg_get_int(const PGresult *r, int row, int col)
 {
 	if (PQgetisnull(r, row, col))
@@ -566,13 +551,17 @@ static int exec_last(bti_pg_store *st, const char *sql_text, const char *what, i
 	if (!st->conn)
 		return bti_error_native(BT_EIO, "postgresql:08003", "%s: not connected", what);
 	res = PQexec(st->conn, sql_text);
-	if (!res || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-		     PQresultStatus(res) != PGRES_TUPLES_OK))
+	if (!result_ok(res))
 		rc = bti_pg_fail(st, res, what);
 	else if (last_out && PQntuples(res) > 0)
 		*last_out = bti_pg_get_int(res, 0, 0);
 	PQclear(res);
 	return rc;
+}
+
+int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what)
+{
+	return exec_last(st, sql_text, what, NULL);
 }
 
 /* BEGIN, once more on a new connection if the one it went out on was
