@@ -29,7 +29,8 @@ typedef struct bt_log_filter {
 	const char *component;
 	/** created_at in [from, to), milliseconds. */
 	int64_t from, to;
-	/** Non-zero: newest first (default: oldest first). */
+	/** Non-zero: newest first (default: oldest first), by the order rows
+	 *  were stored. */
 	int newest_first;
 } bt_log_filter;
 
@@ -54,6 +55,9 @@ typedef struct bt_log_iter bt_log_iter;
 /**
  * Read the log rows that match @p filter (NULL: all, oldest first), a page
  * at a time in constant memory, with no read transaction held between calls.
+ * Rows come in the order they were stored (by id), which is time order but
+ * for a row that arrived late (asynchronous capture, another host's clock);
+ * the time bounds filter, and a whole listing reads each row once.
  * @return BT_OK, or BT_EINVALID (NULL db or out, unknown version or level).
  * Thread-safe; the iterator is used by one thread at a time and must not
  * outlive @p db.

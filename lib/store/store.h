@@ -401,14 +401,15 @@ struct bt_log_entry {
 	char *text[BTI_L_TEXT_COUNT];
 };
 
-/* A log listing: rows after (after_time, after_id) in the listing's order. */
+/* A log listing: rows after after_id in the listing's order, which is id
+ * order (the order rows were stored). */
 typedef struct bti_log_query {
 	int64_t ticket_id;        /* 0: any */
 	int min_level;
 	const char *component;
 	int64_t from, to;         /* created_at bounds, already resolved */
 	int newest_first;
-	int64_t after_time, after_id;
+	int64_t after_id;
 } bti_log_query;
 
 static inline int bti_store_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows,
@@ -430,7 +431,17 @@ static inline int bti_store_ticket_get(bti_store *st, int64_t id, bt_ticket **ou
 
 /* ---- reports (store/sqlite/reports.c; the rules live in aggregate.c) ----
  * Every range is [from, to), already resolved (INT64_MIN / INT64_MAX when
- * unbounded).  "Occurrences" are error_logs rows with a ticket. */
+ * unbounded).  Occurrences are counted exactly, by UTC day
+ * (0009_occurrence_days): a range takes in every day it touches. */
+
+#define BTI_DAY_MS INT64_C(86400000)
+
+/* The day of time @ms, as the schema's triggers number it: days since
+ * 1970-01-01 UTC, a time before that on day 0. */
+static inline int64_t bti_day_of(int64_t ms)
+{
+	return ms < 0 ? 0 : ms / BTI_DAY_MS;
+}
 
 typedef struct bti_report_summary {
 	int64_t occurrences, tickets_seen, new_tickets, resolved, regressions, open_now;

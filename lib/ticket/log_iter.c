@@ -67,7 +67,7 @@ int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out)
 	it->q.from = filter->from ? filter->from : INT64_MIN;
 	it->q.to = filter->to ? filter->to : INT64_MAX;
 	it->q.newest_first = filter->newest_first != 0;
-	it->q.after_time = it->q.after_id = it->q.newest_first ? INT64_MAX : INT64_MIN;
+	it->q.after_id = it->q.newest_first ? INT64_MAX : INT64_MIN;
 	*out = it;
 	return BT_OK;
 }
@@ -98,7 +98,6 @@ int bt_log_iter_next(bt_log_iter *it, bt_log_entry **out)
 	}
 	*out = it->rows[it->next];
 	it->rows[it->next++] = NULL;
-	it->q.after_time = (*out)->created_at;
 	it->q.after_id = (*out)->id;
 	return BT_OK;
 }

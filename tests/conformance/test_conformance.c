@@ -1725,6 +1725,70 @@ static void test_purge(void)
  * revoked; a token differing in one character never does; a live name is
  * taken, a revoked one is free; the listing is live tokens in byte order;
  * last use is the minute of a check, written once a minute. */
+/* "DAY|COMPONENT|OCCURRENCES|NEW;" for every row of the daily report. */
+static void daily_rows(bt_db *db, char *out, size_t size)
+{
+	bt_aggregate_iter *it = NULL;
+	size_t used = 0;
+
+	out[0] = '\0';
+	CHECK_RC(bt_aggregate_iter_new(db, BT_AGGREGATE_DAILY, NULL, &it), BT_OK);
+	while (it && bt_aggregate_iter_next(it) == BT_OK && used < size)
+		used += (size_t)snprintf(out + used, size - used, "%s|%s|%lld|%lld;",
+					 bt_aggregate_iter_text(it, 0),
+					 bt_aggregate_iter_is_null(it, 1) ? "~" : bt_aggregate_iter_text(it, 1),
+					 (long long)bt_aggregate_iter_int(it, 2),
+					 (long long)bt_aggregate_iter_int(it, 3));
+	bt_aggregate_iter_free(it);
+}
+
+/* Reports count every occurrence on its UTC day: past the log-row cap, as
+ * days roll (synchronous, and asynchronous batches that coalesce), and
+ * after a merge, which takes the duplicate's days along.  The same answers
+ * on every backend. */
+static void test_report_days(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_update_options o = as("user:triager");
+	char loc[1024], got[1024], fp_a[BT_FINGERPRINT_SIZE], fp_b[BT_FINGERPRINT_SIZE];
+	bt_event ev = BT_EVENT_INIT;
+	bt_db *db = NULL;
+	int day, i;
+
+	fresh("report_days", loc, sizeof(loc));
+	opts.clock = fake_clock;
+	opts.dedup_window_ms = 0;
+	opts.log_rows_per_ticket = 4; /* few rows: the counts must not depend on them */
+	CHECK_RC(bt_open(&db, loc, &opts), BT_OK); /* the default, asynchronous */
+	if (!db)
+		exit(2);
+	atomic_store(&fake_now, 1767571200000LL); /* 2026-01-05T00:00:00Z */
+	for (day = 0; day < 3; day++) {
+		for (i = 0; i < 10 * (day + 1); i++) {
+			ev.level = BT_CRITICAL;
+			ev.message = "disk full";
+			ev.component = "days";
+			CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+			ev.component = "dupe";
+			CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+			advance(SECOND);
+		}
+		CHECK_RC(bt_flush(db, 5000), BT_OK);
+		advance(DAY - 10 * (day + 1) * SECOND);
+	}
+	daily_rows(db, got, sizeof(got));
+	CHECK_STR_EQ(got, "2026-01-05|days|10|1;2026-01-05|dupe|10|1;2026-01-06|days|20|0;"
+		     "2026-01-06|dupe|20|0;2026-01-07|days|30|0;2026-01-07|dupe|30|0;");
+	fingerprint_of(db, "days", "disk full", fp_a);
+	fingerprint_of(db, "dupe", "disk full", fp_b);
+	CHECK_RC(bt_ticket_merge(db, lookup(db, fp_b), lookup(db, fp_a), &o), BT_OK);
+	daily_rows(db, got, sizeof(got));
+	/* The duplicate was still a new ticket on its first day. */
+	CHECK_STR_EQ(got, "2026-01-05|days|20|1;2026-01-05|dupe|0|1;2026-01-06|days|40|0;"
+		     "2026-01-07|days|60|0;");
+	bt_close(db);
+}
+
 static void test_tokens(void)
 {
 	char loc[1024], a[BT_TOKEN_SIZE], b[BT_TOKEN_SIZE], c[BT_TOKEN_SIZE], bad[BT_TOKEN_SIZE];
@@ -1836,5 +1900,6 @@ int main(int argc, char **argv)
 	RUN(test_purge);
 	RUN(test_feed_wait);
 	RUN(test_tokens);
+	RUN(test_report_days);
 	return check_finish();
 }

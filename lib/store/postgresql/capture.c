@@ -19,6 +19,7 @@
  * (0 = forever), $4 how many occurrences, $5 the last one's time. */
 static const char SQL_HIT[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + $4::bigint,"
+	" last_day_count = last_day_count + $4::bigint,"
 	" last_occurred_at = greatest(coalesce(last_occurred_at, $5::bigint), $5::bigint)"
 	" WHERE fingerprint = $1::text AND dedup_active = 1"
 	" AND status NOT IN ('resolved', 'closed')"
@@ -33,6 +34,7 @@ static const char SQL_HIT[] =
  * lock; a hit it refuses goes the whole way, in a transaction. */
 static const char SQL_HIT_ALONE[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + $4::bigint,"
+	" last_day_count = last_day_count + $4::bigint,"
 	" last_occurred_at = greatest(coalesce(last_occurred_at, $5::bigint), $5::bigint)"
 	" WHERE fingerprint = $1::text AND dedup_active = 1"
 	" AND status NOT IN ('resolved', 'closed')"
@@ -61,6 +63,7 @@ static const char SQL_FIND_ALIAS[] =
 /* $1 id, $2 now, $3 how many, $4 the last one's time */
 static const char SQL_COUNT[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + $3::bigint,"
+	" last_day_count = last_day_count + $3::bigint,"
 	" last_occurred_at = greatest(coalesce(last_occurred_at, $4::bigint), $4::bigint),"
 	" first_occurred_at = coalesce(first_occurred_at, $2::bigint)"
 	" WHERE id = $1::bigint RETURNING occurrence_count";
@@ -68,6 +71,7 @@ static const char SQL_COUNT[] =
 /* $1 id, $2 now, $3 when it falls due again, $4 how many, $5 the last one's time */
 static const char SQL_REOPEN[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + $4::bigint,"
+	" last_day_count = last_day_count + $4::bigint,"
 	" last_occurred_at = greatest(coalesce(last_occurred_at, $5::bigint), $5::bigint),"
 	" first_occurred_at = coalesce(first_occurred_at, $2::bigint),"
 	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"

@@ -59,6 +59,20 @@ static const char SQL_INSERT_EVENT[] =
 
 static const char SQL_MOVE_LOGS[] =
 	"UPDATE error_logs SET ticket_id = $2::bigint WHERE ticket_id = $1::bigint";
+/* A merged ticket's occurrence days go with its occurrences, as in the
+ * SQLite backend. */
+static const char SQL_MOVE_DAYS[] =
+	"INSERT INTO ticket_days (ticket_id, day, occurrences)"
+	" SELECT $2::bigint, day, sum(n) FROM (SELECT day, occurrences AS n FROM ticket_days"
+	"  WHERE ticket_id = $1::bigint"
+	"  UNION ALL SELECT last_day, last_day_count FROM tickets"
+	"  WHERE id = $1::bigint AND last_day IS NOT NULL AND last_day_count > 0) AS d"
+	" GROUP BY day"
+	" ON CONFLICT (ticket_id, day)"
+	" DO UPDATE SET occurrences = ticket_days.occurrences + excluded.occurrences";
+static const char SQL_DROP_DAYS[] = "DELETE FROM ticket_days WHERE ticket_id = $1::bigint";
+static const char SQL_CLEAR_DAY[] =
+	"UPDATE tickets SET last_day = NULL, last_day_count = 0 WHERE id = $1::bigint";
 static const char SQL_MOVE_ALIASES[] =
 	"UPDATE fingerprint_aliases SET ticket_id = $2::bigint WHERE ticket_id = $1::bigint";
 static const char SQL_ADD_ALIAS[] =
@@ -205,6 +219,12 @@ int bti_pg_op_merge_links(bti_store *base, int64_t dup, int64_t canonical,
 	bti_pg_params p;
 	int rc = run_ids(st, SQL_MOVE_LOGS, 2, ids, "moving log rows", NULL);
 
+	if (rc == BT_OK)
+		rc = run_ids(st, SQL_MOVE_DAYS, 2, ids, "moving occurrence days", NULL);
+	if (rc == BT_OK)
+		rc = run_ids(st, SQL_DROP_DAYS, 1, ids, "moving occurrence days", NULL);
+	if (rc == BT_OK)
+		rc = run_ids(st, SQL_CLEAR_DAY, 1, ids, "moving occurrence days", NULL);
 	if (rc == BT_OK)
 		rc = run_ids(st, SQL_MOVE_ALIASES, 2, ids, "moving fingerprint aliases", NULL);
 	if (rc != BT_OK || !dup_fingerprint)

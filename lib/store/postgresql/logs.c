@@ -1,10 +1,8 @@
 /*
- * store/postgresql/logs.c - reading log rows, a page at a time
- * (store/sqlite/logs.c in PostgreSQL's dialect).  Each access path has its
- * own statement so that the planner drives it from an index: a ticket's
- * rows from error_logs_ticket (ticket_id, created_at), all rows from
- * error_logs_created.  Row-value comparisons keep the keyset position
- * inside the index range.
+ * store/postgresql/logs.c - reading log rows, a page at a time, in the
+ * order they were stored (id): store/sqlite/logs.c in PostgreSQL's
+ * dialect.  A ticket's rows come from error_logs_ticket (ticket_id, id),
+ * all rows from the primary key; time bounds filter.
  */
 #include <stdint.h>
 
@@ -14,28 +12,18 @@
 	"SELECT id, ticket_id, level, error_code, line, pid, created_at, component, message," \
 	" message_template, fingerprint, error_type, file, function, stack_trace, context," \
 	" trace_id, request_id, service, host, environment, release_sha FROM error_logs"
-/* $4 and $5 are the one lower and one upper bound on created_at (both
- * inclusive), merged in C from the filter and the keyset position, so that
- * the index range starts at the position, not at the filter's bound. */
+/* $4 and $5: created_at's bounds, both inclusive; $6: the keyset position. */
 #define LOG_FILTER \
 	" AND created_at >= $4::bigint AND created_at <= $5::bigint" \
 	" AND ($2::integer = 0 OR level >= $2::integer)" \
 	" AND ($3::text IS NULL OR component = $3::text)"
-#define AFTER " AND (created_at, id) > ($6::bigint, $7::bigint)"
-#define BEFORE " AND (created_at, id) < ($6::bigint, $7::bigint)"
+#define ASC " AND id > $6::bigint ORDER BY id LIMIT $7::bigint"
+#define DESC " AND id < $6::bigint ORDER BY id DESC LIMIT $7::bigint"
 
-static const char SQL_TICKET_ASC[] =
-	LOG_COLUMNS " WHERE ticket_id = $1::bigint" LOG_FILTER AFTER
-	" ORDER BY created_at, id LIMIT $8::bigint";
-static const char SQL_TICKET_DESC[] =
-	LOG_COLUMNS " WHERE ticket_id = $1::bigint" LOG_FILTER BEFORE
-	" ORDER BY created_at DESC, id DESC LIMIT $8::bigint";
-static const char SQL_ALL_ASC[] =
-	LOG_COLUMNS " WHERE $1::bigint = 0" LOG_FILTER AFTER
-	" ORDER BY created_at, id LIMIT $8::bigint";
-static const char SQL_ALL_DESC[] =
-	LOG_COLUMNS " WHERE $1::bigint = 0" LOG_FILTER BEFORE
-	" ORDER BY created_at DESC, id DESC LIMIT $8::bigint";
+static const char SQL_TICKET_ASC[] = LOG_COLUMNS " WHERE ticket_id = $1::bigint" LOG_FILTER ASC;
+static const char SQL_TICKET_DESC[] = LOG_COLUMNS " WHERE ticket_id = $1::bigint" LOG_FILTER DESC;
+static const char SQL_ALL_ASC[] = LOG_COLUMNS " WHERE $1::bigint = 0" LOG_FILTER ASC;
+static const char SQL_ALL_DESC[] = LOG_COLUMNS " WHERE $1::bigint = 0" LOG_FILTER DESC;
 
 /* Row @row of @r; NULL integers read as 0, NULL texts stay NULL. */
 static int read_entry(const PGresult *r, int row, bt_log_entry **out)
@@ -80,15 +68,8 @@ int bti_pg_op_log_page(bti_store *base, const bti_log_query *q, bt_log_entry **r
 	bti_pg_int(&p, q->ticket_id);
 	bti_pg_int(&p, q->min_level);
 	bti_pg_text(&p, q->component);
-	/* [from, to) and the position, as one inclusive range. */
-	if (q->newest_first) {
-		bti_pg_int(&p, q->from);
-		bti_pg_int(&p, q->to - 1 < q->after_time ? q->to - 1 : q->after_time);
-	} else {
-		bti_pg_int(&p, q->from > q->after_time ? q->from : q->after_time);
-		bti_pg_int(&p, q->to - 1);
-	}
-	bti_pg_int(&p, q->after_time);
+	bti_pg_int(&p, q->from);
+	bti_pg_int(&p, q->to - 1);
 	bti_pg_int(&p, q->after_id);
 	bti_pg_int(&p, (int64_t)cap);
 	rc = bti_pg_exec(st, sql, &p, &res, "reading log rows");

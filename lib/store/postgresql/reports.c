@@ -1,8 +1,9 @@
 /*
  * store/postgresql/reports.c - the SQL of the reports (bt_aggregate_iter),
- * in PostgreSQL's dialect: the statements of store/sqlite/reports.c, with
- * the same bounds on created_at (error_logs_created, error_logs_component)
- * and the same answers, so that a report reads the same on either backend.
+ * in PostgreSQL's dialect: the statements of store/sqlite/reports.c, over
+ * the same tables (ticket_days and each ticket's current day, from
+ * 0009_occurrence_days) and with the same answers, so that a report reads
+ * the same on either backend.
  *
  * Two things differ from SQLite and are spelled out here:
  *  - text order: SQLite compares text byte by byte; PostgreSQL by the
@@ -10,7 +11,7 @@
  *    rows), the comparison is COLLATE "C", which is byte order.
  *  - NULL order: SQLite sorts NULL first, PostgreSQL last; NULLS FIRST.
  * Ranges arrive resolved: [from, to) with INT64_MIN / INT64_MAX for an open
- * end.
+ * end; days as bti_day_of numbers, both inclusive.
  */
 #include <stdint.h>
 #include <string.h>
@@ -19,13 +20,16 @@
 #include "vocab.h"
 
 #define OPEN_STATUSES "('new', 'triaged', 'in_progress', 'awaiting_verification')"
-/* A stored occurrence: a log row that landed on a ticket. */
-#define OCCURRED(from, to) \
-	"created_at >= " from " AND created_at < " to " AND ticket_id IS NOT NULL"
 #define FROM "$1::bigint"
 #define TO "$2::bigint"
+/* The occurrences of days d0..d1, as (ticket_id, n) rows. */
+#define DAYS(d0, d1) \
+	"SELECT ticket_id, occurrences AS n FROM ticket_days" \
+	" WHERE day BETWEEN " d0 "::bigint AND " d1 "::bigint" \
+	" UNION ALL SELECT id, last_day_count FROM tickets" \
+	" WHERE last_day BETWEEN " d0 "::bigint AND " d1 "::bigint AND last_day_count > 0"
 
-/* One pass over the range's log rows for both of their counts. */
+/* $3, $4: the range's days. */
 static const char SQL_SUMMARY[] =
 	"SELECT o.n, o.seen,"
 	" (SELECT count(*) FROM tickets WHERE created_at >= " FROM " AND created_at < " TO "),"
@@ -33,58 +37,63 @@ static const char SQL_SUMMARY[] =
 	" (SELECT count(*) FROM ticket_events"
 	"  WHERE kind = 'regressed' AND created_at >= " FROM " AND created_at < " TO "),"
 	" (SELECT count(*) FROM tickets WHERE status IN " OPEN_STATUSES ")"
-	" FROM (SELECT count(*) AS n, count(DISTINCT ticket_id) AS seen FROM error_logs"
-	"       WHERE " OCCURRED(FROM, TO) ") AS o";
+	" FROM (SELECT coalesce(sum(n), 0) AS n, count(DISTINCT ticket_id) AS seen"
+	"       FROM (" DAYS("$3", "$4") ") AS d) AS o";
 
-/* $3 < 0: the first page; else the rows after ($3 occurrences, id $4). */
+/* $1, $2: the days; $3 < 0: the first page; else the rows after ($3
+ * occurrences, id $4). */
 static const char SQL_TOP_PAGE[] =
 	"SELECT t.id, g.n, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
 	" t.severity, t.component, t.title"
-	" FROM (SELECT ticket_id, count(*) AS n FROM error_logs WHERE " OCCURRED(FROM, TO)
+	" FROM (SELECT ticket_id, sum(n) AS n FROM (" DAYS("$1", "$2") ") AS d"
 	"       GROUP BY ticket_id) AS g"
 	" JOIN tickets AS t ON t.id = g.ticket_id"
 	" WHERE $3::bigint < 0 OR g.n < $3::bigint OR (g.n = $3::bigint AND t.id > $4::bigint)"
 	" ORDER BY g.n DESC, t.id LIMIT $5::bigint";
 
-/* Each arm is a min() over component: two index seeks when the database's
- * collation is "C"; otherwise (COLLATE "C" makes byte order, SQLite's, the
- * order of the components) PostgreSQL reads the column. */
+/* A component is one that tickets have.  min() over component is an index
+ * seek when the database's collation is "C"; otherwise (COLLATE "C" makes
+ * byte order, SQLite's, the order of the components) PostgreSQL reads the
+ * column. */
 static const char SQL_FIRST_COMPONENT[] =
-	"SELECT min(c) FROM (SELECT min(component COLLATE \"C\") AS c FROM error_logs"
-	" UNION ALL SELECT min(component COLLATE \"C\") FROM tickets"
-	" WHERE component IS NOT NULL) AS m";
+	"SELECT min(component COLLATE \"C\") FROM tickets WHERE component IS NOT NULL";
 static const char SQL_NEXT_COMPONENT[] =
-	"SELECT min(c) FROM (SELECT min(component COLLATE \"C\") AS c FROM error_logs"
-	" WHERE component COLLATE \"C\" > $1::text"
-	" UNION ALL SELECT min(component COLLATE \"C\") FROM tickets"
-	" WHERE component COLLATE \"C\" > $1::text) AS m";
+	"SELECT min(component COLLATE \"C\") FROM tickets WHERE component COLLATE \"C\" > $1::text";
 
 /* SQLite's "component IS ?3" is one statement for a component and for
  * NULL; PostgreSQL's IS NOT DISTINCT FROM would not use the indexes, so
- * there is one statement for each.  Equality is the same in every
- * collation. */
-#define COMPONENT_COUNTS(match) \
+ * there is one statement for each, the days after the component.
+ * Equality is the same in every collation. */
+#define COMPONENT_COUNTS(match, d0, d1) \
 	"SELECT" \
-	" (SELECT count(*) FROM error_logs WHERE " match " AND " OCCURRED(FROM, TO) ")," \
+	" (SELECT coalesce(sum(d.occurrences), 0) FROM tickets AS t" \
+	"  JOIN ticket_days AS d ON d.ticket_id = t.id" \
+	"   AND d.day BETWEEN " d0 "::bigint AND " d1 "::bigint" \
+	"  WHERE t." match ")" \
+	" + (SELECT coalesce(sum(last_day_count), 0) FROM tickets" \
+	"    WHERE " match " AND last_day BETWEEN " d0 "::bigint AND " d1 "::bigint)," \
 	" (SELECT count(*) FROM tickets" \
 	"  WHERE " match " AND created_at >= " FROM " AND created_at < " TO ")," \
 	" (SELECT count(*) FROM tickets WHERE " match " AND status IN " OPEN_STATUSES ")"
-static const char SQL_COMPONENT[] = COMPONENT_COUNTS("component = $3::text");
-static const char SQL_COMPONENT_NULL[] = COMPONENT_COUNTS("component IS NULL");
+static const char SQL_COMPONENT[] = COMPONENT_COUNTS("component = $3::text", "$4", "$5");
+static const char SQL_COMPONENT_NULL[] = COMPONENT_COUNTS("component IS NULL", "$3", "$4");
 
-/* Any log row counts here, ticket or not: the day query then filters. */
+/* The first day with occurrences or a new ticket; $3, $4: the days. */
 static const char SQL_NEXT_ACTIVITY[] =
-	"SELECT min(t) FROM (SELECT min(created_at) AS t FROM error_logs"
-	"  WHERE created_at >= " FROM " AND created_at < " TO
+	"SELECT min(t) FROM (SELECT min(day) * 86400000 AS t FROM ticket_days"
+	"  WHERE day BETWEEN $3::bigint AND $4::bigint"
+	" UNION ALL SELECT min(last_day) * 86400000 FROM tickets"
+	"  WHERE last_day BETWEEN $3::bigint AND $4::bigint"
 	" UNION ALL SELECT min(created_at) FROM tickets"
 	"  WHERE created_at >= " FROM " AND created_at < " TO ") AS m";
 
 /* One day's components, NULL first; $3 = 0: from the start, else after $4
- * (NULL: after the NULL component).  Byte order, as SQLite's. */
+ * (NULL: after the NULL component); $6: the day.  Byte order, as SQLite's. */
 static const char SQL_DAY_PAGE[] =
 	"SELECT c, sum(o), sum(n) FROM ("
-	"  SELECT component COLLATE \"C\" AS c, count(*) AS o, 0 AS n FROM error_logs"
-	"  WHERE " OCCURRED(FROM, TO) " GROUP BY component"
+	"  SELECT t.component COLLATE \"C\" AS c, sum(d.n) AS o, 0 AS n"
+	"  FROM (" DAYS("$6", "$6") ") AS d JOIN tickets AS t ON t.id = d.ticket_id"
+	"  GROUP BY t.component"
 	"  UNION ALL"
 	"  SELECT component COLLATE \"C\", 0, count(*) FROM tickets"
 	"  WHERE created_at >= " FROM " AND created_at < " TO " GROUP BY component) AS u"
@@ -119,6 +128,13 @@ static void range_params(bti_pg_params *p, int64_t from, int64_t to)
 	bti_pg_int(p, to);
 }
 
+/* The days of [from, to), as the next two parameters. */
+static void day_params(bti_pg_params *p, int64_t from, int64_t to)
+{
+	bti_pg_int(p, bti_day_of(from));
+	bti_pg_int(p, bti_day_of(to - 1));
+}
+
 int bti_pg_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_report_summary *out)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
@@ -127,6 +143,7 @@ int bti_pg_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_repo
 	int rc;
 
 	range_params(&p, from, to);
+	day_params(&p, from, to);
 	rc = bti_pg_exec(st, SQL_SUMMARY, &p, &res, "reading the summary");
 	if (rc != BT_OK)
 		return rc;
@@ -186,7 +203,8 @@ int bti_pg_op_report_top_page(bti_store *base, int64_t from, int64_t to, int64_t
 	int rc;
 
 	*n_out = 0;
-	range_params(&p, from, to);
+	bti_pg_params_init(&p);
+	day_params(&p, from, to);
 	bti_pg_int(&p, after_count);
 	bti_pg_int(&p, after_id);
 	bti_pg_int(&p, (int64_t)cap);
@@ -241,6 +259,7 @@ int bti_pg_op_report_component(bti_store *base, int64_t from, int64_t to, const 
 	range_params(&p, from, to);
 	if (component)
 		bti_pg_text(&p, component);
+	day_params(&p, from, to);
 	rc = bti_pg_exec(st, component ? SQL_COMPONENT : SQL_COMPONENT_NULL, &p, &res,
 			 "reading a component");
 	if (rc != BT_OK)
@@ -262,13 +281,18 @@ int bti_pg_op_report_next_activity(bti_store *base, int64_t at, int64_t to, int6
 	int rc;
 
 	range_params(&p, at, to);
+	day_params(&p, at, to);
 	rc = bti_pg_exec(st, SQL_NEXT_ACTIVITY, &p, &res, "reading the days");
 	if (rc != BT_OK)
 		return rc;
-	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+		/* A day's first millisecond may precede the range. */
 		*out = bti_pg_get_int(res, 0, 0);
-	else
+		if (*out < at)
+			*out = at;
+	} else {
 		rc = BT_ITEROVER;
+	}
 	PQclear(res);
 	return rc;
 }
@@ -288,6 +312,7 @@ int bti_pg_op_report_day_page(bti_store *base, int64_t from, int64_t to, int has
 	bti_pg_int(&p, has_after != 0);
 	bti_pg_text(&p, after);
 	bti_pg_int(&p, (int64_t)cap);
+	bti_pg_int(&p, bti_day_of(from));
 	rc = bti_pg_exec(st, SQL_DAY_PAGE, &p, &res, "reading a day");
 	if (rc != BT_OK)
 		return rc;

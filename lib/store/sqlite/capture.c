@@ -6,6 +6,9 @@
  * read, so the decision and its write are atomic across threads and
  * processes.  The partial unique index tickets_dedup makes a second active
  * ticket for a fingerprint impossible even for a writer that skipped it.
+ * Every statement that counts occurrences adds them to last_day_count as
+ * well, for the reports' days (0009_occurrence_days); opening a ticket
+ * leaves that to the schema's trigger.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +22,7 @@
  * occurrences arrive at once when asynchronous capture coalesced them. */
 static const char SQL_HIT[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + ?4,"
+	" last_day_count = last_day_count + ?4,"
 	" last_occurred_at = max(coalesce(last_occurred_at, ?5), ?5)"
 	" WHERE fingerprint = ?1 AND dedup_active = 1"
 	" AND status NOT IN ('resolved', 'closed')"
@@ -47,6 +51,7 @@ static const char SQL_FIND_ALIAS[] =
 /* ?1 id, ?2 now, ?3 how many, ?4 the last one's time */
 static const char SQL_COUNT[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + ?3,"
+	" last_day_count = last_day_count + ?3,"
 	" last_occurred_at = max(coalesce(last_occurred_at, ?4), ?4),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2)"
 	" WHERE id = ?1 RETURNING occurrence_count";
@@ -55,6 +60,7 @@ static const char SQL_COUNT[] =
  * one's time.  Its resolution stays in the trail only. */
 static const char SQL_REOPEN[] =
 	"UPDATE tickets SET occurrence_count = occurrence_count + ?4,"
+	" last_day_count = last_day_count + ?4,"
 	" last_occurred_at = max(coalesce(last_occurred_at, ?5), ?5),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2),"
 	" status = 'new', resolved_at = NULL, regression_count = regression_count + 1,"

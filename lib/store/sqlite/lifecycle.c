@@ -50,6 +50,20 @@ static const char SQL_INSERT_EVENT[] =
 	" created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 static const char SQL_MOVE_LOGS[] = "UPDATE error_logs SET ticket_id = ?2 WHERE ticket_id = ?1";
+/* A merged ticket's occurrence days go with its occurrences: its filed days
+ * and its current one are added to the other ticket's filed days (a day
+ * that is also the other's current day then counts in both places, and the
+ * reports add them up). */
+static const char SQL_MOVE_DAYS[] =
+	"INSERT INTO ticket_days (ticket_id, day, occurrences)"
+	" SELECT ?2, day, sum(n) FROM (SELECT day, occurrences AS n FROM ticket_days WHERE ticket_id = ?1"
+	"  UNION ALL SELECT last_day, last_day_count FROM tickets"
+	"  WHERE id = ?1 AND last_day IS NOT NULL AND last_day_count > 0)"
+	" WHERE true GROUP BY day"
+	" ON CONFLICT (ticket_id, day) DO UPDATE SET occurrences = occurrences + excluded.occurrences";
+static const char SQL_DROP_DAYS[] = "DELETE FROM ticket_days WHERE ticket_id = ?1";
+static const char SQL_CLEAR_DAY[] =
+	"UPDATE tickets SET last_day = NULL, last_day_count = 0 WHERE id = ?1";
 static const char SQL_MOVE_ALIASES[] =
 	"UPDATE fingerprint_aliases SET ticket_id = ?2 WHERE ticket_id = ?1";
 static const char SQL_ADD_ALIAS[] =
@@ -226,6 +240,13 @@ int bti_sqlite_op_merge_links(bti_store *base, int64_t dup, int64_t canonical,
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	int rc = bti_sqlite_run_ids(st, SQL_MOVE_LOGS, dup, canonical, 0, "moving log rows", NULL);
 
+	if (rc == BT_OK)
+		rc = bti_sqlite_run_ids(st, SQL_MOVE_DAYS, dup, canonical, 0, "moving occurrence days",
+					NULL);
+	if (rc == BT_OK)
+		rc = bti_sqlite_run_ids(st, SQL_DROP_DAYS, dup, 0, 0, "moving occurrence days", NULL);
+	if (rc == BT_OK)
+		rc = bti_sqlite_run_ids(st, SQL_CLEAR_DAY, dup, 0, 0, "moving occurrence days", NULL);
 	if (rc == BT_OK)
 		rc = bti_sqlite_run_ids(st, SQL_MOVE_ALIASES, dup, canonical, 0,
 					"moving fingerprint aliases", NULL);

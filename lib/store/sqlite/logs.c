@@ -1,9 +1,11 @@
 /*
- * store/sqlite/logs.c - reading log rows, a page at a time.  Each access
- * path has its own statement so that SQLite drives it from an index: a
- * ticket's rows from error_logs_ticket (ticket_id, created_at), all rows
- * from error_logs_created.  Row-value comparisons keep the keyset position
- * inside the index range.
+ * store/sqlite/logs.c - reading log rows, a page at a time, in the order
+ * they were stored (id): a ticket's rows from error_logs_ticket (ticket_id,
+ * and the rowid every index ends with), all rows from the table itself.
+ * Time bounds filter; the keyset position is the id.  No index on
+ * created_at: synchronous capture would write a page for it on every row
+ * (0009_occurrence_days), and listing by id reads each row once however
+ * the pages are cut.
  */
 #include <stdint.h>
 
@@ -13,25 +15,17 @@
 	"SELECT id, ticket_id, level, error_code, line, pid, created_at, component, message," \
 	" message_template, fingerprint, error_type, file, function, stack_trace, context," \
 	" trace_id, request_id, service, host, environment, release_sha FROM error_logs"
-/* ?4 and ?5 are the one lower and one upper bound on created_at (both
- * inclusive), merged in C from the filter and the keyset position: given
- * two lower bounds SQLite starts the index range at the first, and paging
- * from the filter's bound made every page rescan the rows before it. */
+/* ?4 and ?5: created_at's bounds, both inclusive; ?6: the keyset position. */
 #define LOG_FILTER \
 	" AND created_at >= ?4 AND created_at <= ?5" \
 	" AND (?2 = 0 OR level >= ?2) AND (?3 IS NULL OR component = ?3)"
-#define AFTER " AND (created_at, id) > (?6, ?7)"
-#define BEFORE " AND (created_at, id) < (?6, ?7)"
+#define ASC " AND id > ?6 ORDER BY id LIMIT ?7"
+#define DESC " AND id < ?6 ORDER BY id DESC LIMIT ?7"
 
-static const char SQL_TICKET_ASC[] =
-	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER AFTER " ORDER BY created_at, id LIMIT ?8";
-static const char SQL_TICKET_DESC[] =
-	LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER BEFORE
-	" ORDER BY created_at DESC, id DESC LIMIT ?8";
-static const char SQL_ALL_ASC[] =
-	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER AFTER " ORDER BY created_at, id LIMIT ?8";
-static const char SQL_ALL_DESC[] =
-	LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER BEFORE " ORDER BY created_at DESC, id DESC LIMIT ?8";
+static const char SQL_TICKET_ASC[] = LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER ASC;
+static const char SQL_TICKET_DESC[] = LOG_COLUMNS " WHERE ticket_id = ?1" LOG_FILTER DESC;
+static const char SQL_ALL_ASC[] = LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER ASC;
+static const char SQL_ALL_DESC[] = LOG_COLUMNS " WHERE ?1 = 0" LOG_FILTER DESC;
 
 static int read_entry(sqlite3_stmt *stmt, bt_log_entry **out)
 {
@@ -75,17 +69,10 @@ int bti_sqlite_op_log_page(bti_store *base, const bti_log_query *q, bt_log_entry
 	sqlite3_bind_int64(stmt, 1, q->ticket_id);
 	sqlite3_bind_int(stmt, 2, q->min_level);
 	bti_bind_text(stmt, 3, q->component);
-	/* [from, to) and the position, as one inclusive range. */
-	if (q->newest_first) {
-		sqlite3_bind_int64(stmt, 4, q->from);
-		sqlite3_bind_int64(stmt, 5, q->to - 1 < q->after_time ? q->to - 1 : q->after_time);
-	} else {
-		sqlite3_bind_int64(stmt, 4, q->from > q->after_time ? q->from : q->after_time);
-		sqlite3_bind_int64(stmt, 5, q->to - 1);
-	}
-	sqlite3_bind_int64(stmt, 6, q->after_time);
-	sqlite3_bind_int64(stmt, 7, q->after_id);
-	sqlite3_bind_int64(stmt, 8, (sqlite3_int64)cap);
+	sqlite3_bind_int64(stmt, 4, q->from);
+	sqlite3_bind_int64(stmt, 5, q->to - 1);
+	sqlite3_bind_int64(stmt, 6, q->after_id);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)cap);
 	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rc = read_entry(stmt, &rows[n]);
 		if (rc != BT_OK)

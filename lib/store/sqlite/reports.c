@@ -1,14 +1,16 @@
 /*
  * store/sqlite/reports.c - the SQL of the reports (bt_aggregate_iter).
  *
- * Every statement that reads error_logs is bounded by a range on created_at
- * (error_logs_created, or error_logs_component after an equality on the
- * component), so a report over a week reads that week's rows and not the
- * table; tests/test_report.c checks the plans.  Grouping happens per small
- * unit the caller pages through (one component, one day, one page of
+ * Occurrences are counted exactly, per ticket and UTC day: ticket_days
+ * holds a ticket's finished days and the ticket row its current one
+ * (0009_occurrence_days), so a report reads one row per ticket and day,
+ * from ticket_days_day and tickets_last_day, however many occurrences
+ * there were.  Ticket counts (new, resolved, open) stay exact to the
+ * millisecond.  tests/test_report.c checks the plans.  Grouping happens per
+ * small unit the caller pages through (one component, one day, one page of
  * tickets), so no statement stays open between the iterator's calls.
  * Ranges arrive resolved: [from, to) with INT64_MIN / INT64_MAX for an open
- * end, which keeps the range (and the plan) the same either way.
+ * end; days as bti_day_of numbers, both inclusive.
  */
 #include <stdint.h>
 #include <string.h>
@@ -17,11 +19,14 @@
 #include "vocab.h"
 
 #define OPEN_STATUSES "('new', 'triaged', 'in_progress', 'awaiting_verification')"
-/* A stored occurrence: a log row that landed on a ticket. */
-#define OCCURRED(from, to) \
-	"created_at >= " from " AND created_at < " to " AND ticket_id IS NOT NULL"
+/* The occurrences of days d0..d1, as (ticket_id, n) rows: each ticket's
+ * filed days and its current one. */
+#define DAYS(d0, d1) \
+	"SELECT ticket_id, occurrences AS n FROM ticket_days WHERE day BETWEEN " d0 " AND " d1 \
+	" UNION ALL SELECT id, last_day_count FROM tickets" \
+	" WHERE last_day BETWEEN " d0 " AND " d1 " AND last_day_count > 0"
 
-/* One pass over the range's log rows for both of their counts. */
+/* ?1, ?2: the range; ?3, ?4: its days. */
 static const char SQL_SUMMARY[] =
 	"SELECT o.n, o.seen,"
 	" (SELECT count(*) FROM tickets WHERE created_at >= ?1 AND created_at < ?2),"
@@ -29,50 +34,53 @@ static const char SQL_SUMMARY[] =
 	" (SELECT count(*) FROM ticket_events"
 	"  WHERE kind = 'regressed' AND created_at >= ?1 AND created_at < ?2),"
 	" (SELECT count(*) FROM tickets WHERE status IN " OPEN_STATUSES ")"
-	" FROM (SELECT count(*) AS n, count(DISTINCT ticket_id) AS seen FROM error_logs"
-	"       WHERE " OCCURRED("?1", "?2") ") AS o";
+	" FROM (SELECT coalesce(sum(n), 0) AS n, count(DISTINCT ticket_id) AS seen"
+	"       FROM (" DAYS("?3", "?4") ")) AS o";
 
-/* ?3 < 0: the first page; else the rows after (?3 occurrences, id ?4). */
+/* ?1, ?2: the days; ?3 < 0: the first page; else the rows after (?3
+ * occurrences, id ?4). */
 static const char SQL_TOP_PAGE[] =
 	"SELECT t.id, g.n, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
 	" t.severity, t.component, t.title"
-	" FROM (SELECT ticket_id, count(*) AS n FROM error_logs WHERE " OCCURRED("?1", "?2")
-	"       GROUP BY ticket_id) AS g"
+	" FROM (SELECT ticket_id, sum(n) AS n FROM (" DAYS("?1", "?2") ") GROUP BY ticket_id) AS g"
 	" JOIN tickets AS t ON t.id = g.ticket_id"
 	" WHERE ?3 < 0 OR g.n < ?3 OR (g.n = ?3 AND t.id > ?4)"
 	" ORDER BY g.n DESC, t.id LIMIT ?5";
 
-/* Each arm is a min() over an index on component, so finding the next
- * component is two index seeks however many rows each has. */
+/* A component is one that tickets have: an index seek on tickets_component. */
 static const char SQL_FIRST_COMPONENT[] =
-	"SELECT min(c) FROM (SELECT min(component) AS c FROM error_logs"
-	" UNION ALL SELECT min(component) FROM tickets WHERE component IS NOT NULL)";
-static const char SQL_NEXT_COMPONENT[] =
-	"SELECT min(c) FROM (SELECT min(component) AS c FROM error_logs WHERE component > ?1"
-	" UNION ALL SELECT min(component) FROM tickets WHERE component > ?1)";
+	"SELECT min(component) FROM tickets WHERE component IS NOT NULL";
+static const char SQL_NEXT_COMPONENT[] = "SELECT min(component) FROM tickets WHERE component > ?1";
 
 /* ?3: the component, or NULL for tickets without one ("IS" matches NULL
- * and still seeks the index). */
+ * and still seeks the index); ?4, ?5: the days.  Occurrences are read
+ * from the component's tickets, a seek each. */
 static const char SQL_COMPONENT[] =
 	"SELECT"
-	" (SELECT count(*) FROM error_logs WHERE component IS ?3 AND " OCCURRED("?1", "?2") "),"
+	" (SELECT coalesce(sum(d.occurrences), 0) FROM tickets AS t"
+	"  JOIN ticket_days AS d ON d.ticket_id = t.id AND d.day BETWEEN ?4 AND ?5"
+	"  WHERE t.component IS ?3)"
+	" + (SELECT coalesce(sum(last_day_count), 0) FROM tickets"
+	"    WHERE component IS ?3 AND last_day BETWEEN ?4 AND ?5),"
 	" (SELECT count(*) FROM tickets"
 	"  WHERE component IS ?3 AND created_at >= ?1 AND created_at < ?2),"
 	" (SELECT count(*) FROM tickets WHERE component IS ?3 AND status IN " OPEN_STATUSES ")";
 
-/* Any log row counts here, ticket or not: the day query then filters.
- * Looking only at the index keeps this a seek per day. */
+/* The first day with occurrences or a new ticket, as its first millisecond
+ * (or the new ticket's time); ?3, ?4: the days of [?1, ?2).  A min() over
+ * an index each. */
 static const char SQL_NEXT_ACTIVITY[] =
-	"SELECT min(t) FROM (SELECT min(created_at) AS t FROM error_logs"
-	"  WHERE created_at >= ?1 AND created_at < ?2"
+	"SELECT min(t) FROM (SELECT min(day) * 86400000 AS t FROM ticket_days"
+	"  WHERE day BETWEEN ?3 AND ?4"
+	" UNION ALL SELECT min(last_day) * 86400000 FROM tickets WHERE last_day BETWEEN ?3 AND ?4"
 	" UNION ALL SELECT min(created_at) FROM tickets WHERE created_at >= ?1 AND created_at < ?2)";
 
 /* One day's components, NULL first; ?3 = 0: from the start, else after ?4
- * (NULL: after the NULL component). */
+ * (NULL: after the NULL component); ?6: the day. */
 static const char SQL_DAY_PAGE[] =
 	"SELECT c, sum(o), sum(n) FROM ("
-	"  SELECT component AS c, count(*) AS o, 0 AS n FROM error_logs"
-	"  WHERE " OCCURRED("?1", "?2") " GROUP BY component"
+	"  SELECT t.component AS c, sum(d.n) AS o, 0 AS n FROM (" DAYS("?6", "?6") ") AS d"
+	"  JOIN tickets AS t ON t.id = d.ticket_id GROUP BY t.component"
 	"  UNION ALL"
 	"  SELECT component, 0, count(*) FROM tickets"
 	"  WHERE created_at >= ?1 AND created_at < ?2 GROUP BY component)"
@@ -127,6 +135,8 @@ int bti_sqlite_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_
 		return rc;
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int64(stmt, 3, bti_day_of(from));
+	sqlite3_bind_int64(stmt, 4, bti_day_of(to - 1));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		out->occurrences = sqlite3_column_int64(stmt, 0);
@@ -182,8 +192,8 @@ int bti_sqlite_op_report_top_page(bti_store *base, int64_t from, int64_t to, int
 	*n_out = 0;
 	if (rc != BT_OK)
 		return rc;
-	sqlite3_bind_int64(stmt, 1, from);
-	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int64(stmt, 1, bti_day_of(from));
+	sqlite3_bind_int64(stmt, 2, bti_day_of(to - 1));
 	sqlite3_bind_int64(stmt, 3, after_count);
 	sqlite3_bind_int64(stmt, 4, after_id);
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
@@ -232,6 +242,8 @@ int bti_sqlite_op_report_component(bti_store *base, int64_t from, int64_t to, co
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
 	bti_bind_text(stmt, 3, component);
+	sqlite3_bind_int64(stmt, 4, bti_day_of(from));
+	sqlite3_bind_int64(stmt, 5, bti_day_of(to - 1));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		out->occurrences = sqlite3_column_int64(stmt, 0);
@@ -251,12 +263,17 @@ int bti_sqlite_op_report_next_activity(bti_store *base, int64_t at, int64_t to, 
 		return rc;
 	sqlite3_bind_int64(stmt, 1, at);
 	sqlite3_bind_int64(stmt, 2, to);
+	sqlite3_bind_int64(stmt, 3, bti_day_of(at));
+	sqlite3_bind_int64(stmt, 4, bti_day_of(to - 1));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
 			rc = BT_ITEROVER;
 		} else {
+			/* A day's first millisecond may precede the range. */
 			*out = sqlite3_column_int64(stmt, 0);
+			if (*out < at)
+				*out = at;
 			rc = BT_OK;
 		}
 	}
@@ -286,6 +303,7 @@ int bti_sqlite_op_report_day_page(bti_store *base, int64_t from, int64_t to, int
 	sqlite3_bind_int(stmt, 3, has_after != 0);
 	bti_bind_text(stmt, 4, after);
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
+	sqlite3_bind_int64(stmt, 6, bti_day_of(from));
 	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rc = dup_column(st, stmt, 0, &rows[n].component);
 		if (rc != BT_OK)
