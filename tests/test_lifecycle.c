@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_sql.h"
 #include "db.h"
 #include "store_sqlite.h"
 
@@ -65,18 +66,6 @@ static bt_ticket *get(bt_db *db, int64_t id)
 	if (!t)
 		exit(2);
 	return t;
-}
-
-static long long q_int(bt_db *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(bti_sqlite_connection(db->store), sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* ---- the transition table, as the spec states it ---- */

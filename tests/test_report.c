@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "check_sql.h"
 #include "db.h"
 #include "store_sqlite.h"
 
@@ -43,19 +44,6 @@ static bt_db *open_db(const char *name, int log_rows)
 	opts.flags = BT_OPEN_SYNC; /* a log row per call */
 	CHECK_RC(bt_open(&db, check_path(name), &opts), BT_OK);
 	return db;
-}
-
-/* The first column of @sql's first row, or -1. */
-static long long q_int(bt_db *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(bti_sqlite_connection(db->store), sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* A critical line: one ticket per component and function. */
