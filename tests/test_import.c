@@ -925,6 +925,20 @@ static void test_export_records(void)
 		       "{\"context\":{\"path\": \"/x\", \"n\": 1.0},\"x_extra\":[1,2],\"report_id\":\"r\"}");
 		bt_ticket_free(t);
 	}
+	/* Its occurrences are counted on the canonical ticket, whose exported
+	 * count holds them: the reports leave the duplicate out. */
+	{
+		bt_aggregate_iter *it = NULL;
+		int seen = 0;
+
+		CHECK_RC(bt_aggregate_iter_new(db, BT_AGGREGATE_TOP, NULL, &it), BT_OK);
+		while (it && bt_aggregate_iter_next(it) == BT_OK) {
+			CHECK(bt_aggregate_iter_int(it, 1) != 5);
+			seen += bt_aggregate_iter_int(it, 1) == 6;
+		}
+		CHECK_INT_EQ(seen, 1);
+		bt_aggregate_iter_free(it);
+	}
 	/* The duplicate's fingerprint lands on its canonical ticket. */
 	CHECK_RC(bt_dedup_lookup(db, "fp5", &t), BT_OK);
 	CHECK_INT_EQ(t ? bt_ticket_id(t) : 0, 6);

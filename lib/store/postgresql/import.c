@@ -67,7 +67,10 @@ static const char SQL_INSERT_TICKET[] =
 	" $40::bigint, $41::bigint, $42::bigint, $43::bigint, $44::integer, $45::integer)"
 	" RETURNING id";
 
-static const char SQL_LINK[] = "UPDATE tickets SET duplicate_of = $2::bigint WHERE id = $1::bigint";
+/* A duplicate keeps no days, as in the SQLite backend. */
+static const char SQL_LINK[] =
+	"UPDATE tickets SET duplicate_of = $2::bigint, last_day = NULL, last_day_count = 0"
+	" WHERE id = $1::bigint";
 static const char SQL_LINK_ALIAS[] =
 	"INSERT INTO fingerprint_aliases (fingerprint, ticket_id, created_at)"
 	" VALUES ($1::text, $2::bigint, $3::bigint)"

@@ -36,7 +36,10 @@ static const char SQL_INSERT_TICKET[] =
 	" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34,"
 	" ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)";
 
-static const char SQL_LINK[] = "UPDATE tickets SET duplicate_of = ?2 WHERE id = ?1";
+/* A duplicate's occurrences are counted on the ticket it was merged into
+ * (whose exported count includes them), so it keeps no days. */
+static const char SQL_LINK[] =
+	"UPDATE tickets SET duplicate_of = ?2, last_day = NULL, last_day_count = 0 WHERE id = ?1";
 static const char SQL_LINK_ALIAS[] =
 	"INSERT INTO fingerprint_aliases (fingerprint, ticket_id, created_at) VALUES (?1, ?2, ?3)"
 	" ON CONFLICT (fingerprint) DO NOTHING";
