@@ -84,7 +84,8 @@ typedef struct request {
 	server *srv;
 	struct MHD_Connection *conn;
 	char method[16];
-	char *path;               /* below API_PREFIX, as MHD decoded it */
+	char *path;               /* below API_PREFIX, as MHD decoded it (else all of it) */
+	int api;                  /* 1: the URL is below API_PREFIX; 0: a page's */
 	int64_t started_us;
 	char *body;               /* NUL-terminated */
 	size_t body_len;
@@ -120,9 +121,10 @@ typedef enum MHD_Result (*route_fn)(request *r);
 
 typedef struct route {
 	const char *method;
-	const char *pattern;   /* below API_PREFIX; one {name} segment at most */
+	const char *pattern;   /* below API_PREFIX (a page: from /); one {name} segment at most */
 	unsigned int scope;    /* bt_token_scope needed; 0: none (healthz) */
 	route_fn fn;
+	int page;              /* 1: HTML for people, at the root, outside API_PREFIX */
 } route;
 
 /* The route table: how many routes, and route @p i (for metrics). */

@@ -148,8 +148,8 @@ static int parse_args(config *cfg, int argc, char **argv)
 			for (size_t i = 0; i < route_count(); i++) {
 				const route *rt = route_at(i);
 
-				printf("%s %s%s %s\n", rt->method, API_PREFIX, rt->pattern,
-				       route_scope_name(rt->scope));
+				printf("%s %s%s %s\n", rt->method, rt->page ? "" : API_PREFIX,
+				       rt->pattern, route_scope_name(rt->scope));
 			}
 			return 1;
 		}

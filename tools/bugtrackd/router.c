@@ -14,24 +14,24 @@
 #define AGENT BT_SCOPE_AGENT
 
 static const route routes[] = {
-	{ "GET",   "/healthz",               0,     route_healthz },
-	{ "GET",   "/tickets",               READ,  route_tickets_list },
-	{ "POST",  "/tickets",               AGENT, route_tickets_create },
-	{ "GET",   "/tickets/{id}",          READ,  route_ticket_get },
-	{ "PATCH", "/tickets/{id}",          AGENT, route_ticket_patch },
-	{ "GET",   "/tickets/{id}/events",   READ,  route_ticket_events },
-	{ "POST",  "/tickets/{id}/events",   AGENT, route_ticket_note },
-	{ "POST",  "/tickets/{id}/claim",    AGENT, route_ticket_claim },
-	{ "POST",  "/tickets/{id}/renew",    AGENT, route_ticket_renew },
-	{ "POST",  "/tickets/{id}/release",  AGENT, route_ticket_release },
-	{ "POST",  "/tickets/{id}/resolve",  AGENT, route_ticket_resolve },
-	{ "POST",  "/tickets/{id}/merge",    AGENT, route_ticket_merge },
-	{ "GET",   "/changes",               READ,  route_changes },
-	{ "GET",   "/pending",               READ,  route_pending },
-	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences },
-	{ "GET",   "/reports/{kind}",        READ,  route_report },
-	{ "GET",   "/stats",                 READ,  route_stats },
-	{ "GET",   "/metrics",               READ,  route_metrics },
+	{ "GET",   "/healthz",               0,     route_healthz, 0 },
+	{ "GET",   "/tickets",               READ,  route_tickets_list, 0 },
+	{ "POST",  "/tickets",               AGENT, route_tickets_create, 0 },
+	{ "GET",   "/tickets/{id}",          READ,  route_ticket_get, 0 },
+	{ "PATCH", "/tickets/{id}",          AGENT, route_ticket_patch, 0 },
+	{ "GET",   "/tickets/{id}/events",   READ,  route_ticket_events, 0 },
+	{ "POST",  "/tickets/{id}/events",   AGENT, route_ticket_note, 0 },
+	{ "POST",  "/tickets/{id}/claim",    AGENT, route_ticket_claim, 0 },
+	{ "POST",  "/tickets/{id}/renew",    AGENT, route_ticket_renew, 0 },
+	{ "POST",  "/tickets/{id}/release",  AGENT, route_ticket_release, 0 },
+	{ "POST",  "/tickets/{id}/resolve",  AGENT, route_ticket_resolve, 0 },
+	{ "POST",  "/tickets/{id}/merge",    AGENT, route_ticket_merge, 0 },
+	{ "GET",   "/changes",               READ,  route_changes, 0 },
+	{ "GET",   "/pending",               READ,  route_pending, 0 },
+	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences, 0 },
+	{ "GET",   "/reports/{kind}",        READ,  route_report, 0 },
+	{ "GET",   "/stats",                 READ,  route_stats, 0 },
+	{ "GET",   "/metrics",               READ,  route_metrics, 0 },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -160,7 +160,7 @@ enum MHD_Result route_dispatch(request *r)
 	if (r->route) /* a parked long poll, resumed */
 		return r->route->fn(r);
 	for (i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].pattern, r->path, &arg))
+		if (routes[i].page == r->api || !match(routes[i].pattern, r->path, &arg))
 			continue;
 		if (strcmp(routes[i].method, r->method) == 0) {
 			r->route = &routes[i];
