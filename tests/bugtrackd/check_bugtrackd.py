@@ -65,8 +65,12 @@ class Daemon:
             return f.read()
 
     def url(self, path):
+        return self.root("/api/v1" + path)
+
+    def root(self, path):
+        """@path from the root: the status page's."""
         scheme = "https" if "--tls-cert" in self.args else "http"
-        return f"{scheme}://127.0.0.1:{self.port}/api/v1{path}"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
@@ -120,10 +124,11 @@ class Check(clitest.Checker):
         self.check(rc == 0, f"bugtrack token create {name}", err)
         return out.strip().splitlines()[-1] if rc == 0 else ""
 
-    def http(self, d, method, path, body=None, headers=None, raw=None, token=True):
+    def http(self, d, method, path, body=None, headers=None, raw=None, token=True, root=False):
         """(status, headers, body bytes) of one request; @body is JSON'd
         unless @raw bytes are given.  With @token True, @d's token goes
-        along; a string sends that one; None sends none."""
+        along; a string sends that one; None sends none.  @path is below
+        /api/v1, or with @root from the root."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None
                                             else None)
         headers = dict(headers or {})
@@ -131,8 +136,8 @@ class Check(clitest.Checker):
             token = d.token
         if token is not None:
             headers.setdefault("Authorization", f"Bearer {token}")
-        req = urllib.request.Request(d.url(path), data=data, method=method,
-                                     headers=headers)
+        req = urllib.request.Request(d.root(path) if root else d.url(path), data=data,
+                                     method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, resp.headers, resp.read()
@@ -491,11 +496,17 @@ class Check(clitest.Checker):
     def check_openapi(self):
         spec_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "doc",
                                  "openapi.yaml")
-        spec, path, method = set(), None, None
+        # Paths are below the document's server (/api/v1) unless a path
+        # has servers of its own (the status page, at the root).
+        spec, path, method, base = set(), None, None, "/api/v1"
         for line in open(spec_path):
             m = re.match(r"^  (/\S*):\s*$", line)
             if m:
-                path, method = m.group(1), None
+                path, method, base = m.group(1), None, "/api/v1"
+                continue
+            m = re.match(r"^      - url: \w+://[^/\s]+(/\S*)?\s*$", line)
+            if m and path and not method:
+                base = (m.group(1) or "").rstrip("/")
                 continue
             if re.match(r"^\S", line):
                 path = None if not line.startswith("paths:") else path
@@ -506,13 +517,13 @@ class Check(clitest.Checker):
                 continue
             m = re.match(r"^      x-scope:\s*(\w+)\s*$", line)
             if m and path and method:
-                spec.add((method, path, m.group(1)))
+                spec.add((method, base + path, m.group(1)))
         p = subprocess.run([self.bugtrackd, "--routes"], capture_output=True, text=True)
         served = set()
         for line in p.stdout.splitlines():
             method, route, scope = line.split()
-            served.add((method, route.replace("/api/v1", "", 1), scope))
-        self.check(len(served) >= 18, "bugtrackd --routes lists its routes", p.stdout)
+            served.add((method, route, scope))
+        self.check(len(served) >= 19, "bugtrackd --routes lists its routes", p.stdout)
         for op in sorted(served - spec):
             self.fail(f"served but not in doc/openapi.yaml (or with another x-scope): {op}")
         for op in sorted(spec - served):
@@ -523,8 +534,9 @@ class Check(clitest.Checker):
         d = Daemon(self, db)
         for method, route, _ in sorted(spec):
             path = route.replace("{id}", "1").replace("{kind}", "summary")
-            st, _, body = self.http(d, method, path + ("?wait=0" if route == "/pending" else ""),
-                                    raw=b"{}" if method != "GET" else None)
+            st, _, body = self.http(d, method, path + ("?wait=0" if path.endswith("/pending")
+                                                       else ""),
+                                    raw=b"{}" if method != "GET" else None, root=True)
             routed = st != 405 and not (st == 404 and b"no route" in body)
             self.check(routed, f"{method} {path} is served", body)
         d.stop()

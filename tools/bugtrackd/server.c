@@ -77,6 +77,7 @@ static void request_free(request *r)
 	free(r->arg);
 	free(r->allow);
 	free(r->location);
+	free(r->set_cookie);
 	free(r->next_cursor);
 	free(r);
 	pthread_mutex_lock(&s->lock);
