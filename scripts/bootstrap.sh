@@ -17,6 +17,7 @@ packages=(
 	libmicrohttpd-dev libjansson-dev  # bugtrackd, the HTTP daemon (optional in a user's build)
 	libcurl4-gnutls-dev libgnutls28-dev  # bugtrackd's webhooks: delivery, HMAC signatures
 	curl openssl                   # a client of bugtrackd's tests; its test certificate
+	chromium                       # headless, the status page's browser check (~300 MB)
 	clang libclang-rt-14-dev       # libFuzzer and clang's sanitizers: the fuzz targets
 	locales                        # de_DE's sources: test_json makes a decimal-comma locale
 )

@@ -11,7 +11,9 @@ for the same question; paging and the feed's cursors; each write route and
 its refusals (bad JSON, too deep, too big, unknown ticket, wrong method,
 stale If-Match...); the long poll; a stalled client cut by the timeout while
 others are served; SIGTERM under load loses no acknowledged ticket; the log
-holds no query, header or body.
+holds no query, header or body.  The status page: its numbers against the
+JSON routes', its escaping, headers and sign-in, and in headless Chromium
+(skipped without it, unless BT_TEST_REQUIRE_BROWSER=1).
 
 With BUGTRACK_CLI_BACKEND=postgresql every database is a schema on the
 server the PG* variables name (tests/cli/clitest.py); without one it skips.
@@ -65,8 +67,12 @@ class Daemon:
             return f.read()
 
     def url(self, path):
+        return self.root("/api/v1" + path)
+
+    def root(self, path):
+        """@path from the root: the status page's."""
         scheme = "https" if "--tls-cert" in self.args else "http"
-        return f"{scheme}://127.0.0.1:{self.port}/api/v1{path}"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
@@ -101,6 +107,49 @@ def ingest_worker(job):
     return acked
 
 
+def png_inked(data):
+    """(width, height, the share of pixels unlike the top-left one) of an
+    8-bit RGB or RGBA PNG: enough to tell a page from a blank."""
+    import struct
+    import zlib
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return 0, 0, 0.0
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        chunk = data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", chunk[:10])
+            if depth != 8 or colour not in (2, 6):
+                return width, height, 0.0
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += chunk
+    raw, stride = zlib.decompress(idat), width * bpp
+    prev, rows = bytearray(stride), []
+    for y in range(height):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    bg = rows[0][:3]
+    inked = sum(1 for row in rows for x in range(0, stride, bpp) if row[x:x + 3] != bg)
+    return width, height, inked / (width * height)
+
+
 class Check(clitest.Checker):
     name = "bugtrackd"
 
@@ -120,10 +169,11 @@ class Check(clitest.Checker):
         self.check(rc == 0, f"bugtrack token create {name}", err)
         return out.strip().splitlines()[-1] if rc == 0 else ""
 
-    def http(self, d, method, path, body=None, headers=None, raw=None, token=True):
+    def http(self, d, method, path, body=None, headers=None, raw=None, token=True, root=False):
         """(status, headers, body bytes) of one request; @body is JSON'd
         unless @raw bytes are given.  With @token True, @d's token goes
-        along; a string sends that one; None sends none."""
+        along; a string sends that one; None sends none.  @path is below
+        /api/v1, or with @root from the root."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None
                                             else None)
         headers = dict(headers or {})
@@ -131,8 +181,8 @@ class Check(clitest.Checker):
             token = d.token
         if token is not None:
             headers.setdefault("Authorization", f"Bearer {token}")
-        req = urllib.request.Request(d.url(path), data=data, method=method,
-                                     headers=headers)
+        req = urllib.request.Request(d.root(path) if root else d.url(path), data=data,
+                                     method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, resp.headers, resp.read()
@@ -169,6 +219,8 @@ class Check(clitest.Checker):
             self.check_writes()
             self.check_refusals()
             self.check_auth()
+            self.check_status_page()
+            self.check_status_page_browser()
             self.check_ingest()
             self.check_metrics()
             self.check_tls()
@@ -367,6 +419,244 @@ class Check(clitest.Checker):
             self.check(secret[4:] not in d.text(), "the log never holds a token")
         d.stop()
 
+    # ---- the status page ----
+
+    NASTY = "<script>alert(\"x\")</script> \"&' <b>bold"
+
+    def page_get(self, d, path, headers=None):
+        """(status, headers, text) of GET @path from the root, redirects
+        not followed (a 303 is what is looked at)."""
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=30)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, resp.headers, resp.read().decode("utf-8", errors="replace")
+        finally:
+            conn.close()
+
+    def page_window(self):
+        """The first day of the page's 30 days (UTC), as since= takes it."""
+        day = 86400
+        return time.strftime("%Y-%m-%d", time.gmtime(time.time() // day * day - 29 * day))
+
+    def page_data(self, d):
+        """Make the page's story recent: a ticket titled NASTY with 40
+        occurrences (the top), and one that was resolved and came back
+        (a regression)."""
+        made = self.want("a ticket with a hostile title", self.http(
+            d, "POST", "/tickets", {"title": self.NASTY, "component": "<i>ui</i>",
+                                    "severity": "high", "fingerprint": "page-nasty"}), 201)
+        occ = {"level": "critical", "component": "ui", "message": "hostile",
+               "fingerprint": "page-nasty"}
+        self.want("its occurrences", self.http(d, "POST", "/occurrences", [occ] * 40), 201)
+        back = {"level": "critical", "component": "page", "message": "back",
+                "fingerprint": "page-back"}
+        got = self.want("a ticket to regress", self.http(d, "POST", "/occurrences", back), 201)
+        if got:
+            rc, _, err = self.run("resolve", str(got["tickets"][0]), "--commit", "0" * 40,
+                                  db=d.db)
+            self.check(rc == 0, "bugtrack resolve", err)
+            self.want("it comes back", self.http(d, "POST", "/occurrences", back), 201)
+        return made
+
+    def check_status_page(self):
+        from html.parser import HTMLParser
+
+        db = self.copy_db("page.db")
+        d = Daemon(self, db)
+        d.db = db
+        reader = self.make_token(db, "page-reader", "read")
+        ingest = self.make_token(db, "page-ingest", "ingest")
+        made = self.page_data(d)
+        # Refusals are HTML for a person, the 401 with a form for the token.
+        st, hdrs, text = self.page_get(d, "/")
+        self.same("GET / without a token", st, 401)
+        self.same("a refusal is HTML", hdrs.get("Content-Type"), "text/html; charset=utf-8")
+        self.check(re.search(r'<form method="get" action="/">', text) and
+                   re.search(r'<input type="password" name="token"', text),
+                   "the 401 asks for the token in a form (GET, a password field)", text)
+        self.check(hdrs.get("WWW-Authenticate"), "the 401 names its scheme")
+        st, hdrs, text = self.page_get(d, "/?token=" + reader[:-1] + "A" if reader[-1] != "A"
+                                       else "/?token=" + reader[:-1] + "B")
+        self.check(st == 401 and "<form" in text and not hdrs.get("Set-Cookie"),
+                   "a wrong ?token= is 401 with the form, and no cookie", (st, text[:300]))
+        st, _, text = self.page_get(d, "/?token=" + ingest)
+        self.check(st == 403 and "read" in text and "<html" in text,
+                   "an ingest token is 403, as HTML", (st, text[:300]))
+        # The page, by a bearer token.
+        st, hdrs, text = self.page_get(d, "/", {"Authorization": f"Bearer {reader}"})
+        if not self.check(st == 200, "GET / with a read token", text[:500]):
+            d.stop()
+            return
+        csp = hdrs.get("Content-Security-Policy") or ""
+        for part in ("default-src 'none'", "style-src 'unsafe-inline'", "img-src data:"):
+            self.check(part in csp, f"the CSP has {part}", csp)
+        self.same("Content-Type", hdrs.get("Content-Type"), "text/html; charset=utf-8")
+        self.same("Cache-Control", hdrs.get("Cache-Control"), "no-store")
+        self.same("X-Content-Type-Options", hdrs.get("X-Content-Type-Options"), "nosniff")
+        self.same("Referrer-Policy", hdrs.get("Referrer-Policy"), "no-referrer")
+        self.check("<script" not in text.lower(), "no script on the page, not even a title's")
+        self.check("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &quot;&amp;&#39; "
+                   "&lt;b&gt;bold" in text, "the hostile title is escaped", text)
+        self.check("&lt;i&gt;ui&lt;/i&gt;" in text and "<i>" not in text,
+                   "a component is escaped")
+
+        class Cells(HTMLParser):
+            """Each section's table rows, as lists of cell texts (entities
+            undone), keyed by the section's id; and every element's id."""
+            def __init__(self):
+                super().__init__()
+                self.sections, self.ids, self.section, self.row, self.cell = {}, {}, None, None, None
+                self.id_open = None
+
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag == "section":
+                    self.section = a.get("id")
+                    self.sections[self.section] = []
+                if a.get("id"):
+                    self.id_open = a["id"]
+                    self.ids[a["id"]] = ""
+                if tag == "tr" and self.section:
+                    self.row = []
+                if tag in ("td", "th") and self.row is not None:
+                    self.cell = ""
+
+            def handle_endtag(self, tag):
+                if tag in ("td", "th") and self.cell is not None:
+                    self.row.append(self.cell)
+                    self.cell = None
+                if tag == "tr" and self.row is not None:
+                    self.sections[self.section].append(self.row)
+                    self.row = None
+                if tag in ("strong", "tr"):
+                    self.id_open = None
+
+            def handle_data(self, data):
+                if self.cell is not None:
+                    self.cell += data
+                if self.id_open:
+                    self.ids[self.id_open] += data
+
+        page = Cells()
+        page.feed(text)
+        stats = json.loads(self.http(d, "GET", "/stats")[2])
+        counts = {row[0]: row[1:] for row in page.sections.get("counts", [])[1:]}
+        for sev, n in stats["open_by_severity"].items():
+            self.same(f"open {sev} tickets are /stats'", int(counts.get(sev, ["-1"])[0]), n)
+        overdue = json.loads(self.http(d, "GET", "/tickets?overdue&limit=1000")[2])
+        for sev in stats["open_by_severity"]:
+            self.same(f"overdue {sev} tickets are /tickets?overdue's",
+                      int(counts.get(sev, ["", "-1"])[1]),
+                      sum(1 for t in overdue if t["severity"] == sev))
+        self.same("all open, all overdue", [int(n) for n in counts.get("all", [-1, -1])],
+                  [stats["open"], stats["overdue"]])
+        self.check(stats["overdue"] > 0, "the fixture has overdue tickets to count", stats)
+        since = self.page_window()
+        top = json.loads(self.http(d, "GET", f"/reports/top?since={since}&limit=10")[2])
+        rows = page.sections.get("top", [])[1:]
+        self.same("the top tickets are /reports/top's", [(r[0], r[1], int(r[5])) for r in rows],
+                  [(t["number"], t["title"], t["occurrences"]) for t in top])
+        self.check(made and top and top[0]["number"] == made["number"] and
+                   rows and rows[0][1] == self.NASTY,
+                   "the top ticket is the one with 40 occurrences, its title intact", rows[:1])
+        daily = json.loads(self.http(d, "GET", f"/reports/daily?since={since}")[2])
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        self.same("occurrences in 30 days are /reports/daily's", page.ids.get("occurrences"),
+                  str(sum(r["occurrences"] for r in daily)))
+        self.same("and today's", page.ids.get("today"),
+                  str(sum(r["occurrences"] for r in daily if r["day"] == today)))
+        self.same("a bar a day", len(re.findall(r"<rect ", text)), 30)
+        summary = json.loads(self.http(d, "GET", f"/reports/summary?since={since}")[2])
+        self.same("regressions are /reports/summary's", page.ids.get("regressed"),
+                  str(summary["regressions"]))
+        self.check(summary["regressions"] >= 1, "the page's story has a regression", summary)
+        regressed = [t["number"] for t in json.loads(
+            self.http(d, "GET", "/tickets?regressed&status=open&limit=10")[2])]
+        self.same("the open regressed tickets are /tickets?regressed's",
+                  [r[0] for r in page.sections.get("regressions", [])[1:]], regressed)
+        # The sign-in: ?token= sets the cookie and sends the token out of
+        # the address bar; the cookie opens the page and nothing else.
+        st, hdrs, text = self.page_get(d, "/?token=" + reader)
+        self.same("GET /?token= answers", (st, hdrs.get("Location")), (303, "/"))
+        cookie = hdrs.get("Set-Cookie") or ""
+        attrs = [a.strip() for a in cookie.split(";")]
+        self.same("the cookie holds the token", attrs[0], f"bugtrack_token={reader}")
+        for a in ("HttpOnly", "SameSite=Strict", "Path=/"):
+            self.check(a in attrs, f"the cookie is {a}", cookie)
+        self.check("Secure" not in attrs, "no Secure flag over plain HTTP", cookie)
+        jar = {"Cookie": attrs[0]}
+        st, _, text = self.page_get(d, "/", jar)
+        self.check(st == 200 and 'id="counts"' in text, "the cookie opens the page", text[:300])
+        for path in ("/tickets", "/stats"):
+            self.want(f"the cookie does not open /api/v1{path}",
+                      self.http(d, "GET", path, token=None, headers=jar), 401, "unauthorized")
+        self.want("nor a write", self.http(d, "POST", "/tickets", {"title": "csrf"}, token=None,
+                                           headers=jar), 401, "unauthorized")
+        st, _, _ = self.page_get(d, "/tickets", {"Authorization": f"Bearer {reader}"})
+        self.same("the API is below /api/v1 only", st, 404)
+        self.want("POST / is not served", self.http(d, "POST", "/", {}, root=True), 405,
+                  "method_not_allowed")
+        self.check(reader[4:] not in d.text(), "the log never holds the page's token")
+        self.check(re.search(r"GET / 303", d.text()), "the log shows the sign-in without its query",
+                   d.text()[-500:])
+        rc, _, err = self.run("token", "revoke", "page-reader", db=db)
+        self.check(rc == 0, "bugtrack token revoke", err)
+        st, _, text = self.page_get(d, "/", jar)
+        self.check(st == 401 and "<form" in text, "a revoked token's cookie is 401, the form")
+        d.stop()
+
+    def check_status_page_browser(self):
+        """The page in a real browser: headless Chromium signs in with
+        ?token= (303, the cookie), and its DOM and screenshot show the page.
+        Without Chromium it skips, unless BT_TEST_REQUIRE_BROWSER=1 (CI)."""
+        browser = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not browser:
+            why = "no chromium (apt-get install chromium) for the status page's browser check"
+            if os.environ.get("BT_TEST_REQUIRE_BROWSER"):
+                self.fail(why + ", and BT_TEST_REQUIRE_BROWSER is set")
+            else:
+                print(f"SKIP check_status_page_browser: {why}")
+            return
+        db = self.copy_db("browser.db")
+        d = Daemon(self, db)
+        d.db = db
+        reader = self.make_token(db, "browser", "read")
+        self.page_data(d)
+        stats = json.loads(self.http(d, "GET", "/stats")[2])
+        started = time.monotonic()
+
+        def chromium(what, *args):
+            # A profile of its own each time: no cookie is left from before.
+            profile = os.path.join(self.tmp, f"chromium-{what}")
+            return subprocess.run([browser, "--headless=new", "--no-sandbox", "--disable-gpu",
+                                   "--no-first-run", f"--user-data-dir={profile}",
+                                   "--window-size=1024,768", *args,
+                                   d.root("/?token=" + reader)],
+                                  capture_output=True, timeout=120)
+
+        p = chromium("dom", "--dump-dom")
+        dom = p.stdout.decode("utf-8", errors="replace")
+        m = re.search(r'<tr id="sev-all"[^>]*>.*?<td class="n open">(\d+)</td>'
+                      r'<td class="n overdue">(\d+)</td>', dom)
+        self.check(m and (int(m.group(1)), int(m.group(2))) == (stats["open"], stats["overdue"]),
+                   "Chromium, signed in by ?token= and the cookie, shows /stats' counts",
+                   dom[:800] or p.stderr.decode(errors="replace")[-800:])
+        self.check("&lt;script&gt;alert" in dom, "and the hostile title as text")
+        shot = os.path.join(self.tmp, "status.png")
+        p = chromium("shot", f"--screenshot={shot}", "--hide-scrollbars")
+        if self.check(os.path.exists(shot), "Chromium takes a screenshot",
+                      p.stderr.decode(errors="replace")[-800:]):
+            width, height, inked = png_inked(open(shot, "rb").read())
+            self.same("the screenshot's size", (width, height), (1024, 768))
+            # Text, tables and the bars: far from a blank or an error page.
+            self.check(inked > 0.02, f"the screenshot is not blank ({inked:.1%} inked)")
+            # A 401 page with its form would be a small part of this.
+        took = time.monotonic() - started
+        print(f"note: the status page's browser check took {took:.1f} s")
+        d.stop()
+
     # ---- ingest ----
 
     def check_ingest(self):
@@ -472,6 +762,12 @@ class Check(clitest.Checker):
                             "-o", "/dev/null", "-w", "%{http_code}", d.url("/tickets")],
                            capture_output=True, timeout=30)
         self.same("HTTPS with the certificate (curl)", p.stdout, b"200")
+        # The status page's cookie is Secure under TLS.
+        p = subprocess.run(["curl", "-sS", "--cacert", cert, "-D", "-", "-o", "/dev/null",
+                            d.root("/?token=" + d.token)], capture_output=True, timeout=30)
+        cookie = re.search(rb"(?im)^set-cookie: *(.*?)\r?$", p.stdout)
+        self.check(cookie and b"; Secure" in cookie.group(1),
+                   "under TLS the status page's cookie is Secure", p.stdout)
         p = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
                             d.url("/healthz").replace("https:", "http:")],
                            capture_output=True, timeout=30)
@@ -491,11 +787,17 @@ class Check(clitest.Checker):
     def check_openapi(self):
         spec_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "doc",
                                  "openapi.yaml")
-        spec, path, method = set(), None, None
+        # Paths are below the document's server (/api/v1) unless a path
+        # has servers of its own (the status page, at the root).
+        spec, path, method, base = set(), None, None, "/api/v1"
         for line in open(spec_path):
             m = re.match(r"^  (/\S*):\s*$", line)
             if m:
-                path, method = m.group(1), None
+                path, method, base = m.group(1), None, "/api/v1"
+                continue
+            m = re.match(r"^      - url: \w+://[^/\s]+(/\S*)?\s*$", line)
+            if m and path and not method:
+                base = (m.group(1) or "").rstrip("/")
                 continue
             if re.match(r"^\S", line):
                 path = None if not line.startswith("paths:") else path
@@ -506,13 +808,13 @@ class Check(clitest.Checker):
                 continue
             m = re.match(r"^      x-scope:\s*(\w+)\s*$", line)
             if m and path and method:
-                spec.add((method, path, m.group(1)))
+                spec.add((method, base + path, m.group(1)))
         p = subprocess.run([self.bugtrackd, "--routes"], capture_output=True, text=True)
         served = set()
         for line in p.stdout.splitlines():
             method, route, scope = line.split()
-            served.add((method, route.replace("/api/v1", "", 1), scope))
-        self.check(len(served) >= 18, "bugtrackd --routes lists its routes", p.stdout)
+            served.add((method, route, scope))
+        self.check(len(served) >= 19, "bugtrackd --routes lists its routes", p.stdout)
         for op in sorted(served - spec):
             self.fail(f"served but not in doc/openapi.yaml (or with another x-scope): {op}")
         for op in sorted(spec - served):
@@ -523,8 +825,9 @@ class Check(clitest.Checker):
         d = Daemon(self, db)
         for method, route, _ in sorted(spec):
             path = route.replace("{id}", "1").replace("{kind}", "summary")
-            st, _, body = self.http(d, method, path + ("?wait=0" if route == "/pending" else ""),
-                                    raw=b"{}" if method != "GET" else None)
+            st, _, body = self.http(d, method, path + ("?wait=0" if path.endswith("/pending")
+                                                       else ""),
+                                    raw=b"{}" if method != "GET" else None, root=True)
             routed = st != 405 and not (st == 404 and b"no route" in body)
             self.check(routed, f"{method} {path} is served", body)
         d.stop()

@@ -84,7 +84,8 @@ typedef struct request {
 	server *srv;
 	struct MHD_Connection *conn;
 	char method[16];
-	char *path;               /* below API_PREFIX, as MHD decoded it */
+	char *path;               /* below API_PREFIX, as MHD decoded it (else all of it) */
+	int api;                  /* 1: the URL is below API_PREFIX; 0: a page's */
 	int64_t started_us;
 	char *body;               /* NUL-terminated */
 	size_t body_len;
@@ -93,7 +94,8 @@ typedef struct request {
 	const struct route *route;
 	char *arg;                /* the {id} or {kind} of the route's path */
 	char *allow;              /* a 405's Allow header */
-	char *location;           /* a 201's Location header */
+	char *location;           /* a 201's or 303's Location header */
+	char *set_cookie;         /* the page's sign-in (status_page.c) */
 	char *next_cursor;        /* X-Next-Cursor: the next page of a list */
 	const char *content_type; /* NULL: application/json */
 	int unauthorized;         /* a 401: reply_send adds WWW-Authenticate */
@@ -120,9 +122,10 @@ typedef enum MHD_Result (*route_fn)(request *r);
 
 typedef struct route {
 	const char *method;
-	const char *pattern;   /* below API_PREFIX; one {name} segment at most */
+	const char *pattern;   /* below API_PREFIX (a page: from /); one {name} segment at most */
 	unsigned int scope;    /* bt_token_scope needed; 0: none (healthz) */
 	route_fn fn;
+	int page;              /* 1: HTML for browsers (status_page.c), outside API_PREFIX */
 } route;
 
 /* The route table: how many routes, and route @p i (for metrics). */
@@ -232,6 +235,17 @@ enum MHD_Result route_pending(request *r);
 enum MHD_Result route_occurrences(request *r);
 enum MHD_Result route_report(request *r);
 enum MHD_Result route_stats(request *r);
+
+/* ---- the status page (status_page.c): all the HTML bugtrackd writes ---- */
+
+/* The cookie a browser keeps its token in after GET /?token=. */
+#define PAGE_COOKIE "bugtrack_token"
+
+/* GET /: the page; with ?token=, the sign-in (303 to / with the cookie). */
+enum MHD_Result route_status_page(request *r);
+/* A page's refusal or failure as a small HTML document on @p f: @p msg,
+ * escaped, and for a 401 the form that asks for a token. */
+void page_error_html(FILE *f, unsigned int status, const char *msg);
 
 /* ---- rate limits (limiter.c) ---- */
 

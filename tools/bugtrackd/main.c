@@ -13,8 +13,9 @@
 static const char usage[] =
 	"usage: bugtrackd --db LOCATION --listen ADDR:PORT [OPTIONS]\n\n"
 	"Serve the bug database at LOCATION (a SQLite file or a postgresql:// URI)\n"
-	"over HTTP: a JSON API under " API_PREFIX "/.  Runs in the foreground, logs one\n"
-	"line per request to stderr, and stops cleanly on SIGTERM or SIGINT.\n\n"
+	"over HTTP: a JSON API under " API_PREFIX "/, and a status page for people at /\n"
+	"(open /?token=TOKEN once).  Runs in the foreground, logs one line per\n"
+	"request to stderr, and stops cleanly on SIGTERM or SIGINT.\n\n"
 	"options:\n"
 	"  --db LOCATION          the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
 	"  --listen ADDR:PORT     where to listen, e.g. 127.0.0.1:8080 or [::1]:8080\n"
@@ -148,8 +149,8 @@ static int parse_args(config *cfg, int argc, char **argv)
 			for (size_t i = 0; i < route_count(); i++) {
 				const route *rt = route_at(i);
 
-				printf("%s %s%s %s\n", rt->method, API_PREFIX, rt->pattern,
-				       route_scope_name(rt->scope));
+				printf("%s %s%s %s\n", rt->method, rt->page ? "" : API_PREFIX,
+				       rt->pattern, route_scope_name(rt->scope));
 			}
 			return 1;
 		}

@@ -1,8 +1,9 @@
 /*
  * reply.c - writing replies: JSON into a memory stream, sent with the
- * headers a route needs (ETag, Allow, Retry-After), and every error as
- * {"error": {"code", "message"}}.  The mapping of the library's BT_* codes
- * to HTTP statuses lives here and nowhere else.
+ * headers a route needs (ETag, Allow, Retry-After; a page's security
+ * headers), and every error as {"error": {"code", "message"}} (a page's as
+ * HTML).  The mapping of the library's BT_* codes to HTTP statuses lives
+ * here and nowhere else.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,8 +28,23 @@ void reply_drop(reply *b)
 	b->buf = NULL;
 }
 
+/* A page may show stored text, which anyone who can log an error chose: so
+ * nothing in it may run, load or be framed (CSP: inline styles and data:
+ * images only), nor be sniffed into another type, kept in a cache (it is
+ * behind a token), or sent on as a Referer. */
+static void page_headers(struct MHD_Response *resp)
+{
+	MHD_add_response_header(resp, "Content-Security-Policy",
+				"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+				"form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+}
+
 static enum MHD_Result send_(request *r, reply *b, unsigned int status, int64_t version)
 {
+	int page = r->route && r->route->page;
 	struct MHD_Response *resp;
 	enum MHD_Result res;
 	char etag[32];
@@ -44,8 +60,12 @@ static enum MHD_Result send_(request *r, reply *b, unsigned int status, int64_t 
 		return MHD_NO;
 	}
 	b->buf = NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-				r->content_type ? r->content_type : "application/json");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, page ? "text/html; charset=utf-8"
+				: r->content_type ? r->content_type : "application/json");
+	if (page)
+		page_headers(resp);
+	if (r->set_cookie)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
 	if (version > 0) {
 		snprintf(etag, sizeof(etag), "\"%lld\"", (long long)version);
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
@@ -99,6 +119,10 @@ static enum MHD_Result reply_errorv(request *r, unsigned int status, const char 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (reply_open(&b) != 0)
 		return MHD_NO;
+	if (r->route && r->route->page) { /* a person reads it */
+		page_error_html(b.f, status, msg);
+		return reply_send(r, &b, status);
+	}
 	json_init(&j, b.f);
 	json_object_begin(&j, NULL);
 	json_object_begin(&j, "error");

@@ -1,8 +1,8 @@
 /*
  * router.c - the route table: each route's method, path, the token scope
  * it needs, and its handler; matching a request to it (404, 405 with
- * Allow); and auth, the one place that checks the bearer token's scope and
- * names the actor.
+ * Allow); and auth, the one place that checks a token's scope and names
+ * the actor.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,24 +14,26 @@
 #define AGENT BT_SCOPE_AGENT
 
 static const route routes[] = {
-	{ "GET",   "/healthz",               0,     route_healthz },
-	{ "GET",   "/tickets",               READ,  route_tickets_list },
-	{ "POST",  "/tickets",               AGENT, route_tickets_create },
-	{ "GET",   "/tickets/{id}",          READ,  route_ticket_get },
-	{ "PATCH", "/tickets/{id}",          AGENT, route_ticket_patch },
-	{ "GET",   "/tickets/{id}/events",   READ,  route_ticket_events },
-	{ "POST",  "/tickets/{id}/events",   AGENT, route_ticket_note },
-	{ "POST",  "/tickets/{id}/claim",    AGENT, route_ticket_claim },
-	{ "POST",  "/tickets/{id}/renew",    AGENT, route_ticket_renew },
-	{ "POST",  "/tickets/{id}/release",  AGENT, route_ticket_release },
-	{ "POST",  "/tickets/{id}/resolve",  AGENT, route_ticket_resolve },
-	{ "POST",  "/tickets/{id}/merge",    AGENT, route_ticket_merge },
-	{ "GET",   "/changes",               READ,  route_changes },
-	{ "GET",   "/pending",               READ,  route_pending },
-	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences },
-	{ "GET",   "/reports/{kind}",        READ,  route_report },
-	{ "GET",   "/stats",                 READ,  route_stats },
-	{ "GET",   "/metrics",               READ,  route_metrics },
+	/* The status page, for people: at the root, outside API_PREFIX. */
+	{ "GET",   "/",                      READ,  route_status_page, 1 },
+	{ "GET",   "/healthz",               0,     route_healthz, 0 },
+	{ "GET",   "/tickets",               READ,  route_tickets_list, 0 },
+	{ "POST",  "/tickets",               AGENT, route_tickets_create, 0 },
+	{ "GET",   "/tickets/{id}",          READ,  route_ticket_get, 0 },
+	{ "PATCH", "/tickets/{id}",          AGENT, route_ticket_patch, 0 },
+	{ "GET",   "/tickets/{id}/events",   READ,  route_ticket_events, 0 },
+	{ "POST",  "/tickets/{id}/events",   AGENT, route_ticket_note, 0 },
+	{ "POST",  "/tickets/{id}/claim",    AGENT, route_ticket_claim, 0 },
+	{ "POST",  "/tickets/{id}/renew",    AGENT, route_ticket_renew, 0 },
+	{ "POST",  "/tickets/{id}/release",  AGENT, route_ticket_release, 0 },
+	{ "POST",  "/tickets/{id}/resolve",  AGENT, route_ticket_resolve, 0 },
+	{ "POST",  "/tickets/{id}/merge",    AGENT, route_ticket_merge, 0 },
+	{ "GET",   "/changes",               READ,  route_changes, 0 },
+	{ "GET",   "/pending",               READ,  route_pending, 0 },
+	{ "POST",  "/occurrences",           BT_SCOPE_INGEST, route_occurrences, 0 },
+	{ "GET",   "/reports/{kind}",        READ,  route_report, 0 },
+	{ "GET",   "/stats",                 READ,  route_stats, 0 },
+	{ "GET",   "/metrics",               READ,  route_metrics, 0 },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -95,30 +97,56 @@ const char *route_scope_name(unsigned int scope)
 	       : scope == BT_SCOPE_INGEST ? "ingest" : "admin";
 }
 
-/*
- * Whether @p r may run @p rt: every route but /healthz needs a bearer
- * token (Authorization: Bearer btk_...) whose scopes cover the route's.
- * Unknown or revoked: 401; too narrow: 403.  The token is never logged or
- * repeated; its name becomes the request's actor.
- */
-static int authorize(request *r, const route *rt, enum MHD_Result *res)
+/* The bearer token of Authorization: Bearer ..., or NULL. */
+static const char *bearer(const request *r)
 {
 	const char *h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return h;
+}
+
+/* The token @p r carries for @p rt.  The API takes only the bearer token:
+ * a browser sends a cookie along by itself, even from another site's
+ * form, so a cookie never authorizes a change.  A page (read-only) also
+ * takes ?token=, first, as that is the sign-in, then its cookie. */
+static const char *credential(const request *r, const route *rt)
+{
+	const char *t = rt->page ? query(r, "token") : NULL;
+
+	if (!t)
+		t = bearer(r);
+	if (!t && rt->page)
+		t = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, PAGE_COOKIE);
+	return t;
+}
+
+/*
+ * Whether @p r may run @p rt: every route but /healthz needs a token
+ * (credential()) whose scopes cover the route's.  Unknown or revoked: 401;
+ * too narrow: 403.  The token is never logged or repeated; its name
+ * becomes the request's actor.
+ */
+static int authorize(request *r, const route *rt, enum MHD_Result *res)
+{
+	const char *h = credential(r, rt);
 	unsigned int scopes = 0;
 	int rc;
 
 	if (!rt->scope)
 		return 1;
-	if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+	if (!h) {
 		r->unauthorized = 1;
-		*res = reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-				   "this route needs a bearer token (Authorization: Bearer ...)");
+		*res = reply_error(r, MHD_HTTP_UNAUTHORIZED, "unauthorized", rt->page
+				   ? "this page needs a token with the read scope"
+				   : "this route needs a bearer token (Authorization: Bearer ...)");
 		return 0;
 	}
-	h += 7;
-	while (*h == ' ')
-		h++;
 	rc = bt_token_check(r->srv->db, h, &scopes, r->actor, sizeof(r->actor));
 	if (rc == BT_ENOTFOUND) {
 		r->unauthorized = 1;
@@ -160,7 +188,7 @@ enum MHD_Result route_dispatch(request *r)
 	if (r->route) /* a parked long poll, resumed */
 		return r->route->fn(r);
 	for (i = 0; i < NROUTES; i++) {
-		if (!match(routes[i].pattern, r->path, &arg))
+		if (routes[i].page == r->api || !match(routes[i].pattern, r->path, &arg))
 			continue;
 		if (strcmp(routes[i].method, r->method) == 0) {
 			r->route = &routes[i];

@@ -51,9 +51,10 @@ static request *request_new(server *s, struct MHD_Connection *conn, const char *
 	r->conn = conn;
 	r->started_us = mono_us();
 	snprintf(r->method, sizeof(r->method), "%s", method);
-	/* Below the prefix; anything else keeps a leading '!' so that no route
-	 * matches it (404) while the log still shows it. */
-	if (strncmp(url, API_PREFIX, plen) == 0 && (url[plen] == '/' || url[plen] == '\0'))
+	/* Below the prefix for the API's routes; anything else whole, for the
+	 * pages' routes only (router.c), so /tickets is not /api/v1/tickets. */
+	r->api = strncmp(url, API_PREFIX, plen) == 0 && (url[plen] == '/' || url[plen] == '\0');
+	if (r->api)
 		r->path = strdup(url[plen] ? url + plen : "/");
 	else
 		r->path = strdup(url);
@@ -76,6 +77,7 @@ static void request_free(request *r)
 	free(r->arg);
 	free(r->allow);
 	free(r->location);
+	free(r->set_cookie);
 	free(r->next_cursor);
 	free(r);
 	pthread_mutex_lock(&s->lock);
