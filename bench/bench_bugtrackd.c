@@ -7,7 +7,8 @@
  * token through the API, and runs each row: C client threads, each with
  * one kept-alive connection, sending one kind of request for a while.
  * Rows: GET /tickets/{id}; GET /tickets?limit=50; POST /occurrences in
- * batches of 100 (occurrences/s is 100 times requests/s); a claim-resolve
+ * batches of 100 (occurrences/s is 100 times requests/s), and one at a
+ * time, as a service's error handler sends them; a claim-resolve
  * cycle (POST /tickets, claim, resolve: three requests).  Columns:
  * requests/s of the row, and the p50/p99 of one request.  It prints
  * figures and never fails on speed; it fails when a request fails.
@@ -31,7 +32,7 @@
 #define MAX_CLIENTS 32
 #define MAX_LAT 2000000
 
-typedef enum kind { GET_ONE, GET_LIST, INGEST, CYCLE } kind;
+typedef enum kind { GET_ONE, GET_LIST, INGEST, INGEST_ONE, CYCLE } kind;
 
 static int port;
 static char auth[BT_TOKEN_SIZE + 32];
@@ -110,6 +111,10 @@ static int one(client *c, int fd, char *buf, size_t size, int i)
 	case INGEST:
 		return request(fd, "POST", "/api/v1/occurrences", ingest_body, buf, size) == 201 ? 0
 			: -1;
+	case INGEST_ONE: /* what a service sends from its error handler */
+		snprintf(body, sizeof(body), "{\"level\": \"critical\", \"component\": \"c%d\", "
+			 "\"message\": \"upstream %d refused\"}", i % 20, i);
+		return request(fd, "POST", "/api/v1/occurrences", body, buf, size) == 201 ? 0 : -1;
 	case CYCLE:
 		snprintf(body, sizeof(body), "{\"title\": \"cycle %d of client %d\"}", i, c->id);
 		if (request(fd, "POST", "/api/v1/tickets", body, buf, size) != 201)
@@ -164,7 +169,8 @@ out:
 }
 
 static const char *const names[] = { "GET /tickets/{id}", "GET /tickets?limit=50",
-				     "POST /occurrences x100", "claim-resolve cycle" };
+				     "POST /occurrences x100", "POST /occurrences x1",
+				     "claim-resolve cycle" };
 
 static int row(kind k, int nclients)
 {

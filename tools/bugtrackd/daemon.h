@@ -64,7 +64,8 @@ typedef struct webhooks webhooks;
 
 typedef struct server {
 	const config *cfg;
-	bt_db *db;
+	bt_db *db;                /* synchronous: every route's reads and writes */
+	bt_db *ingest;            /* asynchronous: POST /occurrences (routes_ingest.c) */
 	struct MHD_Daemon *mhd;
 	waiter *waiter;           /* the long poll's (routes_feed.c) */
 	metrics *metrics;         /* request counts and latencies (metrics.c) */

@@ -174,14 +174,17 @@ static int parse_args(config *cfg, int argc, char **argv)
 	return 0;
 }
 
-static int open_db(const config *cfg, bt_db **out)
+/* The daemon's two handles on cfg->db.  @p async 0: synchronous, for every
+ * route but ingest: a 2xx reply means committed, so that a SIGTERM or a
+ * crash after the reply loses nothing acknowledged.  1: the library's
+ * default asynchronous mode, for POST /occurrences, which still replies
+ * only after bt_flush (routes_ingest.c). */
+static int open_db(const config *cfg, int async, bt_db **out)
 {
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
 	int rc;
 
-	/* Synchronous: a 2xx reply means committed, so that a SIGTERM or a
-	 * crash after the reply loses nothing acknowledged. */
-	o.flags = BT_OPEN_SYNC;
+	o.flags = async ? 0 : BT_OPEN_SYNC;
 	o.busy_timeout_ms = cfg->busy_timeout_ms;
 	rc = bt_open(out, cfg->db, &o);
 	if (rc != BT_OK)
@@ -212,11 +215,13 @@ int main(int argc, char **argv)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
-	if (open_db(&cfg, &srv.db) != BT_OK) {
+	if (open_db(&cfg, 0, &srv.db) != BT_OK || open_db(&cfg, 1, &srv.ingest) != BT_OK) {
+		bt_close(srv.db);
 		free(cfg.webhook_secret);
 		return 1;
 	}
 	if (server_start(&srv) != 0) {
+		bt_close(srv.ingest);
 		bt_close(srv.db);
 		free(cfg.webhook_secret);
 		return 1;
@@ -226,6 +231,9 @@ int main(int argc, char **argv)
 		;
 	fprintf(stderr, "bugtrackd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(&srv);
+	/* Every ingest reply came after its flush: what is left is only what
+	 * a request that failed to flush had queued. */
+	bt_close(srv.ingest);
 	bt_close(srv.db);
 	free(cfg.webhook_secret);
 	fprintf(stderr, "bugtrackd: stopped\n");

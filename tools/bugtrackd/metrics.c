@@ -9,6 +9,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "daemon.h"
 
 /* Latency buckets' upper bounds, in microseconds (Prometheus' "le" in
@@ -137,17 +139,41 @@ static void write_tickets(FILE *f, const bt_ticket_counts *c)
 		"counter\nbugtrack_dropped_occurrences_total %lld\n", (long long)c->dropped);
 }
 
+/* Every occurrence ever counted, exactly: the summary report over all time
+ * (from the per-day counts, not from the capped log rows). */
+static int occurrences_total(bt_db *db, int64_t *out)
+{
+	bt_aggregate_options opts = BT_AGGREGATE_OPTIONS_INIT;
+	bt_aggregate_iter *it;
+	int rc = bt_aggregate_iter_new(db, BT_AGGREGATE_SUMMARY, &opts, &it);
+
+	if (rc != BT_OK)
+		return rc;
+	rc = bt_aggregate_iter_next(it);
+	for (int col = 0; rc == BT_OK && col < bt_aggregate_iter_column_count(it); col++)
+		if (strcmp(bt_aggregate_iter_column_name(it, col), "occurrences") == 0)
+			*out = bt_aggregate_iter_int(it, col);
+	bt_aggregate_iter_free(it);
+	return rc == BT_OK ? BT_OK : rc == BT_ITEROVER ? BT_OK : rc;
+}
+
 enum MHD_Result route_metrics(request *r)
 {
 	bt_ticket_counts counts = BT_TICKET_COUNTS_INIT;
+	int64_t occurrences = 0;
 	int rc = bt_ticket_counts_get(r->srv->db, &counts);
 	reply b;
 
+	if (rc == BT_OK)
+		rc = occurrences_total(r->srv->db, &occurrences);
 	if (rc != BT_OK)
 		return reply_bt(r, rc);
 	if (reply_open(&b) != 0)
 		return MHD_NO;
 	write_tickets(b.f, &counts);
+	fprintf(b.f, "# HELP bugtrack_occurrences_total Occurrences counted on tickets, every "
+		"process.\n# TYPE bugtrack_occurrences_total counter\nbugtrack_occurrences_total "
+		"%lld\n", (long long)occurrences);
 	if (r->srv->metrics)
 		write_requests(b.f, r->srv->metrics);
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
