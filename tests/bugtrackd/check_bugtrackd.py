@@ -107,6 +107,39 @@ def ingest_worker(job):
     return acked
 
 
+def claim_worker(job):
+    """One agent process: poll /pending and claim what it offers until it
+    offers nothing this agent does not hold; returns the ids it claimed
+    (a 200), in order."""
+    root, token, name = job
+    mine = []
+
+    def call(method, path, body=None):
+        req = urllib.request.Request(root + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, None
+
+    while True:
+        # It offers this agent's own claims too (to renew): ask for more.
+        st, offered = call("GET", f"/pending?agent={name}&limit={len(mine) + 10}")
+        if st != 200:
+            return mine + [-st]
+        fresh = [t["id"] for t in offered if t["id"] not in mine]
+        if not fresh:
+            return mine
+        for tid in fresh:
+            st, _ = call("POST", f"/tickets/{tid}/claim", {"agent": name, "lease": 600})
+            if st == 200:
+                mine.append(tid)
+            elif st != 409:
+                return mine + [-st]
+
+
 def png_inked(data):
     """(width, height, the share of pixels unlike the top-left one) of an
     8-bit RGB or RGBA PNG: enough to tell a page from a blank."""
@@ -223,6 +256,7 @@ class Check(clitest.Checker):
             self.check_status_page_browser()
             self.check_ingest()
             self.check_locked()
+            self.check_claim_race()
             self.check_metrics()
             self.check_tls()
             self.check_openapi()
@@ -747,6 +781,35 @@ class Check(clitest.Checker):
                 break
             time.sleep(0.1)
         self.same("the queued batch, stored once", count, 10)
+        d.stop()
+
+    def check_claim_race(self):
+        """8 agent processes poll /pending and claim 100 new tickets at
+        once: each ticket is claimed exactly once, by the agent it says."""
+        db = self.copy_db("race.db")
+        d = Daemon(self, db)
+        for i in range(100):
+            self.want(f"ticket {i}", self.http(d, "POST", "/tickets", {"title": f"race {i}"}), 201)
+        st, _, body = self.http(d, "GET", "/pending?limit=1000")
+        offered = {t["id"] for t in json.loads(body)} if st == 200 else set()
+        self.check(len(offered) >= 100, "the 100 tickets are pending", len(offered))
+        jobs = [(d.url(""), self.make_token(db, f"racer-{k}", "agent"), f"racer-{k}")
+                for k in range(8)]
+        with multiprocessing.get_context("fork").Pool(8) as pool:
+            got = pool.map(claim_worker, jobs)
+        claims = [tid for ids in got for tid in ids]
+        self.check(all(tid > 0 for tid in claims), "no request failed",
+                   [tid for tid in claims if tid <= 0])
+        self.same("each ticket claimed once", len(claims), len(set(claims)))
+        self.same("every pending ticket claimed", set(claims), offered)
+        self.check(sum(1 for ids in got if ids) > 1, "more than one agent won claims",
+                   [len(ids) for ids in got])
+        rows = json.loads(self.cli_json(db, "list", "--status", "new,triaged,in_progress",
+                                        "--json", "--limit", "1000"))
+        holder = {t["id"]: t["claimed_by"] for t in rows}
+        self.same("each held by the agent that won it",
+                  {tid: holder.get(tid) for ids, (_, _, name) in zip(got, jobs) for tid in ids},
+                  {tid: name for ids, (_, _, name) in zip(got, jobs) for tid in ids})
         d.stop()
 
     # ---- metrics ----
