@@ -32,8 +32,67 @@ import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "cli"))
+sys.path.insert(0, os.path.join(HERE, "..", "security"))
 import clitest  # noqa: E402
+import secutil  # noqa: E402
+
+README = os.path.join(HERE, "..", "..", "README.md")
+
+# README's bad-input table, the bugtrackd part: (id, method, path, body (a
+# dict is sent as JSON, bytes as they are), the token (admin, read, none or
+# wrong), headers, status, error code, a fragment of the message).  Each
+# runs on one daemon started with --max-body 4096 --max-depth 8
+# --busy-timeout 300, after ticket 2 was claimed by agent "holder"; every
+# row of every table (but the tokens' last use) must stay as it was.
+HTTP_CASES = [
+    ("http-no-token", "GET", "/tickets", None, "none", {}, 401, "unauthorized",
+     "this route needs a bearer token"),
+    ("http-wrong-token", "GET", "/tickets", None, "wrong", {}, 401, "unauthorized",
+     "the token is unknown or revoked"),
+    ("http-scope", "POST", "/tickets", {"title": "x"}, "read", {}, 403, "forbidden",
+     "lacks the agent scope this route needs"),
+    ("http-not-json", "POST", "/tickets", b'{"title": ', "admin", {}, 400, "bad_json",
+     "not JSON"),
+    ("http-duplicate-member", "POST", "/tickets", b'{"title":"a","title":"b"}', "admin", {}, 400,
+     "bad_json", "duplicate object key"),
+    ("http-too-deep", "POST", "/tickets", b'{"title":"x","context":' + b"[" * 9 + b"]" * 9 + b"}",
+     "admin", {}, 400, "too_deep", "nested deeper than 8 levels"),
+    ("http-too-large", "POST", "/tickets", {"title": "x", "description": "y" * 5000}, "admin", {},
+     413, "too_large", "larger than 4096 bytes"),
+    ("http-missing-member", "POST", "/tickets", {"severity": "low"}, "admin", {}, 422, "invalid",
+     '"title" is required'),
+    ("http-unknown-member", "POST", "/tickets", {"title": "x", "sevrity": 1}, "admin", {}, 422,
+     "invalid", 'unknown member "sevrity"'),
+    ("http-unknown-value", "POST", "/tickets", {"title": "x", "severity": "dire"}, "admin", {},
+     422, "invalid", "unknown severity 'dire'"),
+    ("http-wrong-type", "POST", "/tickets", {"title": 5}, "admin", {}, 422, "invalid",
+     '"title" must be a string'),
+    ("http-occurrence-bad", "POST", "/occurrences",
+     [{"component": "c", "message": "m"}, {"component": "c"}], "admin", {}, 422, "invalid",
+     '"message" is required'),
+    ("http-unknown-ticket", "GET", "/tickets/9999", None, "admin", {}, 404, "not_found",
+     "no such ticket"),
+    ("http-unknown-route", "GET", "/nothing", None, "admin", {}, 404, "not_found",
+     "no route GET /nothing"),
+    ("http-method", "DELETE", "/tickets/1", None, "admin", {}, 405, "method_not_allowed",
+     "DELETE is not allowed here; use GET, PATCH"),
+    ("http-unknown-parameter", "GET", "/tickets?stauts=new", None, "admin", {}, 400,
+     "bad_request", 'unknown query parameter "stauts"'),
+    ("http-bad-cursor", "GET", "/tickets?cursor=zz", None, "admin", {}, 400, "bad_request",
+     'malformed cursor "zz"'),
+    ("http-bad-if-match", "PATCH", "/tickets/1", {"status": "triaged"}, "admin",
+     {"If-Match": "W/abc"}, 400, "bad_request", "If-Match must be a ticket version"),
+    ("http-stale-version", "PATCH", "/tickets/1", {"priority": "low"}, "admin",
+     {"If-Match": '"999"'}, 412, "precondition_failed", "no longer at version 999"),
+    ("http-forbidden-move", "PATCH", "/tickets/3", {"status": "triaged"}, "admin", {}, 409,
+     "state", "cannot move from resolved to triaged"),
+    ("http-claimed", "POST", "/tickets/2/claim", {"agent": "other"}, "admin", {}, 409, "claimed",
+     "is claimed by holder until"),
+    ("http-locked", "POST", "/tickets", {"title": "x"}, "admin", {}, 503, "unavailable",
+     "database is locked"),
+]
 
 
 class Daemon:
@@ -257,6 +316,7 @@ class Check(clitest.Checker):
             self.check_ingest()
             self.check_locked()
             self.check_claim_race()
+            self.check_bad_input()
             self.check_metrics()
             self.check_tls()
             self.check_openapi()
@@ -782,6 +842,55 @@ class Check(clitest.Checker):
             time.sleep(0.1)
         self.same("the queued batch, stored once", count, 10)
         d.stop()
+
+    def check_bad_input(self):
+        """README's bad-input table, bugtrackd's rows: each case gets its
+        status, code and message, and leaves every stored row as it was;
+        the table and HTTP_CASES hold the same ids, results and quotes."""
+        db = self.copy_db("bad.db")
+        d = Daemon(self, db, "--max-body", "4096", "--max-depth", "8", "--busy-timeout", "300")
+        tokens = {"admin": True, "none": None, "wrong": "bt_" + "0" * 40,
+                  "read": self.make_token(db, "reader", "read")}
+        self.want("ticket 2 claimed by holder",
+                  self.http(d, "POST", "/tickets/2/claim", {"agent": "holder"}), 200)
+        self.http(d, "GET", "/tickets", token=tokens["read"])  # each token's last use, now
+
+        def rows():
+            if self.postgresql:
+                return None
+            return {k: v for k, v in secutil.table_rows(db).items() if k != "api_tokens"}
+
+        before = rows()
+        for cid, method, path, body, tok, headers, status, code, says in HTTP_CASES:
+            lock = None
+            if cid == "http-locked":
+                if self.postgresql:
+                    continue
+                import sqlite3
+                lock = sqlite3.connect(db, isolation_level=None)
+                lock.execute("BEGIN IMMEDIATE")
+            try:
+                raw = body if isinstance(body, bytes) else None
+                got = self.http(d, method, path, None if raw is not None else body, headers,
+                                raw=raw, token=tokens[tok])
+            finally:
+                if lock:
+                    lock.rollback()
+                    lock.close()
+            doc = self.want(cid, got, status, code)
+            msg = (doc or {}).get("error", {}).get("message", "")
+            self.check(says in msg, f"{cid}: the message says {says!r}", msg)
+        self.same("bad input leaves every row as it was", rows(), before)
+        d.stop()
+        listed = {cid: (result, line) for cid, result, line in secutil.readme_bad_input(README)
+                  if cid.startswith("http-")}
+        ours = {c[0]: c for c in HTTP_CASES}
+        self.same("README's http-* rows are HTTP_CASES'", sorted(listed), sorted(ours))
+        for cid in sorted(set(listed) & set(ours)):
+            result, line = listed[cid]
+            self.same(f"README: the result of {cid}", result, f"HTTP {ours[cid][6]} {ours[cid][7]}")
+            self.check(ours[cid][8] in line,
+                       f"README: the row of {cid} quotes {ours[cid][8]!r}")
 
     def check_claim_race(self):
         """8 agent processes poll /pending and claim 100 new tickets at

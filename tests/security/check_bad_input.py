@@ -12,8 +12,8 @@ constant (BT_...): a CLI user cannot pass one.
 
 Then README.md is read: its "## Bad input" table must have exactly these
 cli-* ids, each with this exit code, each row quoting its fragment; every
-id there is api-* or cli-* (tests/security/test_bad_input.c checks the
-api-* rows).
+id there is api-*, cli-* or http-* (tests/security/test_bad_input.c checks
+the api-* rows, tests/bugtrackd/check_bugtrackd.py the http-* ones).
 
 Running as root, the cases about file modes run bugtrack as nobody (root
 ignores modes); where that is impossible they are skipped, saying so.
@@ -493,7 +493,7 @@ class BadInput(clitest.Checker):
         for cid in sorted({cid for cid, _, _ in listed if sum(x[0] == cid for x in listed) > 1}):
             self.fail(f"README: {cid} is in the table more than once")
         for cid in rows:
-            self.check(cid.startswith(("api-", "cli-")), f"README: {cid} is neither api-* nor cli-*")
+            self.check(cid.startswith(("api-", "cli-", "http-")), f"README: {cid} is neither api-*, cli-* nor http-*")
         ours = {c.id: c for c in CASES}
         theirs = {cid: r for cid, r in rows.items() if cid.startswith("cli-")}
         for cid in sorted(set(ours) - set(theirs)):
