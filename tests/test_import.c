@@ -1023,6 +1023,34 @@ static void test_readonly(void)
 	bt_close(ro);
 }
 
+/* bt_ticket_get_by_external_id finds an imported report by its report_id,
+ * from the index, and says so when none has it. */
+static void test_get_by_external_id(void)
+{
+	bt_db *db = open_db("external.db", 0);
+	bt_ticket *t = NULL, *want;
+
+	CHECK_RC(imp(db, full_report, NULL), BT_OK);
+	CHECK_RC(imp(db, "{\"report_id\": \"42\"}", NULL), BT_OK);
+	want = by_external(db, "R-17");
+	CHECK_RC(bt_ticket_get_by_external_id(db, "R-17", &t), BT_OK);
+	CHECK(t && want && bt_ticket_id(t) == bt_ticket_id(want));
+	CHECK_STR_EQ(bt_ticket_external_id(t), "R-17");
+	bt_ticket_free(t);
+	bt_ticket_free(want);
+	CHECK_RC(bt_ticket_get_by_external_id(db, "42", &t), BT_OK);
+	CHECK_STR_EQ(t ? bt_ticket_external_id(t) : "", "42");
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_get_by_external_id(db, "R-18", &t), BT_ENOTFOUND);
+	CHECK(t == NULL);
+	CHECK_STR_CONTAINS(bt_error_message(), "no ticket has the external id \"R-18\"");
+	CHECK_RC(bt_ticket_get_by_external_id(db, "", &t), BT_EINVALID);
+	CHECK_RC(bt_ticket_get_by_external_id(db, NULL, &t), BT_EINVALID);
+	CHECK_RC(bt_ticket_get_by_external_id(NULL, "R-17", &t), BT_EINVALID);
+	CHECK_RC(bt_ticket_get_by_external_id(db, "R-17", NULL), BT_EINVALID);
+	bt_close(db);
+}
+
 int main(void)
 {
 	RUN(test_legacy_fields);
@@ -1043,5 +1071,6 @@ int main(void)
 	RUN(test_export_records);
 	RUN(test_arguments);
 	RUN(test_readonly);
+	RUN(test_get_by_external_id);
 	return check_finish();
 }

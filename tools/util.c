@@ -380,6 +380,11 @@ int cli_ticket(bt_db *db, const char *arg, bt_ticket **out)
 {
 	int rc = bt_ticket_get_by_number(db, arg, out);
 
+	/* A number first; what is none, or names no ticket, may be the id
+	 * another system gave one (an imported report's). */
+	if ((rc == BT_EINVALID || rc == BT_ENOTFOUND) &&
+	    bt_ticket_get_by_external_id(db, arg, out) == BT_OK)
+		return EXIT_OK;
 	switch (rc) {
 	case BT_OK:
 		return EXIT_OK;

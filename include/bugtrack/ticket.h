@@ -389,6 +389,19 @@ BT_EXTERN void bt_ticket_iter_free(bt_ticket_iter *iter);
 BT_EXTERN int bt_ticket_get_by_number(bt_db *db, const char *number, bt_ticket **out);
 
 /**
+ * Read the ticket whose external id is @p external_id: the id another
+ * system gave it (an imported report's report_id, see
+ * bt_ticket_external_id()).  External ids are unique; the lookup is
+ * answered from an index.
+ * @param out  receives a ticket the caller frees with bt_ticket_free().
+ * @return BT_OK, BT_ENOTFOUND when no ticket has it, BT_EINVALID for a NULL
+ * @p db or @p out or a NULL or empty @p external_id, or a storage error.
+ * Thread-safe.  Added in 1.1 (symbol version LIBBUGTRACK_1.1).
+ */
+BT_EXTERN int bt_ticket_get_by_external_id(bt_db *db, const char *external_id,
+					   bt_ticket **out);
+
+/**
  * Ticket counts for an at-a-glance view.  One field per status and per
  * severity, so that a status or severity added later is a field appended in
  * a new version, not an array that grows.  Fields are only ever appended.

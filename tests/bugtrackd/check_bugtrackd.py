@@ -316,6 +316,7 @@ class Check(clitest.Checker):
             self.check_ingest()
             self.check_locked()
             self.check_claim_race()
+            self.check_external_id()
             self.check_bad_input()
             self.check_metrics()
             self.check_tls()
@@ -891,6 +892,24 @@ class Check(clitest.Checker):
             self.same(f"README: the result of {cid}", result, f"HTTP {ours[cid][6]} {ours[cid][7]}")
             self.check(ours[cid][8] in line,
                        f"README: the row of {cid} quotes {ours[cid][8]!r}")
+
+    def check_external_id(self):
+        """/tickets/{id} and the tool's ticket argument take the id another
+        system gave a ticket (an imported report's report_id)."""
+        db = self.copy_db("external.db")
+        legacy = os.path.join(self.tmp, "legacy.json")
+        with open(legacy, "w") as f:
+            json.dump([{"report_id": "EXT-7", "description": "from the old tracker"}], f)
+        self.cli_json(db, "import", legacy)
+        d = Daemon(self, db)
+        got = self.want("GET /tickets/EXT-7", self.http(d, "GET", "/tickets/EXT-7"), 200)
+        shown = json.loads(self.cli_json(db, "show", "EXT-7", "--json"))
+        self.same("the tool's show EXT-7 is that ticket",
+                  (got or {}).get("ticket", {}).get("number"), shown["ticket"]["number"])
+        self.same("its external id", shown["ticket"]["external_id"], "EXT-7")
+        self.want("an external id no ticket has", self.http(d, "GET", "/tickets/EXT-8"), 404,
+                  "not_found")
+        d.stop()
 
     def check_claim_race(self):
         """8 agent processes poll /pending and claim 100 new tickets at

@@ -278,11 +278,17 @@ bt_ticket *request_ticket(request *r, enum MHD_Result *res)
 	bt_ticket *t;
 	int rc = bt_ticket_get_by_number(r->srv->db, r->arg, &t);
 
+	/* A number first; what is none, or names no ticket, may be the id
+	 * another system gave one (an imported report's). */
+	if (rc == BT_EINVALID || rc == BT_ENOTFOUND)
+		if (bt_ticket_get_by_external_id(r->srv->db, r->arg, &t) == BT_OK)
+			return t;
 	if (rc == BT_OK)
 		return t;
-	if (rc == BT_EINVALID)
-		*res = reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-				   "'%.64s' is not a ticket id; use BUG-00042, bug-42 or 42", r->arg);
+	if (rc == BT_EINVALID || rc == BT_ENOTFOUND)
+		*res = reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such ticket: '%.64s' is "
+				   "neither a ticket number (BUG-00042, bug-42, 42) nor an external id",
+				   r->arg);
 	else
 		*res = reply_bt(r, rc);
 	return NULL;
