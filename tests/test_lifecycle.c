@@ -237,6 +237,89 @@ static void test_audit_replays(void)
 	bt_close(db);
 }
 
+/* bt_ticket_change: several fields in one transaction, all or none. */
+static void test_change_several(void)
+{
+	bt_db *db = open_fresh();
+	bt_update_options o = as("user:lead");
+	bt_ticket_changes ch = BT_TICKET_CHANGES_INIT;
+	int64_t id = new_ticket(db, "change me", BT_SEVERITY_MEDIUM), version;
+	int64_t events = q_int(db, "SELECT count(*) FROM ticket_events");
+	bt_ticket *t;
+
+	ch.status = BT_STATUS_TRIAGED;
+	ch.severity = BT_SEVERITY_HIGH;
+	ch.priority = BT_PRIORITY_URGENT;
+	ch.category = "database";
+	ch.assignee = "alice";
+	o.note = "triaged in the weekly review";
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_status(t) == BT_STATUS_TRIAGED && bt_ticket_severity(t) == BT_SEVERITY_HIGH);
+	CHECK(bt_ticket_priority(t) == BT_PRIORITY_URGENT);
+	CHECK_STR_EQ(bt_ticket_category(t), "database");
+	CHECK_STR_EQ(bt_ticket_assignee(t), "alice");
+	version = bt_ticket_version(t);
+	bt_ticket_free(t);
+	/* An event per field, the note once. */
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events") == events + 5);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE note = "
+			"'triaged in the weekly review'") == 1);
+
+	/* A refused status move changes nothing, not even the fields before it. */
+	o.note = NULL;
+	CHECK_RC(bt_ticket_resolve(db, id, NULL, NULL, NULL, &o), BT_OK);
+	events = q_int(db, "SELECT count(*) FROM ticket_events");
+	version = bt_ticket_version(t = get(db, id));
+	bt_ticket_free(t);
+	ch = (bt_ticket_changes)BT_TICKET_CHANGES_INIT;
+	ch.severity = BT_SEVERITY_LOW;
+	ch.assignee = "";
+	ch.status = BT_STATUS_TRIAGED; /* resolved cannot go to triaged */
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_ESTATE);
+	CHECK_STR_CONTAINS(bt_error_message(), "cannot move from resolved to triaged");
+	t = get(db, id);
+	CHECK(bt_ticket_severity(t) == BT_SEVERITY_HIGH && bt_ticket_version(t) == version);
+	CHECK_STR_EQ(bt_ticket_assignee(t), "alice");
+	bt_ticket_free(t);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events") == events);
+
+	/* A stale expected version: nothing changes either. */
+	ch.status = 0;
+	o.expected_version = version - 1;
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_ECONFLICT);
+	CHECK(bt_ticket_severity(t = get(db, id)) == BT_SEVERITY_HIGH);
+	bt_ticket_free(t);
+	/* With the right one: "" unassigns and clears. */
+	o.expected_version = version;
+	ch.category = "";
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_severity(t) == BT_SEVERITY_LOW && bt_ticket_assignee(t) == NULL);
+	CHECK(bt_ticket_category(t) == NULL && bt_ticket_status(t) == BT_STATUS_RESOLVED);
+	bt_ticket_free(t);
+
+	/* Refusals. */
+	o.expected_version = 0;
+	ch = (bt_ticket_changes)BT_TICKET_CHANGES_INIT;
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "nothing to change");
+	ch.severity = (bt_severity)9;
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_EINVALID);
+	ch.severity = BT_SEVERITY_LOW;
+	ch.version = 99;
+	CHECK_RC(bt_ticket_change(db, id, &ch, &o), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown bt_ticket_changes version 99");
+	CHECK_RC(bt_ticket_change(db, id, NULL, &o), BT_EINVALID);
+	CHECK_RC(bt_ticket_change(NULL, id, &ch, &o), BT_EINVALID);
+	ch.version = BT_TICKET_CHANGES_VERSION;
+	CHECK_RC(bt_ticket_change(db, 999, &ch, &o), BT_ENOTFOUND);
+	CHECK_RC(bt_ticket_changes_init(&ch, BT_TICKET_CHANGES_VERSION), BT_OK);
+	CHECK(ch.status == 0 && ch.category == NULL && ch.assignee == NULL);
+	CHECK_RC(bt_ticket_changes_init(&ch, 2), BT_EINVALID);
+	bt_close(db);
+}
+
 /* ---- claims, leases, locking ---- */
 
 static void test_claims(void)
@@ -990,6 +1073,7 @@ int main(void)
 {
 	RUN(test_transition_table);
 	RUN(test_audit_replays);
+	RUN(test_change_several);
 	RUN(test_claims);
 	RUN(test_optimistic_locking);
 	RUN(test_severity_sla);

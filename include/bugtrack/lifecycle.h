@@ -92,6 +92,53 @@ BT_EXTERN int bt_ticket_set_priority(bt_db *db, int64_t id, bt_priority priority
 BT_EXTERN int bt_ticket_set_category(bt_db *db, int64_t id, const char *category,
 				     const bt_update_options *opts);
 
+/** Several fields of a ticket to change at once, for bt_ticket_change().
+ *  Fields are only ever appended. */
+typedef struct bt_ticket_changes {
+	/** BT_TICKET_CHANGES_VERSION. */
+	unsigned int version;
+	/** The new status, moved last (after the fields below); 0 leaves it. */
+	bt_status status;
+	/** The new severity (the SLA due time follows); 0 leaves it. */
+	bt_severity severity;
+	/** The new priority; 0 leaves it. */
+	bt_priority priority;
+	/** The new category; NULL leaves it, "" clears it. */
+	const char *category;
+	/** The new assignee; NULL leaves it, "" unassigns. */
+	const char *assignee;
+} bt_ticket_changes;
+
+/** The current version of bt_ticket_changes. */
+#define BT_TICKET_CHANGES_VERSION 1
+/** An initialiser for bt_ticket_changes: the current version, nothing to
+ *  change. */
+#define BT_TICKET_CHANGES_INIT \
+	{ BT_TICKET_CHANGES_VERSION, (bt_status)0, (bt_severity)0, (bt_priority)0, NULL, NULL }
+
+/**
+ * Initialise @p changes as BT_TICKET_CHANGES_INIT does, for struct version
+ * @p version.
+ * @return BT_OK, or BT_EINVALID for a NULL @p changes or an unknown
+ * version.  Thread-safe.  Added in 1.1 (LIBBUGTRACK_1.1).
+ */
+BT_EXTERN int bt_ticket_changes_init(bt_ticket_changes *changes, unsigned int version);
+
+/**
+ * Change several fields of ticket @p id in one transaction: either every
+ * change in @p changes is made, or none is (a refused status move leaves
+ * the other fields as they were).  Each changed field gets the audit event
+ * its own function (bt_ticket_set_severity(), bt_ticket_assign()...) would
+ * record, the note of @p opts going with the first; a field set to the
+ * value it has records nothing.  The version moves once per changed field,
+ * and @p opts' expected_version is checked once, before any change.
+ * @return as the functions above; BT_EINVALID also for NULL @p changes,
+ * an unknown struct version or value, or nothing to change.  Thread-safe.
+ * Added in 1.1 (LIBBUGTRACK_1.1).
+ */
+BT_EXTERN int bt_ticket_change(bt_db *db, int64_t id, const bt_ticket_changes *changes,
+			       const bt_update_options *opts);
+
 /** Add a free-form note (or an agent's log line) to the trail. */
 BT_EXTERN int bt_ticket_note(bt_db *db, int64_t id, const char *text,
 			     const bt_update_options *opts);

@@ -107,6 +107,12 @@ const bti_versioned bti_v_update_options = {
 	&update_defaults, ONE_VERSION(bt_update_options),
 };
 
+static const bt_ticket_changes ticket_changes_defaults = BT_TICKET_CHANGES_INIT;
+const bti_versioned bti_v_ticket_changes = {
+	"bt_ticket_changes", "BT_TICKET_CHANGES_INIT", BT_TICKET_CHANGES_VERSION,
+	&ticket_changes_defaults, ONE_VERSION(bt_ticket_changes),
+};
+
 static const bt_log_filter log_filter_defaults = BT_LOG_FILTER_INIT;
 const bti_versioned bti_v_log_filter = {
 	"bt_log_filter", "BT_LOG_FILTER_INIT", BT_LOG_FILTER_VERSION, &log_filter_defaults,
@@ -183,7 +189,7 @@ const bti_versioned *const bti_versioned_all[] = {
 	&bti_v_aggregate_options, &bti_v_import_options, &bti_v_crash_options,
 	&bti_v_capture_stats, &bti_v_ticket_counts, &bti_v_migration_info,
 	&bti_v_check_result, &bti_v_import_result, &bti_v_crash_ingest_result,
-	&bti_v_purge_result, NULL,
+	&bti_v_purge_result, &bti_v_ticket_changes, NULL,
 };
 
 /* ---- bt_*_init() of the structs a caller fills ---- */
@@ -199,6 +205,7 @@ INIT_FN(bt_event_init, bt_event, bti_v_event)
 INIT_FN(bt_report_init, bt_report, bti_v_report)
 INIT_FN(bt_ticket_filter_init, bt_ticket_filter, bti_v_ticket_filter)
 INIT_FN(bt_update_options_init, bt_update_options, bti_v_update_options)
+INIT_FN(bt_ticket_changes_init, bt_ticket_changes, bti_v_ticket_changes)
 INIT_FN(bt_log_filter_init, bt_log_filter, bti_v_log_filter)
 INIT_FN(bt_purge_options_init, bt_purge_options, bti_v_purge_options)
 INIT_FN(bt_aggregate_options_init, bt_aggregate_options, bti_v_aggregate_options)

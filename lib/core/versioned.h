@@ -54,7 +54,7 @@ extern const bti_versioned bti_v_open_options, bti_v_event, bti_v_report, bti_v_
 	bti_v_update_options, bti_v_log_filter, bti_v_purge_options, bti_v_aggregate_options,
 	bti_v_import_options, bti_v_crash_options, bti_v_capture_stats, bti_v_ticket_counts,
 	bti_v_migration_info, bti_v_check_result, bti_v_import_result, bti_v_crash_ingest_result,
-	bti_v_purge_result;
+	bti_v_purge_result, bti_v_ticket_changes;
 
 /* Every table, for the test that checks their sizes grow. */
 extern const bti_versioned *const bti_versioned_all[];

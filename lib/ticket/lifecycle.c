@@ -48,6 +48,7 @@ typedef struct change {
 	bt_ticket *t;
 	int64_t now;
 	const char *note; /* opts->note, redacted */
+	int events;       /* audit events written so far */
 } change;
 
 typedef int (*apply_fn)(change *c, void *arg);
@@ -102,7 +103,7 @@ static int check_expectations(const change *c)
 static int run_change(bt_db *db, int64_t id, const bt_update_options *opts, const char *caller,
 		      int need_actor, apply_fn fn, void *arg)
 {
-	change c = { db, NULL, caller, NULL, 0, NULL };
+	change c = { db, NULL, caller, NULL, 0, NULL, 0 };
 	bt_update_options o;
 	int saved_errno = errno, rc;
 	char *owned_note = NULL;
@@ -150,6 +151,7 @@ static int run_change(bt_db *db, int64_t id, const bt_update_options *opts, cons
 static int event(change *c, const char *kind, const char *field, const char *from, const char *to,
 		 const char *note)
 {
+	c->events++;
 	return bti_store_event_add(c->db->store, c->t->num[BTI_T_ID], c->opts ? c->opts->actor : "system",
 				   kind, field, from, to, note, c->now);
 }
@@ -324,6 +326,89 @@ int bt_ticket_set_category(bt_db *db, int64_t id, const char *category, const bt
 	field_arg a = { BTI_U_CATEGORY, "category", "field_changed", category };
 
 	return run_change(db, id, opts, "bt_ticket_set_category", 1, apply_field, &a);
+}
+
+/* ---- several at once ---- */
+
+typedef struct changes_arg {
+	field_arg fields[4];
+	int nfields;
+	status_arg status;
+	int has_status;
+} changes_arg;
+
+static int apply_changes(change *c, void *arg)
+{
+	const changes_arg *a = arg;
+	int rc = BT_OK;
+
+	for (int i = 0; i < a->nfields && rc == BT_OK; i++) {
+		rc = apply_field(c, (void *)&a->fields[i]);
+		if (c->events)
+			c->note = NULL; /* recorded once, with the first change */
+	}
+	/* Last, as a resolve or close is: the other fields land before it. */
+	if (rc == BT_OK && a->has_status)
+		rc = apply_status(c, (void *)&a->status);
+	return rc;
+}
+
+int bt_ticket_change(bt_db *db, int64_t id, const bt_ticket_changes *changes,
+		     const bt_update_options *opts)
+{
+	static const char caller[] = "bt_ticket_change";
+	changes_arg a;
+	bt_ticket_changes ch;
+	char *owned = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (!db || !changes)
+		return bti_error(BT_EINVALID, "%s: %s is NULL", caller, db ? "changes" : "db");
+	if ((rc = bti_versioned_in(&bti_v_ticket_changes, caller, changes, &ch)) != BT_OK)
+		return rc;
+	if (ch.status && !bt_status_name(ch.status))
+		return bti_error(BT_EINVALID, "%s: unknown status %d", caller, (int)ch.status);
+	if (ch.severity) {
+		field_arg f = { BTI_U_SEVERITY, "severity", "field_changed", bt_severity_name(ch.severity) };
+
+		if (!f.value)
+			return bti_error(BT_EINVALID, "%s: unknown severity %d", caller, (int)ch.severity);
+		a.fields[a.nfields++] = f;
+	}
+	if (ch.priority) {
+		field_arg f = { BTI_U_PRIORITY, "priority", "field_changed", bt_priority_name(ch.priority) };
+
+		if (!f.value)
+			return bti_error(BT_EINVALID, "%s: unknown priority %d", caller, (int)ch.priority);
+		a.fields[a.nfields++] = f;
+	}
+	if (ch.category) {
+		field_arg f = { BTI_U_CATEGORY, "category", "field_changed",
+				*ch.category ? ch.category : NULL };
+
+		a.fields[a.nfields++] = f;
+	}
+	if (ch.assignee) {
+		field_arg f = { BTI_U_ASSIGNEE, "assignee", "assigned", NULL };
+
+		if (*ch.assignee && bti_redact_field(db, ch.assignee, &f.value, &owned) != BT_OK)
+			return bti_error(BT_ENOMEM, "%s: out of memory", caller);
+		a.fields[a.nfields++] = f;
+	}
+	if (ch.status) {
+		status_arg s = { (int)ch.status, NULL, NULL, NULL, 0 };
+
+		a.status = s;
+		a.has_status = 1;
+	}
+	if (!a.nfields && !a.has_status)
+		rc = bti_error(BT_EINVALID, "%s: nothing to change: set status, severity, "
+			       "priority, category or assignee", caller);
+	else
+		rc = run_change(db, id, opts, caller, 1, apply_changes, &a);
+	bti_free(owned);
+	return rc;
 }
 
 static int apply_note(change *c, void *arg)

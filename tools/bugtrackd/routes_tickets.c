@@ -266,39 +266,21 @@ static int patch_from(request *r, json_t *o, patch *p, bt_update_options *u,
 	return 1;
 }
 
-/* Change @p step (0..4) of @p p, if the body asked for it. */
-static int patch_step(bt_db *db, int64_t id, const patch *p, int step, const bt_update_options *u,
-		      int *done)
-{
-	*done = 1;
-	switch (step) {
-	case 0: if (p->severity) return bt_ticket_set_severity(db, id, (bt_severity)p->severity, u); break;
-	case 1: if (p->priority) return bt_ticket_set_priority(db, id, (bt_priority)p->priority, u); break;
-	case 2: if (p->has_category) return bt_ticket_set_category(db, id, p->category, u); break;
-	case 3: if (p->has_assignee) return bt_ticket_assign(db, id, p->assignee, u); break;
-	case 4: if (p->status) return bt_ticket_set_status(db, id, (bt_status)p->status, u); break;
-	}
-	*done = 0;
-	return BT_OK;
-}
-
 /*
- * The library changes one field per call, each its own transaction (it has
- * no update of several fields at once).  With If-Match, each call expects
- * the version the previous one left, so a change by someone else in
- * between is refused (412) - but the fields already changed stay changed.
- * The status goes last, so that the other fields land before a resolve or
- * close.
+ * One bt_ticket_change: every field the body names changes, or none does
+ * (a refused status move leaves the others as they were); If-Match is
+ * checked once, before any change.
  */
 enum MHD_Result route_ticket_patch(request *r)
 {
 	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
+	bt_ticket_changes ch = BT_TICKET_CHANGES_INIT;
 	enum MHD_Result res = MHD_NO;
 	int64_t id, expected;
 	bt_ticket *t;
 	json_t *o;
 	patch p;
-	int step, rc = BT_OK, done;
+	int rc;
 
 	if ((expected = if_match(r, &res)) < 0 || !(t = request_ticket(r, &res)))
 		return res;
@@ -311,17 +293,15 @@ enum MHD_Result route_ticket_patch(request *r)
 		return res;
 	}
 	u.actor = request_actor(r);
-	for (step = 0; step < 5 && rc == BT_OK; step++) {
-		u.expected_version = expected;
-		rc = patch_step(r->srv->db, id, &p, step, &u, &done);
-		if (rc == BT_OK && done) {
-			u.note = NULL; /* recorded once, with the first change */
-			if (expected && bt_ticket_get(r->srv->db, id, &t) == BT_OK) {
-				expected = bt_ticket_version(t);
-				bt_ticket_free(t);
-			}
-		}
-	}
+	u.expected_version = expected;
+	ch.status = (bt_status)p.status;
+	ch.severity = (bt_severity)p.severity;
+	ch.priority = (bt_priority)p.priority;
+	if (p.has_category)
+		ch.category = p.category ? p.category : ""; /* null: clear */
+	if (p.has_assignee)
+		ch.assignee = p.assignee ? p.assignee : ""; /* null: unassign */
+	rc = bt_ticket_change(r->srv->db, id, &ch, &u);
 	json_decref(o);
 	if (rc != BT_OK)
 		return reply_bt_versioned(r, rc, id, u.expected_version);
