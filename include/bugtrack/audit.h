@@ -56,6 +56,16 @@ BT_EXTERN void bt_audit_entry_free(bt_audit_entry *entry);
 BT_EXTERN int bt_audit_feed(bt_db *db, const char *cursor, bt_audit_iter **out);
 
 /**
+ * Follow the feed from now on: as bt_audit_feed(), positioned after the
+ * newest event committed when it is called, which it finds without reading
+ * the events before it (one indexed lookup).  bt_audit_iter_cursor() gives
+ * that position at once, for a follower to keep.
+ * @return BT_OK, BT_EINVALID (NULL @p db or @p out), or a storage error.
+ * Thread-safe, as bt_audit_feed().  Added in 1.1 (LIBBUGTRACK_1.1).
+ */
+BT_EXTERN int bt_audit_feed_end(bt_db *db, bt_audit_iter **out);
+
+/**
  * An opaque cursor positioned after the last entry the feed returned (or
  * the cursor it started from), for bt_audit_feed(); NULL before the first
  * and for a ticket's trail (bt_audit_iter_new).  Owned by @p iter, valid

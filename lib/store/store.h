@@ -387,6 +387,9 @@ static inline int bti_store_events_page(bti_store *st, int64_t id, int64_t after
  * id N must never later see a new event below N (commit order). */
 static inline int bti_store_events_feed(bti_store *st, int64_t after_id, bt_audit_entry **rows,
 					size_t cap, size_t *n_out);
+/* The id of the newest event (0: none): where a follower that starts "from
+ * now" stands. */
+static inline int bti_store_events_last(bti_store *st, int64_t *id_out);
 static inline int bti_store_ticket_exists(bti_store *st, int64_t id);
 
 /* One stored log row as read back. */
@@ -708,6 +711,7 @@ struct bti_store_ops {
 		bt_audit_entry **rows, size_t cap, size_t *n_out);
 	int (*events_feed)(bti_store *st, int64_t after_id, bt_audit_entry **rows, size_t cap,
 		size_t *n_out);
+	int (*events_last)(bti_store *st, int64_t *id_out);
 	int (*ticket_exists)(bti_store *st, int64_t id);
 	int (*log_page)(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap,
 		size_t *n_out);
@@ -988,6 +992,11 @@ static inline int bti_store_events_feed(bti_store *st, int64_t after_id, bt_audi
 					size_t cap, size_t *n_out)
 {
 	return st->ops->events_feed(st, after_id, rows, cap, n_out);
+}
+
+static inline int bti_store_events_last(bti_store *st, int64_t *id_out)
+{
+	return st->ops->events_last(st, id_out);
 }
 
 static inline int bti_store_ticket_exists(bti_store *st, int64_t id)

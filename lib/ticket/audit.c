@@ -162,6 +162,27 @@ int bt_audit_feed(bt_db *db, const char *cursor, bt_audit_iter **out)
 	return BT_OK;
 }
 
+int bt_audit_feed_end(bt_db *db, bt_audit_iter **out)
+{
+	char cursor[32];
+	int64_t last = 0;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !out)
+		return bti_error(BT_EINVALID, "bt_audit_feed_end: %s is NULL", db ? "out" : "db");
+	rc = bti_db_lock(db, "bt_audit_feed_end");
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_store_events_last(db->store, &last);
+	bti_db_unlock(db);
+	if (rc != BT_OK)
+		return rc;
+	snprintf(cursor, sizeof(cursor), "e1.%" PRId64, last);
+	return bt_audit_feed(db, cursor, out);
+}
+
 const char *bt_audit_iter_cursor(const bt_audit_iter *it)
 {
 	return it && it->cursor[0] ? it->cursor : NULL;

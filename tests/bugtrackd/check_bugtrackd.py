@@ -1292,6 +1292,17 @@ class Check(clitest.Checker):
             self.same("the feed after its end", [(e["ticket_number"], e["kind"], e["note"])
                                                  for e in doc["events"]],
                       [("BUG-00001", "note", "later")])
+        # since=now: nothing, and the cursor of the end, without paging there.
+        doc = self.want("GET /changes?since=now", self.http(d, "GET", "/changes?since=now"), 200)
+        if doc:
+            self.same("since=now gives no event", doc["events"], [])
+            self.want("another change", self.http(d, "POST", "/tickets/2/events",
+                                                  {"note": "after now"}), 201)
+            doc = self.want("GET /changes?since=<now's cursor>",
+                            self.http(d, "GET", f"/changes?since={doc['cursor']}"), 200)
+            self.same("the feed after now", [(e["ticket_number"], e["note"])
+                                             for e in (doc or {}).get("events", [])],
+                      [("BUG-00002", "after now")])
         self.want("malformed since", self.http(d, "GET", "/changes?since=%%%"), 400)
         d.stop()
 

@@ -1617,6 +1617,47 @@ static void test_feed_wait(void)
 	backend->drop(loc);
 }
 
+/* bt_audit_feed_end: a feed that starts after the newest event, with its
+ * cursor at once, and that gives what is committed afterwards. */
+static void test_feed_end(void)
+{
+	bt_audit_iter *feed = NULL, *all = NULL;
+	bt_audit_entry *e = NULL;
+	char loc[1024], want[40];
+	int64_t last = 0;
+	bt_db *db;
+
+	fresh("feed_end", loc, sizeof(loc));
+	db = open_loc(loc, BT_OPEN_SYNC, MINUTE);
+	CHECK_RC(bt_audit_feed_end(db, &feed), BT_OK);
+	CHECK_STR_EQ(feed ? bt_audit_iter_cursor(feed) : "", "e1.0"); /* no event yet */
+	bt_audit_iter_free(feed);
+	(void)occur(db, "feed", "the first error");
+	(void)occur(db, "feed", "a second, different error");
+	CHECK_RC(bt_audit_feed(db, NULL, &all), BT_OK);
+	while (all && bt_audit_iter_next(all, &e) == BT_OK) {
+		last = bt_audit_entry_id(e);
+		bt_audit_entry_free(e);
+	}
+	bt_audit_iter_free(all);
+	CHECK(last > 0);
+	CHECK_RC(bt_audit_feed_end(db, &feed), BT_OK);
+	if (!feed)
+		return;
+	snprintf(want, sizeof(want), "e1.%lld", (long long)last);
+	CHECK_STR_EQ(bt_audit_iter_cursor(feed), want);
+	CHECK_RC(bt_audit_iter_next(feed, &e), BT_ITEROVER);
+	(void)occur(db, "feed", "a third error, after the end");
+	CHECK_RC(bt_audit_iter_next(feed, &e), BT_OK);
+	CHECK(e && bt_audit_entry_id(e) > last && strcmp(bt_audit_entry_kind(e), "created") == 0);
+	bt_audit_entry_free(e);
+	bt_audit_iter_free(feed);
+	CHECK_RC(bt_audit_feed_end(NULL, &feed), BT_EINVALID);
+	CHECK_RC(bt_audit_feed_end(db, NULL), BT_EINVALID);
+	bt_close(db);
+	backend->drop(loc);
+}
+
 static void test_purge(void)
 {
 	bt_purge_options po = BT_PURGE_OPTIONS_INIT;
@@ -1899,6 +1940,7 @@ int main(int argc, char **argv)
 	RUN(test_pending);
 	RUN(test_purge);
 	RUN(test_feed_wait);
+	RUN(test_feed_end);
 	RUN(test_tokens);
 	RUN(test_report_days);
 	return check_finish();

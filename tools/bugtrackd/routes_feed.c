@@ -56,7 +56,11 @@ enum MHD_Result route_changes(request *r)
 
 	if (!query_check(r, params, &res) || !query_int(r, "limit", 1, 1000, &limit, &res))
 		return res;
-	rc = bt_audit_feed(r->srv->db, query(r, "since"), &it);
+	/* since=now: no event, and the cursor of the feed's end to follow on */
+	if (query(r, "since") && strcmp(query(r, "since"), "now") == 0)
+		rc = bt_audit_feed_end(r->srv->db, &it);
+	else
+		rc = bt_audit_feed(r->srv->db, query(r, "since"), &it);
 	if (rc == BT_EINVALID)
 		return reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "since: %s",
 				   without_function(bt_error_message()));
@@ -132,10 +136,7 @@ static void *waiter_main(void *arg)
 	bt_audit_iter *it = NULL;
 	int events, rc;
 
-	/* From the oldest event kept to now, once: there is no cursor for
-	 * "the end of the feed" in the API. */
-	if (bt_audit_feed(s->db, NULL, &it) == BT_OK)
-		drain(it);
+	bt_audit_feed_end(s->db, &it);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		if (!w->parked) {
@@ -150,8 +151,8 @@ static void *waiter_main(void *arg)
 		else if (rc != BT_ITEROVER) { /* the database is away: retry later */
 			struct timespec ts = { 0, TICK_MS * 1000000L };
 
-			if (!it && bt_audit_feed(s->db, NULL, &it) == BT_OK)
-				drain(it);
+			if (!it)
+				bt_audit_feed_end(s->db, &it);
 			nanosleep(&ts, NULL);
 		}
 		pthread_mutex_lock(&w->lock);

@@ -172,9 +172,7 @@ static void *watcher_main(void *arg)
 	int64_t last_scan = w->started_ms;
 
 	/* From the end of the feed: what happened before the start is old. */
-	if (bt_audit_feed(w->s->db, NULL, &it) == BT_OK)
-		while (bt_audit_iter_next(it, &e) == BT_OK)
-			bt_audit_entry_free(e);
+	bt_audit_feed_end(w->s->db, &it);
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		int64_t now;
 

@@ -873,6 +873,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.ticket_counts = bti_pg_op_ticket_counts,
 	.events_page = bti_pg_op_events_page,
 	.events_feed = bti_pg_op_events_feed,
+	.events_last = bti_pg_op_events_last,
 	.ticket_exists = bti_pg_op_ticket_exists,
 	.log_page = bti_pg_op_log_page,
 	.purge_step = bti_pg_op_purge_step,

@@ -110,6 +110,9 @@ static const char SQL_EVENTS_PAGE[] =
 static const char SQL_EVENTS_FEED[] =
 	"SELECT " EVENT_COLUMNS " FROM ticket_events WHERE id > $1::bigint ORDER BY id"
 	" LIMIT $2::bigint";
+/* Ids are given in commit order (the writer's advisory lock), so no event
+ * committed later can have a smaller one. */
+static const char SQL_EVENTS_LAST[] = "SELECT coalesce(max(id), 0) FROM ticket_events";
 
 /* Tickets a purge takes: no activity since the cutoff, and closed unless
  * open ones were asked for.  $1 cutoff, $2 include_open. */
@@ -389,6 +392,13 @@ int bti_pg_op_events_feed(bti_store *base, int64_t after_id, bt_audit_entry **ro
 	bti_pg_int(&p, after_id);
 	bti_pg_int(&p, (int64_t)cap);
 	return read_event_rows((bti_pg_store *)base, SQL_EVENTS_FEED, &p, rows, cap, n_out);
+}
+
+int bti_pg_op_events_last(bti_store *base, int64_t *id_out)
+{
+	*id_out = 0;
+	return bti_pg_run((bti_pg_store *)base, SQL_EVENTS_LAST, NULL, "finding the newest event",
+			  id_out, NULL);
 }
 
 /* ---- purge ---- */

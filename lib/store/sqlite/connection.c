@@ -415,6 +415,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.ticket_counts = bti_sqlite_op_ticket_counts,
 	.events_page = bti_sqlite_op_events_page,
 	.events_feed = bti_sqlite_op_events_feed,
+	.events_last = bti_sqlite_op_events_last,
 	.ticket_exists = bti_sqlite_op_ticket_exists,
 	.log_page = bti_sqlite_op_log_page,
 	.purge_step = bti_sqlite_op_purge_step,

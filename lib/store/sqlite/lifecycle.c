@@ -92,6 +92,9 @@ static const char SQL_EVENTS_PAGE[] =
  * SQLite's writers take turns, given in commit order. */
 static const char SQL_EVENTS_FEED[] =
 	"SELECT " EVENT_COLUMNS " FROM ticket_events WHERE id > ?1 ORDER BY id LIMIT ?2";
+/* ?1 is 0.  From the rowid's b-tree: its last entry. */
+static const char SQL_EVENTS_LAST[] =
+	"SELECT max(?1, coalesce((SELECT max(id) FROM ticket_events), 0))";
 
 /* Tickets a purge takes: no activity since the cutoff, and closed unless
  * open ones were asked for.  ?1 cutoff, ?2 include_open. */
@@ -411,6 +414,13 @@ int bti_sqlite_op_events_feed(bti_store *base, int64_t after_id, bt_audit_entry 
 	sqlite3_bind_int64(stmt, 1, after_id);
 	sqlite3_bind_int64(stmt, 2, (sqlite3_int64)cap);
 	return read_events(st, stmt, rows, cap, n_out);
+}
+
+int bti_sqlite_op_events_last(bti_store *base, int64_t *id_out)
+{
+	*id_out = 0;
+	return bti_sqlite_run_ids((bti_sqlite_store *)base, SQL_EVENTS_LAST, 0, 0, 0,
+				  "finding the newest event", id_out);
 }
 
 /* ---- purge ---- */

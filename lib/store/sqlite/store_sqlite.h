@@ -147,6 +147,7 @@ int bti_sqlite_op_pending_page(bti_store *st, const char *agent, int max_attempt
 int bti_sqlite_op_ticket_counts(bti_store *st, int64_t now, bti_ticket_counts *out);
 int bti_sqlite_op_events_page(bti_store *st, int64_t id, int64_t after_time, int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out);
 int bti_sqlite_op_events_feed(bti_store *st, int64_t after_id, bt_audit_entry **rows, size_t cap, size_t *n_out);
+int bti_sqlite_op_events_last(bti_store *st, int64_t *id_out);
 int bti_sqlite_op_ticket_exists(bti_store *st, int64_t id);
 int bti_sqlite_op_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap, size_t *n_out);
 int bti_sqlite_op_purge_step(bti_store *st, bti_purge_batch *b);
