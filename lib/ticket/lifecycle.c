@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "db.h"
@@ -445,9 +444,12 @@ int bti_claim_token(char out[BT_CLAIM_TOKEN_SIZE], const char *what)
 	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[16];
 	size_t i;
+	/* Retried on EINTR; ENOSYS stays BT_EINTERNAL, the code that claims
+	 * have always given for it (its message is kept). */
+	int rc = bti_random_bytes(raw, sizeof(raw), what);
 
-	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
-		return bti_error(BT_EINTERNAL, "%s: %s", what, strerror(errno));
+	if (rc != BT_OK)
+		return rc == BT_ENOTSUP ? BT_EINTERNAL : rc;
 	for (i = 0; i < sizeof(raw); i++) {
 		out[2 * i] = hex[raw[i] >> 4];
 		out[2 * i + 1] = hex[raw[i] & 15];
