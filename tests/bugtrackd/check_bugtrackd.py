@@ -99,13 +99,13 @@ HTTP_CASES = [
 class Daemon:
     """A bugtrackd on @db, started with @args; url(path) is below /api/v1."""
 
-    def __init__(self, checker, db, *args):
+    def __init__(self, checker, db, *args, preexec_fn=None):
         self.args = list(args)
         self.log_path = os.path.join(checker.tmp, f"bugtrackd-{len(checker.daemons)}.log")
         self.log = open(self.log_path, "w+")
         self.proc = subprocess.Popen([checker.bugtrackd, "--db", db, "--listen", "127.0.0.1:0"]
                                      + list(args), stdout=subprocess.DEVNULL, stderr=self.log,
-                                     env=checker.env)
+                                     env=checker.env, preexec_fn=preexec_fn)
         checker.daemons.append(self)
         deadline = time.time() + 30
         self.port = None
@@ -318,6 +318,7 @@ class Check(clitest.Checker):
             self.check_locked()
             self.check_claim_race()
             self.check_external_id()
+            self.check_full()
             self.check_bad_input()
             self.check_metrics()
             self.check_tls()
@@ -910,6 +911,41 @@ class Check(clitest.Checker):
         self.same("its external id", shown["ticket"]["external_id"], "EXT-7")
         self.want("an external id no ticket has", self.http(d, "GET", "/tickets/EXT-8"), 404,
                   "not_found")
+        d.stop()
+
+    def check_full(self):
+        """A database that cannot grow (the daemon's file size limit) gives
+        503 with a message; the daemon lives on, and reads go on."""
+        if self.postgresql:
+            return
+        import resource
+        db = self.copy_db("full.db")
+        limit = os.path.getsize(db) + 256 * 1024
+
+        def cap():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        d = Daemon(self, db, preexec_fn=cap)
+        got, n = None, 0
+        while n < 400:
+            body = [{"level": "critical", "component": f"full{n}-{i}",
+                     "message": f"filler {n} {i} " + os.urandom(2000).hex()} for i in range(2)]
+            got = self.http(d, "POST", "/occurrences", body)
+            if got[0] != 201:
+                break
+            n += 1
+        doc = self.want("a batch to a full database", got, 503, "unavailable")
+        # SQLite reports EFBIG as an I/O error (ENOSPC as a full disk).
+        self.check(doc and "disk I/O error" in doc["error"]["message"],
+                   "the 503 says the write failed", doc)
+        doc = self.want("one occurrence to a full database", self.http(
+            d, "POST", "/occurrences", {"level": "critical", "component": "full",
+                                        "message": "x" + os.urandom(4000).hex()}), 503,
+            "unavailable")
+        self.check(doc and "disk I/O error" in doc["error"]["message"],
+                   "its 503 says the write failed", doc)
+        self.check(d.proc.poll() is None, "the daemon lives on")
+        self.want("a read of a full database", self.http(d, "GET", "/tickets/1"), 200)
         d.stop()
 
     def check_claim_race(self):

@@ -212,6 +212,10 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit (RLIMIT_FSIZE, LimitFSIZE= in a unit) a write
+	 * fails with EFBIG, which SQLite reports as a full disk: a 503, where
+	 * SIGXFSZ would have killed the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
