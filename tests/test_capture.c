@@ -130,7 +130,7 @@ static void test_same_template_one_ticket(void)
 		     "connect to %s:%d failed") == 0);
 	CHECK(strcmp(q_text(db, "SELECT number FROM tickets", NULL), "BUG-00001") == 0);
 	CHECK(strcmp(q_text(db, "SELECT title FROM tickets", NULL),
-		     "Critical: net - connect to 10.0.0.1:5000 failed") == 0);
+		     "connect to %s:%d failed") == 0);
 	CHECK(strcmp(q_text(db, "SELECT severity || status || source FROM tickets", NULL),
 		     "criticalnewsystem") == 0);
 	CHECK_STR_CONTAINS(q_text(db, "SELECT grouping_input FROM tickets", NULL),
@@ -171,7 +171,7 @@ static void test_different_templates_sites_components(void)
 		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
 		CHECK(tickets(db) == 5);
 		CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 5", NULL),
-			     "Critical: io - EACCES") == 0);
+			     "EACCES: open %s failed") == 0);
 	}
 	bt_close(db);
 }
@@ -971,6 +971,62 @@ static void test_errno_names(void)
 #endif
 }
 
+/* Issue 17: a title says what broke, without the severity and component
+ * (their own columns), and every cut is on a UTF-8 boundary, preferably
+ * between words, and marked with "…". */
+static void test_titles(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	bt_event ev = BT_EVENT_INIT;
+	char longer[400];
+	const char *title;
+	size_t n;
+	int i;
+
+	/* A wordless format: the normalized message, newlines as spaces. */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "http", "%s", "GET /nope/33 failed\nafter 12 ms"), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 1", NULL),
+		     "GET /nope/<int> failed after <int> ms") == 0);
+	/* The error type leads, the message is kept. */
+	ev.level = BT_CRITICAL;
+	ev.component = "fs";
+	ev.message = "open /etc/x failed";
+	ev.message_template = "open %s failed";
+	ev.error_type = "ENOENT";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 2", NULL),
+		     "ENOENT: open %s failed") == 0);
+	/* A template that already starts with its type does not repeat it. */
+	ev.message = ev.message_template = "ENOENT while reading the spool";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 3", NULL),
+		     "ENOENT while reading the spool") == 0);
+	/* Long: cut between words, marked. */
+	longer[0] = '\0';
+	for (i = 0; i < 30; i++)
+		strcat(longer, "word\xc3\xa9 ");
+	strcat(longer, "%d");
+	ev.error_type = NULL;
+	ev.message = ev.message_template = longer;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	title = q_text(db, "SELECT title FROM tickets WHERE id = 4", NULL);
+	n = strlen(title);
+	CHECK(n <= 120 && n > 60);
+	CHECK(strcmp(title + n - 3, "\xe2\x80\xa6") == 0);
+	CHECK(strncmp(title + n - 9, "word\xc3\xa9\xe2\x80\xa6", 9) == 0);
+	/* One long word: cut on a UTF-8 boundary, still marked. */
+	memset(longer, 0, sizeof(longer));
+	for (i = 0; i < 100; i++)
+		memcpy(longer + 2 * i, "\xc3\xa9", 2);
+	ev.message = ev.message_template = longer;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	title = q_text(db, "SELECT title FROM tickets WHERE id = 5", NULL);
+	n = strlen(title);
+	CHECK(n == 2 * 58 + 3);
+	CHECK(strcmp(title + n - 5, "\xc3\xa9\xe2\x80\xa6") == 0);
+	bt_close(db);
+}
+
 static void test_track_errors(void)
 {
 	bt_db *db = open_fresh(0, NULL);
@@ -983,7 +1039,7 @@ static void test_track_errors(void)
 	CHECK(rc == -1 && errno == ENOENT);
 	CHECK(tickets(db) == 1);
 	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets", NULL), "ENOENT") == 0);
-	CHECK(strcmp(q_text(db, "SELECT title FROM tickets", NULL), "Critical: io - ENOENT") == 0);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets", NULL), "ENOENT: open(\"/nonexistent/file\", O_RDONLY) failed") == 0);
 	CHECK_STR_CONTAINS(q_text(db, "SELECT message FROM error_logs", NULL),
 			   "open(\"/nonexistent/file\", O_RDONLY) failed: No such file or directory (errno 2, returned -1)");
 	CHECK(strcmp(q_text(db, "SELECT function FROM error_logs", NULL), "test_track_errors") == 0);
@@ -1128,6 +1184,7 @@ int main(void)
 	RUN(test_context_redaction_never_loses_the_event);
 	RUN(test_errno_names);
 	RUN(test_track_errors);
+	RUN(test_titles);
 	RUN(test_log_row_cap);
 	RUN(test_options_versions);
 	return check_finish();
