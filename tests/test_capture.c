@@ -137,7 +137,7 @@ static void test_same_template_one_ticket(void)
 			   "template=connect to %s:%d failed");
 	CHECK_STR_CONTAINS(q_text(db, "SELECT grouping_input FROM tickets", NULL),
 			   "function=test_same_template_one_ticket");
-	CHECK(q_int(db, "SELECT grouping_version FROM tickets", NULL) == 1);
+	CHECK(q_int(db, "SELECT grouping_version FROM tickets", NULL) == 2);
 	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'created'", NULL) == 1);
 	bt_close(db);
 }
@@ -1027,6 +1027,90 @@ static void test_titles(void)
 	bt_close(db);
 }
 
+/* Issue 17: a line with an errno.  bt_log_errno gives it; bt_log finds it
+ * in %m or in a %s argument that is the C library's text. */
+static void test_log_errno(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_db *adb = NULL;
+	bt_event ev = BT_EVENT_INIT;
+	char want[160];
+	int errs[] = { ELOOP, ENAMETOOLONG, ENOTDIR, ELOOP };
+	int i;
+
+	errno = EINTR;
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", ENOENT, "open %s", "/x"), BT_OK);
+	CHECK(errno == EINTR);
+	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets WHERE id = 1", NULL), "ENOENT") == 0);
+	CHECK(q_int(db, "SELECT error_code FROM error_logs WHERE ticket_id = 1", NULL) == ENOENT);
+	snprintf(want, sizeof(want), "open /x: %s", strerror(ENOENT));
+	CHECK(strcmp(q_text(db, "SELECT message FROM error_logs WHERE ticket_id = 1", NULL), want) == 0);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 1", NULL), "ENOENT: open %s") == 0);
+	/* Another errno, same line: another ticket. */
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", EACCES, "open %s", "/x"), BT_OK);
+	CHECK(tickets(db) == 2);
+	/* %m is the given errno, not repeated. */
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", EACCES, "stat %s: %m", "/y"), BT_OK);
+	snprintf(want, sizeof(want), "stat /y: %s", strerror(EACCES));
+	CHECK(strcmp(q_text(db, "SELECT message FROM error_logs WHERE ticket_id = 3", NULL), want) == 0);
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", -1, "x"), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "errnum");
+
+	/* strerror(errno) as an argument: one ticket per errno. */
+	for (i = 0; i < 4; i++)
+		CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", strerror(errs[i])), BT_OK);
+	CHECK(tickets(db) == 6);
+	CHECK(strcmp(q_text(db, "SELECT group_concat(error_type, ',') FROM tickets WHERE id > 3", NULL),
+		     "ELOOP,ENAMETOOLONG,ENOTDIR") == 0);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 4", NULL) == 2);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 5", NULL),
+		     "ENAMETOOLONG: open %s: %s") == 0);
+	CHECK(q_int(db, "SELECT count(*) FROM tickets WHERE grouping_version = 2", NULL) == 6);
+	/* Other conversions before it are stepped over with their types. */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "try %lld/%d at %.2f %*s: %s", 1LL, 2, 0.5, 3, "a",
+			strerror(EMFILE)), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets WHERE id = 7", NULL), "EMFILE") == 0);
+	/* %m is errno at the call. */
+	errno = EPIPE;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "write %s: %m", "/p"), BT_OK);
+	CHECK(errno == EPIPE);
+	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets WHERE id = 8", NULL), "EPIPE") == 0);
+	snprintf(want, sizeof(want), "write /p: %s", strerror(EPIPE));
+	CHECK(strcmp(q_text(db, "SELECT message FROM error_logs WHERE ticket_id = 8", NULL), want) == 0);
+	/* Text that is not the C library's carries no errno. */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", "no such luck"), BT_OK);
+	CHECK(q_int(db, "SELECT error_type IS NULL FROM tickets WHERE id = 9", NULL) == 1);
+
+	/* A version-1 ticket of that format (no errno in its fingerprint, as
+	 * version 1 grouped it) keeps the lines that carry no errno; the lines
+	 * that carry one open version-2 tickets, one per errno (README,
+	 * Grouping). */
+	CHECK_RC(bt_ticket_delete(db, 9, NULL), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "fs";
+	ev.message = "open /z: whatever";
+	ev.message_template = "open %s: %s";
+	ev.function = __func__;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	exec_sql(db, "UPDATE tickets SET grouping_version = 1 WHERE id = 10");
+	CHECK(q_int(db, "SELECT grouping_version FROM tickets WHERE id = 10", NULL) == 1);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", "no such luck"), BT_OK);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 10", NULL) == 2);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", strerror(ELOOP)), BT_OK);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 10", NULL) == 2);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 4", NULL) == 3);
+	bt_close(db);
+
+	/* The asynchronous handle's call-site cache keys on the errno too. */
+	CHECK_RC(bt_open(&adb, check_path("cap-errno-async.db"), &opts), BT_OK);
+	for (i = 0; i < 4; i++)
+		CHECK_RC(bt_log(adb, BT_CRITICAL, "fs", "open %s: %s", "/z", strerror(errs[i])), BT_OK);
+	CHECK_RC(bt_flush(adb, 10000), BT_OK);
+	CHECK(tickets(adb) == 3);
+	bt_close(adb);
+}
+
 static void test_track_errors(void)
 {
 	bt_db *db = open_fresh(0, NULL);
@@ -1185,6 +1269,7 @@ int main(void)
 	RUN(test_errno_names);
 	RUN(test_track_errors);
 	RUN(test_titles);
+	RUN(test_log_errno);
 	RUN(test_log_row_cap);
 	RUN(test_options_versions);
 	return check_finish();
