@@ -1111,6 +1111,36 @@ static void test_log_errno(void)
 	bt_close(adb);
 }
 
+/* Issue 17: a call site chooses its level; the old macros keep
+ * TRACK_ERRORS_LEVEL (critical here). */
+static void test_track_errors_at(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	void *p;
+
+	errno = 0;
+	CHECK(TRACK_ERRORS_AT(db, BT_WARNING, "http", open("/nonexistent/typo", O_RDONLY)) == -1);
+	CHECK(errno == ENOENT);
+	/* A warning is below the ticket level: a log row, no ticket. */
+	CHECK(tickets(db) == 0);
+	CHECK(q_int(db, "SELECT level FROM error_logs WHERE component = 'http'", NULL) == BT_WARNING);
+	CHECK(TRACK_ERRORS_IF_AT(db, BT_ERROR, "sync", BT_FAIL_NONZERO, fails_with(EINVAL)) == EINVAL);
+	CHECK(q_int(db, "SELECT level FROM error_logs WHERE component = 'sync'", NULL) == BT_ERROR);
+	p = TRACK_ERRORS_PTR_AT(db, BT_INFO, "ptr", fopen("/nonexistent/x", "r"));
+	CHECK(p == NULL);
+	CHECK(q_int(db, "SELECT level FROM error_logs WHERE component = 'ptr'", NULL) == BT_INFO);
+	/* The old macro, unchanged: critical, a ticket. */
+	CHECK(TRACK_ERRORS(db, "old", open("/nonexistent/typo", O_RDONLY)) == -1);
+	CHECK(tickets(db) == 1);
+	CHECK(strcmp(q_text(db, "SELECT severity FROM tickets", NULL), "critical") == 0);
+	/* An unknown level captures nothing and says so; the value passes. */
+	bt_error_clear();
+	CHECK(TRACK_ERRORS_AT(db, (bt_level)33, "bad", -1) == -1);
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown level 33");
+	CHECK(q_int(db, "SELECT count(*) FROM error_logs WHERE component = 'bad'", NULL) == 0);
+	bt_close(db);
+}
+
 static void test_track_errors(void)
 {
 	bt_db *db = open_fresh(0, NULL);
@@ -1270,6 +1300,7 @@ int main(void)
 	RUN(test_track_errors);
 	RUN(test_titles);
 	RUN(test_log_errno);
+	RUN(test_track_errors_at);
 	RUN(test_log_row_cap);
 	RUN(test_options_versions);
 	return check_finish();

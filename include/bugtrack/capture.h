@@ -50,7 +50,8 @@ extern "C" {
  * @p line 0 (no call site).
  *
  * errno: %m works, and is strerror(errno) as errno was when the call was
- * made.  A line carries an errno when @p fmt has %m (errno not 0), or when
+ * made (%m is a GNU extension: GCC's -Wformat warns about it under
+ * -pedantic).  A line carries an errno when @p fmt has %m (errno not 0), or when
  * one of its %s arguments is exactly the C library's text for a named
  * errno, as in bt_log(db, BT_ERROR, "fs", "open %s: %s", path,
  * strerror(errno)) (the texts are read once, in the locale of the first
@@ -288,6 +289,29 @@ BT_EXTERN void *bt_track_ptr(bt_db *db, bt_level level, const char *component,
 /** Evaluate a pointer-returning expression; capture it if NULL. */
 #define TRACK_ERRORS_PTR(db, component, expr) \
 	bt_track_ptr((db), TRACK_ERRORS_LEVEL, (component), (void *)(expr), \
+		     #expr, __FILE__, __LINE__, __func__)
+
+/**
+ * TRACK_ERRORS at a level this call site chooses: TRACK_ERRORS_AT(db,
+ * BT_WARNING, "http", opendir(path)) files a client's missing directory
+ * as a warning while other sites keep TRACK_ERRORS_LEVEL.  @p level is any
+ * bt_level; an unknown one captures nothing and leaves a message
+ * (BT_EINVALID), as bt_log_at() refuses it.  Evaluates to the value of
+ * @p expr, like TRACK_ERRORS.  @since 1.1 (a macro over the 1.0 helper:
+ * code using it runs with a 1.0 library too).
+ */
+#define TRACK_ERRORS_AT(db, level, component, expr) \
+	bt_track_int((db), (level), (component), (long long)(expr), \
+		     BT_FAIL_NEGATIVE, #expr, __FILE__, __LINE__, __func__)
+
+/** TRACK_ERRORS_IF at a level this call site chooses.  @since 1.1 */
+#define TRACK_ERRORS_IF_AT(db, level, component, policy, expr) \
+	bt_track_int((db), (level), (component), (long long)(expr), \
+		     (policy), #expr, __FILE__, __LINE__, __func__)
+
+/** TRACK_ERRORS_PTR at a level this call site chooses.  @since 1.1 */
+#define TRACK_ERRORS_PTR_AT(db, level, component, expr) \
+	bt_track_ptr((db), (level), (component), (void *)(expr), \
 		     #expr, __FILE__, __LINE__, __func__)
 
 /**
