@@ -2,6 +2,17 @@
 // with C linkage.
 #include <bugtrack.h>
 
+// The capture macros expand to valid C++ (never called: no database).
+long long use_capture_macros(bt_db *db);
+long long use_capture_macros(bt_db *db)
+{
+	long long v = TRACK_ERRORS_AT(db, BT_WARNING, "io", -1);
+
+	v += TRACK_ERRORS_IF_AT(db, BT_ERROR, "io", BT_FAIL_NONZERO, 0);
+	v += TRACK_ERRORS_PTR_AT(db, BT_INFO, "io", &v) != nullptr;
+	return v + bt_log_errno(db, BT_ERROR, "io", 2, "open %s", "x");
+}
+
 int main()
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;

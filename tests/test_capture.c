@@ -130,14 +130,14 @@ static void test_same_template_one_ticket(void)
 		     "connect to %s:%d failed") == 0);
 	CHECK(strcmp(q_text(db, "SELECT number FROM tickets", NULL), "BUG-00001") == 0);
 	CHECK(strcmp(q_text(db, "SELECT title FROM tickets", NULL),
-		     "Critical: net - connect to 10.0.0.1:5000 failed") == 0);
+		     "connect to %s:%d failed") == 0);
 	CHECK(strcmp(q_text(db, "SELECT severity || status || source FROM tickets", NULL),
 		     "criticalnewsystem") == 0);
 	CHECK_STR_CONTAINS(q_text(db, "SELECT grouping_input FROM tickets", NULL),
 			   "template=connect to %s:%d failed");
 	CHECK_STR_CONTAINS(q_text(db, "SELECT grouping_input FROM tickets", NULL),
 			   "function=test_same_template_one_ticket");
-	CHECK(q_int(db, "SELECT grouping_version FROM tickets", NULL) == 1);
+	CHECK(q_int(db, "SELECT grouping_version FROM tickets", NULL) == 2);
 	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'created'", NULL) == 1);
 	bt_close(db);
 }
@@ -171,7 +171,7 @@ static void test_different_templates_sites_components(void)
 		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
 		CHECK(tickets(db) == 5);
 		CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 5", NULL),
-			     "Critical: io - EACCES") == 0);
+			     "EACCES: open %s failed") == 0);
 	}
 	bt_close(db);
 }
@@ -971,6 +971,176 @@ static void test_errno_names(void)
 #endif
 }
 
+/* Issue 17: a title says what broke, without the severity and component
+ * (their own columns), and every cut is on a UTF-8 boundary, preferably
+ * between words, and marked with "…". */
+static void test_titles(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	bt_event ev = BT_EVENT_INIT;
+	char longer[400];
+	const char *title;
+	size_t n;
+	int i;
+
+	/* A wordless format: the normalized message, newlines as spaces. */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "http", "%s", "GET /nope/33 failed\nafter 12 ms"), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 1", NULL),
+		     "GET /nope/<int> failed after <int> ms") == 0);
+	/* The error type leads, the message is kept. */
+	ev.level = BT_CRITICAL;
+	ev.component = "fs";
+	ev.message = "open /etc/x failed";
+	ev.message_template = "open %s failed";
+	ev.error_type = "ENOENT";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 2", NULL),
+		     "ENOENT: open %s failed") == 0);
+	/* A template that already starts with its type does not repeat it. */
+	ev.message = ev.message_template = "ENOENT while reading the spool";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 3", NULL),
+		     "ENOENT while reading the spool") == 0);
+	/* Long: cut between words, marked. */
+	longer[0] = '\0';
+	for (i = 0; i < 30; i++)
+		strcat(longer, "word\xc3\xa9 ");
+	strcat(longer, "%d");
+	ev.error_type = NULL;
+	ev.message = ev.message_template = longer;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	title = q_text(db, "SELECT title FROM tickets WHERE id = 4", NULL);
+	n = strlen(title);
+	CHECK(n <= 120 && n > 60);
+	CHECK(strcmp(title + n - 3, "\xe2\x80\xa6") == 0);
+	CHECK(strncmp(title + n - 9, "word\xc3\xa9\xe2\x80\xa6", 9) == 0);
+	/* One long word: cut on a UTF-8 boundary, still marked. */
+	memset(longer, 0, sizeof(longer));
+	for (i = 0; i < 100; i++)
+		memcpy(longer + 2 * i, "\xc3\xa9", 2);
+	ev.message = ev.message_template = longer;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	title = q_text(db, "SELECT title FROM tickets WHERE id = 5", NULL);
+	n = strlen(title);
+	CHECK(n == 2 * 58 + 3);
+	CHECK(strcmp(title + n - 5, "\xc3\xa9\xe2\x80\xa6") == 0);
+	bt_close(db);
+}
+
+/* Issue 17: a line with an errno.  bt_log_errno gives it; bt_log finds it
+ * in %m or in a %s argument that is the C library's text. */
+static void test_log_errno(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_db *adb = NULL;
+	bt_event ev = BT_EVENT_INIT;
+	char want[160];
+	int errs[] = { ELOOP, ENAMETOOLONG, ENOTDIR, ELOOP };
+	int i;
+
+	errno = EINTR;
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", ENOENT, "open %s", "/x"), BT_OK);
+	CHECK(errno == EINTR);
+	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets WHERE id = 1", NULL), "ENOENT") == 0);
+	CHECK(q_int(db, "SELECT error_code FROM error_logs WHERE ticket_id = 1", NULL) == ENOENT);
+	snprintf(want, sizeof(want), "open /x: %s", strerror(ENOENT));
+	CHECK(strcmp(q_text(db, "SELECT message FROM error_logs WHERE ticket_id = 1", NULL), want) == 0);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 1", NULL), "ENOENT: open %s") == 0);
+	/* Another errno, same line: another ticket. */
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", EACCES, "open %s", "/x"), BT_OK);
+	CHECK(tickets(db) == 2);
+	/* %m is the given errno, not repeated. */
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", EACCES, "stat %s: %m", "/y"), BT_OK);
+	snprintf(want, sizeof(want), "stat /y: %s", strerror(EACCES));
+	CHECK(strcmp(q_text(db, "SELECT message FROM error_logs WHERE ticket_id = 3", NULL), want) == 0);
+	CHECK_RC(bt_log_errno(db, BT_CRITICAL, "fs", -1, "x"), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "errnum");
+
+	/* strerror(errno) as an argument: one ticket per errno. */
+	for (i = 0; i < 4; i++)
+		CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", strerror(errs[i])), BT_OK);
+	CHECK(tickets(db) == 6);
+	CHECK(strcmp(q_text(db, "SELECT group_concat(error_type, ',') FROM tickets WHERE id > 3", NULL),
+		     "ELOOP,ENAMETOOLONG,ENOTDIR") == 0);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 4", NULL) == 2);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets WHERE id = 5", NULL),
+		     "ENAMETOOLONG: open %s: %s") == 0);
+	CHECK(q_int(db, "SELECT count(*) FROM tickets WHERE grouping_version = 2", NULL) == 6);
+	/* Other conversions before it are stepped over with their types. */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "try %lld/%d at %.2f %*s: %s", 1LL, 2, 0.5, 3, "a",
+			strerror(EMFILE)), BT_OK);
+	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets WHERE id = 7", NULL), "EMFILE") == 0);
+	/* %m is errno at the call. */
+	errno = EPIPE;
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "write %s: %m", "/p"), BT_OK);
+	CHECK(errno == EPIPE);
+	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets WHERE id = 8", NULL), "EPIPE") == 0);
+	snprintf(want, sizeof(want), "write /p: %s", strerror(EPIPE));
+	CHECK(strcmp(q_text(db, "SELECT message FROM error_logs WHERE ticket_id = 8", NULL), want) == 0);
+	/* Text that is not the C library's carries no errno. */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", "no such luck"), BT_OK);
+	CHECK(q_int(db, "SELECT error_type IS NULL FROM tickets WHERE id = 9", NULL) == 1);
+
+	/* A version-1 ticket of that format (no errno in its fingerprint, as
+	 * version 1 grouped it) keeps the lines that carry no errno; the lines
+	 * that carry one open version-2 tickets, one per errno (README,
+	 * Grouping). */
+	CHECK_RC(bt_ticket_delete(db, 9, NULL), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "fs";
+	ev.message = "open /z: whatever";
+	ev.message_template = "open %s: %s";
+	ev.function = __func__;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	exec_sql(db, "UPDATE tickets SET grouping_version = 1 WHERE id = 10");
+	CHECK(q_int(db, "SELECT grouping_version FROM tickets WHERE id = 10", NULL) == 1);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", "no such luck"), BT_OK);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 10", NULL) == 2);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "fs", "open %s: %s", "/z", strerror(ELOOP)), BT_OK);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 10", NULL) == 2);
+	CHECK(q_int(db, "SELECT occurrence_count FROM tickets WHERE id = 4", NULL) == 3);
+	bt_close(db);
+
+	/* The asynchronous handle's call-site cache keys on the errno too. */
+	CHECK_RC(bt_open(&adb, check_path("cap-errno-async.db"), &opts), BT_OK);
+	for (i = 0; i < 4; i++)
+		CHECK_RC(bt_log(adb, BT_CRITICAL, "fs", "open %s: %s", "/z", strerror(errs[i])), BT_OK);
+	CHECK_RC(bt_flush(adb, 10000), BT_OK);
+	CHECK(tickets(adb) == 3);
+	bt_close(adb);
+}
+
+/* Issue 17: a call site chooses its level; the old macros keep
+ * TRACK_ERRORS_LEVEL (critical here). */
+static void test_track_errors_at(void)
+{
+	bt_db *db = open_fresh(0, NULL);
+	void *p;
+
+	errno = 0;
+	CHECK(TRACK_ERRORS_AT(db, BT_WARNING, "http", open("/nonexistent/typo", O_RDONLY)) == -1);
+	CHECK(errno == ENOENT);
+	/* A warning is below the ticket level: a log row, no ticket. */
+	CHECK(tickets(db) == 0);
+	CHECK(q_int(db, "SELECT level FROM error_logs WHERE component = 'http'", NULL) == BT_WARNING);
+	CHECK(TRACK_ERRORS_IF_AT(db, BT_ERROR, "sync", BT_FAIL_NONZERO, fails_with(EINVAL)) == EINVAL);
+	CHECK(q_int(db, "SELECT level FROM error_logs WHERE component = 'sync'", NULL) == BT_ERROR);
+	p = TRACK_ERRORS_PTR_AT(db, BT_INFO, "ptr", fopen("/nonexistent/x", "r"));
+	CHECK(p == NULL);
+	CHECK(q_int(db, "SELECT level FROM error_logs WHERE component = 'ptr'", NULL) == BT_INFO);
+	/* The old macro, unchanged: critical, a ticket. */
+	CHECK(TRACK_ERRORS(db, "old", open("/nonexistent/typo", O_RDONLY)) == -1);
+	CHECK(tickets(db) == 1);
+	CHECK(strcmp(q_text(db, "SELECT severity FROM tickets", NULL), "critical") == 0);
+	/* An unknown level captures nothing and says so; the value passes. */
+	bt_error_clear();
+	CHECK(TRACK_ERRORS_AT(db, (bt_level)33, "bad", -1) == -1);
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown level 33");
+	CHECK(q_int(db, "SELECT count(*) FROM error_logs WHERE component = 'bad'", NULL) == 0);
+	bt_close(db);
+}
+
 static void test_track_errors(void)
 {
 	bt_db *db = open_fresh(0, NULL);
@@ -983,7 +1153,7 @@ static void test_track_errors(void)
 	CHECK(rc == -1 && errno == ENOENT);
 	CHECK(tickets(db) == 1);
 	CHECK(strcmp(q_text(db, "SELECT error_type FROM tickets", NULL), "ENOENT") == 0);
-	CHECK(strcmp(q_text(db, "SELECT title FROM tickets", NULL), "Critical: io - ENOENT") == 0);
+	CHECK(strcmp(q_text(db, "SELECT title FROM tickets", NULL), "ENOENT: open(\"/nonexistent/file\", O_RDONLY) failed") == 0);
 	CHECK_STR_CONTAINS(q_text(db, "SELECT message FROM error_logs", NULL),
 			   "open(\"/nonexistent/file\", O_RDONLY) failed: No such file or directory (errno 2, returned -1)");
 	CHECK(strcmp(q_text(db, "SELECT function FROM error_logs", NULL), "test_track_errors") == 0);
@@ -1128,6 +1298,9 @@ int main(void)
 	RUN(test_context_redaction_never_loses_the_event);
 	RUN(test_errno_names);
 	RUN(test_track_errors);
+	RUN(test_titles);
+	RUN(test_log_errno);
+	RUN(test_track_errors_at);
 	RUN(test_log_row_cap);
 	RUN(test_options_versions);
 	return check_finish();

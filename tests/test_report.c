@@ -207,14 +207,14 @@ static void test_summary(void)
 static void test_top(void)
 {
 	REPORT(week, BT_AGGREGATE_TOP, 0, 0, 5,
-	       "1|2|BUG-00002|6|6|resolved|critical|net|1767772800000|Critical: net - net failed\n"
-	       "2|1|BUG-00001|5|5|new|critical|db|1767700800000|Critical: db - db failed\n"
+	       "1|2|BUG-00002|6|6|resolved|critical|net|1767772800000|%s failed\n"
+	       "2|1|BUG-00001|5|5|new|critical|db|1767700800000|%s failed\n"
 	       "3|3|BUG-00003|1|1|resolved|high|payments|1767659400000|refund stuck\n"
 	       "4|4|BUG-00004|1|1|resolved|high|payments|1767664800000|double charge\n"
 	       "5|5|BUG-00005|1|1|new|medium|~|1767668400000|typo on the front page\n");
 	/* Ties by id; the limit cuts. */
 	REPORT(week, BT_AGGREGATE_TOP, T0 + DAY, T0 + 2 * DAY, 2,
-	       "1|1|BUG-00001|2|5|new|critical|db|1767700800000|Critical: db - db failed\n"
+	       "1|1|BUG-00001|2|5|new|critical|db|1767700800000|%s failed\n"
 	       "2|3|BUG-00003|1|1|resolved|high|payments|1767659400000|refund stuck\n");
 	REPORT(week, BT_AGGREGATE_TOP, T0 + 3 * DAY, T0 + 4 * DAY, 0, "");
 }
@@ -449,7 +449,7 @@ static void test_days(void)
 	at(35, 0);
 	CHECK_RC(bt_ticket_merge(db, 2, 1, &o), BT_OK);
 	REPORT(db, BT_AGGREGATE_TOP, 0, 0, 0,
-	       "1|1|BUG-00001|30|30|new|critical|roll|1770523200000|Critical: roll - roll failed\n");
+	       "1|1|BUG-00001|30|30|new|critical|roll|1770523200000|%s failed\n");
 	REPORT(db, BT_AGGREGATE_DAILY, T0 + 32 * DAY, T0 + 33 * DAY, 0, "2026-02-06|roll|6|0\n");
 	bt_close(db);
 

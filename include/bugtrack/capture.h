@@ -49,6 +49,17 @@ extern "C" {
  * normalized formatted message.  @p file and @p function may be NULL and
  * @p line 0 (no call site).
  *
+ * errno: %m works, and is strerror(errno) as errno was when the call was
+ * made (%m is a GNU extension: GCC's -Wformat warns about it under
+ * -pedantic).  A line carries an errno when @p fmt has %m (errno not 0), or when
+ * one of its %s arguments is exactly the C library's text for a named
+ * errno, as in bt_log(db, BT_ERROR, "fs", "open %s: %s", path,
+ * strerror(errno)) (the texts are read once, in the locale of the first
+ * such call).  That errno becomes the line's error type ("ELOOP") and
+ * error code, and so enters the fingerprint: ELOOP and ENOTDIR behind one
+ * format make two tickets (grouping version 2).  To give the errno
+ * explicitly, use bt_log_errno().
+ *
  * @return BT_OK (also when the level is below the store level), or
  * BT_EINVALID for a NULL @p db, @p component or @p fmt, or a storage error
  * such as BT_EBUSY or BT_EIO (nothing is stored then).  Thread-safe.
@@ -62,6 +73,44 @@ BT_EXTERN int bt_log_at(bt_db *db, bt_level level, const char *component,
 BT_EXTERN int bt_logv_at(bt_db *db, bt_level level, const char *component,
 			 const char *file, int line, const char *function,
 			 const char *fmt, va_list ap) BT_PRINTF(7, 0);
+
+/**
+ * Log a line about a failed call, with its errno, as err(3) and warn(3)
+ * do: what the bt_log_errno() macro calls, with an explicit call site.
+ * The message is @p fmt formatted, then ": " and strerror(@p errnum)
+ * (unless @p fmt has %m, which already says it); the error type is the
+ * errno's symbolic name ("ENOENT"; "errno N" for one the C library does not
+ * name) and the error code @p errnum, so the errno is part of the
+ * fingerprint: one format failing with ENOENT and with EACCES makes two
+ * tickets.  %m in @p fmt is strerror(@p errnum).  @p errnum 0 means no
+ * errno: the call is then bt_log_at().
+ *
+ * @return as bt_log_at(), and BT_EINVALID for a negative @p errnum.
+ * Nothing is returned to free.  Thread-safe; keeps errno unchanged; not
+ * async-signal-safe (see above), and usable in a child after fork() only
+ * as bt_log_at() is.
+ * @since 1.1
+ */
+BT_EXTERN int bt_log_errno_at(bt_db *db, bt_level level, const char *component, int errnum,
+			      const char *file, int line, const char *function,
+			      const char *fmt, ...) BT_PRINTF(8, 9);
+
+/** bt_log_errno_at() with a va_list, for a host's own err()-like wrapper.
+ * Returns what bt_log_errno_at() returns.  Thread-safe.  @since 1.1 */
+BT_EXTERN int bt_logv_errno_at(bt_db *db, bt_level level, const char *component, int errnum,
+			       const char *file, int line, const char *function,
+			       const char *fmt, va_list ap) BT_PRINTF(8, 0);
+
+/**
+ * Log a line with an errno: bt_log_errno(db, level, component, errnum,
+ * fmt, ...), for example
+ *   bt_log_errno(db, BT_ERROR, "fs", errno, "open %s", path);
+ * A macro over bt_log_errno_at() that adds the call site, as bt_log()
+ * does.  Returns what bt_log_errno_at() returns.  @since 1.1
+ */
+#define bt_log_errno(db, level, component, errnum, ...) \
+	bt_log_errno_at((db), (level), (component), (errnum), __FILE__, __LINE__, __func__, \
+			__VA_ARGS__)
 
 /**
  * Log a line: bt_log(db, level, component, fmt, ...).  A macro over
@@ -240,6 +289,29 @@ BT_EXTERN void *bt_track_ptr(bt_db *db, bt_level level, const char *component,
 /** Evaluate a pointer-returning expression; capture it if NULL. */
 #define TRACK_ERRORS_PTR(db, component, expr) \
 	bt_track_ptr((db), TRACK_ERRORS_LEVEL, (component), (void *)(expr), \
+		     #expr, __FILE__, __LINE__, __func__)
+
+/**
+ * TRACK_ERRORS at a level this call site chooses: TRACK_ERRORS_AT(db,
+ * BT_WARNING, "http", opendir(path)) files a client's missing directory
+ * as a warning while other sites keep TRACK_ERRORS_LEVEL.  @p level is any
+ * bt_level; an unknown one captures nothing and leaves a message
+ * (BT_EINVALID), as bt_log_at() refuses it.  Evaluates to the value of
+ * @p expr, like TRACK_ERRORS.  @since 1.1 (a macro over the 1.0 helper:
+ * code using it runs with a 1.0 library too).
+ */
+#define TRACK_ERRORS_AT(db, level, component, expr) \
+	bt_track_int((db), (level), (component), (long long)(expr), \
+		     BT_FAIL_NEGATIVE, #expr, __FILE__, __LINE__, __func__)
+
+/** TRACK_ERRORS_IF at a level this call site chooses.  @since 1.1 */
+#define TRACK_ERRORS_IF_AT(db, level, component, policy, expr) \
+	bt_track_int((db), (level), (component), (long long)(expr), \
+		     (policy), #expr, __FILE__, __LINE__, __func__)
+
+/** TRACK_ERRORS_PTR at a level this call site chooses.  @since 1.1 */
+#define TRACK_ERRORS_PTR_AT(db, level, component, expr) \
+	bt_track_ptr((db), (level), (component), (void *)(expr), \
 		     #expr, __FILE__, __LINE__, __func__)
 
 /**

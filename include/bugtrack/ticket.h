@@ -150,7 +150,15 @@ BT_EXTERN int64_t bt_ticket_id(const bt_ticket *ticket);
  * library returned; NULL for a NULL ticket. */
 BT_EXTERN const char *bt_ticket_number(const bt_ticket *ticket);
 /** @return the title, never NULL or empty for a ticket the library
- * returned; NULL for a NULL ticket. */
+ * returned; NULL for a NULL ticket.  Set once, when the ticket is made:
+ * capture's title is the ticket's template (the printf format, or the
+ * normalized message) after its error type ("ENOENT: open %s: %s"),
+ * without the severity and component, which have their own getters; at
+ * most 120 bytes, cut on a UTF-8 boundary (between words when it can)
+ * and ending with "…" when cut.  A report keeps the title it was given.
+ * The severity is the first occurrence's level: BT_CRITICAL is critical,
+ * BT_ERROR high, BT_WARNING medium, lower levels low.  Lives as long as
+ * @p ticket. */
 BT_EXTERN const char *bt_ticket_title(const bt_ticket *ticket);
 /** @return the current status; 0 for a NULL ticket. */
 BT_EXTERN bt_status bt_ticket_status(const bt_ticket *ticket);

@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "context.h"
 #include "db.h"
+#include "errno_args.h"
 #include "json.h"
 #include "normalize.h"
 #include "occurrence.h"
@@ -158,20 +159,52 @@ static void leave(void)
 	capturing = 0;
 }
 
-/* Every public entry point passes its own return address, so that a
- * captured backtrace starts in the host. */
-static int log_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
-		  const char *function, const void *caller_pc, const char *fmt, va_list ap)
+/* The error type of errno @err: its symbolic name, or "errno N" for one
+ * the C library does not name (written to @buf). */
+static const char *errno_type(int err, char buf[32])
 {
-	int saved_errno = errno, rc;
-	bti_capture_in in;
-	char *message;
+	const char *name = bti_errno_name(err);
 
-	rc = enter(db, "bt_log");
+	if (name)
+		return name;
+	snprintf(buf, 32, "errno %d", err);
+	return buf;
+}
+
+/* "<message>: <strerror(err)>", as err(3) and warn(3) write it. */
+static char *append_strerror(char *message, size_t *len, int err)
+{
+	const char *text = strerror(err);
+	size_t n = strlen(text);
+	char *grown = bti_realloc(message, *len + 2 + n + 1);
+
+	if (!grown) {
+		bti_free(message);
+		return NULL;
+	}
+	memcpy(grown + *len, ": ", 2);
+	memcpy(grown + *len + 2, text, n + 1);
+	*len += 2 + n;
+	return grown;
+}
+
+/* Every public entry point passes its own return address, so that a
+ * captured backtrace starts in the host.  @errnum is the caller's errno
+ * (bt_log_errno), or 0: then the errno the arguments carry, if any (the C
+ * library's text as a %s argument, or %m), is the line's. */
+static int log_at(bt_db *db, bt_level level, const char *component, int errnum, const char *file,
+		  int line, const char *function, const void *caller_pc, const char *fmt, va_list ap)
+{
+	int saved_errno = errno, rc, err = errnum;
+	bti_capture_in in;
+	char *message, type[32];
+	const char *caller = errnum ? "bt_log_errno" : "bt_log";
+
+	rc = enter(db, caller);
 	if (rc != BT_OK)
 		goto out;
 	memset(&in, 0, sizeof(in));
-	in.caller = "bt_log";
+	in.caller = caller;
 	in.caller_pc = caller_pc;
 	in.ev.level = level;
 	in.ev.component = component;
@@ -182,11 +215,21 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 	in.ev.function = function;
 	rc = check_input(db, &in);
 	if (rc == BT_OK && !fmt)
-		rc = bti_error(BT_EINVALID, "bt_log: fmt is NULL");
+		rc = bti_error(BT_EINVALID, "%s: fmt is NULL", caller);
+	if (rc == BT_OK && errnum < 0)
+		rc = bti_error(BT_EINVALID, "%s: errnum %d is negative", caller, errnum);
 	if (rc == BT_OK)
-		rc = bti_db_enter(db, "bt_log");
+		rc = bti_db_enter(db, caller);
 	if (rc != BT_OK || !wanted(db, level))
 		goto done;
+	if (!err)
+		err = bti_format_errno(fmt, ap, saved_errno);
+	if (err) {
+		/* Grouping version 2: the errno is the error type, so that
+		 * ELOOP and ENOTDIR behind one format make two tickets. */
+		in.ev.error_type = errno_type(err, type);
+		in.ev.error_code = err;
+	}
 	if (db->async && coalescible(db, level) && bti_format_has_words(fmt)) {
 		/* A repeat of a pending occurrence is counted before its
 		 * message is even formatted. */
@@ -196,9 +239,13 @@ static int log_at(bt_db *db, bt_level level, const char *component, const char *
 		if (bti_async_repeat(db->async, &key, bti_db_now(db)))
 			goto done;
 	}
+	/* %m is the errno of the line: the caller's, or errno at the call. */
+	errno = errnum ? errnum : saved_errno;
 	message = bti_vformat(&in.message_len, fmt, ap);
+	if (message && errnum && !strstr(fmt, "%m"))
+		message = append_strerror(message, &in.message_len, errnum);
 	if (!message) {
-		rc = bti_error(BT_ENOMEM, "bt_log: cannot format the message");
+		rc = bti_error(BT_ENOMEM, "%s: cannot format the message", caller);
 		goto done;
 	}
 	in.ev.message = message;
@@ -214,7 +261,8 @@ out:
 int bt_logv_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
 	       const char *function, const char *fmt, va_list ap)
 {
-	return log_at(db, level, component, file, line, function, __builtin_return_address(0), fmt, ap);
+	return log_at(db, level, component, 0, file, line, function, __builtin_return_address(0),
+		      fmt, ap);
 }
 
 int bt_log_at(bt_db *db, bt_level level, const char *component, const char *file, int line,
@@ -224,11 +272,31 @@ int bt_log_at(bt_db *db, bt_level level, const char *component, const char *file
 	int rc;
 
 	va_start(ap, fmt);
-	rc = log_at(db, level, component, file, line, function, __builtin_return_address(0), fmt, ap);
+	rc = log_at(db, level, component, 0, file, line, function, __builtin_return_address(0),
+		    fmt, ap);
 	va_end(ap);
 	return rc;
 }
 
+int bt_logv_errno_at(bt_db *db, bt_level level, const char *component, int errnum,
+		     const char *file, int line, const char *function, const char *fmt, va_list ap)
+{
+	return log_at(db, level, component, errnum, file, line, function,
+		      __builtin_return_address(0), fmt, ap);
+}
+
+int bt_log_errno_at(bt_db *db, bt_level level, const char *component, int errnum,
+		    const char *file, int line, const char *function, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = log_at(db, level, component, errnum, file, line, function,
+		    __builtin_return_address(0), fmt, ap);
+	va_end(ap);
+	return rc;
+}
 
 /* Map a bt_event onto a capture input. */
 static int event_input(const bt_event *ev, const char *caller, bti_capture_in *in)

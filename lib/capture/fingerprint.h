@@ -9,7 +9,7 @@
 #include "bugtrack.h"
 
 /* Bump when the rules change, so stored tickets say which rules grouped them. */
-#define BTI_GROUPING_VERSION 1
+#define BTI_GROUPING_VERSION 2
 
 typedef struct bti_grouping_in {
 	const char *component;

@@ -69,17 +69,69 @@ static char *safe_text(const bt_db *db, const char *in, size_t len, size_t max, 
 	return redacted;
 }
 
-static char *make_title(bt_level level, const char *component, const char *error_type,
-			const char *message)
-{
-	char title[200];
+/* A title is what the ticket is about: its template (the printf format, or
+ * the normalized message) after its error type, as "ENOENT: open %s: %s".
+ * Severity and component have their own columns and are not repeated.
+ * Whitespace runs (newlines included) read as one space.  A title longer
+ * than BTI_TITLE_MAX bytes is cut on a UTF-8 boundary, at the last space
+ * when one lies in the second half, and every cut ends with "…". */
+#define BTI_TITLE_MAX 120
+#define ELLIPSIS "\xe2\x80\xa6"
 
-	if (error_type && *error_type)
-		snprintf(title, sizeof(title), "%s: %s - %s", bti_level_title(level), component, error_type);
-	else
-		snprintf(title, sizeof(title), "%s: %s - %.80s", bti_level_title(level), component, message);
-	/* A cut may split a UTF-8 sequence; cleaning mends it. */
-	return bti_text_clean(title, strlen(title), 0, NULL);
+static size_t utf8_floor(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+static char *make_title(const char *error_type, const char *subject)
+{
+	size_t type_len = error_type ? strlen(error_type) : 0, cap, len = 0, cut;
+	const char *s;
+	char *title;
+	int space = 0;
+
+	if (type_len && strncmp(subject, error_type, type_len) == 0)
+		type_len = 0; /* "ENOENT: ..." already says it */
+	cap = type_len + 2 + strlen(subject) + sizeof(ELLIPSIS);
+	title = bti_malloc(cap);
+	if (!title)
+		return NULL;
+	if (type_len) {
+		memcpy(title, error_type, type_len);
+		len = type_len;
+		if (*subject) {
+			memcpy(title + len, ": ", 2);
+			len += 2;
+		}
+	}
+	for (s = subject; *s; s++) {
+		if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r') {
+			space = len > 0;
+			continue;
+		}
+		if (space)
+			title[len++] = ' ';
+		space = 0;
+		title[len++] = *s;
+	}
+	title[len] = '\0';
+	if (len <= BTI_TITLE_MAX)
+		return title;
+	cut = utf8_floor(title, BTI_TITLE_MAX - (sizeof(ELLIPSIS) - 1));
+	{
+		size_t word = cut;
+
+		while (word > BTI_TITLE_MAX / 2 && title[word] != ' ')
+			word--;
+		if (title[word] == ' ')
+			cut = word;
+	}
+	while (cut > 0 && title[cut - 1] == ' ')
+		cut--;
+	memcpy(title + cut, ELLIPSIS, sizeof(ELLIPSIS));
+	return title;
 }
 
 static int prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p)
@@ -136,8 +188,7 @@ static int prepare(const bt_db *db, const bti_capture_in *in, bti_prepared *p)
 	if (bti_grouping_compute(&p->grouping, &g) != BT_OK)
 		goto nomem;
 	if (in->ev.level >= db->cfg.ticket_level) {
-		p->title = make_title(in->ev.level, p->field[BTI_F_COMPONENT], p->field[BTI_F_ERROR_TYPE],
-				      p->message);
+		p->title = make_title(p->field[BTI_F_ERROR_TYPE], p->grouping.template_);
 		if (!p->title)
 			goto nomem;
 	}
