@@ -222,19 +222,30 @@ static const command commands[] = {
 	  "  --dry-run            with up or stamp: report what would be done, change nothing\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
 	{ "doctor", cmd_doctor, "check a database: integrity, schema, orphans, counters",
-	  "usage: bugtrack doctor [--json]\n\n"
-	  "Check the database without changing it: SQLite's integrity_check and\n"
-	  "foreign_key_check, the schema version and migration checksums against this\n"
+	  "usage: bugtrack doctor [--full] [--json]\n\n"
+	  "Check the database without changing it: SQLite's quick_check (integrity_check\n"
+	  "with --full, which reads every page: seconds on a large file) and\n"
+	  "foreign_key_check, free pages (a vacuum gives them back), the schema version and migration checksums against this\n"
 	  "bugtrack's, the size of the -wal file, row counts, orphaned rows (log rows,\n"
 	  "events and fingerprint aliases of missing tickets, duplicate_of pointing\n"
 	  "nowhere) and every counter (such as async_dropped).  On PostgreSQL: the\n"
 	  "server's version, the database and schema, amcheck's bt_index_check on each\n"
-	  "index when the extension is installed, a foreign-key query per constraint,\n"
+	  "index when the extension is installed (with heapallindexed: --full), a foreign-key query per constraint,\n"
 	  "and no -wal file.  Works on databases that other commands refuse.  Each\n"
 	  "problem goes to stderr as 'bugtrack: ...' with what to do; exit 0 when\n"
 	  "healthy, 1 when a problem was found.\n\n"
 	  "options:\n"
+	  "  --full               the full integrity check, which reads every page\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
+	{ "vacuum", cmd_vacuum, "give back the space that purges and deletes leave",
+	  "usage: bugtrack vacuum\n\n"
+	  "Give back the free pages that purges and deletes leave in the database (see\n"
+	  "'free space' in 'bugtrack doctor').  SQLite: VACUUM rebuilds the file; it\n"
+	  "needs the database to itself and room for a copy of it, and waits for other\n"
+	  "processes no longer than the busy timeout, then exits with 4 having changed\n"
+	  "nothing.  PostgreSQL: VACUUM of each table, so that the server reuses the\n"
+	  "space (the files do not shrink).  Prints how many bytes were given back.\n\n"
+	  "options:\n" COMMON, NULL },
 	{ "token", cmd_token, "create, list or revoke the API tokens a front end checks",
 	  token_usage, NULL },
 };
