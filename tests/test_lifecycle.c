@@ -1069,12 +1069,81 @@ static void test_feed_processes(void)
 	bt_close(db);
 }
 
+/* 1.1: renew and release name who acts when given options, and keep 1.0's
+ * "claimant" without them. */
+static void test_claim_actor(void)
+{
+	bt_db *db = open_fresh();
+	int64_t id = new_ticket(db, "claim actor", BT_SEVERITY_LOW);
+	char token[BT_CLAIM_TOKEN_SIZE];
+	bt_update_options o = as("agent:named"), bad;
+
+	CHECK_RC(bt_ticket_claim(db, id, "agent:named", 60, token), BT_OK);
+	o.note = "still on it";
+	CHECK_RC(bt_ticket_claim_renew_v2(db, id, token, 120, &o), BT_OK);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'claim_renewed'"
+		    " AND actor = 'agent:named' AND note = 'still on it'") == 1);
+	CHECK_RC(bt_ticket_claim_renew(db, id, token, 120), BT_OK);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'claim_renewed'"
+		    " AND actor = 'claimant' AND note LIKE 'lease until %'") == 1);
+	CHECK_RC(bt_ticket_claim_renew_v2(db, id, token, 120, NULL), BT_OK);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE actor = 'claimant'") == 2);
+	bad = as("");
+	CHECK_RC(bt_ticket_claim_release_v2(db, id, token, &bad), BT_EINVALID);
+	bad = as("agent:named");
+	bad.version = 99;
+	CHECK_RC(bt_ticket_claim_release_v2(db, id, token, &bad), BT_EINVALID);
+	o.note = NULL;
+	CHECK_RC(bt_ticket_claim_release_v2(db, id, "0123", &o), BT_ECONFLICT);
+	CHECK_RC(bt_ticket_claim_release_v2(db, id, token, &o), BT_OK);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'claim_released'"
+		    " AND actor = 'agent:named'") == 1);
+	bt_close(db);
+}
+
+/* Resolving a resolved ticket: a no-op when nothing is new, a new
+ * resolution with its event when something is; never a silent rewrite. */
+static void test_resolve_twice(void)
+{
+	bt_db *db = open_fresh();
+	int64_t id = new_ticket(db, "twice", BT_SEVERITY_LOW), version, at;
+	bt_update_options o = as("user:test");
+	bt_ticket *t;
+
+	CHECK_RC(bt_ticket_resolve(db, id, "fixed", "abc", "v2", &o), BT_OK);
+	t = get(db, id);
+	version = bt_ticket_version(t);
+	at = bt_ticket_resolved_at(t);
+	bt_ticket_free(t);
+	fake_now += 60000;
+	CHECK_RC(bt_ticket_resolve(db, id, NULL, NULL, NULL, &o), BT_OK);
+	CHECK_RC(bt_ticket_resolve(db, id, "fixed", "abc", "v2", &o), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_version(t) == version && bt_ticket_resolved_at(t) == at);
+	bt_ticket_free(t);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'resolved'") == 1);
+	o = as("user:second");
+	CHECK_RC(bt_ticket_resolve(db, id, "really fixed", NULL, "v3", &o), BT_OK);
+	t = get(db, id);
+	CHECK(bt_ticket_version(t) == version + 1 && bt_ticket_resolved_at(t) == fake_now);
+	CHECK_STR_EQ(bt_ticket_resolution_notes(t), "really fixed");
+	bt_ticket_free(t);
+	CHECK(q_int(db, "SELECT count(*) FROM ticket_events WHERE kind = 'resolved'"
+		    " AND actor = 'user:second' AND note = 'really fixed'") == 1);
+	/* A refused move names where the ticket can go. */
+	CHECK_RC(bt_ticket_set_status(db, id, BT_STATUS_TRIAGED, &o), BT_ESTATE);
+	CHECK_STR_CONTAINS(bt_error_message(), "it can move to: new, closed");
+	bt_close(db);
+}
+
 int main(void)
 {
 	RUN(test_transition_table);
 	RUN(test_audit_replays);
 	RUN(test_change_several);
 	RUN(test_claims);
+	RUN(test_claim_actor);
+	RUN(test_resolve_twice);
 	RUN(test_optimistic_locking);
 	RUN(test_severity_sla);
 	RUN(test_sla_policy);

@@ -56,12 +56,20 @@ static const command commands[] = {
 	  "open tickets with the most occurrences.\n\n"
 	  "options:\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
-	{ "update", cmd_update, "move a ticket to another status",
-	  "usage: bugtrack update TICKET --status S [OPTIONS]\n\n"
-	  "Move the ticket to status S (new, triaged, in_progress, awaiting_verification,\n"
-	  "resolved, closed).  A move the lifecycle forbids exits with 4.  " ID_HELP "\n"
+	{ "update", cmd_update, "change a ticket's status, severity, priority or category",
+	  "usage: bugtrack update TICKET... [--status S] [--severity S] [--priority P]\n"
+	  "                      [--category C] [OPTIONS]\n\n"
+	  "Change each TICKET: move it to status S (new, triaged, in_progress,\n"
+	  "awaiting_verification, resolved, closed), set its severity, priority or\n"
+	  "category; give at least one.  A ticket already in status S is left as it is\n"
+	  "(exit 0); a move the lifecycle forbids exits with 4 and names the allowed\n"
+	  "ones.  Each ticket gets its own line; with several, every one is tried and\n"
+	  "the exit status is the first failure's.  " ID_HELP "\n"
 	  "options:\n"
-	  "  --status S           the new status (required)\n"
+	  "  --status S           the new status\n"
+	  "  --severity S         critical, high, medium or low (the SLA follows)\n"
+	  "  --priority P         low, medium, high or urgent\n"
+	  "  --category C         the new category; \"\" clears it\n"
 	  "  --note N             a note recorded with the change\n"
 	  ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "assign", cmd_assign, "assign a ticket, or unassign it",
@@ -80,14 +88,17 @@ static const command commands[] = {
 	  "  --agent A            who claims it, e.g. agent:fixer-1 (required)\n"
 	  "  --lease SECONDS      how long the claim lasts (default 600)\n" COMMON, NULL },
 	{ "release", cmd_release, "give a claim up",
-	  "usage: bugtrack release TICKET --token T\n\n" ID_HELP "\n"
-	  "options:\n"
-	  "  --token T            the token 'bugtrack claim' printed (required)\n" COMMON, NULL },
-	{ "renew", cmd_renew, "extend a live claim",
-	  "usage: bugtrack renew TICKET --token T [--lease SECONDS]\n\n" ID_HELP "\n"
+	  "usage: bugtrack release TICKET --token T [--actor A] [--note N]\n\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --token T            the token 'bugtrack claim' printed (required)\n"
-	  "  --lease SECONDS      the new lease, from now (default 600)\n" COMMON, NULL },
+	  "  --note N             a note recorded with the release\n" ACTOR COMMON, NULL },
+	{ "renew", cmd_renew, "extend a live claim",
+	  "usage: bugtrack renew TICKET --token T [--lease SECONDS] [--actor A] [--note N]\n\n"
+	  ID_HELP "\n"
+	  "options:\n"
+	  "  --token T            the token 'bugtrack claim' printed (required)\n"
+	  "  --lease SECONDS      the new lease, from now (default 600)\n"
+	  "  --note N             recorded instead of \"lease until ...\"\n" ACTOR COMMON, NULL },
 	{ "resolve", cmd_resolve, "resolve a ticket with its fix",
 	  "usage: bugtrack resolve TICKET [OPTIONS]\n\n"
 	  "Resolve the ticket; this releases its claim.  A recurrence from a release\n"
@@ -113,8 +124,13 @@ static const command commands[] = {
 	  "  --note N             a note recorded with the change\n"
 	  ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "delete", cmd_delete, "delete a ticket with its events and log rows",
-	  "usage: bugtrack delete TICKET [OPTIONS]\n\n" ID_HELP "\n"
-	  "options:\n" ACTOR EXPECT TOKEN COMMON, NULL },
+	  "usage: bugtrack delete TICKET [--yes] [OPTIONS]\n\n"
+	  "Delete the ticket with its events, log rows and fingerprint.  On a terminal it\n"
+	  "first says how much that is and asks (exit 1 when the answer is not yes);\n"
+	  "when stdin is not a terminal it does not ask.  A summary line ends on\n"
+	  "stderr.  " ID_HELP "\n"
+	  "options:\n"
+	  "  --yes                do not ask, even on a terminal\n" ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "purge", cmd_purge, "remove tickets and log rows with no recent activity",
 	  "usage: bugtrack purge --days N [OPTIONS]\n\n"
 	  "Remove resolved and closed tickets with no activity for N days, with their\n"
@@ -206,19 +222,30 @@ static const command commands[] = {
 	  "  --dry-run            with up or stamp: report what would be done, change nothing\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
 	{ "doctor", cmd_doctor, "check a database: integrity, schema, orphans, counters",
-	  "usage: bugtrack doctor [--json]\n\n"
-	  "Check the database without changing it: SQLite's integrity_check and\n"
-	  "foreign_key_check, the schema version and migration checksums against this\n"
+	  "usage: bugtrack doctor [--full] [--json]\n\n"
+	  "Check the database without changing it: SQLite's quick_check (integrity_check\n"
+	  "with --full, which reads every page: seconds on a large file) and\n"
+	  "foreign_key_check, free pages (a vacuum gives them back), the schema version and migration checksums against this\n"
 	  "bugtrack's, the size of the -wal file, row counts, orphaned rows (log rows,\n"
 	  "events and fingerprint aliases of missing tickets, duplicate_of pointing\n"
 	  "nowhere) and every counter (such as async_dropped).  On PostgreSQL: the\n"
 	  "server's version, the database and schema, amcheck's bt_index_check on each\n"
-	  "index when the extension is installed, a foreign-key query per constraint,\n"
+	  "index when the extension is installed (with heapallindexed: --full), a foreign-key query per constraint,\n"
 	  "and no -wal file.  Works on databases that other commands refuse.  Each\n"
 	  "problem goes to stderr as 'bugtrack: ...' with what to do; exit 0 when\n"
 	  "healthy, 1 when a problem was found.\n\n"
 	  "options:\n"
+	  "  --full               the full integrity check, which reads every page\n"
 	  "  --json               a JSON object\n" COMMON, NULL },
+	{ "vacuum", cmd_vacuum, "give back the space that purges and deletes leave",
+	  "usage: bugtrack vacuum\n\n"
+	  "Give back the free pages that purges and deletes leave in the database (see\n"
+	  "'free space' in 'bugtrack doctor').  SQLite: VACUUM rebuilds the file; it\n"
+	  "needs the database to itself and room for a copy of it, and waits for other\n"
+	  "processes no longer than the busy timeout, then exits with 4 having changed\n"
+	  "nothing.  PostgreSQL: VACUUM of each table, so that the server reuses the\n"
+	  "space (the files do not shrink).  Prints how many bytes were given back.\n\n"
+	  "options:\n" COMMON, NULL },
 	{ "token", cmd_token, "create, list or revoke the API tokens a front end checks",
 	  token_usage, NULL },
 };

@@ -59,7 +59,8 @@ enum {
 	OPT_LOGS, OPT_NOTE, OPT_NOTES, OPT_ACTOR, OPT_EXPECT_VERSION, OPT_TOKEN,
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
-	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE
+	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE,
+	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL
 };
 
 /* Every command's option table starts with these two. */
@@ -386,6 +387,7 @@ int cmd_delete(cli *c, int argc, char **argv);
 int cmd_purge(cli *c, int argc, char **argv);
 int cmd_migrate(cli *c, int argc, char **argv);
 int cmd_doctor(cli *c, int argc, char **argv);
+int cmd_vacuum(cli *c, int argc, char **argv);
 int cmd_export(cli *c, int argc, char **argv);
 void export_usage_tail(FILE *f);
 int cmd_import(cli *c, int argc, char **argv);

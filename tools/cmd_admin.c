@@ -840,6 +840,7 @@ int cmd_migrate(cli *c, int argc, char **argv)
 static const struct option doctor_options[] = {
 	CLI_COMMON_OPTIONS,
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "full", no_argument, NULL, OPT_FULL },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -857,7 +858,8 @@ typedef struct findings {
 	 * backend gives its own, and a line is shown when its metric came. */
 	int integrity_ok;
 	int64_t foreign_key_violations, wal_bytes;
-	int has_wal, has_server, has_amcheck, schema_exists;
+	int has_wal, has_server, has_amcheck, schema_exists, has_space, full;
+	int64_t file_bytes, free_bytes;
 	int64_t server_version_num, amcheck_indexes;
 	char *server_version, *database, *schema;
 } findings;
@@ -882,6 +884,11 @@ static void keep_finding(const bt_check_item *item, void *payload)
 		else if (strcmp(item->name, "wal_bytes") == 0) {
 			fs->has_wal = 1;
 			fs->wal_bytes = item->value;
+		} else if (strcmp(item->name, "file_bytes") == 0) {
+			fs->has_space = 1;
+			fs->file_bytes = item->value;
+		} else if (strcmp(item->name, "free_bytes") == 0) {
+			fs->free_bytes = item->value;
 		} else if (strcmp(item->name, "server_version_num") == 0) {
 			fs->has_server = 1;
 			fs->server_version_num = item->value;
@@ -948,6 +955,26 @@ static void json_count(json *j, const char *key, int64_t n)
 		json_int(j, key, n);
 }
 
+/* Free pages stay in the file until a vacuum: worth one when they are a
+ * quarter of a file of a megabyte or more. */
+#define VACUUM_SHARE 25
+#define VACUUM_MIN_BYTES (1 << 20)
+
+static int worth_vacuum(const findings *fs)
+{
+	return fs->free_bytes >= VACUUM_MIN_BYTES &&
+	       fs->free_bytes * 100 >= fs->file_bytes * VACUUM_SHARE;
+}
+
+static void print_space(const findings *fs)
+{
+	int64_t share = fs->file_bytes ? fs->free_bytes * 100 / fs->file_bytes : 0;
+
+	printf("%-15s %lld of %lld bytes (%lld%%)%s\n", "free space", (long long)fs->free_bytes,
+	       (long long)fs->file_bytes, (long long)share,
+	       worth_vacuum(fs) ? "; 'bugtrack vacuum' gives it back" : "");
+}
+
 static void doctor_text(const char *path, const bt_check_result *r, const findings *fs)
 {
 	int64_t orphans = r->orphan_logs + r->orphan_events + r->orphan_aliases +
@@ -969,7 +996,7 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 	if (!fs->integrity_ok)
 		printf("%-15s FAILED\n", "integrity");
 	else if (!fs->has_amcheck)
-		printf("%-15s ok\n", "integrity");
+		printf("%-15s ok%s\n", "integrity", fs->full ? " (full)" : " (quick; --full reads every page)");
 	else if (fs->amcheck_indexes < 0)
 		printf("%-15s not checked (amcheck is not installed, or not allowed)\n",
 		       "integrity");
@@ -995,6 +1022,8 @@ static void doctor_text(const char *path, const bt_check_result *r, const findin
 		       : r->checksum_mismatches ? "MISMATCH" : "match");
 	if (fs->has_wal)
 		printf("%-15s %lld bytes\n", "wal", (long long)fs->wal_bytes);
+	if (fs->has_space)
+		print_space(fs);
 	print_count("tickets", r->tickets);
 	print_count("error_logs", r->error_logs);
 	print_count("ticket_events", r->ticket_events);
@@ -1071,6 +1100,11 @@ static void doctor_json(const char *path, const bt_check_result *r, const findin
 	}
 	if (fs->has_wal)
 		json_int(&j, "wal_bytes", fs->wal_bytes);
+	if (fs->has_space) {
+		json_int(&j, "file_bytes", fs->file_bytes);
+		json_int(&j, "free_bytes", fs->free_bytes);
+		json_bool(&j, "vacuum_advised", worth_vacuum(fs));
+	}
 	json_object_begin(&j, "rows");
 	json_count(&j, "tickets", r->tickets);
 	json_count(&j, "error_logs", r->error_logs);
@@ -1112,11 +1146,15 @@ int cmd_doctor(cli *c, int argc, char **argv)
 	size_t i;
 
 	memset(&fs, 0, sizeof(fs));
-	while ((o = cli_next_opt(c, argc, argv, doctor_options)) == OPT_JSON)
-		as_json = 1;
+	while ((o = cli_next_opt(c, argc, argv, doctor_options)) == OPT_JSON || o == OPT_FULL) {
+		if (o == OPT_JSON)
+			as_json = 1;
+		else
+			fs.full = 1;
+	}
 	if (o != 0 || cli_operands(c, argc, argv, 0, 0, ""))
 		return c->exit_code;
-	rc = bt_db_check(path, &r, keep_finding, &fs);
+	rc = bt_db_check_v2(path, fs.full ? BT_CHECK_FULL : 0, &r, keep_finding, &fs);
 	if (rc == BT_ENOTFOUND) {
 		cli_error("no database at %s; pass --db PATH or set BUGTRACK_DB", cli_shown(path));
 		findings_free(&fs);
@@ -1137,4 +1175,36 @@ int cmd_doctor(cli *c, int argc, char **argv)
 		doctor_text(cli_shown(path), &r, &fs);
 	findings_free(&fs);
 	return r.problems ? EXIT_ERROR : EXIT_OK;
+}
+
+/* ---- vacuum ---- */
+
+static const struct option vacuum_options[] = {
+	CLI_COMMON_OPTIONS,
+	{ NULL, 0, NULL, 0 }
+};
+
+int cmd_vacuum(cli *c, int argc, char **argv)
+{
+	int64_t freed;
+	bt_db *db;
+	int rc;
+
+	if (cli_next_opt(c, argc, argv, vacuum_options) != 0 ||
+	    cli_operands(c, argc, argv, 0, 0, ""))
+		return c->exit_code;
+	rc = cli_open(c, CLI_WRITE, &db);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = bt_db_vacuum(db, &freed);
+	if (rc == BT_OK && freed >= 0)
+		printf("vacuumed %s: %lld bytes given back\n", cli_shown(cli_db_location(c)),
+		       (long long)freed);
+	else if (rc == BT_OK)
+		printf("vacuumed %s: the server keeps the space for its tables\n",
+		       cli_shown(cli_db_location(c)));
+	bt_close(db);
+	return rc == BT_OK ? EXIT_OK
+	       : cli_fail(rc, rc == BT_EBUSY ? "see what holds it with: fuser DATABASE"
+					     : NULL);
 }

@@ -7,8 +7,10 @@
  * line saying what changed (claim prints only the token, so that scripts can
  * capture it), and the library's message and an exit code when it refused.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -18,8 +20,9 @@
 typedef struct change_args {
 	const char *actor, *note, *token, *status, *agent;
 	const char *notes, *commit, *release, *into;
+	const char *severity, *priority, *category; /* update only */
 	int64_t expect_version, lease;
-	int none;
+	int none, yes;
 } change_args;
 
 #define OPTION_ACTOR { "actor", required_argument, NULL, OPT_ACTOR }
@@ -42,6 +45,10 @@ static int change_option(cli *c, int o, change_args *a)
 	case OPT_RELEASE: a->release = optarg; break;
 	case OPT_INTO:    a->into = optarg; break;
 	case OPT_NONE:    a->none = 1; break;
+	case OPT_YES:     a->yes = 1; break;
+	case OPT_SEVERITY: a->severity = optarg; break;
+	case OPT_PRIORITY: a->priority = optarg; break;
+	case OPT_CATEGORY: a->category = optarg; break;
 	case OPT_EXPECT_VERSION:
 		return cli_parse_int(c, "--expect-version", optarg, 1, INT64_MAX, &a->expect_version);
 	case OPT_LEASE:
@@ -133,38 +140,146 @@ static void changed(bt_db *db, const bt_ticket *before, const char *what)
 
 static const struct option update_options[] = {
 	CLI_COMMON_OPTIONS, { "status", required_argument, NULL, OPT_STATUS },
+	{ "severity", required_argument, NULL, OPT_SEVERITY },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "category", required_argument, NULL, OPT_CATEGORY },
 	OPTION_NOTE, OPTION_ACTOR, OPTION_EXPECT, OPTION_TOKEN, OPTIONS_END
 };
 
+/* What update was asked to change, parsed once for every ticket. */
+typedef struct update_want {
+	bt_status status;
+	bt_severity severity;
+	bt_priority priority;
+	int has_status, has_severity, has_priority, has_category;
+	const char *category; /* NULL clears it */
+} update_want;
+
+static int update_want_parse(cli *c, const change_args *a, update_want *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (!a->status && !a->severity && !a->priority && !a->category)
+		return cli_usage_error(c, "give at least one of --status, --severity, --priority "
+				       "and --category");
+	if (a->status && cli_parse_status(c, a->status, &w->status))
+		return 1;
+	if (a->severity && cli_parse_severity(c, a->severity, &w->severity))
+		return 1;
+	if (a->priority && bt_priority_from_name(a->priority, &w->priority) != BT_OK)
+		return cli_usage_error(c, "%s", without_function(bt_error_message()));
+	w->has_status = a->status != NULL;
+	w->has_severity = a->severity != NULL;
+	w->has_priority = a->priority != NULL;
+	w->has_category = a->category != NULL;
+	w->category = a->category && *a->category ? a->category : NULL;
+	return 0;
+}
+
+/* Append ", <part>" to @p what. */
+static void said(char *what, size_t size, const char *part)
+{
+	size_t len = strlen(what);
+
+	snprintf(what + len, size - len, "%s%s", len ? ", " : "", part);
+}
+
+/* After a change, the next one of the same run expects the version it
+ * made, so that --expect-version still guards the whole update. */
+static void follow_version(bt_db *db, const bt_ticket *t, bt_update_options *o)
+{
+	bt_ticket *now;
+
+	if (o->expected_version > 0 && bt_ticket_get(db, bt_ticket_id(t), &now) == BT_OK) {
+		o->expected_version = bt_ticket_version(now);
+		bt_ticket_free(now);
+	}
+}
+
+/* Apply @p w to ticket @p t, field by field; the first refusal stops it. */
+static int update_one(bt_db *db, const bt_ticket *t, const update_want *w, bt_update_options *o,
+		      char *what, size_t size)
+{
+	int64_t id = bt_ticket_id(t);
+	char part[160];
+	int rc = BT_OK;
+
+	what[0] = '\0';
+	if (w->has_status && bt_ticket_status(t) == w->status) {
+		snprintf(part, sizeof(part), "already %s", bt_status_name(w->status));
+		said(what, size, part);
+	} else if (w->has_status) {
+		rc = bt_ticket_set_status(db, id, w->status, o);
+		snprintf(part, sizeof(part), "%s -> %s", bt_status_name(bt_ticket_status(t)),
+			 bt_status_name(w->status));
+		if (rc == BT_OK) {
+			said(what, size, part);
+			follow_version(db, t, o);
+		}
+	}
+	if (rc == BT_OK && w->has_severity) {
+		rc = bt_ticket_set_severity(db, id, w->severity, o);
+		snprintf(part, sizeof(part), "severity %s", bt_severity_name(w->severity));
+		if (rc == BT_OK) {
+			said(what, size, part);
+			follow_version(db, t, o);
+		}
+	}
+	if (rc == BT_OK && w->has_priority) {
+		rc = bt_ticket_set_priority(db, id, w->priority, o);
+		snprintf(part, sizeof(part), "priority %s", bt_priority_name(w->priority));
+		if (rc == BT_OK) {
+			said(what, size, part);
+			follow_version(db, t, o);
+		}
+	}
+	if (rc == BT_OK && w->has_category) {
+		rc = bt_ticket_set_category(db, id, w->category, o);
+		snprintf(part, sizeof(part), w->category ? "category %s" : "category cleared",
+			 w->category);
+		if (rc == BT_OK)
+			said(what, size, part);
+	}
+	return rc;
+}
+
+/* Each TICKET is read and changed on its own, and reported on its own
+ * line (stdout) or with its error (stderr); the exit code is the first
+ * failure's, after every ticket was tried. */
 int cmd_update(cli *c, int argc, char **argv)
 {
 	bt_update_options o;
+	update_want w;
 	change_args a;
-	bt_status status;
 	bt_ticket *t;
 	bt_db *db;
-	char what[96];
-	int rc;
+	char what[512];
+	int rc, one, first = EXIT_OK;
 
-	if (change_parse(c, argc, argv, update_options, 1, 1, "TICKET", &a))
+	if (change_parse(c, argc, argv, update_options, 1, argc, "TICKET", &a))
 		return c->exit_code;
-	if (!a.status)
-		return cli_usage_error(c, "--status is required");
-	if (cli_parse_status(c, a.status, &status))
+	if (update_want_parse(c, &a, &w))
 		return c->exit_code;
-	rc = begin(c, argv[optind], &db, &t);
+	if (argc - optind > 1 && (a.expect_version || a.token))
+		return cli_usage_error(c, "--expect-version and --token hold for one ticket: "
+				       "give one TICKET with them");
+	rc = cli_open(c, CLI_WRITE, &db);
 	if (rc != EXIT_OK)
 		return rc;
-	change_options(c, &a, &o);
-	rc = bt_ticket_set_status(db, bt_ticket_id(t), status, &o);
-	if (rc == BT_OK) {
-		snprintf(what, sizeof(what), "%s -> %s", bt_status_name(bt_ticket_status(t)),
-			 bt_status_name(status));
-		changed(db, t, what);
+	for (int i = optind; i < argc; i++) {
+		one = cli_ticket(db, argv[i], &t);
+		if (one == EXIT_OK) {
+			change_options(c, &a, &o);
+			one = update_one(db, t, &w, &o, what, sizeof(what));
+			if (what[0])
+				changed(db, t, what);
+			one = one == BT_OK ? EXIT_OK : refused(one, &a, t);
+			bt_ticket_free(t);
+		}
+		if (first == EXIT_OK)
+			first = one;
 	}
-	rc = rc == BT_OK ? EXIT_OK : refused(rc, &a, t);
-	end(db, t);
-	return rc;
+	bt_close(db);
+	return first;
 }
 
 /* ---- assign ---- */
@@ -242,11 +357,11 @@ int cmd_claim(cli *c, int argc, char **argv)
 }
 
 static const struct option release_options[] = {
-	CLI_COMMON_OPTIONS, OPTION_TOKEN, OPTIONS_END
+	CLI_COMMON_OPTIONS, OPTION_TOKEN, OPTION_ACTOR, OPTION_NOTE, OPTIONS_END
 };
 
 static const struct option renew_options[] = {
-	CLI_COMMON_OPTIONS, OPTION_TOKEN, OPTION_LEASE, OPTIONS_END
+	CLI_COMMON_OPTIONS, OPTION_TOKEN, OPTION_LEASE, OPTION_ACTOR, OPTION_NOTE, OPTIONS_END
 };
 
 /* "claim renewed until ...", with the expiry the library recorded. */
@@ -268,6 +383,7 @@ static void renewed(bt_db *db, const bt_ticket *before)
 /* release and renew: the same shape, a token and a ticket. */
 static int claim_change(cli *c, int argc, char **argv, int renew)
 {
+	bt_update_options o;
 	change_args a;
 	bt_ticket *t;
 	bt_db *db;
@@ -281,8 +397,13 @@ static int claim_change(cli *c, int argc, char **argv, int renew)
 	rc = begin(c, argv[optind], &db, &t);
 	if (rc != EXIT_OK)
 		return rc;
-	rc = renew ? bt_ticket_claim_renew(db, bt_ticket_id(t), a.token, (int)a.lease)
-		   : bt_ticket_claim_release(db, bt_ticket_id(t), a.token);
+	/* The token is the claim's, passed as its own argument: the options
+	 * carry only who acts and why (a claim_token there would also demand
+	 * a live lease, which a late renewal may not have). */
+	cli_update_options(c, &o, a.actor);
+	o.note = a.note;
+	rc = renew ? bt_ticket_claim_renew_v2(db, bt_ticket_id(t), a.token, (int)a.lease, &o)
+		   : bt_ticket_claim_release_v2(db, bt_ticket_id(t), a.token, &o);
 	if (rc == BT_OK && renew)
 		renewed(db, t);
 	else if (rc == BT_OK)
@@ -296,6 +417,20 @@ int cmd_release(cli *c, int argc, char **argv) { return claim_change(c, argc, ar
 int cmd_renew(cli *c, int argc, char **argv) { return claim_change(c, argc, argv, 1); }
 
 /* ---- resolve ---- */
+
+/* Whether ticket @p before is still at its version: a change that changed
+ * nothing. */
+static int same_version(bt_db *db, const bt_ticket *before)
+{
+	bt_ticket *after;
+	int same;
+
+	if (bt_ticket_get(db, bt_ticket_id(before), &after) != BT_OK)
+		return 0;
+	same = bt_ticket_version(after) == bt_ticket_version(before);
+	bt_ticket_free(after);
+	return same;
+}
 
 static const struct option resolve_options[] = {
 	CLI_COMMON_OPTIONS,
@@ -321,7 +456,7 @@ int cmd_resolve(cli *c, int argc, char **argv)
 	change_options(c, &a, &o);
 	rc = bt_ticket_resolve(db, bt_ticket_id(t), a.notes, a.commit, a.release, &o);
 	if (rc == BT_OK)
-		changed(db, t, "resolved");
+		changed(db, t, same_version(db, t) ? "already resolved, nothing changed" : "resolved");
 	rc = rc == BT_OK ? EXIT_OK : refused(rc, &a, t);
 	end(db, t);
 	return rc;
@@ -398,8 +533,41 @@ int cmd_merge(cli *c, int argc, char **argv)
 }
 
 static const struct option delete_options[] = {
-	CLI_COMMON_OPTIONS, OPTION_ACTOR, OPTION_EXPECT, OPTION_TOKEN, OPTIONS_END
+	CLI_COMMON_OPTIONS, { "yes", no_argument, NULL, OPT_YES },
+	OPTION_ACTOR, OPTION_EXPECT, OPTION_TOKEN, OPTIONS_END
 };
+
+/* The events that go with ticket @p id; -1 when they cannot be counted. */
+static int64_t count_events(bt_db *db, int64_t id)
+{
+	bt_audit_iter *it;
+	bt_audit_entry *e;
+	int64_t n = 0;
+	int rc;
+
+	if (bt_audit_iter_new(db, id, &it) != BT_OK)
+		return -1;
+	while ((rc = bt_audit_iter_next(it, &e)) == BT_OK) {
+		bt_audit_entry_free(e);
+		n++;
+	}
+	bt_audit_iter_free(it);
+	return rc == BT_ITEROVER ? n : -1;
+}
+
+/* On a terminal, ask before deleting; anything but "y" or "yes" keeps the
+ * ticket.  Scripts (stdin not a terminal) are not asked. */
+static int confirmed(void)
+{
+	char line[16];
+
+	fputs("delete it? [y/N] ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0;
+}
 
 int cmd_delete(cli *c, int argc, char **argv)
 {
@@ -407,6 +575,8 @@ int cmd_delete(cli *c, int argc, char **argv)
 	change_args a;
 	bt_ticket *t;
 	bt_db *db;
+	int64_t events;
+	char what[160];
 	int rc;
 
 	if (change_parse(c, argc, argv, delete_options, 1, 1, "TICKET", &a))
@@ -414,10 +584,24 @@ int cmd_delete(cli *c, int argc, char **argv)
 	rc = begin(c, argv[optind], &db, &t);
 	if (rc != EXIT_OK)
 		return rc;
+	events = count_events(db, bt_ticket_id(t));
+	snprintf(what, sizeof(what), "1 ticket (%s), %lld events, %lld occurrences with their log rows",
+		 bt_ticket_number(t), (long long)(events < 0 ? 0 : events),
+		 (long long)bt_ticket_occurrence_count(t));
+	if (isatty(STDIN_FILENO) && !a.yes) {
+		fprintf(stderr, "this deletes %s\n", what);
+		if (!confirmed()) {
+			cli_error("nothing deleted");
+			end(db, t);
+			return EXIT_ERROR;
+		}
+	}
 	change_options(c, &a, &o);
 	rc = bt_ticket_delete(db, bt_ticket_id(t), &o);
-	if (rc == BT_OK)
+	if (rc == BT_OK) {
 		printf("%s: deleted\n", bt_ticket_number(t));
+		fprintf(stderr, "deleted %s\n", what);
+	}
 	rc = rc == BT_OK ? EXIT_OK : refused(rc, &a, t);
 	end(db, t);
 	return rc;

@@ -64,7 +64,9 @@ BT_EXTERN int bt_update_options_init(bt_update_options *opts, unsigned int versi
  * Nothing is changed when they fail.  All are thread-safe.
  */
 
-/** Move ticket @p id to @p status.  Moving to resolved sets resolved_at. */
+/** Move ticket @p id to @p status.  Moving to resolved sets resolved_at.
+ *  A refused move (BT_ESTATE, also for the status the ticket has) names,
+ *  since 1.1, the statuses the ticket can move to. */
 BT_EXTERN int bt_ticket_set_status(bt_db *db, int64_t id, bt_status status,
 				   const bt_update_options *opts);
 
@@ -73,6 +75,13 @@ BT_EXTERN int bt_ticket_set_status(bt_db *db, int64_t id, bt_status status,
  * the fixing @p commit_sha and the @p release that carries the fix (each may
  * be NULL).  A recurrence from a release first seen before @p release does
  * not reopen the ticket (see README, Grouping).  Releases its claim.
+ * On a ticket that is already resolved it changes nothing (not even the
+ * version) when @p notes, @p commit_sha and @p release are NULL or equal to
+ * what is recorded; otherwise it records a new resolution, which replaces
+ * the notes, commit, release and resolved_at, with a "resolved" event (and
+ * field_changed events for the commit and release).  1.0 also moved
+ * resolved_at and bumped the version when nothing was new, and wrote no
+ * "resolved" event for a second resolution.
  */
 BT_EXTERN int bt_ticket_resolve(bt_db *db, int64_t id, const char *notes,
 				const char *commit_sha, const char *release,
@@ -169,6 +178,40 @@ BT_EXTERN int bt_ticket_claim_renew(bt_db *db, int64_t id, const char *token, in
 /** Give a claim up.  BT_ECONFLICT if @p token is not the ticket's claim.
  *  Thread-safe. */
 BT_EXTERN int bt_ticket_claim_release(bt_db *db, int64_t id, const char *token);
+
+/**
+ * Extend a claim as bt_ticket_claim_renew() does, naming who renews it.
+ * @param opts  who acts (@ref bt_update_options.actor, required when
+ *              @p opts is given), an optional note recorded in the
+ *              claim_renewed event instead of "lease until ...", and
+ *              expected_version and claim_token, checked as for every
+ *              change; NULL: the actor is "claimant" and the note "lease
+ *              until ...", exactly as bt_ticket_claim_renew().
+ * @return BT_OK; BT_ECONFLICT if @p token is not the ticket's claim (or an
+ * expectation of @p opts fails); BT_EINVALID (NULL token, a lease <= 0,
+ * options without an actor or of an unknown version); BT_ENOTFOUND.
+ * Nothing is allocated for the caller; @p opts is only read during the
+ * call.  Thread-safe; a handle is not used across fork().
+ * @since 1.1
+ */
+BT_EXTERN int bt_ticket_claim_renew_v2(bt_db *db, int64_t id, const char *token,
+				       int lease_seconds, const bt_update_options *opts);
+
+/**
+ * Give a claim up as bt_ticket_claim_release() does, naming who releases
+ * it.
+ * @param opts  who acts (required when @p opts is given), an optional note
+ *              recorded in the claim_released event, and expected_version
+ *              and claim_token, checked as for every change; NULL: the
+ *              actor is "claimant", exactly as bt_ticket_claim_release().
+ * @return BT_OK; BT_ECONFLICT if @p token is not the ticket's claim (or an
+ * expectation of @p opts fails); BT_EINVALID (NULL token, options without
+ * an actor or of an unknown version); BT_ENOTFOUND.  Nothing is allocated
+ * for the caller.  Thread-safe; a handle is not used across fork().
+ * @since 1.1
+ */
+BT_EXTERN int bt_ticket_claim_release_v2(bt_db *db, int64_t id, const char *token,
+					 const bt_update_options *opts);
 
 /**
  * List the automation queue: open tickets that are unclaimed (or whose lease

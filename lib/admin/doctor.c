@@ -22,6 +22,7 @@ typedef struct checker {
 	bti_store *st;
 	char advice[400];
 	int newest_recorded;
+	int full; /* BT_CHECK_FULL */
 	int gap; /* the first embedded version missing below a recorded one */
 } checker;
 
@@ -259,7 +260,7 @@ static int run_checks(checker *k, bti_store *st)
 	char first[256];
 	/* Integrity first: damage in the schema itself makes every other
 	 * query fail, and is what needs reporting. */
-	int rc = bti_store_check_integrity(st, &errors, first, sizeof(first));
+	int rc = bti_store_check_integrity(st, k->full, &errors, first, sizeof(first));
 
 	if (rc != BT_OK)
 		return rc; /* BT_ECORRUPT: not a database of this backend */
@@ -271,7 +272,8 @@ static int run_checks(checker *k, bti_store *st)
 	report_metric(k, "integrity_ok", errors == 0, NULL);
 	if (errors) {
 		problem(k, "integrity", errors, advice_for(k, "integrity", 0),
-			"%s found %s%lld problem%s; the first: %s", st->ops->integrity_check,
+			"%s found %s%lld problem%s; the first: %s",
+			k->full ? st->ops->integrity_check : st->ops->quick_check,
 			errors >= 100 ? "at least " : "", (long long)errors, errors == 1 ? "" : "s",
 			first);
 		return BT_OK; /* counting rows in a damaged file tells nothing */
@@ -298,6 +300,12 @@ static int run_checks(checker *k, bti_store *st)
 
 int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *payload)
 {
+	return bt_db_check_v2(path, BT_CHECK_FULL, out, fn, payload);
+}
+
+int bt_db_check_v2(const char *path, unsigned int flags, bt_check_result *out, bt_check_fn fn,
+		   void *payload)
+{
 	bt_check_result all;
 	checker k;
 	const bti_migration_set *set;
@@ -307,6 +315,9 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 
 	if (bti_versioned_check(&bti_v_check_result, "bt_db_check", out) != BT_OK)
 		return BT_EINVALID;
+	if (flags & ~(unsigned int)BT_CHECK_FULL)
+		return bti_error(BT_EINVALID, "bt_db_check_v2: unknown flags 0x%x",
+				 flags & ~(unsigned int)BT_CHECK_FULL);
 	path = bt_location_resolve(path);
 	set = bti_store_migrations(path);
 	if (!set)
@@ -326,6 +337,7 @@ int bt_db_check(const char *path, bt_check_result *out, bt_check_fn fn, void *pa
 		k.out = &all;
 		k.fn = fn;
 		k.payload = payload;
+		k.full = (flags & BT_CHECK_FULL) != 0;
 		rc = run_checks(&k, st);
 		bti_store_close(st);
 	}

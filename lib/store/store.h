@@ -536,10 +536,12 @@ static inline int bti_store_migration_records(bti_store *st, bti_record_fn fn, v
  * the caller's transaction; BT_ESTATE if the table already exists. */
 static inline int bti_store_stamp(bti_store *st, int version);
 
-/* PRAGMA integrity_check: *errors_out lines other than "ok" (at most 100),
- * the first copied to @first. */
-static inline int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first,
-				 size_t size);
+/* The backend's integrity check, quick (SQLite: PRAGMA quick_check, which
+ * skips what reads every page) or @full (PRAGMA integrity_check):
+ * *errors_out lines other than "ok" (at most 100), the first copied to
+ * @first. */
+static inline int bti_store_check_integrity(bti_store *st, int full, int64_t *errors_out,
+				 char *first, size_t size);
 
 /* Row counts and orphans (-1 where a table is missing), and the foreign-key
  * violations, in one read transaction. */
@@ -573,6 +575,14 @@ typedef void (*bti_metric_fn)(const char *name, int64_t value, const char *text,
  * check_integrity and before "integrity_ok": what only this backend has. */
 static inline int bti_store_check_metrics(bti_store *st, const bti_wal_state *wal,
 					  bti_metric_fn fn, void *payload);
+
+/* Give free space back (SQLite: VACUUM, then a checkpoint that truncates
+ * the WAL; PostgreSQL: VACUUM of each of the schema's tables).  Waits for
+ * other connections no longer than the handle's deadline, then BT_EBUSY.
+ * *freed_out: bytes the database shrank by, or -1 when the backend cannot
+ * tell.  BT_ENOTSUP, with no message, when the backend has no such
+ * operation (ops.vacuum NULL). */
+static inline int bti_store_vacuum(bti_store *st, int64_t *freed_out);
 
 /* Each row of the counters table, by name; none when it is missing. */
 typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
@@ -650,6 +660,9 @@ struct bti_store_ops {
 	/* What its own integrity and foreign-key checks are called, for the
 	 * messages of the problems they find ("PRAGMA integrity_check"). */
 	const char *integrity_check, *foreign_key_check;
+	/* The quick check's name, when the backend has one apart from the
+	 * full check ("PRAGMA quick_check"); else the same as integrity_check. */
+	const char *quick_check;
 	/* Given a location; the handle they make carries this table. */
 	int (*open)(bti_store **out, const char *path, unsigned int flags, int busy_timeout_ms,
 		const bti_migration_set *migrations);
@@ -732,9 +745,12 @@ struct bti_store_ops {
 		size_t *count_out);
 	int (*migration_records)(bti_store *st, bti_record_fn fn, void *payload);
 	int (*stamp)(bti_store *st, int version);
-	int (*check_integrity)(bti_store *st, int64_t *errors_out, char *first, size_t size);
+	int (*check_integrity)(bti_store *st, int full, int64_t *errors_out, char *first,
+		size_t size);
 	int (*check_rows)(bti_store *st, bti_check_rows *out);
 	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
+	/* May be NULL: the backend cannot give space back. */
+	int (*vacuum)(bti_store *st, int64_t *freed_out);
 	/* What doctor shows of this backend alone, as metrics, called once
 	 * check_integrity has run: SQLite's "wal_bytes" (from @wal, measured
 	 * before the check's connection opened, which may make a -wal file);
@@ -1084,10 +1100,16 @@ static inline int bti_store_stamp(bti_store *st, int version)
 	return st->ops->stamp(st, version);
 }
 
-static inline int bti_store_check_integrity(bti_store *st, int64_t *errors_out, char *first,
-				 size_t size)
+static inline int bti_store_check_integrity(bti_store *st, int full, int64_t *errors_out,
+				 char *first, size_t size)
 {
-	return st->ops->check_integrity(st, errors_out, first, size);
+	return st->ops->check_integrity(st, full, errors_out, first, size);
+}
+
+static inline int bti_store_vacuum(bti_store *st, int64_t *freed_out)
+{
+	*freed_out = -1;
+	return st->ops->vacuum ? st->ops->vacuum(st, freed_out) : BT_ENOTSUP;
 }
 
 static inline void bti_store_advice(bti_store *st, const char *problem, const char *location,

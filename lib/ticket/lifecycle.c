@@ -183,6 +183,39 @@ typedef struct status_arg {
 	int resolve;
 } status_arg;
 
+static int same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* A refused move names the moves that are allowed, so that the next try
+ * needs no trip to the README. */
+static int refuse_move(const change *c, int from, int to)
+{
+	char targets[96] = "";
+	size_t len = 0;
+
+	for (int s = BT_STATUS_NEW; s <= BT_STATUS_CLOSED; s++)
+		if (allowed[from][s] && len < sizeof(targets))
+			len += (size_t)snprintf(targets + len, sizeof(targets) - len, "%s%s",
+						len ? ", " : "", bt_status_name((bt_status)s));
+	return bti_error(BT_ESTATE, "%s: %s cannot move from %s to %s (from %s it can move to: %s)",
+			 c->caller, c->t->text[BTI_T_NUMBER], bt_status_name((bt_status)from),
+			 bt_status_name((bt_status)to), bt_status_name((bt_status)from), targets);
+}
+
+/* Resolving a resolved ticket brings nothing new when every detail given
+ * is what is recorded (a retried script): then nothing changes, not even
+ * the version.  A new detail makes a new resolution, with its event. */
+static int same_resolution(const change *c, const status_arg *a)
+{
+	const bt_ticket *t = c->t;
+
+	return (!a->notes || same(a->notes, t->text[BTI_T_RESOLUTION_NOTES])) &&
+	       (!a->commit || same(a->commit, t->text[BTI_T_RESOLUTION_COMMIT])) &&
+	       (!a->release || same(a->release, t->text[BTI_T_RESOLVED_RELEASE]));
+}
+
 static int apply_status(change *c, void *arg)
 {
 	const status_arg *a = arg;
@@ -191,9 +224,10 @@ static int apply_status(change *c, void *arg)
 	bti_ticket_update u;
 	int rc;
 
+	if (a->resolve && from == BT_STATUS_RESOLVED && same_resolution(c, a))
+		return BT_OK;
 	if (!allowed[from][a->to] && !(a->resolve && from == BT_STATUS_RESOLVED))
-		return bti_error(BT_ESTATE, "%s: %s cannot move from %s to %s", c->caller,
-				 c->t->text[BTI_T_NUMBER], bt_status_name((bt_status)from), to_name);
+		return refuse_move(c, from, a->to);
 	memset(&u, 0, sizeof(u));
 	u.set = BTI_U_STATUS;
 	u.status = to_name;
@@ -215,7 +249,8 @@ static int apply_status(change *c, void *arg)
 	rc = is_open(a->to) ? BT_OK : drop_claim(c, &u);
 	if (rc == BT_OK)
 		rc = update(c, &u);
-	if (rc == BT_OK && from != a->to)
+	/* A second resolution is an event too: the trail says who changed it. */
+	if (rc == BT_OK && (from != a->to || a->resolve))
 		rc = event(c, a->resolve ? "resolved" : "status_changed", "status",
 			   bt_status_name((bt_status)from), to_name, a->resolve ? a->notes : note_of(c));
 	if (rc == BT_OK && a->resolve && a->commit)
@@ -256,11 +291,6 @@ typedef struct field_arg {
 	unsigned int bit;
 	const char *field, *kind, *value;
 } field_arg;
-
-static int same(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
 
 static int apply_field(change *c, void *arg)
 {
@@ -524,10 +554,13 @@ static int apply_claim_token(change *c, void *arg)
 	if (rc != BT_OK)
 		return rc;
 	if (a->op == 2)
-		return event(c, "claim_released", "claimed_by", t->text[BTI_T_CLAIMED_BY], NULL, NULL);
+		return event(c, "claim_released", "claimed_by", t->text[BTI_T_CLAIMED_BY], NULL,
+			     note_of(c));
+	/* The caller's note, when it gave one, says why; the lease is in the
+	 * ticket's claim_expires_at either way. */
 	snprintf(note, sizeof(note), "lease until %s", iso_time(u.claim_expires_at, when, sizeof(when)));
 	return event(c, "claim_renewed", "claimed_by", t->text[BTI_T_CLAIMED_BY],
-		     t->text[BTI_T_CLAIMED_BY], note);
+		     t->text[BTI_T_CLAIMED_BY], note_of(c) ? note_of(c) : note);
 }
 
 int bt_ticket_claim(bt_db *db, int64_t id, const char *agent, int lease_seconds,
@@ -547,9 +580,20 @@ int bt_ticket_claim(bt_db *db, int64_t id, const char *agent, int lease_seconds,
 	return run_change(db, id, &o, "bt_ticket_claim", 1, apply_claim, &a);
 }
 
-int bt_ticket_claim_renew(bt_db *db, int64_t id, const char *token, int lease_seconds)
+/* NULL options keep 1.0's behaviour: the trail names "claimant". */
+static const bt_update_options *claimant(const bt_update_options *opts, bt_update_options *o)
 {
-	bt_update_options o = BT_UPDATE_OPTIONS_INIT;
+	if (opts)
+		return opts;
+	bt_update_options_init(o, BT_UPDATE_OPTIONS_VERSION);
+	o->actor = "claimant";
+	return o;
+}
+
+int bt_ticket_claim_renew_v2(bt_db *db, int64_t id, const char *token, int lease_seconds,
+			     const bt_update_options *opts)
+{
+	bt_update_options o;
 	claim_arg a = { NULL, token, lease_seconds, NULL, 1 };
 
 	if (!token)
@@ -557,19 +601,30 @@ int bt_ticket_claim_renew(bt_db *db, int64_t id, const char *token, int lease_se
 	if (lease_seconds <= 0)
 		return bti_error(BT_EINVALID, "bt_ticket_claim_renew: the lease must be positive, not %d s",
 				 lease_seconds);
-	o.actor = "claimant";
-	return run_change(db, id, &o, "bt_ticket_claim_renew", 1, apply_claim_token, &a);
+	return run_change(db, id, claimant(opts, &o), "bt_ticket_claim_renew", 1, apply_claim_token,
+			  &a);
 }
 
-int bt_ticket_claim_release(bt_db *db, int64_t id, const char *token)
+int bt_ticket_claim_renew(bt_db *db, int64_t id, const char *token, int lease_seconds)
 {
-	bt_update_options o = BT_UPDATE_OPTIONS_INIT;
+	return bt_ticket_claim_renew_v2(db, id, token, lease_seconds, NULL);
+}
+
+int bt_ticket_claim_release_v2(bt_db *db, int64_t id, const char *token,
+			       const bt_update_options *opts)
+{
+	bt_update_options o;
 	claim_arg a = { NULL, token, 0, NULL, 2 };
 
 	if (!token)
 		return bti_error(BT_EINVALID, "bt_ticket_claim_release: token is NULL");
-	o.actor = "claimant";
-	return run_change(db, id, &o, "bt_ticket_claim_release", 1, apply_claim_token, &a);
+	return run_change(db, id, claimant(opts, &o), "bt_ticket_claim_release", 1,
+			  apply_claim_token, &a);
+}
+
+int bt_ticket_claim_release(bt_db *db, int64_t id, const char *token)
+{
+	return bt_ticket_claim_release_v2(db, id, token, NULL);
 }
 
 /* ---- merge and delete ---- */

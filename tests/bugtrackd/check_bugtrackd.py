@@ -474,10 +474,14 @@ class Check(clitest.Checker):
             self.want("merge into itself", self.http(
                 d, "POST", f"/tickets/{num}/merge", {"into": num}), 422, "invalid")
         shown = json.loads(self.cli_json(db, "show", num, "--json"))
-        # The claim's events name the agent (claim) or "claimant" (renew,
-        # release: the library takes no actor for them).
-        actors = {e["actor"] for e in shown["events"] if not e["kind"].startswith("claim")}
+        # The claim's event names the agent it was claimed for; every other
+        # change, renew and release included, the token's name.
+        actors = {e["actor"] for e in shown["events"] if e["kind"] != "claimed"}
         self.same("every change's actor, as the tool shows it", actors, {d.token_name})
+        self.same("renew and release name the token",
+                  sorted(e["actor"] for e in shown["events"]
+                         if e["kind"] in ("claim_renewed", "claim_released")),
+                  [d.token_name, d.token_name])
         d.stop()
 
     # ---- auth ----

@@ -32,6 +32,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 
 import clitest
 
@@ -375,7 +376,7 @@ class Checker(clitest.Checker):
             f.seek(3 * 4096)
             f.write(b"Z" * 2 * 4096)
         self.golden("doctor_corrupt", ["doctor"], 1, db=corrupt)
-        self.expect("doctor of a damaged file", ["doctor", "--json"], 1, "integrity_check",
+        self.expect("doctor of a damaged file", ["doctor", "--json"], 1, "quick_check",
                     db=corrupt)
 
         # Not a database at all.
@@ -384,12 +385,69 @@ class Checker(clitest.Checker):
             f.write("this is not a SQLite database, just text\n")
         self.expect("doctor of a text file", ["doctor"], 1, "not a SQLite database", db=text)
 
+    def check_space(self):
+        """doctor's quick and full checks, its free space, and vacuum: it gives
+        the space back, and fails (exit 4) within the busy timeout, changing
+        nothing, while another process holds the file."""
+        db = self.copy_db("space.db")
+        _, out, _ = self.expect("doctor --full", ["doctor", "--full"], 0, db=db)
+        if not self.postgresql:
+            self.check("integrity       ok (full)\n" in out, "doctor --full says so", out)
+            _, out, _ = self.expect("doctor", ["doctor"], 0, db=db)
+            self.check("integrity       ok (quick; --full reads every page)\n" in out,
+                       "doctor says its check is the quick one", out)
+        self.expect("doctor --full --frobnicate", ["doctor", "--full", "--frobnicate"], 2, db=db)
+        if self.postgresql:
+            _, out, _ = self.expect("vacuum", ["vacuum"], 0, db=db)
+            self.check("the server keeps the space" in out, "vacuum on PostgreSQL says what it did",
+                       out)
+            _, out, _ = self.expect("doctor --json after vacuum", ["doctor", "--json"], 0, db=db)
+            self.check("free_bytes" not in out, "no free space on PostgreSQL", out)
+            return
+        # 600 pages of 4 KB, then dropped: free pages that only VACUUM gives back.
+        self.sql(db, "CREATE TABLE filler (x); INSERT INTO filler WITH RECURSIVE n(i) AS"
+                     " (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 600)"
+                     " SELECT randomblob(4000) FROM n; DROP TABLE filler;")
+        _, out, _ = self.expect("doctor --json with free pages", ["doctor", "--json"], 0, db=db)
+        before = self.parse_json("doctor", out) or {}
+        self.check(before.get("free_bytes", 0) >= 600 * 4000 and before.get("vacuum_advised"),
+                   "doctor counts the free pages and advises a vacuum", out)
+        _, out, _ = self.expect("doctor with free pages", ["doctor"], 0, db=db)
+        self.check("'bugtrack vacuum' gives it back" in out, "doctor's text advises a vacuum", out)
+        size = os.path.getsize(db)
+        holder = subprocess.Popen([sys.executable, "-c",
+                                   "import sqlite3, sys, time\n"
+                                   "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                                   "c.execute('BEGIN EXCLUSIVE'); print('held', flush=True)\n"
+                                   "time.sleep(30)", db], stdout=subprocess.PIPE)
+        try:
+            holder.stdout.readline()
+            started = time.monotonic()
+            self.expect("vacuum while another process holds the file", ["vacuum"], 4,
+                        "another connection holds the database", db=db)
+            self.check(time.monotonic() - started < 20, "vacuum gives up within the busy timeout")
+        finally:
+            holder.kill()
+            holder.wait()
+        self.same("a refused vacuum changes nothing", os.path.getsize(db), size)
+        _, out, _ = self.expect("vacuum", ["vacuum"], 0, db=db)
+        self.check(re.fullmatch(r"vacuumed .*space\.db: \d+ bytes given back\n", out) is not None,
+                   "vacuum says how much it gave back", out)
+        self.check(os.path.getsize(db) <= size - 600 * 4000, "vacuum shrinks the file",
+                   f"{size} -> {os.path.getsize(db)}")
+        _, out, _ = self.expect("doctor --json after vacuum", ["doctor", "--json"], 0, db=db)
+        after = self.parse_json("doctor", out) or {}
+        self.same("no free pages after vacuum", (after.get("free_bytes"),
+                                                 after.get("vacuum_advised")), (0, False))
+        self.same("vacuum keeps every ticket", after.get("rows"), before.get("rows"))
+
     def run_checks(self):
         self.check_migrate_one()
         if not self.postgresql:
             self.check_all()  # a folder of files
         self.check_locations()
         self.check_doctor()
+        self.check_space()
         if not self.update:
             self.check_usage()
 

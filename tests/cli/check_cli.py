@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import os
+import pty
 import re
 import subprocess
 import sys
@@ -460,6 +461,7 @@ class Checker(clitest.Checker):
         self.expect("claim resolved", ["claim", "3", "--agent", "agent:t"], 4, db=db)
 
     def check_changes(self):
+        self.check_changes_more()
         db = self.copy_db("changes.db")
         self.check_claims(db)
         version = self.ticket(db, "1")["version"]
@@ -493,6 +495,101 @@ class Checker(clitest.Checker):
         self.expect("delete", ["delete", "5"], 0, db=db)
         self.expect("deleted", ["show", "5"], 3, db=db)
         self.check_purge(db)
+
+    def events_of(self, db, num):
+        _, out, _ = self.expect(f"events {num}", ["events", num, "--json"], 0, db=db)
+        return self.parse_json("events", out) or []
+
+    def check_changes_more(self):
+        """update's new fields and several tickets, no-op moves, renew and
+        release with --actor, resolve twice, delete's count and question."""
+        db = self.copy_db("changes_more.db")
+        v1, v4 = self.ticket(db, "1")["version"], self.ticket(db, "4")["version"]
+        rc, out, err = self.expect("update several", [
+            "update", "1", "4", "--severity", "low", "--priority", "urgent",
+            "--category", "net"], 0, db=db)
+        self.same("update several: a line each", out,
+                  f"BUG-00001: severity low, priority urgent, category net (version {v1 + 3})\n"
+                  f"BUG-00004: severity low, priority urgent, category net (version {v4 + 3})\n")
+        t = self.ticket(db, "4")
+        self.same("update several: fields", (t["severity"], t["priority"], t["category"]),
+                  ("low", "urgent", "net"))
+        self.expect("update clears the category", ["update", "4", "--category", ""], 0, db=db)
+        self.same("category cleared", self.ticket(db, "4")["category"], None)
+        rc, out, err = self.expect("update with a missing ticket", [
+            "update", "999", "1", "--priority", "low"], 3, "no ticket 999", db=db)
+        self.same("the others are still changed", self.ticket(db, "1")["priority"], "low")
+        self.expect("update with nothing to change", ["update", "1"], 2, db=db)
+        self.expect("update: unknown priority", ["update", "1", "--priority", "p9"], 2, db=db)
+        self.expect("--expect-version with several", [
+            "update", "1", "4", "--priority", "low", "--expect-version", "3"], 2, db=db)
+        status, version = self.ticket(db, "1")["status"], self.ticket(db, "1")["version"]
+        rc, out, err = self.expect("move to the same status", [
+            "update", "1", "--status", status], 0, db=db)
+        self.same("same status: a no-op", (out, self.ticket(db, "1")["version"]),
+                  (f"BUG-00001: already {status} (version {version})\n", version))
+        self.expect("a refused move lists the allowed ones", [
+            "update", "6", "--status", "triaged"], 4, "it can move to: new", db=db)
+        _, token, _ = self.expect("claim", ["claim", "1", "--agent", "agent:t"], 0, db=db)
+        token = token.strip()
+        self.expect("renew --actor", ["renew", "1", "--token", token, "--actor", "agent:t",
+                                      "--note", "half way"], 0, db=db)
+        self.expect("renew --actor ''", ["renew", "1", "--token", token, "--actor", ""], 2,
+                    db=db)
+        self.expect("release --actor", ["release", "1", "--token", token, "--actor",
+                                        "agent:t"], 0, db=db)
+        got = [(e["kind"], e["actor"], e["note"]) for e in self.events_of(db, "1")
+               if e["kind"] in ("claim_renewed", "claim_released")]
+        self.same("renew and release name the actor", got,
+                  [("claim_renewed", "agent:t", "half way"), ("claim_released", "agent:t", None)])
+        self.expect("resolve", ["resolve", "1", "--notes", "fixed"], 0, db=db)
+        version = self.ticket(db, "1")["version"]
+        rc, out, err = self.expect("resolve again", ["resolve", "1", "--notes", "fixed"], 0, db=db)
+        self.same("resolve again: nothing changed",
+                  (out, self.ticket(db, "1")["version"],
+                   [e["kind"] for e in self.events_of(db, "1")].count("resolved")),
+                  (f"BUG-00001: already resolved, nothing changed (version {version})\n",
+                   version, 1))
+        self.expect("resolve with new notes", ["resolve", "1", "--notes", "really"], 0, db=db)
+        self.same("a new resolution is in the trail",
+                  [e["kind"] for e in self.events_of(db, "1")].count("resolved"), 2)
+        n_events = len(self.events_of(db, "4"))
+        occurrences = self.ticket(db, "4")["occurrence_count"]
+        rc, out, err = self.run("delete", "4", db=db)
+        self.same("delete from a script", (rc, out, err),
+                  (0, "BUG-00004: deleted\n",
+                   f"deleted 1 ticket (BUG-00004), {n_events} events, {occurrences} occurrences"
+                   " with their log rows\n"))
+        self.check_delete_terminal(db)
+
+    def check_delete_terminal(self, db):
+        """On a terminal, delete asks; "n" keeps the ticket, --yes does not ask."""
+        try:
+            master, slave = pty.openpty()
+        except OSError as e:
+            print(f"check_{self.name}: no pseudo-terminal ({e}): delete's question skipped",
+                  file=sys.stderr)
+            return
+        p = subprocess.Popen(self.command(["delete", "2"], db), cwd=self.tmp, env=self.env,
+                             stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.close(slave)
+        os.write(master, b"n\n")
+        out, err = p.communicate(timeout=60)
+        os.close(master)
+        self.same("delete on a terminal, answered n", (p.returncode, out),
+                  (1, b""))
+        self.check(b"this deletes 1 ticket (BUG-00002)" in err and b"[y/N]" in err
+                   and b"nothing deleted" in err, f"delete asks first: {err!r}")
+        self.same("kept", self.ticket(db, "2")["number"], "BUG-00002")
+        master, slave = pty.openpty()
+        p = subprocess.Popen(self.command(["delete", "2", "--yes"], db), cwd=self.tmp,
+                             env=self.env, stdin=slave, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        os.close(slave)
+        out, err = p.communicate(timeout=60)
+        os.close(master)
+        self.same("delete --yes on a terminal", (p.returncode, out), (0, b"BUG-00002: deleted\n"))
+        self.check(b"[y/N]" not in err, f"--yes does not ask: {err!r}")
 
     def check_purge(self, db):
         _, out, _ = self.expect("purge dry run", ["purge", "--days", "3", "--dry-run", "--json"],

@@ -282,7 +282,7 @@ CASES = [
          "even to read", as_nobody=True),
     Case("cli-db-locked", args("note", "1", "x"), 4, "database is locked", slow=True, lock=True,
          timeout=secutil.TIMEOUT + 6),
-    Case("cli-doctor-corrupt", damaged(garbage_page, "doctor"), 1, "integrity_check",
+    Case("cli-doctor-corrupt", damaged(garbage_page, "doctor"), 1, "quick_check",
          keep="bytes"),
     Case("cli-damaged-spool", prepared(spool(b"BTCRASH 1\ngarbage\n"), "list", check=warning_row),
          0, "BUG-00001", keep="old-rows"),

@@ -201,6 +201,17 @@ def read_slots():
                        ("delete", lambda h: ["delete", "--", h])]:
         slot(cmd, "TICKET", "read", build, ({2}, {}))
     slot("update", "--status", "read", with_opt(["update", OPEN_TICKET], "status"), ({2}, {}))
+    slot("update", "--severity", "read", with_opt(["update", OPEN_TICKET], "severity"),
+         ({2}, {}))
+    slot("update", "--priority", "read", with_opt(["update", OPEN_TICKET], "priority"),
+         ({2}, {}))
+    # A wrong token: the actor and the note are parsed and passed, then
+    # refused with the claim, so nothing is stored.
+    for cmd in ("release", "renew"):
+        slot(cmd, "--actor", "read", with_opt([cmd, CLAIMED, "--token=" + BAD_TOKEN], "actor"),
+             ({4}, EMPTY_REFUSED))
+        slot(cmd, "--note", "read", with_opt([cmd, CLAIMED, "--token=" + BAD_TOKEN], "note"),
+             ({4}, {}))
     slot("claim", "--lease", "read", with_opt(["claim", OPEN_TICKET, "--agent=a"], "lease"),
          ({2}, {}))
     slot("release", "--token", "read", with_opt(["release", CLAIMED], "token"), ({4}, {}))
@@ -218,6 +229,8 @@ def write_slots():
          ({0}, {}), event_col("note"))
     slot("update", "--actor", "write", with_opt(["update", t1, "--status=triaged"], "actor"),
          ({0}, EMPTY_REFUSED), event_col("actor"))
+    slot("update", "--category", "write", with_opt(["update", t1], "category"), ({0}, {}),
+         tickets_col(1, "category"), want=lambda h: h if h else None)
     slot("assign", "ASSIGNEE", "write", operand(["assign", t1]), ({0}, EMPTY_REFUSED),
          tickets_col(1, "assignee"))
     slot("assign", "--note", "write", with_opt(["assign", t1, "bob"], "note"), ({0}, {}),

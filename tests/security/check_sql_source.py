@@ -52,6 +52,10 @@ ALLOWED = {
         "a statement the server built from catalog names with format('%I')",
     ("store/postgresql/doctor.c", "PQgetvalue(queries, i, 0)"):
         "a statement the server built from catalog names with format('%I')",
+    # VACUUM takes no parameters: one per table, written by the server from
+    # pg_tables with format('%I.%I').
+    ("store/postgresql/vacuum.c", "PQgetvalue(list, i, 0)"):
+        "a statement the server built from catalog names with format('%I')",
 }
 
 # libpq: the SQL argument's index (PQprepare's is the third).

@@ -102,7 +102,7 @@ enum MHD_Result route_ticket_renew(request *r)
 		json_decref(a.body);
 		return res;
 	}
-	return finish(r, &a, bt_ticket_claim_renew(r->srv->db, a.id, token, (int)lease));
+	return finish(r, &a, bt_ticket_claim_renew_v2(r->srv->db, a.id, token, (int)lease, &a.u));
 }
 
 enum MHD_Result route_ticket_release(request *r)
@@ -118,7 +118,7 @@ enum MHD_Result route_ticket_release(request *r)
 		json_decref(a.body);
 		return res;
 	}
-	return finish(r, &a, bt_ticket_claim_release(r->srv->db, a.id, token));
+	return finish(r, &a, bt_ticket_claim_release_v2(r->srv->db, a.id, token, &a.u));
 }
 
 enum MHD_Result route_ticket_resolve(request *r)

@@ -307,7 +307,8 @@ int bti_pg_op_schema_diff(bti_store *base, int version, bti_schema_diff_fn fn, v
  * its own statement, outside a transaction (doctor's connection), so that
  * one damaged index does not hide the others; at most 100, as SQLite's. */
 static const char SQL_INDEX_CHECKS[] =
-	"SELECT format('SELECT %I.bt_index_check(%s::oid::regclass)', en.nspname, c.oid),"
+	"SELECT format('SELECT %I.bt_index_check(%s::oid::regclass%s)', en.nspname, c.oid,"
+	"              CASE WHEN $2::boolean THEN ', true' ELSE '' END),"
 	" c.relname"
 	" FROM pg_catalog.pg_extension e"
 	" JOIN pg_catalog.pg_namespace en ON en.oid = e.extnamespace"
@@ -321,7 +322,11 @@ static const char SQL_INDEX_CHECKS[] =
 
 #define INTEGRITY_MAX_ERRORS 100
 
-int bti_pg_op_check_integrity(bti_store *base, int64_t *errors_out, char *first, size_t size)
+/* Quick: bt_index_check on every B-tree index (the index's own structure,
+ * with light locks).  Full: with heapallindexed, which also checks that
+ * every row of the table is in the index, reading the whole table. */
+int bti_pg_op_check_integrity(bti_store *base, int full, int64_t *errors_out, char *first,
+			      size_t size)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
@@ -334,6 +339,7 @@ int bti_pg_op_check_integrity(bti_store *base, int64_t *errors_out, char *first,
 	st->amcheck_refused = 0;
 	bti_pg_params_init(&p);
 	bti_pg_text(&p, st->schema);
+	bti_pg_text(&p, full ? "true" : "false");
 	rc = bti_pg_exec(st, SQL_INDEX_CHECKS, &p, &checks, "amcheck's bt_index_check");
 	if (rc != BT_OK)
 		return rc;

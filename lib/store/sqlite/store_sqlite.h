@@ -165,7 +165,9 @@ int bti_sqlite_op_kind(bti_store *st, const char *path, bt_db_kind *out);
 int bti_sqlite_op_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn, void *payload, size_t *count_out);
 int bti_sqlite_op_migration_records(bti_store *st, bti_record_fn fn, void *payload);
 int bti_sqlite_op_stamp(bti_store *st, int version);
-int bti_sqlite_op_check_integrity(bti_store *st, int64_t *errors_out, char *first, size_t size);
+int bti_sqlite_op_vacuum(bti_store *st, int64_t *freed_out);
+int bti_sqlite_op_check_integrity(bti_store *st, int full, int64_t *errors_out, char *first,
+				  size_t size);
 int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);
 void bti_sqlite_op_wal_state(const char *path, bti_wal_state *out);
 int bti_sqlite_op_check_metrics(bti_store *st, const bti_wal_state *wal, bti_metric_fn fn,

@@ -1,0 +1,35 @@
+/*
+ * vacuum.c - bt_db_vacuum: giving back the space that purges and deletes
+ * leave inside the database.  The backend does the work behind the store's
+ * vacuum operation; this file takes the handle's lock around it.
+ */
+#include <errno.h>
+
+#include "db.h"
+
+int bt_db_vacuum(bt_db *db, int64_t *freed_out)
+{
+	int64_t freed = -1;
+	int saved_errno = errno, rc;
+
+	if (freed_out)
+		*freed_out = -1;
+	if (!db)
+		return bti_error(BT_EINVALID, "bt_db_vacuum: db is NULL");
+	if (db->cfg.flags & BT_OPEN_READONLY)
+		return bti_error(BT_EREADONLY, "bt_db_vacuum: the handle is read-only");
+	rc = bti_db_lock(db, "bt_db_vacuum");
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_store_vacuum(db->store, &freed);
+	bti_db_unlock(db);
+	if (rc == BT_ENOTSUP)
+		rc = bti_error(BT_ENOTSUP, "bt_db_vacuum: this storage backend cannot vacuum");
+	else if (rc == BT_EBUSY)
+		rc = bti_error_rewrap(BT_EBUSY, "bt_db_vacuum: another connection holds the database "
+				      "(%s); try again when it is idle", bt_error_message());
+	if (rc == BT_OK && freed_out)
+		*freed_out = freed;
+	errno = saved_errno;
+	return rc;
+}
