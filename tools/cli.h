@@ -341,6 +341,12 @@ int report_kind_from_name(const char *name, bt_aggregate_kind *out);
  * an array; BT_ITEROVER when all was written, else the error. */
 int emit_report_json(FILE *f, bt_aggregate_iter *it, int single);
 
+/* report daily (report_daily.c): @p it's rows on @p f, only those of
+ * @p component when not NULL, each with its day's totals; the table has a
+ * "(all)" row per day and a sparkline.  BT_ITEROVER when all was written. */
+typedef enum daily_format { DAILY_TABLE, DAILY_CSV, DAILY_JSON } daily_format;
+int emit_daily(FILE *f, bt_aggregate_iter *it, daily_format format, const char *component);
+
 /* stats: the counts, and tickets created today and in the last 7 days
  * (UTC, from @p now_ms). */
 typedef struct stats {

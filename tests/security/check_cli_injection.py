@@ -166,6 +166,8 @@ def read_slots():
     slot("report", "KIND", "read", operand(["report"]), ({2}, {}))
     for name in ("since", "until", "limit", "format"):
         slot("report", "--" + name, "read", with_opt(["report", "top"], name), ({2}, {}))
+    # Any text is a component name: it matches no row, and the report is empty.
+    slot("report", "--component", "read", with_opt(["report", "daily"], "component"), ({0}, {}))
     slot("migrate", "SUBCOMMAND", "read", operand(["migrate"]), ({2}, {}))
     slot("migrate", "stamp VERSION", "read", operand(["migrate", "stamp"]), ({2}, {}))
     slot("help", "COMMAND", "read", operand(["help"]), ({2}, {}))
