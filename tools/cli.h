@@ -59,7 +59,8 @@ enum {
 	OPT_LOGS, OPT_NOTE, OPT_NOTES, OPT_ACTOR, OPT_EXPECT_VERSION, OPT_TOKEN,
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
-	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE
+	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE, OPT_COUNT,
+	OPT_TIMEOUT
 };
 
 /* Every command's option table starts with these two. */
@@ -401,5 +402,7 @@ extern const char report_usage[];
 void report_usage_tail(FILE *f);
 int cmd_token(cli *c, int argc, char **argv);
 extern const char token_usage[];
+int cmd_watch(cli *c, int argc, char **argv);
+extern const char watch_usage[];
 
 #endif /* BUGTRACK_CLI_H */

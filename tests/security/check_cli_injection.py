@@ -168,6 +168,15 @@ def read_slots():
         slot("report", "--" + name, "read", with_opt(["report", "top"], name), ({2}, {}))
     # Any text is a component name: it matches no row, and the report is empty.
     slot("report", "--component", "read", with_opt(["report", "daily"], "component"), ({0}, {}))
+    # watch runs bounded: --count 1 ends it on the first event it shows,
+    # --timeout 1 when a filter lets none through (the history of the feed
+    # is walked from the oldest event with --cursor=).
+    watch = ["watch", "--json", "--cursor=", "--count=1", "--timeout=1"]
+    for name, allowed in [("status", {2}), ("severity-min", {2}), ("component", {0}),
+                          ("assignee", {0}), ("count", {2}), ("timeout", {2})]:
+        slot("watch", "--" + name, "read", with_opt(watch, name), (allowed, {}))
+    slot("watch", "--cursor", "read", with_opt(["watch", "--json", "--count=1", "--timeout=1"],
+                                               "cursor"), ({2}, {b"": {0}}))
     slot("migrate", "SUBCOMMAND", "read", operand(["migrate"]), ({2}, {}))
     slot("migrate", "stamp VERSION", "read", operand(["migrate", "stamp"]), ({2}, {}))
     slot("help", "COMMAND", "read", operand(["help"]), ({2}, {}))
