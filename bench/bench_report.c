@@ -19,11 +19,13 @@
  * (best of 3) and the child's peak RSS (wait4's ru_maxrss).  The process
  * start and bt_open are inside the figure.
  *
- * Usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep]
+ * Usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep] [--reuse]
  *   BUGTRACK  the bugtrack executable
  *   --quick   2,000 tickets, 20,000 occurrences, 10 days (the smoke test)
  *   --dir     where the database goes (default: a fresh temporary dir)
  *   --keep    keep the database (its path is printed)
+ *   --reuse   use DIR's database of an earlier --keep run of the same size
+ *             if there is one (the generator only counts), and keep it
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,8 +82,9 @@ static int log_one(bt_db *db, int ticket)
 	return bt_log_event(db, &ev, NULL);
 }
 
-/* Fill @path; 0 or -1 with a message. */
-static int build_db(const char *path, build *b)
+/* Fill @path; 0 or -1 with a message.  @count_only: count what would be
+ * made, for a database made by an earlier run (--reuse). */
+static int build_db(const char *path, build *b, int count_only)
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
 	bt_update_options upd = BT_UPDATE_OPTIONS_INIT;
@@ -98,7 +101,7 @@ static int build_db(const char *path, build *b)
 	opts.async_queue_entries = 65536;
 	opts.async_queue_bytes = (size_t)64 << 20;
 	b->now = START_MS;
-	if (bench_lib_open(path, &opts, &db) != 0)
+	if (!count_only && bench_lib_open(path, &opts, &db) != 0)
 		return -1;
 	for (i = 0; i < b->occurrences; i++) {
 		int64_t at = START_MS + (int64_t)((double)span * (double)i / (double)b->occurrences);
@@ -106,17 +109,19 @@ static int build_db(const char *path, build *b)
 		int ticket = rng() % 10 == 0 ? (int)(rng() % HEAD_TICKETS)
 					     : (int)(rng() % (uint64_t)b->tickets);
 
-		if (d != day && (rc = bt_flush(db, 600000)) != BT_OK)
+		if (!count_only && d != day && (rc = bt_flush(db, 600000)) != BT_OK)
 			goto fail;
 		day = d;
 		b->now = at;
-		if ((rc = log_one(db, ticket)) != BT_OK)
+		if (!count_only && (rc = log_one(db, ticket)) != BT_OK)
 			goto fail;
 		b->per_day[d]++;
 		b->per_component[ticket % COMPONENTS]++;
 		if (ticket % COMPONENTS == 0 && d >= b->days - 7)
 			b->per_day_component0++;
 	}
+	if (count_only)
+		return 0;
 	if ((rc = bt_flush(db, 600000)) != BT_OK)
 		goto fail;
 	/* One ticket in a hundred resolved on the last day, for mttr. */
@@ -320,7 +325,7 @@ int main(int argc, char **argv)
 	build b = { 100000, 90, 1000000, 0, NULL, { 0 }, 0 };
 	const char *dir = NULL, *exe = NULL;
 	char temp[256], path[512];
-	int keep = 0, failed = 0, i;
+	int keep = 0, reuse = 0, failed = 0, i;
 	uint64_t t0;
 
 	bench_prog = "bench_report";
@@ -331,15 +336,17 @@ int main(int argc, char **argv)
 			dir = argv[++i];
 		} else if (strcmp(argv[i], "--keep") == 0) {
 			keep = 1;
+		} else if (strcmp(argv[i], "--reuse") == 0) {
+			reuse = keep = 1;
 		} else if (!exe && argv[i][0] != '-') {
 			exe = argv[i];
 		} else {
-			fprintf(stderr, "usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep]\n");
+			fprintf(stderr, "usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep] [--reuse]\n");
 			return 2;
 		}
 	}
 	if (!exe) {
-		fprintf(stderr, "usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep]\n");
+		fprintf(stderr, "usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep] [--reuse]\n");
 		return 2;
 	}
 	b.per_day = calloc((size_t)b.days, sizeof(*b.per_day));
@@ -348,11 +355,11 @@ int main(int argc, char **argv)
 		return 1;
 	bench_print_machine();
 	t0 = bench_mono_ns();
-	if (build_db(path, &b) != 0)
+	if (build_db(path, &b, reuse && access(path, F_OK) == 0) != 0)
 		return 1;
-	printf("database: %ld occurrences, %d tickets, %d days, %.1f MB, built in %.1f s\n\n",
+	printf("database: %ld occurrences, %d tickets, %d days, %.1f MB, built in %.1f s%s\n\n",
 	       b.occurrences, b.tickets, b.days, (double)bench_db_bytes(path) / 1e6,
-	       (double)(bench_mono_ns() - t0) / 1e9);
+	       (double)(bench_mono_ns() - t0) / 1e9, reuse ? " (or reused)" : "");
 	printf("| %-10s | %-14s | %8s | %7s | %s |\n", "report", "range", "best s", "RSS MB",
 	       "occurrences (got of made)");
 	printf("|---|---|---|---|---|\n");
