@@ -375,7 +375,14 @@ class Injection(clitest.Checker):
         if not self.outcome(what, rc, err, allowed):
             return
         self.same(f"{what}: every row of every table", secutil.digest(shared), baseline)
-        if rc == 0 and b"--json" in [secutil.b(a) for a in args]:
+        if rc == 0 and s["cmd"] == "watch":
+            # NDJSON: every line an object; a hostile name matches no ticket.
+            lines = out.decode("utf-8", "replace").splitlines()
+            for line in lines:
+                self.parse_json(f"{what}: ndjson line", line)
+            if s["name"] in ("--component", "--assignee"):
+                self.same(f"{what}: events shown", lines, [])
+        elif rc == 0 and b"--json" in [secutil.b(a) for a in args]:
             value = self.parse_json(what, out.decode("utf-8", "replace"))
             if s["name"] == "--search" and value is not None:
                 self.same(f"{what}: the tickets found", sorted(t["id"] for t in value),
