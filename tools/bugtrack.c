@@ -248,6 +248,8 @@ static const command commands[] = {
 	  "options:\n" COMMON, NULL },
 	{ "token", cmd_token, "create, list or revoke the API tokens a front end checks",
 	  token_usage, NULL },
+	{ "watch", cmd_watch, "follow ticket changes as they happen, one line each",
+	  watch_usage, NULL },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -60,7 +60,7 @@ enum {
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
 	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE,
-	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL
+	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL, OPT_COUNT, OPT_TIMEOUT
 };
 
 /* Every command's option table starts with these two. */
@@ -342,6 +342,12 @@ int report_kind_from_name(const char *name, bt_aggregate_kind *out);
  * an array; BT_ITEROVER when all was written, else the error. */
 int emit_report_json(FILE *f, bt_aggregate_iter *it, int single);
 
+/* report daily (report_daily.c): @p it's rows on @p f, only those of
+ * @p component when not NULL, each with its day's totals; the table has a
+ * "(all)" row per day and a sparkline.  BT_ITEROVER when all was written. */
+typedef enum daily_format { DAILY_TABLE, DAILY_CSV, DAILY_JSON } daily_format;
+int emit_daily(FILE *f, bt_aggregate_iter *it, daily_format format, const char *component);
+
 /* stats: the counts, and tickets created today and in the last 7 days
  * (UTC, from @p now_ms). */
 typedef struct stats {
@@ -397,5 +403,7 @@ extern const char report_usage[];
 void report_usage_tail(FILE *f);
 int cmd_token(cli *c, int argc, char **argv);
 extern const char token_usage[];
+int cmd_watch(cli *c, int argc, char **argv);
+extern const char watch_usage[];
 
 #endif /* BUGTRACK_CLI_H */

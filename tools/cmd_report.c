@@ -18,11 +18,10 @@
 
 const char report_usage[] =
 	"usage: bugtrack report (summary | top | components | daily | mttr) [OPTIONS]\n\n"
-	"Aggregate what happened over a time range.  An occurrence here is a stored\n"
-	"log row that landed on a ticket; lines that made no ticket do not count.\n"
-	"Log rows are capped per ticket (log_rows_per_ticket) and asynchronous capture\n"
-	"stores one row for coalesced repeats, so in an error storm these counts can\n"
-	"be lower than a ticket's exact occurrence_count.\n\n"
+	"Aggregate what happened over a time range.  Occurrences are exact: every\n"
+	"occurrence a ticket counted, however few log rows it kept, counted per UTC\n"
+	"day (a range takes in every day it touches); lines that made no ticket do\n"
+	"not count.\n\n"
 	"reports:\n"
 	"  summary              one row: the range, occurrences, tickets_seen (distinct\n"
 	"                       tickets that occurred), new_tickets (created),\n"
@@ -33,7 +32,10 @@ const char report_usage[] =
 	"  components           per component (by name; tickets without one first, as\n"
 	"                       '-' or null): occurrences, new_tickets, open_now\n"
 	"  daily                per UTC day with activity, then per component:\n"
-	"                       occurrences, new_tickets\n"
+	"                       occurrences, new_tickets, and the day's totals over the\n"
+	"                       rows shown (day_occurrences, day_new_tickets; in the\n"
+	"                       table a '(all)' row per day, then a sparkline of the\n"
+	"                       occurrences a day, one block per calendar day)\n"
 	"  mttr                 time to resolve (resolved_at - created_at) of the tickets\n"
 	"                       resolved in the range, by severity and overall (all):\n"
 	"                       count, mean and median, in ms (null when none)\n\n"
@@ -42,7 +44,7 @@ const char report_usage[] =
 	"  --until T            to T, exclusive (default: no end)\n"
 	"                       T is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z (UTC), or 7d, 24h, 30m ago;\n"
 	"                       without either the report covers everything\n"
-	"  --limit N            top only: at most N tickets (1-1000; default 10)\n"
+	"  --limit N            top only: at most N tickets (1-1000; default 10)\n"	"  --component NAME     daily only: the rows of this component alone\n"
 	"  --format F           table (default), csv or json\n"
 	"  --json               the same as --format json\n"
 	"  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
@@ -68,7 +70,8 @@ void report_usage_tail(FILE *f)
 	      "  top:        rank,id,number,occurrences,occurrence_count,status,severity,\n"
 	      "              component,last_occurred_at,title\n"
 	      "  components: component,occurrences,new_tickets,open_now\n"
-	      "  daily:      day,component,occurrences,new_tickets\n"
+	      "  daily:      day,component,occurrences,new_tickets,day_occurrences,\n"
+	      "              day_new_tickets\n"
 	      "  mttr:       severity,resolved,mean_ms,median_ms\n", f);
 }
 
@@ -79,6 +82,7 @@ typedef struct report_args {
 	bt_aggregate_options opts;
 	enum report_format format;
 	int64_t limit;
+	const char *component;
 } report_args;
 
 /* ---- values ---- */
@@ -247,6 +251,7 @@ static const struct option report_options[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "until", required_argument, NULL, OPT_UNTIL },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "component", required_argument, NULL, OPT_COMPONENT },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 }
@@ -279,6 +284,7 @@ static int report_option(cli *c, int o, report_args *a)
 	case OPT_SINCE:  return cli_parse_time(c, "--since", optarg, &a->opts.from);
 	case OPT_UNTIL:  return cli_parse_time(c, "--until", optarg, &a->opts.to);
 	case OPT_LIMIT:  return cli_parse_int(c, "--limit", optarg, 1, 1000, &a->limit);
+	case OPT_COMPONENT: a->component = optarg; return EXIT_OK;
 	case OPT_FORMAT: return parse_format(c, optarg, &a->format);
 	case OPT_JSON:   a->format = REPORT_JSON; return EXIT_OK;
 	default:         return cli_usage_error(c, "unexpected option");
@@ -303,6 +309,8 @@ static int report_parse(cli *c, int argc, char **argv, report_args *a)
 		return cli_usage_error(c, "--since must be before --until");
 	if (a->limit && a->kind != BT_AGGREGATE_TOP)
 		return cli_usage_error(c, "--limit applies only to 'report top'");
+	if (a->component && a->kind != BT_AGGREGATE_DAILY)
+		return cli_usage_error(c, "--component applies only to 'report daily'");
 	a->opts.limit = (unsigned int)a->limit;
 	return 0;
 }
@@ -325,7 +333,13 @@ int cmd_report(cli *c, int argc, char **argv)
 	if (rc == BT_OK) {
 		int single = a.kind == BT_AGGREGATE_SUMMARY;
 
-		switch (a.format) {
+		static const daily_format daily_formats[] = {
+			[REPORT_TABLE] = DAILY_TABLE, [REPORT_CSV] = DAILY_CSV, [REPORT_JSON] = DAILY_JSON
+		};
+
+		if (a.kind == BT_AGGREGATE_DAILY)
+			rc = emit_daily(stdout, it, daily_formats[a.format], a.component);
+		else switch (a.format) {
 		case REPORT_CSV:  rc = emit_csv(it); break;
 		case REPORT_JSON: rc = emit_report_json(stdout, it, single); break;
 		default:          rc = single ? emit_pairs(it) : emit_table(it); break;

@@ -31,6 +31,9 @@ RANGED = {
     "report_components_range.txt": ["components", "--since", "2026-11-20T00:00Z"],
     "report_daily_range.json": ["daily", "--since", "2026-11-15", "--until",
                                 "2026-11-20T18:00Z", "--json"],
+    "report_daily_component.txt": ["daily", "--component", "db"],
+    "report_daily_component.csv": ["daily", "--component", "db", "--since", "2026-11-21",
+                                   "--format", "csv"],
     "report_mttr_empty.csv": ["mttr", "--until", "2026-11-15", "--format", "csv"],
 }
 
@@ -127,6 +130,8 @@ class Checker(clitest.Checker):
                                     "2026-11-20"], 2, "--since must be before --until")
         self.expect("limit of another report", ["report", "daily", "--limit", "5"], 2,
                     "--limit applies only")
+        self.expect("component of another report", ["report", "top", "--component", "db"], 2,
+                    "--component applies only")
         self.expect("limit 0", ["report", "top", "--limit", "0"], 2, "--limit")
         self.expect("limit 1001", ["report", "top", "--limit", "1001"], 2, "--limit")
         self.expect("unknown format", ["report", "top", "--format", "xml"], 2, "unknown format")

@@ -166,6 +166,17 @@ def read_slots():
     slot("report", "KIND", "read", operand(["report"]), ({2}, {}))
     for name in ("since", "until", "limit", "format"):
         slot("report", "--" + name, "read", with_opt(["report", "top"], name), ({2}, {}))
+    # Any text is a component name: it matches no row, and the report is empty.
+    slot("report", "--component", "read", with_opt(["report", "daily"], "component"), ({0}, {}))
+    # watch runs bounded: --count 1 ends it on the first event it shows,
+    # --timeout 1 when a filter lets none through (the history of the feed
+    # is walked from the oldest event with --cursor=).
+    watch = ["watch", "--json", "--cursor=", "--count=1", "--timeout=1"]
+    for name, allowed in [("status", {2}), ("severity-min", {2}), ("component", {0}),
+                          ("assignee", {0}), ("count", {2}), ("timeout", {2})]:
+        slot("watch", "--" + name, "read", with_opt(watch, name), (allowed, {}))
+    slot("watch", "--cursor", "read", with_opt(["watch", "--json", "--count=1", "--timeout=1"],
+                                               "cursor"), ({2}, {b"": {0}}))
     slot("migrate", "SUBCOMMAND", "read", operand(["migrate"]), ({2}, {}))
     slot("migrate", "stamp VERSION", "read", operand(["migrate", "stamp"]), ({2}, {}))
     slot("help", "COMMAND", "read", operand(["help"]), ({2}, {}))
@@ -377,7 +388,14 @@ class Injection(clitest.Checker):
         if not self.outcome(what, rc, err, allowed):
             return
         self.same(f"{what}: every row of every table", secutil.digest(shared), baseline)
-        if rc == 0 and b"--json" in [secutil.b(a) for a in args]:
+        if rc == 0 and s["cmd"] == "watch":
+            # NDJSON: every line an object; a hostile name matches no ticket.
+            lines = out.decode("utf-8", "replace").splitlines()
+            for line in lines:
+                self.parse_json(f"{what}: ndjson line", line)
+            if s["name"] in ("--component", "--assignee"):
+                self.same(f"{what}: events shown", lines, [])
+        elif rc == 0 and b"--json" in [secutil.b(a) for a in args]:
             value = self.parse_json(what, out.decode("utf-8", "replace"))
             if s["name"] == "--search" and value is not None:
                 self.same(f"{what}: the tickets found", sorted(t["id"] for t in value),

@@ -58,7 +58,11 @@ enum MHD_Result route_report(request *r)
 		bt_aggregate_iter_free(it);
 		return MHD_NO;
 	}
-	rc = emit_report_json(b.f, it, kind == BT_AGGREGATE_SUMMARY);
+	/* daily as the tool writes it, with each day's totals on its rows. */
+	if (kind == BT_AGGREGATE_DAILY)
+		rc = emit_daily(b.f, it, DAILY_JSON, NULL);
+	else
+		rc = emit_report_json(b.f, it, kind == BT_AGGREGATE_SUMMARY);
 	bt_aggregate_iter_free(it);
 	if (rc != BT_ITEROVER) {
 		reply_drop(&b);
