@@ -231,10 +231,10 @@ int cmd_watch(cli *c, int argc, char **argv)
 	left = a.count;
 	if (a.timeout_s)
 		deadline = mono_ms() + a.timeout_s * 1000;
-	rc = bt_audit_feed(db, a.cursor && *a.cursor ? a.cursor : NULL, &it);
-	/* Without a cursor, what is already there is history, not news. */
-	if (rc == BT_OK && !a.cursor)
-		rc = drain(db, it, &a, &left, 0);
+	/* Without a cursor, what is already there is history, not news: start
+	 * at the end, without reading it. */
+	rc = a.cursor ? bt_audit_feed(db, *a.cursor ? a.cursor : NULL, &it)
+		      : bt_audit_feed_end(db, &it);
 	while (rc == BT_OK && !stop && (!a.count || left > 0)) {
 		int slice = SLICE_MS;
 
