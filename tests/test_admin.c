@@ -306,6 +306,10 @@ static void note_item(const bt_check_item *item, void *payload)
 			s->foreign_key_violations = item->value;
 		else if (strcmp(item->name, "wal_bytes") == 0)
 			s->wal_bytes = item->value;
+		else if (strcmp(item->name, "file_bytes") == 0)
+			CHECK(item->value >= 0);
+		else if (strcmp(item->name, "free_bytes") == 0)
+			CHECK(item->value >= 0);
 		else
 			CHECK(!"an unknown metric from the SQLite backend");
 		s->metrics++;
@@ -340,7 +344,7 @@ static void test_doctor_healthy(void)
 	CHECK_RC(bt_db_check(path, &r, note_item, &s), BT_OK); /* with the handle still open */
 	bt_close(db);
 	CHECK(r.problems == 0 && s.problems == 0);
-	CHECK(s.integrity_ok == 1 && s.foreign_key_violations == 0 && s.metrics == 3);
+	CHECK(s.integrity_ok == 1 && s.foreign_key_violations == 0 && s.metrics == 5);
 	CHECK(r.tracked == 1 && r.schema_current == latest() && r.schema_latest == latest());
 	CHECK(r.checksum_mismatches == 0);
 	CHECK(r.tickets == 1 && r.error_logs == 2 && r.ticket_events == 1);
