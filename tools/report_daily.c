@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "iso8601.h"
 
 enum { D_DAY, D_COMPONENT, D_OCCURRENCES, D_NEW_TICKETS };
 
@@ -48,20 +49,13 @@ static void *grow(void *p, size_t size)
 	return q;
 }
 
-/* Days since 1970-01-01 of "YYYY-MM-DD" (Howard Hinnant's days_from_civil). */
+/* Days since 1970-01-01 of "YYYY-MM-DD", by the date parser every
+ * option uses (0 for what is not a date). */
 static int64_t day_number(const char *label)
 {
-	int y = 0, m = 0, d = 0;
-	int64_t era, yoe, doy, doe;
+	int64_t ms;
 
-	if (sscanf(label, "%d-%d-%d", &y, &m, &d) != 3)
-		return 0;
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return bti_iso8601_parse(label, BTI_ISO8601_STRICT, &ms) ? ms / 86400000 : 0;
 }
 
 static void format_day_label(int64_t day, char *buf, size_t size)
