@@ -14,6 +14,9 @@ test -n "$lib" || { echo "libbugtrack.so.1 was not installed" >&2; exit 1; }
 test -n "$(find "$dest" -name bugtrack.h)" || { echo "bugtrack.h was not installed" >&2; exit 1; }
 test -n "$(find "$dest" -path "*/include/bugtrack/capture.h")" ||
 	{ echo "the parts of bugtrack.h (bugtrack/*.h) were not installed" >&2; exit 1; }
+for page in bugtrack.3 bt_log.3 bt_open.3; do
+	test -n "$(find "$dest" -path "*/man3/$page")" || { echo "man page $page was not installed" >&2; exit 1; }
+done
 test -n "$(find "$dest" -name libbugtrack.a)" || { echo "libbugtrack.a was not installed" >&2; exit 1; }
 
 export PKG_CONFIG_PATH="$(dirname "$pc")" PKG_CONFIG_SYSROOT_DIR="$dest"
