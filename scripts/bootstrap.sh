@@ -20,6 +20,8 @@ packages=(
 	chromium                       # headless, the status page's browser check (~300 MB)
 	clang libclang-rt-14-dev       # libFuzzer and clang's sanitizers: the fuzz targets
 	locales                        # de_DE's sources: test_json makes a decimal-comma locale
+	debhelper dpkg-dev lintian     # the Debian packages (debian/), built and linted in CI
+	debootstrap                    # ...and installed into a fresh Debian 12 there
 )
 
 missing=()

@@ -4,7 +4,8 @@
 # per-test results of every stage.
 #   1. the developer build (-Wall -Wextra -Werror): every suite; then the
 #      postgresql suite against a throwaway PostgreSQL 15 server; then a
-#      release build (-O3, NDEBUG) must compile without a warning
+#      release build (-O3, NDEBUG) must compile without a warning; then the
+#      Debian packages are built, linted and installed in a fresh system
 #   2. AddressSanitizer + UndefinedBehaviorSanitizer: every suite but abi,
 #      the postgresql suite against a throwaway server again
 #   3. ThreadSanitizer: the unit, concurrency and conformance suites, and the
@@ -83,6 +84,14 @@ wrap=()
 if ! stage release-build configure build-release --buildtype=release; then
 	echo "test: the release build (NDEBUG) failed" >&2; logs+=(build-release/missing)
 fi
+
+# The Debian packages from a clean copy of the tree: dpkg-buildpackage,
+# lintian, and an install into a fresh Debian 12 where an example is built
+# with pkg-config alone (tests/check_packages.sh; about 3 minutes, most of
+# it debootstrap and apt).
+export BT_TEST_PACKAGES=1
+stage packages run_tests build packages --suite packages
+unset BT_TEST_PACKAGES
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if stage asan-build configure build-asan -Db_sanitize=address,undefined -Db_lundef=false; then
