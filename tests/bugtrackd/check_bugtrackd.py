@@ -1382,6 +1382,20 @@ class Check(clitest.Checker):
         self.check(late < 0.5, f"the long poll woke {late * 1000:.0f} ms after the ticket")
         self.want("wait above --max-wait", self.http(d, "GET", "/pending?wait=99999"), 400,
                   "bad_request")
+        # A lease running out returns its ticket to the queue with no event:
+        # a poll parked meanwhile answers then, not at the end of its wait.
+        self.want("a 1 s claim", self.http(d, "POST", "/tickets/1/claim",
+                                           {"agent": "agent:holder", "lease": 1}), 200)
+        claimed = time.time()
+        result.clear()
+        th = threading.Thread(target=poll)
+        th.start()
+        th.join(30)
+        st, _, body = result.get("doc", (None, None, b""))
+        self.check(st == 200 and [t["title"] for t in json.loads(body or b"null") or []] == ["wake"],
+                   "the long poll answers with the ticket whose lease ran out", body)
+        late = result.get("at", 99e9) - (claimed + 1)
+        self.check(late < 1.0, f"the long poll answered {late * 1000:.0f} ms after the lease ended")
         # A poll parked at SIGTERM is answered, and the stop does not wait for it.
         self.http(d, "POST", "/tickets/1/resolve", {})
         th = threading.Thread(target=poll)

@@ -12,7 +12,10 @@
  * event comes, every parked request is resumed and looks at the queue
  * again, and one whose wait is over is resumed to answer what there is
  * (an empty array).  A generation count closes the race between a
- * request's look and its parking.
+ * request's look and its parking.  A claim's lease running out changes the
+ * queue without an event (nothing is written when time passes), so the
+ * waiter also resumes the parked requests when the earliest live lease
+ * ends.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -129,21 +132,49 @@ static int drain(bt_audit_iter *it)
 	return n;
 }
 
+/* When the earliest live lease of an open ticket ends (its ticket then
+ * returns to the queue), or INT64_MAX when none does or the database
+ * cannot say.  Live claims are few: the tickets agents work on now. */
+static int64_t next_lease_end(server *s)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	int64_t end = INT64_MAX, at;
+	bt_ticket_iter *it;
+	bt_ticket *t;
+
+	f.status_mask = BT_STATUS_OPEN_MASK;
+	f.claimed = BT_CLAIMED_YES;
+	if (bt_ticket_iter_new(s->db, &f, &it) != BT_OK)
+		return INT64_MAX;
+	while (bt_ticket_iter_next(it, &t) == BT_OK) {
+		at = bt_ticket_claim_expires_at(t);
+		if (at > 0 && at < end)
+			end = at;
+		bt_ticket_free(t);
+	}
+	bt_ticket_iter_free(it);
+	return end;
+}
+
 static void *waiter_main(void *arg)
 {
 	server *s = arg;
 	waiter *w = s->waiter;
 	bt_audit_iter *it = NULL;
-	int events, rc;
+	int64_t lease_end = -1, now; /* -1: to be looked up */
+	int events, rc, expired;
 
 	bt_audit_feed_end(s->db, &it);
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		if (!w->parked) {
 			pthread_cond_wait(&w->wake, &w->lock);
+			lease_end = -1; /* claims may have come and gone meanwhile */
 			continue;
 		}
 		pthread_mutex_unlock(&w->lock);
+		if (lease_end < 0)
+			lease_end = next_lease_end(s);
 		events = 0;
 		rc = it ? bt_audit_wait(it, TICK_MS) : BT_EINVALID;
 		if (rc == BT_OK)
@@ -155,10 +186,15 @@ static void *waiter_main(void *arg)
 				bt_audit_feed_end(s->db, &it);
 			nanosleep(&ts, NULL);
 		}
+		now = now_ms();
+		/* Within TICK_MS of the lease's end: the waits above are that long. */
+		expired = now >= lease_end;
+		if (events || expired)
+			lease_end = -1; /* a claim, renewal or release moved it */
 		pthread_mutex_lock(&w->lock);
 		if (events)
 			w->generation++;
-		resume_parked(w, events > 0 || w->wake_all, now_ms());
+		resume_parked(w, events > 0 || expired || w->wake_all, now);
 	}
 	resume_parked(w, 1, 0);
 	pthread_mutex_unlock(&w->lock);
