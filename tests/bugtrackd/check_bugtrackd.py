@@ -1234,6 +1234,30 @@ class Check(clitest.Checker):
         self.check(os.path.exists(exec_log) and "ticket.created" in open(exec_log).read(),
                    "--notify-exec gets the events on stdin")
         self.check("s3cret" not in d.text(), "the secret is never logged")
+        # An SLA breach: a critical report filed 4 h (its SLA) less 3 s ago
+        # falls due while the daemon runs, and is told once.
+        report = os.path.join(self.tmp, "due.json")
+        with open(report, "w") as f:
+            json.dump({"report_id": "SLA-1", "title": "falls due", "severity": "critical",
+                       "submitted_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                     time.gmtime(time.time() - 4 * 3600 + 3))}, f)
+        self.cli_json(db, "import", report)
+        _, body = delivered("ticket.sla_breached", timeout=20)
+        self.check(body is not None and json.loads(body)["ticket"]["title"] == "falls due",
+                   "the SLA breach is told when the ticket falls due", body)
+
+        def told(kind):
+            with lock:
+                return sum(1 for r, _, b in got if not r and json.loads(b).get("event") == kind)
+        before = {k: told(k) for k in ("ticket.sla_breached", "ticket.threshold")}
+        self.check(before["ticket.sla_breached"] == 1, "the breach is told once", before)
+        d.stop()
+        # A restart does not tell again what the previous run told.
+        d = Daemon(self, db, "--webhook", f"http://127.0.0.1:{srv.server_port}/hook",
+                   "--webhook-secret-file", secret_file)
+        time.sleep(5)  # over two SLA scans and several threshold scans
+        after = {k: told(k) for k in before}
+        self.same("what a restart tells again", after, before)
         d.stop()
         srv.shutdown()
 

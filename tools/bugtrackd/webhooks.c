@@ -10,8 +10,15 @@
  * watcher follows the feed (bt_audit_wait) and scans counts and SLAs; a
  * sender delivers from a bounded queue, retrying a failed delivery with
  * back-off (1, 2, 4, 8 s; 5 tries).  A full queue drops the oldest event,
- * counted.  What was notified lives in memory: a restart notifies again
- * an SLA breach still open.
+ * counted.
+ *
+ * What was told lives in memory, a table of the tickets seen.  So that a
+ * restart does not tell again what the previous run told, what is true
+ * when the daemon starts counts as told: a ticket's thresholds up to its
+ * count, and the SLA breach of every ticket already overdue.  A breach is
+ * told once, when the watcher sees the ticket become overdue (its due time
+ * passing, or a severity raised); one that began while the daemon was not
+ * running is not told (the status page lists overdue tickets).
  */
 #include <curl/curl.h>
 #include <gnutls/crypto.h>
@@ -27,10 +34,14 @@
 #define QUEUE_CAP 1024
 #define TRIES 5
 #define SCAN_MS 1000
-#define MAX_SEEN 65536
+/* SLA breaches are looked for less often: every overdue ticket is read. */
+#define SLA_SCAN_MS 2000
+#define MAX_SEEN 65536           /* tickets remembered; then start afresh */
+#define SEEN_SLOTS (2 * MAX_SEEN) /* open addressing, at most half full */
 
 typedef struct seen {
-	int64_t id, notified; /* the highest threshold told, or 1 after "created" */
+	int64_t id;       /* 0: a free slot */
+	int64_t notified; /* the highest threshold told, or 1 after "created" */
 	int sla_told;
 } seen;
 
@@ -44,9 +55,12 @@ struct webhooks {
 	char *queue[QUEUE_CAP];
 	size_t head, n;
 	uint64_t dropped;
-	seen *seen;
+	seen *seen;         /* SEEN_SLOTS slots, by ticket id */
 	size_t nseen;
+	int forgetting;     /* refilling the table with what is overdue */
+	seen overflow;      /* the entry of a ticket the full table cannot take */
 	int64_t started_ms;
+	int64_t last_sla_scan;
 };
 
 static void sleep_ms(int64_t ms)
@@ -56,19 +70,50 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
+static void mark_overdue_told(webhooks *w);
+
+static size_t seen_slot(int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15u; /* Fibonacci hashing */
+
+	return (size_t)(h >> 47) & (SEEN_SLOTS - 1);
+}
+
+/* The entry of ticket @p id, made on first sight.  A ticket older than this
+ * daemon is taken as told up to its count. */
 static seen *seen_get(webhooks *w, int64_t id, int64_t count, int64_t created_at)
 {
-	for (size_t i = 0; i < w->nseen; i++)
-		if (w->seen[i].id == id)
-			return &w->seen[i];
-	if (w->nseen == MAX_SEEN)
-		w->nseen = 0; /* forget all rather than grow without bound */
-	w->seen[w->nseen] = (seen){ id, 0, 0 };
-	/* A ticket older than this daemon is taken as told up to its count. */
+	size_t i = seen_slot(id);
+
+	while (w->seen[i].id && w->seen[i].id != id)
+		i = (i + 1) & (SEEN_SLOTS - 1);
+	if (w->seen[i].id == id)
+		return &w->seen[i];
+	if (w->nseen == MAX_SEEN) {
+		/* More overdue tickets than the table holds, while refilling it:
+		 * those left over count as told (nothing is told twice). */
+		if (w->forgetting) {
+			w->overflow = (seen){ id, INT64_MAX, 1 };
+			return &w->overflow;
+		}
+		/* Forget, rather than grow without bound; what is overdue now
+		 * stays told, so forgetting tells nothing again. */
+		memset(w->seen, 0, SEEN_SLOTS * sizeof(*w->seen));
+		w->nseen = 0;
+		w->forgetting = 1;
+		mark_overdue_told(w);
+		w->forgetting = 0;
+		if (w->nseen < MAX_SEEN)
+			return seen_get(w, id, count, created_at);
+		w->overflow = (seen){ id, INT64_MAX, 1 };
+		return &w->overflow;
+	}
+	w->seen[i] = (seen){ id, 0, 0 };
+	w->nseen++;
 	if (created_at < w->started_ms)
-		for (int64_t t = 10; t <= count; t *= 10)
-			w->seen[w->nseen].notified = t;
-	return &w->seen[w->nseen++];
+		for (int64_t t = 10; t <= count && t > 0; t *= 10)
+			w->seen[i].notified = t;
+	return &w->seen[i];
 }
 
 static void enqueue(webhooks *w, char *body)
@@ -147,21 +192,46 @@ static void scan(webhooks *w, int64_t from)
 		}
 		bt_ticket_iter_free(it);
 	}
-	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
-	f.overdue_only = 1;
-	if (bt_ticket_iter_new(w->s->db, &f, &it) == BT_OK) {
-		while (bt_ticket_iter_next(it, &t) == BT_OK) {
-			seen *s = seen_get(w, bt_ticket_id(t), bt_ticket_occurrence_count(t),
-					   bt_ticket_created_at(t));
+}
 
-			if (!s->sla_told) {
-				s->sla_told = 1;
-				notify(w, "ticket.sla_breached", bt_ticket_id(t), 0);
-			}
-			bt_ticket_free(t);
-		}
-		bt_ticket_iter_free(it);
+/* Call @p fn on every overdue open ticket. */
+static void each_overdue(webhooks *w, void (*fn)(webhooks *, const bt_ticket *))
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *it;
+	bt_ticket *t;
+
+	f.overdue_only = 1;
+	if (bt_ticket_iter_new(w->s->db, &f, &it) != BT_OK)
+		return;
+	while (bt_ticket_iter_next(it, &t) == BT_OK) {
+		fn(w, t);
+		bt_ticket_free(t);
 	}
+	bt_ticket_iter_free(it);
+}
+
+static void tell_breach(webhooks *w, const bt_ticket *t)
+{
+	seen *s = seen_get(w, bt_ticket_id(t), bt_ticket_occurrence_count(t),
+			   bt_ticket_created_at(t));
+
+	if (!s->sla_told) {
+		s->sla_told = 1;
+		notify(w, "ticket.sla_breached", bt_ticket_id(t), 0);
+	}
+}
+
+static void mark_told(webhooks *w, const bt_ticket *t)
+{
+	seen_get(w, bt_ticket_id(t), bt_ticket_occurrence_count(t),
+		 bt_ticket_created_at(t))->sla_told = 1;
+}
+
+/* What is overdue now counts as told (at the start, and after forgetting). */
+static void mark_overdue_told(webhooks *w)
+{
+	each_overdue(w, mark_told);
 }
 
 static void *watcher_main(void *arg)
@@ -173,6 +243,8 @@ static void *watcher_main(void *arg)
 
 	/* From the end of the feed: what happened before the start is old. */
 	bt_audit_feed_end(w->s->db, &it);
+	mark_overdue_told(w);
+	w->last_sla_scan = now_ms();
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		int64_t now;
 
@@ -196,6 +268,10 @@ static void *watcher_main(void *arg)
 		if (now - last_scan >= SCAN_MS) {
 			scan(w, last_scan - SCAN_MS); /* overlap: a commit late for its time */
 			last_scan = now;
+		}
+		if (now - w->last_sla_scan >= SLA_SCAN_MS) {
+			each_overdue(w, tell_breach);
+			w->last_sla_scan = now;
 		}
 	}
 	bt_audit_iter_free(it);
@@ -334,7 +410,7 @@ webhooks *webhooks_start(server *s)
 	if (!s->cfg->nwebhooks && !s->cfg->notify_exec)
 		return NULL;
 	w = calloc(1, sizeof(*w));
-	if (!w || !(w->seen = calloc(MAX_SEEN, sizeof(*w->seen)))) {
+	if (!w || !(w->seen = calloc(SEEN_SLOTS, sizeof(*w->seen)))) {
 		free(w);
 		return NULL;
 	}
