@@ -113,6 +113,9 @@ const char *without_function(const char *msg);
 int cli_exit_code(int rc);
 /* Report the library's last error (with an optional hint) and return the
  * exit code for @p rc. */
+/* How long a command waits for another process's lock: the library's
+ * default busy timeout, which the tool does not change. */
+#define CLI_BUSY_TIMEOUT_S 5
 int cli_fail(int rc, const char *hint);
 
 int cli_parse_int(cli *c, const char *opt, const char *text, int64_t min, int64_t max,

@@ -78,9 +78,36 @@ const char *without_function(const char *msg)
 	return p[0] == ':' && p[1] == ' ' ? p + 2 : msg;
 }
 
+/* The location of the database the command opened, for messages. */
+static const char *opened_location;
+
+/* The last failure was a lock another connection held past the busy
+ * timeout (not a claim another agent holds, which is BT_EBUSY too). */
+static int lock_failure(void)
+{
+	const char *code = bt_error_backend_code();
+
+	if (strncmp(code, "sqlite:", 7) == 0) {
+		int primary = atoi(code + 7) & 0xff;
+
+		return primary == 5 || primary == 6; /* SQLITE_BUSY, SQLITE_LOCKED */
+	}
+	return strcmp(code, "postgresql:55P03") == 0; /* lock_not_available */
+}
+
 int cli_fail(int rc, const char *hint)
 {
 	const char *msg = bt_error_message();
+
+	/* SQLite's words ("starting a transaction: database is locked") say
+	 * neither who holds it nor what to do. */
+	if (rc == BT_EBUSY && lock_failure()) {
+		cli_error("%s is locked by another process, which held it for the whole %d s "
+			  "this command waits; try again when that process is done",
+			  opened_location ? cli_shown(opened_location) : "the database",
+			  CLI_BUSY_TIMEOUT_S);
+		return cli_exit_code(rc);
+	}
 
 	if (!msg || !*msg)
 		msg = bt_strerror(rc);
@@ -339,6 +366,47 @@ static void ingest_crashes(const char *path, const bt_open_options *read_opts)
 	bt_error_clear();
 }
 
+/* bt_open() refused the schema: say what the database is, in plain words,
+ * with the one thing to do about it. */
+static int schema_problem(const cli *c)
+{
+	const char *loc = cli_db_location(c);
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+	int current = 0, latest = 0, older = 0;
+	char why[1024];
+	bt_db_kind kind;
+	bt_db *db;
+
+	snprintf(why, sizeof(why), "%s", without_function(bt_error_message()));
+	if (bt_db_identify(loc, &kind) == BT_OK && kind == BT_DB_FOREIGN) {
+		cli_error("%s is not a bugtrack database: it holds other tables; give --db the "
+			  "path of a bugtrack database", cli_shown(loc));
+		return EXIT_ERROR;
+	}
+	if (bt_db_identify(loc, &kind) == BT_OK && kind == BT_DB_UNTRACKED) {
+		cli_error("%s was made by a bugtrack from before schema versions were recorded; "
+			  "run 'bugtrack migrate stamp' once to record its version", cli_shown(loc));
+		return EXIT_ERROR;
+	}
+	/* An older schema opens without migrating (read-write: a read-only
+	 * handle refuses it too), and nothing is written; a newer one does
+	 * not open. */
+	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | BT_OPEN_NO_CREATE;
+	if (bt_open(&db, loc, &o) == BT_OK) {
+		older = bt_schema_version_get(db, &current, &latest) == BT_OK && current < latest;
+		bt_close(db);
+	}
+	bt_error_clear();
+	if (older) {
+		cli_error("%s has schema version %d, older than this bugtrack's %d; run 'bugtrack "
+			  "migrate up' to bring it up to date (every ticket is kept)",
+			  cli_shown(loc), current, latest);
+		return EXIT_ERROR;
+	}
+	cli_error("%s", why); /* newer, or altered: the library's words say which */
+	return EXIT_ERROR;
+}
+
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 {
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
@@ -358,6 +426,7 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 		o.clock = fixed_clock;
 		o.clock_payload = &c->now_ms;
 	}
+	opened_location = cli_db_location(c);
 	rc = bt_open(out, c->db_path, &o);
 	if (rc == BT_OK && mode == CLI_READ)
 		ingest_crashes(bt_db_location(*out), &o);
@@ -365,8 +434,8 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 		return EXIT_OK;
 	if (rc == BT_ENOTFOUND)
 		return missing_db(c);
-	if (rc == BT_ESCHEMA && mode == CLI_READ)
-		return cli_fail(rc, "if the database is older than this bugtrack, run 'bugtrack migrate up'");
+	if (rc == BT_ESCHEMA)
+		return schema_problem(c);
 	/* The library's advice names an open flag, which no option sets. */
 	if (rc == BT_EREADONLY && mode != CLI_READ) {
 		cli_error("%s: the database is read-only for you; read commands (list, show, "

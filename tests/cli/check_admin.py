@@ -424,7 +424,7 @@ class Checker(clitest.Checker):
             holder.stdout.readline()
             started = time.monotonic()
             self.expect("vacuum while another process holds the file", ["vacuum"], 4,
-                        "another connection holds the database", db=db)
+                        "is locked by another process", db=db)
             self.check(time.monotonic() - started < 20, "vacuum gives up within the busy timeout")
         finally:
             holder.kill()
@@ -441,6 +441,59 @@ class Checker(clitest.Checker):
                                                  after.get("vacuum_advised")), (0, False))
         self.same("vacuum keeps every ticket", after.get("rows"), before.get("rows"))
 
+    def check_messages(self):
+        """A database bugtrack cannot use: plain words and one next step."""
+        old = self.location("msg-v1.db")
+        self.make_v1(old, tracked=True)
+        _, _, err = self.expect("an older schema", ["list"], 1,
+                                "has schema version 1, older than this bugtrack's", db=old)
+        self.check("run 'bugtrack migrate up'" in err and "read-write" not in err,
+                   "an older schema: one next step, migrate up", err)
+        untracked = self.location("msg-untracked.db")
+        self.make_v1(untracked, tracked=False)
+        _, _, err = self.expect("an untracked schema", ["list"], 1, "run 'bugtrack migrate stamp'",
+                                db=untracked)
+        self.check("migrate up" not in err, "an untracked schema: stamp, not up", err)
+        self.expect("an untracked schema, writing", ["note", "1", "x"], 1,
+                    "run 'bugtrack migrate stamp'", db=untracked)
+        if self.postgresql:
+            return
+        newer = self.location("msg-newer.db")
+        self.make_v1(newer, tracked=True)
+        con = sqlite3.connect(newer)
+        con.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x', 1)")
+        con.commit()
+        con.close()
+        _, _, err = self.expect("a newer schema", ["list"], 1, "is newer than this library",
+                                db=newer)
+        self.check("migrate up" not in err, "a newer schema: no 'migrate up'", err)
+        foreign = self.location("msg-foreign.db")
+        con = sqlite3.connect(foreign)
+        con.execute("CREATE TABLE orders (id INTEGER)")
+        con.commit()
+        con.close()
+        _, _, err = self.expect("a foreign database", ["list"], 1, "is not a bugtrack database",
+                                db=foreign)
+        self.check("stamp" not in err and "migrate up" not in err,
+                   "a foreign database: no migration advice", err)
+        # A lock held past the busy timeout: who holds it and what to do.
+        locked = self.location("msg-locked.db")
+        report = os.path.join(self.tmp, "msg-report.json")
+        with open(report, "w") as f:
+            json.dump({"report_id": "M-1", "title": "to note"}, f)
+        self.expect("a database to lock", ["import", report], 0, db=locked)
+        con = sqlite3.connect(locked, isolation_level=None)
+        con.execute("BEGIN EXCLUSIVE")
+        try:
+            _, _, err = self.expect("a write on a locked database", ["note", "1", "x"], 4,
+                                    "msg-locked.db is locked by another process",
+                                    db=locked)
+            self.check("try again" in err and "database is locked" not in err,
+                       "a lock: plain words and a next step", err)
+        finally:
+            con.rollback()
+            con.close()
+
     def run_checks(self):
         self.check_migrate_one()
         if not self.postgresql:
@@ -448,6 +501,7 @@ class Checker(clitest.Checker):
         self.check_locations()
         self.check_doctor()
         self.check_space()
+        self.check_messages()  # last: the goldens name the schemas made before
         if not self.update:
             self.check_usage()
 

@@ -280,7 +280,8 @@ CASES = [
     Case("cli-db-readonly-dir", prepared(readonly_dir, "list"), 1,
          "the directory is read-only, and a WAL database needs to create its -shm file there, "
          "even to read", as_nobody=True),
-    Case("cli-db-locked", args("note", "1", "x"), 4, "database is locked", slow=True, lock=True,
+    Case("cli-db-locked", args("note", "1", "x"), 4, "is locked by another process, which held it",
+         slow=True, lock=True,
          timeout=secutil.TIMEOUT + 6),
     Case("cli-doctor-corrupt", damaged(garbage_page, "doctor"), 1, "quick_check",
          keep="bytes"),
