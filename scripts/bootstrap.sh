@@ -13,7 +13,8 @@ packages=(
 	postgresql-15                  # the server the postgresql stage starts (pg_virtualenv)
 	abigail-tools                  # the ABI gate (abidw, abidiff)
 	valgrind                       # the memcheck stage of the tests
-	scdoc                          # the man page, bugtrack(1)
+	scdoc                          # the man pages bugtrack(1) and bugtrackd(8)
+	groff-base                     # typesets the section-3 pages in their test (check_man3.py)
 	libmicrohttpd-dev libjansson-dev  # bugtrackd, the HTTP daemon (optional in a user's build)
 	libcurl4-gnutls-dev libgnutls28-dev  # bugtrackd's webhooks: delivery, HMAC signatures
 	curl openssl                   # a client of bugtrackd's tests; its test certificate
