@@ -10,6 +10,7 @@ of the headers, nor the overview bugtrack(3), when any page mentions a
 function (bt_...() or TRACK_ERRORS...()) that does not exist, or when groff
 warns about a page.
 """
+import concurrent.futures
 import os
 import re
 import shutil
@@ -39,6 +40,19 @@ if 'bugtrack' not in pages:
 
 MENTION = re.compile(r'(?<![\w\\])((?:bt_|TRACK_ERRORS)\w*)(?:\\fP)?\(')
 groff = shutil.which('groff')
+
+
+def typeset(path):
+    """groff's complaints about one page, or ''."""
+    p = subprocess.run([groff, '-man', '-ww', '-z', '-K', 'utf8', path],
+                       capture_output=True, text=True, timeout=120)
+    return p.stderr.strip() or (str(p.returncode) if p.returncode else '')
+
+
+if groff:  # 200 pages, one groff each: several at once
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        complaints = dict(zip(sorted(pages), pool.map(
+            typeset, [os.path.join(man_dir, p + '.3') for p in sorted(pages)])))
 for page in sorted(pages):
     path = os.path.join(man_dir, page + '.3')
     with open(path, encoding='utf-8') as f:
@@ -47,11 +61,8 @@ for page in sorted(pages):
         failures.append(f'{page}.3 mentions {name}(), which does not exist')
     if not text.startswith('.\\" Generated') or '.SH NAME' not in text:
         failures.append(f'{page}.3: not a generated page with a NAME section')
-    if groff:
-        p = subprocess.run([groff, '-man', '-ww', '-z', '-K', 'utf8', path],
-                           capture_output=True, text=True, timeout=30)
-        if p.returncode or p.stderr.strip():
-            failures.append(f'{page}.3: groff: {p.stderr.strip() or p.returncode}')
+    if groff and complaints[page]:
+        failures.append(f'{page}.3: groff: {complaints[page]}')
 
 for f in failures:
     print(f)
