@@ -217,8 +217,8 @@ const char *cli_inexact_option(int argc, char **argv, const char *shortopts,
 	return NULL;
 }
 
-/* "unknown option '--sev'; did you mean '--severity-min'?" (usage: the
- * text after "unknown option"). */
+/* Report @p arg as "unknown option '--sev'; did you mean '--severity-min'?", or
+ * without the question when no option is close. */
 static void unknown_long(cli *c, const char *arg, const struct option *opts)
 {
 	const char *eq = strchr(arg, '=');
