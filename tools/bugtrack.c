@@ -11,7 +11,7 @@
 #include "cli.h"
 
 #define COMMON "  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n" \
-	       "  -h, --help           print this help\n"
+	       CLI_COMMON_HELP_TAIL
 #define ACTOR "  --actor A            who makes the change (default: user:$USER)\n"
 #define EXPECT "  --expect-version V   refuse (exit 4) unless the ticket is at version V\n"
 #define TOKEN "  --token T            refuse (exit 4) unless claim token T is live on the ticket\n"
@@ -21,7 +21,8 @@ static const command commands[] = {
 	{ "list", cmd_list, "list tickets, newest occurrence first",
 	  "usage: bugtrack list [OPTIONS]\n\n"
 	  "List tickets as a table (NUMBER, STATUS, SEVERITY, COUNT, LAST, COMPONENT,\n"
-	  "TITLE; times in UTC) fitted to the terminal, or as a JSON array.\n\n"
+	  "TITLE; times in TZ, or UTC with --utc) fitted to the terminal, or as a JSON\n"
+	  "array.\n\n"
 	  "options:\n"
 	  "  --status S,...       only these statuses: new, triaged, in_progress,\n"
 	  "                       awaiting_verification, resolved, closed; open = the first four\n"
@@ -32,7 +33,7 @@ static const command commands[] = {
 	  "  --until T            last occurrence before T\n"
 	  "  --changed-since T    changed at or after T: updated (a lifecycle change or a\n"
 	  "                       regression) or occurred again\n"
-	  "                       T is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z (UTC), or 7d, 24h, 30m ago\n"
+	  CLI_TIME_HELP
 	  "  --regressed          only tickets that came back after a fix\n"
 	  "  --overdue            only open tickets past their SLA\n"
 	  "  --claimed            only tickets with a live claim\n"
@@ -185,7 +186,7 @@ static const command commands[] = {
 	  "                       critical\n"
 	  "  --since T            created at or after T\n"
 	  "  --until T            created before T\n"
-	  "                       T is YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z (UTC), or 7d, 24h, 30m ago\n"
+	  CLI_TIME_HELP
 	  "filters of events:\n"
 	  "  --ticket TICKET      only this ticket's events\n\n"
 	  "When stderr is a terminal, a row count goes there every 10,000 rows;\n"
@@ -262,13 +263,18 @@ static const char main_help_tail[] =
 	"  help [COMMAND]  this help, or a command's\n\n"
 	"options:\n"
 	"  --db PATH       the database (default: $BUGTRACK_DB, else ./bugtrack.db);\n"
-	"                  every command accepts it too\n"
+	"                  every command accepts it too, and the two below\n"
+	"  --color=WHEN    colour in tables: auto (on a terminal, unless NO_COLOR is\n"
+	"                  set), always or never; beats NO_COLOR and BUGTRACK_COLOR\n"
+	"  --utc           show times in UTC instead of the local time zone (TZ)\n"
 	"  --version       print the version\n"
 	"  -h, --help      print this help; 'bugtrack COMMAND --help' for a command\n\n"
 	"Read commands (list, show, stats, events, pending, export) open the database\n"
-	"read-only: they never create or migrate it.  Times are UTC.  On a terminal\n"
+	"read-only: they never create or migrate it.  Tables show times in the local\n"
+	"time zone (TZ), or in UTC with --utc; a time given to an option is UTC unless\n"
+	"it says otherwise (Z, +01:00).  Long options must be spelt out.  On a terminal\n"
 	"tables are coloured (critical red, high yellow, new bold, an open ticket\n"
-	"that regressed magenta; see NO_COLOR and BUGTRACK_COLOR).  --json output,\n"
+	"that regressed magenta; see --color, NO_COLOR and BUGTRACK_COLOR).  --json output,\n"
 	"never coloured, is the same data as JSON (times as milliseconds and as\n"
 	"ISO 8601 in *_iso fields).\n\n"
 	"environment:\n"
@@ -279,6 +285,7 @@ static const char main_help_tail[] =
 	"  BUGTRACK_COLOR   always: colour even when stdout is not a terminal; never:\n"
 	"                   no colour; auto (the default): colour on a terminal unless\n"
 	"                   TERM is dumb\n"
+	"  TZ               the time zone of the times tables show (unless --utc)\n"
 	"  BUGTRACK_NOW_MS  for tests only: use this time (ms since 1970) as now\n\n"
 	"exit codes:\n"
 	"  0  success\n"
@@ -365,22 +372,66 @@ static void init_actor(cli *c)
 	snprintf(c->actor, sizeof(c->actor), "user:%s", user && *user ? user : "unknown");
 }
 
-/* Options before the command: --db, --help, --version.  Returns -1 to go
- * on with the command at argv[optind], else an exit code. */
+/* `bugtrack __complete [COMMAND]`, for the shell completion: the command
+ * names, or COMMAND's options from its own table (cli_next_opt prints them
+ * and the command stops there). */
+static int complete(cli *c, int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		for (i = 0; i < NCOMMANDS; i++)
+			printf("%s\n", commands[i].name);
+		printf("help\n");
+		return EXIT_OK;
+	}
+	c->cmd = find_command(argv[1]);
+	if (!c->cmd)
+		return unknown_command(argv[1]);
+	c->complete = 1;
+	optind = 0;
+	return c->cmd->run(c, 1, argv + 1);
+}
+
+static const struct option global_opts[] = {
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "utc", no_argument, NULL, OPT_UTC },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Options before the command: --db, --color, --utc, --help, --version.
+ * Returns -1 to go on with the command at argv[optind], else an exit code. */
 static int global_options(cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, OPT_DB },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
+	const char *bad = cli_inexact_option(argc, argv, "+:h", global_opts, 1);
 	int o;
 
+	if (bad) {
+		const char *eq = strchr(bad, '=');
+		size_t len = eq ? (size_t)(eq - bad - 2) : strlen(bad + 2);
+		const char *near = cli_closest_long(global_opts, bad + 2, len);
+
+		if (near)
+			cli_error("unknown option '%.*s'; did you mean '--%s'? (see 'bugtrack --help')",
+				  (int)len + 2, bad, near);
+		else
+			cli_error("unknown option '%.*s'; try 'bugtrack --help'", (int)len + 2, bad);
+		return EXIT_USAGE;
+	}
 	/* '+': stop at the command name; its options are its own. */
-	while ((o = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "+:h", global_opts, NULL)) != -1) {
 		switch (o) {
 		case OPT_DB: c->db_path = optarg; break;
+		case OPT_COLOR:
+			if (color_set_option(optarg) != 0) {
+				cli_error("--color: '%s' is not auto, always or never", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_UTC: time_display_utc(1); break;
 		case 'h': main_help(stdout); return EXIT_OK;
 		case 'V': printf("bugtrack %s\n", bt_version_string()); return EXIT_OK;
 		case ':':
@@ -415,6 +466,8 @@ static int run(int argc, char **argv)
 	at = optind;
 	if (strcmp(argv[at], "help") == 0)
 		return help(argc - at, argv + at);
+	if (strcmp(argv[at], "__complete") == 0)
+		return complete(&c, argc - at, argv + at);
 	c.cmd = find_command(argv[at]);
 	if (!c.cmd)
 		return unknown_command(argv[at]);

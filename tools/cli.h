@@ -36,6 +36,7 @@ typedef struct cli {
 	char actor[128];            /* the default actor, "user:$USER" */
 	const struct command *cmd;  /* the command being run */
 	int exit_code;              /* set by cli_next_opt when it stops */
+	int complete;               /* `__complete CMD`: print the options, run nothing */
 } cli;
 
 typedef int (*command_fn)(cli *c, int argc, char **argv);
@@ -60,13 +61,29 @@ enum {
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
 	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE,
-	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL, OPT_COUNT, OPT_TIMEOUT
+	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL, OPT_COUNT, OPT_TIMEOUT,
+	OPT_COLOR, OPT_UTC
 };
 
-/* Every command's option table starts with these two. */
+/* Every command's option table starts with these, which the global
+ * options repeat (cli_next_opt handles them). */
 #define CLI_COMMON_OPTIONS \
 	{ "db", required_argument, NULL, OPT_DB }, \
+	{ "color", required_argument, NULL, OPT_COLOR }, \
+	{ "utc", no_argument, NULL, OPT_UTC }, \
 	{ "help", no_argument, NULL, 'h' }
+
+/* Their help, after the --db line each command words its own way. */
+#define CLI_COMMON_HELP_TAIL \
+	"  --color=WHEN         colour: auto (the default), always or never\n" \
+	"  --utc                show times in UTC, not in the local time zone (TZ)\n" \
+	"  -h, --help           print this help\n"
+
+/* How every option that takes a time T reads it (cli_parse_time). */
+#define CLI_TIME_HELP \
+	"                       T is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC, or the zone\n" \
+	"                       of a Z or +HH:MM suffix), now, today, yesterday (midnight\n" \
+	"                       UTC), or a time ago: 90s, 15m, 2h, 3d, 1w\n"
 
 /* The ticket filters of list (and export tickets). */
 #define CLI_TICKET_FILTER_OPTIONS \
@@ -87,12 +104,24 @@ enum {
 /*
  * The next command-specific option (> 0), 0 when the options are over, or
  * -1 when the command must stop with c->exit_code: --help was printed (0) or
- * a bad option was reported (EXIT_USAGE).  Handles --db and --help itself.
+ * a bad option was reported (EXIT_USAGE).  Handles the common options
+ * itself.  Long options must be spelt out: an abbreviation or an unknown
+ * one is a usage error, naming the closest known option.
  */
 int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts);
 /* cli_next_opt with short options too: @p shortopts starts with ":h". */
 int cli_next_opt_short(cli *c, int argc, char **argv, const char *shortopts,
 		       const struct option *opts);
+/* The option of @p opts named exactly @p name (@p len bytes), or NULL. */
+const struct option *cli_find_long(const struct option *opts, const char *name, size_t len);
+/* The option of @p opts that @p name (@p len bytes, without "--") most
+ * likely meant: one it abbreviates or at most 2 edits away; or NULL. */
+const char *cli_closest_long(const struct option *opts, const char *name, size_t len);
+/* The first long option in @p argv[1..] (up to "--", and up to the first
+ * operand when @p stop_at_operand) that is not exactly one of @p opts, or
+ * NULL: getopt_long alone would take an abbreviation for the option. */
+const char *cli_inexact_option(int argc, char **argv, const char *shortopts,
+			       const struct option *opts, int stop_at_operand);
 /* Check that argv[optind..] holds between @p min and @p max operands;
  * @p names names them for the message ("TICKET"). */
 int cli_operands(cli *c, int argc, char **argv, int min, int max, const char *names);
@@ -120,7 +149,10 @@ int cli_fail(int rc, const char *hint);
 
 int cli_parse_int(cli *c, const char *opt, const char *text, int64_t min, int64_t max,
 		  int64_t *out);
-/* YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z, or 7d / 24h / 30m before now. */
+/* The one reading of a time in every option that takes one: ISO 8601 as
+ * import reads it (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.fff]] with Z, an
+ * offset +HH:MM, or no zone: UTC), now, today, yesterday (midnight UTC),
+ * or 90s / 15m / 2h / 3d / 1w before now. */
 int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out);
 /* A comma-separated list of statuses (or "open") into a status mask. */
 int cli_parse_status_mask(cli *c, const char *text, unsigned int *mask);
@@ -171,8 +203,13 @@ size_t text_width(const char *s);
 /* A copy of clean text @p s cut to at most @p width columns, ending with
  * "…" when cut, never inside a UTF-8 sequence; free it. */
 char *text_truncate(const char *s, size_t width);
-/* "YYYY-MM-DD HH:MM" (@p seconds 0) or "YYYY-MM-DD HH:MM:SS", UTC; "-" for 0. */
+/* "YYYY-MM-DD HH:MM" (@p seconds 0) or "YYYY-MM-DD HH:MM:SS" in the local
+ * time zone (TZ), or in UTC after time_display_utc(1) (--utc); "-" for 0. */
 void format_time(int64_t ms, int seconds, char *buf, size_t size);
+/* Show times in UTC (non-zero) or local time (0, the default). */
+void time_display_utc(int on);
+/* The zone format_time shows @p ms in: "UTC", or TZ's abbreviation ("CET"). */
+void format_time_zone(int64_t ms, char *buf, size_t size);
 /* "2026-11-21T16:12:56.000Z"; "" for 0. */
 void format_iso(int64_t ms, char *buf, size_t size);
 void *xmalloc(size_t size);
@@ -207,10 +244,14 @@ void table_add_styled(table *t, const char *const *cells, const char *const *sty
  * color_enabled) go around it and count for nothing. */
 void table_print(table *t, FILE *f, int width);
 void table_free(table *t);
-/* Whether to write colour to @p f: never when NO_COLOR is set and not
- * empty; else BUGTRACK_COLOR=always or never decides; else (auto, or
- * anything else) only when @p f is a terminal and TERM is not "dumb". */
+/* Whether to write colour to @p f: --color=always or never decides; else
+ * never when NO_COLOR is set and not empty; else (without --color)
+ * BUGTRACK_COLOR=always or never decides; else (auto) only when @p f is a
+ * terminal and TERM is not "dumb". */
 int color_enabled(FILE *f);
+enum { COLOR_NEVER, COLOR_ALWAYS, COLOR_AUTO };
+/* --color=WHEN: "always", "never" or "auto"; 0, or -1 for anything else. */
+int color_set_option(const char *when);
 /* @p text, wrapped in SGR @p style when @p color and @p style are set. */
 void color_fputs(FILE *f, int color, const char *style, const char *text);
 

@@ -368,14 +368,15 @@ static const struct option renew_options[] = {
 static void renewed(bt_db *db, const bt_ticket *before)
 {
 	bt_ticket *after;
-	char until[32], what[64];
+	char until[32], zone[16], what[80];
 
 	if (bt_ticket_get(db, bt_ticket_id(before), &after) != BT_OK) {
 		changed(db, before, "claim renewed");
 		return;
 	}
 	format_time(bt_ticket_claim_expires_at(after), 1, until, sizeof(until));
-	snprintf(what, sizeof(what), "claim renewed until %s UTC", until);
+	format_time_zone(bt_ticket_claim_expires_at(after), zone, sizeof(zone));
+	snprintf(what, sizeof(what), "claim renewed until %s %s", until, zone);
 	bt_ticket_free(after);
 	changed(db, before, what);
 }

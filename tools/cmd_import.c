@@ -48,7 +48,7 @@ const char import_usage[] =
 	"  -v, --verbose        list each file's outcome on stdout\n"
 	"  --actor A            who the 'imported' events name (default: user:$USER)\n"
 	"  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
-	"  -h, --help           print this help\n\n"
+	CLI_COMMON_HELP_TAIL "\n"
 	"When stderr is a terminal, a progress line goes there (and the reasons of\n"
 	"failed files after it).\n";
 

@@ -33,7 +33,7 @@ const char token_usage[] =
 	"  --json               list only: a JSON array of {name, scopes, created_at,\n"
 	"                       last_used_at} (times in ms and in *_iso, null if never)\n"
 	"  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
-	"  -h, --help           print this help\n";
+	CLI_COMMON_HELP_TAIL "";
 
 static const struct {
 	const char *name;

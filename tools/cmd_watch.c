@@ -37,7 +37,7 @@ const char watch_usage[] =
 	"  --json               one JSON object a line (NDJSON): cursor, event (as\n"
 	"                       export events writes it) and ticket (as list --json)\n"
 	"  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
-	"  -h, --help           print this help\n\n"
+	CLI_COMMON_HELP_TAIL "\n"
 	"A line: TIME  NUMBER  SEVERITY  COMPONENT  KIND [FROM -> TO | NOTE]  TITLE  (ACTOR)\n";
 
 /* The longest one wait lasts: how soon a signal or --timeout is seen. */

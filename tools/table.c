@@ -26,17 +26,38 @@ struct table {
 
 /* ---- colour ---- */
 
+/* --color: -1 when not given (the environment decides). */
+static int color_option = -1;
+
+int color_set_option(const char *when)
+{
+	if (strcmp(when, "always") == 0)
+		color_option = COLOR_ALWAYS;
+	else if (strcmp(when, "never") == 0)
+		color_option = COLOR_NEVER;
+	else if (strcmp(when, "auto") == 0)
+		color_option = COLOR_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
 int color_enabled(FILE *f)
 {
 	const char *no = getenv("NO_COLOR"), *force = getenv("BUGTRACK_COLOR");
 	const char *term = getenv("TERM");
 	int fd = fileno(f);
 
+	/* The command line beats the environment, as no-color.org asks. */
+	if (color_option == COLOR_ALWAYS)
+		return 1;
+	if (color_option == COLOR_NEVER)
+		return 0;
 	if (no && *no) /* https://no-color.org: set and not empty */
 		return 0;
-	if (force && strcmp(force, "always") == 0)
+	if (color_option < 0 && force && strcmp(force, "always") == 0)
 		return 1;
-	if (force && strcmp(force, "never") == 0)
+	if (color_option < 0 && force && strcmp(force, "never") == 0)
 		return 0;
 	if (term && strcmp(term, "dumb") == 0)
 		return 0;

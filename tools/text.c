@@ -130,11 +130,38 @@ static int utc(int64_t ms, struct tm *tm)
 	return gmtime_r(&secs, tm) != NULL;
 }
 
+/* Tables show local time (TZ), as journalctl does, unless --utc. */
+static int times_in_utc;
+
+void time_display_utc(int on)
+{
+	times_in_utc = on;
+}
+
+/* @p ms as the broken-down time that tables show. */
+static int shown(int64_t ms, struct tm *tm)
+{
+	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+
+	if (times_in_utc)
+		return utc(ms, tm);
+	tzset();
+	return localtime_r(&secs, tm) != NULL;
+}
+
+void format_time_zone(int64_t ms, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (times_in_utc || !shown(ms, &tm) || strftime(buf, size, "%Z", &tm) == 0)
+		snprintf(buf, size, "UTC");
+}
+
 void format_time(int64_t ms, int seconds, char *buf, size_t size)
 {
 	struct tm tm;
 
-	if (ms == 0 || !utc(ms, &tm)) {
+	if (ms == 0 || !shown(ms, &tm)) {
 		snprintf(buf, size, "-");
 		return;
 	}

@@ -144,6 +144,134 @@ static const char *bad_option(int argc, char **argv, char *buf, size_t size)
 	return optind > 0 && optind <= argc ? argv[optind - 1] : "?";
 }
 
+/* Edit distance of @a and @b (both short: option names), capped at 9. */
+static int edit_distance(const char *a, size_t la, const char *b)
+{
+	size_t lb = strlen(b), i, j;
+	int row[64], diag, up, best;
+
+	if (la >= 63 || lb >= 63)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = (int)i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb] > 9 ? 9 : row[lb];
+}
+
+const struct option *cli_find_long(const struct option *opts, const char *name, size_t len)
+{
+	for (; opts->name; opts++)
+		if (strlen(opts->name) == len && strncmp(opts->name, name, len) == 0)
+			return opts;
+	return NULL;
+}
+
+const char *cli_closest_long(const struct option *opts, const char *name, size_t len)
+{
+	const char *best = NULL;
+	/* At most 2 edits (1 for a name of 3 letters or fewer), else a prefix. */
+	int best_d = len <= 3 ? 2 : 3;
+
+	for (; opts->name; opts++) {
+		int d = edit_distance(name, len, opts->name);
+
+		if (len > 0 && strncmp(opts->name, name, len) == 0)
+			d = d < 1 ? d : 1; /* an abbreviation ranks with one typo */
+		if (d < best_d) {
+			best_d = d;
+			best = opts->name;
+		}
+	}
+	return best;
+}
+
+/* getopt_long takes any unambiguous prefix of a long option for it, so that
+ * "--severity high" quietly meant --severity-min.  Check every long option
+ * in argv (up to "--") by its exact name first; the values of options that
+ * take one are skipped, since "--note --x" is a note.  Returns the bad
+ * argument, or NULL. */
+const char *cli_inexact_option(int argc, char **argv, const char *shortopts,
+			       const struct option *opts, int stop_at_operand)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		const struct option *o;
+
+		if (strcmp(a, "--") == 0)
+			return NULL;
+		if (a[0] != '-' || a[1] == '\0') {
+			if (stop_at_operand)
+				return NULL;
+			continue;
+		}
+		if (a[1] != '-') {
+			/* A cluster of short options: the last may take the rest
+			 * of the word or the next one. */
+			const char *p, *s;
+
+			for (p = a + 1; *p; p++) {
+				s = strchr(shortopts, *p);
+				if (s && *p != ':' && s[1] == ':') {
+					if (!p[1])
+						i++;
+					break;
+				}
+			}
+			continue;
+		}
+		eq = strchr(a + 2, '=');
+		o = cli_find_long(opts, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+		if (!o)
+			return a;
+		if (o->has_arg == required_argument && !eq)
+			i++;
+	}
+	return NULL;
+}
+
+/* Report @p arg as "unknown option '--sev'; did you mean '--severity-min'?", or
+ * without the question when no option is close. */
+static void unknown_long(cli *c, const char *arg, const struct option *opts)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	const char *near = cli_closest_long(opts, arg + 2, len);
+
+	if (near)
+		cli_usage_error(c, "unknown option '%.*s'; did you mean '--%s'?", (int)len + 2, arg,
+				near);
+	else
+		cli_usage_error(c, "unknown option '%.*s'", (int)len + 2, arg);
+}
+
+/* `bugtrack __complete COMMAND`: the command's options, one a line, from
+ * the very table its parse uses, for the shell completion. */
+static void print_option_names(const char *shortopts, const struct option *opts)
+{
+	const char *p;
+
+	for (; opts->name; opts++)
+		printf("--%s\n", opts->name);
+	for (p = shortopts; *p; p++)
+		if (*p != ':')
+			printf("-%c\n", *p);
+}
+
 int cli_next_opt(cli *c, int argc, char **argv, const struct option *opts)
 {
 	return cli_next_opt_short(c, argc, argv, ":h", opts);
@@ -153,8 +281,22 @@ int cli_next_opt_short(cli *c, int argc, char **argv, const char *shortopts,
 		       const struct option *opts)
 {
 	char buf[8];
+	const char *bad;
 	int o;
 
+	/* The first call of a parse (optind 0 restarts glibc's getopt). */
+	if (optind <= 1) {
+		if (c->complete) {
+			print_option_names(shortopts, opts);
+			c->exit_code = EXIT_OK;
+			return -1;
+		}
+		bad = cli_inexact_option(argc, argv, shortopts, opts, 0);
+		if (bad) {
+			unknown_long(c, bad, opts);
+			return -1;
+		}
+	}
 	for (;;) {
 		/* ':' first: report a missing value as ':' rather than '?'. */
 		o = getopt_long(argc, argv, shortopts, opts, NULL);
@@ -163,6 +305,15 @@ int cli_next_opt_short(cli *c, int argc, char **argv, const char *shortopts,
 			return 0;
 		case OPT_DB:
 			c->db_path = optarg;
+			continue;
+		case OPT_COLOR:
+			if (color_set_option(optarg) != 0) {
+				cli_usage_error(c, "--color: '%s' is not auto, always or never", optarg);
+				return -1;
+			}
+			continue;
+		case OPT_UTC:
+			time_display_utc(1);
 			continue;
 		case 'h':
 			cli_print_usage(c->cmd, stdout);
@@ -215,40 +366,59 @@ int cli_parse_int(cli *c, const char *opt, const char *text, int64_t min, int64_
 	return EXIT_OK;
 }
 
-/* 7d, 24h, 30m: that long before now. */
+/* 90s, 15m, 2h, 3d, 1w: that long before now; now, today and yesterday
+ * (midnight UTC, as dates without a zone are UTC). */
 static int parse_relative(const char *text, int64_t now, int64_t *out)
 {
+	static const int64_t day = 86400000;
 	char *end;
 	long long n;
 	int64_t unit;
 
+	if (strcmp(text, "now") == 0) {
+		*out = now;
+		return 1;
+	}
+	if (strcmp(text, "today") == 0 || strcmp(text, "yesterday") == 0) {
+		int64_t midnight = now - ((now % day) + day) % day;
+
+		*out = text[0] == 't' ? midnight : midnight - day;
+		return 1;
+	}
 	if (*text < '0' || *text > '9')
 		return 0;
 	errno = 0;
 	n = strtoll(text, &end, 10);
-	if (errno || end[0] == '\0' || end[1] != '\0' || n > 100000LL * 24 * 60)
+	/* At most 100,000 days, whatever the unit. */
+	if (errno || end[0] == '\0' || end[1] != '\0' || n > 100000LL * 24 * 60 * 60)
 		return 0;
 	switch (end[0]) {
-	case 'd': unit = 86400000; break;
+	case 'w': unit = 7 * day; break;
+	case 'd': unit = day; break;
 	case 'h': unit = 3600000; break;
 	case 'm': unit = 60000; break;
+	case 's': unit = 1000; break;
 	default: return 0;
 	}
+	if (n > 100000LL * day / unit)
+		return 0;
 	*out = now - n * unit;
 	return 1;
 }
 
 int parse_time_value(const char *text, int64_t now_ms, int64_t *out)
 {
-	return bti_iso8601_parse(text, BTI_ISO8601_STRICT, out) || parse_relative(text, now_ms, out);
+	/* The parser import reads dates with: a zone or an offset, or UTC. */
+	return bti_iso8601_parse(text, 0, out) || parse_relative(text, now_ms, out);
 }
 
 int cli_parse_time(cli *c, const char *opt, const char *text, int64_t *out)
 {
 	if (parse_time_value(text, c->now_ms, out))
 		return EXIT_OK;
-	return cli_usage_error(c, "%s: '%s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
-			       "(UTC), or a time ago such as 7d, 24h or 30m", opt, text);
+	return cli_usage_error(c, "%s: '%s' is not a time; use YYYY-MM-DD, "
+			       "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] (no zone: UTC), now, today, "
+			       "yesterday, or a time ago such as 90s, 15m, 2h, 3d or 1w", opt, text);
 }
 
 /* A name the library's parser refused, as a usage error: its message lists

@@ -229,7 +229,7 @@ class Checker(clitest.Checker):
                         break
                     cursor = m.group(1)
                 self.same(f"--changed-since {when} --sort {sort}, by pages", seen, whole)
-        self.expect("bad --changed-since", ["list", "--changed-since", "lately"], 2, "not a date")
+        self.expect("bad --changed-since", ["list", "--changed-since", "lately"], 2, "not a time")
         self.expect("--changed-since on logs", ["export", "logs", "--changed-since", "1d"], 2,
                     "does not apply")
 
@@ -246,8 +246,8 @@ class Checker(clitest.Checker):
         self.expect("no command", [], 2)
         self.expect("unknown option", ["list", "--frobnicate"], 2, "unknown option")
         self.expect("missing option value", ["list", "--limit"], 2, "needs a value")
-        self.expect("bad date", ["list", "--since", "yesterday"], 2, "not a date")
-        self.expect("bad date (Feb 30)", ["list", "--until", "2026-02-30"], 2, "not a date")
+        self.expect("bad date", ["list", "--since", "last week"], 2, "not a time")
+        self.expect("bad date (Feb 30)", ["list", "--until", "2026-02-30"], 2, "not a time")
         self.expect("bad id", ["show", "BUG-x"], 2, "not a ticket id")
         self.expect("no such ticket", ["show", "999"], 3, "bugtrack list")
         self.expect("unknown status", ["list", "--status", "new,bogus"], 2,

@@ -123,9 +123,9 @@ class Checker(clitest.Checker):
         self.expect("unknown report", ["report", "weekly"], 2, "unknown report 'weekly'")
         self.expect("no report", ["report"], 2, "missing REPORT")
         self.expect("two reports", ["report", "top", "daily"], 2, "unexpected argument")
-        self.expect("bad date", ["report", "daily", "--since", "yesterday"], 2, "not a date")
+        self.expect("bad date", ["report", "daily", "--since", "last week"], 2, "not a time")
         self.expect("bad date (Feb 30)", ["report", "mttr", "--until", "2026-02-30"], 2,
-                    "not a date")
+                    "not a time")
         self.expect("empty range", ["report", "summary", "--since", "2026-11-20", "--until",
                                     "2026-11-20"], 2, "--since must be before --until")
         self.expect("limit of another report", ["report", "daily", "--limit", "5"], 2,

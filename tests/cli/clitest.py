@@ -78,7 +78,9 @@ class Checker:
         self.db = self.location("fixture.db")
         self.wrapper = shlex.split(os.environ.get("BUGTRACK_CLI_WRAPPER", ""))
         self.env = clean_env(self.env_drop)
-        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "USER": "tester"}, **self.env_extra)
+        # TZ: tables show local time; the goldens are in UTC.
+        self.env.update({"BUGTRACK_NOW_MS": str(NOW_MS), "USER": "tester", "TZ": "UTC"},
+                        **self.env_extra)
 
     def location(self, name):
         """A fresh location called @name: a file in the temporary directory,

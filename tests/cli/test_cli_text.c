@@ -164,8 +164,9 @@ static void test_times(void)
 	static const command fake = { "test", NULL, "", "", NULL };
 	const int64_t now = 1795262400000; /* 2026-11-21T12:00:00Z */
 	static const char *const bad[] = {
-		"yesterday", "2026-1-01", "2026-13-01", "2026-02-29", "2026-11-21T12:00",
-		"2026-11-21T24:00Z", "2026-11-21 12:00Z", "7", "7w", "-7d", "d", "", "7d ",
+		"lately", "2026-1-01", "2026-13-01", "2026-02-29", "2026-11-21T12:00+25:00",
+		"2026-11-21T24:00Z", "2026-11-21T12:00 Z", "7", "7y", "-7d", "d", "", "7d ",
+		"Yesterday", "today ", "1w2d", "99999999999w",
 	};
 	char time_buf[32];
 	int64_t t = 0;
@@ -182,13 +183,34 @@ static void test_times(void)
 	EXPECT(cli_parse_time(&c, "--since", "7d", &t) == 0 && t == now - 7 * 86400000LL);
 	EXPECT(cli_parse_time(&c, "--since", "24h", &t) == 0 && t == now - 24 * 3600000LL);
 	EXPECT(cli_parse_time(&c, "--since", "30m", &t) == 0 && t == now - 30 * 60000LL);
-	fprintf(stderr, "(the next %zu 'not a date' messages are expected)\n",
+	EXPECT(cli_parse_time(&c, "--since", "90s", &t) == 0 && t == now - 90000);
+	EXPECT(cli_parse_time(&c, "--since", "1w", &t) == 0 && t == now - 7 * 86400000LL);
+	EXPECT(cli_parse_time(&c, "--since", "now", &t) == 0 && t == now);
+	EXPECT(cli_parse_time(&c, "--since", "today", &t) == 0 && t == now - 12 * 3600000LL);
+	EXPECT(cli_parse_time(&c, "--since", "yesterday", &t) == 0 && t == now - 36 * 3600000LL);
+	/* Zones as import reads them; none is UTC. */
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21T13:00+01:00", &t) == 0 && t == now);
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21T07:00-0500", &t) == 0 && t == now);
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21T12:00", &t) == 0 && t == now);
+	EXPECT(cli_parse_time(&c, "--since", "2026-11-21 12:00Z", &t) == 0 && t == now);
+	fprintf(stderr, "(the next %zu 'not a time' messages are expected)\n",
 		sizeof(bad) / sizeof(bad[0]));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT(cli_parse_time(&c, "--since", bad[i], &t) == EXIT_USAGE);
 
+	/* Local time (TZ) unless --utc: "UTC-2" is POSIX for two hours east. */
+	setenv("TZ", "UTC-2", 1);
+	format_time(now, 0, time_buf, sizeof(time_buf));
+	EXPECT_STR(time_buf, "2026-11-21 14:00");
+	time_display_utc(1);
 	format_time(now, 0, time_buf, sizeof(time_buf));
 	EXPECT_STR(time_buf, "2026-11-21 12:00");
+	format_time_zone(now, time_buf, sizeof(time_buf));
+	EXPECT_STR(time_buf, "UTC");
+	time_display_utc(0);
+	format_time(now, 1, time_buf, sizeof(time_buf));
+	EXPECT_STR(time_buf, "2026-11-21 14:00:00");
+	setenv("TZ", "UTC", 1);
 	format_time(0, 1, time_buf, sizeof(time_buf));
 	EXPECT_STR(time_buf, "-");
 }

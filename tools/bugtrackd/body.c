@@ -301,7 +301,8 @@ int query_time(request *r, const char *key, int64_t *out, enum MHD_Result *res)
 	if (!v || parse_time_value(v, now_ms(), out))
 		return 1;
 	*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
-			   "%s: '%.64s' is not a date; use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]Z "
-			   "(UTC), or a time ago such as 7d, 24h or 30m", key, v);
+			   "%s: '%.64s' is not a time; use YYYY-MM-DD, "
+			   "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM] (no zone: UTC), now, today, "
+			   "yesterday, or a time ago such as 90s, 15m, 2h, 3d or 1w", key, v);
 	return 0;
 }
