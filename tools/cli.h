@@ -198,11 +198,6 @@ size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
  * U+FFFD, tabs and (unless @p keep_newlines) newlines a space.  Never NULL
  * (exits on out of memory); free it. */
 char *text_clean(const char *s, int keep_newlines);
-/* Number of code points, which is the display width for most scripts. */
-size_t text_width(const char *s);
-/* A copy of clean text @p s cut to at most @p width columns, ending with
- * "…" when cut, never inside a UTF-8 sequence; free it. */
-char *text_truncate(const char *s, size_t width);
 /* "YYYY-MM-DD HH:MM" (@p seconds 0) or "YYYY-MM-DD HH:MM:SS" in the local
  * time zone (TZ), or in UTC after time_display_utc(1) (--utc); "-" for 0. */
 void format_time(int64_t ms, int seconds, char *buf, size_t size);
@@ -214,8 +209,30 @@ void format_time_zone(int64_t ms, char *buf, size_t size);
 void format_iso(int64_t ms, char *buf, size_t size);
 void *xmalloc(size_t size);
 char *xstrdup(const char *s);
-/* The output width for tables: the terminal's, $COLUMNS, or 120. */
+/* The width to fit tables and text to: 0 (never cut) when stdout is not a
+ * terminal; else the terminal's, $COLUMNS when it does not say, or 80. */
 int output_width(void);
+
+/* ---- display width (width.c): Unicode 14.0, whatever the locale ---- */
+
+/* Columns code point @p cp takes: 2 for East Asian wide and fullwidth
+ * characters and emoji, 0 for combining marks and zero-width characters
+ * (U+200B, joiners), 1 otherwise. */
+int char_width(uint32_t cp);
+/* Columns clean text @p s takes on a terminal. */
+size_t text_width(const char *s);
+/* Bytes of the longest start of @p s that fits in @p width columns, ending
+ * before a character (never inside a UTF-8 sequence, and never between a
+ * character and its combining marks); its width into *@p used if not NULL. */
+size_t text_fit(const char *s, size_t width, size_t *used);
+/* A copy of clean text @p s cut to at most @p width columns, ending with
+ * "…" when cut, at a boundary as text_fit's; free it. */
+char *text_truncate(const char *s, size_t width);
+/* Bytes of the first line of clean text @p s wrapped at @p width columns:
+ * all of it when it fits, else up to its last space that lets the line fit
+ * (the caller skips the spaces after), else (a word wider than the line)
+ * as much as fits, and at least one character with its marks. */
+size_t text_wrap(const char *s, size_t width);
 
 /* ---- progress on stderr (progress.c) ---- */
 
@@ -232,16 +249,26 @@ void progress_done(progress *p, int64_t done);
 
 typedef struct table table;
 /* Column i is right-aligned when @p align[i] is 'r' (else 'l'), and cut to
- * @p max[i] columns when that is > 0.  table_print() gives the last column
- * what remains of @p width (0: never cut). */
+ * @p max[i] columns when that is > 0 and the table is fitted to a width.
+ * Headers must not be empty. */
 table *table_new(int ncols, const char *const *header, const char *align, const int *max);
+/* Which columns a narrow terminal drops: @p rank[i] > 0 drops column i,
+ * lowest rank first, before the last column gets too narrow; 0 keeps it.
+ * The last column is never dropped (it shrinks). */
+void table_drop_order(table *t, const int *rank);
+/* When fitted to a width, the last column wraps between words (text_wrap),
+ * later lines indented to it, instead of being cut. */
+void table_wrap_last(table *t);
 void table_add(table *t, const char *const *cells);
 /* As table_add, with cell i in SGR style @p styles[i] ("1;31"; NULL: plain)
  * when table_print() writes colour; @p styles may be NULL, and its strings
  * must outlive the table (string constants). */
 void table_add_styled(table *t, const char *const *cells, const char *const *styles);
-/* Aligns by the cells' text; the escape sequences of colour (see
- * color_enabled) go around it and count for nothing. */
+/* Aligns by the cells' display width; the escape sequences of colour (see
+ * color_enabled) go around it and count for nothing.  With @p width > 0
+ * (output_width(): a terminal) the table is fitted to it: columns dropped
+ * per table_drop_order, then the last column cut with "…"; with 0 nothing
+ * is dropped or cut. */
 void table_print(table *t, FILE *f, int width);
 void table_free(table *t);
 /* Whether to write colour to @p f: --color=always or never decides; else

@@ -204,6 +204,9 @@ static int print_pending(bt_ticket_iter *it, int as_json)
 		"NUMBER", "STATUS", "SEVERITY", "COUNT", "ATTEMPTS", "CLAIMED BY", "TITLE"
 	};
 	static const int max[] = { 0, 0, 0, 0, 0, 24, 0 };
+	/* Narrow terminals drop ATTEMPTS, CLAIMED BY, COUNT, SEVERITY, STATUS,
+	 * in that order (table_drop_order), keeping NUMBER and TITLE. */
+	static const int drop[] = { 0, 5, 4, 3, 1, 2, 0 };
 	table *tab;
 	bt_ticket *t;
 	int rc;
@@ -214,6 +217,7 @@ static int print_pending(bt_ticket_iter *it, int as_json)
 		return print_tickets(it, 0, 1, &more);
 	}
 	tab = table_new(7, header, "lllrrll", max);
+	table_drop_order(tab, drop);
 	while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
 		pending_row(tab, t);
 		bt_ticket_free(t);

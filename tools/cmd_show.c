@@ -12,6 +12,43 @@
 
 /* Whether show's text has colour: color_enabled(stdout), set by show_text. */
 static int color;
+/* The terminal's width (output_width), 0 when stdout is not a terminal:
+ * set by show_text. */
+static size_t columns;
+
+/* Values get at least this many columns, however narrow the terminal. */
+#define WRAP_LEAST 20
+
+/* Clean one-line @p text, the cursor at column @p indent: printed whole when
+ * not on a terminal; on one, wrapped at word boundaries to its width with
+ * each later line indented by @p indent.  A value is never cut. */
+static void print_wrapped(const char *text, size_t indent, const char *style)
+{
+	size_t room = columns > indent + WRAP_LEAST ? columns - indent : WRAP_LEAST;
+	size_t n;
+	char *piece;
+
+	if (columns == 0 || text_width(text) <= room) {
+		color_fputs(stdout, color, style, text);
+		putchar('\n');
+		return;
+	}
+	for (;;) {
+		n = text_wrap(text, room);
+		piece = xmalloc(n + 1);
+		memcpy(piece, text, n);
+		piece[n] = '\0';
+		color_fputs(stdout, color, style, piece);
+		putchar('\n');
+		free(piece);
+		text += n;
+		while (*text == ' ')
+			text++;
+		if (!*text)
+			break;
+		printf("%*s", (int)indent, "");
+	}
+}
 
 /* "label  value", with later lines of a multi-line value indented under
  * the first; "-" for a missing value.  The value is in SGR @p style (NULL:
@@ -26,8 +63,7 @@ static void field_styled(const char *label, const char *value, const char *style
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		color_fputs(stdout, color, style, line);
-		putchar('\n');
+		print_wrapped(line, 2 + LABEL_WIDTH + 1, style);
 		if (!nl)
 			break;
 		printf("  %-*s ", LABEL_WIDTH, "");
@@ -162,6 +198,9 @@ static void log_detail(const bt_log_entry *e, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
+/* "  TIME(19)  LEVEL(8)  ": where a log row's message starts. */
+#define LOG_INDENT (2 + 19 + 2 + 8 + 2)
+
 static void print_log_text(const bt_log_entry *e)
 {
 	char when[32], detail[1024];
@@ -170,11 +209,14 @@ static void print_log_text(const bt_log_entry *e)
 	char *info;
 
 	format_time(bt_log_entry_created_at(e), 1, when, sizeof(when));
-	printf("  %s  %-8s  %s\n", when, level ? level : "?", msg);
+	printf("  %s  %-8s  ", when, level ? level : "?");
+	print_wrapped(msg, LOG_INDENT, NULL);
 	log_detail(e, detail, sizeof(detail));
 	info = text_clean(detail, 0);
-	if (*info)
-		printf("  %-19s  %-8s  %s\n", "", "", info);
+	if (*info) {
+		printf("%*s", LOG_INDENT, "");
+		print_wrapped(info, LOG_INDENT, NULL);
+	}
 	free(info);
 	free(msg);
 }
@@ -212,11 +254,15 @@ static int print_events(bt_db *db, const bt_ticket *t)
 {
 	static const char *const header[] = { "TIME", "ACTOR", "KIND", "DETAIL" };
 	static const int max[] = { 0, 0, 0, 0 };
+	/* A narrow terminal drops KIND (DETAIL mostly says it), then ACTOR. */
+	static const int drop[] = { 0, 2, 1, 0 };
 	table *tab = table_new(4, header, "llll", max);
 	bt_audit_entry *e;
 	bt_audit_iter *it;
 	int rc = bt_audit_iter_new(db, bt_ticket_id(t), &it);
 
+	table_drop_order(tab, drop);
+	table_wrap_last(tab); /* notes are read in full, never cut */
 	while (rc == BT_OK && (rc = bt_audit_iter_next(it, &e)) == BT_OK) {
 		const char *cells[4];
 		char when[32], *detail;
@@ -228,7 +274,7 @@ static int print_events(bt_db *db, const bt_ticket *t)
 	}
 	bt_audit_iter_free(it);
 	if (rc == BT_ITEROVER)
-		table_print(tab, stdout, 0); /* notes are read in full, never cut */
+		table_print(tab, stdout, output_width());
 	table_free(tab);
 	return rc == BT_ITEROVER ? BT_OK : rc;
 }
@@ -248,8 +294,10 @@ static int show_text(const cli *c, bt_db *db, const bt_ticket *t, int64_t logs)
 	int rc;
 
 	color = color_enabled(stdout);
+	columns = (size_t)output_width();
 	color_fputs(stdout, color, "1", bt_ticket_number(t));
-	printf("  %s\n", title);
+	fputs("  ", stdout);
+	print_wrapped(title, text_width(bt_ticket_number(t)) + 2, NULL);
 	free(title);
 	show_identity(t);
 	show_occurrences(t);

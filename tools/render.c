@@ -43,8 +43,14 @@ table *ticket_table_new(void)
 	};
 	/* A long component must not push the title off the screen. */
 	static const int max[] = { 0, 0, 0, 0, 0, 16, 0 };
+	/* A narrow terminal drops LAST first (the widest, and the sort order
+	 * already says it), then COMPONENT, COUNT, SEVERITY and STATUS, so
+	 * NUMBER and TITLE stay: at 60 columns the title keeps 22. */
+	static const int drop[] = { 0, 5, 4, 3, 1, 2, 0 };
+	table *t = table_new(7, header, "lllrlll", max);
 
-	return table_new(7, header, "lllrlll", max);
+	table_drop_order(t, drop);
+	return t;
 }
 
 static const char *or_dash(const char *s)

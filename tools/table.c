@@ -5,6 +5,13 @@
  * nor drive the terminal.  A cell's colour is kept beside its text, never
  * in it: widths are measured on the text alone, and the escape sequences
  * are written around the cut text, outside the padding.
+ *
+ * Fitting (table_print with a width, that is on a terminal): columns with
+ * a drop rank go first, lowest rank first, while the last column (the
+ * title) would get fewer than TITLE_ROOM columns; then the last column
+ * takes what is left, cut with "…" (or wrapped between words, for a table
+ * whose last column must be read whole: table_wrap_last).  Without a width (a pipe, a file)
+ * nothing is dropped or cut, not even to a column's max.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +19,17 @@
 
 #include "cli.h"
 
-#define GAP 2 /* spaces between columns */
+#define GAP 2         /* spaces between columns */
+#define TITLE_ROOM 20 /* what the last column is worth dropping others for */
+#define TITLE_LEAST 10 /* below this, a too narrow terminal wraps instead */
 
 struct table {
 	int ncols;
 	char **header;
 	char *align;
 	int *max;
+	int *drop; /* rank per column: 0 kept, else dropped lowest first */
+	int wrap;  /* table_wrap_last: the last column wraps instead of being cut */
 	char ***rows;
 	const char ***styles; /* per row: NULL, or a style per cell (NULL: plain) */
 	size_t nrows, cap;
@@ -103,7 +114,20 @@ table *table_new(int ncols, const char *const *header, const char *align, const 
 	t->align = xstrdup(align);
 	t->max = xmalloc(sizeof(int) * (size_t)ncols);
 	memcpy(t->max, max, sizeof(int) * (size_t)ncols);
+	t->drop = xmalloc(sizeof(int) * (size_t)ncols);
+	memset(t->drop, 0, sizeof(int) * (size_t)ncols);
 	return t;
+}
+
+void table_wrap_last(table *t)
+{
+	t->wrap = 1;
+}
+
+void table_drop_order(table *t, const int *rank)
+{
+	memcpy(t->drop, rank, sizeof(int) * (size_t)t->ncols);
+	t->drop[t->ncols - 1] = 0; /* the last column shrinks instead */
 }
 
 static void *xrealloc(void *p, size_t size)
@@ -138,8 +162,9 @@ void table_add(table *t, const char *const *cells)
 	table_add_styled(t, cells, NULL);
 }
 
-/* The width of column @p col over the header and every row, capped. */
-static size_t column_width(const table *t, int col)
+/* The width of column @p col over the header and every row, capped to
+ * its max when @p capped. */
+static size_t column_width(const table *t, int col, int capped)
 {
 	size_t w = text_width(t->header[col]), i, cw;
 
@@ -148,7 +173,7 @@ static size_t column_width(const table *t, int col)
 		if (cw > w)
 			w = cw;
 	}
-	if (t->max[col] > 0 && w > (size_t)t->max[col])
+	if (capped && t->max[col] > 0 && w > (size_t)t->max[col])
 		w = (size_t)t->max[col];
 	return w;
 }
@@ -159,7 +184,7 @@ static void print_cell(FILE *f, const char *text, size_t width, int right, int l
 		       int color, const char *style)
 {
 	char *cut = text_truncate(text, width);
-	size_t pad = width - text_width(cut);
+	size_t w = text_width(cut), pad = width > w ? width - w : 0;
 
 	if (right)
 		fprintf(f, "%*s", (int)pad, "");
@@ -169,42 +194,113 @@ static void print_cell(FILE *f, const char *text, size_t width, int right, int l
 	free(cut);
 }
 
-static void print_row(const table *t, FILE *f, char **row, const char **styles,
-		      const size_t *widths, int color)
+/* The last cell @p text wrapped between words at @p width, later lines
+ * starting at column @p indent. */
+static void print_wrapped(FILE *f, const char *text, size_t width, size_t indent,
+			  int color, const char *style)
 {
-	int col;
+	for (;;) {
+		size_t n = text_wrap(text, width);
+		char *piece = xmalloc(n + 1);
+
+		memcpy(piece, text, n);
+		piece[n] = '\0';
+		color_fputs(f, color, style, piece);
+		free(piece);
+		text += n;
+		while (*text == ' ')
+			text++;
+		if (!*text)
+			break;
+		fprintf(f, "\n%*s", (int)indent, "");
+	}
+}
+
+/* Columns whose width is 0 are dropped (a shown column is at least as wide
+ * as its header, and no header is empty). */
+static void print_row(const table *t, FILE *f, char **row, const char **styles,
+		      const size_t *widths, int last, int color)
+{
+	int col, first = 1;
+	size_t at = 0; /* the column the cursor is at */
 
 	for (col = 0; col < t->ncols; col++) {
-		if (col > 0)
-			fprintf(f, "%*s", GAP, "");
-		print_cell(f, row[col], widths[col], t->align[col] == 'r', col == t->ncols - 1,
-			   color, styles ? styles[col] : NULL);
+		const char *style = styles ? styles[col] : NULL;
+
+		if (widths[col] == 0)
+			continue;
+		if (!first)
+			fprintf(f, "%*s", GAP, ""), at += GAP;
+		first = 0;
+		if (col == last && t->wrap && text_width(row[col]) > widths[col])
+			print_wrapped(f, row[col], widths[col], at, color, style);
+		else
+			print_cell(f, row[col], widths[col], t->align[col] == 'r', col == last,
+				   color, style);
+		at += widths[col];
 	}
 	fputc('\n', f);
+}
+
+/* The width every column but the last takes, gaps included. */
+static size_t others_width(const table *t, const size_t *widths)
+{
+	size_t used = 0;
+	int col;
+
+	for (col = 0; col < t->ncols - 1; col++)
+		if (widths[col] > 0)
+			used += widths[col] + GAP;
+	return used;
+}
+
+/* The lowest-ranked column still shown, or -1. */
+static int next_to_drop(const table *t, const size_t *widths)
+{
+	int col, best = -1;
+
+	for (col = 0; col < t->ncols - 1; col++)
+		if (t->drop[col] > 0 && widths[col] > 0 && (best < 0 || t->drop[col] < t->drop[best]))
+			best = col;
+	return best;
+}
+
+/* Fits the widths to @p width (see the top of the file). */
+static void fit(const table *t, size_t *widths, size_t width)
+{
+	int last = t->ncols - 1, col;
+	size_t natural = widths[last], header = text_width(t->header[last]);
+	size_t room = natural < TITLE_ROOM ? natural : TITLE_ROOM;
+	size_t least = header > TITLE_LEAST ? header : TITLE_LEAST;
+	size_t used;
+
+	if (room < header)
+		room = header;
+	while (others_width(t, widths) + room > width && (col = next_to_drop(t, widths)) >= 0)
+		widths[col] = 0;
+	used = others_width(t, widths);
+	if (used + natural > width) {
+		size_t left = width > used ? width - used : 0;
+
+		if (least > natural)
+			least = natural;
+		widths[last] = left > least ? left : least;
+	}
 }
 
 void table_print(table *t, FILE *f, int width)
 {
 	size_t *widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
-	size_t used = 0, i, last = (size_t)t->ncols - 1;
+	size_t i;
 	int col, color = color_enabled(f);
 
-	for (col = 0; col < t->ncols; col++) {
-		widths[col] = column_width(t, col);
-		if ((size_t)col < last)
-			used += widths[col] + GAP;
-	}
-	/* The last column gets what is left, but never less than its header
-	 * or 10 columns: a narrow terminal wraps rather than shows nothing. */
-	if (width > 0 && used + widths[last] > (size_t)width) {
-		size_t room = (size_t)width > used ? (size_t)width - used : 0;
-		size_t least = text_width(t->header[last]) > 10 ? text_width(t->header[last]) : 10;
-
-		widths[last] = room > least ? room : least;
-	}
-	print_row(t, f, t->header, NULL, widths, color);
+	for (col = 0; col < t->ncols; col++)
+		widths[col] = column_width(t, col, width > 0);
+	if (width > 0) /* uncapped otherwise: as wide as the widest cell */
+		fit(t, widths, (size_t)width);
+	print_row(t, f, t->header, NULL, widths, t->ncols - 1, color);
 	for (i = 0; i < t->nrows; i++)
-		print_row(t, f, t->rows[i], t->styles[i], widths, color);
+		print_row(t, f, t->rows[i], t->styles[i], widths, t->ncols - 1, color);
 	free(widths);
 }
 
@@ -223,5 +319,6 @@ void table_free(table *t)
 	free_row(t->ncols, t->header);
 	free(t->align);
 	free(t->max);
+	free(t->drop);
 	free(t);
 }

@@ -1,7 +1,7 @@
 /*
  * text.c - text helpers: UTF-8 decoding, making stored text safe to print
- * (error messages come from anywhere and may hold terminal escapes), width
- * and truncation for tables, and UTC time formatting.
+ * (error messages come from anywhere and may hold terminal escapes), the
+ * terminal's width, and UTC time formatting.  Display widths are width.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +12,6 @@
 #include "cli.h"
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
-static const char ellipsis[] = "\xE2\x80\xA6";    /* U+2026 */
 
 void *xmalloc(size_t size)
 {
@@ -91,37 +90,6 @@ char *text_clean(const char *s, int keep_newlines)
 	return out;
 }
 
-size_t text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			w++;
-	return w;
-}
-
-char *text_truncate(const char *s, size_t width)
-{
-	size_t w = 0, i;
-	char *out;
-
-	if (text_width(s) <= width)
-		return xstrdup(s);
-	/* Keep width - 1 code points: stop at the start of the next one. */
-	for (i = 0; s[i] && width > 0; i++) {
-		if (((unsigned char)s[i] & 0xC0) != 0x80 && w++ == width - 1)
-			break;
-	}
-	out = xmalloc(i + sizeof(ellipsis));
-	memcpy(out, s, i);
-	if (width > 0)
-		memcpy(out + i, ellipsis, sizeof(ellipsis));
-	else
-		out[i] = '\0';
-	return out;
-}
-
 static int utc(int64_t ms, struct tm *tm)
 {
 	/* Floor division, so times before 1970 still format. */
@@ -188,12 +156,16 @@ int output_width(void)
 	char *end;
 	long n;
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	/* A pipe or a file is read by programs (grep, cut): never cut it. */
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
+	/* A terminal that does not know its size (a serial line). */
 	if (env && *env) {
 		n = strtol(env, &end, 10);
 		if (*end == '\0' && n > 0 && n < 100000)
 			return (int)n;
 	}
-	return 120;
+	return 80;
 }

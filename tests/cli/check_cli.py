@@ -5,7 +5,9 @@ usage: check_cli.py BUGTRACK CLI_FIXTURE SOURCE_DIR [--update | --smoke]
 
 Builds the fixture database in a temporary directory, runs `bugtrack` with a
 fixed clock (BUGTRACK_NOW_MS) and COLUMNS=100, and compares stdout with the
-golden files in SOURCE_DIR/golden/; --update rewrites them instead.  It also
+golden files in SOURCE_DIR/golden/; --update rewrites them instead.  Piped
+output is never cut (whatever COLUMNS says); the goldens of GOLDEN_TTY are
+what a pseudo-terminal of a given width shows, and must fit it.  It also
 checks that every --json output parses, the exit codes and `bugtrack:`
 messages of failures, `--help` on every command, and the changing commands
 (on a copy of the database).  `export` has goldens for every table and format
@@ -25,6 +27,8 @@ import pty
 import re
 import subprocess
 import sys
+import tempfile
+import unicodedata
 
 import clitest
 
@@ -37,10 +41,9 @@ EXPORT_TABLES = ["tickets", "logs", "events"]
 EXPORT_FORMATS = ["csv", "json", "ndjson"]
 
 # name: arguments (and extra environment).  Names ending in _json are JSON
-# goldens; tables in the others must fit in COLUMNS.
+# goldens; the others are piped, hence never cut (no "…").
 GOLDEN = {
-    "list_narrow": (["list", "--status", "open"], {"COLUMNS": "60"}),
-    "list_wide": (["list"], {"COLUMNS": "200"}),
+    "list_piped_narrow_columns": (["list", "--status", "open"], {"COLUMNS": "60"}),
     "list": ["list"],
     "list_json": ["list", "--json"],
     "list_open_by_count": ["list", "--status", "open", "--sort", "count"],
@@ -71,6 +74,28 @@ GOLDEN = {
 }
 
 
+# name: (arguments, terminal width): stdout on a pseudo-terminal that wide
+# (COLUMNS says otherwise, and loses); every line must fit.
+GOLDEN_TTY = {
+    "list_narrow": (["list", "--status", "open"], 60),
+    "list_wide": (["list"], 200),
+    "pending_narrow": (["pending"], 60),
+    "show_narrow": (["show", "5", "--logs", "1"], 60),
+    "events_narrow": (["events", "3"], 60),
+}
+
+
+def display_width(text):
+    """Terminal columns of @text, as tools/width.c counts them."""
+    w = 0
+    for c in text:
+        cat = unicodedata.category(c)
+        if cat in ("Mn", "Me") or (cat == "Cf" and c != "\u00ad") or "\u1160" <= c <= "\u11ff":
+            continue
+        w += 2 if unicodedata.east_asian_width(c) in "WF" else 1
+    return w
+
+
 class Checker(clitest.Checker):
     name = "cli"
     env_extra = {"COLUMNS": "100"}
@@ -82,15 +107,26 @@ class Checker(clitest.Checker):
         # The pid of the fixture process is the only varying value.
         return re.sub(r'"pid":( ?)\d+', r'"pid":\g<1>0', text)
 
-    def check_width(self, name, text, columns):
-        """Table rows must fit (a narrow table may keep a 10-column title)."""
-        if not text.startswith("NUMBER") or columns < 80:  # events are never cut
-            return
+    def check_fits(self, name, text, columns):
+        """No line of @text is wider than @columns: none wraps."""
         self.checks += 1
         for line in text.splitlines():
-            if len(line) > columns:
-                self.fail(f"golden {name}: a line is wider than {columns}", line)
+            if display_width(line) > columns:
+                self.fail(f"{name}: a line is wider than {columns}", line)
                 return
+
+    def on_tty(self, name, args, columns, db=None):
+        """stdout of `bugtrack @args` on a @columns-wide terminal, as text
+        with LF line ends, or None (no pseudo-terminal, or it failed)."""
+        ran = self.run_on_pty(name, args, columns=columns, db=db)
+        if ran is None:
+            return None
+        rc, out, err = ran
+        self.checks += 1
+        if rc != 0:
+            self.fail(f"{name}: exit {rc} on a terminal", err)
+            return None
+        return re.sub(r"\x1b\[[0-9;]*m", "", out.decode("utf-8")).replace("\r\n", "\n")
 
     def golden(self, name, spec):
         args, env = spec if isinstance(spec, tuple) else (spec, {})
@@ -100,7 +136,9 @@ class Checker(clitest.Checker):
         if name.endswith("_json"):
             self.parse_json(name, out)
         else:
-            self.check_width(name, out, int(env.get("COLUMNS", self.env["COLUMNS"])))
+            self.checks += 1
+            if "\u2026" in out:
+                self.fail(f"golden {name}: piped output is cut", out)
         out = self.normalize(out)
         path = os.path.join(self.golden_dir, name + (".json" if name.endswith("_json") else ".txt"))
         self.compare_golden(name, path, out, args)
@@ -108,6 +146,11 @@ class Checker(clitest.Checker):
     def check_goldens(self):
         for name, spec in GOLDEN.items():
             self.golden(name, spec)
+        for name, (args, columns) in GOLDEN_TTY.items():
+            out = self.on_tty(f"golden {name}", args, columns)
+            if out is not None:
+                self.check_fits(f"golden {name}", out, columns)
+                self.compare_golden(name, os.path.join(self.golden_dir, name + ".txt"), out, args)
         self.check_export_goldens()
 
     # ---- export ----
@@ -180,6 +223,47 @@ class Checker(clitest.Checker):
         self.checks += 1
         if rc != 0 or len(lines) < 2 or max(len(l) for l in lines) != 90:
             self.fail("list on a 90-column terminal", "\n".join(lines))
+
+    def check_wide_text(self):
+        """CJK and emoji take 2 columns, combining marks none: on a terminal
+        60 columns wide no row wraps and show wraps between words; piped,
+        grep finds each whole title."""
+        title = "数据库连接失败 🚀 e\u0301te\u0301 " + " ".join(["word%d" % i for i in range(30)])
+        tmp = tempfile.mkdtemp(dir=self.tmp)
+        with open(os.path.join(tmp, "wide.json"), "w", encoding="utf-8") as f:
+            json.dump([{"report_id": "R-WIDE-1", "title": title, "status": "new",
+                        "submitted_at": 1795000000, "component": "数据库",
+                        "description": title}], f, ensure_ascii=False)
+        db = self.location("wide.db")
+        self.expect("import a wide title", ["import", tmp], 0, db=db)
+        _, out, _ = self.expect("list piped", ["list"], 0, db=db)
+        self.checks += 1
+        if title not in out:
+            self.fail("list piped: the whole title is not there", out)
+        for columns in (60, 80, 45):
+            out = self.on_tty(f"list at {columns}", ["list"], columns, db=db)
+            if out is None:
+                return
+            self.check_fits(f"list on a {columns}-column terminal", out, columns)
+            self.checks += 1
+            row = out.splitlines()[1]
+            if not row.startswith("BUG-00001") or not row.endswith("\u2026") or \
+                    display_width(row) != columns:
+                self.fail(f"list at {columns}: the title does not fill the row", out)
+        out = self.on_tty("show at 60", ["show", "1", "--logs", "0"], 60, db=db)
+        if out is None:
+            return
+        self.check_fits("show on a 60-column terminal", out, 60)
+        lines = out.splitlines()
+        start = next(i for i, l in enumerate(lines) if l.startswith("  description"))
+        text = [lines[start][23:]]
+        for line in lines[start + 1:]:
+            if not line.startswith(" " * 23):
+                break
+            text.append(line[23:])
+        self.checks += 1
+        if len(text) < 3 or " ".join(text) != title:
+            self.fail("show at 60: the description is not wrapped between words, whole", out)
 
     # ---- read commands ----
 
@@ -660,6 +744,7 @@ class Checker(clitest.Checker):
             self.check_goldens()
         if not self.update and not self.smoke:
             self.check_tty()
+            self.check_wide_text()
             self.check_paging()
             self.check_changed_since()
             self.check_errors()

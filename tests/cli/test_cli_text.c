@@ -1,7 +1,8 @@
 /*
  * test_cli_text - unit tests of the bugtrack tool's text helpers: UTF-8
  * decoding, cleaning and truncation, JSON string escaping, CSV fields,
- * date parsing, and tables in colour.
+ * date parsing, tables in colour, display widths (wide characters, emoji,
+ * combining marks), and tables fitted to a width or left whole.
  * The fixture cannot store invalid UTF-8 (the library cleans it on the way
  * in), so the escaping of such bytes is tested here directly.
  */
@@ -85,6 +86,55 @@ static void test_clean_and_cut(void)
 	check_cut("\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 1, "\xE2\x80\xA6", __LINE__);
 	check_cut("ab", 0, "", __LINE__);
 	EXPECT(text_width("\xE2\x80\x94x") == 2);
+}
+
+/* Display widths come from width.c's tables, whatever the locale. */
+static void test_widths(void)
+{
+	EXPECT(char_width('a') == 1);
+	EXPECT(char_width(0xE9) == 1);    /* é */
+	EXPECT(char_width(0xAD) == 1);    /* soft hyphen: shown by terminals */
+	EXPECT(char_width(0x4E2D) == 2);  /* 中 */
+	EXPECT(char_width(0xAC00) == 2);  /* 가 */
+	EXPECT(char_width(0x3042) == 2);  /* あ */
+	EXPECT(char_width(0xFF21) == 2);  /* fullwidth A */
+	EXPECT(char_width(0x1F600) == 2); /* 😀 */
+	EXPECT(char_width(0x1F680) == 2); /* 🚀 */
+	EXPECT(char_width(0x20BB7) == 2); /* plane 2 ideograph */
+	EXPECT(char_width(0x0301) == 0);  /* combining acute */
+	EXPECT(char_width(0x302A) == 0);  /* a mark in a wide block */
+	EXPECT(char_width(0x200B) == 0);  /* zero width space */
+	EXPECT(char_width(0x200D) == 0);  /* zero width joiner */
+	EXPECT(char_width(0xFE0F) == 0);  /* variation selector */
+	EXPECT(char_width(0x1161) == 0);  /* Hangul medial vowel */
+	EXPECT(char_width(0x2026) == 1);  /* … */
+	EXPECT(char_width(0x2010) == 1);  /* hyphen */
+	EXPECT(char_width(0x10FFFF) == 1);
+
+	EXPECT(text_width("\xE4\xB8\xAD\xE6\x96\x87") == 4);        /* 中文 */
+	EXPECT(text_width("e\xCC\x81") == 1);                         /* e + U+0301 */
+	EXPECT(text_width("\xF0\x9F\x98\x80x") == 3);                 /* 😀x */
+	EXPECT(text_width("a\xE2\x80\x8B" "b") == 2);                  /* U+200B */
+
+	/* Cut at a column boundary: a wide character that does not fit goes. */
+	check_cut("\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97", 4, "\xE4\xB8\xAD\xE2\x80\xA6", __LINE__);
+	check_cut("\xE4\xB8\xAD\xE6\x96\x87\xE5\xAD\x97", 5, "\xE4\xB8\xAD\xE6\x96\x87\xE2\x80\xA6", __LINE__);
+	check_cut("\xE4\xB8\xAD\xE6\x96\x87", 4, "\xE4\xB8\xAD\xE6\x96\x87", __LINE__);
+	check_cut("\xF0\x9F\x98\x80\xF0\x9F\x98\x80", 3, "\xF0\x9F\x98\x80\xE2\x80\xA6", __LINE__);
+	/* A combining mark stays with its character. */
+	check_cut("abe\xCC\x81" "cd", 4, "abe\xCC\x81\xE2\x80\xA6", __LINE__);
+	check_cut("ab\xCC\x81" "cd", 3, "ab\xCC\x81\xE2\x80\xA6", __LINE__);
+
+	/* Wrapping: at the last space that fits, else where it must. */
+	EXPECT(text_wrap("hello world foo", 8) == 5);
+	EXPECT(text_wrap("hello world foo", 11) == 11);
+	EXPECT(text_wrap("hello world foo", 13) == 11);
+	EXPECT(text_wrap("hello world foo", 15) == 15);
+	EXPECT(text_wrap("abcdefghij", 4) == 4);
+	EXPECT(text_wrap("  abcdefghij", 4) == 4);
+	EXPECT(text_wrap("\xE4\xB8\xAD\xE6\x96\x87 x", 3) == 3); /* 中 */
+	EXPECT(text_wrap("\xE4\xB8\xAD\xE6\x96\x87", 1) == 3);   /* too narrow: 中 still */
+	EXPECT(text_wrap("ab\xCC\x81" "cd", 2) == 4);                /* b with its mark */
 }
 
 static void check_json(const char *in, const char *want, int line)
@@ -269,10 +319,83 @@ static void test_table_color(void)
 	table_free(t);
 }
 
+/* The longest line of @p text, in display columns. */
+static size_t widest_line(const char *text)
+{
+	char *copy = xstrdup(text), *line, *save = NULL;
+	size_t w = 0;
+
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (text_width(line) > w)
+			w = text_width(line);
+	free(copy);
+	return w;
+}
+
+/* On a terminal (a width) low-value columns go first, then the title is
+ * cut; without a width nothing is dropped or cut, not even to a max. */
+static void test_table_fit(void)
+{
+	static const char *const header[] = { "NUMBER", "STATUS", "LAST", "COMPONENT", "TITLE" };
+	static const char *const row[] = {
+		"BUG-1", "new", "2026-11-21 10:30", "a-rather-long-component",
+		"\xE4\xB8\xAD\xE6\x96\x87 title with a findable-word at its end"
+	};
+	static const int max[] = { 0, 0, 0, 16, 0 };
+	static const int drop[] = { 0, 3, 1, 2, 0 };
+	table *t = table_new(5, header, "llll", max);
+	char *out;
+
+	table_drop_order(t, drop);
+	table_add(t, row);
+	out = print_table(t, 0, "never");
+	EXPECT(strstr(out, "a-rather-long-component") != NULL);
+	EXPECT(strstr(out, "findable-word at its end\n") != NULL);
+	EXPECT(strstr(out, "\xE2\x80\xA6") == NULL);
+	free(out);
+
+	out = print_table(t, 100, "never"); /* all fits: only the max cuts */
+	EXPECT_STR(out, "NUMBER  STATUS  LAST              COMPONENT         TITLE\n"
+		   "BUG-1   new     2026-11-21 10:30  a-rather-long-c\xE2\x80\xA6  "
+		   "\xE4\xB8\xAD\xE6\x96\x87 title with a findable-word at its end\n");
+	free(out);
+
+	out = print_table(t, 60, "never"); /* LAST goes */
+	EXPECT(strstr(out, "LAST") == NULL && strstr(out, "COMPONENT") != NULL);
+	EXPECT(widest_line(out) <= 60);
+	free(out);
+
+	out = print_table(t, 40, "never"); /* LAST and COMPONENT go */
+	EXPECT_STR(out, "NUMBER  STATUS  TITLE\n"
+		   "BUG-1   new     \xE4\xB8\xAD\xE6\x96\x87 title with a finda\xE2\x80\xA6\n");
+	EXPECT(widest_line(out) == 40);
+	free(out);
+
+	out = print_table(t, 20, "never"); /* all droppable gone */
+	EXPECT_STR(out, "NUMBER  TITLE\n"
+		   "BUG-1   \xE4\xB8\xAD\xE6\x96\x87 title \xE2\x80\xA6\n");
+	free(out);
+
+	out = print_table(t, 12, "never"); /* too narrow: the title keeps 10 */
+	EXPECT_STR(out, "NUMBER  TITLE\n"
+		   "BUG-1   \xE4\xB8\xAD\xE6\x96\x87 titl\xE2\x80\xA6\n");
+	free(out);
+
+	table_wrap_last(t); /* read whole: wrapped between words, not cut */
+	out = print_table(t, 40, "never");
+	EXPECT_STR(out, "NUMBER  STATUS  TITLE\n"
+		   "BUG-1   new     \xE4\xB8\xAD\xE6\x96\x87 title with a\n"
+		   "                findable-word at its end\n");
+	free(out);
+	table_free(t);
+}
+
 int main(void)
 {
 	test_utf8();
 	test_clean_and_cut();
+	test_widths();
+	test_table_fit();
 	test_json();
 	test_csv();
 	test_times();
