@@ -530,6 +530,25 @@ class Checker(clitest.Checker):
                   (f"BUG-00001: already {status} (version {version})\n", version))
         self.expect("a refused move lists the allowed ones", [
             "update", "6", "--status", "triaged"], 4, "it can move to: new", db=db)
+        # One transaction (bt_ticket_change): a refused status move leaves
+        # the priority given with it unchanged, and a move that ends the
+        # claim does not refuse the fields given with the claim's token.
+        before = self.ticket(db, "6")
+        self.expect("update: refused move with a field", [
+            "update", "6", "--priority", "urgent", "--status", "triaged"], 4, db=db)
+        after = self.ticket(db, "6")
+        self.same("update: all or none", (after["priority"], after["version"]),
+                  (before["priority"], before["version"]))
+        _, token4, _ = self.expect("claim 4", ["claim", "4", "--agent", "agent:t"], 0, db=db)
+        v4 = self.ticket(db, "4")["version"]
+        _, out, _ = self.expect("update: close with the token and a field", [
+            "update", "4", "--status", "closed", "--priority", "high", "--token",
+            token4.strip()], 0, db=db)
+        self.same("update: one line, every field", out,
+                  f"BUG-00004: new -> closed, priority high (version {v4 + 2})\n")
+        t4 = self.ticket(db, "4")
+        self.same("update: both changed", (t4["status"], t4["priority"], t4["claimed_by"]),
+                  ("closed", "high", None))
         _, token, _ = self.expect("claim", ["claim", "1", "--agent", "agent:t"], 0, db=db)
         token = token.strip()
         self.expect("renew --actor", ["renew", "1", "--token", token, "--actor", "agent:t",
