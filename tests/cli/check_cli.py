@@ -636,13 +636,20 @@ class Checker(clitest.Checker):
                   (0, True))
 
     def check_progress(self):
-        """export and purge draw progress on stderr when it is a terminal, and
-        are quiet otherwise."""
+        """export and purge draw progress on stderr when it is a terminal, with
+        a total where one is known, end with a one-line summary there, and are
+        quiet otherwise."""
         db = self.copy_db("progress.db")
-        for name, args, label in (
-                ("export", ["export", "logs", "--format", "csv"], "export (rows): "),
-                ("purge", ["purge", "--days", "3", "--dry-run"], "purge (counting rows): ")):
-            rc, _, err = self.run(*args, db=db)
+        for name, args, label, summary in (
+                ("export", ["export", "logs", "--format", "csv"], "export (rows): ",
+                 r"exported \d+ log rows in \d+\.\d s\n"),
+                ("export tickets", ["export", "tickets", "--format", "ndjson"],
+                 "/7 (", r"exported 7 tickets in \d+\.\d s\n"),
+                ("purge", ["purge", "--days", "3", "--dry-run"], "purge (counting rows): ",
+                 r"counted \d+ rows in \d+\.\d s\n"),
+                ("purge (real)", ["purge", "--days", "3"], "purge (rows removed): ",
+                 r"removed (\d+) rows in \d+\.\d s\n")):
+            rc, _, err = self.run(*args, db=db) if name != "purge (real)" else (0, "", "")
             self.checks += 1
             if rc != 0 or err:
                 self.fail(f"{name} is quiet when stderr is not a terminal", err)
@@ -651,11 +658,15 @@ class Checker(clitest.Checker):
             if ran is None:
                 continue
             rc, err, _ = ran
-            text = err.decode("utf-8", "replace")
+            text = err.decode("utf-8", "replace").replace("\r\n", "\n")
             self.checks += 1
-            # Drawn, then erased so that what follows starts clean.
-            if rc != 0 or label not in text or not text.endswith("\r\x1b[K"):
+            # Drawn, then erased, then the summary line.
+            m = re.search("\r\x1b\\[K" + summary + "$", text)
+            if rc != 0 or label not in text or not m:
                 self.fail(f"{name} progress on a terminal", repr(text))
+            elif name == "purge (real)" and not re.search(
+                    r"/%s \(" % m.group(1), text):
+                self.fail("purge shows its total", repr(text))
 
     def check_smoke(self):
         """Each command's main paths once: for slow wrappers such as valgrind."""
