@@ -408,7 +408,7 @@ static void test_times(void)
 		snprintf(json, sizeof(json), "[{\"report_id\": \"ok\"}, {\"report_id\": \"B\","
 			 " \"submitted_at\": %s}]", bad_times[i]);
 		CHECK_RC(imp(db, json, &r), BT_EINVALID);
-		CHECK_STR_CONTAINS(bt_error_message(), "record 1 (report_id \"B\")");
+		CHECK_STR_CONTAINS(bt_error_message(), "record 2 (report_id \"B\")");
 		CHECK_STR_CONTAINS(bt_error_message(), "submitted_at");
 		CHECK_INT_EQ(r.failed_record, 1);
 		CHECK_INT_EQ(r.imported, 0);
@@ -428,17 +428,23 @@ static void test_bad_inputs(void)
 		{ "", "empty", -1 },
 		{ "\xef\xbb\xbf", "empty", -1 },
 		{ "   ", "not valid JSON", -1 },
-		{ "{", "not valid JSON", -1 },
-		{ "[1,]", "not valid JSON", -1 },
+		{ "{", "not valid JSON at line 1, column 2", -1 },
+		{ "[1,]", "not valid JSON at line 1, column 4", -1 },
+		{ "[\n  {\"report_id\": \"\u00e9\",\n   \"status\": new}\n]", "not valid JSON at line 3, column 14", -1 },
+		{ "[\n {\"title\": \"\xc3\xa9\xc3\xa9\" x}]", "not valid JSON at line 2, column 17", -1 },
 		{ "{report_id: 1}", "not valid JSON", -1 },
-		{ "{\"report_id\": \"a\"} {}", "not valid JSON", -1 },
+		{ "{\"report_id\": \"a\"} {}", "not valid JSON at line 1, column 20", -1 },
+		/* NDJSON: records are lines; a bad line says where. */
+		{ "{\"report_id\": \"a\"}\n{\"report_id\": \"b\", \"status\": 3}\n", "record 2 (report_id \"b\"): 'status' must be a string", 1 },
+		{ "{\"report_id\": \"a\"}\n\n{\"report_id\": \"b\",}\n", "record 2 (line 3): not valid JSON at line 3, column 19", 1 },
+		{ "{\"report_id\": \"a\"}\n[1]\n", "record 2 (line 2) is an array, not an object", 1 },
 		{ "{\"report_id\": \"a\x01\"}", "not valid JSON", -1 },  /* raw control character */
 		{ "{\"report_id\": \"a\"}\xff", "not valid JSON", -1 },
 		{ "null", "the document is null", -1 },
 		{ "42", "the document is an integer", -1 },
 		{ "\"report\"", "the document is a string", -1 },
-		{ "[{\"report_id\": \"a\"}, 3]", "record 1 is an integer, not an object", 1 },
-		{ "[{\"report_id\": \"a\"}, [{}]]", "record 1 is an array", 1 },
+		{ "[{\"report_id\": \"a\"}, 3]", "record 2 is an integer, not an object", 1 },
+		{ "[{\"report_id\": \"a\"}, [{}]]", "record 2 is an array", 1 },
 		{ "{}", "'report_id' is missing", 0 },
 		{ "{\"report_id\": null}", "'report_id' is missing", 0 },
 		{ "{\"report_id\": \"\"}", "'report_id' is empty", 0 },
@@ -456,7 +462,7 @@ static void test_bad_inputs(void)
 		{ "{\"report_id\": \"a\", \"screenshot_path\": 5}", "'screenshot_path' must be a string", 0 },
 		{ "{\"report_id\": \"a\", \"environment\": [1]}", "'environment' must be a string or an object", 0 },
 		{ "[{\"report_id\": \"x1\"}, {\"report_id\": \"x2\"}, {\"report_id\": \"x3\", \"severity\": 1}]",
-		  "record 2 (report_id \"x3\"): 'severity' must be a string", 2 },
+		  "record 3 (report_id \"x3\"): 'severity' must be a string", 2 },
 	};
 	bt_db *db = populated("bad.db");
 	char *before = snapshot(db), *after;
@@ -500,7 +506,7 @@ static void test_all_or_nothing(void)
 	CHECK_RC(imp(db, json, &r), BT_EINVALID);
 	CHECK_INT_EQ(r.failed_record, 200);
 	CHECK_INT_EQ(r.imported, 0);
-	CHECK_STR_CONTAINS(bt_error_message(), "record 200 (report_id \"A-bad\"): unknown status 'lost'");
+	CHECK_STR_CONTAINS(bt_error_message(), "record 201 (report_id \"A-bad\"): unknown status 'lost'");
 	after = snapshot(db);
 	CHECK_STR_EQ(after, before);
 	CHECK(by_external(db, "A-0") == NULL);
@@ -824,9 +830,9 @@ static void test_export_records(void)
 	const char *doc = "[" EXPORT_RECORD(3, ", \"duplicate_of\": 8, \"x_extra\": [1, 2]") ","
 			  EXPORT_RECORD(8, "") "]";
 
-	/* duplicate_of appears twice in record 0: refused. */
+	/* duplicate_of appears twice in record 1: refused. */
 	CHECK_RC(imp(db, doc, &r), BT_EINVALID);
-	CHECK_STR_CONTAINS(bt_error_message(), "record 0 (id 3): 'duplicate_of' appears twice");
+	CHECK_STR_CONTAINS(bt_error_message(), "record 1 (id 3): 'duplicate_of' appears twice");
 	doc = "[" EXPORT_RECORD(8, "") "]";
 	CHECK_RC(imp(db, doc, &r), BT_OK);
 	CHECK_INT_EQ(r.imported, 1);
@@ -901,7 +907,7 @@ static void test_export_records(void)
 		memcpy(p, "\"fpX\"", 5);
 		CHECK_RC(imp(db, doc, &r), BT_OK); /* ticket 4 */
 		CHECK_RC(imp(db, other, &r), BT_ECONFLICT);
-		CHECK_STR_CONTAINS(bt_error_message(), "record 0 (id 4): id 4 belongs to another ticket");
+		CHECK_STR_CONTAINS(bt_error_message(), "record 1 (id 4): id 4 belongs to another ticket");
 		free(other);
 	}
 	/* A duplicate whose canonical ticket comes later in the file, and a
@@ -949,7 +955,7 @@ static void test_export_records(void)
 	CHECK_STR_CONTAINS(bt_error_message(), "'duplicate_of' appears twice");
 	CHECK_RC(imp(db, "{\"id\": 10, \"number\": \"BUG-00010\", \"title\": \"t\", \"created_at\": 1,"
 		     " \"status\": \"open\"}", &r), BT_EINVALID);
-	CHECK_STR_CONTAINS(bt_error_message(), "record 0 (id 10): unknown status 'open'");
+	CHECK_STR_CONTAINS(bt_error_message(), "record 1 (id 10): unknown status 'open'");
 	CHECK_RC(imp(db, "{\"id\": 10, \"number\": \"BUG-00010\", \"title\": \"t\", \"created_at\": 1,"
 		     " \"duplicate_of\": 99}", &r), BT_EINVALID);
 	CHECK_STR_CONTAINS(bt_error_message(), "'duplicate_of' 99 is no ticket");
@@ -969,7 +975,7 @@ static void test_export_records(void)
 	CHECK_STR_CONTAINS(bt_error_message(), "'created_at' is missing");
 	CHECK_RC(imp(db, "{\"id\": 10, \"number\": \"x\", \"title\": \"t\", \"created_at\": 5,"
 		     " \"first_occurred_at\": 9, \"last_occurred_at\": 7}", &r), BT_EINVALID);
-	CHECK_STR_CONTAINS(bt_error_message(), "record 0 (id 10): ");
+	CHECK_STR_CONTAINS(bt_error_message(), "record 1 (id 10): ");
 	CHECK_INT_EQ(total(db), 4);
 	bt_close(db);
 }

@@ -244,6 +244,11 @@ progress *progress_start(const char *what, int64_t total);
 void progress_update(progress *p, int64_t done);
 /* Erase the line and free @p p. */
 void progress_done(progress *p, int64_t done);
+/* Set the total once known (a count made after the start). */
+void progress_total(progress *p, int64_t total);
+/* Make progress_done() end with "VERB DONE NOUN in S s" on stderr (the
+ * line shows only where the progress did: on a terminal). */
+void progress_summary(progress *p, const char *verb, const char *noun);
 
 /* ---- tables (table.c) ---- */
 

@@ -95,10 +95,20 @@ int cmd_purge(cli *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	p = progress_start(po.dry_run ? "purge (counting rows)" : "purge (rows removed)", 0);
+	progress_summary(p, po.dry_run ? "counted" : "removed", "rows");
+	if (p && !po.dry_run) {
+		/* The total, on a terminal only: a dry run counts without removing. */
+		bt_purge_options count = po;
+		bt_purge_result would = BT_PURGE_RESULT_INIT;
+
+		count.dry_run = 1;
+		if (bt_purge(db, &count, &would) == BT_OK)
+			progress_total(p, would.tickets + would.logs + would.events);
+	}
 	po.progress = purge_progress;
 	po.payload = p;
 	rc = bt_purge(db, &po, &r);
-	progress_done(p, 0);
+	progress_done(p, r.tickets + r.logs + r.events);
 	/* After a failure, earlier batches stay removed: say how much. */
 	purge_report(&po, &r, as_json);
 	rc = rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);

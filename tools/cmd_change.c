@@ -183,63 +183,52 @@ static void said(char *what, size_t size, const char *part)
 	snprintf(what + len, size - len, "%s%s", len ? ", " : "", part);
 }
 
-/* After a change, the next one of the same run expects the version it
- * made, so that --expect-version still guards the whole update. */
-static void follow_version(bt_db *db, const bt_ticket *t, bt_update_options *o)
-{
-	bt_ticket *now;
-
-	if (o->expected_version > 0 && bt_ticket_get(db, bt_ticket_id(t), &now) == BT_OK) {
-		o->expected_version = bt_ticket_version(now);
-		bt_ticket_free(now);
-	}
-}
-
-/* Apply @p w to ticket @p t, field by field; the first refusal stops it. */
+/* Apply @p w to ticket @p t with one bt_ticket_change(): one transaction,
+ * so a refused field (a status move, a stale --expect-version) leaves every
+ * other field as it was.  @p what lists the changes, status first. */
 static int update_one(bt_db *db, const bt_ticket *t, const update_want *w, bt_update_options *o,
 		      char *what, size_t size)
 {
-	int64_t id = bt_ticket_id(t);
+	bt_ticket_changes ch = BT_TICKET_CHANGES_INIT;
 	char part[160];
 	int rc = BT_OK;
 
 	what[0] = '\0';
-	if (w->has_status && bt_ticket_status(t) == w->status) {
+	if (w->has_status && bt_ticket_status(t) != w->status)
+		ch.status = w->status;
+	if (w->has_severity)
+		ch.severity = w->severity;
+	if (w->has_priority)
+		ch.priority = w->priority;
+	if (w->has_category)
+		ch.category = w->category ? w->category : "";
+	/* Only an unchanged status was asked: nothing to write. */
+	if (ch.status || w->has_severity || w->has_priority || w->has_category)
+		rc = bt_ticket_change(db, bt_ticket_id(t), &ch, o);
+	if (rc != BT_OK)
+		return rc;
+	if (w->has_status && !ch.status) {
 		snprintf(part, sizeof(part), "already %s", bt_status_name(w->status));
 		said(what, size, part);
 	} else if (w->has_status) {
-		rc = bt_ticket_set_status(db, id, w->status, o);
 		snprintf(part, sizeof(part), "%s -> %s", bt_status_name(bt_ticket_status(t)),
 			 bt_status_name(w->status));
-		if (rc == BT_OK) {
-			said(what, size, part);
-			follow_version(db, t, o);
-		}
+		said(what, size, part);
 	}
-	if (rc == BT_OK && w->has_severity) {
-		rc = bt_ticket_set_severity(db, id, w->severity, o);
+	if (w->has_severity) {
 		snprintf(part, sizeof(part), "severity %s", bt_severity_name(w->severity));
-		if (rc == BT_OK) {
-			said(what, size, part);
-			follow_version(db, t, o);
-		}
+		said(what, size, part);
 	}
-	if (rc == BT_OK && w->has_priority) {
-		rc = bt_ticket_set_priority(db, id, w->priority, o);
+	if (w->has_priority) {
 		snprintf(part, sizeof(part), "priority %s", bt_priority_name(w->priority));
-		if (rc == BT_OK) {
-			said(what, size, part);
-			follow_version(db, t, o);
-		}
+		said(what, size, part);
 	}
-	if (rc == BT_OK && w->has_category) {
-		rc = bt_ticket_set_category(db, id, w->category, o);
+	if (w->has_category) {
 		snprintf(part, sizeof(part), w->category ? "category %s" : "category cleared",
 			 w->category);
-		if (rc == BT_OK)
-			said(what, size, part);
+		said(what, size, part);
 	}
-	return rc;
+	return BT_OK;
 }
 
 /* Each TICKET is read and changed on its own, and reported on its own

@@ -78,6 +78,8 @@ static void json_row(exporter *x, const col_row *r)
 static void export_begin(exporter *x)
 {
 	x->progress = progress_start("export (rows)", 0);
+	progress_summary(x->progress, "exported", x->table == &ticket_cols ? "tickets"
+				      : x->table == &log_cols ? "log rows" : "events");
 	switch (x->format) {
 	case FORMAT_CSV:
 		col_csv_header(x->f, x->table);
@@ -320,6 +322,26 @@ static int export_parse(cli *c, int argc, char **argv, export_args *a)
 
 /* ---- the command ---- */
 
+/* The progress line's total: known cheaply for every ticket (one counting
+ * read); an export with a filter, or of logs or events, shows a count. */
+static void export_total(bt_db *db, const export_args *a, exporter *x)
+{
+	const bt_ticket_filter all = BT_TICKET_FILTER_INIT, *f = &a->tf;
+	bt_ticket_counts n = BT_TICKET_COUNTS_INIT;
+	int unfiltered = f->status_mask == all.status_mask && f->min_severity == all.min_severity &&
+		!f->component && !f->assignee && f->claimed == all.claimed && !f->text &&
+		f->created_from == all.created_from && f->created_to == all.created_to &&
+		f->occurred_from == all.occurred_from && f->occurred_to == all.occurred_to &&
+		f->regressed_only == all.regressed_only && !f->cursor &&
+		f->overdue_only == all.overdue_only && f->changed_from == all.changed_from;
+
+	if (!x->progress || a->table != TABLE_TICKETS || !unfiltered ||
+	    bt_ticket_counts_get(db, &n) != BT_OK)
+		return;
+	progress_total(x->progress, n.status_new + n.status_triaged + n.status_in_progress +
+			   n.status_awaiting_verification + n.status_resolved + n.status_closed);
+}
+
 static int run_export(bt_db *db, export_args *a, const bt_ticket *ticket, FILE *f)
 {
 	exporter x;
@@ -330,6 +352,7 @@ static int run_export(bt_db *db, export_args *a, const bt_ticket *ticket, FILE *
 	x.format = a->format;
 	x.table = tables[a->table];
 	export_begin(&x);
+	export_total(db, a, &x);
 	switch (a->table) {
 	case TABLE_TICKETS:
 		rc = export_tickets(db, &a->tf, &x);

@@ -1,6 +1,6 @@
 /*
- * cmd_import.c - import: legacy JSON bug reports (and the JSON of
- * `bugtrack export tickets`) from files and directories, one
+ * cmd_import.c - import: legacy JSON bug reports (and the JSON or NDJSON
+ * of `bugtrack export tickets`) from files, directories and stdin, one
  * bt_import_json() call, hence one transaction, per file.  A bad file is
  * reported with its path and reason and does not stop the others.
  *
@@ -22,19 +22,23 @@
 #include "cli.h"
 
 const char import_usage[] =
-	"usage: bugtrack import [OPTIONS] (FILE | DIR)...\n\n"
-	"Import JSON bug reports: each file holds one report object or an array of\n"
-	"them, either legacy reports (report_id, status, submitted_at, description,\n"
-	"...) or what 'bugtrack export tickets --format json' wrote (restored with\n"
-	"their ids).  A DIR is searched recursively for *.json files (names starting\n"
-	"with '.' and symbolic links to directories are skipped), which are imported\n"
-	"in byte order of their paths.  Each file is one transaction: a file with a\n"
-	"bad record (invalid JSON, a wrong type, an unknown status) is reported on\n"
-	"stderr with its path and reason, nothing from it is stored, and the other\n"
-	"files go on.  Reports already present (same report_id; for export records\n"
-	"the same external_id, or the same id, fingerprint and creation time) are\n"
-	"skipped, so importing again changes nothing.  The database is created when\n"
-	"missing; --dry-run only reads it.\n\n"
+	"usage: bugtrack import [OPTIONS] (FILE | DIR | -)...\n\n"
+	"Import JSON bug reports: each file holds one report object, an array of\n"
+	"them, or one object a line (NDJSON), either legacy reports (report_id,\n"
+	"status, submitted_at, description, ...) or what 'bugtrack export tickets\n"
+	"--format json' or '--format ndjson' wrote (restored with their ids).  '-'\n"
+	"reads standard input.  A DIR is searched recursively for *.json and\n"
+	"*.ndjson files (names starting with '.' and symbolic links to directories\n"
+	"are skipped), which are imported in byte order of their paths.  Each file\n"
+	"is one transaction: a file with a bad record (invalid JSON, a wrong type,\n"
+	"an unknown status) is reported on stderr with its path and reason (records\n"
+	"are numbered from 1; invalid JSON gives its line and column), nothing from\n"
+	"it is stored, and the other files go on.  Reports already present (same\n"
+	"report_id; for export records the same external_id, or the same id,\n"
+	"fingerprint and creation time) are skipped, so importing again changes\n"
+	"nothing.  The database is created when missing; --dry-run only reads it,\n"
+	"and checks against an empty database when the file does not exist yet\n"
+	"(creating nothing).\n\n"
 	"It ends with the summary on stdout:\n"
 	"  58 files: 57 imported, 1 skipped (already present), 0 failed\n"
 	"  1204 records: 1190 imported, 14 skipped (already present)\n"
@@ -101,11 +105,29 @@ typedef struct importer {
 
 /* ---- finding the files ---- */
 
+static int ends_with(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), k = strlen(suffix);
+
+	return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* What a directory walk imports: export's JSON and NDJSON files. */
 static int ends_with_json(const char *name)
 {
-	size_t n = strlen(name);
+	return ends_with(name, ".json") || ends_with(name, ".ndjson");
+}
 
-	return n > 5 && strcmp(name + n - 5, ".json") == 0;
+/* "-" names standard input. */
+static int is_stdin(const char *path)
+{
+	return strcmp(path, "-") == 0;
+}
+
+/* How @path is named in messages and events. */
+static const char *shown(const char *path)
+{
+	return is_stdin(path) ? "(stdin)" : path;
 }
 
 static char *join(const char *dir, const char *name)
@@ -165,7 +187,7 @@ static void collect(char **operands, int n, strings *files, strings *errors)
 	int i;
 
 	for (i = 0; i < n; i++) {
-		if (stat(operands[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		if (!is_stdin(operands[i]) && stat(operands[i], &sb) == 0 && S_ISDIR(sb.st_mode)) {
 			size_t first = files->n;
 
 			walk(operands[i], files, errors);
@@ -209,10 +231,11 @@ fail:
 	return NULL;
 }
 
-/* The whole file in a new buffer; NULL with *@why set on failure. */
+/* The whole file in a new buffer; NULL with *@why set on failure.  "-"
+ * is standard input, whatever it is (a pipe, most often). */
 static char *read_all(const char *path, size_t *len_out, const char **why)
 {
-	FILE *f = open_regular(path, why);
+	FILE *f = is_stdin(path) ? stdin : open_regular(path, why);
 	size_t len = 0, cap = 1 << 16, n;
 	char *buf, *grown;
 	int saved;
@@ -240,7 +263,8 @@ static char *read_all(const char *path, size_t *len_out, const char **why)
 		free(buf);
 		buf = NULL;
 	}
-	fclose(f);
+	if (f != stdin)
+		fclose(f);
 	if (!buf)
 		*why = strerror(saved ? saved : ENOMEM);
 	*len_out = len;
@@ -294,6 +318,7 @@ static int import_file(importer *imp, const char *path)
 	int rc;
 
 	imp->files++;
+	path = shown(path);
 	if (!buf) {
 		imp->failed++;
 		report_failure(imp, path, why);
@@ -363,13 +388,63 @@ static int parse(cli *c, int argc, char **argv, importer *imp)
 	return c->exit_code != EXIT_OK;
 }
 
-/* The database: created and migrated when missing, except for a dry run,
- * which only reads it. */
-static int open_db(cli *c, int dry_run, bt_db **db)
-{
-	int rc = cli_open(c, dry_run ? CLI_READ : CLI_CREATE_NO_MIGRATE, db);
+/* A dry run against a database file that does not exist yet checks the
+ * files against an empty database made in a private temporary directory
+ * (removed at the end), so that nothing appears at --db. */
+typedef struct scratch {
+	char dir[PATH_MAX];
+	char path[PATH_MAX + 16];
+} scratch;
 
-	if (rc != EXIT_OK || dry_run)
+static int missing_file(const cli *c)
+{
+	const char *loc = cli_db_location(c);
+
+	return strstr(loc, "://") == NULL && strncmp(loc, "postgres", 8) != 0 &&
+	       access(loc, F_OK) != 0 && errno == ENOENT;
+}
+
+static void scratch_remove(scratch *s)
+{
+	static const char *const tails[] = { "", "-wal", "-shm", "-journal" };
+	char buf[PATH_MAX + 32];
+
+	if (!s->dir[0])
+		return;
+	for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s%s", s->path, tails[i]);
+		unlink(buf);
+	}
+	rmdir(s->dir);
+	s->dir[0] = '\0';
+}
+
+/* The database: created and migrated when missing, except for a dry run,
+ * which only reads it (or, when the file is missing, an empty scratch). */
+static int open_db(cli *c, int dry_run, bt_db **db, scratch *s)
+{
+	const char *tmp = getenv("TMPDIR"), *db_path = c->db_path;
+	int rc;
+
+	if (dry_run && missing_file(c)) {
+		snprintf(s->dir, sizeof(s->dir), "%s/bugtrack-import-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(s->dir)) {
+			cli_error("import: cannot make a temporary directory: %s", strerror(errno));
+			s->dir[0] = '\0';
+			return EXIT_ERROR;
+		}
+		snprintf(s->path, sizeof(s->path), "%s/dry-run.db", s->dir);
+		cli_error("import: %s does not exist yet: checking against an empty database",
+			  cli_shown(cli_db_location(c)));
+		c->db_path = s->path;
+		rc = cli_open(c, CLI_CREATE_NO_MIGRATE, db);
+		c->db_path = db_path;
+	} else {
+		rc = cli_open(c, dry_run ? CLI_READ : CLI_CREATE_NO_MIGRATE, db);
+		if (rc != EXIT_OK || dry_run)
+			return rc;
+	}
+	if (rc != EXIT_OK)
 		return rc;
 	rc = bt_migrate(*db);
 	if (rc != BT_OK) {
@@ -383,11 +458,13 @@ static int open_db(cli *c, int dry_run, bt_db **db)
 int cmd_import(cli *c, int argc, char **argv)
 {
 	importer imp;
+	scratch s;
 	strings files = { NULL, 0, 0 };
 	size_t i;
 	int rc;
 
 	memset(&imp, 0, sizeof(imp));
+	memset(&s, 0, sizeof(s));
 	bt_import_options_init(&imp.opts, BT_IMPORT_OPTIONS_VERSION);
 	imp.c = c;
 	imp.opts.actor = c->actor;
@@ -401,7 +478,7 @@ int cmd_import(cli *c, int argc, char **argv)
 	strings_free(&imp.failures);
 	memset(&imp.failures, 0, sizeof(imp.failures));
 
-	rc = open_db(c, imp.opts.dry_run, &imp.db);
+	rc = open_db(c, imp.opts.dry_run, &imp.db, &s);
 	if (rc == EXIT_OK) {
 		rc = bt_import_session_new(imp.db, &imp.opts, &imp.session);
 		if (rc != BT_OK) {
@@ -410,6 +487,7 @@ int cmd_import(cli *c, int argc, char **argv)
 		}
 	}
 	if (rc != EXIT_OK) {
+		scratch_remove(&s);
 		strings_free(&files);
 		return rc;
 	}
@@ -425,6 +503,7 @@ int cmd_import(cli *c, int argc, char **argv)
 	summary(&imp);
 	bt_import_session_free(imp.session);
 	bt_close(imp.db);
+	scratch_remove(&s);
 	strings_free(&imp.failures);
 	strings_free(&files);
 	if (rc != EXIT_OK)

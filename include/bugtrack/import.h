@@ -18,7 +18,8 @@ extern "C" {
  * bt_import_json() brings in one JSON document: a legacy bug report (an
  * object with report_id, status, submitted_at, ...), a bugtrack export
  * record (`bugtrack export tickets --format json`: an object with id and
- * number), or an array of such objects.  README, "bugtrack import", has
+ * number), an array of such objects, or (since 1.1) NDJSON: one such
+ * object a line, as `--format ndjson` writes.  README, "bugtrack import", has
  * the field mapping, the status table and the idempotency rule.
  * @{ */
 
@@ -95,9 +96,11 @@ BT_EXTERN int bt_import_result_init(bt_import_result *result, unsigned int versi
  *  - BT_EINVALID: NULL @p db or @p json, an unknown options or result
  *    version; or bad input: empty, not valid JSON, not an object or an
  *    array of objects, a field of the wrong type, an unknown status,
- *    severity or priority, a bad time; the message names the record
+ *    severity or priority, a bad time; the message names the record,
+ *    numbered from 1 (since 1.1; failed_record stays 0-based)
  *    ("bt_import_json: record 3 (report_id \"R-17\"): unknown status
- *    'wibble'");
+ *    'wibble'"), and invalid JSON its line and column ("not valid JSON at
+ *    line 3, column 13");
  *  - BT_ECONFLICT: an export record's id belongs to a different ticket of
  *    this database;
  *  - BT_EREADONLY, BT_EBUSY, BT_EIO, BT_ENOMEM: storage errors.

@@ -17,13 +17,12 @@ extern "C" {
 /** @name Reports
  * Aggregates over a time range, read as a stream of rows with a fixed set of
  * named, typed columns per kind (the columns of a kind are only ever
- * appended).  "Occurrences" are stored occurrences: error_logs rows created
- * in the range that landed on a ticket.  Lines stored without a ticket do
- * not count; the log-row cap (bt_open_options.log_rows_per_ticket) and
- * asynchronous capture (which stores one row for coalesced repeats) can
- * leave fewer rows than a ticket's exact occurrence_count, so open the
- * database with BT_LOG_ROWS_UNLIMITED and BT_OPEN_SYNC where exact
- * counts per range matter.  Days are UTC.  See README, "bugtrack report".
+ * appended).  "Occurrences" are the occurrences counted on tickets, per
+ * UTC day (kept by capture in each ticket's day counters and ticket_days
+ * since migration 0009, not read from error_logs): exact, whatever the
+ * log-row cap (bt_open_options.log_rows_per_ticket) kept and however
+ * asynchronous capture coalesced repeats.  Lines stored without a ticket
+ * do not count.  See README, "bugtrack report".
  * @{ */
 
 /** What a report aggregates, and its columns in order. */
@@ -112,8 +111,8 @@ typedef struct bt_aggregate_iter bt_aggregate_iter;
 /**
  * Start a report of @p kind over @p opts' range (NULL: everything, with
  * the defaults).  Rows are computed a page at a time as
- * bt_aggregate_iter_next() asks for them, from indexes (no full scan of
- * error_logs), in constant memory; no read transaction and no lock is held
+ * bt_aggregate_iter_next() asks for them, from indexes (error_logs is not
+ * read), in constant memory; no read transaction and no lock is held
  * between calls, so each page is consistent on its own but a long report
  * may see changes committed in between (a summary or mttr is one read).
  * Nothing is read until the first bt_aggregate_iter_next().

@@ -60,7 +60,7 @@ static int visit_record(const bti_json_item *it, void *payload)
 	if (it->type != BTI_JSON_OBJECT) {
 		imp->failed = it->index;
 		return bti_error(BT_EINVALID, CALLER ": record %" PRId64 " is %s, not an object",
-				 it->index, bti_import_type_name(it->type));
+				 it->index + 1, bti_import_type_name(it->type));
 	}
 	return import_record(imp, it->index, it->text, it->len);
 }
@@ -76,8 +76,6 @@ static void importer_free(importer *imp)
 		bti_free(imp->fingerprints[i]);
 	bti_free(imp->fingerprints);
 }
-
-/* ---- the document ---- */
 
 /* A \u0000 escape would decode into a NUL that ends a C string and lose
  * the rest of the value: such escapes become \ufffd (U+FFFD, as the library
@@ -113,21 +111,118 @@ static int without_nul_escapes(const char *json, size_t len, char **copy_out)
 	return BT_OK;
 }
 
+/* ---- where a document is broken ---- */
+
+/* The line (from 1) and column (from 1, in characters: UTF-8 continuation
+ * bytes do not count, as in an editor) of byte @off of @text. */
+static void line_column(const char *text, size_t off, int64_t *line, int64_t *column)
+{
+	size_t i;
+
+	*line = 1;
+	*column = 1;
+	for (i = 0; i < off; i++) {
+		if (text[i] == '\n') {
+			++*line;
+			*column = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			++*column;
+		}
+	}
+}
+
+static int not_json(const char *json, size_t len)
+{
+	int64_t line, column;
+
+	line_column(json, bti_json_error_offset(json, len), &line, &column);
+	return bti_error(BT_EINVALID, CALLER ": not valid JSON at line %" PRId64 ", column %" PRId64,
+			 line, column);
+}
+
+/* ---- NDJSON: one record a line ---- */
+
+static int blank(const char *s, const char *e)
+{
+	for (; s < e; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\r')
+			return 0;
+	return 1;
+}
+
+/* Whether @json, which is not one JSON value, reads as NDJSON (what
+ * `bugtrack export tickets --format ndjson` writes): its first non-blank
+ * line is an object by itself and another line follows. */
+static int is_ndjson(const char *json, size_t len)
+{
+	const char *s = json, *end = json + len, *nl;
+
+	while (s < end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		if (!nl)
+			return 0; /* one line: it is the document, and not JSON */
+		if (!blank(s, nl))
+			return bti_json_type(s, (size_t)(nl - s)) == BTI_JSON_OBJECT;
+		s = nl + 1;
+	}
+	return 0;
+}
+
+/* Each non-blank line of @json as a record, numbered from 0 in order. */
+static int import_lines(importer *imp, const char *json, size_t len)
+{
+	const char *s = json, *end = json + len, *nl, *e;
+	int64_t index = 0, line = 0, l, column;
+	int rc = BT_OK, type;
+
+	for (; s < end && rc == BT_OK; s = nl ? nl + 1 : end) {
+		nl = memchr(s, '\n', (size_t)(end - s));
+		e = nl ? nl : end;
+		line++;
+		if (blank(s, e))
+			continue;
+		type = bti_json_type(s, (size_t)(e - s));
+		if (type == BTI_JSON_INVALID) {
+			imp->failed = index;
+			imp->records++;
+			line_column(s, bti_json_error_offset(s, (size_t)(e - s)), &l, &column);
+			rc = bti_error(BT_EINVALID, CALLER ": record %" PRId64 " (line %" PRId64
+				       "): not valid JSON at line %" PRId64 ", column %" PRId64,
+				       index + 1, line, line, column);
+		} else if (type != BTI_JSON_OBJECT) {
+			imp->failed = index;
+			imp->records++;
+			rc = bti_error(BT_EINVALID, CALLER ": record %" PRId64 " (line %" PRId64
+				       ") is %s, not an object", index + 1, line,
+				       bti_import_type_name(type));
+		} else {
+			rc = import_record(imp, index, s, (size_t)(e - s));
+		}
+		index++;
+	}
+	return rc;
+}
+
+/* ---- the document ---- */
+
 /* The whole document, in one transaction: a write transaction, or for a
- * dry run a read transaction that only looks. */
+ * dry run a read transaction that only looks.  A document is one report
+ * object, an array of them, or NDJSON (one object a line). */
 static int import_document(importer *imp, const char *json, size_t len)
 {
-	int type = bti_json_type(json, len), rc;
+	int type = bti_json_type(json, len), rc, lines = 0;
 
-	if (type == BTI_JSON_INVALID)
-		return bti_error(BT_EINVALID, CALLER ": not valid JSON");
-	if (type != BTI_JSON_OBJECT && type != BTI_JSON_ARRAY)
+	if (type == BTI_JSON_INVALID && !(lines = is_ndjson(json, len)))
+		return not_json(json, len);
+	if (!lines && type != BTI_JSON_OBJECT && type != BTI_JSON_ARRAY)
 		return bti_error(BT_EINVALID, CALLER ": the document is %s; expected a report "
 				 "object or an array of them", bti_import_type_name(type));
 	rc = imp->dry_run ? bti_store_begin_read(imp->st) : bti_store_begin(imp->st);
 	if (rc != BT_OK)
 		return rc;
-	if (type == BTI_JSON_OBJECT)
+	if (lines)
+		rc = import_lines(imp, json, len);
+	else if (type == BTI_JSON_OBJECT)
 		rc = import_record(imp, 0, json, len);
 	else
 		rc = bti_json_each(json, len, visit_record, imp);

@@ -158,8 +158,10 @@ int bti_import_land(importer *imp, record *r, bt_ticket *t, int native)
 			imp->imported++;
 		return rc;
 	}
-	/* grouping_version is not exported: every ticket bugtrack made has
-	 * the current one; legacy reports were never grouped.  A fingerprint
+	/* grouping_version is not exported (the export columns are frozen), so
+	 * every export record is stamped with the current one, even a ticket
+	 * an older grouping version made: that version is lost in a round
+	 * trip.  Legacy reports were never grouped (0).  A fingerprint
 	 * takes occurrences, and duplicate_of (which may name a ticket later
 	 * in the input) is set, only once bti_import_finish() has seen every record. */
 	t->num[BTI_T_DUPLICATE_OF] = 0;
@@ -212,7 +214,7 @@ int bti_import_finish(importer *imp)
 			imp->failed = l->index;
 			return bti_error(BT_EINVALID, CALLER ": record %" PRId64 " (id %" PRId64 "): "
 					 "'duplicate_of' %" PRId64 " is no ticket of this database "
-					 "or input", l->index, l->id, l->canonical);
+					 "or input", l->index + 1, l->id, l->canonical);
 		}
 		if (rc == BT_OK && !imp->dry_run)
 			rc = bti_store_ticket_link(imp->st, l->id, l->canonical, l->fingerprint,

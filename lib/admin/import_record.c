@@ -106,7 +106,7 @@ int bti_import_bad(importer *imp, const record *r, int code, const char *fmt, ..
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	imp->failed = r->index;
-	return bti_error(code, CALLER ": record %" PRId64 "%s: %s", r->index, r->label, why);
+	return bti_error(code, CALLER ": record %" PRId64 "%s: %s", r->index + 1, r->label, why);
 }
 
 int bti_import_failed_in(importer *imp, const record *r, int rc)

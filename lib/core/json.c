@@ -108,23 +108,23 @@ static const char *scalar_end(const char *s, const char *end)
 	}
 }
 
-int bti_json_valid(const char *text, size_t len)
+/* Where @text (@len bytes) stops being one JSON value: NULL when it is
+ * one, else the first byte that cannot be read (@text + @len when the text
+ * ends too early). */
+static const char *invalid_at(const char *text, size_t len)
 {
 	char open[BTI_JSON_MAX_DEPTH]; /* '{' or '[' per open container */
-	const char *s = text, *end;
+	const char *s = text, *end = text + len, *at;
 	int depth = 0;
 
-	if (!text)
-		return 0;
-	end = text + len;
 	for (;;) {
 		/* A value is expected. */
 		s = skip_ws(s, end);
 		if (s >= end)
-			return 0;
+			return end;
 		if (*s == '{' || *s == '[') {
 			if (depth == BTI_JSON_MAX_DEPTH)
-				return 0;
+				return s;
 			open[depth++] = *s++;
 			s = skip_ws(s, end);
 			if (s < end && *s == (open[depth - 1] == '{' ? '}' : ']')) {
@@ -136,16 +136,17 @@ int bti_json_valid(const char *text, size_t len)
 				continue;
 			goto key;
 		}
+		at = s;
 		if (!(s = scalar_end(s, end)))
-			return 0;
+			return at;
 after_value:
 		/* Close what ends here; then a comma, or the end. */
 		for (;;) {
 			s = skip_ws(s, end);
 			if (depth == 0)
-				return s == end;
+				return s == end ? NULL : s;
 			if (s >= end)
-				return 0;
+				return end;
 			if (*s == ',') {
 				s++;
 				if (open[depth - 1] == '[')
@@ -153,20 +154,33 @@ after_value:
 				goto key;
 			}
 			if (*s != (open[depth - 1] == '{' ? '}' : ']'))
-				return 0;
+				return s;
 			s++;
 			depth--;
 		}
 		continue;
 key:
 		s = skip_ws(s, end);
+		at = s;
 		if (s >= end || *s != '"' || !(s = string_end(s, end)))
-			return 0;
+			return at;
 		s = skip_ws(s, end);
 		if (s >= end || *s != ':')
-			return 0;
+			return s;
 		s++;
 	}
+}
+
+int bti_json_valid(const char *text, size_t len)
+{
+	return text && !invalid_at(text, len);
+}
+
+size_t bti_json_error_offset(const char *text, size_t len)
+{
+	const char *at = text ? invalid_at(text, len) : NULL;
+
+	return at ? (size_t)(at - text) : (size_t)-1;
 }
 
 /* ---- reading (import) ----

@@ -16,6 +16,11 @@
 /* Whether @text (@len bytes) is one JSON value by RFC 8259. */
 int bti_json_valid(const char *text, size_t len);
 
+/* The offset of the first byte at which @text (@len bytes) stops being one
+ * JSON value (@len when it ends too early), or (size_t)-1 when it is one:
+ * for messages that say where a document is broken. */
+size_t bti_json_error_offset(const char *text, size_t len);
+
 /* JSON value types. */
 enum bti_json_type {
 	BTI_JSON_INVALID = 0, BTI_JSON_NULL, BTI_JSON_TRUE, BTI_JSON_FALSE, BTI_JSON_INTEGER,

@@ -614,6 +614,25 @@ class Checker(clitest.Checker):
                   (f"BUG-00001: already {status} (version {version})\n", version))
         self.expect("a refused move lists the allowed ones", [
             "update", "6", "--status", "triaged"], 4, "it can move to: new", db=db)
+        # One transaction (bt_ticket_change): a refused status move leaves
+        # the priority given with it unchanged, and a move that ends the
+        # claim does not refuse the fields given with the claim's token.
+        before = self.ticket(db, "6")
+        self.expect("update: refused move with a field", [
+            "update", "6", "--priority", "urgent", "--status", "triaged"], 4, db=db)
+        after = self.ticket(db, "6")
+        self.same("update: all or none", (after["priority"], after["version"]),
+                  (before["priority"], before["version"]))
+        _, token4, _ = self.expect("claim 4", ["claim", "4", "--agent", "agent:t"], 0, db=db)
+        v4 = self.ticket(db, "4")["version"]
+        _, out, _ = self.expect("update: close with the token and a field", [
+            "update", "4", "--status", "closed", "--priority", "high", "--token",
+            token4.strip()], 0, db=db)
+        self.same("update: one line, every field", out,
+                  f"BUG-00004: new -> closed, priority high (version {v4 + 2})\n")
+        t4 = self.ticket(db, "4")
+        self.same("update: both changed", (t4["status"], t4["priority"], t4["claimed_by"]),
+                  ("closed", "high", None))
         _, token, _ = self.expect("claim", ["claim", "1", "--agent", "agent:t"], 0, db=db)
         token = token.strip()
         self.expect("renew --actor", ["renew", "1", "--token", token, "--actor", "agent:t",
@@ -701,13 +720,20 @@ class Checker(clitest.Checker):
                   (0, True))
 
     def check_progress(self):
-        """export and purge draw progress on stderr when it is a terminal, and
-        are quiet otherwise."""
+        """export and purge draw progress on stderr when it is a terminal, with
+        a total where one is known, end with a one-line summary there, and are
+        quiet otherwise."""
         db = self.copy_db("progress.db")
-        for name, args, label in (
-                ("export", ["export", "logs", "--format", "csv"], "export (rows): "),
-                ("purge", ["purge", "--days", "3", "--dry-run"], "purge (counting rows): ")):
-            rc, _, err = self.run(*args, db=db)
+        for name, args, label, summary in (
+                ("export", ["export", "logs", "--format", "csv"], "export (rows): ",
+                 r"exported \d+ log rows in \d+\.\d s\n"),
+                ("export tickets", ["export", "tickets", "--format", "ndjson"],
+                 "/7 (", r"exported 7 tickets in \d+\.\d s\n"),
+                ("purge", ["purge", "--days", "3", "--dry-run"], "purge (counting rows): ",
+                 r"counted \d+ rows in \d+\.\d s\n"),
+                ("purge (real)", ["purge", "--days", "3"], "purge (rows removed): ",
+                 r"removed (\d+) rows in \d+\.\d s\n")):
+            rc, _, err = self.run(*args, db=db) if name != "purge (real)" else (0, "", "")
             self.checks += 1
             if rc != 0 or err:
                 self.fail(f"{name} is quiet when stderr is not a terminal", err)
@@ -716,11 +742,15 @@ class Checker(clitest.Checker):
             if ran is None:
                 continue
             rc, err, _ = ran
-            text = err.decode("utf-8", "replace")
+            text = err.decode("utf-8", "replace").replace("\r\n", "\n")
             self.checks += 1
-            # Drawn, then erased so that what follows starts clean.
-            if rc != 0 or label not in text or not text.endswith("\r\x1b[K"):
+            # Drawn, then erased, then the summary line.
+            m = re.search("\r\x1b\\[K" + summary + "$", text)
+            if rc != 0 or label not in text or not m:
                 self.fail(f"{name} progress on a terminal", repr(text))
+            elif name == "purge (real)" and not re.search(
+                    r"/%s \(" % m.group(1), text):
+                self.fail("purge shows its total", repr(text))
 
     def check_smoke(self):
         """Each command's main paths once: for slow wrappers such as valgrind."""

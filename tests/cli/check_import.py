@@ -24,6 +24,7 @@ import difflib
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -236,16 +237,23 @@ class Checker(clitest.Checker):
                 "submitted_at": 1600000000 + i * 60, "description": f"report {i}\nmore",
                 "component": f"comp{i % 17}", "app_state": {"i": i}} for i in range(10000)]
         self.write("j_big_array.json", big, big)
-        self.write("k_bad_json.json", b'[{"report_id": "K-1", "status": "new"', fails="not valid JSON")
+        self.write("k_bad_json.json", b'[{"report_id": "K-1", "status": "new"', fails="not valid JSON at line 1, column 38")
+        self.write("k_bad_json_2.json", b'[\n {"report_id": "K-2",\n  "status": new}\n]',
+                   fails="not valid JSON at line 3, column 13")
+        # NDJSON, as `export --format ndjson` writes: one record a line.
+        nd = [{"report_id": "ND-1"}, {"report_id": "ND-2", "status": "fixed"}]
+        self.write("k_records.ndjson", "".join(json.dumps(r) + "\n" for r in nd).encode(), nd)
+        self.write("k_bad.ndjson", b'{"report_id": "ND-3"}\n{"report_id": "ND-4", }\n',
+                   fails="record 2 (line 2): not valid JSON at line 2, column 23")
         self.write("l_wrong_type.json", {"report_id": "L-1", "status": 5},
                    fails="'status' must be a string, not an integer")
         self.write("m_unknown_status.json",
                    [{"report_id": "M-1"}, {"report_id": "M-2", "status": "wibble"}],
-                   fails="record 1 (report_id \"M-2\"): unknown status 'wibble'")
+                   fails="record 2 (report_id \"M-2\"): unknown status 'wibble'")
         self.write("n_empty.json", b"", fails="empty")
         self.write("o_scalar.json", b"42\n", fails="the document is an integer")
         self.write("p_not_object.json", [{"report_id": "P-1"}, "P-2"],
-                   fails="record 1 is a string, not an object")
+                   fails="record 2 is a string, not an object")
         self.write("q_no_report_id.json", {"description": "who am I"},
                    fails="'report_id' is missing")
         self.write("r_nul_byte.json", b'{"report_id": "R-NUL"}\x00\n', fails="NUL byte")
@@ -285,7 +293,7 @@ class Checker(clitest.Checker):
         for root, dirs, files in os.walk(self.dir):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             found += [os.path.join(root, f) for f in files
-                      if f.endswith(".json") and not f.startswith(".")]
+                      if f.endswith((".json", ".ndjson")) and not f.startswith(".")]
         return sorted(found, key=lambda p: p.encode())
 
     def summary_of(self, out):
@@ -388,9 +396,12 @@ class Checker(clitest.Checker):
 
     def check_dry_run(self, real_out):
         db = self.tmp_path("dry.db")
-        rc, _, err = self.run("import", "--dry-run", self.dir, db=db)
-        self.check(rc == 3 and not os.path.exists(db),
-                   "--dry-run into a missing database: exit 3, nothing created", err)
+        rc, out, err = self.run("import", "--dry-run", self.dir, db=db)
+        self.check(rc == 1 and not os.path.exists(db) and
+                   self.summary_of(out) == self.summary_of(real_out) and
+                   "does not exist yet" in err,
+                   "--dry-run into a missing database: the same counts, nothing created",
+                   out + err)
         self.run("migrate", "up", db=db)
         before = self.export(db)
         size = os.path.getsize(db)
@@ -426,6 +437,31 @@ class Checker(clitest.Checker):
             self.check(rc == 0 and self.summary_of(out) == (1, 0, 1, 0),
                        f"round trip {name}: importing the export again skips it", out + err)
         self.check(self.export(source_db) == first, f"round trip {name}: source unchanged")
+
+    def check_ndjson_and_stdin(self, source_db):
+        """export --format ndjson, imported from a file and from stdin (-),
+        gives back the same tickets."""
+        first = self.export(source_db)
+        rc, nd, err = self.run("export", "tickets", "--format", "ndjson", db=source_db)
+        self.check(rc == 0, "export ndjson", err)
+        path = self.tmp_path("round.ndjson")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(nd)
+        n = len(json.loads(first))
+        fresh = self.tmp_path("ndjson.fresh.db")
+        rc, out, err = self.run("import", path, db=fresh)
+        self.check(rc == 0 and self.summary_of(out) == (1, 1, 0, 0) and
+                   f"{n} records: {n} imported" in out,
+                   "ndjson round trip: import into a fresh database", out + err)
+        self.check(self.export(fresh) == first, "ndjson round trip: the same tickets")
+        piped = self.tmp_path("stdin.fresh.db")
+        p = subprocess.run(self.command(["import", "-v", "-"], piped), input=nd.encode(),
+                           capture_output=True, cwd=self.tmp, env=self.env,
+                           timeout=self.timeout)
+        out = p.stdout.decode()
+        self.check(p.returncode == 0 and f"imported  (stdin): {n} records, {n} imported" in out,
+                   "import - reads stdin", out + p.stderr.decode())
+        self.check(self.export(piped) == first, "stdin round trip: the same tickets")
 
     def check_progress(self):
         small = os.path.join(self.tmp, "small")
@@ -475,6 +511,7 @@ class Checker(clitest.Checker):
         self.check_dry_run(real_out)
         self.check_round_trip("fixture", self.db)
         self.check_round_trip("legacy", db)
+        self.check_ndjson_and_stdin(self.db)
         self.check_progress()
         self.check_usage()
 
