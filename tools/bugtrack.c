@@ -263,6 +263,9 @@ static const char main_help_tail[] =
 	"options:\n"
 	"  --db PATH       the database (default: $BUGTRACK_DB, else ./bugtrack.db);\n"
 	"                  every command accepts it too\n"
+	"  --no-pager      do not page: on a terminal, list, show, events, pending,\n"
+	"                  export and report go through $PAGER (default less, with\n"
+	"                  LESS=FRX unless LESS is set; PAGER=cat or empty: none)\n"
 	"  --version       print the version\n"
 	"  -h, --help      print this help; 'bugtrack COMMAND --help' for a command\n\n"
 	"Read commands (list, show, stats, events, pending, export) open the database\n"
@@ -274,6 +277,7 @@ static const char main_help_tail[] =
 	"environment:\n"
 	"  BUGTRACK_DB      the database when --db is not given\n"
 	"  USER             the default actor is user:$USER\n"
+	"  PAGER            the pager on a terminal (see --no-pager)\n"
 	"  COLUMNS          table width when stdout is not a terminal (default 120)\n"
 	"  NO_COLOR         when set and not empty: no colour, whatever else is set\n"
 	"  BUGTRACK_COLOR   always: colour even when stdout is not a terminal; never:\n"
@@ -365,12 +369,13 @@ static void init_actor(cli *c)
 	snprintf(c->actor, sizeof(c->actor), "user:%s", user && *user ? user : "unknown");
 }
 
-/* Options before the command: --db, --help, --version.  Returns -1 to go
+/* Options before the command: --db, --no-pager, --help, --version.  Returns -1 to go
  * on with the command at argv[optind], else an exit code. */
 static int global_options(cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
+		{ "no-pager", no_argument, NULL, OPT_NO_PAGER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -381,6 +386,7 @@ static int global_options(cli *c, int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (o) {
 		case OPT_DB: c->db_path = optarg; break;
+		case OPT_NO_PAGER: c->no_pager = 1; break;
 		case 'h': main_help(stdout); return EXIT_OK;
 		case 'V': printf("bugtrack %s\n", bt_version_string()); return EXIT_OK;
 		case ':':
@@ -418,6 +424,8 @@ static int run(int argc, char **argv)
 	c.cmd = find_command(argv[at]);
 	if (!c.cmd)
 		return unknown_command(argv[at]);
+	if (!c.no_pager && pager_wanted(c.cmd->name))
+		pager_start();
 	optind = 0; /* glibc: start the command's parse afresh, argv[0] being its name */
 	return c.cmd->run(&c, argc - at, argv + at);
 }

@@ -36,6 +36,7 @@ typedef struct cli {
 	char actor[128];            /* the default actor, "user:$USER" */
 	const struct command *cmd;  /* the command being run */
 	int exit_code;              /* set by cli_next_opt when it stops */
+	int no_pager;               /* --no-pager */
 } cli;
 
 typedef int (*command_fn)(cli *c, int argc, char **argv);
@@ -60,7 +61,8 @@ enum {
 	OPT_NONE, OPT_AGENT, OPT_LEASE, OPT_COMMIT, OPT_RELEASE, OPT_INTO,
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
 	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE,
-	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL, OPT_COUNT, OPT_TIMEOUT
+	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL, OPT_COUNT, OPT_TIMEOUT,
+	OPT_NO_PAGER
 };
 
 /* Every command's option table starts with these two. */
@@ -176,6 +178,17 @@ void *xmalloc(size_t size);
 char *xstrdup(const char *s);
 /* The output width for tables: the terminal's, $COLUMNS, or 120. */
 int output_width(void);
+
+/* ---- the pager (pager.c) ---- */
+/* Whether @p command's output goes through the pager on a terminal. */
+int pager_wanted(const char *command);
+/* On a terminal, pipe standard output into $PAGER (unset: less, with
+ * LESS=FRX unless LESS is set; empty or "cat": none) until exit, which
+ * waits for the pager.  Does nothing when stdout is not a terminal. */
+void pager_start(void);
+/* The terminal standard output writes to (through the pager or not), or
+ * -1: for colour and table widths. */
+int stdout_terminal_fd(void);
 
 /* ---- progress on stderr (progress.c) ---- */
 

@@ -158,10 +158,11 @@ int output_width(void)
 {
 	struct winsize ws;
 	const char *env = getenv("COLUMNS");
+	int tty = stdout_terminal_fd(); /* the pager's terminal too */
 	char *end;
 	long n;
 
-	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	if (tty >= 0 && ioctl(tty, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	if (env && *env) {
 		n = strtol(env, &end, 10);
