@@ -1,8 +1,16 @@
 /*
  * test_ticket_list.c - listing tickets: every filter, every sort order,
- * cursor paging that stays exact while tickets are inserted, bad cursors.
+ * cursor paging that stays exact while tickets are inserted, bad cursors;
+ * merged duplicates after the rest, a merge that moves a ticket's last
+ * occurrence to a later day, and the query plans: the listing statements
+ * seek an index and sort at most one day's rows (issue 17, item 3).
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "check.h"
+#include "db.h"
+#include "store_sqlite.h"
 
 static int64_t fake_now = 1700000000000LL;
 
@@ -330,6 +338,156 @@ static void test_bad_filters(void)
 	bt_ticket_iter_free(NULL);
 }
 
+#define DAY_MS ((int64_t)86400000)
+
+/* Page through @f one ticket at a time, each from the previous cursor. */
+static size_t list_by_cursor(bt_ticket_filter f, int64_t *ids, size_t cap)
+{
+	char cursor[128] = "";
+	size_t n = 0;
+
+	for (;;) {
+		bt_ticket_iter *it = NULL;
+		bt_ticket *t = NULL;
+		int rc;
+
+		f.cursor = n ? cursor : NULL;
+		CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+		rc = bt_ticket_iter_next(it, &t);
+		if (rc == BT_OK) {
+			if (n < cap)
+				ids[n] = bt_ticket_id(t);
+			n++;
+			snprintf(cursor, sizeof(cursor), "%s", bt_ticket_iter_cursor(it));
+			bt_ticket_free(t);
+		}
+		bt_ticket_iter_free(it);
+		if (rc != BT_OK || n > cap) {
+			CHECK_RC(rc, BT_ITEROVER);
+			return n;
+		}
+	}
+}
+
+/* A merge whose duplicate occurred on a later day moves the canonical
+ * ticket up, and the duplicate (it has no occurrence day any more) lists
+ * after every other ticket, by pages and by cursors alike. */
+static void test_merge_order(void)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_db *saved = db;
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
+	int64_t ids[8], a, b, c, d;
+
+	u.actor = "test";
+	opts.clock = fake_clock;
+	CHECK_RC(bt_open(&db, check_path("merge.db"), &opts), BT_OK);
+	fake_now = 1767571200000LL; /* 2026-01-05T00:00:00Z */
+	a = report("A", BT_SEVERITY_LOW, "ui");
+	b = report("B", BT_SEVERITY_LOW, "ui");
+	fake_now += DAY_MS;
+	d = report("D", BT_SEVERITY_LOW, "ui");
+	fake_now += DAY_MS;
+	ev.level = BT_CRITICAL;
+	ev.component = "ui";
+	ev.message = "C happened";
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	CHECK_RC(bt_flush(db, 10000), BT_OK);
+	c = d + 1; /* capture's new ticket */
+	fake_now += 1000;
+	CHECK_RC(bt_ticket_merge(db, c, a, &u), BT_OK);
+	CHECK(list(NULL, ids, 8) == 4);
+	CHECK(ids[0] == a && ids[1] == d && ids[2] == b && ids[3] == c);
+	CHECK(list_by_cursor(f, ids, 8) == 4);
+	CHECK(ids[0] == a && ids[1] == d && ids[2] == b && ids[3] == c);
+	bt_close(db);
+	db = saved;
+}
+
+/* The reasons the plan of @sql_text breaks the rule, or 0: no scan of
+ * tickets, and no sort of the whole result ("FOR RIGHT PART OF ORDER BY",
+ * the rows of one index value, is allowed). */
+static int plan_faults(sqlite3 *sql, const char *sql_text, int quiet)
+{
+	char plan[16384];
+	sqlite3_stmt *q = NULL;
+	int faults = 0;
+
+	snprintf(plan, sizeof(plan), "EXPLAIN QUERY PLAN %s", sql_text);
+	if (sqlite3_prepare_v2(sql, plan, -1, &q, NULL) != SQLITE_OK)
+		return 1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(q, 3);
+		int bad = d && (strncmp(d, "SCAN tickets", 12) == 0 ||
+				strcmp(d, "USE TEMP B-TREE FOR ORDER BY") == 0);
+
+		if (bad && !quiet)
+			fprintf(stderr, "bad plan: %s\n  in: %.400s\n", d, sql_text);
+		faults += bad;
+	}
+	sqlite3_finalize(q);
+	return faults;
+}
+
+/* Each listing statement a fresh handle prepared for @sort, paging with
+ * cursors, passes plan_faults; returns how many were checked. */
+static int check_sort_plans(bt_ticket_sort sort)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bti_sqlite_store *st;
+	bt_db *saved = db;
+	int64_t ids[8];
+	int checked = 0;
+	size_t i;
+
+	opts.flags = BT_OPEN_READONLY;
+	CHECK_RC(bt_open(&db, check_path("merge.db"), &opts), BT_OK);
+	if (!db) {
+		db = saved;
+		return 0;
+	}
+	f.sort = sort;
+	CHECK(list_by_cursor(f, ids, 8) == 4);
+	st = (bti_sqlite_store *)db->store;
+	for (i = 0; i < st->cached; i++) {
+		const char *text = sqlite3_sql(st->cache[i].stmt);
+
+		if (!strstr(text, "FROM tickets") || !strstr(text, "ORDER BY"))
+			continue;
+		CHECK(plan_faults(st->sql, text, 0) == 0);
+		checked++;
+	}
+	bt_close(db);
+	db = saved;
+	return checked;
+}
+
+static void test_plans(void)
+{
+	/* By last occurrence: the dated part and the merged duplicates. */
+	CHECK(check_sort_plans(BT_SORT_LAST_OCCURRED) == 2);
+	CHECK(check_sort_plans(BT_SORT_CREATED) == 1);
+	/* The check itself catches a full sort. */
+	{
+		bt_db *ro = NULL;
+		bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+
+		opts.flags = BT_OPEN_READONLY;
+		CHECK_RC(bt_open(&ro, check_path("merge.db"), &opts), BT_OK);
+		if (ro) {
+			sqlite3 *sql = ((bti_sqlite_store *)ro->store)->sql;
+
+			CHECK(plan_faults(sql, "SELECT id FROM tickets ORDER BY title", 1) > 0);
+			CHECK(plan_faults(sql, "SELECT id FROM tickets WHERE last_day < 5"
+					  " ORDER BY last_day DESC, id DESC", 1) == 0);
+			bt_close(ro);
+		}
+	}
+}
+
 int main(void)
 {
 	setup();
@@ -338,6 +496,8 @@ int main(void)
 	RUN(test_cursor_paging_under_inserts);
 	RUN(test_changed_from);
 	RUN(test_bad_filters);
+	RUN(test_merge_order);
+	RUN(test_plans);
 	bt_close(db);
 	return check_finish();
 }

@@ -268,6 +268,9 @@ static const char main_help_tail[] =
 	"  --color=WHEN    colour in tables: auto (on a terminal, unless NO_COLOR is\n"
 	"                  set), always or never; beats NO_COLOR and BUGTRACK_COLOR\n"
 	"  --utc           show times in UTC instead of the local time zone (TZ)\n"
+	"  --no-pager      do not page: on a terminal, list, show, events, pending,\n"
+	"                  export and report go through $PAGER (default less, with\n"
+	"                  LESS=FRX unless LESS is set; PAGER=cat or empty: none)\n"
 	"  --version       print the version\n"
 	"  -h, --help      print this help; 'bugtrack COMMAND --help' for a command\n\n"
 	"Read commands (list, show, stats, events, pending, export) open the database\n"
@@ -281,6 +284,7 @@ static const char main_help_tail[] =
 	"environment:\n"
 	"  BUGTRACK_DB      the database when --db is not given\n"
 	"  USER             the default actor is user:$USER\n"
+	"  PAGER            the pager on a terminal (see --no-pager)\n"
 	"  COLUMNS          table width when stdout is not a terminal (default 120)\n"
 	"  NO_COLOR         when set and not empty: no colour, whatever else is set\n"
 	"  BUGTRACK_COLOR   always: colour even when stdout is not a terminal; never:\n"
@@ -398,12 +402,13 @@ static const struct option global_opts[] = {
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "utc", no_argument, NULL, OPT_UTC },
+	{ "no-pager", no_argument, NULL, OPT_NO_PAGER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Options before the command: --db, --color, --utc, --help, --version.
+/* Options before the command: --db, --color, --utc, --no-pager, --help, --version.
  * Returns -1 to go on with the command at argv[optind], else an exit code. */
 static int global_options(cli *c, int argc, char **argv)
 {
@@ -433,6 +438,7 @@ static int global_options(cli *c, int argc, char **argv)
 			}
 			break;
 		case OPT_UTC: time_display_utc(1); break;
+		case OPT_NO_PAGER: c->no_pager = 1; break;
 		case 'h': main_help(stdout); return EXIT_OK;
 		case 'V': printf("bugtrack %s\n", bt_version_string()); return EXIT_OK;
 		case ':':
@@ -472,6 +478,8 @@ static int run(int argc, char **argv)
 	c.cmd = find_command(argv[at]);
 	if (!c.cmd)
 		return unknown_command(argv[at]);
+	if (!c.no_pager && pager_wanted(c.cmd->name))
+		pager_start();
 	optind = 0; /* glibc: start the command's parse afresh, argv[0] being its name */
 	return c.cmd->run(&c, argc - at, argv + at);
 }

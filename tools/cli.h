@@ -37,6 +37,7 @@ typedef struct cli {
 	const struct command *cmd;  /* the command being run */
 	int exit_code;              /* set by cli_next_opt when it stops */
 	int complete;               /* `__complete CMD`: print the options, run nothing */
+	int no_pager;               /* --no-pager */
 } cli;
 
 typedef int (*command_fn)(cli *c, int argc, char **argv);
@@ -62,7 +63,7 @@ enum {
 	OPT_DAYS, OPT_DRY_RUN, OPT_INCLUDE_OPEN, OPT_BATCH, OPT_MAX_ATTEMPTS,
 	OPT_FORMAT, OPT_TICKET, OPT_LEVEL_MIN, OPT_CHANGED_SINCE, OPT_SCOPE,
 	OPT_SEVERITY, OPT_PRIORITY, OPT_CATEGORY, OPT_YES, OPT_FULL, OPT_COUNT, OPT_TIMEOUT,
-	OPT_COLOR, OPT_UTC
+	OPT_COLOR, OPT_UTC, OPT_NO_PAGER
 };
 
 /* Every command's option table starts with these, which the global
@@ -233,6 +234,16 @@ char *text_truncate(const char *s, size_t width);
  * (the caller skips the spaces after), else (a word wider than the line)
  * as much as fits, and at least one character with its marks. */
 size_t text_wrap(const char *s, size_t width);
+/* ---- the pager (pager.c) ---- */
+/* Whether @p command's output goes through the pager on a terminal. */
+int pager_wanted(const char *command);
+/* On a terminal, pipe standard output into $PAGER (unset: less, with
+ * LESS=FRX unless LESS is set; empty or "cat": none) until exit, which
+ * waits for the pager.  Does nothing when stdout is not a terminal. */
+void pager_start(void);
+/* The terminal standard output writes to (through the pager or not), or
+ * -1: for colour and table widths. */
+int stdout_terminal_fd(void);
 
 /* ---- progress on stderr (progress.c) ---- */
 

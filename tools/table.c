@@ -72,6 +72,8 @@ int color_enabled(FILE *f)
 		return 0;
 	if (term && strcmp(term, "dumb") == 0)
 		return 0;
+	if (fd == STDOUT_FILENO)
+		return stdout_terminal_fd() >= 0; /* also through the pager */
 	return fd >= 0 && isatty(fd);
 }
 

@@ -153,13 +153,14 @@ int output_width(void)
 {
 	struct winsize ws;
 	const char *env = getenv("COLUMNS");
+	int tty = stdout_terminal_fd(); /* the pager's terminal too */
 	char *end;
 	long n;
 
 	/* A pipe or a file is read by programs (grep, cut): never cut it. */
-	if (!isatty(STDOUT_FILENO))
+	if (tty < 0)
 		return 0;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+	if (ioctl(tty, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
 	/* A terminal that does not know its size (a serial line). */
 	if (env && *env) {

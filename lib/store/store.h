@@ -284,6 +284,12 @@ typedef struct bti_ticket_query {
 	int64_t after_key, after_id;
 } bti_ticket_query;
 
+/* Sort keys of BT_SORT_LAST_OCCURRED below this belong to merged
+ * duplicates (which have no last_day): all -2^62, so that they list after
+ * every other ticket (newest ticket first) and a position says which part
+ * it is in. */
+#define BTI_KEY_UNDATED_BELOW (-((int64_t)1 << 61))
+
 /* Up to @cap tickets after the query's position, in its order; keys[i]
  * receives each row's sort key.  *n_out < cap means the listing ended. */
 static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,

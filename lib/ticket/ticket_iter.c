@@ -14,7 +14,12 @@
 #include "ticket.h"
 #include "versioned.h"
 
+/* The first page is small, so that the first rows come quickly (a
+ * `list | head`); each next one is twice as large up to PAGE_ROWS_MAX, so
+ * that a long listing makes few queries (each sorts what its index does
+ * not order, such as the rest of a day by last occurrence). */
 #define PAGE_ROWS 64
+#define PAGE_ROWS_MAX 1024
 #define VALID_STATUS_BITS 0x7Eu /* bits 1..6 */
 
 struct bt_ticket_iter {
@@ -24,6 +29,7 @@ struct bt_ticket_iter {
 	bt_ticket **rows;
 	int64_t *keys;
 	size_t page, count, next;
+	size_t want; /* rows the next page asks for: PAGE_ROWS up to @page */
 	int last_page;
 	/* The automation queue: one page of at most @page tickets. */
 	int pending;
@@ -134,7 +140,8 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 	it->q.changed_from = filter->changed_from;
 	it->q.regressed_only = filter->regressed_only != 0;
 	it->q.overdue_only = filter->overdue_only != 0;
-	rc = alloc_page(it, PAGE_ROWS);
+	rc = alloc_page(it, PAGE_ROWS_MAX);
+	it->want = PAGE_ROWS;
 	if (rc == BT_OK)
 		rc = copy_opt(filter->component, &it->component);
 	if (rc == BT_OK)
@@ -166,12 +173,16 @@ static int fill_page(bt_ticket_iter *it)
 		rc = bti_store_pending_page(it->db->store, it->agent, it->max_attempts, it->q.now,
 					    it->rows, it->page, &it->count);
 	else
-		rc = bti_store_ticket_page(it->db->store, &it->q, it->rows, it->keys, it->page,
+		rc = bti_store_ticket_page(it->db->store, &it->q, it->rows, it->keys, it->want,
 					   &it->count);
 	bti_db_unlock(it->db);
 	it->next = 0;
-	if (rc == BT_OK && (it->pending || it->count < it->page))
+	if (rc == BT_OK && (it->pending || it->count < it->want))
 		it->last_page = 1;
+	if (it->want < it->page / 2)
+		it->want *= 2;
+	else
+		it->want = it->page;
 	return rc;
 }
 

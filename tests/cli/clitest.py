@@ -187,8 +187,9 @@ class Checker:
         if columns:
             fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
         streams = {"stdout": other, "stderr": other, stream: slave}
+        # No pager unless @env asks for one: check_pager.py tests it.
         p = subprocess.Popen(self.command(args, db), cwd=self.tmp,
-                             env=dict(self.env, **(env or {})), **streams)
+                             env=dict(self.env, PAGER="cat", **(env or {})), **streams)
         os.close(slave)
         tty = b""
         while True:

@@ -73,6 +73,18 @@ static const char SQL_MOVE_DAYS[] =
 static const char SQL_DROP_DAYS[] = "DELETE FROM ticket_days WHERE ticket_id = $1::bigint";
 static const char SQL_CLEAR_DAY[] =
 	"UPDATE tickets SET last_day = NULL, last_day_count = 0 WHERE id = $1::bigint";
+/* A merge that moves the other ticket's last occurrence to a later day
+ * files its current day and moves last_day, as in the SQLite backend. */
+#define DAY_OF_LAST "greatest(coalesce(last_occurred_at, created_at), 0) / 86400000"
+static const char SQL_FILE_DAY[] =
+	"INSERT INTO ticket_days (ticket_id, day, occurrences)"
+	" SELECT id, last_day, last_day_count FROM tickets WHERE id = $1::bigint"
+	"  AND last_day_count > 0 AND last_day IS NOT NULL AND last_day <> " DAY_OF_LAST
+	" ON CONFLICT (ticket_id, day)"
+	" DO UPDATE SET occurrences = ticket_days.occurrences + excluded.occurrences";
+static const char SQL_MOVE_DAY[] =
+	"UPDATE tickets SET last_day = " DAY_OF_LAST ", last_day_count = 0"
+	" WHERE id = $1::bigint AND last_day IS NOT NULL AND last_day <> " DAY_OF_LAST;
 static const char SQL_MOVE_ALIASES[] =
 	"UPDATE fingerprint_aliases SET ticket_id = $2::bigint WHERE ticket_id = $1::bigint";
 static const char SQL_ADD_ALIAS[] =
@@ -166,6 +178,7 @@ int bti_pg_op_ticket_update(bti_store *base, int64_t id, const bti_ticket_update
 {
 	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
+	int rc;
 
 	bti_pg_params_init(&p);
 	bti_pg_int(&p, id);
@@ -192,7 +205,12 @@ int bti_pg_op_ticket_update(bti_store *base, int64_t id, const bti_ticket_update
 	bti_pg_time(&p, u->first_occurred_at);
 	bti_pg_time(&p, u->last_occurred_at);
 	bti_pg_int(&p, now);
-	return bti_pg_run(st, SQL_UPDATE, &p, "updating a ticket", NULL, NULL);
+	rc = bti_pg_run(st, SQL_UPDATE, &p, "updating a ticket", NULL, NULL);
+	if (rc == BT_OK && (u->set & BTI_U_OCCURRED))
+		rc = run_ids(st, SQL_FILE_DAY, 1, &id, "moving occurrence days", NULL);
+	if (rc == BT_OK && (u->set & BTI_U_OCCURRED))
+		rc = run_ids(st, SQL_MOVE_DAY, 1, &id, "moving occurrence days", NULL);
+	return rc;
 }
 
 int bti_pg_op_event_add(bti_store *base, int64_t ticket_id, const char *actor, const char *kind,

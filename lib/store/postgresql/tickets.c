@@ -44,18 +44,29 @@ static const char SQL_TICKET_GET[] =
 	" AND ($16::integer = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < $6::bigint))" \
 	" AND ($17::bigint = 0 OR updated_at >= $17::bigint OR last_occurred_at >= $17::bigint)"
 
-/* Keyset pagination: rows strictly after ($13, $14) in (key, id) order.
- * Every key is NOT NULL, so NULLs' place in the order does not matter. */
-#define PAGE_SQL(key) \
-	"SELECT " BTI_PG_TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE \
-	" AND ($13::bigint IS NULL OR " key " < $13::bigint" \
-	"      OR (" key " = $13::bigint AND id < $14::bigint))" \
-	" ORDER BY " key " DESC, id DESC LIMIT $15::bigint"
+/* Keyset pagination: rows strictly after ($13, $14) in (key, id) order,
+ * written as a range on the key so that an index seeks to the position;
+ * the first page binds the largest values.  Every key is NOT NULL. */
+#define POSITION(key) \
+	" AND " key " <= $13::bigint AND (" key " < $13::bigint OR id < $14::bigint)"
+#define PAGE_SQL(key, where, order) \
+	"SELECT " BTI_PG_TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE where \
+	" ORDER BY " order " LIMIT $15::bigint"
+#define KEYED_PAGE_SQL(key) PAGE_SQL(key, POSITION(key), key " DESC, id DESC")
 
-static const char SQL_PAGE_LAST[] = PAGE_SQL(LAST_OCCURRED);
-static const char SQL_PAGE_COUNT[] = PAGE_SQL("occurrence_count");
-static const char SQL_PAGE_SEVERITY[] = PAGE_SQL(SEVERITY_RANK);
-static const char SQL_PAGE_CREATED[] = PAGE_SQL("created_at");
+/* By last occurrence, through tickets_last_day, then the merged duplicates
+ * (no last_day), as in the SQLite backend (BTI_KEY_UNDATED_BELOW). */
+#define UNDATED_KEY "(-4611686018427387904)"
+static const char SQL_PAGE_LAST[] =
+	PAGE_SQL(LAST_OCCURRED,
+		 " AND last_day <= greatest($13::bigint, 0) / 86400000" POSITION(LAST_OCCURRED),
+		 "last_day DESC, " LAST_OCCURRED " DESC, id DESC");
+static const char SQL_PAGE_UNDATED[] =
+	PAGE_SQL(UNDATED_KEY, " AND last_day IS NULL" POSITION(UNDATED_KEY),
+		 "id DESC");
+static const char SQL_PAGE_COUNT[] = KEYED_PAGE_SQL("occurrence_count");
+static const char SQL_PAGE_SEVERITY[] = KEYED_PAGE_SQL(SEVERITY_RANK);
+static const char SQL_PAGE_CREATED[] = KEYED_PAGE_SQL("created_at");
 
 int bti_pg_read_ticket(const PGresult *r, int row, bt_ticket **out)
 {
@@ -100,17 +111,20 @@ int bti_pg_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 	return rc;
 }
 
-static const char *page_sql(bt_ticket_sort sort)
+/* The statement of @sort; by last occurrence, of its dated or its
+ * @undated part. */
+static const char *page_sql(bt_ticket_sort sort, int undated)
 {
 	switch (sort) {
 	case BT_SORT_OCCURRENCES: return SQL_PAGE_COUNT;
 	case BT_SORT_SEVERITY:    return SQL_PAGE_SEVERITY;
 	case BT_SORT_CREATED:     return SQL_PAGE_CREATED;
-	default:                  return SQL_PAGE_LAST;
+	default:                  return undated ? SQL_PAGE_UNDATED : SQL_PAGE_LAST;
 	}
 }
 
-static void bind_query(bti_pg_params *p, const bti_ticket_query *q, size_t cap)
+static void bind_query(bti_pg_params *p, const bti_ticket_query *q, int64_t after_key,
+		       int64_t after_id, size_t cap)
 {
 	bti_pg_params_init(p);
 	bti_pg_int(p, q->status_mask);
@@ -125,42 +139,61 @@ static void bind_query(bti_pg_params *p, const bti_ticket_query *q, size_t cap)
 	bti_pg_int(p, q->occurred_to);
 	bti_pg_int(p, q->regressed_only);
 	bti_pg_text(p, q->text);
-	/* No position: NULL, the first page. */
-	if (q->has_position) {
-		bti_pg_int(p, q->after_key);
-		bti_pg_int(p, q->after_id);
-	} else {
-		bti_pg_text(p, NULL);
-		bti_pg_text(p, NULL);
-	}
+	bti_pg_int(p, after_key);
+	bti_pg_int(p, after_id);
 	bti_pg_int(p, (int64_t)cap);
 	bti_pg_int(p, q->overdue_only);
 	bti_pg_int(p, q->changed_from);
+}
+
+/* Append up to @cap - *@n_io rows of page_sql(q->sort, @undated) after
+ * (@after_key, @after_id). */
+static int page_part(bti_pg_store *st, int undated, const bti_ticket_query *q,
+		     int64_t after_key, int64_t after_id, bt_ticket **rows, int64_t *keys,
+		     size_t cap, size_t *n_io)
+{
+	bti_pg_params p;
+	PGresult *res;
+	size_t n = *n_io;
+	int rc, row = 0, rows_back;
+
+	bind_query(&p, q, after_key, after_id, cap - n);
+	rc = bti_pg_exec(st, page_sql(q->sort, undated), &p, &res, "listing tickets");
+	if (rc != BT_OK)
+		return rc;
+	rows_back = PQntuples(res);
+	while (n < cap && row < rows_back) {
+		rc = bti_pg_read_ticket(res, row, &rows[n]);
+		if (rc != BT_OK)
+			break;
+		keys[n] = bti_pg_get_int(res, row, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
+		n++;
+		row++;
+	}
+	PQclear(res);
+	*n_io = n;
+	return rc;
 }
 
 int bti_pg_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
 			  int64_t *keys, size_t cap, size_t *n_out)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
-	bti_pg_params p;
-	PGresult *res;
+	int64_t key = q->has_position ? q->after_key : INT64_MAX;
+	int64_t id = q->has_position ? q->after_id : INT64_MAX;
 	size_t n = 0;
-	int rc, rows_back;
+	int rc = BT_OK;
 
 	*n_out = 0;
-	bind_query(&p, q, cap);
-	rc = bti_pg_exec(st, page_sql(q->sort), &p, &res, "listing tickets");
-	if (rc != BT_OK)
-		return rc;
-	rows_back = PQntuples(res);
-	while (n < cap && (int)n < rows_back) {
-		rc = bti_pg_read_ticket(res, (int)n, &rows[n]);
-		if (rc != BT_OK)
-			break;
-		keys[n] = bti_pg_get_int(res, (int)n, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
-		n++;
+	if (q->sort != BT_SORT_LAST_OCCURRED)
+		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
+	else if (key >= BTI_KEY_UNDATED_BELOW)
+		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
+	if (rc == BT_OK && q->sort == BT_SORT_LAST_OCCURRED && n < cap) {
+		if (key >= BTI_KEY_UNDATED_BELOW)
+			key = id = INT64_MAX; /* the dated part ended: the undated from the top */
+		rc = page_part(st, 1, q, key, id, rows, keys, cap, &n);
 	}
-	PQclear(res);
 	if (rc != BT_OK) {
 		while (n)
 			bt_ticket_free(rows[--n]);

@@ -64,6 +64,20 @@ static const char SQL_MOVE_DAYS[] =
 static const char SQL_DROP_DAYS[] = "DELETE FROM ticket_days WHERE ticket_id = ?1";
 static const char SQL_CLEAR_DAY[] =
 	"UPDATE tickets SET last_day = NULL, last_day_count = 0 WHERE id = ?1";
+/* A merge can move the other ticket's last occurrence to a later day: its
+ * current day's count is filed and the day moves (as the tickets_day_rolls
+ * trigger does for a capture; the merged days were already filed), so
+ * that last_day stays the day of coalesce(last_occurred_at, created_at),
+ * which the listing by last occurrence seeks on. */
+#define DAY_OF_LAST "max(coalesce(last_occurred_at, created_at), 0) / 86400000"
+static const char SQL_FILE_DAY[] =
+	"INSERT INTO ticket_days (ticket_id, day, occurrences)"
+	" SELECT id, last_day, last_day_count FROM tickets WHERE id = ?1 AND last_day_count > 0"
+	"  AND last_day IS NOT NULL AND last_day <> " DAY_OF_LAST
+	" ON CONFLICT (ticket_id, day) DO UPDATE SET occurrences = occurrences + excluded.occurrences";
+static const char SQL_MOVE_DAY[] =
+	"UPDATE tickets SET last_day = " DAY_OF_LAST ", last_day_count = 0"
+	" WHERE id = ?1 AND last_day IS NOT NULL AND last_day <> " DAY_OF_LAST;
 static const char SQL_MOVE_ALIASES[] =
 	"UPDATE fingerprint_aliases SET ticket_id = ?2 WHERE ticket_id = ?1";
 static const char SQL_ADD_ALIAS[] =
@@ -210,6 +224,10 @@ int bti_sqlite_op_ticket_update(bti_store *base, int64_t id, const bti_ticket_up
 	rc = sqlite3_step(stmt);
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "updating a ticket");
 	bti_sqlite_release(stmt);
+	if (rc == BT_OK && (u->set & BTI_U_OCCURRED))
+		rc = bti_sqlite_run_ids(st, SQL_FILE_DAY, id, 0, 0, "moving occurrence days", NULL);
+	if (rc == BT_OK && (u->set & BTI_U_OCCURRED))
+		rc = bti_sqlite_run_ids(st, SQL_MOVE_DAY, id, 0, 0, "moving occurrence days", NULL);
 	return rc;
 }
 

@@ -47,16 +47,32 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
 	" AND (?16 = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < ?6))" \
 	" AND (?17 = 0 OR updated_at >= ?17 OR last_occurred_at >= ?17)"
 
-/* Keyset pagination: rows strictly after (?13, ?14) in (key, id) order. */
-#define PAGE_SQL(key) \
-	"SELECT " TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE \
-	" AND (?13 IS NULL OR " key " < ?13 OR (" key " = ?13 AND id < ?14))" \
-	" ORDER BY " key " DESC, id DESC LIMIT ?15"
+/* Keyset pagination: rows strictly after (?13, ?14) in (key, id) order,
+ * written as a range on the key so that an index seeks to the position
+ * (an OR with "no position" would scan from the top on every page); the
+ * first page binds the largest values. */
+#define POSITION(key) " AND " key " <= ?13 AND (" key " < ?13 OR id < ?14)"
+#define PAGE_SQL(key, where, order) \
+	"SELECT " TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE where \
+	" ORDER BY " order " LIMIT ?15"
+#define KEYED_PAGE_SQL(key) PAGE_SQL(key, POSITION(key), key " DESC, id DESC")
 
-static const char SQL_PAGE_LAST[] = PAGE_SQL(LAST_OCCURRED);
-static const char SQL_PAGE_COUNT[] = PAGE_SQL("occurrence_count");
-static const char SQL_PAGE_SEVERITY[] = PAGE_SQL(SEVERITY_RANK);
-static const char SQL_PAGE_CREATED[] = PAGE_SQL("created_at");
+/* By last occurrence: tickets_last_day holds the day of the key (capture's
+ * trigger and merges keep it so), so the index walks the days in order and
+ * SQLite sorts one day's rows at a time; the key stays the exact time.
+ * Merged duplicates have no day: they follow, newest ticket first (the
+ * index's own order), all under one key below every time
+ * (BTI_KEY_UNDATED_BELOW), so that a position tells which part it is in. */
+#define UNDATED_KEY "(-4611686018427387904)"
+static const char SQL_PAGE_LAST[] =
+	PAGE_SQL(LAST_OCCURRED, " AND last_day <= max(?13, 0) / 86400000" POSITION(LAST_OCCURRED),
+		 "last_day DESC, " LAST_OCCURRED " DESC, id DESC");
+static const char SQL_PAGE_UNDATED[] =
+	PAGE_SQL(UNDATED_KEY, " AND last_day IS NULL" POSITION(UNDATED_KEY),
+		 "id DESC");
+static const char SQL_PAGE_COUNT[] = KEYED_PAGE_SQL("occurrence_count");
+static const char SQL_PAGE_SEVERITY[] = KEYED_PAGE_SQL(SEVERITY_RANK);
+static const char SQL_PAGE_CREATED[] = KEYED_PAGE_SQL("created_at");
 
 static int read_ticket(bti_sqlite_store *st, sqlite3_stmt *stmt, bt_ticket **out)
 {
@@ -109,17 +125,20 @@ int bti_sqlite_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 	return query_ticket(st, stmt, out, "bt_ticket_get");
 }
 
-static const char *page_sql(bt_ticket_sort sort)
+/* The statement of @sort; by last occurrence, of its dated or its
+ * @undated part. */
+static const char *page_sql(bt_ticket_sort sort, int undated)
 {
 	switch (sort) {
 	case BT_SORT_OCCURRENCES: return SQL_PAGE_COUNT;
 	case BT_SORT_SEVERITY:    return SQL_PAGE_SEVERITY;
 	case BT_SORT_CREATED:     return SQL_PAGE_CREATED;
-	default:                  return SQL_PAGE_LAST;
+	default:                  return undated ? SQL_PAGE_UNDATED : SQL_PAGE_LAST;
 	}
 }
 
-static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, size_t cap)
+static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, int64_t after_key,
+		       int64_t after_id, size_t cap)
 {
 	sqlite3_bind_int64(stmt, 1, q->status_mask);
 	sqlite3_bind_int(stmt, 2, q->min_severity);
@@ -133,39 +152,61 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, size_t cap
 	sqlite3_bind_int64(stmt, 10, q->occurred_to);
 	sqlite3_bind_int(stmt, 11, q->regressed_only);
 	bti_bind_text(stmt, 12, q->text);
-	if (q->has_position) {
-		sqlite3_bind_int64(stmt, 13, q->after_key);
-		sqlite3_bind_int64(stmt, 14, q->after_id);
-	}
+	sqlite3_bind_int64(stmt, 13, after_key);
+	sqlite3_bind_int64(stmt, 14, after_id);
 	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)cap);
 	sqlite3_bind_int(stmt, 16, q->overdue_only);
 	sqlite3_bind_int64(stmt, 17, q->changed_from);
 }
 
-int bti_sqlite_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
-			  int64_t *keys, size_t cap, size_t *n_out)
+/* Append up to @cap - *@n_io rows of page_sql(q->sort, @undated) after
+ * (@after_key, @after_id). */
+static int page_part(bti_sqlite_store *st, int undated, const bti_ticket_query *q,
+		     int64_t after_key, int64_t after_id, bt_ticket **rows, int64_t *keys,
+		     size_t cap, size_t *n_io)
 {
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
-	size_t n = 0;
-	int rc = bti_sqlite_stmt(st, page_sql(q->sort), &stmt);
+	size_t n = *n_io;
+	int rc = bti_sqlite_stmt(st, page_sql(q->sort, undated), &stmt);
 
-	*n_out = 0;
 	if (rc != BT_OK)
 		return rc;
-	bind_query(stmt, q, cap);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && n < cap) {
+	bind_query(stmt, q, after_key, after_id, cap - n);
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rc = read_ticket(st, stmt, &rows[n]);
 		if (rc != BT_OK)
 			break;
 		keys[n] = sqlite3_column_int64(stmt, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
 		n++;
 	}
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW || (rc == BT_OK && n == cap))
 		rc = BT_OK;
 	else if (rc > 0)
 		rc = bti_sqlite_fail(st->sql, rc, "listing tickets");
 	bti_sqlite_release(stmt);
+	*n_io = n;
+	return rc;
+}
+
+int bti_sqlite_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
+			  int64_t *keys, size_t cap, size_t *n_out)
+{
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	int64_t key = q->has_position ? q->after_key : INT64_MAX;
+	int64_t id = q->has_position ? q->after_id : INT64_MAX;
+	size_t n = 0;
+	int rc = BT_OK;
+
+	*n_out = 0;
+	if (q->sort != BT_SORT_LAST_OCCURRED)
+		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
+	else if (key >= BTI_KEY_UNDATED_BELOW)
+		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
+	if (rc == BT_OK && q->sort == BT_SORT_LAST_OCCURRED && n < cap) {
+		if (key >= BTI_KEY_UNDATED_BELOW)
+			key = id = INT64_MAX; /* the dated part ended: the undated from the top */
+		rc = page_part(st, 1, q, key, id, rows, keys, cap, &n);
+	}
 	if (rc != BT_OK) {
 		while (n)
 			bt_ticket_free(rows[--n]);
