@@ -3,9 +3,10 @@
  * kind over a scripted week with a fixed clock, with and without a range
  * (ticket boundaries to the millisecond, occurrences by whole UTC days),
  * paging past one page, exact counts past the log-row cap, days that roll
- * and merges, bad arguments; and no report statement may read error_logs
- * or scan a table (EXPLAIN QUERY PLAN of the statements a fresh handle
- * prepared for the reports).
+ * and merges, the per-day totals (report_days) through a merge, a change of
+ * component and a deletion, bad arguments; and no report statement may
+ * read error_logs or scan a table (EXPLAIN QUERY PLAN of the statements a
+ * fresh handle prepared for the reports).
  */
 #include <stdint.h>
 #include <string.h>
@@ -418,6 +419,15 @@ static void test_log_row_cap(void)
 	bt_close(db);
 }
 
+/* The (day, component) rows of report_days that differ from the sums of
+ * ticket_days by each ticket's component: 0 when the triggers kept them. */
+#define TOTALS_WRONG \
+	"SELECT count(*) FROM (SELECT day, c, sum(n) AS n FROM (" \
+	"  SELECT day, c, occurrences AS n FROM report_days UNION ALL" \
+	"  SELECT d.day, coalesce('=' || t.component, ''), -d.occurrences" \
+	"  FROM ticket_days AS d JOIN tickets AS t ON t.id = d.ticket_id)" \
+	" GROUP BY day, c HAVING sum(n) <> 0)"
+
 /* A ticket's occurrences over days that roll, by hand and by asynchronous
  * capture (coalesced: one statement adds many), and a merge that takes
  * them along: each day keeps its own count, and the days add up to the
@@ -451,6 +461,22 @@ static void test_days(void)
 	REPORT(db, BT_AGGREGATE_TOP, 0, 0, 0,
 	       "1|1|BUG-00001|30|30|new|critical|roll|1770523200000|%s failed\n");
 	REPORT(db, BT_AGGREGATE_DAILY, T0 + 32 * DAY, T0 + 33 * DAY, 0, "2026-02-06|roll|6|0\n");
+	CHECK(q_int(db, TOTALS_WRONG) == 0);
+
+	/* A ticket that changes component takes its filed days along (no API
+	 * changes a component yet; an import or a later one would). */
+	CHECK(sqlite3_exec(bti_sqlite_connection(db->store),
+			   "UPDATE tickets SET component = 'moved' WHERE id = 1", NULL, NULL,
+			   NULL) == SQLITE_OK);
+	CHECK(q_int(db, TOTALS_WRONG) == 0);
+	REPORT(db, BT_AGGREGATE_DAILY, T0 + 32 * DAY, T0 + 33 * DAY, 0, "2026-02-06|moved|6|0\n");
+	REPORT(db, BT_AGGREGATE_COMPONENTS, 0, 0, 0, "moved|30|1|1\nother|0|1|0\n");
+
+	/* A deleted ticket's days leave the totals. */
+	CHECK_RC(bt_ticket_delete(db, 1, &o), BT_OK);
+	CHECK(q_int(db, TOTALS_WRONG) == 0);
+	CHECK(q_int(db, "SELECT count(*) FROM report_days WHERE occurrences <> 0") == 0);
+	REPORT(db, BT_AGGREGATE_DAILY, 0, 0, 0, "2026-02-04|other|0|1\n");
 	bt_close(db);
 
 	/* Asynchronous capture coalesces a burst into one statement; across a

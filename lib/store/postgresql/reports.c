@@ -2,8 +2,8 @@
  * store/postgresql/reports.c - the SQL of the reports (bt_aggregate_iter),
  * in PostgreSQL's dialect: the statements of store/sqlite/reports.c, over
  * the same tables (ticket_days and each ticket's current day, from
- * 0009_occurrence_days) and with the same answers, so that a report reads
- * the same on either backend.
+ * 0009_occurrence_days; report_days, from 0010_report_days) and with the
+ * same answers, so that a report reads the same on either backend.
  *
  * Two things differ from SQLite and are spelled out here:
  *  - text order: SQLite compares text byte by byte; PostgreSQL by the
@@ -64,19 +64,18 @@ static const char SQL_NEXT_COMPONENT[] =
  * NULL; PostgreSQL's IS NOT DISTINCT FROM would not use the indexes, so
  * there is one statement for each, the days after the component.
  * Equality is the same in every collation. */
-#define COMPONENT_COUNTS(match, d0, d1) \
+#define COMPONENT_COUNTS(match, key, d0, d1) \
 	"SELECT" \
-	" (SELECT coalesce(sum(d.occurrences), 0) FROM tickets AS t" \
-	"  JOIN ticket_days AS d ON d.ticket_id = t.id" \
-	"   AND d.day BETWEEN " d0 "::bigint AND " d1 "::bigint" \
-	"  WHERE t." match ")" \
+	" (SELECT coalesce(sum(occurrences), 0) FROM report_days" \
+	"  WHERE day BETWEEN " d0 "::bigint AND " d1 "::bigint AND c = " key ")" \
 	" + (SELECT coalesce(sum(last_day_count), 0) FROM tickets" \
 	"    WHERE " match " AND last_day BETWEEN " d0 "::bigint AND " d1 "::bigint)," \
 	" (SELECT count(*) FROM tickets" \
 	"  WHERE " match " AND created_at >= " FROM " AND created_at < " TO ")," \
 	" (SELECT count(*) FROM tickets WHERE " match " AND status IN " OPEN_STATUSES ")"
-static const char SQL_COMPONENT[] = COMPONENT_COUNTS("component = $3::text", "$4", "$5");
-static const char SQL_COMPONENT_NULL[] = COMPONENT_COUNTS("component IS NULL", "$3", "$4");
+static const char SQL_COMPONENT[] =
+	COMPONENT_COUNTS("component = $3::text", "'=' || $3::text", "$4", "$5");
+static const char SQL_COMPONENT_NULL[] = COMPONENT_COUNTS("component IS NULL", "''", "$3", "$4");
 
 /* The first day with occurrences or a new ticket; $3, $4: the days. */
 static const char SQL_NEXT_ACTIVITY[] =
@@ -88,12 +87,17 @@ static const char SQL_NEXT_ACTIVITY[] =
 	"  WHERE created_at >= " FROM " AND created_at < " TO ") AS m";
 
 /* One day's components, NULL first; $3 = 0: from the start, else after $4
- * (NULL: after the NULL component); $6: the day.  Byte order, as SQLite's. */
+ * (NULL: after the NULL component); $6: the day.  Byte order, as SQLite's.
+ * The filed days come summed from report_days, the current ones from the
+ * day's tickets. */
 static const char SQL_DAY_PAGE[] =
 	"SELECT c, sum(o), sum(n) FROM ("
-	"  SELECT t.component COLLATE \"C\" AS c, sum(d.n) AS o, 0 AS n"
-	"  FROM (" DAYS("$6", "$6") ") AS d JOIN tickets AS t ON t.id = d.ticket_id"
-	"  GROUP BY t.component"
+	"  SELECT CASE WHEN c = '' THEN NULL ELSE substr(c, 2) END COLLATE \"C\" AS c,"
+	"  occurrences AS o, 0 AS n"
+	"  FROM report_days WHERE day = $6::bigint AND occurrences > 0"
+	"  UNION ALL"
+	"  SELECT component COLLATE \"C\", sum(last_day_count), 0 FROM tickets"
+	"  WHERE last_day = $6::bigint AND last_day_count > 0 GROUP BY component"
 	"  UNION ALL"
 	"  SELECT component COLLATE \"C\", 0, count(*) FROM tickets"
 	"  WHERE created_at >= " FROM " AND created_at < " TO " GROUP BY component) AS u"

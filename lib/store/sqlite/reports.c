@@ -5,7 +5,9 @@
  * holds a ticket's finished days and the ticket row its current one
  * (0009_occurrence_days), so a report reads one row per ticket and day,
  * from ticket_days_day and tickets_last_day, however many occurrences
- * there were.  Ticket counts (new, resolved, open) stay exact to the
+ * there were; components and daily read the filed days summed per day and
+ * component (report_days, 0010_report_days) and only the current days
+ * per ticket.  Ticket counts (new, resolved, open) stay exact to the
  * millisecond.  tests/test_report.c checks the plans.  Grouping happens per
  * small unit the caller pages through (one component, one day, one page of
  * tickets), so no statement stays open between the iterator's calls.
@@ -25,6 +27,8 @@
 	"SELECT ticket_id, occurrences AS n FROM ticket_days WHERE day BETWEEN " d0 " AND " d1 \
 	" UNION ALL SELECT id, last_day_count FROM tickets" \
 	" WHERE last_day BETWEEN " d0 " AND " d1 " AND last_day_count > 0"
+/* A component as report_days keys it (0010_report_days): '' for none. */
+#define C_KEY(p) "coalesce('=' || " p ", '')"
 
 /* ?1, ?2: the range; ?3, ?4: its days. */
 static const char SQL_SUMMARY[] =
@@ -53,13 +57,12 @@ static const char SQL_FIRST_COMPONENT[] =
 static const char SQL_NEXT_COMPONENT[] = "SELECT min(component) FROM tickets WHERE component > ?1";
 
 /* ?3: the component, or NULL for tickets without one ("IS" matches NULL
- * and still seeks the index); ?4, ?5: the days.  Occurrences are read
- * from the component's tickets, a seek each. */
+ * and still seeks the index); ?4, ?5: the days.  The filed days come
+ * summed from report_days, the current ones from the component's tickets. */
 static const char SQL_COMPONENT[] =
 	"SELECT"
-	" (SELECT coalesce(sum(d.occurrences), 0) FROM tickets AS t"
-	"  JOIN ticket_days AS d ON d.ticket_id = t.id AND d.day BETWEEN ?4 AND ?5"
-	"  WHERE t.component IS ?3)"
+	" (SELECT coalesce(sum(occurrences), 0) FROM report_days"
+	"  WHERE day BETWEEN ?4 AND ?5 AND c = " C_KEY("?3") ")"
 	" + (SELECT coalesce(sum(last_day_count), 0) FROM tickets"
 	"    WHERE component IS ?3 AND last_day BETWEEN ?4 AND ?5),"
 	" (SELECT count(*) FROM tickets"
@@ -76,11 +79,15 @@ static const char SQL_NEXT_ACTIVITY[] =
 	" UNION ALL SELECT min(created_at) FROM tickets WHERE created_at >= ?1 AND created_at < ?2)";
 
 /* One day's components, NULL first; ?3 = 0: from the start, else after ?4
- * (NULL: after the NULL component); ?6: the day. */
+ * (NULL: after the NULL component); ?6: the day.  The filed days come
+ * summed from report_days, the current ones from the day's tickets. */
 static const char SQL_DAY_PAGE[] =
 	"SELECT c, sum(o), sum(n) FROM ("
-	"  SELECT t.component AS c, sum(d.n) AS o, 0 AS n FROM (" DAYS("?6", "?6") ") AS d"
-	"  JOIN tickets AS t ON t.id = d.ticket_id GROUP BY t.component"
+	"  SELECT CASE WHEN c = '' THEN NULL ELSE substr(c, 2) END AS c, occurrences AS o, 0 AS n"
+	"  FROM report_days WHERE day = ?6 AND occurrences > 0"
+	"  UNION ALL"
+	"  SELECT component, sum(last_day_count), 0 FROM tickets"
+	"  WHERE last_day = ?6 AND last_day_count > 0 GROUP BY component"
 	"  UNION ALL"
 	"  SELECT component, 0, count(*) FROM tickets"
 	"  WHERE created_at >= ?1 AND created_at < ?2 GROUP BY component)"
