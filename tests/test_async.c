@@ -4,6 +4,7 @@
  * counted and persisted, the disk bound of a storm, and the call-site cache
  * staying right while other processes resolve, merge and delete tickets.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -515,6 +516,16 @@ static int disk_full_child(const char *p)
 	o.busy_timeout_ms = 1000;
 	if (open_async(&db, p, &o) != BT_OK)
 		return 10;
+	/* Room for part of the batch beyond what the migrations left in the
+	 * file and its WAL (each migration makes them larger). */
+	for (int i = 0; i < 2; i++) {
+		char name[PATH_MAX];
+		struct stat sb;
+
+		snprintf(name, sizeof(name), "%s%s", p, i ? "-wal" : "");
+		if (stat(name, &sb) == 0 && (rlim_t)sb.st_size + 256 * 1024 > lim.rlim_cur)
+			lim.rlim_cur = (rlim_t)sb.st_size + 256 * 1024;
+	}
 	if (setrlimit(RLIMIT_FSIZE, &lim) != 0)
 		return 11;
 	for (int i = 0; i < FULL_EVENTS; i++) {
