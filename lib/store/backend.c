@@ -221,3 +221,30 @@ int bti_location_spool(const char *location, char *buf, size_t size, int create)
 				 strerror(errno));
 	return BT_OK;
 }
+
+int bti_ticket_page_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
+			 bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out)
+{
+	int64_t key = q->has_position ? q->after_key : INT64_MAX;
+	int64_t id = q->has_position ? q->after_id : INT64_MAX;
+	int by_last = q->sort == BT_SORT_LAST_OCCURRED;
+	size_t n = 0;
+	int rc = BT_OK;
+
+	*n_out = 0;
+	/* A position among the merged duplicates skips the dated part. */
+	if (!by_last || key >= BTI_KEY_UNDATED_BELOW)
+		rc = part(st, 0, q, key, id, rows, keys, cap, &n);
+	if (rc == BT_OK && by_last && n < cap) {
+		if (key >= BTI_KEY_UNDATED_BELOW)
+			key = id = INT64_MAX; /* the dated part ended: the undated from the top */
+		rc = part(st, 1, q, key, id, rows, keys, cap, &n);
+	}
+	if (rc != BT_OK) {
+		while (n)
+			bt_ticket_free(rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
+}

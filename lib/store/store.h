@@ -290,6 +290,19 @@ typedef struct bti_ticket_query {
  * it is in. */
 #define BTI_KEY_UNDATED_BELOW (-((int64_t)1 << 61))
 
+/* Reads one part of a page for bti_ticket_page_walk: appends up to @cap -
+ * *@n_io rows of the dated part (@undated 0) or of the merged duplicates
+ * (1) after (@after_key, @after_id). */
+typedef int (*bti_ticket_part_fn)(bti_store *st, int undated, const bti_ticket_query *q,
+				  int64_t after_key, int64_t after_id, bt_ticket **rows,
+				  int64_t *keys, size_t cap, size_t *n_io);
+
+/* What every backend's ticket_page op does with its own @part: the
+ * query's order from its position and, sorting by last occurrence, the
+ * merged duplicates after the dated tickets.  On failure no row is kept. */
+int bti_ticket_page_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
+			 bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out);
+
 /* Up to @cap tickets after the query's position, in its order; keys[i]
  * receives each row's sort key.  *n_out < cap means the listing ended. */
 static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,

@@ -148,10 +148,11 @@ static void bind_query(bti_pg_params *p, const bti_ticket_query *q, int64_t afte
 
 /* Append up to @cap - *@n_io rows of page_sql(q->sort, @undated) after
  * (@after_key, @after_id). */
-static int page_part(bti_pg_store *st, int undated, const bti_ticket_query *q,
+static int page_part(bti_store *base, int undated, const bti_ticket_query *q,
 		     int64_t after_key, int64_t after_id, bt_ticket **rows, int64_t *keys,
 		     size_t cap, size_t *n_io)
 {
+	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
 	PGresult *res;
 	size_t n = *n_io;
@@ -178,27 +179,5 @@ static int page_part(bti_pg_store *st, int undated, const bti_ticket_query *q,
 int bti_pg_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
 			  int64_t *keys, size_t cap, size_t *n_out)
 {
-	bti_pg_store *st = (bti_pg_store *)base;
-	int64_t key = q->has_position ? q->after_key : INT64_MAX;
-	int64_t id = q->has_position ? q->after_id : INT64_MAX;
-	size_t n = 0;
-	int rc = BT_OK;
-
-	*n_out = 0;
-	if (q->sort != BT_SORT_LAST_OCCURRED)
-		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
-	else if (key >= BTI_KEY_UNDATED_BELOW)
-		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
-	if (rc == BT_OK && q->sort == BT_SORT_LAST_OCCURRED && n < cap) {
-		if (key >= BTI_KEY_UNDATED_BELOW)
-			key = id = INT64_MAX; /* the dated part ended: the undated from the top */
-		rc = page_part(st, 1, q, key, id, rows, keys, cap, &n);
-	}
-	if (rc != BT_OK) {
-		while (n)
-			bt_ticket_free(rows[--n]);
-		return rc;
-	}
-	*n_out = n;
-	return BT_OK;
+	return bti_ticket_page_walk(base, page_part, q, rows, keys, cap, n_out);
 }

@@ -161,10 +161,11 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, int64_t af
 
 /* Append up to @cap - *@n_io rows of page_sql(q->sort, @undated) after
  * (@after_key, @after_id). */
-static int page_part(bti_sqlite_store *st, int undated, const bti_ticket_query *q,
+static int page_part(bti_store *base, int undated, const bti_ticket_query *q,
 		     int64_t after_key, int64_t after_id, bt_ticket **rows, int64_t *keys,
 		     size_t cap, size_t *n_io)
 {
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = *n_io;
 	int rc = bti_sqlite_stmt(st, page_sql(q->sort, undated), &stmt);
@@ -191,27 +192,5 @@ static int page_part(bti_sqlite_store *st, int undated, const bti_ticket_query *
 int bti_sqlite_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
 			  int64_t *keys, size_t cap, size_t *n_out)
 {
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	int64_t key = q->has_position ? q->after_key : INT64_MAX;
-	int64_t id = q->has_position ? q->after_id : INT64_MAX;
-	size_t n = 0;
-	int rc = BT_OK;
-
-	*n_out = 0;
-	if (q->sort != BT_SORT_LAST_OCCURRED)
-		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
-	else if (key >= BTI_KEY_UNDATED_BELOW)
-		rc = page_part(st, 0, q, key, id, rows, keys, cap, &n);
-	if (rc == BT_OK && q->sort == BT_SORT_LAST_OCCURRED && n < cap) {
-		if (key >= BTI_KEY_UNDATED_BELOW)
-			key = id = INT64_MAX; /* the dated part ended: the undated from the top */
-		rc = page_part(st, 1, q, key, id, rows, keys, cap, &n);
-	}
-	if (rc != BT_OK) {
-		while (n)
-			bt_ticket_free(rows[--n]);
-		return rc;
-	}
-	*n_out = n;
-	return BT_OK;
+	return bti_ticket_page_walk(base, page_part, q, rows, keys, cap, n_out);
 }
