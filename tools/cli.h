@@ -297,6 +297,11 @@ enum { COLOR_NEVER, COLOR_ALWAYS, COLOR_AUTO };
 int color_set_option(const char *when);
 /* @p text, wrapped in SGR @p style when @p color and @p style are set. */
 void color_fputs(FILE *f, int color, const char *style, const char *text);
+/* @p text wrapped between words at @p width columns (text_wrap), later
+ * lines starting at column @p indent, in SGR @p style when @p color; no
+ * newline after the last line.  A table's last cell, show's values. */
+void fput_wrapped(FILE *f, const char *text, size_t width, size_t indent, int color,
+		  const char *style);
 
 /* ---- JSON (json.c) ---- */
 

@@ -25,29 +25,12 @@ static size_t columns;
 static void print_wrapped(const char *text, size_t indent, const char *style)
 {
 	size_t room = columns > indent + WRAP_LEAST ? columns - indent : WRAP_LEAST;
-	size_t n;
-	char *piece;
 
-	if (columns == 0 || text_width(text) <= room) {
+	if (columns == 0) /* not a terminal: whole */
 		color_fputs(stdout, color, style, text);
-		putchar('\n');
-		return;
-	}
-	for (;;) {
-		n = text_wrap(text, room);
-		piece = xmalloc(n + 1);
-		memcpy(piece, text, n);
-		piece[n] = '\0';
-		color_fputs(stdout, color, style, piece);
-		putchar('\n');
-		free(piece);
-		text += n;
-		while (*text == ' ')
-			text++;
-		if (!*text)
-			break;
-		printf("%*s", (int)indent, "");
-	}
+	else
+		fput_wrapped(stdout, text, room, indent, color, style);
+	putchar('\n');
 }
 
 /* "label  value", with later lines of a multi-line value indented under

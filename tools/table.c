@@ -196,10 +196,8 @@ static void print_cell(FILE *f, const char *text, size_t width, int right, int l
 	free(cut);
 }
 
-/* The last cell @p text wrapped between words at @p width, later lines
- * starting at column @p indent. */
-static void print_wrapped(FILE *f, const char *text, size_t width, size_t indent,
-			  int color, const char *style)
+void fput_wrapped(FILE *f, const char *text, size_t width, size_t indent, int color,
+		  const char *style)
 {
 	for (;;) {
 		size_t n = text_wrap(text, width);
@@ -235,7 +233,7 @@ static void print_row(const table *t, FILE *f, char **row, const char **styles,
 			fprintf(f, "%*s", GAP, ""), at += GAP;
 		first = 0;
 		if (col == last && t->wrap && text_width(row[col]) > widths[col])
-			print_wrapped(f, row[col], widths[col], at, color, style);
+			fput_wrapped(f, row[col], widths[col], at, color, style);
 		else
 			print_cell(f, row[col], widths[col], t->align[col] == 'r', col == last,
 				   color, style);
