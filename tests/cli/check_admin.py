@@ -460,18 +460,12 @@ class Checker(clitest.Checker):
             return
         newer = self.location("msg-newer.db")
         self.make_v1(newer, tracked=True)
-        con = sqlite3.connect(newer)
-        con.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x', 1)")
-        con.commit()
-        con.close()
+        self.sql(newer, "INSERT INTO schema_migrations VALUES (999, 'future', 'x', 1)")
         _, _, err = self.expect("a newer schema", ["list"], 1, "is newer than this library",
                                 db=newer)
         self.check("migrate up" not in err, "a newer schema: no 'migrate up'", err)
         foreign = self.location("msg-foreign.db")
-        con = sqlite3.connect(foreign)
-        con.execute("CREATE TABLE orders (id INTEGER)")
-        con.commit()
-        con.close()
+        self.sql(foreign, "CREATE TABLE orders (id INTEGER)")
         _, _, err = self.expect("a foreign database", ["list"], 1, "is not a bugtrack database",
                                 db=foreign)
         self.check("stamp" not in err and "migrate up" not in err,
