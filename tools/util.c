@@ -548,12 +548,14 @@ static int schema_problem(const cli *c)
 	bt_db *db;
 
 	snprintf(why, sizeof(why), "%s", without_function(bt_error_message()));
-	if (bt_db_identify(loc, &kind) == BT_OK && kind == BT_DB_FOREIGN) {
+	if (bt_db_identify(loc, &kind) != BT_OK)
+		kind = BT_DB_TRACKED; /* cannot tell: go on as for a tracked one */
+	if (kind == BT_DB_FOREIGN) {
 		cli_error("%s is not a bugtrack database: it holds other tables; give --db the "
 			  "path of a bugtrack database", cli_shown(loc));
 		return EXIT_ERROR;
 	}
-	if (bt_db_identify(loc, &kind) == BT_OK && kind == BT_DB_UNTRACKED) {
+	if (kind == BT_DB_UNTRACKED) {
 		cli_error("%s was made by a bugtrack from before schema versions were recorded; "
 			  "run 'bugtrack migrate stamp' once to record its version", cli_shown(loc));
 		return EXIT_ERROR;
