@@ -182,6 +182,185 @@ static void test_cursor_paging_under_inserts(void)
 	CHECK(total == 5);
 }
 
+/* A long listing, in every sort order, while tickets go.  The iterator
+ * reads (key, id) batches ahead of its row pages (pairs: 64, doubling to
+ * 16,384; rows: 64 a page, doubling to 1,024), so the seventh page's 1,024
+ * pairs (listing positions 3,008 to 4,031) are read with the sixth page
+ * (from position 1,984), and their rows when the seventh is.  Deleting them
+ * in between leaves a page with no row; that must not end the listing, and
+ * every other ticket comes, once, in order. */
+static void test_long_listing_with_deletes(void)
+{
+	enum { N = 8200, PAGE6 = 1984, PAGE7 = 3008, GONE = 1024 };
+	static int64_t got[N];
+	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	bt_db *saved = db;
+	char fp[32];
+	size_t left = N;
+	int sort;
+
+	u.actor = "test";
+	opts.clock = fake_clock;
+	CHECK_RC(bt_open(&db, check_path("long.db"), &opts), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "long";
+	ev.message = "long listing";
+	ev.fingerprint = fp;
+	for (int i = 0; i < N; i++) {
+		snprintf(fp, sizeof(fp), "long-%d", i);
+		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+		fake_now += 10;
+		if (i % 512 == 511) /* within the capture queue */
+			CHECK_RC(bt_flush(db, -1), BT_OK);
+	}
+	CHECK_RC(bt_flush(db, -1), BT_OK);
+	for (sort = BT_SORT_LAST_OCCURRED; sort <= BT_SORT_CREATED; sort++) {
+		bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+		bt_ticket_iter *it = NULL;
+		bt_ticket *t;
+		size_t n = 0, deleted = 0;
+		int rc, ordered = 1;
+
+		f.sort = (bt_ticket_sort)sort;
+		CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+		while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+			if (n < N)
+				got[n] = bt_ticket_id(t);
+			n++;
+			bt_ticket_free(t);
+			if (n == PAGE6 + 1) {
+				/* Delete the seventh page's tickets, found with
+				 * a second listing from this position. */
+				bt_ticket_filter g = f;
+				bt_ticket_iter *ahead = NULL;
+				size_t skip = PAGE7 - PAGE6 - 1;
+
+				g.cursor = bt_ticket_iter_cursor(it);
+				CHECK_RC(bt_ticket_iter_new(db, &g, &ahead), BT_OK);
+				while (deleted < GONE && bt_ticket_iter_next(ahead, &t) == BT_OK) {
+					if (skip)
+						skip--;
+					else if (bt_ticket_delete(db, bt_ticket_id(t), &u) == BT_OK)
+						deleted++;
+					bt_ticket_free(t);
+				}
+				bt_ticket_iter_free(ahead);
+			}
+		}
+		CHECK_RC(rc, BT_ITEROVER);
+		bt_ticket_iter_free(it);
+		CHECK(deleted == GONE);
+		left -= GONE;
+		if (n != left) fprintf(stderr, "sort %d: %zu listed, %zu left\n", sort, n, left);
+		CHECK(n == left);
+		/* Last occurrence and creation fall with the id here; count
+		 * and severity are all equal, so the id decides. */
+		for (size_t i = 1; i < n && i < N; i++)
+			ordered &= got[i] < got[i - 1];
+		CHECK(ordered);
+	}
+	bt_close(db);
+	db = saved;
+}
+
+static size_t list_by_cursor(bt_ticket_filter f, int64_t *ids, size_t cap);
+
+/* The count's leading digit that tickets_count_floor indexes (0011). */
+static int64_t floor_of(int64_t count)
+{
+	int64_t scale = 1;
+
+	while (count / scale >= 10)
+		scale *= 10;
+	return count / scale * scale;
+}
+
+/* By occurrences across floors: counts that cross 10, 20, 100 and 1,000 in
+ * one coalesced batch or one at a time, and a merge that adds a
+ * duplicate's count, list in count order, one at a time by cursor as
+ * whole; and count_floor is each count's leading digit. */
+static void test_count_floors(void)
+{
+	static const int counts[] = { 1, 9, 10, 11, 19, 20, 21, 99, 100, 101, 999, 1000, 1234, 7 };
+	enum { K = sizeof(counts) / sizeof(counts[0]) };
+	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	bt_db *saved = db;
+	int64_t ids[K + 1], by_cursor[K + 1], prev = INT64_MAX, id_of[K];
+	sqlite3_stmt *q = NULL;
+	size_t n;
+	char fp[32];
+	int bad = 0;
+
+	u.actor = "test";
+	opts.clock = fake_clock;
+	CHECK_RC(bt_open(&db, check_path("floors.db"), &opts), BT_OK);
+	ev.level = BT_CRITICAL;
+	ev.component = "floors";
+	ev.message = "floors";
+	ev.fingerprint = fp;
+	for (int k = 0; k < K; k++) {
+		snprintf(fp, sizeof(fp), "floor-%d", k);
+		for (int i = 0; i < counts[k]; i++) {
+			CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+			if (i % 300 == 299 || k % 2) /* odd: one commit each */
+				CHECK_RC(bt_flush(db, -1), BT_OK);
+		}
+		CHECK_RC(bt_flush(db, -1), BT_OK);
+		fake_now += 1000;
+	}
+	f.sort = BT_SORT_OCCURRENCES;
+	n = list(&f, ids, K + 1);
+	CHECK(n == K);
+	for (size_t i = 0; i < n && i < K; i++)
+		id_of[i] = ids[i];
+	/* The ticket of 7 merges into the one of 999, which becomes 1,006
+	 * and moves up a floor. */
+	{
+		bt_ticket *t = NULL;
+		int64_t dup = 0, canon = 0;
+
+		for (size_t i = 0; i < n && i < K; i++) {
+			CHECK_RC(bt_ticket_get(db, id_of[i], &t), BT_OK);
+			if (t && bt_ticket_occurrence_count(t) == 7)
+				dup = id_of[i];
+			if (t && bt_ticket_occurrence_count(t) == 999)
+				canon = id_of[i];
+			bt_ticket_free(t);
+		}
+		CHECK_RC(bt_ticket_merge(db, dup, canon, &u), BT_OK);
+	}
+	n = list(&f, ids, K + 1);
+	CHECK(list_by_cursor(f, by_cursor, K + 1) == n);
+	for (size_t i = 0; i < n && i < K; i++) {
+		bt_ticket *t = NULL;
+		int64_t c;
+
+		CHECK(by_cursor[i] == ids[i]);
+		CHECK_RC(bt_ticket_get(db, ids[i], &t), BT_OK);
+		c = t ? bt_ticket_occurrence_count(t) : -1;
+		bad += c > prev;
+		prev = c;
+		bt_ticket_free(t);
+	}
+	CHECK(bad == 0);
+	CHECK(sqlite3_prepare_v2(((bti_sqlite_store *)db->store)->sql,
+				 "SELECT occurrence_count, count_floor FROM tickets", -1, &q, NULL) == SQLITE_OK);
+	n = 0;
+	while (q && sqlite3_step(q) == SQLITE_ROW) {
+		CHECK(sqlite3_column_int64(q, 1) == floor_of(sqlite3_column_int64(q, 0)));
+		n++;
+	}
+	sqlite3_finalize(q);
+	CHECK(n == K);
+	bt_close(db);
+	db = saved;
+}
+
 /* changed_from: tickets updated, or with an occurrence, at or after T.
  * Listed whole and a page of 2 at a time with cursors, in every sort order,
  * the same tickets come back in the same order. */
@@ -470,6 +649,9 @@ static void test_plans(void)
 	/* By last occurrence: the dated part and the merged duplicates. */
 	CHECK(check_sort_plans(BT_SORT_LAST_OCCURRED) == 2);
 	CHECK(check_sort_plans(BT_SORT_CREATED) == 1);
+	/* By count: the floors' index; by severity: the rank's. */
+	CHECK(check_sort_plans(BT_SORT_OCCURRENCES) == 1);
+	CHECK(check_sort_plans(BT_SORT_SEVERITY) == 1);
 	/* The check itself catches a full sort. */
 	{
 		bt_db *ro = NULL;
@@ -494,6 +676,8 @@ int main(void)
 	RUN(test_sorts);
 	RUN(test_filters);
 	RUN(test_cursor_paging_under_inserts);
+	RUN(test_long_listing_with_deletes);
+	RUN(test_count_floors);
 	RUN(test_changed_from);
 	RUN(test_bad_filters);
 	RUN(test_merge_order);

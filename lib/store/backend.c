@@ -222,8 +222,8 @@ int bti_location_spool(const char *location, char *buf, size_t size, int create)
 	return BT_OK;
 }
 
-int bti_ticket_page_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
-			 bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out)
+int bti_ticket_keys_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
+			 int64_t *keys, int64_t *ids, size_t cap, size_t *n_out)
 {
 	int64_t key = q->has_position ? q->after_key : INT64_MAX;
 	int64_t id = q->has_position ? q->after_id : INT64_MAX;
@@ -234,17 +234,13 @@ int bti_ticket_page_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticke
 	*n_out = 0;
 	/* A position among the merged duplicates skips the dated part. */
 	if (!by_last || key >= BTI_KEY_UNDATED_BELOW)
-		rc = part(st, 0, q, key, id, rows, keys, cap, &n);
+		rc = part(st, 0, q, key, id, keys, ids, cap, &n);
 	if (rc == BT_OK && by_last && n < cap) {
 		if (key >= BTI_KEY_UNDATED_BELOW)
 			key = id = INT64_MAX; /* the dated part ended: the undated from the top */
-		rc = part(st, 1, q, key, id, rows, keys, cap, &n);
+		rc = part(st, 1, q, key, id, keys, ids, cap, &n);
 	}
-	if (rc != BT_OK) {
-		while (n)
-			bt_ticket_free(rows[--n]);
-		return rc;
-	}
-	*n_out = n;
-	return BT_OK;
+	if (rc == BT_OK)
+		*n_out = n;
+	return rc;
 }

@@ -290,23 +290,27 @@ typedef struct bti_ticket_query {
  * it is in. */
 #define BTI_KEY_UNDATED_BELOW (-((int64_t)1 << 61))
 
-/* Reads one part of a page for bti_ticket_page_walk: appends up to @cap -
- * *@n_io rows of the dated part (@undated 0) or of the merged duplicates
- * (1) after (@after_key, @after_id). */
+/* Reads one part of a listing for bti_ticket_keys_walk: appends up to
+ * @cap - *@n_io (sort key, id) pairs of the dated part (@undated 0) or of
+ * the merged duplicates (1) after (@after_key, @after_id). */
 typedef int (*bti_ticket_part_fn)(bti_store *st, int undated, const bti_ticket_query *q,
-				  int64_t after_key, int64_t after_id, bt_ticket **rows,
-				  int64_t *keys, size_t cap, size_t *n_io);
+				  int64_t after_key, int64_t after_id, int64_t *keys,
+				  int64_t *ids, size_t cap, size_t *n_io);
 
-/* What every backend's ticket_page op does with its own @part: the
+/* What every backend's ticket_keys op does with its own @part: the
  * query's order from its position and, sorting by last occurrence, the
- * merged duplicates after the dated tickets.  On failure no row is kept. */
-int bti_ticket_page_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
-			 bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out);
+ * merged duplicates after the dated tickets. */
+int bti_ticket_keys_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
+			 int64_t *keys, int64_t *ids, size_t cap, size_t *n_out);
 
-/* Up to @cap tickets after the query's position, in its order; keys[i]
- * receives each row's sort key.  *n_out < cap means the listing ended. */
-static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
-				 int64_t *keys, size_t cap, size_t *n_out);
+/* Up to @cap (sort key, id) pairs of the tickets after the query's
+ * position, in its order.  *n_out < cap means the listing ended.  A
+ * listing reads keys and ids first and the rows by id after (ticket_get):
+ * sorting a page's whole rows cost a sort of every row of its index group
+ * (a day, by last occurrence) per page, which made a long listing
+ * quadratic in the group's size. */
+static inline int bti_store_ticket_keys(bti_store *st, const bti_ticket_query *q, int64_t *keys,
+				 int64_t *ids, size_t cap, size_t *n_out);
 
 /* ---- lifecycle primitives: the rules live in lifecycle.c ---- */
 
@@ -722,8 +726,8 @@ struct bti_store_ops {
 	int (*token_revoke)(bti_store *st, const char *name, int64_t now);
 	int (*token_page)(bti_store *st, const char *after, bt_token_info *rows, size_t cap,
 		size_t *n_out);
-	int (*ticket_page)(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
-		int64_t *keys, size_t cap, size_t *n_out);
+	int (*ticket_keys)(bti_store *st, const bti_ticket_query *q, int64_t *keys,
+		int64_t *ids, size_t cap, size_t *n_out);
 	int (*begin)(bti_store *st);
 	int (*begin_read)(bti_store *st);
 	int (*commit)(bti_store *st);
@@ -948,10 +952,10 @@ static inline int bti_store_token_page(bti_store *st, const char *after, bt_toke
 }
 
 
-static inline int bti_store_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows,
-				 int64_t *keys, size_t cap, size_t *n_out)
+static inline int bti_store_ticket_keys(bti_store *st, const bti_ticket_query *q, int64_t *keys,
+				 int64_t *ids, size_t cap, size_t *n_out)
 {
-	return st->ops->ticket_page(st, q, rows, keys, cap, n_out);
+	return st->ops->ticket_keys(st, q, keys, ids, cap, n_out);
 }
 
 static inline int bti_store_begin(bti_store *st)

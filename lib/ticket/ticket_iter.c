@@ -1,8 +1,14 @@
 /*
  * ticket_iter.c - listing tickets.  The iterator reads a page of rows at a
  * time with keyset pagination (rows after the last (sort key, id) seen), so
- * memory stays constant, no read transaction is held between calls, and the
+ * memory stays bounded, no read transaction is held between calls, and the
  * same position serves as the opaque cursor callers page with.
+ *
+ * It reads in two steps: a batch of (sort key, id) pairs in the listing's
+ * order, then each page's rows by id.  Sorting whole rows made every page
+ * sort all the rows of its index group (by last occurrence, a day: up to
+ * the whole table on a busy day), so a long listing was quadratic; pairs
+ * are small, and a batch serves many pages.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +26,8 @@
  * not order, such as the rest of a day by last occurrence). */
 #define PAGE_ROWS 64
 #define PAGE_ROWS_MAX 1024
+/* Key batches grow the same way, from PAGE_ROWS to KEYS_MAX pairs (256 KB). */
+#define KEYS_MAX 16384
 #define VALID_STATUS_BITS 0x7Eu /* bits 1..6 */
 
 struct bt_ticket_iter {
@@ -31,6 +39,10 @@ struct bt_ticket_iter {
 	size_t page, count, next;
 	size_t want; /* rows the next page asks for: PAGE_ROWS up to @page */
 	int last_page;
+	/* The batch of (key, id) pairs the pages take their rows from. */
+	int64_t *bkeys, *bids;
+	size_t bcount, bnext, bwant;
+	int keys_done; /* the last batch came short: no pair after it */
 	/* The automation queue: one page of at most @page tickets. */
 	int pending;
 	char *agent;
@@ -161,6 +173,75 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 	return BT_OK;
 }
 
+/* The next batch of (key, id) pairs, after the last one of this batch. */
+static int fill_keys(bt_ticket_iter *it)
+{
+	bti_ticket_query kq = it->q;
+	size_t n;
+	int rc;
+
+	if (it->bcount) {
+		kq.has_position = 1;
+		kq.after_key = it->bkeys[it->bcount - 1];
+		kq.after_id = it->bids[it->bcount - 1];
+	}
+	if (!it->bkeys || it->bcount == it->bwant) { /* the first batch, or a larger one */
+		size_t want = it->bkeys ? (it->bwant < KEYS_MAX / 2 ? it->bwant * 2 : KEYS_MAX)
+					: PAGE_ROWS;
+		int64_t *k = bti_realloc(it->bkeys, want * sizeof(*k));
+
+		if (!k)
+			return bti_error(BT_ENOMEM, "listing tickets: out of memory");
+		it->bkeys = k;
+		k = bti_realloc(it->bids, want * sizeof(*k));
+		if (!k)
+			return bti_error(BT_ENOMEM, "listing tickets: out of memory");
+		it->bids = k;
+		it->bwant = want;
+	}
+	rc = bti_store_ticket_keys(it->db->store, &kq, it->bkeys, it->bids, it->bwant, &n);
+	if (rc != BT_OK) {
+		it->bcount = it->bnext = 0; /* a retry starts again from the iterator's position */
+		return rc;
+	}
+	it->bcount = n;
+	it->bnext = 0;
+	it->keys_done = n < it->bwant;
+	return BT_OK;
+}
+
+/* Read the rows of the next up to it->want pairs of the batch.  A ticket
+ * deleted since its pair was read is left out; one changed since is shown
+ * as it is now. */
+static int fill_rows(bt_ticket_iter *it)
+{
+	size_t take = it->bcount - it->bnext, i, n = 0;
+	int rc = BT_OK;
+
+	if (take > it->want)
+		take = it->want;
+	for (i = 0; i < take; i++) {
+		rc = bti_store_ticket_get(it->db->store, it->bids[it->bnext + i], &it->rows[n]);
+		if (rc == BT_ENOTFOUND) {
+			rc = BT_OK;
+			continue;
+		}
+		if (rc != BT_OK)
+			break;
+		it->keys[n++] = it->bkeys[it->bnext + i];
+	}
+	if (rc != BT_OK) {
+		while (n)
+			bt_ticket_free(it->rows[--n]);
+		return rc;
+	}
+	if (take && !n)
+		bt_error_clear(); /* only vanished rows: no failure to tell */
+	it->bnext += take;
+	it->count = n;
+	return BT_OK;
+}
+
 static int fill_page(bt_ticket_iter *it)
 {
 	int rc;
@@ -169,16 +250,30 @@ static int fill_page(bt_ticket_iter *it)
 	if (rc != BT_OK)
 		return rc;
 	it->q.now = bti_db_now(it->db);
-	if (it->pending)
+	it->count = 0;
+	if (it->pending) {
 		rc = bti_store_pending_page(it->db->store, it->agent, it->max_attempts, it->q.now,
 					    it->rows, it->page, &it->count);
-	else
-		rc = bti_store_ticket_page(it->db->store, &it->q, it->rows, it->keys, it->want,
-					   &it->count);
+		it->last_page = 1;
+	} else {
+		/* Until a row comes or the listing ends: a page may lose all
+		 * its rows to deletes.  One read transaction for the page:
+		 * one snapshot, and one lock instead of one per row. */
+		rc = bti_store_begin_read(it->db->store);
+		while (rc == BT_OK) {
+			if (it->bnext == it->bcount)
+				rc = it->keys_done ? BT_OK : fill_keys(it);
+			if (rc == BT_OK)
+				rc = fill_rows(it);
+			if (it->count || (it->keys_done && it->bnext == it->bcount))
+				break;
+		}
+		bti_store_rollback(it->db->store);
+		if (rc == BT_OK && it->keys_done && it->bnext == it->bcount)
+			it->last_page = 1;
+	}
 	bti_db_unlock(it->db);
 	it->next = 0;
-	if (rc == BT_OK && (it->pending || it->count < it->want))
-		it->last_page = 1;
 	if (it->want < it->page / 2)
 		it->want *= 2;
 	else
@@ -231,6 +326,8 @@ void bt_ticket_iter_free(bt_ticket_iter *it)
 		bt_ticket_free(it->rows[i]);
 	bti_free(it->rows);
 	bti_free(it->keys);
+	bti_free(it->bkeys);
+	bti_free(it->bids);
 	bti_free(it->agent);
 	bti_free(it->component);
 	bti_free(it->assignee);

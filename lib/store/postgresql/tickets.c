@@ -50,7 +50,7 @@ static const char SQL_TICKET_GET[] =
 #define POSITION(key) \
 	" AND " key " <= $13::bigint AND (" key " < $13::bigint OR id < $14::bigint)"
 #define PAGE_SQL(key, where, order) \
-	"SELECT " BTI_PG_TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE where \
+	"SELECT " key ", id FROM tickets" FILTER_WHERE where \
 	" ORDER BY " order " LIMIT $15::bigint"
 #define KEYED_PAGE_SQL(key) PAGE_SQL(key, POSITION(key), key " DESC, id DESC")
 
@@ -64,7 +64,14 @@ static const char SQL_PAGE_LAST[] =
 static const char SQL_PAGE_UNDATED[] =
 	PAGE_SQL(UNDATED_KEY, " AND last_day IS NULL" POSITION(UNDATED_KEY),
 		 "id DESC");
-static const char SQL_PAGE_COUNT[] = KEYED_PAGE_SQL("occurrence_count");
+/* By occurrences: tickets_count_floor holds the count to its leading digit
+ * (migration 0011; triggers keep it), so the index walks the floors in
+ * order and one floor's tickets are sorted at a time. */
+#define COUNT_FLOOR(x) "CAST(substr(" x "::text, 1, 1) || substr('000000000000000000', 1, length(" x "::text) - 1) AS BIGINT)"
+static const char SQL_PAGE_COUNT[] =
+	PAGE_SQL("occurrence_count",
+		 " AND count_floor <= " COUNT_FLOOR("$13::bigint") POSITION("occurrence_count"),
+		 "count_floor DESC, occurrence_count DESC, id DESC");
 static const char SQL_PAGE_SEVERITY[] = KEYED_PAGE_SQL(SEVERITY_RANK);
 static const char SQL_PAGE_CREATED[] = KEYED_PAGE_SQL("created_at");
 
@@ -146,38 +153,34 @@ static void bind_query(bti_pg_params *p, const bti_ticket_query *q, int64_t afte
 	bti_pg_int(p, q->changed_from);
 }
 
-/* Append up to @cap - *@n_io rows of page_sql(q->sort, @undated) after
- * (@after_key, @after_id). */
-static int page_part(bti_store *base, int undated, const bti_ticket_query *q,
-		     int64_t after_key, int64_t after_id, bt_ticket **rows, int64_t *keys,
+/* Append up to @cap - *@n_io (key, id) pairs of page_sql(q->sort, @undated)
+ * after (@after_key, @after_id). */
+static int keys_part(bti_store *base, int undated, const bti_ticket_query *q,
+		     int64_t after_key, int64_t after_id, int64_t *keys, int64_t *ids,
 		     size_t cap, size_t *n_io)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
 	PGresult *res;
 	size_t n = *n_io;
-	int rc, row = 0, rows_back;
+	int rc, row, rows_back;
 
 	bind_query(&p, q, after_key, after_id, cap - n);
 	rc = bti_pg_exec(st, page_sql(q->sort, undated), &p, &res, "listing tickets");
 	if (rc != BT_OK)
 		return rc;
 	rows_back = PQntuples(res);
-	while (n < cap && row < rows_back) {
-		rc = bti_pg_read_ticket(res, row, &rows[n]);
-		if (rc != BT_OK)
-			break;
-		keys[n] = bti_pg_get_int(res, row, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
-		n++;
-		row++;
+	for (row = 0; n < cap && row < rows_back; row++, n++) {
+		keys[n] = bti_pg_get_int(res, row, 0);
+		ids[n] = bti_pg_get_int(res, row, 1);
 	}
 	PQclear(res);
 	*n_io = n;
-	return rc;
+	return BT_OK;
 }
 
-int bti_pg_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
-			  int64_t *keys, size_t cap, size_t *n_out)
+int bti_pg_op_ticket_keys(bti_store *base, const bti_ticket_query *q, int64_t *keys,
+			  int64_t *ids, size_t cap, size_t *n_out)
 {
-	return bti_ticket_page_walk(base, page_part, q, rows, keys, cap, n_out);
+	return bti_ticket_keys_walk(base, keys_part, q, keys, ids, cap, n_out);
 }

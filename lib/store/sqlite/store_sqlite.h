@@ -132,7 +132,7 @@ int bti_sqlite_op_token_touch(bti_store *st, int64_t id, int64_t at);
 int bti_sqlite_op_token_revoke(bti_store *st, const char *name, int64_t now);
 int bti_sqlite_op_token_page(bti_store *st, const char *after, bt_token_info *rows, size_t cap,
 			     size_t *n_out);
-int bti_sqlite_op_ticket_page(bti_store *st, const bti_ticket_query *q, bt_ticket **rows, int64_t *keys, size_t cap, size_t *n_out);
+int bti_sqlite_op_ticket_keys(bti_store *st, const bti_ticket_query *q, int64_t *keys, int64_t *ids, size_t cap, size_t *n_out);
 int bti_sqlite_op_begin(bti_store *st);
 int bti_sqlite_op_begin_read(bti_store *st);
 int bti_sqlite_op_commit(bti_store *st);

@@ -53,7 +53,7 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
  * first page binds the largest values. */
 #define POSITION(key) " AND " key " <= ?13 AND (" key " < ?13 OR id < ?14)"
 #define PAGE_SQL(key, where, order) \
-	"SELECT " TICKET_COLUMNS ", " key " FROM tickets" FILTER_WHERE where \
+	"SELECT " key ", id FROM tickets" FILTER_WHERE where \
 	" ORDER BY " order " LIMIT ?15"
 #define KEYED_PAGE_SQL(key) PAGE_SQL(key, POSITION(key), key " DESC, id DESC")
 
@@ -70,7 +70,15 @@ static const char SQL_PAGE_LAST[] =
 static const char SQL_PAGE_UNDATED[] =
 	PAGE_SQL(UNDATED_KEY, " AND last_day IS NULL" POSITION(UNDATED_KEY),
 		 "id DESC");
-static const char SQL_PAGE_COUNT[] = KEYED_PAGE_SQL("occurrence_count");
+/* By occurrences: tickets_count_floor holds the count to its leading digit
+ * (migration 0011; triggers keep it), so the index walks the floors in
+ * order and one floor's tickets are sorted at a time. */
+#define COUNT_FLOOR(x) "CAST(substr(CAST(" x " AS TEXT), 1, 1)" \
+	" || substr('000000000000000000', 1, length(CAST(" x " AS TEXT)) - 1) AS INTEGER)"
+static const char SQL_PAGE_COUNT[] =
+	PAGE_SQL("occurrence_count",
+		 " AND count_floor <= " COUNT_FLOOR("?13") POSITION("occurrence_count"),
+		 "count_floor DESC, occurrence_count DESC, id DESC");
 static const char SQL_PAGE_SEVERITY[] = KEYED_PAGE_SQL(SEVERITY_RANK);
 static const char SQL_PAGE_CREATED[] = KEYED_PAGE_SQL("created_at");
 
@@ -159,10 +167,10 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, int64_t af
 	sqlite3_bind_int64(stmt, 17, q->changed_from);
 }
 
-/* Append up to @cap - *@n_io rows of page_sql(q->sort, @undated) after
- * (@after_key, @after_id). */
-static int page_part(bti_store *base, int undated, const bti_ticket_query *q,
-		     int64_t after_key, int64_t after_id, bt_ticket **rows, int64_t *keys,
+/* Append up to @cap - *@n_io (key, id) pairs of page_sql(q->sort, @undated)
+ * after (@after_key, @after_id). */
+static int keys_part(bti_store *base, int undated, const bti_ticket_query *q,
+		     int64_t after_key, int64_t after_id, int64_t *keys, int64_t *ids,
 		     size_t cap, size_t *n_io)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
@@ -174,23 +182,21 @@ static int page_part(bti_store *base, int undated, const bti_ticket_query *q,
 		return rc;
 	bind_query(stmt, q, after_key, after_id, cap - n);
 	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rc = read_ticket(st, stmt, &rows[n]);
-		if (rc != BT_OK)
-			break;
-		keys[n] = sqlite3_column_int64(stmt, BTI_T_TEXT_COUNT + BTI_T_INT_COUNT);
+		keys[n] = sqlite3_column_int64(stmt, 0);
+		ids[n] = sqlite3_column_int64(stmt, 1);
 		n++;
 	}
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW || (rc == BT_OK && n == cap))
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		rc = BT_OK;
-	else if (rc > 0)
+	else
 		rc = bti_sqlite_fail(st->sql, rc, "listing tickets");
 	bti_sqlite_release(stmt);
 	*n_io = n;
 	return rc;
 }
 
-int bti_sqlite_op_ticket_page(bti_store *base, const bti_ticket_query *q, bt_ticket **rows,
-			  int64_t *keys, size_t cap, size_t *n_out)
+int bti_sqlite_op_ticket_keys(bti_store *base, const bti_ticket_query *q, int64_t *keys,
+			      int64_t *ids, size_t cap, size_t *n_out)
 {
-	return bti_ticket_page_walk(base, page_part, q, rows, keys, cap, n_out);
+	return bti_ticket_keys_walk(base, keys_part, q, keys, ids, cap, n_out);
 }
