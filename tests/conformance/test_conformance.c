@@ -1787,6 +1787,95 @@ static void daily_rows(bt_db *db, char *out, size_t size)
  * days roll (synchronous, and asynchronous batches that coalesce), and
  * after a merge, which takes the duplicate's days along.  The same answers
  * on every backend. */
+/* Every sort order, on every backend, through its index (0011's floors for
+ * counts, the severity's rank): counts that cross 10, 100 and 1,000 one at
+ * a time or in one coalesced batch list in count order, a page of 3 at a
+ * time by cursor as whole; by severity, most severe first, newest first
+ * within one. */
+static void test_sort_orders(void)
+{
+	static const int counts[] = { 1, 9, 10, 11, 99, 100, 101, 1000, 12 };
+	enum { K = sizeof(counts) / sizeof(counts[0]) };
+	static const bt_level levels[] = { BT_CRITICAL, BT_ERROR, BT_WARNING };
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	char loc[1024], msg[32];
+	bt_event ev = BT_EVENT_INIT;
+	bt_db *db = NULL;
+	int sort;
+
+	fresh("sort_orders", loc, sizeof(loc));
+	opts.clock = fake_clock;
+	opts.ticket_level = BT_WARNING;
+	CHECK_RC(bt_open(&db, loc, &opts), BT_OK);
+	if (!db)
+		exit(2);
+	ev.component = "sorts";
+	ev.message = "sort order";
+	ev.fingerprint = msg; /* numbers in a message group together */
+	for (int k = 0; k < K; k++) {
+		snprintf(msg, sizeof(msg), "sort-order-%d", k);
+		ev.level = levels[k % 3];
+		for (int i = 0; i < counts[k]; i++) {
+			CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+			if (k % 2 || i % 500 == 499) /* odd: a commit each */
+				CHECK_RC(bt_flush(db, 5000), BT_OK);
+		}
+		CHECK_RC(bt_flush(db, 5000), BT_OK);
+		advance(SECOND);
+	}
+	for (sort = BT_SORT_LAST_OCCURRED; sort <= BT_SORT_CREATED; sort++) {
+		bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+		int64_t whole[K + 1], paged[K + 1], prev_key = INT64_MAX, prev_id = INT64_MAX;
+		char cursor[128] = "";
+		size_t n = 0, m = 0;
+		bt_ticket_iter *it = NULL;
+		bt_ticket *t = NULL;
+		int rc, ordered = 1;
+
+		f.sort = (bt_ticket_sort)sort;
+		CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+		while ((rc = bt_ticket_iter_next(it, &t)) == BT_OK) {
+			int64_t key = sort == BT_SORT_OCCURRENCES ? bt_ticket_occurrence_count(t)
+				    : sort == BT_SORT_SEVERITY ? (int64_t)bt_ticket_severity(t)
+				    : sort == BT_SORT_CREATED ? bt_ticket_created_at(t)
+				    : bt_ticket_last_occurred_at(t);
+
+			ordered &= key < prev_key || (key == prev_key && bt_ticket_id(t) < prev_id);
+			prev_key = key;
+			prev_id = bt_ticket_id(t);
+			if (n < K + 1)
+				whole[n] = bt_ticket_id(t);
+			n++;
+			bt_ticket_free(t);
+		}
+		CHECK_RC(rc, BT_ITEROVER);
+		bt_ticket_iter_free(it);
+		CHECK(n == K);
+		CHECK(ordered);
+		for (;;) { /* pages of 3 */
+			int got = 0;
+
+			f.cursor = cursor[0] ? cursor : NULL;
+			CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+			while (got < 3 && bt_ticket_iter_next(it, &t) == BT_OK) {
+				if (m < K + 1)
+					paged[m] = bt_ticket_id(t);
+				m++;
+				got++;
+				bt_ticket_free(t);
+			}
+			if (got)
+				snprintf(cursor, sizeof(cursor), "%s", bt_ticket_iter_cursor(it));
+			bt_ticket_iter_free(it);
+			if (got < 3 || m > K)
+				break;
+		}
+		CHECK(m == n);
+		CHECK(memcmp(whole, paged, sizeof(whole[0]) * (m < n ? m : n)) == 0);
+	}
+	bt_close(db);
+}
+
 static void test_report_days(void)
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
@@ -1943,5 +2032,6 @@ int main(int argc, char **argv)
 	RUN(test_feed_end);
 	RUN(test_tokens);
 	RUN(test_report_days);
+	RUN(test_sort_orders);
 	return check_finish();
 }
