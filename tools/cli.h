@@ -286,6 +286,10 @@ void table_add_styled(table *t, const char *const *cells, const char *const *sty
  * per table_drop_order, then the last column cut with "…"; with 0 nothing
  * is dropped or cut. */
 void table_print(table *t, FILE *f, int width);
+/* Print @p t on @p f a block of @p block rows at a time as rows are added
+ * (table_print at the end prints the rest); the first block sets the widths
+ * (see table.c). */
+void table_stream(table *t, FILE *f, int width, size_t block);
 void table_free(table *t);
 /* Whether to write colour to @p f: --color=always or never decides; else
  * never when NO_COLOR is set and not empty; else (without --color)
@@ -310,6 +314,11 @@ typedef struct json {
 	int depth;
 	int count[32]; /* members written at each depth, for commas */
 	int compact;   /* no newlines or indentation: one value per line */
+	/* Output waits here until a value at depth 0 or 1 ends (a ticket of
+	 * a listing, a line of NDJSON) or json_finish: one write a value,
+	 * not several a member. */
+	size_t len;
+	char buf[8192];
 } json;
 
 void json_init(json *j, FILE *f);

@@ -8,6 +8,10 @@
 #include "cli.h"
 
 
+/* A long table goes out this many rows at a time: `list | head` waits for
+ * one block, not for the whole table. */
+#define LIST_BLOCK_ROWS 1000
+
 /* Run @p it to its end (or @p limit) as a JSON array or a ticket table.
  * *@p more_out receives the cursor of the next page when the limit stopped
  * the listing early, else NULL. */
@@ -21,6 +25,7 @@ static int print_tickets(bt_ticket_iter *it, int64_t limit, int as_json, char **
 		return rc == BT_OK ? EXIT_OK : cli_fail(rc, NULL);
 	}
 	tab = ticket_table_new();
+	table_stream(tab, stdout, output_width(), LIST_BLOCK_ROWS);
 	rc = emit_tickets(it, limit, NULL, tab, more_out);
 	if (rc == BT_OK)
 		table_print(tab, stdout, output_width());

@@ -2,7 +2,9 @@
  * json.c - a small streaming JSON writer, indented by two spaces so that
  * output diffs well.  Streaming keeps memory constant however many tickets
  * are listed.  Strings are escaped so that any stored text, even invalid
- * UTF-8, gives valid JSON.
+ * UTF-8, gives valid JSON.  Writes go through the writer's buffer (see
+ * struct json): a stdio call per token made `list --json` of 100,000
+ * tickets take seconds.
  */
 #include <string.h>
 
@@ -22,40 +24,83 @@ void json_init_compact(json *j, FILE *f)
 	j->compact = 1;
 }
 
+static void flush(json *j)
+{
+	if (j->len)
+		fwrite(j->buf, 1, j->len, j->f);
+	j->len = 0;
+}
+
+static void put(json *j, const char *s, size_t n)
+{
+	if (j->len + n > sizeof(j->buf)) {
+		flush(j);
+		if (n > sizeof(j->buf)) {
+			fwrite(s, 1, n, j->f);
+			return;
+		}
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void puts_(json *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
+
+static void putc_(json *j, char c)
+{
+	put(j, &c, 1);
+}
+
 static void indent(json *j)
 {
 	int i;
 
 	if (j->compact)
 		return;
-	fputc('\n', j->f);
+	putc_(j, '\n');
 	for (i = 0; i < j->depth; i++)
-		fputs("  ", j->f);
+		put(j, "  ", 2);
 }
 
-static void escape(FILE *f, const char *s)
+/* Runs of bytes that need no escape are copied whole. */
+static void escape(json *j, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0, n;
+	size_t len = strlen(s), i = 0, run = 0, n;
 	uint32_t cp;
+	char esc[8];
 
-	fputc('"', f);
+	putc_(j, '"');
 	while (i < len) {
 		n = utf8_decode(p + i, len - i, &cp);
-		if (n == 0) {
-			fputs("\\ufffd", f); /* one invalid byte */
-			i++;
+		if (n != 0 && cp != '"' && cp != '\\' && cp >= 0x20 && cp != 0x7F) {
+			i += n;
 			continue;
 		}
-		if (cp == '"' || cp == '\\')
-			fprintf(f, "\\%c", (int)cp);
-		else if (cp < 0x20 || cp == 0x7F)
-			fprintf(f, "\\u%04x", (unsigned int)cp);
-		else
-			fwrite(p + i, 1, n, f);
-		i += n;
+		put(j, s + run, i - run);
+		if (n == 0)
+			puts_(j, "\\ufffd"); /* one invalid byte */
+		else if (cp == '"' || cp == '\\')
+			put(j, cp == '"' ? "\\\"" : "\\\\", 2);
+		else {
+			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned int)cp);
+			puts_(j, esc);
+		}
+		i += n ? n : 1;
+		run = i;
 	}
-	fputc('"', f);
+	put(j, s + run, i - run);
+	putc_(j, '"');
+}
+
+/* A value ended: out with it if it was a whole document's. */
+static void ended(json *j)
+{
+	if (j->depth == 0)
+		flush(j);
 }
 
 /* Start a value: the comma, the indentation and the key. */
@@ -63,19 +108,19 @@ static void member(json *j, const char *key)
 {
 	if (j->depth > 0) {
 		if (j->count[j->depth]++ > 0)
-			fputc(',', j->f);
+			putc_(j, ',');
 		indent(j);
 	}
 	if (key) {
-		escape(j->f, key);
-		fputs(j->compact ? ":" : ": ", j->f);
+		escape(j, key);
+		puts_(j, j->compact ? ":" : ": ");
 	}
 }
 
 static void open_(json *j, const char *key, char c)
 {
 	member(j, key);
-	fputc(c, j->f);
+	putc_(j, c);
 	if (j->depth + 1 < MAX_DEPTH)
 		j->depth++;
 	j->count[j->depth] = 0;
@@ -89,7 +134,9 @@ static void close_(json *j, char c)
 		j->depth--;
 	if (!empty)
 		indent(j);
-	fputc(c, j->f);
+	putc_(j, c);
+	if (j->depth <= 1)
+		flush(j);
 }
 
 void json_object_begin(json *j, const char *key) { open_(j, key, '{'); }
@@ -101,27 +148,34 @@ void json_string(json *j, const char *key, const char *value)
 {
 	member(j, key);
 	if (value)
-		escape(j->f, value);
+		escape(j, value);
 	else
-		fputs("null", j->f);
+		puts_(j, "null");
+	ended(j);
 }
 
 void json_int(json *j, const char *key, int64_t value)
 {
+	char num[24];
+
 	member(j, key);
-	fprintf(j->f, "%lld", (long long)value);
+	snprintf(num, sizeof(num), "%lld", (long long)value);
+	puts_(j, num);
+	ended(j);
 }
 
 void json_bool(json *j, const char *key, int value)
 {
 	member(j, key);
-	fputs(value ? "true" : "false", j->f);
+	puts_(j, value ? "true" : "false");
+	ended(j);
 }
 
 void json_null(json *j, const char *key)
 {
 	member(j, key);
-	fputs("null", j->f);
+	puts_(j, "null");
+	ended(j);
 }
 
 void json_time(json *j, const char *key, int64_t ms)
@@ -141,5 +195,6 @@ void json_time(json *j, const char *key, int64_t ms)
 
 void json_finish(json *j)
 {
-	fputc('\n', j->f);
+	putc_(j, '\n');
+	flush(j);
 }

@@ -6,6 +6,12 @@
  * in it: widths are measured on the text alone, and the escape sequences
  * are written around the cut text, outside the padding.
  *
+ * A long listing streams (table_stream): rows go out a block at a time, the
+ * first block setting the widths.  A later, wider cell widens its column
+ * from its block on when nothing is cut (a pipe), and is cut with "…" on a
+ * terminal, whose fitted widths stay; so `list | head` does not wait for
+ * the whole table, and memory stays one block.
+ *
  * Fitting (table_print with a width, that is on a terminal): columns with
  * a drop rank go first, lowest rank first, while the last column (the
  * title) would get fewer than TITLE_ROOM columns; then the last column
@@ -33,6 +39,11 @@ struct table {
 	char ***rows;
 	const char ***styles; /* per row: NULL, or a style per cell (NULL: plain) */
 	size_t nrows, cap;
+	/* table_stream: where and how wide, and the rows a block holds. */
+	FILE *stream;
+	int stream_width;
+	size_t block;
+	size_t *widths; /* once a block is out: the widths it had */
 };
 
 /* ---- colour ---- */
@@ -132,6 +143,8 @@ void table_drop_order(table *t, const int *rank)
 	t->drop[t->ncols - 1] = 0; /* the last column shrinks instead */
 }
 
+static void print_block(table *t, FILE *f, int width);
+
 static void *xrealloc(void *p, size_t size)
 {
 	p = realloc(p, size);
@@ -157,6 +170,15 @@ void table_add_styled(table *t, const char *const *cells, const char *const *sty
 	}
 	t->styles[t->nrows] = copy;
 	t->rows[t->nrows++] = clean_row(t->ncols, cells);
+	if (t->stream && t->nrows >= t->block)
+		print_block(t, t->stream, t->stream_width);
+}
+
+void table_stream(table *t, FILE *f, int width, size_t block)
+{
+	t->stream = f;
+	t->stream_width = width;
+	t->block = block;
 }
 
 void table_add(table *t, const char *const *cells)
@@ -288,12 +310,49 @@ static void fit(const table *t, size_t *widths, size_t width)
 	}
 }
 
-void table_print(table *t, FILE *f, int width)
+/* Streaming: print the rows held, and let them go.  The first block
+ * prints the header and sets the widths; a later one keeps them, widened
+ * to a wider cell when nothing is cut (see the top of the file). */
+static void print_block(table *t, FILE *f, int width)
 {
-	size_t *widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
 	size_t i;
 	int col, color = color_enabled(f);
 
+	if (!t->widths) {
+		t->widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
+		for (col = 0; col < t->ncols; col++)
+			t->widths[col] = column_width(t, col, width > 0);
+		if (width > 0) /* uncapped otherwise: as wide as the widest cell */
+			fit(t, t->widths, (size_t)width);
+		print_row(t, f, t->header, NULL, t->widths, t->ncols - 1, color);
+	} else if (width <= 0) {
+		for (col = 0; col < t->ncols; col++) {
+			size_t w = column_width(t, col, 0);
+
+			if (w > t->widths[col])
+				t->widths[col] = w;
+		}
+	}
+	for (i = 0; i < t->nrows; i++) {
+		print_row(t, f, t->rows[i], t->styles[i], t->widths, t->ncols - 1, color);
+		free_row(t->ncols, t->rows[i]);
+		free(t->styles[i]);
+	}
+	t->nrows = 0;
+}
+
+void table_print(table *t, FILE *f, int width)
+{
+	size_t *widths;
+	size_t i;
+	int col, color;
+
+	if (t->stream) { /* the last block */
+		print_block(t, f, width);
+		return;
+	}
+	widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
+	color = color_enabled(f);
 	for (col = 0; col < t->ncols; col++)
 		widths[col] = column_width(t, col, width > 0);
 	if (width > 0) /* uncapped otherwise: as wide as the widest cell */
@@ -316,6 +375,7 @@ void table_free(table *t)
 	}
 	free(t->rows);
 	free(t->styles);
+	free(t->widths);
 	free_row(t->ncols, t->header);
 	free(t->align);
 	free(t->max);

@@ -111,9 +111,14 @@ static int shown(int64_t ms, struct tm *tm)
 {
 	time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
 
+	static int zone_read;
+
 	if (times_in_utc)
 		return utc(ms, tm);
-	tzset();
+	if (!zone_read) { /* once: each tzset() stats /etc/localtime again */
+		tzset();
+		zone_read = 1;
+	}
 	return localtime_r(&secs, tm) != NULL;
 }
 
@@ -133,7 +138,12 @@ void format_time(int64_t ms, int seconds, char *buf, size_t size)
 		snprintf(buf, size, "-");
 		return;
 	}
-	strftime(buf, size, seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+	if (seconds)
+		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(buf, size, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
 }
 
 void format_iso(int64_t ms, char *buf, size_t size)
