@@ -390,6 +390,47 @@ static void test_table_fit(void)
 	table_free(t);
 }
 
+/* A streamed table goes out a block at a time as rows are added: the first
+ * block sets the widths; a later wider cell widens its column when nothing
+ * is cut (width 0), and is cut on a terminal (a width), whose widths stay. */
+static void test_table_stream(void)
+{
+	static const char *const header[] = { "ID", "COMPONENT", "TITLE" };
+	static const char *const r1[] = { "1", "db", "first" };
+	static const char *const r2[] = { "2", "net", "second" };
+	static const char *const r3[] = { "3", "a-longer-component", "third" };
+	static const int max[] = { 0, 0, 0 };
+	static const char head[] = "ID  COMPONENT  TITLE\n 1  db         first\n 2  net        second\n";
+	char *buf = NULL, want[256];
+	size_t size = 0;
+	FILE *f;
+	table *t;
+
+	setenv("BUGTRACK_COLOR", "never", 1);
+	for (int width = 0; width <= 30; width += 30) {
+		f = open_memstream(&buf, &size);
+		t = table_new(3, header, "rll", max);
+		table_stream(t, f, width, 2);
+		table_add(t, r1);
+		fflush(f);
+		EXPECT(size == 0); /* the block is not full */
+		table_add(t, r2);
+		fflush(f);
+		EXPECT_STR(buf, head);
+		table_add(t, r3);
+		table_print(t, f, width); /* the rest */
+		fclose(f);
+		snprintf(want, sizeof(want), "%s%s", head, width == 0
+			 ? " 3  a-longer-component  third\n"
+			 : " 3  a-longer\xE2\x80\xA6  third\n");
+		EXPECT_STR(buf, want);
+		table_free(t);
+		free(buf);
+		buf = NULL;
+	}
+	unsetenv("BUGTRACK_COLOR");
+}
+
 int main(void)
 {
 	test_utf8();
@@ -400,6 +441,7 @@ int main(void)
 	test_csv();
 	test_times();
 	test_table_color();
+	test_table_stream();
 	if (failures)
 		fprintf(stderr, "%d failure(s)\n", failures);
 	return failures ? EXIT_FAILURE : EXIT_SUCCESS;
