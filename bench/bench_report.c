@@ -19,6 +19,11 @@
  * (best of 3) and the child's peak RSS (wait4's ru_maxrss).  The process
  * start and bt_open are inside the figure.
  *
+ * Then the same database is listed whole, as an operator lists it (issue
+ * 17, item 3: a full `list` or `export` of 100k tickets in < 1 s): `list`
+ * in every sort order, `list --json`, `export tickets` as CSV and NDJSON,
+ * each checked to hold every ticket.
+ *
  * Usage: bench_report BUGTRACK [--quick] [--dir DIR] [--keep] [--reuse]
  *   BUGTRACK  the bugtrack executable
  *   --quick   2,000 tickets, 20,000 occurrences, 10 days (the smoke test)
@@ -320,6 +325,73 @@ static int run_case(const char *exe, const char *path, const build *b, const kas
 	return failed ? -1 : 0;
 }
 
+/* A whole listing: @args after "bugtrack --db PATH"; @header lines before
+ * the tickets'. */
+typedef struct listing {
+	const char *label;
+	const char *args[6];
+	int header;
+} listing;
+
+static const listing listings[] = {
+	{ "list", { "list", NULL }, 1 },
+	{ "list --sort count", { "list", "--sort", "count", NULL }, 1 },
+	{ "list --sort severity", { "list", "--sort", "severity", NULL }, 1 },
+	{ "list --sort created", { "list", "--sort", "created", NULL }, 1 },
+	{ "list --json", { "list", "--json", NULL }, -1 },
+	{ "export tickets (csv)", { "export", "tickets", "--format", "csv", NULL }, 1 },
+	{ "export tickets (ndjson)", { "export", "tickets", "--format", "ndjson", NULL }, 0 },
+};
+
+static long count_lines(const char *s, const char *starting)
+{
+	long n = 0;
+	size_t len = strlen(starting);
+
+	for (const char *p = s; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (strncmp(p, starting, len) == 0)
+			n++;
+	return n;
+}
+
+static int run_listing(const char *exe, const char *path, const build *b, const listing *l)
+{
+	char *argv[16], *out = NULL;
+	int argc = 0, r, j;
+	double best = 1e9;
+	long rss = 0, got;
+
+	argv[argc++] = (char *)exe;
+	argv[argc++] = "--db";
+	argv[argc++] = (char *)path;
+	for (j = 0; l->args[j]; j++)
+		argv[argc++] = (char *)l->args[j];
+	argv[argc] = NULL;
+	for (r = 0; r < RUNS; r++) {
+		double secs;
+		long kb;
+
+		free(out);
+		out = NULL;
+		if (run_once(argv, &secs, &kb, &out) != 0)
+			return -1;
+		if (secs < best)
+			best = secs;
+		if (kb > rss)
+			rss = kb;
+	}
+	/* JSON: one "number" member a ticket; else one line a ticket. */
+	got = l->header < 0 ? count_lines(out, "    \"number\":") : count_lines(out, "") - l->header;
+	printf("| %-24s | %8.3f | %7.1f | %ld of %d |\n", l->label, best, (double)rss / 1024.0,
+	       got, b->tickets);
+	free(out);
+	if (got != b->tickets) {
+		fprintf(stderr, "bench_report: %s: %ld tickets, expected %d\n", l->label, got, b->tickets);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	build b = { 100000, 90, 1000000, 0, NULL, { 0 }, 0 };
@@ -365,6 +437,11 @@ int main(int argc, char **argv)
 	printf("|---|---|---|---|---|\n");
 	for (i = 0; i < (int)(sizeof(cases) / sizeof(cases[0])); i++)
 		if (run_case(exe, path, &b, &cases[i]) != 0)
+			failed = 1;
+	printf("\n| %-24s | %8s | %7s | %s |\n", "listing", "best s", "RSS MB", "tickets");
+	printf("|---|---|---|---|\n");
+	for (i = 0; i < (int)(sizeof(listings) / sizeof(listings[0])); i++)
+		if (run_listing(exe, path, &b, &listings[i]) != 0)
 			failed = 1;
 	if (keep)
 		printf("\nkept: %s\n", path);
