@@ -99,6 +99,23 @@ static void test_filters(void)
 
 	f.min_severity = BT_SEVERITY_HIGH;
 	CHECK(list(&f, ids, 16) == 3);
+	/* Exactly one severity (version 2); with a minimum, both hold. */
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.severity = BT_SEVERITY_HIGH;
+	CHECK(list(&f, ids, 16) == 1 && ids[0] == 3);
+	f.severity = BT_SEVERITY_CRITICAL;
+	CHECK(list(&f, ids, 16) == 2 && ids[0] == 5 && ids[1] == 4);
+	f.sort = BT_SORT_SEVERITY;
+	CHECK(list(&f, ids, 16) == 2 && ids[0] == 5 && ids[1] == 4);
+	f.sort = (bt_ticket_sort)0;
+	f.min_severity = BT_SEVERITY_CRITICAL;
+	f.severity = BT_SEVERITY_LOW;
+	CHECK(list(&f, ids, 16) == 0);
+	/* A version-1 caller has no severity field: what lies there is not read. */
+	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
+	f.version = 1;
+	f.severity = BT_SEVERITY_HIGH;
+	CHECK(list(&f, ids, 16) == 5);
 	f = (bt_ticket_filter)BT_TICKET_FILTER_INIT;
 	f.component = "db";
 	CHECK(list(&f, ids, 16) == 2 && ids[0] == 3 && ids[1] == 2);
@@ -493,6 +510,10 @@ static void test_bad_filters(void)
 	f.status_mask = 1u << 9;
 	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
 	f.status_mask = 0;
+	f.severity = (bt_severity)5;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown severity 5");
+	f.severity = (bt_severity)0;
 	/* An unknown claimed value is refused, not read as "unclaimed" by the
 	 * store (which only tells BT_CLAIMED_YES from the rest). */
 	f.claimed = (bt_claimed)3;

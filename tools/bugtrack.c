@@ -15,7 +15,8 @@
 #define ACTOR "  --actor A            who makes the change (default: user:$USER)\n"
 #define EXPECT "  --expect-version V   refuse (exit 4) unless the ticket is at version V\n"
 #define TOKEN "  --token T            refuse (exit 4) unless claim token T is live on the ticket\n"
-#define ID_HELP "TICKET is BUG-00042, bug-42 or 42.\n"
+#define ID_HELP "TICKET is BUG-00042, bug-42 or 42, an external id, or the trace id of one\n" \
+		"of its occurrences.\n"
 
 static const command commands[] = {
 	{ "list", cmd_list, "list tickets, newest occurrence first",
@@ -26,7 +27,8 @@ static const command commands[] = {
 	  "options:\n"
 	  "  --status S,...       only these statuses: new, triaged, in_progress,\n"
 	  "                       awaiting_verification, resolved, closed; open = the first four\n"
-	  "  --severity-min S     only at least this severe: low, medium, high, critical\n"
+	  "  --severity S         only this severity: low, medium, high, critical\n"
+	  "  --severity-min S     only at least this severe\n"
 	  "  --component C        only this component\n"
 	  "  --assignee A         only tickets assigned to A\n"
 	  "  --since T            last occurrence at or after T\n"
@@ -46,7 +48,7 @@ static const command commands[] = {
 	{ "show", cmd_show, "show a ticket: every field, recent occurrences, events",
 	  "usage: bugtrack show TICKET [--logs N] [--json]\n\n"
 	  "Every field of the ticket, its last N occurrences (newest first) and its\n"
-	  "event timeline (oldest first).  " ID_HELP "\n"
+	  "event timeline (oldest first).\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --logs N             how many occurrences to show (default 5; 0 for none)\n"
 	  "  --json               {\"ticket\": {...}, \"logs\": [...], \"events\": [...]}\n" COMMON, NULL },
@@ -66,7 +68,7 @@ static const command commands[] = {
 	  "field given, or none of them.  A ticket already in status S is left as it\n"
 	  "is (exit 0); a move the lifecycle forbids exits with 4, names the allowed\n"
 	  "ones and changes nothing.  Each ticket gets its own line; with several, every one is tried and\n"
-	  "the exit status is the first failure's.  " ID_HELP "\n"
+	  "the exit status is the first failure's.\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --status S           the new status\n"
 	  "  --severity S         critical, high, medium or low (the SLA follows)\n"
@@ -85,7 +87,7 @@ static const command commands[] = {
 	  "usage: bugtrack claim TICKET --agent A [--lease SECONDS]\n\n"
 	  "Claim the ticket for agent A and print the claim token (only the token, on\n"
 	  "one line).  The token renews and releases the claim and authorises changes\n"
-	  "(--token).  While another claim is live this exits with 4.  " ID_HELP "\n"
+	  "(--token).  While another claim is live this exits with 4.\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --agent A            who claims it, e.g. agent:fixer-1 (required)\n"
 	  "  --lease SECONDS      how long the claim lasts (default 600)\n" COMMON, NULL },
@@ -104,7 +106,7 @@ static const command commands[] = {
 	{ "resolve", cmd_resolve, "resolve a ticket with its fix",
 	  "usage: bugtrack resolve TICKET [OPTIONS]\n\n"
 	  "Resolve the ticket; this releases its claim.  A recurrence from a release\n"
-	  "older than --release does not reopen it.  " ID_HELP "\n"
+	  "older than --release does not reopen it.\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --notes N            resolution notes\n"
 	  "  --commit SHA         the fixing commit\n"
@@ -130,7 +132,7 @@ static const command commands[] = {
 	  "Delete the ticket with its events, log rows and fingerprint.  On a terminal it\n"
 	  "first says how much that is and asks (exit 1 when the answer is not yes);\n"
 	  "when stdin is not a terminal it does not ask.  A summary line ends on\n"
-	  "stderr.  " ID_HELP "\n"
+	  "stderr.\n" ID_HELP "\n"
 	  "options:\n"
 	  "  --yes                do not ask, even on a terminal\n" ACTOR EXPECT TOKEN COMMON, NULL },
 	{ "purge", cmd_purge, "remove tickets and log rows with no recent activity",
@@ -176,9 +178,9 @@ static const command commands[] = {
 	  "  -o, --output FILE    write to FILE instead of stdout ('-': stdout)\n"
 	  COMMON "\n"
 	  "filters of tickets:\n"
-	  "  --status, --severity-min, --component, --assignee, --since, --until,\n"
-	  "  --changed-since, --regressed, --overdue, --claimed, --unclaimed, --search,\n"
-	  "  --sort\n"
+	  "  --status, --severity, --severity-min, --component, --assignee, --since,\n"
+	  "  --until, --changed-since, --regressed, --overdue, --claimed, --unclaimed,\n"
+	  "  --search, --sort\n"
 	  "                       as for 'bugtrack list' (see 'bugtrack list --help')\n"
 	  "filters of logs:\n"
 	  "  --ticket TICKET      only this ticket's rows (BUG-00042, bug-42 or 42)\n"

@@ -89,6 +89,7 @@ enum {
 /* The ticket filters of list (and export tickets). */
 #define CLI_TICKET_FILTER_OPTIONS \
 	{ "status", required_argument, NULL, OPT_STATUS }, \
+	{ "severity", required_argument, NULL, OPT_SEVERITY }, \
 	{ "severity-min", required_argument, NULL, OPT_SEVERITY_MIN }, \
 	{ "component", required_argument, NULL, OPT_COMPONENT }, \
 	{ "assignee", required_argument, NULL, OPT_ASSIGNEE }, \

@@ -329,6 +329,7 @@ static void export_total(bt_db *db, const export_args *a, exporter *x)
 	const bt_ticket_filter all = BT_TICKET_FILTER_INIT, *f = &a->tf;
 	bt_ticket_counts n = BT_TICKET_COUNTS_INIT;
 	int unfiltered = f->status_mask == all.status_mask && f->min_severity == all.min_severity &&
+		f->severity == all.severity &&
 		!f->component && !f->assignee && f->claimed == all.claimed && !f->text &&
 		f->created_from == all.created_from && f->created_to == all.created_to &&
 		f->occurred_from == all.occurred_from && f->occurred_to == all.occurred_to &&

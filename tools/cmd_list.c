@@ -69,6 +69,7 @@ int cli_ticket_filter_option(cli *c, int o, const char *arg, bt_ticket_filter *f
 {
 	switch (o) {
 	case OPT_STATUS:       return cli_parse_status_mask(c, arg, &f->status_mask);
+	case OPT_SEVERITY:     return cli_parse_severity(c, arg, &f->severity);
 	case OPT_SEVERITY_MIN: return cli_parse_severity(c, arg, &f->min_severity);
 	case OPT_COMPONENT:    f->component = arg; return EXIT_OK;
 	case OPT_ASSIGNEE:     f->assignee = arg; return EXIT_OK;

@@ -29,6 +29,7 @@ const char watch_usage[] =
 	"                       \"cursor\"), so that a restart misses nothing; an empty\n"
 	"                       C starts at the oldest event kept\n"
 	"  --status S           only tickets in these statuses (comma-separated, or open)\n"
+	"  --severity S         only tickets of this severity\n"
 	"  --severity-min S     only tickets at least this severe\n"
 	"  --component NAME     only tickets of this component\n"
 	"  --assignee NAME      only tickets assigned to NAME\n"
@@ -65,6 +66,7 @@ static const struct option watch_options[] = {
 	CLI_COMMON_OPTIONS,
 	{ "cursor", required_argument, NULL, OPT_CURSOR },
 	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "severity", required_argument, NULL, OPT_SEVERITY },
 	{ "severity-min", required_argument, NULL, OPT_SEVERITY_MIN },
 	{ "component", required_argument, NULL, OPT_COMPONENT },
 	{ "assignee", required_argument, NULL, OPT_ASSIGNEE },
@@ -113,6 +115,8 @@ static int wanted(const bt_ticket_filter *f, const bt_ticket *t)
 	if (f->status_mask && !(f->status_mask & BT_STATUS_BIT(bt_ticket_status(t))))
 		return 0;
 	if (f->min_severity && bt_ticket_severity(t) < f->min_severity)
+		return 0;
+	if (f->severity && bt_ticket_severity(t) != f->severity)
 		return 0;
 	if (f->component && (!comp || strcmp(comp, f->component) != 0))
 		return 0;

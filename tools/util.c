@@ -622,15 +622,18 @@ int cli_ticket(bt_db *db, const char *arg, bt_ticket **out)
 	int rc = bt_ticket_get_by_number(db, arg, out);
 
 	/* A number first; what is none, or names no ticket, may be the id
-	 * another system gave one (an imported report's). */
+	 * another system gave one (an imported report's), or the trace id of
+	 * an occurrence. */
 	if ((rc == BT_EINVALID || rc == BT_ENOTFOUND) &&
-	    bt_ticket_get_by_external_id(db, arg, out) == BT_OK)
+	    (bt_ticket_get_by_external_id(db, arg, out) == BT_OK ||
+	     bt_ticket_get_by_trace_id(db, arg, out) == BT_OK))
 		return EXIT_OK;
 	switch (rc) {
 	case BT_OK:
 		return EXIT_OK;
 	case BT_EINVALID:
-		cli_error("'%s' is not a ticket id; use BUG-00042, bug-42 or 42", arg);
+		cli_error("'%s' is not a ticket id (use BUG-00042, bug-42 or 42), and no external "
+			  "id or trace id matches it", arg);
 		return EXIT_USAGE;
 	case BT_ENOTFOUND:
 		cli_error("no ticket %s; try 'bugtrack list' to see ticket numbers", arg);

@@ -337,13 +337,19 @@ typedef struct bt_ticket_filter {
 	 * works with every sort and with cursors.
 	 */
 	int64_t changed_from;
+	/* Version 2 (libbugtrack 1.1). */
+	/** Only tickets of exactly this severity; 0 = any.  With min_severity,
+	 *  both must hold. */
+	bt_severity severity;
 } bt_ticket_filter;
 
-/** The current version of bt_ticket_filter. */
-#define BT_TICKET_FILTER_VERSION 1
+/** The current version of bt_ticket_filter: 2 since libbugtrack 1.1
+ *  (severity); a caller built for version 1 still works. */
+#define BT_TICKET_FILTER_VERSION 2
 /** An initialiser for bt_ticket_filter: the current version, no filter. */
 #define BT_TICKET_FILTER_INIT { BT_TICKET_FILTER_VERSION, 0u, (bt_severity)0, NULL, NULL, \
-				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0, 0 }
+				BT_CLAIMED_ANY, 0, 0, 0, 0, 0, NULL, (bt_ticket_sort)0, NULL, 0, 0, \
+				(bt_severity)0 }
 
 /**
  * Initialise @p filter with the defaults of filter version @p version, as
@@ -408,6 +414,20 @@ BT_EXTERN int bt_ticket_get_by_number(bt_db *db, const char *number, bt_ticket *
  */
 BT_EXTERN int bt_ticket_get_by_external_id(bt_db *db, const char *external_id,
 					   bt_ticket **out);
+
+/**
+ * Read the ticket that an occurrence with trace id @p trace_id landed on
+ * (bt_thread_context_set(), bt_event.trace_id): the ticket of the newest
+ * log row with it, else of the newest ticket whose first occurrence had it
+ * (log rows are capped per ticket, see bt_open_options).  A merged
+ * duplicate is returned as it is (bt_ticket_duplicate_of() names its
+ * canonical ticket).  Both lookups are answered from an index.
+ * @param out  receives a ticket the caller frees with bt_ticket_free().
+ * @return BT_OK, BT_ENOTFOUND when no occurrence kept has it, BT_EINVALID
+ * for a NULL @p db or @p out or a NULL or empty @p trace_id, or a storage
+ * error.  Thread-safe.  Added in 1.1 (symbol version LIBBUGTRACK_1.1).
+ */
+BT_EXTERN int bt_ticket_get_by_trace_id(bt_db *db, const char *trace_id, bt_ticket **out);
 
 /**
  * Ticket counts for an at-a-glance view.  One field per status and per

@@ -98,7 +98,8 @@ const bti_versioned bti_v_report = {
 static const bt_ticket_filter ticket_filter_defaults = BT_TICKET_FILTER_INIT;
 const bti_versioned bti_v_ticket_filter = {
 	"bt_ticket_filter", "BT_TICKET_FILTER_INIT", BT_TICKET_FILTER_VERSION,
-	&ticket_filter_defaults, ONE_VERSION(bt_ticket_filter),
+	&ticket_filter_defaults,
+	{ [1] = offsetof(bt_ticket_filter, severity), [2] = sizeof(bt_ticket_filter) },
 };
 
 static const bt_update_options update_defaults = BT_UPDATE_OPTIONS_INIT;

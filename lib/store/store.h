@@ -273,6 +273,7 @@ typedef struct bti_ticket_query {
 	bt_ticket_sort sort;
 	unsigned int status_mask;
 	int min_severity;
+	int severity;             /* 0, or exactly this one */
 	const char *component, *assignee, *text;
 	int claimed;
 	int64_t created_from, created_to, occurred_from, occurred_to;
@@ -618,6 +619,12 @@ static inline int bti_store_counters(bti_store *st, bti_counter_fn fn, void *pay
 static inline int bti_store_ticket_by_external_id(bti_store *st, const char *external_id,
 				 int64_t *id_out);
 
+/* *id_out = the ticket an occurrence with trace id @trace_id landed on:
+ * of the newest log row with it, else of the newest ticket whose first
+ * occurrence had it; or BT_ENOTFOUND (no error recorded). */
+static inline int bti_store_ticket_by_trace_id(bti_store *st, const char *trace_id,
+				 int64_t *id_out);
+
 /* Ticket @id's created_at and fingerprint (a new string, or NULL), or
  * BT_ENOTFOUND (without recording an error: an expected answer). */
 static inline int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,
@@ -789,6 +796,7 @@ struct bti_store_ops {
 	void (*advice)(const char *problem, const char *location, long pid, char *buf,
 		       size_t size);
 	int (*ticket_by_external_id)(bti_store *st, const char *external_id, int64_t *id_out);
+	int (*ticket_by_trace_id)(bti_store *st, const char *trace_id, int64_t *id_out);
 	int (*ticket_origin)(bti_store *st, int64_t id, int64_t *created_at_out,
 		char **fingerprint_out);
 	int (*ticket_id_high)(bti_store *st, int64_t *high_out);
@@ -1161,6 +1169,12 @@ static inline int bti_store_ticket_by_external_id(bti_store *st, const char *ext
 				 int64_t *id_out)
 {
 	return st->ops->ticket_by_external_id(st, external_id, id_out);
+}
+
+static inline int bti_store_ticket_by_trace_id(bti_store *st, const char *trace_id,
+				 int64_t *id_out)
+{
+	return st->ops->ticket_by_trace_id(st, trace_id, id_out);
 }
 
 static inline int bti_store_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out,

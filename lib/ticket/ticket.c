@@ -159,6 +159,30 @@ int bt_ticket_get_by_external_id(bt_db *db, const char *external_id, bt_ticket *
 	return rc;
 }
 
+int bt_ticket_get_by_trace_id(bt_db *db, const char *trace_id, bt_ticket **out)
+{
+	int64_t id = 0;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	if (!db || !trace_id || !*trace_id || !out)
+		return bti_error(BT_EINVALID, "bt_ticket_get_by_trace_id: %s",
+				 !db ? "db is NULL" : !out ? "out is NULL"
+				 : "trace_id is NULL or empty");
+	rc = bti_db_lock(db, "bt_ticket_get_by_trace_id");
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_store_ticket_by_trace_id(db->store, trace_id, &id);
+	if (rc == BT_OK)
+		rc = bti_store_ticket_get(db->store, id, out);
+	else if (rc == BT_ENOTFOUND) /* the store leaves no message for it */
+		rc = bti_error(BT_ENOTFOUND, "bt_ticket_get_by_trace_id: no occurrence has the "
+			       "trace id \"%.64s\"", trace_id);
+	bti_db_unlock(db);
+	return rc;
+}
+
 /* The store counts by status and severity value; the API names a field for
  * each (so that one added later is a field appended, not an array grown). */
 static void name_counts(const bti_ticket_counts *c, bt_ticket_counts *out)

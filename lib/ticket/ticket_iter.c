@@ -93,6 +93,8 @@ static int check_filter(const bt_ticket_filter *f)
 				 f->status_mask & ~VALID_STATUS_BITS);
 	if ((int)f->min_severity < 0 || f->min_severity > BT_SEVERITY_CRITICAL)
 		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown severity %d", (int)f->min_severity);
+	if ((int)f->severity < 0 || f->severity > BT_SEVERITY_CRITICAL)
+		return bti_error(BT_EINVALID, "bt_ticket_iter_new: unknown severity %d", (int)f->severity);
 	switch (f->claimed) {
 	case BT_CLAIMED_ANY: case BT_CLAIMED_YES: case BT_CLAIMED_NO:
 		break;
@@ -144,6 +146,7 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 	it->q.sort = filter->sort ? filter->sort : BT_SORT_LAST_OCCURRED;
 	it->q.status_mask = filter->status_mask;
 	it->q.min_severity = filter->min_severity;
+	it->q.severity = filter->severity;
 	it->q.claimed = (int)filter->claimed;
 	it->q.created_from = filter->created_from;
 	it->q.created_to = filter->created_to;

@@ -353,6 +353,8 @@ class Check(clitest.Checker):
              "&until=2026-11-21T11:00Z",
              ["list", "--severity-min", "critical", "--component", "db", "--since",
               "2026-11-20", "--until", "2026-11-21T11:00Z", "--json"]),
+            ("/tickets?severity=high&sort=severity", ["list", "--severity", "high", "--sort",
+                                                      "severity", "--json"]),
             ("/tickets?regressed", ["list", "--regressed", "--json"]),
             ("/tickets?claimed=true", ["list", "--claimed", "--json"]),
             ("/tickets?search=checkout", ["list", "--search", "checkout", "--json"]),

@@ -334,6 +334,12 @@ class Checker(clitest.Checker):
         self.expect("bad date (Feb 30)", ["list", "--until", "2026-02-30"], 2, "not a time")
         self.expect("bad id", ["show", "BUG-x"], 2, "not a ticket id")
         self.expect("no such ticket", ["show", "999"], 3, "bugtrack list")
+        # A trace id names the ticket its occurrence landed on (BUG-00002's).
+        rc, out, err = self.expect("show by trace id", ["show", "trace-b2", "--json"], 0)
+        self.check(rc == 0 and json.loads(out)["ticket"]["number"] == "BUG-00002",
+                   "show trace-b2: BUG-00002", out[:200])
+        self.expect("no such trace id", ["show", "trace-none"], 2,
+                    "no external id or trace id matches it")
         self.expect("unknown status", ["list", "--status", "new,bogus"], 2,
                     "unknown status 'bogus'")
         self.expect("unknown status (update)", ["update", "1", "--status", "done"], 2,

@@ -46,10 +46,10 @@ class Checker(clitest.Checker):
         for cmd in self.commands():
             self.expect(f"{cmd} --hel", [cmd, "--hel"], 2, "did you mean '--help'?")
             self.expect(f"{cmd} --frobnicate", [cmd, "--frobnicate"], 2, "unknown option")
-        self.expect("list --severity high", ["list", "--severity", "high"], 2,
-                    "unknown option '--severity'; did you mean '--severity-min'?")
         self.expect("list --sev=high", ["list", "--sev=high"], 2,
-                    "unknown option '--sev'; did you mean '--severity-min'?")
+                    "unknown option '--sev'; did you mean '--severity'?")
+        self.expect("list --severity-mi high", ["list", "--severity-mi", "high"], 2,
+                    "did you mean '--severity-min'?")
         self.expect("export logs --level critical", ["export", "logs", "--level", "critical"],
                     2, "did you mean '--level-min'?")
         self.expect("list --sinse 1d", ["list", "--sinse", "1d"], 2, "did you mean '--since'?")
@@ -57,6 +57,17 @@ class Checker(clitest.Checker):
         self.expect("global --vers", ["--vers"], 2, "did you mean '--version'?")
         # Exact names, NAME=VALUE, and values that look like options still work.
         self.expect("list --severity-min high", ["list", "--severity-min", "high"], 0)
+        self.expect("list --severity high", ["list", "--severity", "high"], 0)
+        # --severity is exact (it was once a silent prefix of --severity-min):
+        # high only, where --severity-min high also lists critical ones.
+        exact = self.json_list("--severity", "high")
+        at_least = self.json_list("--severity-min", "high")
+        if exact is not None and at_least is not None:
+            self.check(all(t["severity"] == "high" for t in exact),
+                       "--severity high: only high tickets", exact)
+            self.check(len(exact) < len(at_least) and
+                       any(t["severity"] == "critical" for t in at_least),
+                       "--severity-min high: critical ones too", at_least)
         self.expect("list --sort=count", ["list", "--sort=count"], 0)
         self.expect("list --search --sev", ["list", "--search", "--sev"], 0)
         self.expect("export -o - tickets", ["export", "-o", "-", "tickets"], 0)
@@ -162,8 +173,8 @@ class Checker(clitest.Checker):
         self.same("complete 'li'", self.complete("li"), ["list"])
         self.check("report" in self.complete("re") and "resolve" in self.complete("re"),
                    "complete 're': report and resolve")
-        self.same("complete 'list --sev'", self.complete("list", "--sev"),
-                         ["--severity-min"])
+        self.same("complete 'list --sev'", sorted(self.complete("list", "--sev")),
+                         ["--severity", "--severity-min"])
         self.same("complete 'export --form'", self.complete("export", "--form"),
                          ["--format"])
         self.same("complete '--db x update 1 --prio'",

@@ -1876,6 +1876,68 @@ static void test_sort_orders(void)
 	bt_close(db);
 }
 
+/* bt_ticket_get_by_trace_id: the newest log row's ticket, else the ticket
+ * whose first occurrence had the trace id (a filed report has no log
+ * row). */
+static void test_trace_lookup(void)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	bt_ticket *t = NULL;
+	bt_db *db = NULL;
+	char loc[1024];
+	int64_t a, b;
+
+	fresh("trace_lookup", loc, sizeof(loc));
+	opts.clock = fake_clock;
+	opts.flags = BT_OPEN_SYNC;
+	opts.log_rows_per_ticket = 2;
+	CHECK_RC(bt_open(&db, loc, &opts), BT_OK);
+	if (!db)
+		exit(2);
+	ev.level = BT_CRITICAL;
+	ev.component = "trace";
+	ev.message = "first kind";
+	ev.trace_id = "trace-1";
+	CHECK_RC(bt_log_event(db, &ev, &a), BT_OK);
+	ev.message = "second kind";
+	ev.trace_id = "trace-2";
+	CHECK_RC(bt_log_event(db, &ev, &b), BT_OK);
+	ev.message = "first kind";
+	for (int i = 0; i < 3; i++) {
+		ev.trace_id = i == 2 ? "trace-3" : "trace-x";
+		advance(SECOND);
+		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+	}
+	CHECK_RC(bt_ticket_get_by_trace_id(db, "trace-3", &t), BT_OK);
+	CHECK(t && bt_ticket_id(t) == a);
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_get_by_trace_id(db, "trace-2", &t), BT_OK);
+	CHECK(t && bt_ticket_id(t) == b);
+	bt_ticket_free(t);
+	CHECK_RC(bt_ticket_get_by_trace_id(db, "trace-1", &t), BT_OK);
+	CHECK(t && bt_ticket_id(t) == a);
+	bt_ticket_free(t);
+	{
+		bt_report r = BT_REPORT_INIT;
+		int64_t c = 0;
+
+		r.title = "Filed with a trace";
+		r.trace_id = "trace-filed";
+		CHECK_RC(bt_report_create(db, &r, &c, NULL), BT_OK);
+		CHECK_RC(bt_ticket_get_by_trace_id(db, "trace-filed", &t), BT_OK);
+		CHECK(t && bt_ticket_id(t) == c);
+		bt_ticket_free(t);
+	}
+	CHECK_RC(bt_ticket_get_by_trace_id(db, "trace-none", &t), BT_ENOTFOUND);
+	CHECK(t == NULL);
+	CHECK_STR_CONTAINS(bt_error_message(), "no occurrence has the trace id \"trace-none\"");
+	CHECK_RC(bt_ticket_get_by_trace_id(db, "", &t), BT_EINVALID);
+	CHECK_RC(bt_ticket_get_by_trace_id(db, NULL, &t), BT_EINVALID);
+	CHECK_RC(bt_ticket_get_by_trace_id(db, "trace-2", NULL), BT_EINVALID);
+	bt_close(db);
+}
+
 static void test_report_days(void)
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
@@ -2033,5 +2095,6 @@ int main(int argc, char **argv)
 	RUN(test_tokens);
 	RUN(test_report_days);
 	RUN(test_sort_orders);
+	RUN(test_trace_lookup);
 	return check_finish();
 }

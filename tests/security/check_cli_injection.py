@@ -139,7 +139,7 @@ def slot(cmd, name, kind, build, allowed, stored=None, want=None, env=None):
 
 
 def read_slots():
-    ticket_filters = [("status", {2}), ("severity-min", {2}), ("component", {0}),
+    ticket_filters = [("status", {2}), ("severity", {2}), ("severity-min", {2}), ("component", {0}),
                       ("assignee", {0}), ("since", {2}), ("until", {2}), ("changed-since", {2}),
                       ("search", {0}),
                       ("sort", {2})]
@@ -172,7 +172,7 @@ def read_slots():
     # --timeout 1 when a filter lets none through (the history of the feed
     # is walked from the oldest event with --cursor=).
     watch = ["watch", "--json", "--cursor=", "--count=1", "--timeout=1"]
-    for name, allowed in [("status", {2}), ("severity-min", {2}), ("component", {0}),
+    for name, allowed in [("status", {2}), ("severity", {2}), ("severity-min", {2}), ("component", {0}),
                           ("assignee", {0}), ("count", {2}), ("timeout", {2})]:
         slot("watch", "--" + name, "read", with_opt(watch, name), (allowed, {}))
     slot("watch", "--cursor", "read", with_opt(["watch", "--json", "--count=1", "--timeout=1"],

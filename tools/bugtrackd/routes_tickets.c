@@ -16,7 +16,7 @@
 /* ---- GET /tickets ---- */
 
 static const char *const list_params[] = {
-	"status", "severity-min", "component", "assignee", "since", "until", "changed-since",
+	"status", "severity", "severity-min", "component", "assignee", "since", "until", "changed-since",
 	"regressed", "overdue", "claimed", "unclaimed", "search", "sort", "limit", "cursor", NULL
 };
 
@@ -51,6 +51,11 @@ static int names_param(request *r, bt_ticket_filter *f, enum MHD_Result *res)
 
 	if ((v = query(r, "status")) && parse_status_mask(v, &f->status_mask) != BT_OK) {
 		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "status: %s (or open)",
+				   without_function(bt_error_message()));
+		return 0;
+	}
+	if ((v = query(r, "severity")) && bt_severity_from_name(v, &f->severity) != BT_OK) {
+		*res = reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "severity: %s",
 				   without_function(bt_error_message()));
 		return 0;
 	}

@@ -900,6 +900,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.advice = bti_pg_op_advice,
 	.counters = bti_pg_op_counters,
 	.ticket_by_external_id = bti_pg_op_ticket_by_external_id,
+	.ticket_by_trace_id = bti_pg_op_ticket_by_trace_id,
 	.ticket_origin = bti_pg_op_ticket_origin,
 	.ticket_id_high = bti_pg_op_ticket_id_high,
 	.ticket_insert = bti_pg_op_ticket_insert,

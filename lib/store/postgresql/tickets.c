@@ -42,7 +42,8 @@ static const char SQL_TICKET_GET[] =
 	"      OR strpos(lower(coalesce(error_message, '') COLLATE \"C\")," \
 	"                lower($12::text COLLATE \"C\")) > 0)" \
 	" AND ($16::integer = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < $6::bigint))" \
-	" AND ($17::bigint = 0 OR updated_at >= $17::bigint OR last_occurred_at >= $17::bigint)"
+	" AND ($17::bigint = 0 OR updated_at >= $17::bigint OR last_occurred_at >= $17::bigint)" \
+	" AND ($18::integer = 0 OR " SEVERITY_RANK " = $18::integer)"
 
 /* Keyset pagination: rows strictly after ($13, $14) in (key, id) order,
  * written as a range on the key so that an index seeks to the position;
@@ -118,6 +119,43 @@ int bti_pg_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 	return rc;
 }
 
+/* As store/sqlite/tickets.c: the newest log row's ticket, else the newest
+ * ticket whose first occurrence had the trace id. */
+static const char SQL_BY_TRACE_LOG[] =
+	"SELECT ticket_id FROM error_logs WHERE trace_id = $1::text ORDER BY id DESC LIMIT 1";
+static const char SQL_BY_TRACE_TICKET[] =
+	"SELECT id FROM tickets WHERE trace_id = $1::text ORDER BY id DESC LIMIT 1";
+
+static int trace_query(bti_pg_store *st, const char *sql_text, const char *trace_id,
+		       int64_t *id_out)
+{
+	bti_pg_params p;
+	PGresult *res;
+	int rc;
+
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, trace_id);
+	rc = bti_pg_exec(st, sql_text, &p, &res, "finding a trace id's ticket");
+	if (rc != BT_OK)
+		return rc;
+	if (PQntuples(res) > 0)
+		*id_out = bti_pg_get_int(res, 0, 0);
+	else
+		rc = BT_ENOTFOUND; /* the expected answer, not a failure */
+	PQclear(res);
+	return rc;
+}
+
+int bti_pg_op_ticket_by_trace_id(bti_store *base, const char *trace_id, int64_t *id_out)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	int rc;
+
+	*id_out = 0;
+	rc = trace_query(st, SQL_BY_TRACE_LOG, trace_id, id_out);
+	return rc == BT_ENOTFOUND ? trace_query(st, SQL_BY_TRACE_TICKET, trace_id, id_out) : rc;
+}
+
 /* The statement of @sort; by last occurrence, of its dated or its
  * @undated part. */
 static const char *page_sql(bt_ticket_sort sort, int undated)
@@ -151,6 +189,7 @@ static void bind_query(bti_pg_params *p, const bti_ticket_query *q, int64_t afte
 	bti_pg_int(p, (int64_t)cap);
 	bti_pg_int(p, q->overdue_only);
 	bti_pg_int(p, q->changed_from);
+	bti_pg_int(p, q->severity);
 }
 
 /* Append up to @cap - *@n_io (key, id) pairs of page_sql(q->sort, @undated)

@@ -442,6 +442,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.advice = bti_sqlite_op_advice,
 	.counters = bti_sqlite_op_counters,
 	.ticket_by_external_id = bti_sqlite_op_ticket_by_external_id,
+	.ticket_by_trace_id = bti_sqlite_op_ticket_by_trace_id,
 	.ticket_origin = bti_sqlite_op_ticket_origin,
 	.ticket_id_high = bti_sqlite_op_ticket_id_high,
 	.ticket_insert = bti_sqlite_op_ticket_insert,

@@ -176,6 +176,7 @@ void bti_sqlite_op_advice(const char *problem, const char *location, long pid, c
 			  size_t size);
 int bti_sqlite_op_counters(bti_store *st, bti_counter_fn fn, void *payload);
 int bti_sqlite_op_ticket_by_external_id(bti_store *st, const char *external_id, int64_t *id_out);
+int bti_sqlite_op_ticket_by_trace_id(bti_store *st, const char *trace_id, int64_t *id_out);
 int bti_sqlite_op_ticket_origin(bti_store *st, int64_t id, int64_t *created_at_out, char **fingerprint_out);
 int bti_sqlite_op_ticket_id_high(bti_store *st, int64_t *high_out);
 int bti_sqlite_op_ticket_insert(bti_store *st, const bt_ticket *row, int dedup_active, int grouping_version, int64_t *id_out);

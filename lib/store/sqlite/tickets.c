@@ -45,7 +45,8 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
 	" AND (?12 IS NULL OR instr(lower(title), lower(?12)) > 0" \
 	"      OR instr(lower(coalesce(error_message, '')), lower(?12)) > 0)" \
 	" AND (?16 = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < ?6))" \
-	" AND (?17 = 0 OR updated_at >= ?17 OR last_occurred_at >= ?17)"
+	" AND (?17 = 0 OR updated_at >= ?17 OR last_occurred_at >= ?17)" \
+	" AND (?18 = 0 OR " SEVERITY_RANK " = ?18)"
 
 /* Keyset pagination: rows strictly after (?13, ?14) in (key, id) order,
  * written as a range on the key so that an index seeks to the position
@@ -133,6 +134,45 @@ int bti_sqlite_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 	return query_ticket(st, stmt, out, "bt_ticket_get");
 }
 
+/* The ticket of a trace id: the newest log row's (per occurrence), else the
+ * newest ticket whose first occurrence had it; both partial indexes. */
+static const char SQL_BY_TRACE_LOG[] =
+	"SELECT ticket_id FROM error_logs WHERE trace_id = ?1 ORDER BY id DESC LIMIT 1";
+static const char SQL_BY_TRACE_TICKET[] =
+	"SELECT id FROM tickets WHERE trace_id = ?1 ORDER BY id DESC LIMIT 1";
+
+static int trace_query(bti_sqlite_store *st, const char *sql_text, const char *trace_id,
+		       int64_t *id_out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	bti_bind_text(stmt, 1, trace_id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id_out = sqlite3_column_int64(stmt, 0);
+		rc = BT_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = BT_ENOTFOUND; /* the expected answer, not a failure */
+	} else {
+		rc = bti_sqlite_fail(st->sql, rc, "finding a trace id's ticket");
+	}
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
+int bti_sqlite_op_ticket_by_trace_id(bti_store *base, const char *trace_id, int64_t *id_out)
+{
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	int rc;
+
+	*id_out = 0;
+	rc = trace_query(st, SQL_BY_TRACE_LOG, trace_id, id_out);
+	return rc == BT_ENOTFOUND ? trace_query(st, SQL_BY_TRACE_TICKET, trace_id, id_out) : rc;
+}
+
 /* The statement of @sort; by last occurrence, of its dated or its
  * @undated part. */
 static const char *page_sql(bt_ticket_sort sort, int undated)
@@ -165,6 +205,7 @@ static void bind_query(sqlite3_stmt *stmt, const bti_ticket_query *q, int64_t af
 	sqlite3_bind_int64(stmt, 15, (sqlite3_int64)cap);
 	sqlite3_bind_int(stmt, 16, q->overdue_only);
 	sqlite3_bind_int64(stmt, 17, q->changed_from);
+	sqlite3_bind_int(stmt, 18, q->severity);
 }
 
 /* Append up to @cap - *@n_io (key, id) pairs of page_sql(q->sort, @undated)
