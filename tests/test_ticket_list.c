@@ -199,6 +199,37 @@ static void test_cursor_paging_under_inserts(void)
 	CHECK(total == 5);
 }
 
+/* Swap in a fresh database @name with the fake clock; *@saved keeps the
+ * shared one, for close_scratch(). */
+static void open_scratch(const char *name, bt_db **saved)
+{
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+
+	*saved = db;
+	opts.clock = fake_clock;
+	CHECK_RC(bt_open(&db, check_path(name), &opts), BT_OK);
+}
+
+static void close_scratch(bt_db *saved)
+{
+	bt_close(db);
+	db = saved;
+}
+
+/* One critical occurrence of the fingerprint "@tag-@n" (asynchronous). */
+static void occur(const char *tag, int n)
+{
+	bt_event ev = BT_EVENT_INIT;
+	char fp[32];
+
+	snprintf(fp, sizeof(fp), "%s-%d", tag, n);
+	ev.level = BT_CRITICAL;
+	ev.component = tag;
+	ev.message = "an occurrence";
+	ev.fingerprint = fp;
+	CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+}
+
 /* A long listing, in every sort order, while tickets go.  The iterator
  * reads (key, id) batches ahead of its row pages (pairs: 64, doubling to
  * 16,384; rows: 64 a page, doubling to 1,024), so the seventh page's 1,024
@@ -211,23 +242,14 @@ static void test_long_listing_with_deletes(void)
 	enum { N = 8200, PAGE6 = 1984, PAGE7 = 3008, GONE = 1024 };
 	static int64_t got[N];
 	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
-	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
-	bt_event ev = BT_EVENT_INIT;
-	bt_db *saved = db;
-	char fp[32];
+	bt_db *saved;
 	size_t left = N;
 	int sort;
 
 	u.actor = "test";
-	opts.clock = fake_clock;
-	CHECK_RC(bt_open(&db, check_path("long.db"), &opts), BT_OK);
-	ev.level = BT_CRITICAL;
-	ev.component = "long";
-	ev.message = "long listing";
-	ev.fingerprint = fp;
+	open_scratch("long.db", &saved);
 	for (int i = 0; i < N; i++) {
-		snprintf(fp, sizeof(fp), "long-%d", i);
-		CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+		occur("long", i);
 		fake_now += 10;
 		if (i % 512 == 511) /* within the capture queue */
 			CHECK_RC(bt_flush(db, -1), BT_OK);
@@ -278,8 +300,7 @@ static void test_long_listing_with_deletes(void)
 			ordered &= got[i] < got[i - 1];
 		CHECK(ordered);
 	}
-	bt_close(db);
-	db = saved;
+	close_scratch(saved);
 }
 
 static size_t list_by_cursor(bt_ticket_filter f, int64_t *ids, size_t cap);
@@ -303,27 +324,18 @@ static void test_count_floors(void)
 	static const int counts[] = { 1, 9, 10, 11, 19, 20, 21, 99, 100, 101, 999, 1000, 1234, 7 };
 	enum { K = sizeof(counts) / sizeof(counts[0]) };
 	bt_update_options u = BT_UPDATE_OPTIONS_INIT;
-	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
 	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
-	bt_event ev = BT_EVENT_INIT;
-	bt_db *saved = db;
+	bt_db *saved;
 	int64_t ids[K + 1], by_cursor[K + 1], prev = INT64_MAX, id_of[K];
 	sqlite3_stmt *q = NULL;
 	size_t n;
-	char fp[32];
 	int bad = 0;
 
 	u.actor = "test";
-	opts.clock = fake_clock;
-	CHECK_RC(bt_open(&db, check_path("floors.db"), &opts), BT_OK);
-	ev.level = BT_CRITICAL;
-	ev.component = "floors";
-	ev.message = "floors";
-	ev.fingerprint = fp;
+	open_scratch("floors.db", &saved);
 	for (int k = 0; k < K; k++) {
-		snprintf(fp, sizeof(fp), "floor-%d", k);
 		for (int i = 0; i < counts[k]; i++) {
-			CHECK_RC(bt_log_event(db, &ev, NULL), BT_OK);
+			occur("floor", k);
 			if (i % 300 == 299 || k % 2) /* odd: one commit each */
 				CHECK_RC(bt_flush(db, -1), BT_OK);
 		}
@@ -374,8 +386,7 @@ static void test_count_floors(void)
 	}
 	sqlite3_finalize(q);
 	CHECK(n == K);
-	bt_close(db);
-	db = saved;
+	close_scratch(saved);
 }
 
 /* changed_from: tickets updated, or with an occurrence, at or after T.

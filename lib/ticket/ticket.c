@@ -135,52 +135,44 @@ bad:
 			 "such as BUG-00042", number);
 }
 
-int bt_ticket_get_by_external_id(bt_db *db, const char *external_id, bt_ticket **out)
+/* The ticket a store lookup by @key finds (an external id, a trace id),
+ * read whole; @fn names the API function, @what the key in messages. */
+static int get_by_key(bt_db *db, const char *key, bt_ticket **out, const char *fn,
+		      const char *what, const char *none,
+		      int (*lookup)(bti_store *st, const char *key, int64_t *id_out))
 {
 	int64_t id = 0;
 	int rc;
 
 	if (out)
 		*out = NULL;
-	if (!db || !external_id || !*external_id || !out)
-		return bti_error(BT_EINVALID, "bt_ticket_get_by_external_id: %s",
-				 !db ? "db is NULL" : !out ? "out is NULL"
-				 : "external_id is NULL or empty");
-	rc = bti_db_lock(db, "bt_ticket_get_by_external_id");
+	if (!db || !key || !*key || !out)
+		return bti_error(BT_EINVALID, "%s: %s", fn, !db ? "db is NULL" : !out ? "out is NULL"
+				 : what);
+	rc = bti_db_lock(db, fn);
 	if (rc != BT_OK)
 		return rc;
-	rc = bti_store_ticket_by_external_id(db->store, external_id, &id);
+	rc = lookup(db->store, key, &id);
 	if (rc == BT_OK)
 		rc = bti_store_ticket_get(db->store, id, out);
 	else if (rc == BT_ENOTFOUND) /* the store leaves no message for it */
-		rc = bti_error(BT_ENOTFOUND, "bt_ticket_get_by_external_id: no ticket has the "
-			       "external id \"%.64s\"", external_id);
+		rc = bti_error(BT_ENOTFOUND, "%s: %s \"%.64s\"", fn, none, key);
 	bti_db_unlock(db);
 	return rc;
 }
 
+int bt_ticket_get_by_external_id(bt_db *db, const char *external_id, bt_ticket **out)
+{
+	return get_by_key(db, external_id, out, "bt_ticket_get_by_external_id",
+			  "external_id is NULL or empty", "no ticket has the external id",
+			  bti_store_ticket_by_external_id);
+}
+
 int bt_ticket_get_by_trace_id(bt_db *db, const char *trace_id, bt_ticket **out)
 {
-	int64_t id = 0;
-	int rc;
-
-	if (out)
-		*out = NULL;
-	if (!db || !trace_id || !*trace_id || !out)
-		return bti_error(BT_EINVALID, "bt_ticket_get_by_trace_id: %s",
-				 !db ? "db is NULL" : !out ? "out is NULL"
-				 : "trace_id is NULL or empty");
-	rc = bti_db_lock(db, "bt_ticket_get_by_trace_id");
-	if (rc != BT_OK)
-		return rc;
-	rc = bti_store_ticket_by_trace_id(db->store, trace_id, &id);
-	if (rc == BT_OK)
-		rc = bti_store_ticket_get(db->store, id, out);
-	else if (rc == BT_ENOTFOUND) /* the store leaves no message for it */
-		rc = bti_error(BT_ENOTFOUND, "bt_ticket_get_by_trace_id: no occurrence has the "
-			       "trace id \"%.64s\"", trace_id);
-	bti_db_unlock(db);
-	return rc;
+	return get_by_key(db, trace_id, out, "bt_ticket_get_by_trace_id",
+			  "trace_id is NULL or empty", "no occurrence has the trace id",
+			  bti_store_ticket_by_trace_id);
 }
 
 /* The store counts by status and severity value; the API names a field for
