@@ -1,6 +1,7 @@
 /*
  * table.c - aligned text tables, and whether output gets colour.  Rows are
- * kept until printing because column widths depend on every row.  Cells are
+ * kept until printing because column widths depend on the rows (all of
+ * them, or a streamed table's first block: see below).  Cells are
  * cleaned on the way in, so a stored message can neither break the layout
  * nor drive the terminal.  A cell's colour is kept beside its text, never
  * in it: widths are measured on the text alone, and the escape sequences
