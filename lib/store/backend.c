@@ -222,6 +222,26 @@ int bti_location_spool(const char *location, char *buf, size_t size, int create)
 	return BT_OK;
 }
 
+int bti_ticket_rows_each(bti_store *st, const int64_t *ids, size_t n, bt_ticket **rows)
+{
+	size_t i;
+	int rc = BT_OK;
+
+	for (i = 0; i < n; i++)
+		rows[i] = NULL;
+	for (i = 0; i < n && rc == BT_OK; i++) {
+		rc = bti_store_ticket_get(st, ids[i], &rows[i]);
+		if (rc == BT_ENOTFOUND)
+			rc = BT_OK;
+	}
+	if (rc != BT_OK)
+		for (i = 0; i < n; i++) {
+			bt_ticket_free(rows[i]);
+			rows[i] = NULL;
+		}
+	return rc;
+}
+
 int bti_ticket_keys_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticket_query *q,
 			 int64_t *keys, int64_t *ids, size_t cap, size_t *n_out)
 {

@@ -313,6 +313,13 @@ int bti_ticket_keys_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticke
 static inline int bti_store_ticket_keys(bti_store *st, const bti_ticket_query *q, int64_t *keys,
 				 int64_t *ids, size_t cap, size_t *n_out);
 
+/* The tickets of @ids[0..n): rows[i] is ids[i]'s, or NULL when it has none
+ * (deleted).  On failure no row is kept (all NULL). */
+static inline int bti_store_ticket_rows(bti_store *st, const int64_t *ids, size_t n,
+				 bt_ticket **rows);
+/* ticket_rows for a backend without a batch read: ticket_get each. */
+int bti_ticket_rows_each(bti_store *st, const int64_t *ids, size_t n, bt_ticket **rows);
+
 /* ---- lifecycle primitives: the rules live in lifecycle.c ---- */
 
 /* A write transaction (BEGIN IMMEDIATE), and its end. */
@@ -735,6 +742,7 @@ struct bti_store_ops {
 		size_t *n_out);
 	int (*ticket_keys)(bti_store *st, const bti_ticket_query *q, int64_t *keys,
 		int64_t *ids, size_t cap, size_t *n_out);
+	int (*ticket_rows)(bti_store *st, const int64_t *ids, size_t n, bt_ticket **rows);
 	int (*begin)(bti_store *st);
 	int (*begin_read)(bti_store *st);
 	int (*commit)(bti_store *st);
@@ -964,6 +972,12 @@ static inline int bti_store_ticket_keys(bti_store *st, const bti_ticket_query *q
 				 int64_t *ids, size_t cap, size_t *n_out)
 {
 	return st->ops->ticket_keys(st, q, keys, ids, cap, n_out);
+}
+
+static inline int bti_store_ticket_rows(bti_store *st, const int64_t *ids, size_t n,
+				 bt_ticket **rows)
+{
+	return st->ops->ticket_rows(st, ids, n, rows);
 }
 
 static inline int bti_store_begin(bti_store *st)

@@ -223,21 +223,16 @@ static int fill_rows(bt_ticket_iter *it)
 
 	if (take > it->want)
 		take = it->want;
-	for (i = 0; i < take; i++) {
-		rc = bti_store_ticket_get(it->db->store, it->bids[it->bnext + i], &it->rows[n]);
-		if (rc == BT_ENOTFOUND) {
-			rc = BT_OK;
-			continue;
-		}
-		if (rc != BT_OK)
-			break;
-		it->keys[n++] = it->bkeys[it->bnext + i];
-	}
-	if (rc != BT_OK) {
-		while (n)
-			bt_ticket_free(it->rows[--n]);
+	rc = bti_store_ticket_rows(it->db->store, it->bids + it->bnext, take, it->rows);
+	if (rc != BT_OK)
 		return rc;
-	}
+	for (i = 0; i < take; i++) /* close the gaps of vanished rows */
+		if (it->rows[i]) {
+			it->rows[n] = it->rows[i];
+			it->keys[n++] = it->bkeys[it->bnext + i];
+		}
+	for (i = n; i < take; i++)
+		it->rows[i] = NULL;
 	if (take && !n)
 		bt_error_clear(); /* only vanished rows: no failure to tell */
 	it->bnext += take;

@@ -860,6 +860,7 @@ const bti_store_ops bti_postgresql_ops = {
 	.token_revoke = bti_pg_op_token_revoke,
 	.token_page = bti_pg_op_token_page,
 	.ticket_keys = bti_pg_op_ticket_keys,
+	.ticket_rows = bti_pg_op_ticket_rows,
 	.begin = bti_pg_op_begin,
 	.begin_read = bti_pg_op_begin_read,
 	.commit = bti_pg_op_commit,

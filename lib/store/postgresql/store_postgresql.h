@@ -217,6 +217,7 @@ int bti_pg_op_ticket_exists(bti_store *st, int64_t id);
 int bti_pg_op_log_page(bti_store *st, const bti_log_query *q, bt_log_entry **rows, size_t cap, size_t *n_out);
 int bti_pg_op_purge_step(bti_store *st, bti_purge_batch *b);
 int bti_pg_op_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
+int bti_pg_op_ticket_rows(bti_store *st, const int64_t *ids, size_t n, bt_ticket **rows);
 int bti_pg_op_ticket_by_trace_id(bti_store *st, const char *trace_id, int64_t *id_out);
 int bti_pg_op_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
 int bti_pg_op_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count, int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);

@@ -119,6 +119,56 @@ int bti_pg_op_ticket_get(bti_store *base, int64_t id, bt_ticket **out)
 	return rc;
 }
 
+/* A page's rows in one round trip (one a row was a round trip a row);
+ * they come back in any order and are put in @ids' order. */
+static const char SQL_TICKET_ROWS[] =
+	"SELECT " BTI_PG_TICKET_COLUMNS " FROM tickets WHERE id = ANY ($1::bigint[])";
+
+int bti_pg_op_ticket_rows(bti_store *base, const int64_t *ids, size_t n, bt_ticket **rows)
+{
+	bti_pg_store *st = (bti_pg_store *)base;
+	bti_pg_params p;
+	PGresult *res;
+	char *list;
+	size_t i, len = 0;
+	int rc, row, rows_back;
+
+	for (i = 0; i < n; i++)
+		rows[i] = NULL;
+	if (!n)
+		return BT_OK;
+	list = bti_malloc(n * 21 + 3); /* "{", ids of up to 20 characters and commas, "}" */
+	if (!list)
+		return bti_error(BT_ENOMEM, "listing tickets: out of memory");
+	list[len++] = '{';
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(list + len, 22, "%s%lld", i ? "," : "", (long long)ids[i]);
+	list[len++] = '}';
+	list[len] = '\0';
+	bti_pg_params_init(&p);
+	bti_pg_text(&p, list);
+	rc = bti_pg_exec(st, SQL_TICKET_ROWS, &p, &res, "listing tickets");
+	bti_free(list);
+	if (rc != BT_OK)
+		return rc;
+	rows_back = PQntuples(res);
+	for (row = 0; row < rows_back && rc == BT_OK; row++) {
+		int64_t id = bti_pg_get_int(res, row, BTI_T_TEXT_COUNT + BTI_T_ID);
+
+		for (i = 0; i < n && (ids[i] != id || rows[i]); i++)
+			;
+		if (i < n)
+			rc = bti_pg_read_ticket(res, row, &rows[i]);
+	}
+	PQclear(res);
+	if (rc != BT_OK)
+		for (i = 0; i < n; i++) {
+			bt_ticket_free(rows[i]);
+			rows[i] = NULL;
+		}
+	return rc;
+}
+
 /* As store/sqlite/tickets.c: the newest log row's ticket, else the newest
  * ticket whose first occurrence had the trace id. */
 static const char SQL_BY_TRACE_LOG[] =

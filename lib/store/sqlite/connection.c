@@ -402,6 +402,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.token_revoke = bti_sqlite_op_token_revoke,
 	.token_page = bti_sqlite_op_token_page,
 	.ticket_keys = bti_sqlite_op_ticket_keys,
+	.ticket_rows = bti_ticket_rows_each, /* a cached statement a row is cheap here */
 	.begin = bti_sqlite_op_begin,
 	.begin_read = bti_sqlite_op_begin_read,
 	.commit = bti_sqlite_op_commit,
