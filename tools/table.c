@@ -311,6 +311,18 @@ static void fit(const table *t, size_t *widths, size_t width)
 	}
 }
 
+/* The widths of the rows held: each column's widest cell, fitted to @p
+ * width when it is > 0 (a terminal). */
+static void measure(const table *t, size_t *widths, int width)
+{
+	int col;
+
+	for (col = 0; col < t->ncols; col++)
+		widths[col] = column_width(t, col, width > 0);
+	if (width > 0) /* uncapped otherwise: as wide as the widest cell */
+		fit(t, widths, (size_t)width);
+}
+
 /* Streaming: print the rows held, and let them go.  The first block
  * prints the header and sets the widths; a later one keeps them, widened
  * to a wider cell when nothing is cut (see the top of the file). */
@@ -321,10 +333,7 @@ static void print_block(table *t, FILE *f, int width)
 
 	if (!t->widths) {
 		t->widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
-		for (col = 0; col < t->ncols; col++)
-			t->widths[col] = column_width(t, col, width > 0);
-		if (width > 0) /* uncapped otherwise: as wide as the widest cell */
-			fit(t, t->widths, (size_t)width);
+		measure(t, t->widths, width);
 		print_row(t, f, t->header, NULL, t->widths, t->ncols - 1, color);
 	} else if (width <= 0) {
 		for (col = 0; col < t->ncols; col++) {
@@ -346,7 +355,7 @@ void table_print(table *t, FILE *f, int width)
 {
 	size_t *widths;
 	size_t i;
-	int col, color;
+	int color;
 
 	if (t->stream) { /* the last block */
 		print_block(t, f, width);
@@ -354,10 +363,7 @@ void table_print(table *t, FILE *f, int width)
 	}
 	widths = xmalloc(sizeof(size_t) * (size_t)t->ncols);
 	color = color_enabled(f);
-	for (col = 0; col < t->ncols; col++)
-		widths[col] = column_width(t, col, width > 0);
-	if (width > 0) /* uncapped otherwise: as wide as the widest cell */
-		fit(t, widths, (size_t)width);
+	measure(t, widths, width);
 	print_row(t, f, t->header, NULL, widths, t->ncols - 1, color);
 	for (i = 0; i < t->nrows; i++)
 		print_row(t, f, t->rows[i], t->styles[i], widths, t->ncols - 1, color);

@@ -231,8 +231,10 @@ int bti_ticket_rows_each(bti_store *st, const int64_t *ids, size_t n, bt_ticket 
 		rows[i] = NULL;
 	for (i = 0; i < n && rc == BT_OK; i++) {
 		rc = bti_store_ticket_get(st, ids[i], &rows[i]);
-		if (rc == BT_ENOTFOUND)
+		if (rc == BT_ENOTFOUND) { /* deleted: a gap, not a failure to tell */
+			bt_error_clear();
 			rc = BT_OK;
+		}
 	}
 	if (rc != BT_OK)
 		for (i = 0; i < n; i++) {

@@ -306,7 +306,7 @@ int bti_ticket_keys_walk(bti_store *st, bti_ticket_part_fn part, const bti_ticke
 
 /* Up to @cap (sort key, id) pairs of the tickets after the query's
  * position, in its order.  *n_out < cap means the listing ended.  A
- * listing reads keys and ids first and the rows by id after (ticket_get):
+ * listing reads keys and ids first and the rows by id after (ticket_rows):
  * sorting a page's whole rows cost a sort of every row of its index group
  * (a day, by last occurrence) per page, which made a long listing
  * quadratic in the group's size. */

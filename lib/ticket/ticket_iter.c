@@ -233,8 +233,6 @@ static int fill_rows(bt_ticket_iter *it)
 		}
 	for (i = n; i < take; i++)
 		it->rows[i] = NULL;
-	if (take && !n)
-		bt_error_clear(); /* only vanished rows: no failure to tell */
 	it->bnext += take;
 	it->count = n;
 	return BT_OK;
@@ -258,15 +256,16 @@ static int fill_page(bt_ticket_iter *it)
 		 * its rows to deletes.  One read transaction for the page:
 		 * one snapshot, and one lock instead of one per row. */
 		rc = bti_store_begin_read(it->db->store);
-		while (rc == BT_OK) {
-			if (it->bnext == it->bcount)
-				rc = it->keys_done ? BT_OK : fill_keys(it);
-			if (rc == BT_OK)
-				rc = fill_rows(it);
-			if (it->count || (it->keys_done && it->bnext == it->bcount))
-				break;
+		if (rc == BT_OK) {
+			do {
+				if (it->bnext == it->bcount && !it->keys_done)
+					rc = fill_keys(it);
+				if (rc == BT_OK)
+					rc = fill_rows(it);
+			} while (rc == BT_OK && !it->count &&
+				 !(it->keys_done && it->bnext == it->bcount));
+			bti_store_rollback(it->db->store);
 		}
-		bti_store_rollback(it->db->store);
 		if (rc == BT_OK && it->keys_done && it->bnext == it->bcount)
 			it->last_page = 1;
 	}
