@@ -82,9 +82,9 @@ enum {
 
 /* How every option that takes a time T reads it (cli_parse_time). */
 #define CLI_TIME_HELP \
-	"                       T is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC, or the zone\n" \
-	"                       of a Z or +HH:MM suffix), now, today, yesterday (midnight\n" \
-	"                       UTC), or a time ago: 90s, 15m, 2h, 3d, 1w\n"
+	"                       T is YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] (UTC, or the\n" \
+	"                       zone of a Z or +HH:MM suffix), now, today, yesterday\n" \
+	"                       (midnight UTC), or a time ago: 90s, 15m, 2h, 3d, 1w\n"
 
 /* The ticket filters of list (and export tickets). */
 #define CLI_TICKET_FILTER_OPTIONS \

@@ -39,7 +39,8 @@ const char watch_usage[] =
 	"                       export events writes it) and ticket (as list --json)\n"
 	"  --db PATH            the database (default: $BUGTRACK_DB, else ./bugtrack.db)\n"
 	CLI_COMMON_HELP_TAIL "\n"
-	"A line: TIME  NUMBER  SEVERITY  COMPONENT  KIND [FROM -> TO | NOTE]  TITLE  (ACTOR)\n";
+	"A line: TIME  NUMBER  SEVERITY  COMPONENT  KIND [FROM -> TO | NOTE]  TITLE\n"
+	"(ACTOR)\n";
 
 /* The longest one wait lasts: how soon a signal or --timeout is seen. */
 #define SLICE_MS 200

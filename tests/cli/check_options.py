@@ -152,6 +152,12 @@ class Checker(clitest.Checker):
                        f"{cmd}: every option in its table is in --help", table - documented)
             self.check(documented - table == set(),
                        f"{cmd}: every option in --help is in its table", documented - table)
+            # Help fits an 80-column terminal, as git's and coreutils' does.
+            wide = [line for line in help_text.splitlines() if len(line) > 80]
+            self.check(wide == [], f"{cmd} --help: lines of at most 80 columns", wide)
+        rc, help_text, _ = self.plain("--help")
+        wide = [line for line in help_text.splitlines() if len(line) > 80]
+        self.check(rc == 0 and wide == [], "bugtrack --help: lines of at most 80 columns", wide)
         rc, _, err = self.plain("__complete", "frobnicate")
         self.check(rc == 2, "__complete of an unknown command: exit 2", err)
 
