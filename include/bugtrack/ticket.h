@@ -321,7 +321,10 @@ typedef struct bt_ticket_filter {
 	int64_t occurred_from, occurred_to;
 	/** Non-zero: only tickets that have regressed. */
 	int regressed_only;
-	/** A substring of the title or error message (ASCII case-insensitive). */
+	/** A substring of the title, the error message or the description, in
+	 *  any case: both sides compare under Unicode simple case folding
+	 *  (ÉCHEC finds échec; ß does not find ss), the same on every
+	 *  backend.  Taken literally: no pattern characters. */
 	const char *text;
 	/** 0 selects BT_SORT_LAST_OCCURRED. */
 	bt_ticket_sort sort;

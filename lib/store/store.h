@@ -274,7 +274,10 @@ typedef struct bti_ticket_query {
 	unsigned int status_mask;
 	int min_severity;
 	int severity;             /* 0, or exactly this one */
-	const char *component, *assignee, *text;
+	const char *component, *assignee;
+	/* Case-folded (bti_casefold): a substring of the folded title, error
+	 * message or description, compared code point by code point. */
+	const char *text;
 	int claimed;
 	int64_t created_from, created_to, occurred_from, occurred_to;
 	int64_t changed_from;     /* 0, or updated_at or last_occurred_at >= it */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "casefold.h"
 #include "db.h"
 #include "ticket.h"
 #include "versioned.h"
@@ -33,7 +34,8 @@
 struct bt_ticket_iter {
 	bt_db *db;
 	bti_ticket_query q;
-	char *component, *assignee, *text; /* owned copies of the filter's */
+	char *component, *assignee; /* owned copies of the filter's */
+	char *text; /* the filter's, folded (bti_casefold) */
 	bt_ticket **rows;
 	int64_t *keys;
 	size_t page, count, next;
@@ -161,8 +163,9 @@ int bt_ticket_iter_new(bt_db *db, const bt_ticket_filter *filter, bt_ticket_iter
 		rc = copy_opt(filter->component, &it->component);
 	if (rc == BT_OK)
 		rc = copy_opt(filter->assignee, &it->assignee);
-	if (rc == BT_OK)
-		rc = copy_opt(filter->text, &it->text);
+	/* Folded once here; the store compares it with folded text. */
+	if (rc == BT_OK && filter->text && !(it->text = bti_casefold(filter->text, strlen(filter->text))))
+		rc = bti_error(BT_ENOMEM, "bt_ticket_iter_new: out of memory");
 	if (rc == BT_OK && filter->cursor)
 		rc = parse_cursor(filter->cursor, &it->q);
 	if (rc != BT_OK) {

@@ -1879,6 +1879,87 @@ static void test_sort_orders(void)
 /* bt_ticket_get_by_trace_id: the newest log row's ticket, else the ticket
  * whose first occurrence had the trace id (a filed report has no log
  * row). */
+/* How many tickets a search for @text lists, with their ids or'ed as
+ * bits 1 << (id - first) into *@which. */
+static int search_ids(bt_db *db, const char *text, int64_t first, unsigned *which)
+{
+	bt_ticket_filter f = BT_TICKET_FILTER_INIT;
+	bt_ticket_iter *it = NULL;
+	bt_ticket *t;
+	int n = 0, rc;
+
+	f.text = text;
+	*which = 0;
+	CHECK_RC(bt_ticket_iter_new(db, &f, &it), BT_OK);
+	while (it && (rc = bt_ticket_iter_next(it, &t)) == BT_OK && t) {
+		*which |= 1u << (bt_ticket_id(t) - first);
+		n++;
+		bt_ticket_free(t);
+	}
+	bt_ticket_iter_free(it);
+	return n;
+}
+
+/* Search folds case by Unicode (simple case folding) in the title, the
+ * error message and the description, the same on both backends, and
+ * takes its text literally (no pattern characters). */
+static void test_search(void)
+{
+	static const struct { const char *title, *description; } reports[] = {
+		{ "\xc3\x89" "CHEC de l'ouverture", "Stra\xc3\x9f" "e kaputt" }, /* ÉCHEC, Straße */
+		{ "5 \xe2\x84\xaa too cold", NULL },                     /* KELVIN SIGN */
+		{ "plain [x] (a.b)* ^$ \\d", NULL },
+		{ "axb", NULL },
+		{ "bad \xff byte", NULL },                                 /* stored as U+FFFD */
+	};
+	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
+	bt_event ev = BT_EVENT_INIT;
+	bt_db *db = NULL;
+	char loc[1024];
+	int64_t first = 0, id;
+	unsigned which;
+
+	fresh("search", loc, sizeof(loc));
+	opts.clock = fake_clock;
+	opts.flags = BT_OPEN_SYNC;
+	CHECK_RC(bt_open(&db, loc, &opts), BT_OK);
+	if (!db)
+		exit(2);
+	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+		bt_report r = BT_REPORT_INIT;
+
+		r.title = reports[i].title;
+		r.description = reports[i].description;
+		CHECK_RC(bt_report_create(db, &r, &id, NULL), BT_OK);
+		if (i == 0)
+			first = id;
+	}
+	ev.level = BT_CRITICAL;
+	ev.component = "io";
+	ev.message = "\xd0\x9e\xd0\xa8\xd0\x98\xd0\x91\xd0\x9a\xd0\x90 \xce\xa3\xce\xa4"; /* ОШИБКА ΣΤ */
+	CHECK_RC(bt_log_event(db, &ev, &id), BT_OK);
+	CHECK(id == first + 5);
+
+	CHECK(search_ids(db, "\xc3\xa9" "chec", first, &which) == 1 && which == 1u);   /* échec */
+	CHECK(search_ids(db, "\xc3\x89" "CHEC", first, &which) == 1 && which == 1u);
+	CHECK(search_ids(db, "eche", first, &which) == 0);                  /* accents stay */
+	CHECK(search_ids(db, "STRA\xe1\xba\x9e" "E", first, &which) == 1 && which == 1u); /* ẞ: description */
+	CHECK(search_ids(db, "STRASSE", first, &which) == 0);               /* simple folding */
+	CHECK(search_ids(db, "5 k", first, &which) == 1 && which == 2u);
+	CHECK(search_ids(db, "5 K", first, &which) == 1 && which == 2u);
+	CHECK(search_ids(db, "[X] (A.B)* ^$ \\D", first, &which) == 1 && which == 4u);
+	CHECK(search_ids(db, "a.b", first, &which) == 1 && which == 4u);   /* not "axb" */
+	CHECK(search_ids(db, ".", first, &which) == 1 && which == 4u);
+	CHECK(search_ids(db, "\xff", first, &which) == 1 && which == 16u);
+	CHECK(search_ids(db, "\xd0\xbe\xd1\x88\xd0\xb8\xd0\xb1\xd0\xba\xd0\xb0", first, &which) == 1 &&
+	      which == 32u); /* ошибка: the error message */
+	CHECK(search_ids(db, "\xcf\x83\xcf\x84", first, &which) == 1 && which == 32u); /* στ */
+	CHECK(search_ids(db, "\xcf\x82\xcf\x84", first, &which) == 1 && which == 32u); /* final ς folds to σ */
+	CHECK(search_ids(db, "", first, &which) == 6);
+	CHECK(search_ids(db, "nowhere", first, &which) == 0);
+	bt_close(db);
+}
+
 static void test_trace_lookup(void)
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
@@ -2096,5 +2177,6 @@ int main(int argc, char **argv)
 	RUN(test_report_days);
 	RUN(test_sort_orders);
 	RUN(test_trace_lookup);
+	RUN(test_search);
 	return check_finish();
 }

@@ -168,6 +168,9 @@ static int configure(bti_sqlite_store *st, const char *what)
 
 	sqlite3_extended_result_codes(st->sql, 1);
 	bti_sqlite_busy_install(st);
+	rc = bti_sqlite_functions_install(st);
+	if (rc != BT_OK)
+		return rc;
 
 	if (st->flags & BT_OPEN_READONLY) {
 		/* Reading the schema is what detects a file that is not a database. */

@@ -41,6 +41,9 @@ typedef struct bti_sqlite_store {
  * busy timeout. */
 void bti_sqlite_busy_install(bti_sqlite_store *st);
 
+/* Register the SQL functions the queries use (bt_contains_folded). */
+int bti_sqlite_functions_install(bti_sqlite_store *st);
+
 /* The prepared statement for @sql_text, a string constant: prepared once
  * per connection, then reused.  Give it back with bti_sqlite_release(). */
 int bti_sqlite_stmt(bti_sqlite_store *st, const char *sql_text, sqlite3_stmt **out);

@@ -4,8 +4,39 @@
  */
 #include <string.h>
 
+#include "casefold.h"
 #include "store_sqlite.h"
 #include "ticket.h"
+
+/* bt_contains_folded(TEXT, NEEDLE): 1 if TEXT, case-folded, contains
+ * NEEDLE, folded already (bti_ticket_query.text); 0 for a NULL TEXT.
+ * Deterministic and innocuous, so SQLite may call it anywhere; it is
+ * registered on every connection, and no schema object uses it, so the
+ * sqlite3 shell still opens and writes the file. */
+static void contains_folded(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *hay = (const char *)sqlite3_value_text(argv[0]);
+	int hn = sqlite3_value_bytes(argv[0]);
+	const char *needle = (const char *)sqlite3_value_text(argv[1]);
+	int nn = sqlite3_value_bytes(argv[1]);
+
+	(void)argc;
+	if (!needle) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int(ctx, hay ? bti_casefold_contains(hay, (size_t)hn, needle, (size_t)nn)
+				    : 0);
+}
+
+int bti_sqlite_functions_install(bti_sqlite_store *st)
+{
+	int rc = sqlite3_create_function_v2(st->sql, "bt_contains_folded", 2,
+					    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+					    NULL, contains_folded, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? BT_OK : bti_sqlite_fail(st->sql, rc, "registering SQL functions");
+}
 
 /* Columns in the order of enum bti_ticket_text, then enum bti_ticket_int. */
 #define TICKET_COLUMNS \
@@ -42,8 +73,8 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
 	" AND (?7 = 0 OR created_at >= ?7) AND (?8 = 0 OR created_at < ?8)" \
 	" AND (?9 = 0 OR " LAST_OCCURRED " >= ?9) AND (?10 = 0 OR " LAST_OCCURRED " < ?10)" \
 	" AND (?11 = 0 OR regression_count > 0)" \
-	" AND (?12 IS NULL OR instr(lower(title), lower(?12)) > 0" \
-	"      OR instr(lower(coalesce(error_message, '')), lower(?12)) > 0)" \
+	" AND (?12 IS NULL OR bt_contains_folded(title, ?12)" \
+	"      OR bt_contains_folded(error_message, ?12) OR bt_contains_folded(description, ?12))" \
 	" AND (?16 = 0 OR (status NOT IN ('resolved', 'closed') AND sla_due_at < ?6))" \
 	" AND (?17 = 0 OR updated_at >= ?17 OR last_occurred_at >= ?17)" \
 	" AND (?18 = 0 OR " SEVERITY_RANK " = ?18)"
