@@ -91,7 +91,22 @@ static void test_filters(void)
 
 	f.min_level = BT_CRITICAL;
 	CHECK(count(&f, NULL) == 200);
+	/* Exactly one level (version 2); with a minimum, both hold. */
 	f.min_level = 0;
+	f.level = BT_INFO;
+	CHECK(count(&f, NULL) == 150);
+	f.level = BT_ERROR;
+	CHECK(count(&f, NULL) == 0);
+	f.level = BT_CRITICAL;
+	f.min_level = BT_ERROR;
+	CHECK(count(&f, NULL) == 200);
+	f.level = BT_INFO;
+	CHECK(count(&f, NULL) == 0);
+	/* A version-1 caller has no level field: what lies there is not read. */
+	f.version = 1;
+	f.min_level = 0;
+	CHECK(count(&f, NULL) == 350);
+	f = (bt_log_filter)BT_LOG_FILTER_INIT;
 	f.component = "http";
 	CHECK(count(&f, NULL) == 150);
 	f.component = NULL;
@@ -119,6 +134,10 @@ static void test_filters(void)
 	f.version = BT_LOG_FILTER_VERSION;
 	f.min_level = (bt_level)33;
 	CHECK_RC(bt_log_iter_new(db, &f, &it), BT_EINVALID);
+	f.min_level = 0;
+	f.level = (bt_level)33;
+	CHECK_RC(bt_log_iter_new(db, &f, &it), BT_EINVALID);
+	CHECK_STR_CONTAINS(bt_error_message(), "unknown level 33");
 	CHECK_RC(bt_log_iter_new(NULL, NULL, &it), BT_EINVALID);
 	CHECK(bt_level_name((bt_level)33) == NULL);
 	bt_log_entry_free(NULL);

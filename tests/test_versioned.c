@@ -57,11 +57,13 @@ static void test_tables(void)
 	}
 	CHECK_INT_EQ(n, 18); /* 1.1 added bt_ticket_changes */
 	/* 1.0.0: nothing released before it, so every struct started at 1;
-	 * since then bt_event and bt_ticket_filter grew (1.1: version 2).  A
+	 * since then bt_event, bt_ticket_filter and bt_log_filter grew (1.1:
+	 * version 2).  A
 	 * struct that grows is added here, so a version bump is never an
 	 * accident. */
 	for (t = bti_versioned_all; *t; t++) {
-		unsigned int want = *t == &bti_v_event || *t == &bti_v_ticket_filter ? 2 : 1;
+		unsigned int want = *t == &bti_v_event || *t == &bti_v_ticket_filter ||
+				    *t == &bti_v_log_filter ? 2 : 1;
 
 		if ((*t)->latest != want) {
 			fprintf(stderr, "%s is at version %u, expected %u\n", (*t)->name,
@@ -74,6 +76,8 @@ static void test_tables(void)
 	/* Version 1 of bt_ticket_filter ended at changed_from. */
 	CHECK_INT_EQ(bti_v_ticket_filter.sizes[1],
 		     offsetof(bt_ticket_filter, changed_from) + sizeof(int64_t));
+	/* Version 1 of bt_log_filter ended at newest_first. */
+	CHECK_INT_EQ(bti_v_log_filter.sizes[1], offsetof(bt_log_filter, newest_first) + sizeof(int));
 	/* The latest version of each is the whole struct a caller declares. */
 	CHECK_INT_EQ(bti_v_open_options.sizes[BT_OPEN_OPTIONS_VERSION], sizeof(bt_open_options));
 	CHECK_INT_EQ(bti_v_ticket_counts.sizes[BT_TICKET_COUNTS_VERSION], sizeof(bt_ticket_counts));
@@ -85,6 +89,8 @@ static void test_tables(void)
 	CHECK_INT_EQ(BT_PURGE_OPTIONS_VERSION, 1);
 	CHECK_INT_EQ(BT_PURGE_RESULT_VERSION, 1);
 	CHECK_INT_EQ(BT_TICKET_FILTER_VERSION, 2); /* 1.1: severity */
+	CHECK_INT_EQ(BT_LOG_FILTER_VERSION, 2); /* 1.1: level */
+	CHECK_INT_EQ(bti_v_log_filter.sizes[BT_LOG_FILTER_VERSION], sizeof(bt_log_filter));
 	CHECK_INT_EQ(bti_v_event.sizes[BT_EVENT_VERSION], sizeof(bt_event));
 }
 

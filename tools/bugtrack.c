@@ -189,8 +189,8 @@ static const command commands[] = {
 	  "filters of logs:\n"
 	  "  --ticket TICKET      only this ticket's rows (BUG-00042, bug-42 or 42)\n"
 	  "  --component C        only this component\n"
-	  "  --level-min L        only at least this level: debug, info, warning, error,\n"
-	  "                       critical\n"
+	  "  --level L            only this level: debug, info, warning, error, critical\n"
+	  "  --level-min L        only at least this level\n"
 	  "  --since T            created at or after T\n"
 	  "  --until T            created before T\n"
 	  CLI_TIME_HELP

@@ -204,6 +204,7 @@ static const struct option export_options[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "ticket", required_argument, NULL, OPT_TICKET },
+	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "level-min", required_argument, NULL, OPT_LEVEL_MIN },
 	{ NULL, 0, NULL, 0 }
 };
@@ -263,12 +264,13 @@ static int apply_table_option(cli *c, export_args *a, int o, const char *arg)
 {
 	bt_log_filter *lf = &a->lf;
 
-	if (a->table == TABLE_TICKETS && o != OPT_TICKET && o != OPT_LEVEL_MIN)
+	if (a->table == TABLE_TICKETS && o != OPT_TICKET && o != OPT_LEVEL && o != OPT_LEVEL_MIN)
 		return cli_ticket_filter_option(c, o, arg, &a->tf);
 	if (a->table == TABLE_LOGS) {
 		switch (o) {
 		case OPT_TICKET:    a->ticket = arg; return EXIT_OK;
 		case OPT_COMPONENT: lf->component = arg; return EXIT_OK;
+		case OPT_LEVEL:     return cli_parse_level(c, arg, &lf->level);
 		case OPT_LEVEL_MIN: return cli_parse_level(c, arg, &lf->min_level);
 		case OPT_SINCE:     return cli_parse_time(c, "--since", arg, &lf->from);
 		case OPT_UNTIL:     return cli_parse_time(c, "--until", arg, &lf->to);

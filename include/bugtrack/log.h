@@ -32,12 +32,17 @@ typedef struct bt_log_filter {
 	/** Non-zero: newest first (default: oldest first), by the order rows
 	 *  were stored. */
 	int newest_first;
+	/* Version 2 (libbugtrack 1.1). */
+	/** Only rows of exactly this level; 0 = any.  With min_level, both
+	 *  must hold. */
+	bt_level level;
 } bt_log_filter;
 
-/** The current version of bt_log_filter. */
-#define BT_LOG_FILTER_VERSION 1
+/** The current version of bt_log_filter: 2 since libbugtrack 1.1 (level);
+ *  a caller built for version 1 still works. */
+#define BT_LOG_FILTER_VERSION 2
 /** An initialiser for bt_log_filter: the current version, no filter. */
-#define BT_LOG_FILTER_INIT { BT_LOG_FILTER_VERSION, 0, (bt_level)0, NULL, 0, 0, 0 }
+#define BT_LOG_FILTER_INIT { BT_LOG_FILTER_VERSION, 0, (bt_level)0, NULL, 0, 0, 0, (bt_level)0 }
 
 /**
  * Initialise @p filter with the defaults of filter version @p version, as

@@ -117,7 +117,7 @@ const bti_versioned bti_v_ticket_changes = {
 static const bt_log_filter log_filter_defaults = BT_LOG_FILTER_INIT;
 const bti_versioned bti_v_log_filter = {
 	"bt_log_filter", "BT_LOG_FILTER_INIT", BT_LOG_FILTER_VERSION, &log_filter_defaults,
-	ONE_VERSION(bt_log_filter),
+	{ [1] = offsetof(bt_log_filter, level), [2] = sizeof(bt_log_filter) },
 };
 
 static const bt_purge_options purge_defaults = BT_PURGE_OPTIONS_INIT;

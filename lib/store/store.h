@@ -443,6 +443,7 @@ struct bt_log_entry {
 typedef struct bti_log_query {
 	int64_t ticket_id;        /* 0: any */
 	int min_level;
+	int level;                /* 0, or exactly this one */
 	const char *component;
 	int64_t from, to;         /* created_at bounds, already resolved */
 	int newest_first;

@@ -51,8 +51,9 @@ int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out)
 	if (bti_versioned_in(&bti_v_log_filter, "bt_log_iter_new", filter, &f) != BT_OK)
 		return BT_EINVALID;
 	filter = &f;
-	if (!valid_level(filter->min_level))
-		return bti_error(BT_EINVALID, "bt_log_iter_new: unknown level %d", (int)filter->min_level);
+	if (!valid_level(filter->min_level) || !valid_level(filter->level))
+		return bti_error(BT_EINVALID, "bt_log_iter_new: unknown level %d",
+				 (int)(valid_level(filter->level) ? filter->min_level : filter->level));
 	it = bti_calloc(1, sizeof(*it));
 	if (!it)
 		return bti_error(BT_ENOMEM, "bt_log_iter_new: out of memory");
@@ -63,6 +64,7 @@ int bt_log_iter_new(bt_db *db, const bt_log_filter *filter, bt_log_iter **out)
 	it->db = db;
 	it->q.ticket_id = filter->ticket_id;
 	it->q.min_level = filter->min_level;
+	it->q.level = filter->level;
 	it->q.component = it->component;
 	it->q.from = filter->from ? filter->from : INT64_MIN;
 	it->q.to = filter->to ? filter->to : INT64_MAX;

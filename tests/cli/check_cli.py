@@ -385,6 +385,16 @@ class Checker(clitest.Checker):
         self.same("export logs filters", [e["id"] for e in self.parse_ndjson("logs", out) or []],
                   [e["id"] for e in logs if e["ticket_id"] == 1 and e["component"] == "db" and
                    e["level"] >= 40 and "2026-11-15" <= e["created_at_iso"] < "2026-11-21T10:00"])
+        # --level is exact; --level-min is at least (the fixture has both).
+        found = {}
+        for opt, keep in (("--level", lambda lv: lv == 40), ("--level-min", lambda lv: lv >= 40)):
+            _, out, _ = self.expect(f"export logs {opt} error",
+                                    ["export", "logs", "--format", "ndjson", opt, "error"], 0)
+            found[opt] = [e["id"] for e in self.parse_ndjson("logs", out) or []]
+            self.same(f"export logs {opt} error", found[opt],
+                      [e["id"] for e in logs if keep(e["level"])])
+        self.check(0 < len(found["--level"]) < len(found["--level-min"]),
+                   "export logs: --level error finds fewer rows than --level-min error", found)
         _, out, _ = self.expect("export tickets filtered", ["export", "tickets", "--status", "open",
                                                             "--severity-min", "critical"], 0)
         _, listed, _ = self.expect("list filtered", ["list", "--status", "open", "--severity-min",

@@ -50,8 +50,8 @@ class Checker(clitest.Checker):
                     "unknown option '--sev'; did you mean '--severity'?")
         self.expect("list --severity-mi high", ["list", "--severity-mi", "high"], 2,
                     "did you mean '--severity-min'?")
-        self.expect("export logs --level critical", ["export", "logs", "--level", "critical"],
-                    2, "did you mean '--level-min'?")
+        self.expect("export logs --leve critical", ["export", "logs", "--leve", "critical"],
+                    2, "did you mean '--level'?")
         self.expect("list --sinse 1d", ["list", "--sinse", "1d"], 2, "did you mean '--since'?")
         self.expect("global --dbb", ["--dbb", "x", "list"], 2, "did you mean '--db'?")
         self.expect("global --vers", ["--vers"], 2, "did you mean '--version'?")

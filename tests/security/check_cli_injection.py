@@ -157,7 +157,7 @@ def read_slots():
     for name, allowed in ticket_filters:
         slot("export", "tickets --" + name, "read", with_opt(["export", "tickets"], name),
              (allowed, {}))
-    for name, allowed in [("ticket", {2}), ("component", {0}), ("level-min", {2}),
+    for name, allowed in [("ticket", {2}), ("component", {0}), ("level", {2}), ("level-min", {2}),
                           ("since", {2}), ("until", {2})]:
         slot("export", "logs --" + name, "read", with_opt(["export", "logs"], name),
              (allowed, {}))

@@ -12,7 +12,7 @@ _bugtrack_values()
 	--status) echo "new triaged in_progress awaiting_verification resolved closed open" ;;
 	--severity|--severity-min) echo "low medium high critical" ;;
 	--priority) echo "low medium high urgent" ;;
-	--level-min) echo "debug info warning error critical" ;;
+	--level|--level-min) echo "debug info warning error critical" ;;
 	--sort) echo "last count severity created" ;;
 	--format) echo "csv json ndjson table" ;;
 	--since|--until|--changed-since) echo "now today yesterday 1h 1d 1w" ;;

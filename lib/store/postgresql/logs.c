@@ -16,7 +16,8 @@
 #define LOG_FILTER \
 	" AND created_at >= $4::bigint AND created_at <= $5::bigint" \
 	" AND ($2::integer = 0 OR level >= $2::integer)" \
-	" AND ($3::text IS NULL OR component = $3::text)"
+	" AND ($3::text IS NULL OR component = $3::text)" \
+	" AND ($8::integer = 0 OR level = $8::integer)"
 #define ASC " AND id > $6::bigint ORDER BY id LIMIT $7::bigint"
 #define DESC " AND id < $6::bigint ORDER BY id DESC LIMIT $7::bigint"
 
@@ -72,6 +73,7 @@ int bti_pg_op_log_page(bti_store *base, const bti_log_query *q, bt_log_entry **r
 	bti_pg_int(&p, q->to - 1);
 	bti_pg_int(&p, q->after_id);
 	bti_pg_int(&p, (int64_t)cap);
+	bti_pg_int(&p, q->level);
 	rc = bti_pg_exec(st, sql, &p, &res, "reading log rows");
 	if (rc != BT_OK)
 		return rc;

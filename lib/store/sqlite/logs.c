@@ -18,7 +18,8 @@
 /* ?4 and ?5: created_at's bounds, both inclusive; ?6: the keyset position. */
 #define LOG_FILTER \
 	" AND created_at >= ?4 AND created_at <= ?5" \
-	" AND (?2 = 0 OR level >= ?2) AND (?3 IS NULL OR component = ?3)"
+	" AND (?2 = 0 OR level >= ?2) AND (?3 IS NULL OR component = ?3)" \
+	" AND (?8 = 0 OR level = ?8)"
 #define ASC " AND id > ?6 ORDER BY id LIMIT ?7"
 #define DESC " AND id < ?6 ORDER BY id DESC LIMIT ?7"
 
@@ -73,6 +74,7 @@ int bti_sqlite_op_log_page(bti_store *base, const bti_log_query *q, bt_log_entry
 	sqlite3_bind_int64(stmt, 5, q->to - 1);
 	sqlite3_bind_int64(stmt, 6, q->after_id);
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)cap);
+	sqlite3_bind_int(stmt, 8, q->level);
 	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		rc = read_entry(stmt, &rows[n]);
 		if (rc != BT_OK)
