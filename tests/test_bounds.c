@@ -6,7 +6,10 @@
  *   - bt_close of an asynchronous handle with a pending batch;
  *   - bt_context_set on an asynchronous handle whose writer is retrying;
  *   - busy_timeout_ms = INT_MAX on an asynchronous handle does not
- *     overflow (the sanitizer stage runs this file).
+ *     overflow (the sanitizer stage runs this file);
+ *   - bt_set_wait_notice: called once per wait, after its delay, on the
+ *     thread that waits (the writer's, asynchronously), and the wait
+ *     still ends by the busy timeout.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -162,11 +165,71 @@ static void test_busy_timeout_int_max(void)
 	sqlite3_close(check);
 }
 
+/* ---- bt_set_wait_notice ---- */
+
+struct notice {
+	int calls;
+	int64_t waited_ms;
+	pthread_t thread;
+};
+
+static void on_wait(void *arg, int64_t waited_ms)
+{
+	struct notice *n = arg;
+
+	n->calls++;
+	n->waited_ms = waited_ms;
+	n->thread = pthread_self();
+}
+
+static void test_wait_notice(void)
+{
+	const char *p = check_path("notice.db");
+	struct notice n = { 0, 0, 0 };
+	bt_db *db = open_with(p, BT_OPEN_SYNC, 1000);
+	sqlite3 *lock;
+	long long t0, took;
+
+	CHECK_RC(bt_set_wait_notice(NULL, 10, on_wait, &n), BT_EINVALID);
+	CHECK_RC(bt_set_wait_notice(db, -1, on_wait, &n), BT_EINVALID);
+	CHECK_RC(bt_set_wait_notice(db, 200, on_wait, &n), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "notice", "no wait %d", 1), BT_OK);
+	CHECK(n.calls == 0); /* nothing waited */
+
+	lock = hold_lock(p);
+	t0 = mono_ms();
+	CHECK_RC(bt_log(db, BT_CRITICAL, "notice", "waits %d", 2), BT_EBUSY);
+	took = mono_ms() - t0;
+	CHECK(n.calls == 1);               /* once per wait, not per retry */
+	CHECK(n.waited_ms >= 200 && n.waited_ms < 1000);
+	CHECK(n.calls == 1 && pthread_equal(n.thread, pthread_self()));
+	CHECK(took >= 1000 - 50 && took < 1000 + SLACK_MS); /* the busy timeout still ends it */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "notice", "waits %d", 3), BT_EBUSY);
+	CHECK(n.calls == 2); /* a new wait, a new notice */
+
+	CHECK_RC(bt_set_wait_notice(db, 200, NULL, NULL), BT_OK); /* off */
+	CHECK_RC(bt_log(db, BT_CRITICAL, "notice", "waits %d", 4), BT_EBUSY);
+	CHECK(n.calls == 2);
+	bt_close(db);
+
+	/* Asynchronous capture: the writer thread waits, and says so. */
+	db = open_with(p, 0, 1000);
+	n.calls = 0;
+	CHECK_RC(bt_set_wait_notice(db, 100, on_wait, &n), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "notice", "queued %d", 5), BT_OK);
+	CHECK_RC(bt_flush(db, 600), BT_EBUSY);
+	release_lock(lock);
+	CHECK_RC(bt_flush(db, 5000), BT_OK);
+	CHECK(n.calls >= 1 && !pthread_equal(n.thread, pthread_self()));
+	bt_close(db);
+}
+
 int main(void)
 {
 	RUN(test_threads_each_own_deadline);
 	RUN(test_async_close_bound);
 	RUN(test_context_set_bound);
 	RUN(test_busy_timeout_int_max);
+	RUN(test_wait_notice);
 	return check_finish();
 }

@@ -579,6 +579,19 @@ static int schema_problem(const cli *c)
 	return EXIT_ERROR;
 }
 
+/* A command that waits on another process's lock says so after a second,
+ * as git does, rather than look hung until the busy timeout. */
+#define CLI_WAIT_NOTICE_MS 1000
+
+static void say_waiting(void *arg, int64_t waited_ms)
+{
+	(void)arg;
+	(void)waited_ms;
+	cli_error("waiting: another process holds a lock on %s (giving up after %d s)",
+		  opened_location ? cli_shown(opened_location) : "the database",
+		  CLI_BUSY_TIMEOUT_S);
+}
+
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 {
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
@@ -602,8 +615,11 @@ int cli_open(cli *c, enum cli_open_mode mode, bt_db **out)
 	rc = bt_open(out, c->db_path, &o);
 	if (rc == BT_OK && mode == CLI_READ)
 		ingest_crashes(bt_db_location(*out), &o);
-	if (rc == BT_OK)
+	if (rc == BT_OK) {
+		/* Only a notice: a handle it cannot be set on still works. */
+		(void)bt_set_wait_notice(*out, CLI_WAIT_NOTICE_MS, say_waiting, NULL);
 		return EXIT_OK;
+	}
 	if (rc == BT_ENOTFOUND)
 		return missing_db(c);
 	if (rc == BT_ESCHEMA)

@@ -286,6 +286,31 @@ BT_EXTERN void bt_close(bt_db *db);
  */
 BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
 
+/**
+ * What bt_set_wait_notice() calls: @p waited_ms is how long the call has
+ * been waiting for a lock another connection holds.
+ */
+typedef void (*bt_wait_notice_fn)(void *arg, int64_t waited_ms);
+
+/**
+ * Have @p fn called when a call on @p db has waited @p after_ms
+ * milliseconds for a lock another connection holds (another process
+ * writing, on SQLite a checkpoint): once per wait, so that a tool can say
+ * it is waiting instead of looking hung.  The wait still ends by the busy
+ * timeout (bt_open_options.busy_timeout_ms).  On PostgreSQL it covers the
+ * writer lock every write transaction takes first.
+ *
+ * @p fn runs on the thread that waits, inside the call, while the handle
+ * is busy: it must not call libbugtrack on @p db, and should return
+ * quickly.  With asynchronous capture (the default) that is the writer
+ * thread.  A NULL @p fn turns the notice off (the default).
+ *
+ * @return BT_OK, or BT_EINVALID for a NULL @p db or a negative
+ * @p after_ms.  Thread-safe; a fork()ed child that adopts the handle keeps
+ * the notice.
+ */
+BT_EXTERN int bt_set_wait_notice(bt_db *db, int after_ms, bt_wait_notice_fn fn, void *arg);
+
 /** Counters of asynchronous capture, since bt_open(). */
 typedef struct bt_capture_stats {
 	/** BT_CAPTURE_STATS_VERSION: the library checks it. */

@@ -32,3 +32,23 @@ int bti_db_lock(bt_db *db, const char *caller)
 		db->drain(db->async, deadline);
 	return bti_db_lock_until(db, deadline, caller);
 }
+
+int bt_set_wait_notice(bt_db *db, int after_ms, bt_wait_notice_fn fn, void *arg)
+{
+	int rc;
+
+	if (!db || after_ms < 0)
+		return bti_error(BT_EINVALID, "bt_set_wait_notice: %s",
+				 db ? "after_ms is negative" : "db is NULL");
+	/* Under the lock: the store reads it there, on whichever thread waits. */
+	rc = bti_db_enter(db, "bt_set_wait_notice");
+	if (rc == BT_OK)
+		rc = bti_db_lock_until(db, bti_mono_ms() + db->busy_timeout_ms, "bt_set_wait_notice");
+	if (rc != BT_OK)
+		return rc;
+	db->notice.fn = fn;
+	db->notice.arg = arg;
+	db->notice.after_ms = after_ms;
+	bti_db_unlock(db);
+	return BT_OK;
+}

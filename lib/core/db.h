@@ -59,6 +59,9 @@ struct bt_db {
 	/* Capture calls refused because they re-entered a capture on the
 	 * same thread (a signal handler); read with atomics. */
 	uint64_t refused;
+	/* bt_set_wait_notice()'s, read by the store (bti_store.notice) under
+	 * @lock. */
+	bti_wait_notice notice;
 };
 
 static inline int64_t bti_db_now(const bt_db *db)

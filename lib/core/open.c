@@ -167,6 +167,8 @@ int bti_db_open(bt_db **out, const char *path, const bt_open_options *opts,
 	bti_process_open_begin();
 	if (rc == BT_OK)
 		rc = bti_store_open(&db->store, db->path, db->cfg.flags, busy, db->migrations);
+	if (rc == BT_OK)
+		db->store->notice = &db->notice;
 	/* Asynchronous capture is the default: a read-only handle captures
 	 * nothing, and BT_OPEN_SYNC asks for a commit per call. */
 	if (rc == BT_OK && !(db->cfg.flags & (BT_OPEN_SYNC | BT_OPEN_READONLY)))

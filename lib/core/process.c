@@ -232,6 +232,7 @@ int bti_db_adopt(bt_db *db, const char *caller)
 				    db->busy_timeout_ms, db->migrations);
 		if (rc != BT_OK)
 			goto out;
+		db->store->notice = &db->notice;
 	}
 	if (db->async) {
 		rc = bti_async_restart(db->async);

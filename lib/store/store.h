@@ -823,9 +823,40 @@ struct bti_store_ops {
 	void (*wait_close)(bti_waiter *w);
 };
 
+/* bt_set_wait_notice()'s: the backend calls @fn once per wait on another
+ * connection's lock that lasts @after_ms (bti_store_wait_noticed). */
+typedef struct bti_wait_notice {
+	bt_wait_notice_fn fn;
+	void *arg;
+	int after_ms;
+} bti_wait_notice;
+
 struct bti_store {
 	const bti_store_ops *ops;    /* the backend's table */
+	/* The handle's wait notice (bt_db owns it and outlives the store);
+	 * NULL for a store with no handle (doctor's, migrate --all's). */
+	const bti_wait_notice *notice;
 };
+
+/* Call @st's wait notice if a wait that began at @started_ms (monotonic)
+ * has lasted its after_ms at @now_ms and *@noticed is still 0; return how
+ * long the wait may go on before the next check is due (INT64_MAX: no
+ * notice is pending). */
+static inline int64_t bti_store_wait_noticed(bti_store *st, int64_t started_ms, int64_t now_ms,
+					     int *noticed)
+{
+	const bti_wait_notice *wn = st->notice;
+	int64_t due;
+
+	if (*noticed || !wn || !wn->fn)
+		return INT64_MAX;
+	due = started_ms + wn->after_ms;
+	if (now_ms < due)
+		return due - now_ms;
+	*noticed = 1;
+	wn->fn(wn->arg, now_ms - started_ms);
+	return INT64_MAX;
+}
 
 static inline void bti_store_close(bti_store *st)
 {

@@ -488,6 +488,66 @@ class Checker(clitest.Checker):
             con.rollback()
             con.close()
 
+    def lock_holder(self, db):
+        """A process that holds the lock every write of @db needs (SQLite:
+        the file's; PostgreSQL: the schema's writer lock) until its stdin
+        closes; returned once it holds it."""
+        held = os.path.join(self.tmp, "held")
+        if os.path.exists(held):
+            os.unlink(held)
+        if db.startswith("postgresql://"):
+            schema = db.split("schema=", 1)[1]
+            holder = subprocess.Popen(["psql", "-qX", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                      text=True)
+            holder.stdin.write(f"BEGIN; SET search_path TO {schema};"
+                               " SELECT pg_advisory_xact_lock(1651861364,"
+                               " hashtext(current_schema()));\n"
+                               f"\\! touch {held}\n")
+            holder.stdin.flush()
+        else:
+            holder = subprocess.Popen([sys.executable, "-c",
+                                       "import sqlite3, sys\n"
+                                       "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                                       "c.execute('BEGIN EXCLUSIVE')\n"
+                                       "open(sys.argv[2], 'w').close()\n"
+                                       "sys.stdin.read()\n"
+                                       "c.execute('ROLLBACK')", db, held],
+                                      stdin=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not os.path.exists(held) and holder.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return holder
+
+    def check_wait_notice(self):
+        """A write that waits on another process's lock says so after a
+        second, once, and goes on when the lock is let go."""
+        db = self.location("wait.db")
+        report = os.path.join(self.tmp, "wait-report.json")
+        with open(report, "w") as f:
+            json.dump({"report_id": "W-1", "title": "to note"}, f)
+        self.expect("a database to wait on", ["import", report], 0, db=db)
+        holder = self.lock_holder(db)
+        try:
+            started = time.monotonic()
+            writer = subprocess.Popen(self.command(["note", "1", "after the wait"], db),
+                                      cwd=self.tmp, env=self.env, text=True,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            first = writer.stderr.readline()  # the notice, while the lock is held
+            waited = time.monotonic() - started
+        finally:
+            holder.stdin.close()  # lets the lock go
+            holder.wait(timeout=60)
+        out, rest = writer.communicate(timeout=60)
+        self.check(first.startswith("bugtrack: waiting: another process holds a lock on ")
+                   and re.split(r"[/=]", db)[-1] in first and "(giving up after 5 s)" in first,
+                   "a write waiting on a lock says so", first + rest)
+        self.check(waited >= 0.9, "the notice comes after a second", f"{waited:.2f} s")
+        self.same("the write goes on once the lock is let go (exit, other stderr)",
+                  (writer.returncode, rest), (0, ""))
+        _, out, _ = self.expect("the note is stored", ["events", "1", "--json"], 0, db=db)
+        self.check("after the wait" in out, "the note is stored", out)
+
     def run_checks(self):
         self.check_migrate_one()
         if not self.postgresql:
@@ -498,6 +558,7 @@ class Checker(clitest.Checker):
         self.check_messages()  # last: the goldens name the schemas made before
         if not self.update:
             self.check_usage()
+        self.check_wait_notice()  # after the goldens, which number the schemas
 
 
 def main(argv):

@@ -4,8 +4,10 @@
  * the session settings, running statements, transactions, and mapping
  * PostgreSQL's errors (SQLSTATE) onto libbugtrack's codes.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,6 +561,52 @@ static int exec_last(bti_pg_store *st, const char *sql_text, const char *what, i
 	return rc;
 }
 
+/* exec_last for a statement that may wait on a lock: the answer is awaited
+ * in slices, so that a wait past the handle's wait notice says so
+ * (bt_set_wait_notice).  The server's lock_timeout still ends the wait. */
+static int exec_last_noticing(bti_pg_store *st, const char *sql_text, const char *what,
+			      int64_t *last_out)
+{
+	int64_t started = bti_mono_ms();
+	PGresult *res, *failed = NULL, *last = NULL;
+	int noticed = 0, rc = BT_OK;
+
+	if (!st->base.notice || !st->base.notice->fn || !st->conn)
+		return exec_last(st, sql_text, what, last_out);
+	if (!PQsendQuery(st->conn, sql_text))
+		return bti_pg_fail(st, NULL, what);
+	while (PQisBusy(st->conn)) {
+		struct pollfd pfd = { PQsocket(st->conn), POLLIN, 0 };
+		int64_t next = bti_store_wait_noticed(&st->base, started, bti_mono_ms(), &noticed);
+		int n = poll(&pfd, 1, next == INT64_MAX ? -1 : (int)next);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		/* A broken connection ends the wait: PQgetResult reports it. */
+		if (n > 0 && !PQconsumeInput(st->conn))
+			break;
+	}
+	/* Every statement's result, as PQexec would: the first failure is
+	 * the answer, else the last result. */
+	while ((res = PQgetResult(st->conn))) {
+		if (!failed && !result_ok(res)) {
+			failed = res;
+			continue;
+		}
+		PQclear(last);
+		last = res;
+	}
+	if (failed)
+		rc = bti_pg_fail(st, failed, what);
+	else if (!last)
+		rc = bti_pg_fail(st, NULL, what);
+	else if (last_out && PQntuples(last) > 0)
+		*last_out = bti_pg_get_int(last, 0, 0);
+	PQclear(failed);
+	PQclear(last);
+	return rc;
+}
+
 int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what)
 {
 	return exec_last(st, sql_text, what, NULL);
@@ -571,12 +619,12 @@ int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what)
 static int begin_retrying(bti_pg_store *st, const char *sql_text, const char *what,
 			  int64_t *last_out)
 {
-	int rc = exec_last(st, sql_text, what, last_out);
+	int rc = exec_last_noticing(st, sql_text, what, last_out);
 
 	if (rc == BT_EIO && st->conn && PQstatus(st->conn) == CONNECTION_BAD &&
 	    connect_now(st, what) == BT_OK && apply_lock_timeout(st) == BT_OK) {
 		bt_error_clear();
-		rc = exec_last(st, sql_text, what, last_out);
+		rc = exec_last_noticing(st, sql_text, what, last_out);
 	}
 	return rc;
 }

@@ -65,14 +65,17 @@ static int busy_wait(void *arg, int attempt)
 	int64_t now = bti_mono_ms(), end, left;
 	long pause;
 
-	if (attempt == 0)
+	if (attempt == 0) {
 		st->wait_started_ms = now;
+		st->wait_noticed = 0;
+	}
 	end = st->wait_started_ms + st->wait_ms;
 	if (st->deadline_ms && st->deadline_ms < end)
 		end = st->deadline_ms;
 	left = end - now;
 	if (left <= 0 || bti_fork_pending())
 		return 0;
+	(void)bti_store_wait_noticed(&st->base, st->wait_started_ms, now, &st->wait_noticed);
 	pause = attempt < 4 ? 1L << attempt : 10;
 	sleep_ms(pause < left ? pause : (long)left);
 	return 1;

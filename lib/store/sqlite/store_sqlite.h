@@ -25,6 +25,7 @@ typedef struct bti_sqlite_store {
 	int64_t deadline_ms;
 	int wait_ms;
 	int64_t wait_started_ms;
+	int wait_noticed; /* this wait called the handle's wait notice */
 	/* Prepared statements, keyed by the address of their SQL constant. */
 	struct {
 		const char *sql;
