@@ -4,24 +4,11 @@
  * with folding both sides and comparing bytes, on random text with
  * multi-byte, folding and invalid sequences.
  */
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "casefold.h"
+#include "check.h"
 #include "internal.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: ", __FILE__, __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 static void test_table(void)
 {
@@ -41,22 +28,21 @@ static void test_table(void)
 		if (!found || n > 8)
 			missing++;
 	}
-	CHECK(bad == 0, "%d code points whose folding folds again", bad);
-	CHECK(missing == 0, "%d code points missing from the sources of their folding", missing);
-	CHECK(bti_casefold_cp('A') == 'a' && bti_casefold_cp('a') == 'a' && bti_casefold_cp('@') == '@',
-	      "ASCII");
+	CHECK_INT_EQ(bad, 0);     /* code points whose folding folds again */
+	CHECK_INT_EQ(missing, 0); /* code points missing from the sources of their folding */
+	CHECK(bti_casefold_cp('A') == 'a' && bti_casefold_cp('a') == 'a' && bti_casefold_cp('@') == '@');
+	/* É, KELVIN SIGN, ẞ, final sigma, İ (no simple folding) */
 	CHECK(bti_casefold_cp(0xC9) == 0xE9 && bti_casefold_cp(0x212A) == 'k' &&
 	      bti_casefold_cp(0x1E9E) == 0xDF && bti_casefold_cp(0x3C2) == 0x3C3 &&
-	      bti_casefold_cp(0x130) == 0x130, "É, KELVIN SIGN, ẞ, final sigma, İ (no simple folding)");
-	CHECK(bti_casefold_sources('k', src, 8) == 3, "k has three sources");
+	      bti_casefold_cp(0x130) == 0x130);
+	CHECK_INT_EQ(bti_casefold_sources('k', src, 8), 3);
 }
 
 static void test_fold_string(void)
 {
 	char *s = bti_casefold("\xc3\x89" "CHEC \xff" "A", 9);
 
-	CHECK(s && strcmp(s, "\xc3\xa9" "chec \xef\xbf\xbd" "a") == 0,
-	      "folded, the invalid byte as U+FFFD: %s", s ? s : "(null)");
+	CHECK_STR_EQ(s, "\xc3\xa9" "chec \xef\xbf\xbd" "a"); /* the invalid byte as U+FFFD */
 	bti_free(s);
 }
 
@@ -93,7 +79,7 @@ static void test_contains(void)
 		int want, got;
 
 		if (!fh || !fn) {
-			CHECK(0, "out of memory");
+			CHECK(!"out of memory");
 			break;
 		}
 		want = strstr(fh, fn) != NULL;
@@ -103,18 +89,16 @@ static void test_contains(void)
 		bti_free(fh);
 		bti_free(fn);
 	}
-	CHECK(disagree == 0, "%d of 200000 searches disagree with fold-and-strstr", disagree);
-	CHECK(found > 20000 && found < 180000, "both outcomes are exercised (%d found)", found);
-	CHECK(bti_casefold_contains("", 0, "", 0) == 1 && bti_casefold_contains("x", 1, "", 0) == 1,
-	      "the empty needle");
-	CHECK(bti_casefold_contains("ab", 2, "abc", 3) == 0, "a needle longer than the text");
+	CHECK_INT_EQ(disagree, 0);            /* with fold-and-strstr */
+	CHECK(found > 20000 && found < 180000); /* both outcomes are exercised */
+	CHECK(bti_casefold_contains("", 0, "", 0) == 1 && bti_casefold_contains("x", 1, "", 0) == 1);
+	CHECK(bti_casefold_contains("ab", 2, "abc", 3) == 0); /* a needle longer than the text */
 }
 
 int main(void)
 {
-	test_table();
-	test_fold_string();
-	test_contains();
-	printf("%d checks, %d failures\n", checks, failures);
-	return failures ? 1 : 0;
+	RUN(test_table);
+	RUN(test_fold_string);
+	RUN(test_contains);
+	return check_finish();
 }
