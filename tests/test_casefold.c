@@ -5,6 +5,7 @@
  * multi-byte, folding and invalid sequences.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "casefold.h"
 #include "check.h"
@@ -93,6 +94,15 @@ static void test_contains(void)
 	CHECK(found > 20000 && found < 180000); /* both outcomes are exercised */
 	CHECK(bti_casefold_contains("", 0, "", 0) == 1 && bti_casefold_contains("x", 1, "", 0) == 1);
 	CHECK(bti_casefold_contains("ab", 2, "abc", 3) == 0); /* a needle longer than the text */
+	{
+		/* A long text is folded on the heap, not in the stack buffer. */
+		char long_text[2000];
+
+		memset(long_text, 'A', sizeof(long_text));
+		memcpy(long_text + sizeof(long_text) - 2, "\xc3\x89", 2); /* É at the end */
+		CHECK(bti_casefold_contains(long_text, sizeof(long_text), "a\xc3\xa9", 3) == 1);
+		CHECK(bti_casefold_contains(long_text, sizeof(long_text), "\xc3\xa9" "a", 3) == 0);
+	}
 }
 
 int main(void)

@@ -305,9 +305,10 @@ typedef void (*bt_wait_notice_fn)(void *arg, int64_t waited_ms);
  * quickly.  With asynchronous capture (the default) that is the writer
  * thread.  A NULL @p fn turns the notice off (the default).
  *
- * @return BT_OK, or BT_EINVALID for a NULL @p db or a negative
- * @p after_ms.  Thread-safe; a fork()ed child that adopts the handle keeps
- * the notice.
+ * @return BT_OK; BT_EINVALID for a NULL @p db or a negative @p after_ms;
+ * BT_EBUSY when another thread kept the handle busy past the busy timeout
+ * (the notice is then unchanged).  Thread-safe; a fork()ed child that
+ * adopts the handle keeps the notice.
  */
 BT_EXTERN int bt_set_wait_notice(bt_db *db, int after_ms, bt_wait_notice_fn fn, void *arg);
 

@@ -21,7 +21,8 @@ uint32_t bti_utf8_next(const char *s, size_t len, size_t *i);
 char *bti_casefold(const char *s, size_t len);
 
 /* 1 if @hay (@hn bytes) folded contains @needle (@nn bytes, folded
- * already by bti_casefold()), else 0.  An empty needle is in everything. */
+ * already by bti_casefold()), else 0; -1 when memory runs out.  Linear in
+ * @hn + @nn.  An empty needle is in everything. */
 int bti_casefold_contains(const char *hay, size_t hn, const char *needle, size_t nn);
 
 /* Every code point whose folding is @folded, @folded first: up to @cap of

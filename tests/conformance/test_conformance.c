@@ -1876,9 +1876,6 @@ static void test_sort_orders(void)
 	bt_close(db);
 }
 
-/* bt_ticket_get_by_trace_id: the newest log row's ticket, else the ticket
- * whose first occurrence had the trace id (a filed report has no log
- * row). */
 /* How many tickets a search for @text lists, with their ids or'ed as
  * bits 1 << (id - first) into *@which. */
 static int search_ids(bt_db *db, const char *text, int64_t first, unsigned *which)
@@ -1960,6 +1957,9 @@ static void test_search(void)
 	bt_close(db);
 }
 
+/* bt_ticket_get_by_trace_id: the newest log row's ticket, else the ticket
+ * whose first occurrence had the trace id (a filed report has no log
+ * row). */
 static void test_trace_lookup(void)
 {
 	bt_open_options opts = BT_OPEN_OPTIONS_INIT;

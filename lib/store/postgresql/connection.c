@@ -561,34 +561,50 @@ static int exec_last(bti_pg_store *st, const char *sql_text, const char *what, i
 	return rc;
 }
 
-/* exec_last for a statement that may wait on a lock: the answer is awaited
- * in slices, so that a wait past the handle's wait notice says so
- * (bt_set_wait_notice).  The server's lock_timeout still ends the wait. */
-static int exec_last_noticing(bti_pg_store *st, const char *sql_text, const char *what,
-			      int64_t *last_out)
+/* Wait until a result of the query in flight can be read without
+ * blocking, calling the wait notice of a wait that began at @started. */
+static void await_result(bti_pg_store *st, int64_t started, int *noticed)
 {
-	int64_t started = bti_mono_ms();
+	while (PQisBusy(st->conn)) {
+		struct pollfd pfd = { PQsocket(st->conn), POLLIN, 0 };
+		int64_t next = bti_store_wait_noticed(&st->base, started, bti_mono_ms(), noticed);
+		int n;
+
+		/* No socket, a failed poll or a broken connection end the wait:
+		 * PQgetResult then reports the failure. */
+		if (pfd.fd < 0)
+			return;
+		n = poll(&pfd, 1, next == INT64_MAX ? -1 : (int)next);
+		if (n < 0 && errno != EINTR)
+			return;
+		if (n > 0 && !PQconsumeInput(st->conn))
+			return;
+	}
+}
+
+/* exec_last for the write BEGIN, which waits on the writer lock: the
+ * answer is awaited in slices, so that a wait past the handle's wait
+ * notice says so (bt_set_wait_notice); the wait began at @started, and
+ * *@noticed says whether it was told.  The server's lock_timeout still
+ * ends the wait. */
+static int exec_last_noticing(bti_pg_store *st, const char *sql_text, const char *what,
+			      int64_t *last_out, int64_t started, int *noticed)
+{
 	PGresult *res, *failed = NULL, *last = NULL;
-	int noticed = 0, rc = BT_OK;
+	int rc = BT_OK;
 
 	if (!st->base.notice || !st->base.notice->fn || !st->conn)
 		return exec_last(st, sql_text, what, last_out);
 	if (!PQsendQuery(st->conn, sql_text))
 		return bti_pg_fail(st, NULL, what);
-	while (PQisBusy(st->conn)) {
-		struct pollfd pfd = { PQsocket(st->conn), POLLIN, 0 };
-		int64_t next = bti_store_wait_noticed(&st->base, started, bti_mono_ms(), &noticed);
-		int n = poll(&pfd, 1, next == INT64_MAX ? -1 : (int)next);
-
-		if (n < 0 && errno != EINTR)
-			break;
-		/* A broken connection ends the wait: PQgetResult reports it. */
-		if (n > 0 && !PQconsumeInput(st->conn))
-			break;
-	}
 	/* Every statement's result, as PQexec would: the first failure is
-	 * the answer, else the last result. */
-	while ((res = PQgetResult(st->conn))) {
+	 * the answer, else the last result.  Each may wait (the lock's is
+	 * the second), so the wait is watched before each. */
+	for (;;) {
+		await_result(st, started, noticed);
+		res = PQgetResult(st->conn);
+		if (!res)
+			break;
 		if (!failed && !result_ok(res)) {
 			failed = res;
 			continue;
@@ -619,12 +635,17 @@ int bti_pg_exec_simple(bti_pg_store *st, const char *sql_text, const char *what)
 static int begin_retrying(bti_pg_store *st, const char *sql_text, const char *what,
 			  int64_t *last_out)
 {
-	int rc = exec_last_noticing(st, sql_text, what, last_out);
+	/* Only the write BEGIN waits on a lock: a read's wait is the network's. */
+	int write = sql_text != SQL_BEGIN_READ, noticed = 0;
+	int64_t started = bti_mono_ms();
+	int rc = write ? exec_last_noticing(st, sql_text, what, last_out, started, &noticed)
+		       : exec_last(st, sql_text, what, last_out);
 
 	if (rc == BT_EIO && st->conn && PQstatus(st->conn) == CONNECTION_BAD &&
 	    connect_now(st, what) == BT_OK && apply_lock_timeout(st) == BT_OK) {
 		bt_error_clear();
-		rc = exec_last_noticing(st, sql_text, what, last_out);
+		rc = write ? exec_last_noticing(st, sql_text, what, last_out, started, &noticed)
+			   : exec_last(st, sql_text, what, last_out);
 	}
 	return rc;
 }

@@ -25,7 +25,7 @@ static const char SQL_TICKET_GET[] =
  * order serves every combination of filters.  Each parameter keeps one
  * type wherever it is used: PostgreSQL deduces it once per statement.
  * The text search ($12) is a regular expression that search_pattern()
- * builds from the folded needle: each of its letters becomes the class of
+ * builds from the folded needle: each of its letters becomes the group of
  * every code point that folds to it, so the server compares exactly as
  * the SQLite backend's bt_contains_folded() does, whatever its locale
  * (its lower() depends on the collation, and translate() with the whole
@@ -223,15 +223,18 @@ static const char *page_sql(bt_ticket_sort sort, int undated)
 }
 
 /* The regular expression (an ARE, matched case-sensitively) that finds
- * @folded in any case: a code point that others fold to becomes a bracket
- * of them all ("[kK\u212A]"), an ASCII punctuation character is escaped, any
- * other is itself.  NULL when memory runs out. */
+ * @folded in any case: a code point that others fold to becomes a group
+ * of them all ("(?:k|K|\u212A)": alternatives, not a bracket, so that a
+ * database whose encoding is not UTF-8 compares their bytes exactly), an
+ * ASCII punctuation character is escaped, any other is itself.  NULL when
+ * memory runs out. */
 static char *search_pattern(const char *folded)
 {
 	size_t len = strlen(folded), i = 0, o = 0, k, n;
 	uint32_t src[8];
-	/* A code point becomes at most 2 + 8 * 4 bytes. */
-	char *out = bti_malloc(len * 34 + 1);
+	/* A code point (one byte or more) becomes at most "(?:" + 8 * 4
+	 * bytes + 7 "|" + ")". */
+	char *out = len <= (SIZE_MAX - 1) / 43 ? bti_malloc(len * 43 + 1) : NULL;
 
 	if (!out)
 		return NULL;
@@ -242,10 +245,14 @@ static char *search_pattern(const char *folded)
 		if (n > sizeof(src) / sizeof(src[0]))
 			n = sizeof(src) / sizeof(src[0]); /* none has more than 4 */
 		if (n > 1) {
-			out[o++] = '[';
-			for (k = 0; k < n; k++)
+			memcpy(out + o, "(?:", 3);
+			o += 3;
+			for (k = 0; k < n; k++) {
+				if (k > 0)
+					out[o++] = '|';
 				o += bti_utf8_put(src[k], out + o);
-			out[o++] = ']';
+			}
+			out[o++] = ')';
 			continue;
 		}
 		if (cp < 0x80 && !isalnum((int)cp))

@@ -20,13 +20,18 @@ static void contains_folded(sqlite3_context *ctx, int argc, sqlite3_value **argv
 	const char *needle = (const char *)sqlite3_value_text(argv[1]);
 	int nn = sqlite3_value_bytes(argv[1]);
 
+	int found;
+
 	(void)argc;
 	if (!needle) {
 		sqlite3_result_null(ctx);
 		return;
 	}
-	sqlite3_result_int(ctx, hay ? bti_casefold_contains(hay, (size_t)hn, needle, (size_t)nn)
-				    : 0);
+	found = hay ? bti_casefold_contains(hay, (size_t)hn, needle, (size_t)nn) : 0;
+	if (found < 0)
+		sqlite3_result_error_nomem(ctx);
+	else
+		sqlite3_result_int(ctx, found);
 }
 
 int bti_sqlite_functions_install(bti_sqlite_store *st)
