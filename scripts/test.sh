@@ -12,7 +12,7 @@
 #      host shapes that fork no threaded process (signal handlers, dlclose)
 #   4. valgrind memcheck: the unit, migrations and conformance suites
 #   5. libFuzzer (clang, ASan + UBSan): every fuzz target for fuzz_seconds
-#      (60 s) from the seed corpus, with a fixed seed (fuzz_seed); a crash
+#      (40 s) from the seed corpus, with a fixed seed (fuzz_seed); a crash
 #      input is printed in base64
 # The unit suite includes the replay of every fuzz corpus and regression
 # input; the faults (I/O and OOM injection) and torture (kill -9) suites run
