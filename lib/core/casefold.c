@@ -9,6 +9,7 @@
 
 #include "casefold.h"
 #include "internal.h"
+#include "text.h"
 
 #include "casefold_table.h"
 
@@ -35,65 +36,16 @@ uint32_t bti_casefold_cp(uint32_t cp)
 
 uint32_t bti_utf8_next(const char *s, size_t len, size_t *i)
 {
-	const unsigned char *p = (const unsigned char *)s + *i;
-	size_t left = len - *i, n, k;
 	uint32_t cp;
+	size_t n = bti_utf8_decode(s + *i, len - *i, &cp);
 
-	if (p[0] < 0x80) {
-		*i += 1;
-		return p[0];
+	if (n == 0) { /* a NUL byte reads as itself, an invalid one as U+FFFD */
+		cp = s[*i] == '\0' ? 0 : 0xFFFD;
+		n = 1;
 	}
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		n = 2, cp = p[0] & 0x1Fu;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		n = 3, cp = p[0] & 0x0Fu;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		n = 4, cp = p[0] & 0x07u;
-	else
-		goto invalid;
-	if (left < n)
-		goto invalid;
-	for (k = 1; k < n; k++) {
-		if ((p[k] & 0xC0) != 0x80)
-			goto invalid;
-		cp = (cp << 6) | (p[k] & 0x3Fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		goto invalid;
 	*i += n;
 	return cp;
-invalid:
-	*i += 1;
-	return 0xFFFD;
 }
-
-size_t bti_utf8_put(uint32_t cp, char *out)
-{
-	unsigned char *o = (unsigned char *)out;
-
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xC0 | (cp >> 6));
-		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xE0 | (cp >> 12));
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xF0 | (cp >> 18));
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 
 /* Fold @len bytes of @s into @out, which has room for len * 3 + 1 bytes;
  * returns the folded length.  An invalid byte becomes a 3-byte U+FFFD;

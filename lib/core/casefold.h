@@ -13,7 +13,8 @@
 /* The simple case folding of code point @cp (itself when it has none). */
 uint32_t bti_casefold_cp(uint32_t cp);
 
-/* The code point at s[*i] (of @len bytes), *i moved past it. */
+/* The code point at s[*i] (of @len bytes), *i moved past it; an invalid
+ * byte reads as U+FFFD (bti_utf8_decode is the decoder). */
 uint32_t bti_utf8_next(const char *s, size_t len, size_t *i);
 
 /* @len bytes of @s folded, as a new string (bti_free); NULL when memory
@@ -28,8 +29,5 @@ int bti_casefold_contains(const char *hay, size_t hn, const char *needle, size_t
 /* Every code point whose folding is @folded, @folded first: up to @cap of
  * them go to @out; returns how many there are. */
 size_t bti_casefold_sources(uint32_t folded, uint32_t *out, size_t cap);
-
-/* UTF-8 for @cp into @out (4 bytes of room); returns its length. */
-size_t bti_utf8_put(uint32_t cp, char *out);
 
 #endif

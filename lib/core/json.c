@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 #include "json.h"
+#include "text.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -218,26 +219,6 @@ static unsigned hex4(const char *s)
 	return v;
 }
 
-static char *put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xc0 | cp >> 6);
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xe0 | cp >> 12);
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*o++ = (char)(0xf0 | cp >> 18);
-		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	}
-	return o;
-}
-
 /* Decode the string token [s, e) (quotes included) into @o, which has room
  * for e - s bytes: no escape decodes longer than it is written.  Returns
  * the length; @o is NUL-terminated. */
@@ -274,7 +255,7 @@ static size_t decode_string(const char *s, const char *e, char *o)
 		/* A NUL would end the text; a lone surrogate is no character. */
 		if (cp == 0 || (cp >= 0xd800 && cp < 0xe000))
 			cp = 0xfffd;
-		o = put_utf8(o, cp);
+		o += bti_utf8_put(cp, o);
 	}
 	*o = '\0';
 	return (size_t)(o - start);

@@ -35,18 +35,19 @@ char *bti_vformat(size_t *len_out, const char *fmt, va_list ap)
 	return out;
 }
 
-/* Length of the valid UTF-8 sequence at @s (at most @len bytes), or 0 if
- * it is invalid (overlong forms, surrogates and NUL included). */
-static size_t utf8_seq(const unsigned char *s, size_t len)
+size_t bti_utf8_decode(const char *s, size_t len, uint32_t *cp_out)
 {
-	unsigned int c = s[0];
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned int c = u[0];
 	size_t n, i;
-	unsigned int cp;
+	uint32_t cp;
 
 	if (c == 0)
 		return 0;
-	if (c < 0x80)
+	if (c < 0x80) {
+		*cp_out = c;
 		return 1;
+	}
 	if (c >= 0xC2 && c <= 0xDF)
 		n = 2, cp = c & 0x1F;
 	else if (c >= 0xE0 && c <= 0xEF)
@@ -58,27 +59,55 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
 	if (len < n)
 		return 0;
 	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
+		if ((u[i] & 0xC0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
+		cp = (cp << 6) | (u[i] & 0x3F);
 	}
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
 	    (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
+	*cp_out = cp;
 	return n;
+}
+
+size_t bti_utf8_put(uint32_t cp, char *out)
+{
+	unsigned char *o = (unsigned char *)out;
+
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | (cp >> 18));
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
 }
 
 int bti_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, n;
+	uint32_t cp;
 
 	while (i < len) {
 		if (p[i] >= 0x01 && p[i] < 0x80) {
 			i++;
 			continue;
 		}
-		n = utf8_seq(p + i, len - i);
+		n = bti_utf8_decode(s + i, len - i, &cp);
 		if (!n)
 			return 0;
 		i += n;
@@ -90,6 +119,7 @@ char *bti_text_clean(const char *in, size_t len, size_t max, size_t *len_out)
 {
 	const unsigned char *p = (const unsigned char *)in;
 	size_t i = 0, o = 0, n, cap;
+	uint32_t cp;
 	int truncated = 0;
 	char *out;
 
@@ -99,7 +129,7 @@ char *bti_text_clean(const char *in, size_t len, size_t max, size_t *len_out)
 	if (!out)
 		return NULL;
 	while (i < len) {
-		n = utf8_seq(p + i, len - i);
+		n = bti_utf8_decode(in + i, len - i, &cp);
 		if (max && o + (n ? n : 3) > max) {
 			truncated = 1;
 			break;

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The marker appended to text cut at the maximum length. */
 #define BTI_TRUNCATION_MARKER "\xe2\x80\xa6[truncated]"
@@ -24,6 +25,14 @@ char *bti_text_clean(const char *in, size_t len, size_t max, size_t *len_out);
  * bytes (no copy: the common case), else a cleaned copy, which *owned
  * receives for the caller to free.  NULL stays NULL.  BT_OK or BT_ENOMEM. */
 int bti_text_field(const char *s, size_t max, const char **out, char **owned);
+
+/* The length of the valid UTF-8 sequence at @s (at most @len bytes, at
+ * least 1), its code point in *@cp_out; 0 for an invalid one (overlong
+ * forms, surrogates and NUL included). */
+size_t bti_utf8_decode(const char *s, size_t len, uint32_t *cp_out);
+
+/* UTF-8 for @cp into @out (4 bytes of room); returns its length. */
+size_t bti_utf8_put(uint32_t cp, char *out);
 
 /* 1 if @len bytes of @s are valid UTF-8 without NUL bytes. */
 int bti_utf8_valid(const char *s, size_t len);

@@ -8,6 +8,7 @@
 
 #include "casefold.h"
 #include "store_postgresql.h"
+#include "text.h"
 #include "ticket.h"
 
 static const char SQL_TICKET_GET[] =
