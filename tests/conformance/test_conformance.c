@@ -1909,19 +1909,14 @@ static void test_search(void)
 		{ "axb", NULL },
 		{ "bad \xff byte", NULL },                                 /* stored as U+FFFD */
 	};
-	bt_open_options opts = BT_OPEN_OPTIONS_INIT;
 	bt_event ev = BT_EVENT_INIT;
-	bt_db *db = NULL;
+	bt_db *db;
 	char loc[1024];
 	int64_t first = 0, id;
 	unsigned which;
 
 	fresh("search", loc, sizeof(loc));
-	opts.clock = fake_clock;
-	opts.flags = BT_OPEN_SYNC;
-	CHECK_RC(bt_open(&db, loc, &opts), BT_OK);
-	if (!db)
-		exit(2);
+	db = open_loc(loc, BT_OPEN_SYNC, DAY);
 	for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
 		bt_report r = BT_REPORT_INIT;
 
