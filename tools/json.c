@@ -75,6 +75,10 @@ static void escape(json *j, const char *s)
 
 	putc_(j, '"');
 	while (i < len) {
+		if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '"' && p[i] != '\\') {
+			i++; /* the common case, without decoding */
+			continue;
+		}
 		n = utf8_decode(p + i, len - i, &cp);
 		if (n != 0 && cp != '"' && cp != '\\' && cp >= 0x20 && cp != 0x7F) {
 			i += n;

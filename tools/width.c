@@ -158,7 +158,16 @@ int char_width(uint32_t cp)
  * 1-column character (clean text has none: text_clean made it U+FFFD). */
 static size_t next(const char *s, uint32_t *cp)
 {
-	size_t n = utf8_decode((const unsigned char *)s, strlen(s), cp);
+	size_t n;
+
+	if ((unsigned char)*s < 0x80) {
+		*cp = (unsigned char)*s;
+		return 1;
+	}
+	/* Not strlen(s) (that made widths quadratic): the decoder stops at
+	 * the first byte that does not continue the sequence, which the
+	 * terminating NUL never does, so 4 bounds it. */
+	n = utf8_decode((const unsigned char *)s, 4, cp);
 
 	if (n == 0) {
 		*cp = 0xFFFD;

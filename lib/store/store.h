@@ -502,17 +502,20 @@ static inline int bti_store_report_top_page(bti_store *st, int64_t from, int64_t
 				 size_t cap, size_t *n_out);
 void bti_report_top_row_clear(bti_report_top_row *row);
 
-/* The least component (of error_logs or tickets) after @after (NULL: the
- * first), or BT_ITEROVER; *out is owned by the caller (bti_free). */
-static inline int bti_store_report_next_component(bti_store *st, const char *after, char **out);
-
-typedef struct bti_report_counts {
+typedef struct bti_report_component_row {
+	char *component; /* owned; NULL: tickets without one */
 	int64_t occurrences, new_tickets, open_now;
-} bti_report_counts;
+} bti_report_component_row;
 
-/* Counts of @component (NULL: tickets without one), in one statement. */
-static inline int bti_store_report_component(bti_store *st, int64_t from, int64_t to,
-				 const char *component, bti_report_counts *out);
+/* Up to @cap components that tickets have, by name with NULL first, after
+ * @after when @has_after (@after NULL: after the NULL component), each with
+ * its occurrences and new tickets in [from, to) and its open tickets now; a
+ * row may count nothing.  Fewer than @cap rows: the last page.  Free rows
+ * with bti_report_component_row_clear. */
+static inline int bti_store_report_component_page(bti_store *st, int64_t from, int64_t to,
+				 int has_after, const char *after,
+				 bti_report_component_row *rows, size_t cap, size_t *n_out);
+void bti_report_component_row_clear(bti_report_component_row *row);
 
 /* The time of the first log row or ticket creation in [at, to), or
  * BT_ITEROVER. */
@@ -775,9 +778,8 @@ struct bti_store_ops {
 	int (*report_summary)(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
 	int (*report_top_page)(bti_store *st, int64_t from, int64_t to, int64_t after_count,
 		int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
-	int (*report_next_component)(bti_store *st, const char *after, char **out);
-	int (*report_component)(bti_store *st, int64_t from, int64_t to, const char *component,
-		bti_report_counts *out);
+	int (*report_component_page)(bti_store *st, int64_t from, int64_t to, int has_after,
+		const char *after, bti_report_component_row *rows, size_t cap, size_t *n_out);
 	int (*report_next_activity)(bti_store *st, int64_t at, int64_t to, int64_t *out);
 	int (*report_day_page)(bti_store *st, int64_t from, int64_t to, int has_after,
 		const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out);
@@ -1129,15 +1131,11 @@ static inline int bti_store_report_top_page(bti_store *st, int64_t from, int64_t
 	return st->ops->report_top_page(st, from, to, after_count, after_id, rows, cap, n_out);
 }
 
-static inline int bti_store_report_next_component(bti_store *st, const char *after, char **out)
+static inline int bti_store_report_component_page(bti_store *st, int64_t from, int64_t to,
+				 int has_after, const char *after,
+				 bti_report_component_row *rows, size_t cap, size_t *n_out)
 {
-	return st->ops->report_next_component(st, after, out);
-}
-
-static inline int bti_store_report_component(bti_store *st, int64_t from, int64_t to,
-				 const char *component, bti_report_counts *out)
-{
-	return st->ops->report_component(st, from, to, component, out);
+	return st->ops->report_component_page(st, from, to, has_after, after, rows, cap, n_out);
 }
 
 static inline int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to,

@@ -18,6 +18,9 @@
 #include "versioned.h"
 
 #define PAGE_ROWS 64
+/* A page of components costs a pass over the range's current days (see
+ * store/sqlite/reports.c), so pages are larger. */
+#define COMPONENT_ROWS 256
 #define MAX_COLS 10
 #define TOP_DEFAULT 10u
 #define TOP_MAX 1000u
@@ -99,6 +102,7 @@ struct bt_aggregate_iter {
 	int64_t after_count, after_id;
 	int64_t day;               /* daily: the start of the current day */
 	bti_report_day_row days[PAGE_ROWS];
+	bti_report_component_row components[COMPONENT_ROWS];
 	int has_after;             /* components, daily: a component was returned */
 	char *after;               /* ... namely this one (NULL: the NULL component) */
 	bti_report_mttr_row mttr[5];
@@ -306,57 +310,55 @@ static void set_after(bt_aggregate_iter *it, char *component)
 	it->has_after = 1;
 }
 
-/* One component, and its counts; BT_ITEROVER after the last.  The NULL
- * component (tickets without one) comes first.  The position moves only
- * once both reads succeeded, so a failed call can be retried. */
-static int component_step(bt_aggregate_iter *it, char **name_out, bti_report_counts *c)
+/* The next page of components after the position. */
+static int component_page(bt_aggregate_iter *it)
 {
-	bti_store *st = it->db->store;
-	char *name = NULL;
-	int rc = BT_OK;
+	int rc;
 
 	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
 	if (rc != BT_OK)
 		return rc;
-	if (it->has_after)
-		rc = bti_store_report_next_component(st, it->after, &name);
-	if (rc == BT_OK)
-		rc = bti_store_report_component(st, it->from, it->to, name, c);
+	rc = bti_store_report_component_page(it->db->store, it->from, it->to, it->has_after,
+					     it->after, it->components, COMPONENT_ROWS, &it->count);
 	bti_db_unlock(it->db);
-	if (rc != BT_OK) {
-		bti_free(name);
+	it->next = 0;
+	if (rc != BT_OK)
 		return rc;
-	}
-	*name_out = name;
+	if (it->count < COMPONENT_ROWS)
+		it->last_page = 1;
 	return BT_OK;
 }
 
 static int components_next(bt_aggregate_iter *it)
 {
-	bti_report_counts c;
-	char *name;
 	int rc;
 
 	while (!it->done) {
-		memset(&c, 0, sizeof(c));
-		rc = component_step(it, &name, &c);
-		if (rc == BT_ITEROVER)
-			it->done = 1;
-		if (rc != BT_OK)
-			return rc;
-		if (!c.occurrences && !c.new_tickets && !c.open_now) {
-			set_after(it, name);
+		bti_report_component_row *r;
+		char *position = NULL;
+
+		if (it->next == it->count) {
+			if (it->last_page) {
+				it->done = 1;
+				break;
+			}
+			rc = component_page(it);
+			if (rc != BT_OK)
+				return rc;
+			continue;
+		}
+		r = &it->components[it->next];
+		if (r->component && !(position = bti_strdup(r->component)))
+			return bti_error(BT_ENOMEM, "bt_aggregate_iter_next: out of memory");
+		it->next++;
+		set_after(it, position);
+		if (!r->occurrences && !r->new_tickets && !r->open_now)
 			continue; /* nothing to report */
-		}
-		rc = set_text_copy(it, 0, name);
-		if (rc != BT_OK) {
-			bti_free(name);
-			return rc;
-		}
-		set_after(it, name);
-		set_int(it, 1, c.occurrences);
-		set_int(it, 2, c.new_tickets);
-		set_int(it, 3, c.open_now);
+		set_text(it, 0, r->component);
+		r->component = NULL;
+		set_int(it, 1, r->occurrences);
+		set_int(it, 2, r->new_tickets);
+		set_int(it, 3, r->open_now);
 		return BT_OK;
 	}
 	return BT_ITEROVER;
@@ -547,6 +549,8 @@ void bt_aggregate_iter_free(bt_aggregate_iter *it)
 		bti_report_top_row_clear(&it->top[i]);
 		bti_report_day_row_clear(&it->days[i]);
 	}
+	for (i = 0; i < COMPONENT_ROWS; i++)
+		bti_report_component_row_clear(&it->components[i]);
 	bti_free(it->after);
 	bti_free(it);
 }

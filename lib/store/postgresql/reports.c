@@ -231,7 +231,9 @@ int bti_pg_op_report_top_page(bti_store *base, int64_t from, int64_t to, int64_t
 	return BT_OK;
 }
 
-int bti_pg_op_report_next_component(bti_store *base, const char *after, char **out)
+/* The least component after @after (NULL: the first named one), or
+ * BT_ITEROVER. */
+static int next_component(bti_store *base, const char *after, char **out)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
@@ -252,8 +254,8 @@ int bti_pg_op_report_next_component(bti_store *base, const char *after, char **o
 	return rc == BT_OK && !*out ? BT_ITEROVER : rc;
 }
 
-int bti_pg_op_report_component(bti_store *base, int64_t from, int64_t to, const char *component,
-			       bti_report_counts *out)
+static int component_counts(bti_store *base, int64_t from, int64_t to, const char *component,
+			    bti_report_component_row *out)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
@@ -274,6 +276,40 @@ int bti_pg_op_report_component(bti_store *base, int64_t from, int64_t to, const 
 		out->open_now = bti_pg_get_int(res, 0, 2);
 	}
 	PQclear(res);
+	return BT_OK;
+}
+
+/* One component at a time (PostgreSQL reads each from its indexes). */
+int bti_pg_op_report_component_page(bti_store *base, int64_t from, int64_t to, int has_after,
+				    const char *after, bti_report_component_row *rows, size_t cap,
+				    size_t *n_out)
+{
+	size_t n = 0;
+	int rc = BT_OK;
+
+	*n_out = 0;
+	while (n < cap) {
+		char *name = NULL;
+
+		if (has_after && (rc = next_component(base, after, &name)) != BT_OK)
+			break;
+		memset(&rows[n], 0, sizeof(rows[n]));
+		rc = component_counts(base, from, to, name, &rows[n]);
+		if (rc != BT_OK) {
+			bti_free(name);
+			break;
+		}
+		rows[n].component = name;
+		after = name;
+		has_after = 1;
+		n++;
+	}
+	if (rc != BT_OK && rc != BT_ITEROVER) {
+		while (n)
+			bti_report_component_row_clear(&rows[--n]);
+		return rc;
+	}
+	*n_out = n;
 	return BT_OK;
 }
 

@@ -30,44 +30,72 @@
 /* A component as report_days keys it (0010_report_days): '' for none. */
 #define C_KEY(p) "coalesce('=' || " p ", '')"
 
-/* ?1, ?2: the range; ?3, ?4: its days. */
+/* Whether days d0..d1 hold every day with occurrences: min() and max()
+ * over two indexes. */
+#define COVERS_ALL(d0, d1) \
+	"(" d0 " <= coalesce((SELECT min(day) FROM ticket_days), " d0 ")" \
+	" AND " d0 " <= coalesce((SELECT min(last_day) FROM tickets), " d0 ")" \
+	" AND " d1 " >= coalesce((SELECT max(day) FROM ticket_days), " d1 ")" \
+	" AND " d1 " >= coalesce((SELECT max(last_day) FROM tickets), " d1 "))"
+static const char SQL_COVERS_ALL[] = "SELECT " COVERS_ALL("?1", "?2");
+
+/* ?1, ?2: the range; ?3, ?4: its days.  When they cover every day with
+ * occurrences, a ticket was seen in them if it was ever seen: its current
+ * day counts, or (rarely, after a merge) it has a filed day. */
 static const char SQL_SUMMARY[] =
-	"SELECT o.n, o.seen,"
+	"SELECT"
+	" (SELECT coalesce(sum(occurrences), 0) FROM report_days WHERE day BETWEEN ?3 AND ?4)"
+	" + (SELECT coalesce(sum(last_day_count), 0) FROM tickets WHERE last_day BETWEEN ?3 AND ?4),"
+	" CASE WHEN " COVERS_ALL("?3", "?4") " THEN (SELECT count(*) FROM tickets WHERE last_day >= 0"
+	"   AND (last_day_count > 0 OR EXISTS (SELECT 1 FROM ticket_days WHERE ticket_id = tickets.id)))"
+	" ELSE (SELECT count(DISTINCT ticket_id) FROM (" DAYS("?3", "?4") ")) END,"
 	" (SELECT count(*) FROM tickets WHERE created_at >= ?1 AND created_at < ?2),"
 	" (SELECT count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2),"
 	" (SELECT count(*) FROM ticket_events"
 	"  WHERE kind = 'regressed' AND created_at >= ?1 AND created_at < ?2),"
-	" (SELECT count(*) FROM tickets WHERE status IN " OPEN_STATUSES ")"
-	" FROM (SELECT coalesce(sum(n), 0) AS n, count(DISTINCT ticket_id) AS seen"
-	"       FROM (" DAYS("?3", "?4") ")) AS o";
+	" (SELECT count(*) FROM tickets WHERE status IN " OPEN_STATUSES ")";
 
 /* ?1, ?2: the days; ?3 < 0: the first page; else the rows after (?3
- * occurrences, id ?4). */
+ * occurrences, id ?4).  The page is chosen before its rows are read. */
 static const char SQL_TOP_PAGE[] =
 	"SELECT t.id, g.n, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
 	" t.severity, t.component, t.title"
-	" FROM (SELECT ticket_id, sum(n) AS n FROM (" DAYS("?1", "?2") ") GROUP BY ticket_id) AS g"
-	" JOIN tickets AS t ON t.id = g.ticket_id"
-	" WHERE ?3 < 0 OR g.n < ?3 OR (g.n = ?3 AND t.id > ?4)"
-	" ORDER BY g.n DESC, t.id LIMIT ?5";
+	" FROM (SELECT ticket_id, n FROM"
+	"  (SELECT ticket_id, sum(n) AS n FROM (" DAYS("?1", "?2") ") GROUP BY ticket_id)"
+	"  WHERE ?3 < 0 OR n < ?3 OR (n = ?3 AND ticket_id > ?4)"
+	"  ORDER BY n DESC, ticket_id LIMIT ?5) AS g"
+	" JOIN tickets AS t ON t.id = g.ticket_id ORDER BY g.n DESC, t.id";
+/* When the days cover every day with occurrences, a ticket's occurrences
+ * in them are all of them: occurrence_count, which capture and merge keep
+ * equal to its filed days plus its current one (tests/test_report.c checks it),
+ * read in order from tickets_count_floor (0011) rather than summed from
+ * every filed day.  ?3: INT64_MAX on the first page. */
+static const char SQL_TOP_PAGE_ALL[] =
+	"SELECT t.id, t.occurrence_count, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
+	" t.severity, t.component, t.title FROM tickets AS t"
+	" WHERE t.count_floor <= " BTI_SQLITE_COUNT_FLOOR("?3")
+	" AND t.duplicate_of IS NULL AND t.occurrence_count > 0"
+	" AND (t.occurrence_count < ?3 OR (t.occurrence_count = ?3 AND t.id > ?4))"
+	" ORDER BY t.count_floor DESC, t.occurrence_count DESC, t.id LIMIT ?5";
 
-/* A component is one that tickets have: an index seek on tickets_component. */
-static const char SQL_FIRST_COMPONENT[] =
-	"SELECT min(component) FROM tickets WHERE component IS NOT NULL";
-static const char SQL_NEXT_COMPONENT[] = "SELECT min(component) FROM tickets WHERE component > ?1";
-
-/* ?3: the component, or NULL for tickets without one ("IS" matches NULL
- * and still seeks the index); ?4, ?5: the days.  The filed days come
- * summed from report_days, the current ones from the component's tickets. */
-static const char SQL_COMPONENT[] =
-	"SELECT"
-	" (SELECT coalesce(sum(occurrences), 0) FROM report_days"
-	"  WHERE day BETWEEN ?4 AND ?5 AND c = " C_KEY("?3") ")"
-	" + (SELECT coalesce(sum(last_day_count), 0) FROM tickets"
-	"    WHERE component IS ?3 AND last_day BETWEEN ?4 AND ?5),"
-	" (SELECT count(*) FROM tickets"
-	"  WHERE component IS ?3 AND created_at >= ?1 AND created_at < ?2),"
-	" (SELECT count(*) FROM tickets WHERE component IS ?3 AND status IN " OPEN_STATUSES ")";
+/* A page of components (?3 = 0: from the NULL one; else after ?4, NULL:
+ * after the NULL one), ?5 of them; ?1, ?2: the range, ?6, ?7: its days.
+ * Three grouped reads, each from one index: the filed days (report_days),
+ * the current days (tickets_last_day), and the new and open tickets
+ * (tickets_component, in component order).  A page reads the whole range,
+ * hence COMPONENT_ROWS in aggregate.c. */
+static const char SQL_COMPONENT_PAGE[] =
+	"SELECT c, sum(o), sum(n), sum(k) FROM ("
+	"  SELECT CASE WHEN c = '' THEN NULL ELSE substr(c, 2) END AS c, sum(occurrences) AS o,"
+	"   0 AS n, 0 AS k FROM report_days WHERE day BETWEEN ?6 AND ?7 GROUP BY c"
+	"  UNION ALL"
+	"  SELECT component, sum(last_day_count), 0, 0 FROM tickets"
+	"  WHERE last_day BETWEEN ?6 AND ?7 GROUP BY component"
+	"  UNION ALL"
+	"  SELECT component, 0, sum(created_at >= ?1 AND created_at < ?2),"
+	"   sum(status IN " OPEN_STATUSES ") FROM tickets GROUP BY component)"
+	" WHERE ?3 = 0 OR (?4 IS NULL AND c IS NOT NULL) OR c > ?4"
+	" GROUP BY c ORDER BY c LIMIT ?5";
 
 /* The first day with occurrences or a new ticket, as its first millisecond
  * (or the new ticket's time); ?3, ?4: the days of [?1, ?2).  A min() over
@@ -132,6 +160,22 @@ static int dup_column(bti_sqlite_store *st, sqlite3_stmt *stmt, int col, char **
 	return *out ? BT_OK : bti_error(BT_ENOMEM, "reading a report: out of memory");
 }
 
+/* Whether days d0..d1 hold every day with occurrences. */
+static int covers_all(bti_sqlite_store *st, int64_t d0, int64_t d1, int *out)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_COVERS_ALL, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, d0);
+	sqlite3_bind_int64(stmt, 2, d1);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(stmt, 0);
+	return finish(st, stmt, rc, "reading the report's days");
+}
+
 int bti_sqlite_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_report_summary *out)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
@@ -194,14 +238,23 @@ int bti_sqlite_op_report_top_page(bti_store *base, int64_t from, int64_t to, int
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = 0;
-	int rc = bti_sqlite_stmt(st, SQL_TOP_PAGE, &stmt);
+	int all = 0, rc;
 
 	*n_out = 0;
+	/* One snapshot for the choice and the page. */
+	rc = bti_sqlite_op_begin_read(base);
 	if (rc != BT_OK)
 		return rc;
+	rc = covers_all(st, bti_day_of(from), bti_day_of(to - 1), &all);
+	if (rc == BT_OK)
+		rc = bti_sqlite_stmt(st, all ? SQL_TOP_PAGE_ALL : SQL_TOP_PAGE, &stmt);
+	if (rc != BT_OK) {
+		bti_sqlite_op_rollback(base);
+		return rc;
+	}
 	sqlite3_bind_int64(stmt, 1, bti_day_of(from));
 	sqlite3_bind_int64(stmt, 2, bti_day_of(to - 1));
-	sqlite3_bind_int64(stmt, 3, after_count);
+	sqlite3_bind_int64(stmt, 3, all && after_count < 0 ? INT64_MAX : after_count);
 	sqlite3_bind_int64(stmt, 4, after_id);
 	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
 	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -211,6 +264,7 @@ int bti_sqlite_op_report_top_page(bti_store *base, int64_t from, int64_t to, int
 		n++;
 	}
 	rc = finish(st, stmt, rc, "reading the top tickets");
+	bti_sqlite_op_rollback(base);
 	if (rc != BT_OK) {
 		while (n)
 			bti_report_top_row_clear(&rows[--n]);
@@ -220,44 +274,48 @@ int bti_sqlite_op_report_top_page(bti_store *base, int64_t from, int64_t to, int
 	return BT_OK;
 }
 
-int bti_sqlite_op_report_next_component(bti_store *base, const char *after, char **out)
+void bti_report_component_row_clear(bti_report_component_row *row)
 {
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, after ? SQL_NEXT_COMPONENT : SQL_FIRST_COMPONENT, &stmt);
-
-	*out = NULL;
-	if (rc != BT_OK)
-		return rc;
-	bti_bind_text(stmt, 1, after);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
-		rc = dup_column(st, stmt, 0, out);
-	rc = finish(st, stmt, rc, "reading the components");
-	return rc == BT_OK && !*out ? BT_ITEROVER : rc;
+	bti_free(row->component);
+	row->component = NULL;
 }
 
-int bti_sqlite_op_report_component(bti_store *base, int64_t from, int64_t to, const char *component,
-			       bti_report_counts *out)
+int bti_sqlite_op_report_component_page(bti_store *base, int64_t from, int64_t to, int has_after,
+					const char *after, bti_report_component_row *rows,
+					size_t cap, size_t *n_out)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_COMPONENT, &stmt);
+	size_t n = 0;
+	int rc = bti_sqlite_stmt(st, SQL_COMPONENT_PAGE, &stmt);
 
+	*n_out = 0;
 	if (rc != BT_OK)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, from);
 	sqlite3_bind_int64(stmt, 2, to);
-	bti_bind_text(stmt, 3, component);
-	sqlite3_bind_int64(stmt, 4, bti_day_of(from));
-	sqlite3_bind_int64(stmt, 5, bti_day_of(to - 1));
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->occurrences = sqlite3_column_int64(stmt, 0);
-		out->new_tickets = sqlite3_column_int64(stmt, 1);
-		out->open_now = sqlite3_column_int64(stmt, 2);
+	sqlite3_bind_int(stmt, 3, has_after != 0);
+	bti_bind_text(stmt, 4, after);
+	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
+	sqlite3_bind_int64(stmt, 6, bti_day_of(from));
+	sqlite3_bind_int64(stmt, 7, bti_day_of(to - 1));
+	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		rc = dup_column(st, stmt, 0, &rows[n].component);
+		if (rc != BT_OK)
+			break;
+		rows[n].occurrences = sqlite3_column_int64(stmt, 1);
+		rows[n].new_tickets = sqlite3_column_int64(stmt, 2);
+		rows[n].open_now = sqlite3_column_int64(stmt, 3);
+		n++;
 	}
-	return finish(st, stmt, rc, "reading a component");
+	rc = finish(st, stmt, rc, "reading the components");
+	if (rc != BT_OK) {
+		while (n)
+			bti_report_component_row_clear(&rows[--n]);
+		return rc;
+	}
+	*n_out = n;
+	return BT_OK;
 }
 
 int bti_sqlite_op_report_next_activity(bti_store *base, int64_t at, int64_t to, int64_t *out)

@@ -85,6 +85,11 @@ int bti_sqlite_open(const char *path, int flags, sqlite3 **out);
  * string as every SQL text is (tests/security/check_sql_source.py). */
 #define BTI_SQLITE_AUTOCHECKPOINT 4096
 
+/* A count kept to its leading digit (1..9, 10, 20..90, 100, ...), as
+ * tickets.count_floor holds it (migrations/sqlite/0011_sort_indexes.sql). */
+#define BTI_SQLITE_COUNT_FLOOR(x) "CAST(substr(CAST(" x " AS TEXT), 1, 1)" \
+	" || substr('000000000000000000', 1, length(CAST(" x " AS TEXT)) - 1) AS INTEGER)"
+
 /* Run one statement without results, retrying SQLITE_BUSY until the busy
  * timeout elapses.  SQLite does not call its busy handler in every case
  * (WAL recovery, journal-mode changes), so open-time setup retries itself. */
@@ -158,8 +163,7 @@ int bti_sqlite_op_purge_step(bti_store *st, bti_purge_batch *b);
 int bti_sqlite_op_ticket_get(bti_store *st, int64_t id, bt_ticket **out);
 int bti_sqlite_op_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
 int bti_sqlite_op_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count, int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
-int bti_sqlite_op_report_next_component(bti_store *st, const char *after, char **out);
-int bti_sqlite_op_report_component(bti_store *st, int64_t from, int64_t to, const char *component, bti_report_counts *out);
+int bti_sqlite_op_report_component_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_component_row *rows, size_t cap, size_t *n_out);
 int bti_sqlite_op_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out);
 int bti_sqlite_op_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out);
 int bti_sqlite_op_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);

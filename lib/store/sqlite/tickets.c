@@ -95,10 +95,10 @@ static const char SQL_TICKET_GET[] = "SELECT " TICKET_COLUMNS " FROM tickets WHE
 #define KEYED_PAGE_SQL(key) PAGE_SQL(key, POSITION(key), key " DESC, id DESC")
 
 /* By last occurrence: tickets_last_day holds the day of the key (capture's
- * trigger and merges keep it so), so the index walks the days in order and
- * SQLite sorts one day's rows at a time; the key stays the exact time.
- * Merged duplicates have no day: they follow, newest ticket first (the
- * index's own order), all under one key below every time
+ * trigger and merges keep it so) and the key itself (0012), so the index
+ * gives the order but for ties of one millisecond, and the key without a
+ * read of the row.  Merged duplicates have no day: they follow, newest
+ * ticket first (tickets_undated's order), all under one key below every time
  * (BTI_KEY_UNDATED_BELOW), so that a position tells which part it is in. */
 #define UNDATED_KEY "(-4611686018427387904)"
 static const char SQL_PAGE_LAST[] =
@@ -110,11 +110,9 @@ static const char SQL_PAGE_UNDATED[] =
 /* By occurrences: tickets_count_floor holds the count to its leading digit
  * (migration 0011; triggers keep it), so the index walks the floors in
  * order and one floor's tickets are sorted at a time. */
-#define COUNT_FLOOR(x) "CAST(substr(CAST(" x " AS TEXT), 1, 1)" \
-	" || substr('000000000000000000', 1, length(CAST(" x " AS TEXT)) - 1) AS INTEGER)"
 static const char SQL_PAGE_COUNT[] =
 	PAGE_SQL("occurrence_count",
-		 " AND count_floor <= " COUNT_FLOOR("?13") POSITION("occurrence_count"),
+		 " AND count_floor <= " BTI_SQLITE_COUNT_FLOOR("?13") POSITION("occurrence_count"),
 		 "count_floor DESC, occurrence_count DESC, id DESC");
 static const char SQL_PAGE_SEVERITY[] = KEYED_PAGE_SQL(SEVERITY_RANK);
 static const char SQL_PAGE_CREATED[] = KEYED_PAGE_SQL("created_at");
