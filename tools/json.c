@@ -65,22 +65,32 @@ static void indent(json *j)
 		put(j, "  ", 2);
 }
 
-/* Runs of bytes that need no escape are copied whole. */
+/* Runs of bytes that need no escape are copied whole, found in one pass
+ * (no strlen first). */
 static void escape(json *j, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0, run = 0, n;
+	size_t i = 0, run = 0, n;
 	uint32_t cp;
 	char esc[8];
 
 	putc_(j, '"');
-	while (i < len) {
-		if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '"' && p[i] != '\\') {
+	for (;;) {
+		unsigned char c = p[i];
+
+		if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
 			i++; /* the common case, without decoding */
 			continue;
 		}
-		n = utf8_decode(p + i, len - i, &cp);
-		if (n != 0 && cp != '"' && cp != '\\' && cp >= 0x20 && cp != 0x7F) {
+		if (c == 0)
+			break;
+		/* The decoder stops at the first byte that does not continue
+		 * the sequence, which the terminating NUL never does, so 4
+		 * bounds it. */
+		n = c < 0x80 ? 1 : utf8_decode(p + i, 4, &cp);
+		if (c < 0x80)
+			cp = c;
+		if (n != 0 && cp >= 0x80) {
 			i += n;
 			continue;
 		}
@@ -160,11 +170,19 @@ void json_string(json *j, const char *key, const char *value)
 
 void json_int(json *j, const char *key, int64_t value)
 {
-	char num[24];
+	char num[24], *p = num + sizeof(num);
+	/* By hand, as unsigned so that INT64_MIN negates: snprintf per
+	 * number was a tenth of `list --json`. */
+	uint64_t u = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
 
 	member(j, key);
-	snprintf(num, sizeof(num), "%lld", (long long)value);
-	puts_(j, num);
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (value < 0)
+		*--p = '-';
+	put(j, p, (size_t)(num + sizeof(num) - p));
 	ended(j);
 }
 
@@ -185,8 +203,12 @@ void json_null(json *j, const char *key)
 void json_time(json *j, const char *key, int64_t ms)
 {
 	char iso_key[96], iso[40];
+	size_t n = strlen(key);
 
-	snprintf(iso_key, sizeof(iso_key), "%s_iso", key);
+	if (n > sizeof(iso_key) - 5)
+		n = sizeof(iso_key) - 5; /* keys are short constants */
+	memcpy(iso_key, key, n);
+	memcpy(iso_key + n, "_iso", 5);
 	if (ms == 0) {
 		json_null(j, key);
 		json_null(j, iso_key);
