@@ -502,38 +502,33 @@ static inline int bti_store_report_top_page(bti_store *st, int64_t from, int64_t
 				 size_t cap, size_t *n_out);
 void bti_report_top_row_clear(bti_report_top_row *row);
 
-typedef struct bti_report_component_row {
+/* A component's counts: a row of the component and daily reports. */
+typedef struct bti_report_group_row {
 	char *component; /* owned; NULL: tickets without one */
 	int64_t occurrences, new_tickets, open_now;
-} bti_report_component_row;
+} bti_report_group_row;
+void bti_report_group_row_clear(bti_report_group_row *row);
 
 /* Up to @cap components that tickets have, by name with NULL first, after
  * @after when @has_after (@after NULL: after the NULL component), each with
  * its occurrences and new tickets in [from, to) and its open tickets now; a
  * row may count nothing.  Fewer than @cap rows: the last page.  Free rows
- * with bti_report_component_row_clear. */
+ * with bti_report_group_row_clear. */
 static inline int bti_store_report_component_page(bti_store *st, int64_t from, int64_t to,
 				 int has_after, const char *after,
-				 bti_report_component_row *rows, size_t cap, size_t *n_out);
-void bti_report_component_row_clear(bti_report_component_row *row);
+				 bti_report_group_row *rows, size_t cap, size_t *n_out);
 
 /* The time of the first log row or ticket creation in [at, to), or
  * BT_ITEROVER. */
 static inline int bti_store_report_next_activity(bti_store *st, int64_t at, int64_t to,
 				 int64_t *out);
 
-typedef struct bti_report_day_row {
-	char *component; /* owned; NULL: tickets without one */
-	int64_t occurrences, new_tickets;
-} bti_report_day_row;
-
 /* Up to @cap components active in [from, to) (one day), by name with NULL
- * first, after @after when @has_after.  Free rows with
- * bti_report_day_row_clear. */
+ * first, after @after when @has_after; open_now is 0.  Free rows with
+ * bti_report_group_row_clear. */
 static inline int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
-				 const char *after, bti_report_day_row *rows, size_t cap,
+				 const char *after, bti_report_group_row *rows, size_t cap,
 				 size_t *n_out);
-void bti_report_day_row_clear(bti_report_day_row *row);
 
 typedef struct bti_report_mttr_row {
 	int64_t resolved;
@@ -779,10 +774,10 @@ struct bti_store_ops {
 	int (*report_top_page)(bti_store *st, int64_t from, int64_t to, int64_t after_count,
 		int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
 	int (*report_component_page)(bti_store *st, int64_t from, int64_t to, int has_after,
-		const char *after, bti_report_component_row *rows, size_t cap, size_t *n_out);
+		const char *after, bti_report_group_row *rows, size_t cap, size_t *n_out);
 	int (*report_next_activity)(bti_store *st, int64_t at, int64_t to, int64_t *out);
 	int (*report_day_page)(bti_store *st, int64_t from, int64_t to, int has_after,
-		const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out);
+		const char *after, bti_report_group_row *rows, size_t cap, size_t *n_out);
 	int (*report_mttr)(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);
 	int (*kind)(bti_store *st, const char *path, bt_db_kind *out);
 	int (*schema_diff)(bti_store *st, int version, bti_schema_diff_fn fn, void *payload,
@@ -1133,7 +1128,7 @@ static inline int bti_store_report_top_page(bti_store *st, int64_t from, int64_t
 
 static inline int bti_store_report_component_page(bti_store *st, int64_t from, int64_t to,
 				 int has_after, const char *after,
-				 bti_report_component_row *rows, size_t cap, size_t *n_out)
+				 bti_report_group_row *rows, size_t cap, size_t *n_out)
 {
 	return st->ops->report_component_page(st, from, to, has_after, after, rows, cap, n_out);
 }
@@ -1145,7 +1140,7 @@ static inline int bti_store_report_next_activity(bti_store *st, int64_t at, int6
 }
 
 static inline int bti_store_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after,
-				 const char *after, bti_report_day_row *rows, size_t cap,
+				 const char *after, bti_report_group_row *rows, size_t cap,
 				 size_t *n_out)
 {
 	return st->ops->report_day_page(st, from, to, has_after, after, rows, cap, n_out);

@@ -101,8 +101,8 @@ struct bt_aggregate_iter {
 	bti_report_top_row top[PAGE_ROWS];
 	int64_t after_count, after_id;
 	int64_t day;               /* daily: the start of the current day */
-	bti_report_day_row days[PAGE_ROWS];
-	bti_report_component_row components[COMPONENT_ROWS];
+	bti_report_group_row days[PAGE_ROWS];
+	bti_report_group_row components[COMPONENT_ROWS];
 	int has_after;             /* components, daily: a component was returned */
 	char *after;               /* ... namely this one (NULL: the NULL component) */
 	bti_report_mttr_row mttr[5];
@@ -334,7 +334,7 @@ static int components_next(bt_aggregate_iter *it)
 	int rc;
 
 	while (!it->done) {
-		bti_report_component_row *r;
+		bti_report_group_row *r;
 		char *position = NULL;
 
 		if (it->next == it->count) {
@@ -441,7 +441,7 @@ static int day_page(bt_aggregate_iter *it)
 
 static int daily_emit(bt_aggregate_iter *it)
 {
-	bti_report_day_row *r = &it->days[it->next];
+	bti_report_group_row *r = &it->days[it->next];
 	char *label, *position = NULL;
 	int rc = day_label(it->day, &label);
 
@@ -547,10 +547,10 @@ void bt_aggregate_iter_free(bt_aggregate_iter *it)
 	row_clear(it);
 	for (i = 0; i < PAGE_ROWS; i++) {
 		bti_report_top_row_clear(&it->top[i]);
-		bti_report_day_row_clear(&it->days[i]);
+		bti_report_group_row_clear(&it->days[i]);
 	}
 	for (i = 0; i < COMPONENT_ROWS; i++)
-		bti_report_component_row_clear(&it->components[i]);
+		bti_report_group_row_clear(&it->components[i]);
 	bti_free(it->after);
 	bti_free(it);
 }

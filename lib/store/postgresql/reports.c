@@ -163,7 +163,7 @@ int bti_pg_op_report_summary(bti_store *base, int64_t from, int64_t to, bti_repo
 	return BT_OK;
 }
 
-/* bti_report_top_row_clear and bti_report_day_row_clear are the SQLite
+/* bti_report_top_row_clear and bti_report_group_row_clear are the SQLite
  * backend's (store/sqlite/reports.c), which every build has. */
 
 /* Out of memory copying a column: the SQLite backend's message. */
@@ -255,7 +255,7 @@ static int next_component(bti_store *base, const char *after, char **out)
 }
 
 static int component_counts(bti_store *base, int64_t from, int64_t to, const char *component,
-			    bti_report_component_row *out)
+			    bti_report_group_row *out)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
 	bti_pg_params p;
@@ -281,7 +281,7 @@ static int component_counts(bti_store *base, int64_t from, int64_t to, const cha
 
 /* One component at a time (PostgreSQL reads each from its indexes). */
 int bti_pg_op_report_component_page(bti_store *base, int64_t from, int64_t to, int has_after,
-				    const char *after, bti_report_component_row *rows, size_t cap,
+				    const char *after, bti_report_group_row *rows, size_t cap,
 				    size_t *n_out)
 {
 	size_t n = 0;
@@ -306,7 +306,7 @@ int bti_pg_op_report_component_page(bti_store *base, int64_t from, int64_t to, i
 	}
 	if (rc != BT_OK && rc != BT_ITEROVER) {
 		while (n)
-			bti_report_component_row_clear(&rows[--n]);
+			bti_report_group_row_clear(&rows[--n]);
 		return rc;
 	}
 	*n_out = n;
@@ -338,7 +338,7 @@ int bti_pg_op_report_next_activity(bti_store *base, int64_t at, int64_t to, int6
 }
 
 int bti_pg_op_report_day_page(bti_store *base, int64_t from, int64_t to, int has_after,
-			      const char *after, bti_report_day_row *rows, size_t cap,
+			      const char *after, bti_report_group_row *rows, size_t cap,
 			      size_t *n_out)
 {
 	bti_pg_store *st = (bti_pg_store *)base;
@@ -362,12 +362,13 @@ int bti_pg_op_report_day_page(bti_store *base, int64_t from, int64_t to, int has
 			break;
 		rows[n].occurrences = bti_pg_get_int(res, (int)n, 1);
 		rows[n].new_tickets = bti_pg_get_int(res, (int)n, 2);
+		rows[n].open_now = 0;
 		n++;
 	}
 	PQclear(res);
 	if (rc != BT_OK) {
 		while (n)
-			bti_report_day_row_clear(&rows[--n]);
+			bti_report_group_row_clear(&rows[--n]);
 		return rc;
 	}
 	*n_out = n;

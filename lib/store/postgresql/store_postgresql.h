@@ -221,9 +221,9 @@ int bti_pg_op_ticket_rows(bti_store *st, const int64_t *ids, size_t n, bt_ticket
 int bti_pg_op_ticket_by_trace_id(bti_store *st, const char *trace_id, int64_t *id_out);
 int bti_pg_op_report_summary(bti_store *st, int64_t from, int64_t to, bti_report_summary *out);
 int bti_pg_op_report_top_page(bti_store *st, int64_t from, int64_t to, int64_t after_count, int64_t after_id, bti_report_top_row *rows, size_t cap, size_t *n_out);
-int bti_pg_op_report_component_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_component_row *rows, size_t cap, size_t *n_out);
+int bti_pg_op_report_component_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_group_row *rows, size_t cap, size_t *n_out);
 int bti_pg_op_report_next_activity(bti_store *st, int64_t at, int64_t to, int64_t *out);
-int bti_pg_op_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_day_row *rows, size_t cap, size_t *n_out);
+int bti_pg_op_report_day_page(bti_store *st, int64_t from, int64_t to, int has_after, const char *after, bti_report_group_row *rows, size_t cap, size_t *n_out);
 int bti_pg_op_report_mttr(bti_store *st, int64_t from, int64_t to, bti_report_mttr_row out[5]);
 int bti_pg_op_inspect_open(bti_store **out, const char *path, int writable, const bti_migration_set *migrations);
 int bti_pg_op_identify(const char *path, bt_db_kind *out);

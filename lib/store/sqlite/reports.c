@@ -3,13 +3,15 @@
  *
  * Occurrences are counted exactly, per ticket and UTC day: ticket_days
  * holds a ticket's finished days and the ticket row its current one
- * (0009_occurrence_days), so a report reads one row per ticket and day,
+ * (0009_occurrence_days), so a report reads one entry per ticket and day,
  * from ticket_days_day and tickets_last_day, however many occurrences
  * there were; components and daily read the filed days summed per day and
  * component (report_days, 0010_report_days) and only the current days
- * per ticket.  Ticket counts (new, resolved, open) stay exact to the
+ * per ticket.  Every ticket column a report counts by is in an index
+ * (0012_report_covering), so no report reads a ticket row but those it
+ * shows.  Ticket counts (new, resolved, open) stay exact to the
  * millisecond.  tests/test_report.c checks the plans.  Grouping happens per
- * small unit the caller pages through (one component, one day, one page of
+ * unit the caller pages through (a page of components, one day, a page of
  * tickets), so no statement stays open between the iterator's calls.
  * Ranges arrive resolved: [from, to) with INT64_MIN / INT64_MAX for an open
  * end; days as bti_day_of numbers, both inclusive.
@@ -107,15 +109,16 @@ static const char SQL_NEXT_ACTIVITY[] =
 	" UNION ALL SELECT min(created_at) FROM tickets WHERE created_at >= ?1 AND created_at < ?2)";
 
 /* One day's components, NULL first; ?3 = 0: from the start, else after ?4
- * (NULL: after the NULL component); ?6: the day.  The filed days come
- * summed from report_days, the current ones from the day's tickets. */
+ * (NULL: after the NULL component); ?6 = ?7: the day.  The filed days come
+ * summed from report_days, the current ones from the day's tickets; the
+ * open tickets are not counted per day. */
 static const char SQL_DAY_PAGE[] =
-	"SELECT c, sum(o), sum(n) FROM ("
+	"SELECT c, sum(o), sum(n), 0 FROM ("
 	"  SELECT CASE WHEN c = '' THEN NULL ELSE substr(c, 2) END AS c, occurrences AS o, 0 AS n"
-	"  FROM report_days WHERE day = ?6 AND occurrences > 0"
+	"  FROM report_days WHERE day BETWEEN ?6 AND ?7 AND occurrences > 0"
 	"  UNION ALL"
 	"  SELECT component, sum(last_day_count), 0 FROM tickets"
-	"  WHERE last_day = ?6 AND last_day_count > 0 GROUP BY component"
+	"  WHERE last_day BETWEEN ?6 AND ?7 AND last_day_count > 0 GROUP BY component"
 	"  UNION ALL"
 	"  SELECT component, 0, count(*) FROM tickets"
 	"  WHERE created_at >= ?1 AND created_at < ?2 GROUP BY component)"
@@ -274,20 +277,21 @@ int bti_sqlite_op_report_top_page(bti_store *base, int64_t from, int64_t to, int
 	return BT_OK;
 }
 
-void bti_report_component_row_clear(bti_report_component_row *row)
+void bti_report_group_row_clear(bti_report_group_row *row)
 {
 	bti_free(row->component);
 	row->component = NULL;
 }
 
-int bti_sqlite_op_report_component_page(bti_store *base, int64_t from, int64_t to, int has_after,
-					const char *after, bti_report_component_row *rows,
-					size_t cap, size_t *n_out)
+/* The rows of a page of components, SQL_COMPONENT_PAGE's or SQL_DAY_PAGE's
+ * (their parameters are the same). */
+static int group_page(bti_sqlite_store *st, const char *sql_text, int64_t from, int64_t to,
+		      int has_after, const char *after, bti_report_group_row *rows, size_t cap,
+		      size_t *n_out, const char *what)
 {
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
 	size_t n = 0;
-	int rc = bti_sqlite_stmt(st, SQL_COMPONENT_PAGE, &stmt);
+	int rc = bti_sqlite_stmt(st, sql_text, &stmt);
 
 	*n_out = 0;
 	if (rc != BT_OK)
@@ -308,14 +312,22 @@ int bti_sqlite_op_report_component_page(bti_store *base, int64_t from, int64_t t
 		rows[n].open_now = sqlite3_column_int64(stmt, 3);
 		n++;
 	}
-	rc = finish(st, stmt, rc, "reading the components");
+	rc = finish(st, stmt, rc, what);
 	if (rc != BT_OK) {
 		while (n)
-			bti_report_component_row_clear(&rows[--n]);
+			bti_report_group_row_clear(&rows[--n]);
 		return rc;
 	}
 	*n_out = n;
 	return BT_OK;
+}
+
+int bti_sqlite_op_report_component_page(bti_store *base, int64_t from, int64_t to, int has_after,
+					const char *after, bti_report_group_row *rows,
+					size_t cap, size_t *n_out)
+{
+	return group_page((bti_sqlite_store *)base, SQL_COMPONENT_PAGE, from, to, has_after, after,
+			  rows, cap, n_out, "reading the components");
 }
 
 int bti_sqlite_op_report_next_activity(bti_store *base, int64_t at, int64_t to, int64_t *out)
@@ -345,46 +357,12 @@ int bti_sqlite_op_report_next_activity(bti_store *base, int64_t at, int64_t to, 
 	return finish(st, stmt, rc, "reading the days");
 }
 
-void bti_report_day_row_clear(bti_report_day_row *row)
-{
-	bti_free(row->component);
-	row->component = NULL;
-}
-
 int bti_sqlite_op_report_day_page(bti_store *base, int64_t from, int64_t to, int has_after,
-			      const char *after, bti_report_day_row *rows, size_t cap,
-			      size_t *n_out)
+				   const char *after, bti_report_group_row *rows, size_t cap,
+				   size_t *n_out)
 {
-	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	sqlite3_stmt *stmt;
-	size_t n = 0;
-	int rc = bti_sqlite_stmt(st, SQL_DAY_PAGE, &stmt);
-
-	*n_out = 0;
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, from);
-	sqlite3_bind_int64(stmt, 2, to);
-	sqlite3_bind_int(stmt, 3, has_after != 0);
-	bti_bind_text(stmt, 4, after);
-	sqlite3_bind_int64(stmt, 5, (sqlite3_int64)cap);
-	sqlite3_bind_int64(stmt, 6, bti_day_of(from));
-	while (n < cap && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rc = dup_column(st, stmt, 0, &rows[n].component);
-		if (rc != BT_OK)
-			break;
-		rows[n].occurrences = sqlite3_column_int64(stmt, 1);
-		rows[n].new_tickets = sqlite3_column_int64(stmt, 2);
-		n++;
-	}
-	rc = finish(st, stmt, rc, "reading a day");
-	if (rc != BT_OK) {
-		while (n)
-			bti_report_day_row_clear(&rows[--n]);
-		return rc;
-	}
-	*n_out = n;
-	return BT_OK;
+	return group_page((bti_sqlite_store *)base, SQL_DAY_PAGE, from, to, has_after, after, rows,
+			  cap, n_out, "reading a day");
 }
 
 int bti_sqlite_op_report_mttr(bti_store *base, int64_t from, int64_t to, bti_report_mttr_row out[5])
