@@ -352,8 +352,10 @@ static int components_next(bt_aggregate_iter *it)
 			return bti_error(BT_ENOMEM, "bt_aggregate_iter_next: out of memory");
 		it->next++;
 		set_after(it, position);
-		if (!r->occurrences && !r->new_tickets && !r->open_now)
-			continue; /* nothing to report */
+		if (!r->occurrences && !r->new_tickets && !r->open_now) {
+			bti_report_group_row_clear(r); /* nothing to report */
+			continue;
+		}
 		set_text(it, 0, r->component);
 		r->component = NULL;
 		set_int(it, 1, r->occurrences);

@@ -69,14 +69,16 @@ static const char SQL_TOP_PAGE[] =
 	" JOIN tickets AS t ON t.id = g.ticket_id ORDER BY g.n DESC, t.id";
 /* When the days cover every day with occurrences, a ticket's occurrences
  * in them are all of them: occurrence_count, which capture and merge keep
- * equal to its filed days plus its current one (tests/test_report.c checks it),
+ * equal to its filed days plus its current one for every ticket with a
+ * day (tests/test_report.c checks it; a merged duplicate has none, even
+ * once the ticket it went into is deleted and duplicate_of cleared),
  * read in order from tickets_count_floor (0011) rather than summed from
  * every filed day.  ?3: INT64_MAX on the first page. */
 static const char SQL_TOP_PAGE_ALL[] =
 	"SELECT t.id, t.occurrence_count, t.occurrence_count, t.last_occurred_at, t.number, t.status,"
 	" t.severity, t.component, t.title FROM tickets AS t"
 	" WHERE t.count_floor <= " BTI_SQLITE_COUNT_FLOOR("?3")
-	" AND t.duplicate_of IS NULL AND t.occurrence_count > 0"
+	" AND t.last_day IS NOT NULL AND t.occurrence_count > 0"
 	" AND (t.occurrence_count < ?3 OR (t.occurrence_count = ?3 AND t.id > ?4))"
 	" ORDER BY t.count_floor DESC, t.occurrence_count DESC, t.id LIMIT ?5";
 
