@@ -36,6 +36,7 @@ typedef struct bti_sqlite_store {
 	 * unprepared "ROLLBACK" can itself fail when memory runs out, and leave
 	 * the transaction open. */
 	sqlite3_stmt *rollback;
+	int cache_grown; /* a long listing raised cache_size (grow_cache) */
 } bti_sqlite_store;
 
 /* Make lock waits end by the deadlines above, instead of SQLite's own

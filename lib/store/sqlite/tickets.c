@@ -270,8 +270,30 @@ static int keys_part(bti_store *base, int undated, const bti_ticket_query *q,
 	return rc;
 }
 
+/* A listing's key batches grow from 64 pairs (ticket_iter.c), so one of
+ * 512 means a long listing.  By last occurrence and by count it reads the
+ * rows in an order unrelated to where they lie, and through SQLite's
+ * default 2 MB cache that was a pread a row, a third of a 100k listing's
+ * time; a cache the size of a 100k tickets table (24 MB) reads each page
+ * once.  The other orders end in id order, which reads rows near each
+ * other: there the larger cache only cost mallocs (0.5 -> 0.6 s).  The
+ * handle keeps the limit; memory is taken only as pages are read. */
+#define LISTING_CACHE "PRAGMA cache_size=-32768" /* KiB */
+#define LISTING_BATCH 512
+
+static void grow_cache(bti_sqlite_store *st, const bti_ticket_query *q, size_t cap)
+{
+	if (cap < LISTING_BATCH || st->cache_grown ||
+	    (q->sort != BT_SORT_LAST_OCCURRED && q->sort != BT_SORT_OCCURRENCES))
+		return;
+	st->cache_grown = 1;
+	/* A hint: a failure leaves the default cache, and no error. */
+	(void)sqlite3_exec(st->sql, LISTING_CACHE, NULL, NULL, NULL);
+}
+
 int bti_sqlite_op_ticket_keys(bti_store *base, const bti_ticket_query *q, int64_t *keys,
 			      int64_t *ids, size_t cap, size_t *n_out)
 {
+	grow_cache((bti_sqlite_store *)base, q, cap);
 	return bti_ticket_keys_walk(base, keys_part, q, keys, ids, cap, n_out);
 }
