@@ -37,6 +37,22 @@ typedef enum kind { GET_ONE, GET_LIST, INGEST, INGEST_ONE, CYCLE } kind;
 static int port;
 static char auth[BT_TOKEN_SIZE + 32];
 static double seconds = 3.0;
+static const char *const row_names[] = { "get", "list", "ingest", "ingest1", "cycle" };
+static const char *only; /* --row: the one row kind to run */
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench_bugtrackd BUGTRACKD [--quick] [--row get|list|ingest|ingest1|cycle]\n");
+	return 2;
+}
+
+static int row_kind_known(const char *name)
+{
+	for (size_t k = 0; k < sizeof(row_names) / sizeof(row_names[0]); k++)
+		if (strcmp(name, row_names[k]) == 0)
+			return 1;
+	return 0;
+}
 static char ingest_body[32768];
 
 typedef struct client {
@@ -256,12 +272,19 @@ int main(int argc, char **argv)
 	int rc = 0;
 
 	bench_prog = "bench_bugtrackd";
-	if (argc < 2) {
-		fprintf(stderr, "usage: bench_bugtrackd BUGTRACKD [--quick]\n");
-		return 2;
+	if (argc < 2)
+		return usage();
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--quick") == 0) {
+			seconds = 0.3;
+		} else if (strcmp(argv[i], "--row") == 0 && i + 1 < argc) {
+			only = argv[++i];
+			if (!row_kind_known(only))
+				return usage();
+		} else {
+			return usage();
+		}
 	}
-	if (argc > 2 && strcmp(argv[2], "--quick") == 0)
-		seconds = 0.3;
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(db, sizeof(db), "%s/bench.db", dir);
@@ -291,9 +314,12 @@ int main(int argc, char **argv)
 	printf("bugtrackd over loopback, SQLite, %.1f s a row, its own load generator\n\n", seconds);
 	printf("| request                  | clients | requests/s | p50 (µs) | p99 (µs) |\n");
 	printf("|--------------------------|---------|------------|----------|----------|\n");
-	for (int k = GET_ONE; k <= CYCLE && rc == 0; k++)
+	for (int k = GET_ONE; k <= CYCLE && rc == 0; k++) {
+		if (only && strcmp(only, row_names[k]) != 0)
+			continue;
 		for (size_t c = 0; c < sizeof(clients) / sizeof(clients[0]) && rc == 0; c++)
 			rc = row((kind)k, clients[c]);
+	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	return rc ? 1 : 0;

@@ -4,6 +4,9 @@
  * requests under way and closes the database (bt_close's bounded flush).
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +179,22 @@ static int parse_args(config *cfg, int argc, char **argv)
 	return 0;
 }
 
+/* Keep freed memory at the top of the heap instead of giving it back after
+ * every request.  SQLite builds a small in-memory b-tree (86 KB) for each
+ * CHECK (x IN (...)) a write evaluates, about 20 a claim-resolve cycle, and
+ * frees it at once; glibc gave each back past its 128 KB trim threshold and
+ * the next one faulted its pages in again.  That churn was half the cost of
+ * a write: the 32-client claim-resolve row went from 1,340 to 3,300
+ * requests/s without it.  The process is the daemon's to tune; a library
+ * could not. */
+static void keep_heap(void)
+{
+#if defined(M_TRIM_THRESHOLD) && defined(M_TOP_PAD)
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	(void)mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
+
 /* The daemon's two handles on cfg->db.  @p async 0: synchronous, for every
  * route but ingest: a 2xx reply means committed, so that a SIGTERM or a
  * crash after the reply loses nothing acknowledged.  1: the library's
@@ -219,6 +238,7 @@ int main(int argc, char **argv)
 	 * SIGXFSZ would have killed the daemon. */
 	signal(SIGXFSZ, SIG_IGN);
 
+	keep_heap();
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	if (open_db(&cfg, 0, &srv.db) != BT_OK || open_db(&cfg, 1, &srv.ingest) != BT_OK) {
