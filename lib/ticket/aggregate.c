@@ -101,8 +101,7 @@ struct bt_aggregate_iter {
 	bti_report_top_row top[PAGE_ROWS];
 	int64_t after_count, after_id;
 	int64_t day;               /* daily: the start of the current day */
-	bti_report_group_row days[PAGE_ROWS];
-	bti_report_group_row components[COMPONENT_ROWS];
+	bti_report_group_row groups[COMPONENT_ROWS]; /* components, or daily's of a day */
 	int has_after;             /* components, daily: a component was returned */
 	char *after;               /* ... namely this one (NULL: the NULL component) */
 	bti_report_mttr_row mttr[5];
@@ -310,21 +309,26 @@ static void set_after(bt_aggregate_iter *it, char *component)
 	it->has_after = 1;
 }
 
-/* The next page of components after the position. */
-static int component_page(bt_aggregate_iter *it)
+typedef int (*group_page_fn)(bti_store *st, int64_t from, int64_t to, int has_after,
+			     const char *after, bti_report_group_row *rows, size_t cap,
+			     size_t *n_out);
+
+/* The next page of up to @cap groups in [@from, @to) after the position,
+ * from the store's component or day pages. */
+static int group_page(bt_aggregate_iter *it, group_page_fn fetch, int64_t from, int64_t to,
+		      size_t cap)
 {
 	int rc;
 
 	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
 	if (rc != BT_OK)
 		return rc;
-	rc = bti_store_report_component_page(it->db->store, it->from, it->to, it->has_after,
-					     it->after, it->components, COMPONENT_ROWS, &it->count);
+	rc = fetch(it->db->store, from, to, it->has_after, it->after, it->groups, cap, &it->count);
 	bti_db_unlock(it->db);
 	it->next = 0;
 	if (rc != BT_OK)
 		return rc;
-	if (it->count < COMPONENT_ROWS)
+	if (it->count < cap)
 		it->last_page = 1;
 	return BT_OK;
 }
@@ -342,12 +346,13 @@ static int components_next(bt_aggregate_iter *it)
 				it->done = 1;
 				break;
 			}
-			rc = component_page(it);
+			rc = group_page(it, bti_store_report_component_page, it->from, it->to,
+					COMPONENT_ROWS);
 			if (rc != BT_OK)
 				return rc;
 			continue;
 		}
-		r = &it->components[it->next];
+		r = &it->groups[it->next];
 		if (r->component && !(position = bti_strdup(r->component)))
 			return bti_error(BT_ENOMEM, "bt_aggregate_iter_next: out of memory");
 		it->next++;
@@ -420,30 +425,19 @@ static int next_day(bt_aggregate_iter *it)
 	return BT_OK;
 }
 
+/* The next page of the current day's components. */
 static int day_page(bt_aggregate_iter *it)
 {
 	int64_t from = it->day > it->from ? it->day : it->from;
 	int64_t to = it->day <= INT64_MAX - DAY_MS && it->day + DAY_MS < it->to
 		? it->day + DAY_MS : it->to;
-	int rc;
 
-	rc = bti_db_lock(it->db, "bt_aggregate_iter_next");
-	if (rc != BT_OK)
-		return rc;
-	rc = bti_store_report_day_page(it->db->store, from, to, it->has_after, it->after, it->days,
-				       PAGE_ROWS, &it->count);
-	bti_db_unlock(it->db);
-	it->next = 0;
-	if (rc != BT_OK)
-		return rc;
-	if (it->count < PAGE_ROWS)
-		it->last_page = 1;
-	return BT_OK;
+	return group_page(it, bti_store_report_day_page, from, to, PAGE_ROWS);
 }
 
 static int daily_emit(bt_aggregate_iter *it)
 {
-	bti_report_group_row *r = &it->days[it->next];
+	bti_report_group_row *r = &it->groups[it->next];
 	char *label, *position = NULL;
 	int rc = day_label(it->day, &label);
 
@@ -547,12 +541,10 @@ void bt_aggregate_iter_free(bt_aggregate_iter *it)
 	if (!it)
 		return;
 	row_clear(it);
-	for (i = 0; i < PAGE_ROWS; i++) {
+	for (i = 0; i < PAGE_ROWS; i++)
 		bti_report_top_row_clear(&it->top[i]);
-		bti_report_group_row_clear(&it->days[i]);
-	}
 	for (i = 0; i < COMPONENT_ROWS; i++)
-		bti_report_group_row_clear(&it->components[i]);
+		bti_report_group_row_clear(&it->groups[i]);
 	bti_free(it->after);
 	bti_free(it);
 }
