@@ -1,6 +1,7 @@
 /*
  * store/sqlite/capture.c - the statements an occurrence lands with: the hot
- * path's one UPDATE, the reads and writes of a miss, log rows.  Which of
+ * path's read by the dedup index and UPDATE by id, the reads and writes of
+ * a miss, log rows.  Which of
  * them run, and in what order, is decided in landing.c, inside one BEGIN
  * IMMEDIATE transaction: SQLite's write lock is taken before anything is
  * read, so the decision and its write are atomic across threads and
@@ -17,17 +18,28 @@
 #include "vocab.h"
 
 
+/* No statement here has a RETURNING clause: SQLite gathers RETURNING rows
+ * in a temporary b-tree, whose page cache (86 KB) was allocated, faulted in
+ * and freed on every capture call (the same for a CHECK (x IN (...)) list,
+ * which only a table rebuild can change).  A read by the index beside the
+ * write costs less, and the caller's write transaction keeps the two
+ * atomic. */
+
 /* ?1 fingerprint, ?2 now (the first of the occurrences), ?3 window
- * (0 = forever), ?4 how many occurrences, ?5 the last one's time.  Several
- * occurrences arrive at once when asynchronous capture coalesced them. */
-static const char SQL_HIT[] =
-	"UPDATE tickets SET occurrence_count = occurrence_count + ?4,"
-	" last_day_count = last_day_count + ?4,"
-	" last_occurred_at = max(coalesce(last_occurred_at, ?5), ?5)"
+ * (0 = forever): the open ticket an occurrence counts on, if any. */
+static const char SQL_HIT_FIND[] =
+	"SELECT id, number, occurrence_count FROM tickets"
 	" WHERE fingerprint = ?1 AND dedup_active = 1"
 	" AND status NOT IN ('resolved', 'closed')"
-	" AND (?3 = 0 OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)"
-	" RETURNING id, number, occurrence_count";
+	" AND (?3 = 0 OR coalesce(last_occurred_at, created_at) >= ?2 - ?3)";
+
+/* ?1 id, ?2 how many occurrences, ?3 the last one's time.  Several
+ * occurrences arrive at once when asynchronous capture coalesced them. */
+static const char SQL_HIT[] =
+	"UPDATE tickets SET occurrence_count = occurrence_count + ?2,"
+	" last_day_count = last_day_count + ?2,"
+	" last_occurred_at = max(coalesce(last_occurred_at, ?3), ?3)"
+	" WHERE id = ?1";
 
 /* ?1 fingerprint, ?2 the occurrence's release.  The last column says
  * whether that release is older than the one the ticket was resolved in,
@@ -54,7 +66,7 @@ static const char SQL_COUNT[] =
 	" last_day_count = last_day_count + ?3,"
 	" last_occurred_at = max(coalesce(last_occurred_at, ?4), ?4),"
 	" first_occurred_at = coalesce(first_occurred_at, ?2)"
-	" WHERE id = ?1 RETURNING occurrence_count";
+	" WHERE id = ?1";
 
 /* ?1 id, ?2 now, ?3 when it falls due again, ?4 how many, ?5 the last
  * one's time.  Its resolution stays in the trail only. */
@@ -67,7 +79,8 @@ static const char SQL_REOPEN[] =
 	" resolution_notes = NULL, resolution_commit = NULL, resolved_by = NULL,"
 	" resolved_release = NULL, version = version + 1, updated_at = max(updated_at, ?2),"
 	" sla_due_at = ?3"
-	" WHERE id = ?1 RETURNING occurrence_count";
+	" WHERE id = ?1";
+
 
 static const char SQL_RETIRE[] = "UPDATE tickets SET dedup_active = 0 WHERE id = ?1";
 
@@ -78,8 +91,11 @@ static const char SQL_INSERT_TICKET[] =
 	" environment, release_sha, trace_id, request_id, context, created_at, updated_at,"
 	" sla_due_at, occurrence_count)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?25,"
-	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23, ?24)"
-	" RETURNING id, number, occurrence_count";
+	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23, ?24)";
+
+/* ?1 id: where an occurrence landed, after the write: the number SQLite
+ * generated for a new ticket, the count a write made. */
+static const char SQL_LANDING_OF[] = "SELECT id, number, occurrence_count FROM tickets WHERE id = ?1";
 
 static const char SQL_INSERT_LOG[] =
 	"INSERT INTO error_logs (ticket_id, level, component, message, message_template,"
@@ -127,6 +143,28 @@ static void read_landing(sqlite3_stmt *stmt, bti_landing *out)
 		out->occurrence = sqlite3_column_int64(stmt, 2);
 }
 
+/* Read where ticket @id stands into @out (SQL_LANDING_OF). */
+static int landing_of(bti_sqlite_store *st, int64_t id, bti_landing *out, const char *what)
+{
+	sqlite3_stmt *stmt;
+	int rc = bti_sqlite_stmt(st, SQL_LANDING_OF, &stmt);
+
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		read_landing(stmt, out);
+	if (rc == SQLITE_ROW)
+		rc = BT_OK;
+	else if (rc == SQLITE_DONE) /* the caller's transaction wrote it: cannot happen */
+		rc = bti_error(BT_EINTERNAL, "%s: the ticket vanished", what);
+	else
+		rc = bti_sqlite_fail(st->sql, rc, what);
+	bti_sqlite_release(stmt);
+	return rc;
+}
+
 int bti_sqlite_op_ticket_open(bti_store *base, const bti_occurrence *o, bti_landing *out)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
@@ -161,14 +199,12 @@ int bti_sqlite_op_ticket_open(bti_store *base, const bti_occurrence *o, bti_land
 	sqlite3_bind_int64(stmt, 24, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 25, occ_last(o));
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		read_landing(stmt, out);
-		out->created = 1;
-		rc = BT_OK;
-	} else {
-		rc = bti_sqlite_fail(st->sql, rc, "opening a ticket");
-	}
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "opening a ticket");
 	bti_sqlite_release(stmt);
+	if (rc == BT_OK)
+		rc = landing_of(st, sqlite3_last_insert_rowid(st->sql), out, "opening a ticket");
+	if (rc == BT_OK)
+		out->created = 1;
 	return rc;
 }
 
@@ -176,22 +212,34 @@ int bti_sqlite_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
 	sqlite3_stmt *stmt;
-	int rc = bti_sqlite_stmt(st, SQL_HIT, &stmt);
+	int64_t n = bti_occurrence_count(o);
+	int rc = bti_sqlite_stmt(st, SQL_HIT_FIND, &stmt);
 
 	if (rc != BT_OK)
 		return rc;
 	bti_bind_text(stmt, 1, o->fingerprint);
 	sqlite3_bind_int64(stmt, 2, o->now);
 	sqlite3_bind_int64(stmt, 3, o->dedup_window_ms);
-	sqlite3_bind_int64(stmt, 4, bti_occurrence_count(o));
-	sqlite3_bind_int64(stmt, 5, occ_last(o));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		read_landing(stmt, out);
-		rc = sqlite3_step(stmt); /* finish the UPDATE */
+		rc = SQLITE_DONE;
 	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting an occurrence");
 	bti_sqlite_release(stmt);
+	if (rc != BT_OK || !out->ticket_id)
+		return rc; /* none open: the slow path decides */
+	rc = bti_sqlite_stmt(st, SQL_HIT, &stmt);
+	if (rc != BT_OK)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, out->ticket_id);
+	sqlite3_bind_int64(stmt, 2, n);
+	sqlite3_bind_int64(stmt, 3, occ_last(o));
+	rc = sqlite3_step(stmt);
+	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting an occurrence");
+	bti_sqlite_release(stmt);
+	if (rc == BT_OK)
+		out->occurrence += n;
 	return rc;
 }
 
@@ -247,13 +295,9 @@ int bti_sqlite_op_land_reopen(bti_store *base, const bti_occurrence *o, int64_t 
 	sqlite3_bind_int64(stmt, 4, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 5, occ_last(o));
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->occurrence = sqlite3_column_int64(stmt, 0);
-		rc = sqlite3_step(stmt);
-	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "reopening a ticket");
 	bti_sqlite_release(stmt);
-	return rc;
+	return rc == BT_OK ? landing_of(st, id, out, "reopening a ticket") : rc;
 }
 
 int bti_sqlite_op_land_count(bti_store *base, const bti_occurrence *o, int64_t id,
@@ -270,13 +314,9 @@ int bti_sqlite_op_land_count(bti_store *base, const bti_occurrence *o, int64_t i
 	sqlite3_bind_int64(stmt, 3, bti_occurrence_count(o));
 	sqlite3_bind_int64(stmt, 4, occ_last(o));
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		out->occurrence = sqlite3_column_int64(stmt, 0);
-		rc = sqlite3_step(stmt);
-	}
 	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting an occurrence");
 	bti_sqlite_release(stmt);
-	return rc;
+	return rc == BT_OK ? landing_of(st, id, out, "counting an occurrence") : rc;
 }
 
 int bti_sqlite_op_land_retire(bti_store *base, int64_t id)
