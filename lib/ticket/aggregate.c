@@ -309,13 +309,13 @@ static void set_after(bt_aggregate_iter *it, char *component)
 	it->has_after = 1;
 }
 
-typedef int (*group_page_fn)(bti_store *st, int64_t from, int64_t to, int has_after,
+typedef int (*groups_page_fn)(bti_store *st, int64_t from, int64_t to, int has_after,
 			     const char *after, bti_report_group_row *rows, size_t cap,
 			     size_t *n_out);
 
 /* The next page of up to @cap groups in [@from, @to) after the position,
  * from the store's component or day pages. */
-static int group_page(bt_aggregate_iter *it, group_page_fn fetch, int64_t from, int64_t to,
+static int groups_page(bt_aggregate_iter *it, groups_page_fn fetch, int64_t from, int64_t to,
 		      size_t cap)
 {
 	int rc;
@@ -346,7 +346,7 @@ static int components_next(bt_aggregate_iter *it)
 				it->done = 1;
 				break;
 			}
-			rc = group_page(it, bti_store_report_component_page, it->from, it->to,
+			rc = groups_page(it, bti_store_report_component_page, it->from, it->to,
 					COMPONENT_ROWS);
 			if (rc != BT_OK)
 				return rc;
@@ -432,7 +432,7 @@ static int day_page(bt_aggregate_iter *it)
 	int64_t to = it->day <= INT64_MAX - DAY_MS && it->day + DAY_MS < it->to
 		? it->day + DAY_MS : it->to;
 
-	return group_page(it, bti_store_report_day_page, from, to, PAGE_ROWS);
+	return groups_page(it, bti_store_report_day_page, from, to, PAGE_ROWS);
 }
 
 static int daily_emit(bt_aggregate_iter *it)
