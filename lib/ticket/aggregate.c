@@ -310,13 +310,13 @@ static void set_after(bt_aggregate_iter *it, char *component)
 }
 
 typedef int (*groups_page_fn)(bti_store *st, int64_t from, int64_t to, int has_after,
-			     const char *after, bti_report_group_row *rows, size_t cap,
-			     size_t *n_out);
+			      const char *after, bti_report_group_row *rows, size_t cap,
+			      size_t *n_out);
 
 /* The next page of up to @cap groups in [@from, @to) after the position,
  * from the store's component or day pages. */
 static int groups_page(bt_aggregate_iter *it, groups_page_fn fetch, int64_t from, int64_t to,
-		      size_t cap)
+		       size_t cap)
 {
 	int rc;
 
@@ -347,7 +347,7 @@ static int components_next(bt_aggregate_iter *it)
 				break;
 			}
 			rc = groups_page(it, bti_store_report_component_page, it->from, it->to,
-					COMPONENT_ROWS);
+					 COMPONENT_ROWS);
 			if (rc != BT_OK)
 				return rc;
 			continue;
