@@ -367,9 +367,12 @@ typedef struct bt_ticket_iter bt_ticket_iter;
 
 /**
  * Start listing the tickets that match @p filter (NULL: all, by last
- * occurrence).  Rows are fetched a page at a time, so memory stays constant
+ * occurrence).  Rows are fetched a page at a time, so memory stays bounded
  * and no read transaction is held between calls; a ticket inserted while
- * listing never causes a duplicate or a skip.
+ * listing never causes a duplicate or a skip.  With SQLite, a listing of 448
+ * tickets or more by last occurrence or by count raises the handle's page
+ * cache limit to 32 MB for the rest of the handle's life (those orders read
+ * rows at random); the memory is taken only as pages are read.
  * @return BT_OK, or BT_EINVALID (NULL db or out, bad version, unknown sort,
  * claimed or severity value, malformed cursor, or a cursor made for another
  * sort).  Thread-safe; the iterator itself must be used by one thread at a

@@ -1,7 +1,7 @@
 /*
  * landing.c - which ticket an occurrence lands on, and whether it keeps a
  * log row: the rules, for every storage backend.  The backend gives the
- * steps (store.h, "landing"), each one statement; the caller holds the
+ * steps (store.h, "landing"), each a statement or two; the caller holds the
  * write transaction, so the decision and its writes are atomic.
  *
  * The hot path, a repeat of an open error, is one step (land_hit).  Only a

@@ -146,7 +146,7 @@ typedef struct bti_landing {
 } bti_landing;
 
 /* The steps an occurrence lands by (landing.c decides which; each is one
- * statement, inside the caller's transaction).  @o's count and last_at say
+ * or two statements, inside the caller's transaction).  @o's count and last_at say
  * how many occurrences it stands for and when the last one happened. */
 
 /* The hot path: add @o's occurrences to the active ticket of its
