@@ -37,6 +37,7 @@ typedef enum kind { GET_ONE, GET_LIST, INGEST, INGEST_ONE, CYCLE } kind;
 static int port;
 static char auth[BT_TOKEN_SIZE + 32];
 static double seconds = 3.0;
+static char ingest_body[32768];
 static const char *const row_names[] = { "get", "list", "ingest", "ingest1", "cycle" };
 static const char *only; /* --row: the one row kind to run */
 
@@ -53,7 +54,6 @@ static int row_kind_known(const char *name)
 			return 1;
 	return 0;
 }
-static char ingest_body[32768];
 
 typedef struct client {
 	kind k;

@@ -146,8 +146,9 @@ typedef struct bti_landing {
 } bti_landing;
 
 /* The steps an occurrence lands by (landing.c decides which; each is one
- * or two statements, inside the caller's transaction).  @o's count and last_at say
- * how many occurrences it stands for and when the last one happened. */
+ * or two statements, inside the caller's transaction).  @o's count and
+ * last_at say how many occurrences it stands for and when the last one
+ * happened. */
 
 /* The hot path: add @o's occurrences to the active ticket of its
  * fingerprint if that ticket is open (not resolved or closed) and, with a

@@ -1,8 +1,8 @@
 /*
  * store/sqlite/capture.c - the statements an occurrence lands with: the hot
  * path's read by the dedup index and UPDATE by id, the reads and writes of
- * a miss, log rows.  Which of
- * them run, and in what order, is decided in landing.c, inside one BEGIN
+ * a miss, log rows.  Which of them run, and in what order, is decided in
+ * landing.c, inside one BEGIN
  * IMMEDIATE transaction: SQLite's write lock is taken before anything is
  * read, so the decision and its write are atomic across threads and
  * processes.  The partial unique index tickets_dedup makes a second active
@@ -81,7 +81,6 @@ static const char SQL_REOPEN[] =
 	" sla_due_at = ?3"
 	" WHERE id = ?1";
 
-
 static const char SQL_RETIRE[] = "UPDATE tickets SET dedup_active = 0 WHERE id = ?1";
 
 static const char SQL_INSERT_TICKET[] =
@@ -153,11 +152,10 @@ static int landing_of(bti_sqlite_store *st, int64_t id, bti_landing *out, const 
 		return rc;
 	sqlite3_bind_int64(stmt, 1, id);
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		read_landing(stmt, out);
-	if (rc == SQLITE_ROW)
 		rc = BT_OK;
-	else if (rc == SQLITE_DONE) /* the caller's transaction wrote it: cannot happen */
+	} else if (rc == SQLITE_DONE) /* the caller's transaction wrote it: cannot happen */
 		rc = bti_error(BT_EINTERNAL, "%s: the ticket vanished", what);
 	else
 		rc = bti_sqlite_fail(st->sql, rc, what);
@@ -229,15 +227,8 @@ int bti_sqlite_op_land_hit(bti_store *base, const bti_occurrence *o, bti_landing
 	bti_sqlite_release(stmt);
 	if (rc != BT_OK || !out->ticket_id)
 		return rc; /* none open: the slow path decides */
-	rc = bti_sqlite_stmt(st, SQL_HIT, &stmt);
-	if (rc != BT_OK)
-		return rc;
-	sqlite3_bind_int64(stmt, 1, out->ticket_id);
-	sqlite3_bind_int64(stmt, 2, n);
-	sqlite3_bind_int64(stmt, 3, occ_last(o));
-	rc = sqlite3_step(stmt);
-	rc = rc == SQLITE_DONE ? BT_OK : bti_sqlite_fail(st->sql, rc, "counting an occurrence");
-	bti_sqlite_release(stmt);
+	rc = bti_sqlite_run_ids(st, SQL_HIT, out->ticket_id, n, occ_last(o),
+				"counting an occurrence", NULL);
 	if (rc == BT_OK)
 		out->occurrence += n;
 	return rc;
