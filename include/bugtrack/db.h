@@ -63,6 +63,20 @@ typedef enum bt_level {
 #define BT_OPEN_SYNC       0x40u
 
 /**
+ * Commits on this handle leave writing the write-ahead log back into the
+ * database file to bt_db_checkpoint(), which the host calls on another
+ * handle from a thread of its own.  Without it, the commit that finds
+ * 4,096 pages in the log writes them back itself, with two syncs to disk,
+ * while every caller queued behind it on the handle waits.  A commit still
+ * does it when the log reaches 16,384 pages, so that a host that stops
+ * calling bt_db_checkpoint() cannot make the log grow without end.
+ * SQLite only: PostgreSQL's server checkpoints by itself, and the flag
+ * changes nothing there.
+ * @since 1.1
+ */
+#define BT_OPEN_NO_CHECKPOINT 0x100u
+
+/**
  * A clock for tests: returns milliseconds since the Unix epoch.  What it
  * returns is clamped to 0 .. 253402300799999 (9999-12-31T23:59:59.999Z).
  */
@@ -285,6 +299,25 @@ BT_EXTERN void bt_close(bt_db *db);
  * the writer keeps retrying, and a later bt_flush may succeed.  Thread-safe.
  */
 BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
+
+/**
+ * Write back into the database file what the write-ahead log holds, for
+ * the handles opened with BT_OPEN_NO_CHECKPOINT (SQLite: a PASSIVE
+ * checkpoint).  It neither waits for nor blocks other connections'
+ * readers and writers: it stops before the frames a reader still uses,
+ * and when another connection is checkpointing it returns at once.  It
+ * takes @p db's own lock for its duration (two syncs to disk when there
+ * is anything to write), so give it a handle of its own, used by nothing
+ * else.  When there is nothing new in the log it costs a few
+ * microseconds.
+ * @return BT_OK (also on PostgreSQL, where there is nothing to do);
+ * BT_EREADONLY for a read-only handle; BT_EINVALID (NULL @p db); BT_EBUSY
+ * when another thread held the handle past its busy timeout; or a storage
+ * error such as BT_EIO.  Thread-safe.  Not for a handle inherited across
+ * fork() before the child adopted it (any call adopts it).
+ * @since 1.1
+ */
+BT_EXTERN int bt_db_checkpoint(bt_db *db);
 
 /**
  * What bt_set_wait_notice() calls: @p waited_ms is how long the call has

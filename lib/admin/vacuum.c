@@ -1,7 +1,8 @@
 /*
  * vacuum.c - bt_db_vacuum: giving back the space that purges and deletes
- * leave inside the database.  The backend does the work behind the store's
- * vacuum operation; this file takes the handle's lock around it.
+ * leave inside the database; bt_db_checkpoint: writing the WAL back for
+ * handles that leave it to the host.  The backend does the work behind the
+ * store's operations; this file takes the handle's lock around them.
  */
 #include <errno.h>
 
@@ -30,6 +31,27 @@ int bt_db_vacuum(bt_db *db, int64_t *freed_out)
 				      "(%s); try again when it is idle", bt_error_message());
 	if (rc == BT_OK && freed_out)
 		*freed_out = freed;
+	errno = saved_errno;
+	return rc;
+}
+
+int bt_db_checkpoint(bt_db *db)
+{
+	int saved_errno = errno, rc;
+
+	if (!db)
+		return bti_error(BT_EINVALID, "bt_db_checkpoint: db is NULL");
+	if (db->cfg.flags & BT_OPEN_READONLY)
+		return bti_error(BT_EREADONLY, "bt_db_checkpoint: the handle is read-only");
+	/* Not bti_db_lock: an asynchronous handle's queue need not be
+	 * committed first, the checkpoint writes back what is. */
+	rc = bti_db_enter(db, "bt_db_checkpoint");
+	if (rc == BT_OK)
+		rc = bti_db_lock_until(db, bti_mono_ms() + db->busy_timeout_ms, "bt_db_checkpoint");
+	if (rc != BT_OK)
+		return rc;
+	rc = bti_store_checkpoint(db->store);
+	bti_db_unlock(db);
 	errno = saved_errno;
 	return rc;
 }

@@ -618,6 +618,11 @@ static inline int bti_store_check_metrics(bti_store *st, const bti_wal_state *wa
  * operation (ops.vacuum NULL). */
 static inline int bti_store_vacuum(bti_store *st, int64_t *freed_out);
 
+/* Write the WAL back into the database file without waiting for anyone
+ * (bt_db_checkpoint).  BT_OK at once for a backend without one
+ * (ops.checkpoint NULL: PostgreSQL's server checkpoints by itself). */
+static inline int bti_store_checkpoint(bti_store *st);
+
 /* Each row of the counters table, by name; none when it is missing. */
 typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
 			       void *payload);
@@ -791,6 +796,8 @@ struct bti_store_ops {
 	int (*counters)(bti_store *st, bti_counter_fn fn, void *payload);
 	/* May be NULL: the backend cannot give space back. */
 	int (*vacuum)(bti_store *st, int64_t *freed_out);
+	/* May be NULL: nothing to do (bti_store_checkpoint). */
+	int (*checkpoint)(bti_store *st);
 	/* What doctor shows of this backend alone, as metrics, called once
 	 * check_integrity has run: SQLite's "wal_bytes" (from @wal, measured
 	 * before the check's connection opened, which may make a -wal file);
@@ -1184,6 +1191,11 @@ static inline int bti_store_vacuum(bti_store *st, int64_t *freed_out)
 {
 	*freed_out = -1;
 	return st->ops->vacuum ? st->ops->vacuum(st, freed_out) : BT_ENOTSUP;
+}
+
+static inline int bti_store_checkpoint(bti_store *st)
+{
+	return st->ops->checkpoint ? st->ops->checkpoint(st) : BT_OK;
 }
 
 static inline void bti_store_advice(bti_store *st, const char *problem, const char *location,

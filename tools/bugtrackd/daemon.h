@@ -275,6 +275,16 @@ void metrics_free(metrics *m);
 void metrics_observe(metrics *m, const route *rt, int status, int64_t elapsed_us);
 enum MHD_Result route_metrics(request *r);
 
+/* ---- the checkpointer (checkpointer.c) ---- */
+
+typedef struct checkpointer checkpointer;
+/* Write the WAL back every few milliseconds on @p db, a handle of its own
+ * (the others are opened with BT_OPEN_NO_CHECKPOINT); NULL when the
+ * thread cannot start, and then the handles' backstop still does it. */
+checkpointer *checkpointer_start(bt_db *db);
+/* Stop and join the thread; NULL is fine.  @p db is the caller's. */
+void checkpointer_stop(checkpointer *c);
+
 /* The long poll's waiter thread (routes_feed.c). */
 int waiter_start(server *s);
 /* Answer every parked request now (shutdown). */

@@ -198,17 +198,18 @@ static void keep_heap(void)
 #endif
 }
 
-/* The daemon's two handles on cfg->db.  @p async 0: synchronous, for every
+/* The daemon's handles on cfg->db.  @p async 0: synchronous, for every
  * route but ingest: a 2xx reply means committed, so that a SIGTERM or a
- * crash after the reply loses nothing acknowledged.  1: the library's
- * default asynchronous mode, for POST /occurrences, which still replies
- * only after bt_flush (routes_ingest.c). */
+ * crash after the reply loses nothing acknowledged; and the
+ * checkpointer's.  1: the library's default asynchronous mode, for POST
+ * /occurrences, which still replies only after bt_flush (routes_ingest.c).
+ * No commit of theirs checkpoints: the checkpointer does (checkpointer.c). */
 static int open_db(const config *cfg, int async, bt_db **out)
 {
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
 	int rc;
 
-	o.flags = async ? 0 : BT_OPEN_SYNC;
+	o.flags = (async ? 0 : BT_OPEN_SYNC) | BT_OPEN_NO_CHECKPOINT;
 	o.busy_timeout_ms = cfg->busy_timeout_ms;
 	rc = bt_open(out, cfg->db, &o);
 	if (rc != BT_OK)
@@ -221,6 +222,8 @@ int main(int argc, char **argv)
 {
 	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL, 1000, { NULL }, 0, NULL, NULL };
 	server srv;
+	bt_db *ckpt_db = NULL;
+	checkpointer *ckpt;
 	sigset_t stop;
 	int rc, sig;
 
@@ -244,26 +247,32 @@ int main(int argc, char **argv)
 	keep_heap();
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
-	if (open_db(&cfg, 0, &srv.db) != BT_OK || open_db(&cfg, 1, &srv.ingest) != BT_OK) {
-		bt_close(srv.db);
-		free(cfg.webhook_secret);
-		return 1;
-	}
-	if (server_start(&srv) != 0) {
+	if (open_db(&cfg, 0, &srv.db) != BT_OK || open_db(&cfg, 1, &srv.ingest) != BT_OK ||
+	    open_db(&cfg, 0, &ckpt_db) != BT_OK) {
 		bt_close(srv.ingest);
 		bt_close(srv.db);
 		free(cfg.webhook_secret);
 		return 1;
 	}
+	if (server_start(&srv) != 0) {
+		bt_close(ckpt_db);
+		bt_close(srv.ingest);
+		bt_close(srv.db);
+		free(cfg.webhook_secret);
+		return 1;
+	}
+	ckpt = checkpointer_start(ckpt_db);
 	fflush(stdout);
 	while (sigwait(&stop, &sig) != 0)
 		;
 	fprintf(stderr, "bugtrackd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(&srv);
+	checkpointer_stop(ckpt);
 	/* Every ingest reply came after its flush: what is left is only what
 	 * a request that failed to flush had queued. */
 	bt_close(srv.ingest);
 	bt_close(srv.db);
+	bt_close(ckpt_db);
 	free(cfg.webhook_secret);
 	fprintf(stderr, "bugtrackd: stopped\n");
 	return 0;

@@ -194,9 +194,13 @@ static int configure(bti_sqlite_store *st, const char *what)
 	/* Checkpoints run inside whichever commit crosses the threshold, and
 	 * each costs two fsyncs: a larger interval takes them off most capture
 	 * calls' tails (p99 of a dedup hit 237 -> ~60 us), and the size limit
-	 * gives the disk back after each one. */
+	 * gives the disk back after each one.  BT_OPEN_NO_CHECKPOINT leaves
+	 * them to bt_db_checkpoint on another connection, and keeps a later
+	 * threshold only as a backstop. */
 	if (rc == BT_OK)
-		rc = bti_sqlite_exec_retry(st, "PRAGMA wal_autocheckpoint=4096", what);
+		rc = bti_sqlite_exec_retry(st, (st->flags & BT_OPEN_NO_CHECKPOINT)
+					   ? "PRAGMA wal_autocheckpoint=16384"
+					   : "PRAGMA wal_autocheckpoint=4096", what);
 	if (rc == BT_OK)
 		rc = bti_sqlite_exec_retry(st, "PRAGMA journal_size_limit=16777216", what);
 	if (rc == BT_OK)
@@ -442,6 +446,7 @@ const bti_store_ops bti_sqlite_ops = {
 	.stamp = bti_sqlite_op_stamp,
 	.check_integrity = bti_sqlite_op_check_integrity,
 	.vacuum = bti_sqlite_op_vacuum,
+	.checkpoint = bti_sqlite_op_checkpoint,
 	.check_rows = bti_sqlite_op_check_rows,
 	.wal_state = bti_sqlite_op_wal_state,
 	.check_metrics = bti_sqlite_op_check_metrics,

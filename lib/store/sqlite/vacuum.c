@@ -1,6 +1,7 @@
 /*
  * store/sqlite/vacuum.c - giving a file's free pages back: VACUUM, then a
- * checkpoint that writes the rebuilt file back and truncates the WAL.
+ * checkpoint that writes the rebuilt file back and truncates the WAL; and
+ * the checkpoint alone, for bt_db_checkpoint.
  *
  * A purge frees pages inside the file; SQLite reuses them but never gives
  * them back to the file system until VACUUM rebuilds the file.
@@ -47,4 +48,16 @@ int bti_sqlite_op_vacuum(bti_store *base, int64_t *freed_out)
 	if (rc == BT_OK)
 		*freed_out = before > after ? before - after : 0;
 	return rc;
+}
+
+/* PASSIVE: it never waits, for a reader (it stops at the first frame one
+ * still uses) or for another checkpointer (SQLITE_BUSY, and that one does
+ * the job), so the busy handler and the deadline play no part. */
+int bti_sqlite_op_checkpoint(bti_store *base)
+{
+	bti_sqlite_store *st = (bti_sqlite_store *)base;
+	int rc = sqlite3_wal_checkpoint_v2(st->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? BT_OK
+		: bti_sqlite_fail(st->sql, rc, "checkpointing the WAL");
 }
