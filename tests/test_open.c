@@ -119,8 +119,8 @@ static void test_options(void)
 	opts.version = 99;
 	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "version 99");
 	opts.version = BT_OPEN_OPTIONS_VERSION;
-	opts.flags = 0x100;
-	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "0x100");
+	opts.flags = 0x200;
+	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "0x200");
 	/* 0x80 was a flag before 1.0 (BT_OPEN_SYNC); now no flag. */
 	opts.flags = 0x80;
 	expect_open_fails(check_path("opts.db"), &opts, BT_EINVALID, "0x80");

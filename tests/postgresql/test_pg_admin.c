@@ -3,7 +3,8 @@
  * location (issue 15): bt_db_check gives the server's version and the
  * backend's checks and no -wal size; bt_db_identify tells an empty, a
  * foreign and a bugtrack schema apart; and a password in the location is
- * never shown: not by bt_location_display, not in a message.
+ * never shown: not by bt_location_display, not in a message; and
+ * BT_OPEN_NO_CHECKPOINT changes nothing there (bt_db_checkpoint: BT_OK).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,28 @@ static void test_identify(void)
 	pg->drop(loc);
 }
 
+/* The server checkpoints by itself: the flag is accepted, the call is
+ * BT_OK, and writes go on as before. */
+static void test_checkpoint_is_the_servers(void)
+{
+	bt_open_options o = BT_OPEN_OPTIONS_INIT;
+	bt_db *db = NULL;
+	bt_ticket *t = NULL;
+	char loc[512];
+
+	CHECK(pg->make("admin_checkpoint", loc, sizeof(loc)) == 0);
+	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_CHECKPOINT;
+	CHECK_RC(bt_open(&db, loc, &o), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "db", "before the checkpoint"), BT_OK);
+	CHECK_RC(bt_db_checkpoint(db), BT_OK);
+	CHECK_RC(bt_log(db, BT_CRITICAL, "db", "before the checkpoint"), BT_OK);
+	CHECK_RC(bt_ticket_get(db, 1, &t), BT_OK);
+	CHECK_INT_EQ(bt_ticket_occurrence_count(t), 2);
+	bt_ticket_free(t);
+	bt_close(db);
+	pg->drop(loc);
+}
+
 /* A location with a password: shown without it, and no message has it. */
 static void test_password_never_shown(void)
 {
@@ -127,5 +150,6 @@ int main(void)
 	RUN(test_check_metrics);
 	RUN(test_identify);
 	RUN(test_password_never_shown);
+	RUN(test_checkpoint_is_the_servers);
 	return check_finish();
 }
