@@ -276,7 +276,8 @@ static pid_t start_daemon(const char *exe, const char *db)
 int main(int argc, char **argv)
 {
 	static const int clients[] = { 1, 32 };
-	char dir[] = "/tmp/bench-bugtrackd-XXXXXX", db[64], token[BT_TOKEN_SIZE];
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	char dir[] = "/tmp/bench-bugtrackd-XXXXXX", db[64], path[80], token[BT_TOKEN_SIZE];
 	bt_db *h = NULL;
 	pid_t pid;
 	int rc = 0;
@@ -332,5 +333,11 @@ int main(int argc, char **argv)
 	}
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
+	/* The file is only the benchmark's: it went in /tmp, a few MB a run. */
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffixes[i]);
+		unlink(path);
+	}
+	rmdir(dir);
 	return rc ? 1 : 0;
 }

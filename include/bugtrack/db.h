@@ -1,5 +1,6 @@
 /*
- * bugtrack/db.h - Opening a database: bt_open, options, bt_close, flush.
+ * bugtrack/db.h - Opening a database: bt_open, options, bt_close, flush,
+ * checkpoints.
  *
  * Part of libbugtrack's public API.  Include <bugtrack.h>, which includes
  * every part; a part includes the parts it needs.
@@ -63,18 +64,23 @@ typedef enum bt_level {
 #define BT_OPEN_SYNC       0x40u
 
 /**
- * Commits on this handle leave writing the write-ahead log back into the
- * database file to bt_db_checkpoint(), which the host calls on another
- * handle from a thread of its own.  Without it, the commit that finds
- * 4,096 pages in the log writes them back itself, with two syncs to disk,
- * while every caller queued behind it on the handle waits.  A commit still
- * does it when the log reaches 16,384 pages, so that a host that stops
- * calling bt_db_checkpoint() cannot make the log grow without end.
- * SQLite only: PostgreSQL's server checkpoints by itself, and the flag
- * changes nothing there.
+ * The host takes care of checkpoints: commits on this handle leave writing
+ * the write-ahead log back into the database file to bt_db_checkpoint(),
+ * which the host calls on another handle from a thread of its own.
+ * Without it, the commit that finds 4,096 pages (16 MB) in the log writes
+ * them all back itself, with two syncs to disk, while every caller queued
+ * behind it on the handle waits.  A commit still checkpoints once the log
+ * holds 16,384 pages (64 MB): so that a host that stops calling
+ * bt_db_checkpoint() cannot make the log grow without end, and because
+ * the log only starts over when a write finds all of it written back,
+ * which a checkpoint on another connection rarely leaves under a steady
+ * stream of writes.  That commit then has only the pages since the host's
+ * last checkpoint to write back, but still two syncs.  SQLite only:
+ * PostgreSQL's server checkpoints by itself, and the flag changes nothing
+ * there.
  * @since 1.1
  */
-#define BT_OPEN_NO_CHECKPOINT 0x100u
+#define BT_OPEN_HOST_CHECKPOINT 0x100u
 
 /**
  * A clock for tests: returns milliseconds since the Unix epoch.  What it
@@ -302,7 +308,7 @@ BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
 
 /**
  * Write back into the database file what the write-ahead log holds, for
- * the handles opened with BT_OPEN_NO_CHECKPOINT (SQLite: a PASSIVE
+ * the handles opened with BT_OPEN_HOST_CHECKPOINT (SQLite: a PASSIVE
  * checkpoint).  It neither waits for nor blocks other connections'
  * readers and writers: it stops before the frames a reader still uses,
  * and when another connection is checkpointing it returns at once.  It
@@ -310,6 +316,11 @@ BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
  * is anything to write), so give it a handle of its own, used by nothing
  * else.  When there is nothing new in the log it costs a few
  * microseconds.
+ * @param log_pages_out  may be NULL; receives the pages the log holds.
+ * @param backfilled_out  may be NULL; receives how many of them are in
+ *                        the database file now.  Both are -1 when not
+ *                        known: on PostgreSQL, or when another connection
+ *                        was checkpointing.
  * @return BT_OK (also on PostgreSQL, where there is nothing to do);
  * BT_EREADONLY for a read-only handle; BT_EINVALID (NULL @p db); BT_EBUSY
  * when another thread held the handle past its busy timeout; or a storage
@@ -317,7 +328,7 @@ BT_EXTERN int bt_flush(bt_db *db, int timeout_ms);
  * fork() before the child adopted it (any call adopts it).
  * @since 1.1
  */
-BT_EXTERN int bt_db_checkpoint(bt_db *db);
+BT_EXTERN int bt_db_checkpoint(bt_db *db, int64_t *log_pages_out, int64_t *backfilled_out);
 
 /**
  * What bt_set_wait_notice() calls: @p waited_ms is how long the call has

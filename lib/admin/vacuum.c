@@ -35,10 +35,15 @@ int bt_db_vacuum(bt_db *db, int64_t *freed_out)
 	return rc;
 }
 
-int bt_db_checkpoint(bt_db *db)
+int bt_db_checkpoint(bt_db *db, int64_t *log_pages_out, int64_t *backfilled_out)
 {
+	int64_t log = -1, done = -1;
 	int saved_errno = errno, rc;
 
+	if (log_pages_out)
+		*log_pages_out = -1;
+	if (backfilled_out)
+		*backfilled_out = -1;
 	if (!db)
 		return bti_error(BT_EINVALID, "bt_db_checkpoint: db is NULL");
 	if (db->cfg.flags & BT_OPEN_READONLY)
@@ -50,8 +55,12 @@ int bt_db_checkpoint(bt_db *db)
 		rc = bti_db_lock_until(db, bti_mono_ms() + db->busy_timeout_ms, "bt_db_checkpoint");
 	if (rc != BT_OK)
 		return rc;
-	rc = bti_store_checkpoint(db->store);
+	rc = bti_store_checkpoint(db->store, &log, &done);
 	bti_db_unlock(db);
+	if (rc == BT_OK && log_pages_out)
+		*log_pages_out = log;
+	if (rc == BT_OK && backfilled_out)
+		*backfilled_out = done;
 	errno = saved_errno;
 	return rc;
 }

@@ -619,9 +619,11 @@ static inline int bti_store_check_metrics(bti_store *st, const bti_wal_state *wa
 static inline int bti_store_vacuum(bti_store *st, int64_t *freed_out);
 
 /* Write the WAL back into the database file without waiting for anyone
- * (bt_db_checkpoint).  BT_OK at once for a backend without one
- * (ops.checkpoint NULL: PostgreSQL's server checkpoints by itself). */
-static inline int bti_store_checkpoint(bti_store *st);
+ * (bt_db_checkpoint); *log_out and *backfilled_out: its pages, and how
+ * many are written back, or -1 when not known.  BT_OK and -1 at once for
+ * a backend without one (ops.checkpoint NULL: PostgreSQL's server
+ * checkpoints by itself). */
+static inline int bti_store_checkpoint(bti_store *st, int64_t *log_out, int64_t *backfilled_out);
 
 /* Each row of the counters table, by name; none when it is missing. */
 typedef void (*bti_counter_fn)(const char *name, int64_t value, int64_t updated_at,
@@ -797,7 +799,7 @@ struct bti_store_ops {
 	/* May be NULL: the backend cannot give space back. */
 	int (*vacuum)(bti_store *st, int64_t *freed_out);
 	/* May be NULL: nothing to do (bti_store_checkpoint). */
-	int (*checkpoint)(bti_store *st);
+	int (*checkpoint)(bti_store *st, int64_t *log_out, int64_t *backfilled_out);
 	/* What doctor shows of this backend alone, as metrics, called once
 	 * check_integrity has run: SQLite's "wal_bytes" (from @wal, measured
 	 * before the check's connection opened, which may make a -wal file);
@@ -1193,9 +1195,10 @@ static inline int bti_store_vacuum(bti_store *st, int64_t *freed_out)
 	return st->ops->vacuum ? st->ops->vacuum(st, freed_out) : BT_ENOTSUP;
 }
 
-static inline int bti_store_checkpoint(bti_store *st)
+static inline int bti_store_checkpoint(bti_store *st, int64_t *log_out, int64_t *backfilled_out)
 {
-	return st->ops->checkpoint ? st->ops->checkpoint(st) : BT_OK;
+	*log_out = *backfilled_out = -1;
+	return st->ops->checkpoint ? st->ops->checkpoint(st, log_out, backfilled_out) : BT_OK;
 }
 
 static inline void bti_store_advice(bti_store *st, const char *problem, const char *location,

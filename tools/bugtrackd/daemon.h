@@ -114,6 +114,8 @@ int server_start(server *s);
  * cfg->timeout_s) for the requests under way, then stop MHD. */
 void server_stop(server *s);
 int64_t now_ms(void);
+/* Microseconds of CLOCK_MONOTONIC. */
+int64_t mono_us(void);
 
 /* ---- routes (router.c) ---- */
 
@@ -279,7 +281,7 @@ enum MHD_Result route_metrics(request *r);
 
 typedef struct checkpointer checkpointer;
 /* Write the WAL back every few milliseconds on @p db, a handle of its own
- * (the others are opened with BT_OPEN_NO_CHECKPOINT); NULL when the
+ * (the others are opened with BT_OPEN_HOST_CHECKPOINT); NULL when the
  * thread cannot start, and then the handles' backstop still does it. */
 checkpointer *checkpointer_start(bt_db *db);
 /* Stop and join the thread; NULL is fine.  @p db is the caller's. */

@@ -209,13 +209,22 @@ static int open_db(const config *cfg, int async, bt_db **out)
 	bt_open_options o = BT_OPEN_OPTIONS_INIT;
 	int rc;
 
-	o.flags = (async ? 0 : BT_OPEN_SYNC) | BT_OPEN_NO_CHECKPOINT;
+	o.flags = (async ? 0 : BT_OPEN_SYNC) | BT_OPEN_HOST_CHECKPOINT;
 	o.busy_timeout_ms = cfg->busy_timeout_ms;
 	rc = bt_open(out, cfg->db, &o);
 	if (rc != BT_OK)
 		fprintf(stderr, "bugtrackd: %s: %s\n", cli_shown(bt_location_resolve(cfg->db)),
 			without_function(bt_error_message()));
 	return rc;
+}
+
+/* PostgreSQL's server checkpoints by itself: no checkpointer, and no
+ * third connection for it. */
+static int on_postgresql(const config *cfg)
+{
+	const char *loc = bt_location_resolve(cfg->db);
+
+	return loc && (strncmp(loc, "postgresql://", 13) == 0 || strncmp(loc, "postgres://", 11) == 0);
 }
 
 int main(int argc, char **argv)
@@ -248,7 +257,7 @@ int main(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	if (open_db(&cfg, 0, &srv.db) != BT_OK || open_db(&cfg, 1, &srv.ingest) != BT_OK ||
-	    open_db(&cfg, 0, &ckpt_db) != BT_OK) {
+	    (!on_postgresql(&cfg) && open_db(&cfg, 0, &ckpt_db) != BT_OK)) {
 		bt_close(srv.ingest);
 		bt_close(srv.db);
 		free(cfg.webhook_secret);
@@ -261,7 +270,10 @@ int main(int argc, char **argv)
 		free(cfg.webhook_secret);
 		return 1;
 	}
-	ckpt = checkpointer_start(ckpt_db);
+	ckpt = ckpt_db ? checkpointer_start(ckpt_db) : NULL;
+	if (ckpt_db && !ckpt)
+		fprintf(stderr, "bugtrackd: no checkpointer thread (out of resources): commits will "
+			"checkpoint the WAL themselves at 64 MB\n");
 	fflush(stdout);
 	while (sigwait(&stop, &sig) != 0)
 		;

@@ -29,7 +29,7 @@ int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int64_t mono_us(void)
+int64_t mono_us(void)
 {
 	struct timespec ts;
 

@@ -194,11 +194,13 @@ static int configure(bti_sqlite_store *st, const char *what)
 	/* Checkpoints run inside whichever commit crosses the threshold, and
 	 * each costs two fsyncs: a larger interval takes them off most capture
 	 * calls' tails (p99 of a dedup hit 237 -> ~60 us), and the size limit
-	 * gives the disk back after each one.  BT_OPEN_NO_CHECKPOINT leaves
-	 * them to bt_db_checkpoint on another connection, and keeps a later
-	 * threshold only as a backstop. */
+	 * gives the disk back after each one.  BT_OPEN_HOST_CHECKPOINT leaves
+	 * them to bt_db_checkpoint on another connection and keeps a later
+	 * threshold: a backstop, and what lets the WAL start over under
+	 * steady writes (it restarts only when a write finds all of it
+	 * written back; without this threshold a benchmark's grew past 1 GB). */
 	if (rc == BT_OK)
-		rc = bti_sqlite_exec_retry(st, (st->flags & BT_OPEN_NO_CHECKPOINT)
+		rc = bti_sqlite_exec_retry(st, (st->flags & BT_OPEN_HOST_CHECKPOINT)
 					   ? "PRAGMA wal_autocheckpoint=16384"
 					   : "PRAGMA wal_autocheckpoint=4096", what);
 	if (rc == BT_OK)

@@ -85,8 +85,6 @@ int bti_sqlite_open(const char *path, int flags, sqlite3 **out);
  * configure() sets it with "PRAGMA wal_autocheckpoint=4096", a constant
  * string as every SQL text is (tests/security/check_sql_source.py). */
 #define BTI_SQLITE_AUTOCHECKPOINT 4096
-/* The backstop of a BT_OPEN_NO_CHECKPOINT handle: four times the above. */
-#define BTI_SQLITE_AUTOCHECKPOINT_LATE 16384
 
 /* A count kept to its leading digit (1..9, 10, 20..90, 100, ...), as
  * tickets.count_floor holds it (migrations/sqlite/0011_sort_indexes.sql). */
@@ -177,7 +175,7 @@ int bti_sqlite_op_schema_diff(bti_store *st, int version, bti_schema_diff_fn fn,
 int bti_sqlite_op_migration_records(bti_store *st, bti_record_fn fn, void *payload);
 int bti_sqlite_op_stamp(bti_store *st, int version);
 int bti_sqlite_op_vacuum(bti_store *st, int64_t *freed_out);
-int bti_sqlite_op_checkpoint(bti_store *st);
+int bti_sqlite_op_checkpoint(bti_store *st, int64_t *log_out, int64_t *backfilled_out);
 int bti_sqlite_op_check_integrity(bti_store *st, int full, int64_t *errors_out, char *first,
 				  size_t size);
 int bti_sqlite_op_check_rows(bti_store *st, bti_check_rows *out);

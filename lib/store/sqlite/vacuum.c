@@ -51,13 +51,20 @@ int bti_sqlite_op_vacuum(bti_store *base, int64_t *freed_out)
 }
 
 /* PASSIVE: it never waits, for a reader (it stops at the first frame one
- * still uses) or for another checkpointer (SQLITE_BUSY, and that one does
- * the job), so the busy handler and the deadline play no part. */
-int bti_sqlite_op_checkpoint(bti_store *base)
+ * still uses) or for another checkpointer (SQLITE_BUSY, extended codes
+ * included, and that one does the job), so the busy handler and the
+ * deadline play no part. */
+int bti_sqlite_op_checkpoint(bti_store *base, int64_t *log_out, int64_t *backfilled_out)
 {
 	bti_sqlite_store *st = (bti_sqlite_store *)base;
-	int rc = sqlite3_wal_checkpoint_v2(st->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	int log = -1, done = -1;
+	int rc = sqlite3_wal_checkpoint_v2(st->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
 
-	return rc == SQLITE_OK || rc == SQLITE_BUSY ? BT_OK
-		: bti_sqlite_fail(st->sql, rc, "checkpointing the WAL");
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return BT_OK;
+	if (rc != SQLITE_OK)
+		return bti_sqlite_fail(st->sql, rc, "checkpointing the WAL");
+	*log_out = log;
+	*backfilled_out = done;
+	return BT_OK;
 }
