@@ -1034,7 +1034,25 @@ class Check(clitest.Checker):
                    "the histogram's buckets are cumulative, +Inf the count", buckets)
         self.same("the histogram's count", values.get(
             f"bugtrackd_request_duration_seconds_count{{{route}}}"), 3)
+        self.check_wal_metrics(d)
         d.stop()
+
+    def check_wal_metrics(self, d):
+        """The checkpointer's view of SQLite's WAL; none on PostgreSQL."""
+        wal = {}
+        for _ in range(100):  # its first round runs as the daemon starts
+            st, _, body = self.http(d, "GET", "/metrics")
+            wal = {k: float(v) for k, v in (line.rsplit(" ", 1) for line in body.decode()
+                   .splitlines() if line.startswith("bugtrackd_wal_"))}
+            if wal or self.postgresql:
+                break
+            time.sleep(0.02)
+        if self.postgresql:
+            self.same("no WAL gauges on PostgreSQL", wal, {})
+            return
+        self.check(set(wal) == {"bugtrackd_wal_pages", "bugtrackd_wal_backfilled_pages"}
+                   and 0 <= wal["bugtrackd_wal_backfilled_pages"] <= wal["bugtrackd_wal_pages"],
+                   "the WAL's pages and those written back", wal)
 
     # ---- TLS ----
 

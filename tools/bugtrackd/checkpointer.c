@@ -16,18 +16,21 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "daemon.h"
 
 #define CHECKPOINT_MS 10
-/* A failing checkpoint (a full disk) is said once a minute, not 50 times
+/* A failing checkpoint (a full disk) is said once a minute, not 100 times
  * a second. */
 #define COMPLAIN_EVERY_MS 60000
 
 struct checkpointer {
 	bt_db *db;
+	/* What the last round saw (-1: nothing yet), for GET /metrics. */
+	atomic_llong log_pages, backfilled;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -43,8 +46,15 @@ static void *checkpointer_main(void *arg)
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
 		pthread_mutex_unlock(&c->lock);
-		if (bt_db_checkpoint(c->db, NULL, NULL) != BT_OK &&
-		    mono_us() - complained >= COMPLAIN_EVERY_MS * 1000) {
+		int64_t log, done;
+
+		if (bt_db_checkpoint(c->db, &log, &done) == BT_OK) {
+			/* -1: another connection was at it; keep the last. */
+			if (log >= 0) {
+				atomic_store(&c->log_pages, log);
+				atomic_store(&c->backfilled, done);
+			}
+		} else if (mono_us() - complained >= COMPLAIN_EVERY_MS * 1000) {
 			complained = mono_us();
 			fprintf(stderr, "bugtrackd: checkpoint: %s\n", bt_error_message());
 		}
@@ -70,6 +80,8 @@ checkpointer *checkpointer_start(bt_db *db)
 	if (!c)
 		return NULL;
 	c->db = db;
+	atomic_init(&c->log_pages, -1);
+	atomic_init(&c->backfilled, -1);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -82,6 +94,12 @@ checkpointer *checkpointer_start(bt_db *db)
 		return NULL;
 	}
 	return c;
+}
+
+void checkpointer_wal(checkpointer *c, int64_t *log_pages, int64_t *backfilled)
+{
+	*log_pages = c ? (int64_t)atomic_load(&c->log_pages) : -1;
+	*backfilled = c ? (int64_t)atomic_load(&c->backfilled) : -1;
 }
 
 void checkpointer_stop(checkpointer *c)

@@ -61,6 +61,7 @@ typedef struct waiter waiter;
 typedef struct metrics metrics;
 typedef struct limiter limiter;
 typedef struct webhooks webhooks;
+typedef struct checkpointer checkpointer;
 
 typedef struct server {
 	const config *cfg;
@@ -72,6 +73,7 @@ typedef struct server {
 	char *tls_cert, *tls_key; /* the PEM texts MHD serves HTTPS with */
 	limiter *limiter;         /* per-token rate limits; NULL: none (limiter.c) */
 	webhooks *webhooks;       /* NULL: none configured (webhooks.c) */
+	checkpointer *checkpointer; /* NULL on PostgreSQL (checkpointer.c) */
 	pthread_mutex_t lock;     /* inflight */
 	pthread_cond_t idle;      /* inflight fell to 0 */
 	unsigned int inflight;    /* requests begun and not yet answered */
@@ -279,11 +281,13 @@ enum MHD_Result route_metrics(request *r);
 
 /* ---- the checkpointer (checkpointer.c) ---- */
 
-typedef struct checkpointer checkpointer;
 /* Write the WAL back every few milliseconds on @p db, a handle of its own
  * (the others are opened with BT_OPEN_HOST_CHECKPOINT); NULL when the
  * thread cannot start, and then the handles' backstop still does it. */
 checkpointer *checkpointer_start(bt_db *db);
+/* The WAL's pages and how many were written back, as the last round saw
+ * them; -1 before the first, and for a NULL @p c. */
+void checkpointer_wal(checkpointer *c, int64_t *log_pages, int64_t *backfilled);
 /* Stop and join the thread; NULL is fine.  @p db is the caller's. */
 void checkpointer_stop(checkpointer *c);
 

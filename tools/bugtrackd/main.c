@@ -232,7 +232,6 @@ int main(int argc, char **argv)
 	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL, 1000, { NULL }, 0, NULL, NULL };
 	server srv;
 	bt_db *ckpt_db = NULL;
-	checkpointer *ckpt;
 	sigset_t stop;
 	int rc, sig;
 
@@ -263,23 +262,25 @@ int main(int argc, char **argv)
 		free(cfg.webhook_secret);
 		return 1;
 	}
+	/* Before the server: GET /metrics reads it. */
+	srv.checkpointer = ckpt_db ? checkpointer_start(ckpt_db) : NULL;
+	if (ckpt_db && !srv.checkpointer)
+		fprintf(stderr, "bugtrackd: no checkpointer thread (out of resources): commits will "
+			"checkpoint the WAL themselves at 64 MB\n");
 	if (server_start(&srv) != 0) {
+		checkpointer_stop(srv.checkpointer);
 		bt_close(ckpt_db);
 		bt_close(srv.ingest);
 		bt_close(srv.db);
 		free(cfg.webhook_secret);
 		return 1;
 	}
-	ckpt = ckpt_db ? checkpointer_start(ckpt_db) : NULL;
-	if (ckpt_db && !ckpt)
-		fprintf(stderr, "bugtrackd: no checkpointer thread (out of resources): commits will "
-			"checkpoint the WAL themselves at 64 MB\n");
 	fflush(stdout);
 	while (sigwait(&stop, &sig) != 0)
 		;
 	fprintf(stderr, "bugtrackd: %s: stopping\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(&srv);
-	checkpointer_stop(ckpt);
+	checkpointer_stop(srv.checkpointer);
 	/* Every ingest reply came after its flush: what is left is only what
 	 * a request that failed to flush had queued. */
 	bt_close(srv.ingest);

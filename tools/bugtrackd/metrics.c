@@ -139,6 +139,23 @@ static void write_tickets(FILE *f, const bt_ticket_counts *c)
 		"counter\nbugtrack_dropped_occurrences_total %lld\n", (long long)c->dropped);
 }
 
+/* SQLite's WAL as the checkpointer last saw it: pages that keep growing
+ * past the backfilled ones mean a reader holds it back (README, "A WAL
+ * that keeps growing").  None on PostgreSQL. */
+static void write_wal(FILE *f, checkpointer *c)
+{
+	int64_t log, done;
+
+	checkpointer_wal(c, &log, &done);
+	if (log < 0)
+		return;
+	fprintf(f, "# HELP bugtrackd_wal_pages Pages the SQLite WAL holds.\n"
+		"# TYPE bugtrackd_wal_pages gauge\nbugtrackd_wal_pages %lld\n"
+		"# HELP bugtrackd_wal_backfilled_pages Pages of the WAL written back into the "
+		"database file.\n# TYPE bugtrackd_wal_backfilled_pages gauge\n"
+		"bugtrackd_wal_backfilled_pages %lld\n", (long long)log, (long long)done);
+}
+
 /* Every occurrence ever counted, exactly: the summary report over all time
  * (from the per-day counts, not from the capped log rows). */
 static int occurrences_total(bt_db *db, int64_t *out)
@@ -176,6 +193,7 @@ enum MHD_Result route_metrics(request *r)
 		"%lld\n", (long long)occurrences);
 	if (r->srv->metrics)
 		write_requests(b.f, r->srv->metrics);
+	write_wal(b.f, r->srv->checkpointer);
 	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
 	return reply_send(r, &b, MHD_HTTP_OK);
 }
