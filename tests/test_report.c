@@ -435,6 +435,30 @@ static void test_log_row_cap(void)
 	" last_day_count + (SELECT coalesce(sum(occurrences), 0) FROM ticket_days" \
 	"                   WHERE ticket_id = tickets.id)"
 
+/* A new ticket starts on its day whether its INSERT names the day (the
+ * library's, since 0013) or not (an import, a statement by hand: the
+ * tickets_day_starts trigger fills it in). */
+static void test_day_starts(void)
+{
+	bt_db *db = open_db("starts.db", 0);
+	const long long day = (T0 + 30 * DAY) / DAY;
+
+	at(30, 5 * HOUR);
+	occur(db, "starts", "f");
+	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE id = 1") == day);
+	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE id = 1") == 1);
+	/* An INSERT without them: q_int runs it and reads nothing. */
+	q_int(db, "INSERT INTO tickets (title, created_at, updated_at, occurrence_count)"
+		  " VALUES ('by hand', 172800001, 172800001, 3)");
+	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE title = 'by hand'") == 2);
+	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE title = 'by hand'") == 3);
+	/* With a wrong day: corrected too. */
+	q_int(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count)"
+		  " VALUES ('wrong day', 172800001, 172800001, 9, 1)");
+	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE title = 'wrong day'") == 2);
+	bt_close(db);
+}
+
 /* A ticket's occurrences over days that roll, by hand and by asynchronous
  * capture (coalesced: one statement adds many), and a merge that takes
  * them along: each day keeps its own count, and the days add up to the
@@ -646,6 +670,7 @@ int main(void)
 	RUN(test_bad_input);
 	RUN(test_paging);
 	RUN(test_log_row_cap);
+	RUN(test_day_starts);
 	RUN(test_days);
 	RUN(test_many_components);
 	RUN(test_plans);

@@ -88,9 +88,10 @@ static const char SQL_INSERT_TICKET[] =
 	" source, reporter, fingerprint, grouping_version, grouping_input, error_type,"
 	" error_message, stack_trace, first_occurred_at, last_occurred_at, service, host,"
 	" environment, release_sha, trace_id, request_id, context, created_at, updated_at,"
-	" sla_due_at, occurrence_count)"
+	" sla_due_at, occurrence_count, last_day, last_day_count)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?25,"
-	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23, ?24)";
+	" ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?15, ?15, ?23, ?24,"
+	" max(coalesce(?25, ?15), 0) / 86400000, ?24)";
 
 /* ?1 id: where an occurrence landed, after the write: the number SQLite
  * generated for a new ticket, the count a write made. */
