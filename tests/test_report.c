@@ -435,27 +435,48 @@ static void test_log_row_cap(void)
 	" last_day_count + (SELECT coalesce(sum(occurrences), 0) FROM ticket_days" \
 	"                   WHERE ticket_id = tickets.id)"
 
+/* Run @sql on the handle's own connection. */
+static void exec_sql(bt_db *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(bti_sqlite_connection(db->store), sql, NULL, NULL, &err) != SQLITE_OK)
+		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
+	CHECK(err == NULL);
+	sqlite3_free(err);
+}
+
 /* A new ticket starts on its day whether its INSERT names the day (the
- * library's, since 0013) or not (an import, a statement by hand: the
- * tickets_day_starts trigger fills it in). */
+ * library's, since 0013, which the trigger then leaves alone) or not (an
+ * import, a statement by hand: tickets_day_starts fills it in). */
 static void test_day_starts(void)
 {
 	bt_db *db = open_db("starts.db", 0);
 	const long long day = (T0 + 30 * DAY) / DAY;
 
+	/* Counts the UPDATEs of last_day: the triggers', here. */
+	exec_sql(db, "CREATE TEMP TABLE fired (n INTEGER); INSERT INTO fired VALUES (0);"
+		     "CREATE TEMP TRIGGER fired_count AFTER UPDATE OF last_day ON main.tickets"
+		     " BEGIN UPDATE fired SET n = n + 1; END");
 	at(30, 5 * HOUR);
 	occur(db, "starts", "f");
 	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE id = 1") == day);
 	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE id = 1") == 1);
-	/* An INSERT without them: q_int runs it and reads nothing. */
-	q_int(db, "INSERT INTO tickets (title, created_at, updated_at, occurrence_count)"
-		  " VALUES ('by hand', 172800001, 172800001, 3)");
+	CHECK(q_int(db, "SELECT n FROM fired") == 0);
+	exec_sql(db, "INSERT INTO tickets (title, created_at, updated_at, occurrence_count)"
+		     " VALUES ('by hand', 172800001, 172800001, 3)");
 	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE title = 'by hand'") == 2);
 	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE title = 'by hand'") == 3);
-	/* With a wrong day: corrected too. */
-	q_int(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count)"
-		  " VALUES ('wrong day', 172800001, 172800001, 9, 1)");
+	/* (Its UPDATE runs tickets_day_rolls, which updates the day too.) */
+	CHECK(q_int(db, "SELECT n FROM fired") > 0);
+	/* A wrong day, or a wrong count: corrected too. */
+	exec_sql(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count)"
+		     " VALUES ('wrong day', 172800001, 172800001, 9, 1)");
 	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE title = 'wrong day'") == 2);
+	exec_sql(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count,"
+		     " occurrence_count) VALUES ('wrong count', 172800001, 172800001, 2, 1, 4)");
+	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE title = 'wrong count'") == 4);
+	exec_sql(db, "DROP TRIGGER temp.fired_count; DROP TABLE temp.fired");
 	bt_close(db);
 }
 

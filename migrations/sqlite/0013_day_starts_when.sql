@@ -3,7 +3,7 @@
 -- tickets_day_starts (0009) set a new ticket's last_day and last_day_count
 -- by an UPDATE of the row its INSERT had just written: the row and its
 -- tickets_last_day entry (0012) written again, and tickets_day_rolls'
--- program run for the UPDATE, about a third of bt_report_create.  The
+-- program run for the UPDATE, a fifth of bt_report_create.  The
 -- library's INSERT now gives both columns itself, and the trigger only
 -- corrects an INSERT that did not (an import, a hand-written statement),
 -- so every ticket still starts on its day.

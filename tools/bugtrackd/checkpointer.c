@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -29,8 +28,9 @@
 
 struct checkpointer {
 	bt_db *db;
-	/* What the last round saw (-1: nothing yet), for GET /metrics. */
-	atomic_llong log_pages, backfilled;
+	/* What the last round saw (-1: nothing yet), for GET /metrics: a
+	 * pair, under lock, so that a reader never mixes two rounds. */
+	int64_t log_pages, backfilled;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -40,25 +40,23 @@ struct checkpointer {
 static void *checkpointer_main(void *arg)
 {
 	checkpointer *c = arg;
-	int64_t complained = -COMPLAIN_EVERY_MS * 1000;
+	int64_t complained = -COMPLAIN_EVERY_MS * 1000, log, done;
 	struct timespec until;
 
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
 		pthread_mutex_unlock(&c->lock);
-		int64_t log, done;
-
-		if (bt_db_checkpoint(c->db, &log, &done) == BT_OK) {
-			/* -1: another connection was at it; keep the last. */
-			if (log >= 0) {
-				atomic_store(&c->log_pages, log);
-				atomic_store(&c->backfilled, done);
-			}
-		} else if (mono_us() - complained >= COMPLAIN_EVERY_MS * 1000) {
+		if (bt_db_checkpoint(c->db, &log, &done) != BT_OK &&
+		    mono_us() - complained >= COMPLAIN_EVERY_MS * 1000) {
 			complained = mono_us();
 			fprintf(stderr, "bugtrackd: checkpoint: %s\n", bt_error_message());
 		}
 		pthread_mutex_lock(&c->lock);
+		/* -1: it failed, or another connection was at it; keep the last. */
+		if (log >= 0) {
+			c->log_pages = log;
+			c->backfilled = done;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += CHECKPOINT_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -80,8 +78,7 @@ checkpointer *checkpointer_start(bt_db *db)
 	if (!c)
 		return NULL;
 	c->db = db;
-	atomic_init(&c->log_pages, -1);
-	atomic_init(&c->backfilled, -1);
+	c->log_pages = c->backfilled = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -98,8 +95,13 @@ checkpointer *checkpointer_start(bt_db *db)
 
 void checkpointer_wal(checkpointer *c, int64_t *log_pages, int64_t *backfilled)
 {
-	*log_pages = c ? (int64_t)atomic_load(&c->log_pages) : -1;
-	*backfilled = c ? (int64_t)atomic_load(&c->backfilled) : -1;
+	*log_pages = *backfilled = -1;
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	*log_pages = c->log_pages;
+	*backfilled = c->backfilled;
+	pthread_mutex_unlock(&c->lock);
 }
 
 void checkpointer_stop(checkpointer *c)
