@@ -185,6 +185,9 @@ const char *cli_db_location(const cli *c);
 /* @location as it may be shown (bt_location_display: no password), in a
  * buffer the next call reuses. */
 const char *cli_shown(const char *location);
+/* 1 when @location is on a server (postgresql:// or postgres://), not a
+ * file path: the library decides the same way (README, bt_open). */
+int cli_is_server(const char *location);
 int cli_open(cli *c, enum cli_open_mode mode, bt_db **out);
 /* Read ticket @p arg ("BUG-00042", "bug-42", "42"); reports errors. */
 int cli_ticket(bt_db *db, const char *arg, bt_ticket **out);

@@ -188,14 +188,6 @@ static void failed(mig_result *r, int rc, const char *path)
 										 : bt_strerror(rc));
 }
 
-/* A location on a server (postgresql:// or postgres://), not a file path:
- * the library decides the same way (README, bt_open). */
-static int is_server(const char *location)
-{
-	return strncmp(location, "postgresql://", 13) == 0 ||
-	       strncmp(location, "postgres://", 11) == 0;
-}
-
 /* status, up and list: open without migrating.  A read-only file can
  * still report its version. */
 static void run_versions(const char *path, const mig_args *a, mig_result *r)
@@ -206,7 +198,7 @@ static void run_versions(const char *path, const mig_args *a, mig_result *r)
 
 	o.flags = BT_OPEN_SYNC | BT_OPEN_NO_MIGRATE | (up && !a->dry_run ? 0u : BT_OPEN_NO_CREATE);
 	/* A server location is never a file to create. */
-	r->created = up && !is_server(path) && access(path, F_OK) != 0;
+	r->created = up && !cli_is_server(path) && access(path, F_OK) != 0;
 	rc = bt_open(&db, path, &o);
 	if (rc == BT_EREADONLY && !up) {
 		o.flags = BT_OPEN_READONLY;
@@ -735,7 +727,7 @@ static int migrate_all(cli *c, const mig_args *a)
 	for (k = 0; k < a->nlocations; k++) {
 		const char *loc = a->locations[k];
 
-		if (is_server(loc))
+		if (cli_is_server(loc))
 			continue;
 		if (stat(loc, &sb) != 0) {
 			cli_error("--all %s: %s", loc, strerror(errno));
@@ -748,7 +740,7 @@ static int migrate_all(cli *c, const mig_args *a)
 	for (k = 0; k < a->nlocations; k++) {
 		const char *loc = a->locations[k];
 
-		if (!is_server(loc) && stat(loc, &sb) == 0 && S_ISDIR(sb.st_mode))
+		if (!cli_is_server(loc) && stat(loc, &sb) == 0 && S_ISDIR(sb.st_mode))
 			walk(loc, &f);
 		else
 			found_add(&f, xstrdup(loc), NULL, 1);

@@ -502,6 +502,12 @@ const char *cli_db_location(const cli *c)
 	return bt_location_resolve(c->db_path);
 }
 
+int cli_is_server(const char *location)
+{
+	return strncmp(location, "postgresql://", 13) == 0 ||
+	       strncmp(location, "postgres://", 11) == 0;
+}
+
 const char *cli_shown(const char *location)
 {
 	static char buf[4096];

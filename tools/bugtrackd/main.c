@@ -218,15 +218,6 @@ static int open_db(const config *cfg, int async, bt_db **out)
 	return rc;
 }
 
-/* PostgreSQL's server checkpoints by itself: no checkpointer, and no
- * third connection for it. */
-static int on_postgresql(const config *cfg)
-{
-	const char *loc = bt_location_resolve(cfg->db);
-
-	return loc && (strncmp(loc, "postgresql://", 13) == 0 || strncmp(loc, "postgres://", 11) == 0);
-}
-
 int main(int argc, char **argv)
 {
 	config cfg = { NULL, "127.0.0.1:8080", 4, 256, 10, 1 << 20, 32, 2000, 60, NULL, NULL, 1000, { NULL }, 0, NULL, NULL };
@@ -256,7 +247,9 @@ int main(int argc, char **argv)
 	memset(&srv, 0, sizeof(srv));
 	srv.cfg = &cfg;
 	if (open_db(&cfg, 0, &srv.db) != BT_OK || open_db(&cfg, 1, &srv.ingest) != BT_OK ||
-	    (!on_postgresql(&cfg) && open_db(&cfg, 0, &ckpt_db) != BT_OK)) {
+	    /* PostgreSQL's server checkpoints by itself: no checkpointer, and
+	     * no third connection for it. */
+	    (!cli_is_server(bt_location_resolve(cfg.db)) && open_db(&cfg, 0, &ckpt_db) != BT_OK)) {
 		bt_close(srv.ingest);
 		bt_close(srv.db);
 		free(cfg.webhook_secret);
