@@ -617,8 +617,7 @@ static void test_pending(void)
 	size_t n;
 
 	/* More occurrences put crit_new ahead of the older crit_old. */
-	CHECK(sqlite3_exec(bti_sqlite_connection(db->store), "UPDATE tickets SET occurrence_count = 5 WHERE id = 3",
-			   NULL, NULL, NULL) == SQLITE_OK);
+	q_exec(db, "UPDATE tickets SET occurrence_count = 5 WHERE id = 3");
 	CHECK_RC(bt_ticket_set_status(db, low, BT_STATUS_RESOLVED, &o), BT_OK);
 
 	CHECK_RC(bt_ticket_pending(db, NULL, 0, 0, &it), BT_OK);

@@ -435,17 +435,6 @@ static void test_log_row_cap(void)
 	" last_day_count + (SELECT coalesce(sum(occurrences), 0) FROM ticket_days" \
 	"                   WHERE ticket_id = tickets.id)"
 
-/* Run @sql on the handle's own connection. */
-static void exec_sql(bt_db *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(bti_sqlite_connection(db->store), sql, NULL, NULL, &err) != SQLITE_OK)
-		fprintf(stderr, "%s: %s\n", sql, err ? err : "?");
-	CHECK(err == NULL);
-	sqlite3_free(err);
-}
-
 /* A new ticket starts on its day whether its INSERT names the day (the
  * library's, since 0013, which the trigger then leaves alone) or not (an
  * import, a statement by hand: tickets_day_starts fills it in). */
@@ -455,7 +444,7 @@ static void test_day_starts(void)
 	const long long day = (T0 + 30 * DAY) / DAY;
 
 	/* Counts the UPDATEs of last_day: the triggers', here. */
-	exec_sql(db, "CREATE TEMP TABLE fired (n INTEGER); INSERT INTO fired VALUES (0);"
+	q_exec(db, "CREATE TEMP TABLE fired (n INTEGER); INSERT INTO fired VALUES (0);"
 		     "CREATE TEMP TRIGGER fired_count AFTER UPDATE OF last_day ON main.tickets"
 		     " BEGIN UPDATE fired SET n = n + 1; END");
 	at(30, 5 * HOUR);
@@ -463,20 +452,20 @@ static void test_day_starts(void)
 	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE id = 1") == day);
 	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE id = 1") == 1);
 	CHECK(q_int(db, "SELECT n FROM fired") == 0);
-	exec_sql(db, "INSERT INTO tickets (title, created_at, updated_at, occurrence_count)"
+	q_exec(db, "INSERT INTO tickets (title, created_at, updated_at, occurrence_count)"
 		     " VALUES ('by hand', 172800001, 172800001, 3)");
 	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE title = 'by hand'") == 2);
 	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE title = 'by hand'") == 3);
 	/* (Its UPDATE runs tickets_day_rolls, which updates the day too.) */
 	CHECK(q_int(db, "SELECT n FROM fired") > 0);
 	/* A wrong day, or a wrong count: corrected too. */
-	exec_sql(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count)"
+	q_exec(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count)"
 		     " VALUES ('wrong day', 172800001, 172800001, 9, 1)");
 	CHECK(q_int(db, "SELECT last_day FROM tickets WHERE title = 'wrong day'") == 2);
-	exec_sql(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count,"
+	q_exec(db, "INSERT INTO tickets (title, created_at, updated_at, last_day, last_day_count,"
 		     " occurrence_count) VALUES ('wrong count', 172800001, 172800001, 2, 1, 4)");
 	CHECK(q_int(db, "SELECT last_day_count FROM tickets WHERE title = 'wrong count'") == 4);
-	exec_sql(db, "DROP TRIGGER temp.fired_count; DROP TABLE temp.fired");
+	q_exec(db, "DROP TRIGGER temp.fired_count; DROP TABLE temp.fired");
 	bt_close(db);
 }
 
@@ -523,9 +512,7 @@ static void test_days(void)
 
 	/* A ticket that changes component takes its filed days along (no API
 	 * changes a component yet; an import or a later one would). */
-	CHECK(sqlite3_exec(bti_sqlite_connection(db->store),
-			   "UPDATE tickets SET component = 'moved' WHERE id = 1", NULL, NULL,
-			   NULL) == SQLITE_OK);
+	q_exec(db, "UPDATE tickets SET component = 'moved' WHERE id = 1");
 	CHECK(q_int(db, TOTALS_WRONG) == 0);
 	REPORT(db, BT_AGGREGATE_DAILY, T0 + 32 * DAY, T0 + 33 * DAY, 0, "2026-02-06|moved|6|0\n");
 	REPORT(db, BT_AGGREGATE_COMPONENTS, 0, 0, 0, "moved|30|1|1\nother|0|1|0\n");

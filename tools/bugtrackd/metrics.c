@@ -139,9 +139,11 @@ static void write_tickets(FILE *f, const bt_ticket_counts *c)
 		"counter\nbugtrack_dropped_occurrences_total %lld\n", (long long)c->dropped);
 }
 
-/* SQLite's WAL as the checkpointer last saw it: pages that keep growing
- * past the backfilled ones mean a reader holds it back (README, "A WAL
- * that keeps growing").  None on PostgreSQL. */
+/* SQLite's WAL as the checkpointer's last successful round saw it: under
+ * steady writes the pages climb towards 16,384 and start over; written-
+ * back pages that stop while the pages grow, or pages past 16,384, mean
+ * a reader holds it back (README, "A WAL that keeps growing").  None on
+ * PostgreSQL. */
 static void write_wal(FILE *f, checkpointer *c)
 {
 	int64_t log, done;
